@@ -1,0 +1,11 @@
+/*
+** cmd-info.c: `tracerec info` (not built yet; see the open issue for it).
+*/
+#include "config.h"
+#include "cli/cmd.h"
+
+int trec_cmd_info(int argc, char **argv){
+  (void)argc; (void)argv;
+  trec_cli_error("info", "not available in this build yet");
+  return TREC_EXIT_UNAVAILABLE;
+}

@@ -1,0 +1,11 @@
+/*
+** cmd-run.c: `tracerec run` (not built yet; see the open issue for it).
+*/
+#include "config.h"
+#include "cli/cmd.h"
+
+int trec_cmd_run(int argc, char **argv){
+  (void)argc; (void)argv;
+  trec_cli_error("run", "not available in this build yet");
+  return TREC_EXIT_UNAVAILABLE;
+}

@@ -1,0 +1,1 @@
+"""tracerec: record a Python program's whole execution."""

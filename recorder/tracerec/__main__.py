@@ -1,0 +1,2 @@
+import sys
+sys.exit("tracerec: the recorder is not built yet")

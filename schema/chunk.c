@@ -1,0 +1,1 @@
+/* chunk.c: not written yet */

@@ -1,0 +1,1 @@
+/* payload.c: not written yet */

@@ -1,0 +1,1 @@
+-- schema.sql: the DDL of a trace (doc/FORMAT.md)

@@ -1,0 +1,237 @@
+/*
+** value.h: the tagged binary encoding of Python values (doc/FORMAT.md,
+** "Values"), the encoders the recorder calls, and the decoder, navigator and
+** renderer everything else uses.
+**
+** A value is one tag byte followed by tag-specific fields. Containers carry
+** the original item count ("total") and the number actually stored ("n"), so
+** a reader can tell a value cut short by the recorder's bounds from a whole
+** one. Containers and objects carry the object's identity (CPython's id())
+** so aliasing is visible and cycles are encoded as REF.
+**
+** Encoders append to a struct trec_buf and are inline: the recorder calls
+** them for every changed value on its hot path. Decoders validate every
+** length against the end of the input and never read past it.
+*/
+#ifndef TREC_VALUE_H
+#define TREC_VALUE_H
+
+#include "buf.h"
+
+enum trec_vtag {
+  TREC_V_NONE      = 0x00,  /* None */
+  TREC_V_FALSE     = 0x01,  /* False */
+  TREC_V_TRUE      = 0x02,  /* True */
+  TREC_V_INT       = 0x03,  /* svarint: an int that fits int64 */
+  TREC_V_BIGINT    = 0x04,  /* u8 sign (0 +, 1 -), varint nbytes, magnitude LE */
+  TREC_V_FLOAT     = 0x05,  /* 8 bytes IEEE 754 binary64, little-endian */
+  TREC_V_STR       = 0x06,  /* varint total code points, varint nbytes, UTF-8 */
+  TREC_V_BYTES     = 0x07,  /* varint total length, varint nbytes, bytes */
+  TREC_V_TUPLE     = 0x08,  /* varint id, varint total, varint n, n values */
+  TREC_V_LIST      = 0x09,  /* same layout as TUPLE */
+  TREC_V_SET       = 0x0a,  /* same layout as TUPLE */
+  TREC_V_FROZENSET = 0x0b,  /* same layout as TUPLE */
+  TREC_V_DICT      = 0x0c,  /* varint id, varint total, varint n, n (key, value) */
+  TREC_V_OBJECT    = 0x0d,  /* varint id, name type, varint total, varint n,
+                               n (name field, value) */
+  TREC_V_REF       = 0x0e,  /* varint id, u8 tag of the referent */
+  TREC_V_TRUNC     = 0x0f,  /* u8 tag it would have had, varint id, name type,
+                               varint total */
+  TREC_V_REPR      = 0x10,  /* name type, name text: repr() text as recorded */
+  TREC_V_UNBOUND   = 0x11,  /* the variable has no value (deleted, unset) */
+  TREC_V_REDACTED  = 0x12,  /* name type: value withheld by redaction */
+  TREC_V_EXC       = 0x13,  /* varint id, name type, then a TUPLE of args */
+  TREC_V_MAXTAG    = 0x13
+};
+
+/* A "name" field is varint nbytes + UTF-8, used for type names and object
+** field names. Type names are "module.QualName", or the bare name for
+** builtins ("int", "ValueError"). */
+
+/* ---- Encoders (recorder side) ---- */
+
+static inline void trec_venc_tag(struct trec_buf *b, enum trec_vtag t){
+  trec_buf_put_u8(b, (unsigned)t);
+}
+static inline void trec_venc_name(struct trec_buf *b, const char *s, size_t n){
+  trec_buf_put_varint(b, n);
+  trec_buf_put(b, s, n);
+}
+static inline void trec_venc_none(struct trec_buf *b){ trec_venc_tag(b, TREC_V_NONE); }
+static inline void trec_venc_bool(struct trec_buf *b, int v){
+  trec_venc_tag(b, v ? TREC_V_TRUE : TREC_V_FALSE);
+}
+static inline void trec_venc_int(struct trec_buf *b, int64_t v){
+  trec_venc_tag(b, TREC_V_INT);
+  trec_buf_put_svarint(b, v);
+}
+/* mag: magnitude, little-endian, nbytes > 0 */
+static inline void trec_venc_bigint(struct trec_buf *b, int negative,
+                                    const unsigned char *mag, size_t nbytes){
+  trec_venc_tag(b, TREC_V_BIGINT);
+  trec_buf_put_u8(b, negative ? 1 : 0);
+  trec_buf_put_varint(b, nbytes);
+  trec_buf_put(b, mag, nbytes);
+}
+static inline void trec_venc_float(struct trec_buf *b, double d){
+  uint64_t u;
+  memcpy(&u, &d, 8);
+  trec_venc_tag(b, TREC_V_FLOAT);
+  trec_buf_put_u64le(b, u);
+}
+/* utf8 holds the first code points of the string (all of them unless cut);
+** total is the string's full length in code points. Lone surrogates are
+** encoded as their 3-byte form (Python's "surrogatepass"). */
+static inline void trec_venc_str(struct trec_buf *b, const char *utf8,
+                                 size_t nbytes, uint64_t total){
+  trec_venc_tag(b, TREC_V_STR);
+  trec_buf_put_varint(b, total);
+  trec_buf_put_varint(b, nbytes);
+  trec_buf_put(b, utf8, nbytes);
+}
+static inline void trec_venc_bytes(struct trec_buf *b, const void *p,
+                                   size_t nbytes, uint64_t total){
+  trec_venc_tag(b, TREC_V_BYTES);
+  trec_buf_put_varint(b, total);
+  trec_buf_put_varint(b, nbytes);
+  trec_buf_put(b, p, nbytes);
+}
+/* tag: TUPLE, LIST, SET, FROZENSET or DICT; n values (DICT: n pairs) follow */
+static inline void trec_venc_container(struct trec_buf *b, enum trec_vtag tag,
+                                       uint64_t id, uint64_t total, uint64_t n){
+  trec_venc_tag(b, tag);
+  trec_buf_put_varint(b, id);
+  trec_buf_put_varint(b, total);
+  trec_buf_put_varint(b, n);
+}
+/* n (field name, value) pairs follow: trec_venc_name() then a value */
+static inline void trec_venc_object(struct trec_buf *b, uint64_t id,
+                                    const char *type, size_t type_len,
+                                    uint64_t total, uint64_t n){
+  trec_venc_tag(b, TREC_V_OBJECT);
+  trec_buf_put_varint(b, id);
+  trec_venc_name(b, type, type_len);
+  trec_buf_put_varint(b, total);
+  trec_buf_put_varint(b, n);
+}
+static inline void trec_venc_ref(struct trec_buf *b, uint64_t id,
+                                 enum trec_vtag referent){
+  trec_venc_tag(b, TREC_V_REF);
+  trec_buf_put_varint(b, id);
+  trec_buf_put_u8(b, (unsigned)referent);
+}
+static inline void trec_venc_trunc(struct trec_buf *b, enum trec_vtag would_be,
+                                   uint64_t id, const char *type,
+                                   size_t type_len, uint64_t total){
+  trec_venc_tag(b, TREC_V_TRUNC);
+  trec_buf_put_u8(b, (unsigned)would_be);
+  trec_buf_put_varint(b, id);
+  trec_venc_name(b, type, type_len);
+  trec_buf_put_varint(b, total);
+}
+static inline void trec_venc_repr(struct trec_buf *b, const char *type,
+                                  size_t type_len, const char *text,
+                                  size_t text_len){
+  trec_venc_tag(b, TREC_V_REPR);
+  trec_venc_name(b, type, type_len);
+  trec_venc_name(b, text, text_len);
+}
+static inline void trec_venc_unbound(struct trec_buf *b){
+  trec_venc_tag(b, TREC_V_UNBOUND);
+}
+static inline void trec_venc_redacted(struct trec_buf *b, const char *type,
+                                      size_t type_len){
+  trec_venc_tag(b, TREC_V_REDACTED);
+  trec_venc_name(b, type, type_len);
+}
+/* a TUPLE value (the exception's args) must follow */
+static inline void trec_venc_exc(struct trec_buf *b, uint64_t id,
+                                 const char *type, size_t type_len){
+  trec_venc_tag(b, TREC_V_EXC);
+  trec_buf_put_varint(b, id);
+  trec_venc_name(b, type, type_len);
+}
+
+/* ---- Decoding ---- */
+
+/* One decoded value header. Pointers borrow from the input. */
+struct trec_value {
+  enum trec_vtag tag;
+  int64_t i;                  /* INT */
+  double f;                   /* FLOAT */
+  int negative;               /* BIGINT */
+  uint64_t id;                /* containers, OBJECT, REF, TRUNC, EXC */
+  enum trec_vtag sub;         /* REF: referent's tag; TRUNC: tag it would have had */
+  const unsigned char *data;  /* STR/BYTES: stored bytes; BIGINT: magnitude;
+                                 REPR: text */
+  size_t data_len;
+  const char *type;           /* OBJECT/TRUNC/REPR/REDACTED/EXC: type name */
+  size_t type_len;
+  uint64_t total;             /* STR: code points; BYTES: length; containers,
+                                 OBJECT, TRUNC: original count */
+  uint64_t n;                 /* containers: items (DICT: pairs); OBJECT: fields */
+  const unsigned char *items; /* containers/OBJECT: first child; EXC: the args tuple */
+  const unsigned char *end;   /* one past this whole value */
+};
+
+/*! trec_value_read() : decode the value starting at p, validating it and all
+ *  its children (nesting deeper than TREC_VALUE_MAX_DEPTH is corrupt).
+ *  @return TREC_OK, or TREC_ERR_CORRUPT when the bytes are not a value or
+ *  run past end. On success v->end points just past the value. */
+#define TREC_VALUE_MAX_DEPTH 64
+int trec_value_read(const unsigned char *p, const unsigned char *end,
+                    struct trec_value *v);
+
+/*! trec_value_typename() : the Python type name of a decoded value ("int",
+ *  "list", "NoneType", or the recorded name for objects). Never NULL. */
+const char *trec_value_typename(const struct trec_value *v, size_t *len);
+
+enum trec_render_flags {
+  TREC_RENDER_FIELDS = 1 << 0,  /* objects: append recorded fields,
+                                   <m.C object at 0x.. x=1, y=2> */
+  TREC_RENDER_PRETTY = 1 << 1   /* pprint-like line breaks for wide values */
+};
+
+/*! trec_value_render() : append the value's text to out, exactly as Python's
+ *  repr() would print it for None, bool, int, float, str, bytes, tuple,
+ *  list, set, frozenset, dict and exceptions; objects as
+ *  <module.Class object at 0x...>; a container cut short by the recorder
+ *  ends with "...". When max_len > 0 the text is cut at about max_len bytes
+ *  and ends with "...".
+ *  @return TREC_OK, or TREC_ERR_CORRUPT (out then holds a partial text). */
+int trec_value_render(const unsigned char *p, const unsigned char *end,
+                      unsigned flags, size_t max_len, struct trec_buf *out);
+
+/*! trec_value_item() : the i-th child of a container (DICT: the i-th value;
+ *  trec_value_key() gives the key), or the i-th field of an OBJECT.
+ *  @return TREC_OK, TREC_ERR_RANGE if i >= n, TREC_ERR_CORRUPT. */
+int trec_value_item(const struct trec_value *v, uint64_t i,
+                    struct trec_value *out);
+int trec_value_key(const struct trec_value *v, uint64_t i,
+                   struct trec_value *out);
+/*! trec_value_field_name() : OBJECT field i's name (borrowed, not NUL-ended) */
+int trec_value_field_name(const struct trec_value *v, uint64_t i,
+                          const char **name, size_t *len);
+
+/*! trec_value_getattr() : the OBJECT field called name.
+ *  trec_value_getitem() : a container item by key; the key is given as an
+ *  encoded value and matched by value (ints, strs, bools, None, floats).
+ *  @return TREC_OK, TREC_ERR_NOTFOUND, TREC_ERR_CORRUPT. */
+int trec_value_getattr(const struct trec_value *v, const char *name,
+                       struct trec_value *out);
+int trec_value_getitem(const struct trec_value *v, const struct trec_value *key,
+                       struct trec_value *out);
+
+/*! trec_value_compare() : compare two decoded values as Python would for
+ *  ==, <, <= ... on numbers, strings, bytes, None and bools.
+ *  @return TREC_OK with *cmp set to -1, 0 or 1, or TREC_ERR_TYPE when the
+ *  two cannot be ordered (only equality is then defined: *cmp = 2 means
+ *  "not equal"). */
+int trec_value_compare(const struct trec_value *a, const struct trec_value *b,
+                       int *cmp);
+
+/*! trec_value_truthy() : Python truth value of a decoded value (objects and
+ *  truncated values are true). */
+int trec_value_truthy(const struct trec_value *v);
+
+#endif /* TREC_VALUE_H */

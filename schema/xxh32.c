@@ -1,0 +1,1 @@
+/* xxh32.c: not written yet */

@@ -1,0 +1,1 @@
+# tests/recorder.mk: tests of the recorder part.

@@ -1,0 +1,1 @@
+# tests/replay.mk: tests of the replay part.

@@ -1,0 +1,1 @@
+# tests/schema.mk: tests of the schema part.

@@ -1,0 +1,1 @@
+# tests/sql.mk: tests of the sql part.

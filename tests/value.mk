@@ -1,0 +1,1 @@
+# tests/value.mk: tests of the value part.

@@ -1,0 +1,1 @@
+# tests/viewer.mk: tests of the viewer part.
