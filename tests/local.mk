@@ -28,6 +28,8 @@ TESTS += tests/t0001-cli.sh
 include tests/schema.mk
 include tests/value.mk
 include tests/recorder.mk
+include tests/recorder-core.mk
+include tests/snapshot.mk
 include tests/sql.mk
 include tests/replay.mk
 include tests/viewer.mk

@@ -1,0 +1,1 @@
+# tests/recorder-core.mk: tests of the recorder-core part.

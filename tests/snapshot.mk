@@ -1,0 +1,1 @@
+# tests/snapshot.mk: tests of the snapshot part.
