@@ -1,0 +1,108 @@
+/*
+** snapshot.h: how the recorder turns Python values and frames into the value
+** encoding of schema/value.h, without running any of the traced program's
+** code (no __repr__, __eq__, __hash__, properties or __getattr__ of user
+** types; exact-type checks and direct struct/dict access only).
+**
+** Three levels of state, each kept where it lives longest:
+**   trec_snap    one per recorder: options, redaction patterns, scratch
+**   trec_layout  one per code object (recorder-core keeps it in the code's
+**                extra slot): the variable names a frame's slots stand for
+**   trec_shadow  one per frame activation (a generator keeps one across
+**                resumes): what was last recorded for each slot, so that an
+**                unchanged immutable value costs one pointer compare
+**
+** Every function: allocates no Python objects on the common path, never
+** leaves a Python exception set (the caller's pending exception, if any, is
+** preserved), returns TREC_OK or a code from trace.h; the message of the last
+** failure is trec_snap_errmsg(). All must be called with the GIL held.
+*/
+#ifndef TREC_SNAPSHOT_H
+#define TREC_SNAPSHOT_H
+
+#include <Python.h>
+#include <frameobject.h>
+#include <stdint.h>
+#include "schema/trace.h"
+
+struct trec_snap_options {
+  Py_ssize_t max_str;          /* code points kept of a str (bytes of bytes) */
+  Py_ssize_t max_items;        /* items kept of a container / fields of an object */
+  int max_depth;               /* nesting kept; deeper containers become TRUNC */
+  Py_ssize_t max_value_bytes;  /* encoded bytes per value; further items dropped */
+  int capture_repr;            /* 1: PyObject_Repr() for unknown objects (runs
+                                  the program's code: only on explicit request) */
+};
+
+typedef struct trec_snap trec_snap;     /* per recorder: options, redaction, scratch */
+
+/*! trec_snap_new() : a snapshotter. redact: a sequence of str patterns
+ *  (fnmatch-style, case-insensitive), or NULL for the defaults (*password*,
+ *  *passwd*, *secret*, *token*, *api_key*, *apikey*, *authorization*,
+ *  *cookie*); an empty sequence disables redaction. Copied: redact is not
+ *  kept. @return TREC_OK, TREC_ERR_NOMEM, TREC_ERR_INVALID (a pattern that is
+ *  not a str; *out is then NULL). trec_snap_free() accepts NULL. */
+int  trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
+                   trec_snap **out);
+void trec_snap_free(trec_snap *s);
+
+/* Per code object, computed once. Owned by the caller (recorder-core). */
+typedef struct trec_layout trec_layout;
+
+/*! trec_layout_new() : the slots of co: for functions (CO_OPTIMIZED) the
+ *  localsplus names (co_varnames + co_cellvars + co_freevars), for module and
+ *  class code co_names. Redaction is decided here, once per slot.
+ *  @return TREC_OK, TREC_ERR_NOMEM. trec_layout_free() accepts NULL. */
+int  trec_layout_new(trec_snap *s, PyCodeObject *co, trec_layout **out);
+void trec_layout_free(trec_layout *L);
+uint32_t trec_layout_n_names(const trec_layout *L);
+/*! trec_layout_name() : slot's name, UTF-8, NUL-ended (Borrowed from L), for
+ *  the code table (struct trec_code.names). NULL if slot >= n_names. */
+const char *trec_layout_name(const trec_layout *L, uint32_t slot);
+/*! trec_layout_n_args() : argcount + kwonly + (*args) + (**kwargs). */
+uint32_t trec_layout_n_args(const trec_layout *L);
+
+/* Per frame activation. Holds strong references only to values of exact
+** immutable builtin types (None, bool, int, float, str, bytes, tuples of
+** those), whose lifetime nobody can observe; never to mutable or user
+** objects. */
+typedef struct trec_shadow trec_shadow;
+
+/*! trec_shadow_new() : an empty shadow for frames of L (L must outlive it).
+ *  trec_shadow_free() releases its references; accepts NULL. */
+int  trec_shadow_new(const trec_layout *L, trec_shadow **out);
+void trec_shadow_free(trec_shadow *sh);
+
+/*! trec_snap_frame() : append payload VAR entries (trace.h "Payloads") to out:
+ *  every bound variable when full (call events, generator resumes; resets the
+ *  shadow), else only those changed since this shadow's previous snapshot
+ *  (including in-place changes of lists/dicts/sets/objects within the
+ *  bounds; a variable unbound again as TREC_V_UNBOUND). Function frames are
+ *  read through their fast locals, never through the f_locals dict; module
+ *  and class frames through their namespace dict, names = co_names.
+ *  f must be a frame of the code L was made for. */
+int  trec_snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
+                     PyFrameObject *f, int full, struct trec_buf *out);
+
+/*! trec_snap_value() : append one value (value.h) to out, bounded. */
+int  trec_snap_value(trec_snap *s, PyObject *v, struct trec_buf *out);
+
+/*! trec_snap_exception() : append exc as a TREC_V_EXC value (type name, id,
+ *  then its args tuple). A non-exception is encoded as trec_snap_value(). */
+int  trec_snap_exception(trec_snap *s, PyObject *exc, struct trec_buf *out);
+
+/*! trec_snap_errmsg() : the message of the last failure ("" if none). */
+const char *trec_snap_errmsg(trec_snap *s);
+
+/*! trec_snap_debug_methods : test-only module functions for the extension's
+ *  method table (recorder-core adds them to _tracerec):
+ *    _snapshot_value(obj, **opts) -> bytes          one encoded value
+ *    _snapshot_exception(exc, **opts) -> bytes      TREC_V_EXC value
+ *    _snapshot_session(code, **opts) -> handle      layout + shadow for code;
+ *        handle.names -> tuple of slot names, handle.n_args -> int,
+ *        handle.frame(frame, full=False) -> bytes   payload VAR entries
+ *  opts: max_str, max_items, max_depth, max_value_bytes, capture_repr, redact.
+ *  Terminated by a {NULL} entry. */
+extern PyMethodDef trec_snap_debug_methods[];
+
+#endif /* TREC_SNAPSHOT_H */
