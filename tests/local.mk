@@ -33,3 +33,9 @@ include tests/snapshot.mk
 include tests/sql.mk
 include tests/replay.mk
 include tests/viewer.mk
+
+# The C tests alone (unit tests and fuzz corpus replays), for the sanitizer
+# build, where the Python extension cannot be loaded by an uninstrumented Python.
+check-unit:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(filter tests/unit/% tests/fuzz/%,$(TESTS))'
+.PHONY: check-unit
