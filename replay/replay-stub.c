@@ -1,5 +1,11 @@
 /*
-** replay-stub.c: placeholder until the replay engine exists.
+** replay-stub.c: placeholder so that libtrecreplay links while the engine
+** (cursor.c, frame.c, bp.c, watch.c) is being written; replay.h is the API.
 */
+#include "config.h"
 #include "replay/replay.h"
-int trec_replay_available(void){ return 0; }
+
+const char *trec_replay_errmsg(trec_replay *rp){
+  (void)rp;
+  return "the replay engine is not built yet";
+}
