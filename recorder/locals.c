@@ -1,0 +1,252 @@
+/*
+** locals.c: the version-specific reads behind locals.h, for CPython 3.9 to
+** 3.13. The recorder calls these at every traced event, so they read struct
+** fields directly: no f_locals dict (PyFrame_FastToLocals costs about 2x the
+** whole trace function and, on 3.12, broke `import ast` through inlined
+** comprehensions, python/cpython#105256), no attribute lookups, no new
+** objects (3.11+ instances keep attributes in "inline values"; asking for
+** their __dict__ would create one, python/cpython#89503).
+**
+** 3.11+ needs the internal frame layout (_PyInterpreterFrame, introduced by
+** python/cpython#88276 / bpo-44032), reached through Py_BUILD_CORE and the
+** installed internal headers; 3.9/3.10 use the public PyFrameObject.
+*/
+#define PY_SSIZE_T_CLEAN
+/* The internal headers must see Py_BUILD_CORE before Python.h; they are
+** not written for -Wextra, so their warnings are silenced, not ours. */
+#include <patchlevel.h>
+#if PY_VERSION_HEX >= 0x030B0000
+#  define Py_BUILD_CORE 1
+#endif
+#include <Python.h>
+#if PY_VERSION_HEX >= 0x030B0000
+#  pragma GCC diagnostic push
+#  pragma GCC diagnostic ignored "-Wunused-parameter"
+#  pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#  pragma GCC diagnostic ignored "-Wsign-compare"
+#  include "internal/pycore_frame.h"
+#  include "internal/pycore_dict.h"
+#  include "internal/pycore_object.h"
+#  include "internal/pycore_code.h"
+#  if PY_VERSION_HEX >= 0x030D0000
+#    include "internal/pycore_setobject.h"
+#  endif
+#  pragma GCC diagnostic pop
+#endif
+#include <frameobject.h>
+#include "recorder/locals.h"
+
+/* ---- slots of a function's code object ---- */
+
+#if PY_VERSION_HEX >= 0x030B0000
+/* 3.11+: one localsplus array with a kind byte per slot; an argument that
+** is also a cell is a single slot of kind LOCAL|CELL
+** (python/cpython#88276, bpo-43693). With PEP 709 inlined comprehensions
+** (3.12) a CELL slot can briefly hold a plain value, so readers check
+** PyCell_Check (python/cpython#128396). */
+Py_ssize_t trec_locals_n_slots(PyCodeObject *co){
+  return co->co_nlocalsplus;
+}
+
+PyObject *trec_locals_slot(PyCodeObject *co, Py_ssize_t i,
+                           struct trec_slot_src *src){
+  unsigned kind = (unsigned char)PyBytes_AS_STRING(co->co_localspluskinds)[i];
+  src->index = (int32_t)i;
+  src->alt = -1;
+  src->flags = (kind & (CO_FAST_CELL | CO_FAST_FREE)) ? TREC_SLOT_DEREF : 0;
+  return PyTuple_GET_ITEM(co->co_localsplusnames, i);
+}
+
+PyObject **trec_locals_fast(PyFrameObject *f){
+  return f->f_frame->localsplus;
+}
+
+PyObject *trec_locals_namespace(PyFrameObject *f){
+  PyObject *ns = f->f_frame->f_locals;
+  return (ns!=NULL && PyDict_Check(ns)) ? ns : NULL;
+}
+#else
+/* 3.9/3.10: f_localsplus = co_varnames, co_cellvars, co_freevars, cells and
+** free variables as PyCell objects. An argument that is also a cell moves
+** into its cell at frame creation (co_cell2arg; the argument's own slot is
+** left NULL), so it is one slot here, read through `alt`. */
+static Py_ssize_t cell_arg(PyCodeObject *co, Py_ssize_t j){
+  if( co->co_cell2arg==NULL ) return -1;
+  return co->co_cell2arg[j]==CO_CELL_NOT_AN_ARG ? -1 : co->co_cell2arg[j];
+}
+
+Py_ssize_t trec_locals_n_slots(PyCodeObject *co){
+  Py_ssize_t ncell = PyTuple_GET_SIZE(co->co_cellvars), n = co->co_nlocals;
+  for(Py_ssize_t j=0; j<ncell; j++) if( cell_arg(co, j)<0 ) n++;
+  return n + PyTuple_GET_SIZE(co->co_freevars);
+}
+
+PyObject *trec_locals_slot(PyCodeObject *co, Py_ssize_t i,
+                           struct trec_slot_src *src){
+  Py_ssize_t ncell = PyTuple_GET_SIZE(co->co_cellvars);
+  src->alt = -1;
+  src->flags = 0;
+  if( i<co->co_nlocals ){
+    src->index = (int32_t)i;
+    for(Py_ssize_t j=0; j<ncell; j++)
+      if( cell_arg(co, j)==i ) src->alt = (int32_t)(co->co_nlocals + j);
+    return PyTuple_GET_ITEM(co->co_varnames, i);
+  }
+  src->flags = TREC_SLOT_DEREF;
+  Py_ssize_t k = co->co_nlocals;
+  for(Py_ssize_t j=0; j<ncell; j++){
+    if( cell_arg(co, j)>=0 ) continue;
+    if( k==i ){
+      src->index = (int32_t)(co->co_nlocals + j);
+      return PyTuple_GET_ITEM(co->co_cellvars, j);
+    }
+    k++;
+  }
+  src->index = (int32_t)(co->co_nlocals + ncell + (i - k));
+  return PyTuple_GET_ITEM(co->co_freevars, i - k);
+}
+
+PyObject **trec_locals_fast(PyFrameObject *f){
+  return f->f_localsplus;
+}
+
+PyObject *trec_locals_namespace(PyFrameObject *f){
+  PyObject *ns = f->f_locals;
+  return (ns!=NULL && PyDict_Check(ns)) ? ns : NULL;
+}
+#endif
+
+/* ---- sets ---- */
+
+/* _PySet_NextEntry walks the hash table without hashing or comparing; it
+** moved to the internal headers in 3.13 (python/cpython#106320). */
+int trec_locals_set_next(PyObject *set, Py_ssize_t *pos, PyObject **key){
+  Py_hash_t h;
+  return _PySet_NextEntry(set, pos, key, &h);
+}
+
+/* ---- instance attributes ---- */
+
+#if PY_VERSION_HEX >= 0x030D0000
+/* 3.13: a managed dict pointer, or inline values right after the object
+** header when the type has Py_TPFLAGS_INLINE_VALUES and they are still
+** valid (python/cpython#115776). */
+PyObject *trec_locals_instance_dict(PyObject *obj){
+  PyTypeObject *tp = Py_TYPE(obj);
+  if( tp->tp_flags & Py_TPFLAGS_MANAGED_DICT )
+    return (PyObject *)_PyObject_GetManagedDict(obj);
+  if( tp->tp_dictoffset>0 ) return *(PyObject **)((char *)obj + tp->tp_dictoffset);
+  return NULL;
+}
+
+static PyDictValues *inline_values(PyObject *obj){
+  PyTypeObject *tp = Py_TYPE(obj);
+  if( !(tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) ) return NULL;
+  if( _PyObject_GetManagedDict(obj)!=NULL ) return NULL;
+  PyDictValues *v = _PyObject_InlineValues(obj);
+  return v->valid ? v : NULL;
+}
+#elif PY_VERSION_HEX >= 0x030C0000
+/* 3.12: one tagged word holds either the dict or the values
+** (python/cpython#95245). */
+PyObject *trec_locals_instance_dict(PyObject *obj){
+  PyTypeObject *tp = Py_TYPE(obj);
+  if( tp->tp_flags & Py_TPFLAGS_MANAGED_DICT ){
+    PyDictOrValues dv = *_PyObject_DictOrValuesPointer(obj);
+    return _PyDictOrValues_IsValues(dv) ? NULL : _PyDictOrValues_GetDict(dv);
+  }
+  if( tp->tp_dictoffset>0 ) return *(PyObject **)((char *)obj + tp->tp_dictoffset);
+  return NULL;
+}
+
+static PyDictValues *inline_values(PyObject *obj){
+  if( !(Py_TYPE(obj)->tp_flags & Py_TPFLAGS_MANAGED_DICT) ) return NULL;
+  PyDictOrValues dv = *_PyObject_DictOrValuesPointer(obj);
+  return _PyDictOrValues_IsValues(dv) ? _PyDictOrValues_GetValues(dv) : NULL;
+}
+#elif PY_VERSION_HEX >= 0x030B0000
+/* 3.11: separate values and dict pointers before the object header
+** (python/cpython#89503). */
+PyObject *trec_locals_instance_dict(PyObject *obj){
+  PyTypeObject *tp = Py_TYPE(obj);
+  if( tp->tp_flags & Py_TPFLAGS_MANAGED_DICT )
+    return *_PyObject_ManagedDictPointer(obj);
+  if( tp->tp_dictoffset>0 ) return *(PyObject **)((char *)obj + tp->tp_dictoffset);
+  return NULL;
+}
+
+static PyDictValues *inline_values(PyObject *obj){
+  if( !(Py_TYPE(obj)->tp_flags & Py_TPFLAGS_MANAGED_DICT) ) return NULL;
+  return *_PyObject_ValuesPointer(obj);
+}
+#else
+/* 3.9/3.10: the dict, if any, is at tp_dictoffset (negative offsets are
+** for variable-size objects such as int subclasses). */
+PyObject *trec_locals_instance_dict(PyObject *obj){
+  PyObject **p = _PyObject_GetDictPtr(obj);
+  return p ? *p : NULL;
+}
+#endif
+
+#if PY_VERSION_HEX >= 0x030B0000
+/* Inline values are indexed like the type's shared keys (ht_cached_keys);
+** walk the keys in their order and skip attributes this instance lacks. */
+int trec_locals_inline_next(PyObject *obj, Py_ssize_t *pos, PyObject **name,
+                            PyObject **value){
+  PyDictValues *vals = inline_values(obj);
+  PyTypeObject *tp = Py_TYPE(obj);
+  if( vals==NULL || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ) return 0;
+  PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
+  if( keys==NULL || !DK_IS_UNICODE(keys) ) return 0;
+  while( *pos < keys->dk_nentries ){
+    Py_ssize_t i = (*pos)++;
+    PyObject *k = DK_UNICODE_ENTRIES(keys)[i].me_key;
+    PyObject *v = vals->values[i];
+    if( k!=NULL && v!=NULL ){ *name = k; *value = v; return 1; }
+  }
+  return 0;
+}
+#else
+int trec_locals_inline_next(PyObject *obj, Py_ssize_t *pos, PyObject **name,
+                            PyObject **value){
+  (void)obj; (void)pos; (void)name; (void)value;
+  return 0;
+}
+#endif
+
+/* ---- big ints ---- */
+
+/* Two's complement of the value, then negated in place when negative: one
+** code path for both signs. 3.13 has the public PyLong_AsNativeBytes
+** (python/cpython#111140); before, _PyLong_NumBits + _PyLong_AsByteArray. */
+size_t trec_locals_long_bytes(PyObject *v, unsigned char *buf, size_t cap,
+                              int *negative){
+  size_t n;
+  *negative = _PyLong_Sign(v) < 0;
+#if PY_VERSION_HEX >= 0x030D0000
+  Py_ssize_t need = PyLong_AsNativeBytes(v, buf, (Py_ssize_t)cap,
+                                         Py_ASNATIVEBYTES_LITTLE_ENDIAN);
+  if( need<0 ){ PyErr_Clear(); return 0; }
+  if( (size_t)need>cap ) return 0;
+  n = (size_t)need;
+#else
+  size_t bits = _PyLong_NumBits(v);
+  if( bits==(size_t)-1 ){ PyErr_Clear(); return 0; }
+  n = bits/8 + 1;
+  if( n>cap ) return 0;
+  if( _PyLong_AsByteArray((PyLongObject *)v, buf, n, 1, 1)<0 ){
+    PyErr_Clear();
+    return 0;
+  }
+#endif
+  if( *negative ){
+    unsigned carry = 1;
+    for(size_t i=0; i<n; i++){
+      unsigned x = (unsigned)(unsigned char)~buf[i] + carry;
+      buf[i] = (unsigned char)x;
+      carry = x >> 8;
+    }
+  }
+  while( n>1 && buf[n-1]==0 ) n--;
+  return n;
+}

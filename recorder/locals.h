@@ -1,0 +1,84 @@
+/*
+** locals.h: every version-specific way the recorder reads CPython internals
+** without running Python code or building Python objects: a frame's fast
+** locals and namespace, a code object's slot names, a set's entries, an
+** instance's attributes (which on 3.11+ may live in inline "values" with no
+** dict object), and a big int's magnitude. snapshot.c stays version-free;
+** each branch in locals.c names the CPython change it follows.
+**
+** All functions need the GIL, borrow everything they return, and never set
+** a Python exception.
+*/
+#ifndef TREC_LOCALS_H
+#define TREC_LOCALS_H
+
+#include <Python.h>
+#include <frameobject.h>
+#include <stdint.h>
+
+/* How a slot's value is read from the frame's localsplus array. */
+enum trec_slot_flags {
+  TREC_SLOT_DEREF = 1 << 0   /* may hold a cell: read the cell's contents */
+};
+
+struct trec_slot_src {
+  int32_t index;     /* into localsplus; -1 for namespace (module/class) slots */
+  int32_t alt;       /* 3.9/3.10: the cell an argument moved into, or -1 */
+  uint32_t flags;    /* enum trec_slot_flags */
+};
+
+/*! trec_locals_n_slots() : number of localsplus slots of a function code
+ *  object (co_varnames + co_cellvars + co_freevars, deduplicated where an
+ *  argument is also a cell on 3.9/3.10). */
+Py_ssize_t trec_locals_n_slots(PyCodeObject *co);
+
+/*! trec_locals_slot() : slot i's name (Borrowed str) and where to read it.
+ *  Slots come in localsplus order, arguments first. */
+PyObject *trec_locals_slot(PyCodeObject *co, Py_ssize_t i,
+                           struct trec_slot_src *src);
+
+/*! trec_locals_fast() : the frame's localsplus array (Borrowed; valid while
+ *  the frame runs), or NULL if the frame has no fast locals. */
+PyObject **trec_locals_fast(PyFrameObject *f);
+
+/*! trec_locals_read() : the current value of one slot (Borrowed), or NULL
+ *  when unbound. */
+static inline PyObject *trec_locals_read(PyObject **fast,
+                                         const struct trec_slot_src *src){
+  PyObject *v = fast[src->index];
+  if( v!=NULL && (src->flags & TREC_SLOT_DEREF) && PyCell_Check(v) )
+    v = PyCell_GET(v);
+  if( v==NULL && src->alt>=0 ){
+    PyObject *c = fast[src->alt];
+    if( c!=NULL && PyCell_Check(c) ) v = PyCell_GET(c);
+  }
+  return v;
+}
+
+/*! trec_locals_namespace() : the namespace dict of a module or class frame
+ *  (Borrowed), NULL if it has none or it is not a dict. */
+PyObject *trec_locals_namespace(PyFrameObject *f);
+
+/*! trec_locals_set_next() : iterate a set/frozenset's entries in table
+ *  order (the order repr() uses). *pos starts at 0. @return 1 with *key
+ *  (Borrowed), 0 at the end. */
+int trec_locals_set_next(PyObject *set, Py_ssize_t *pos, PyObject **key);
+
+/*! trec_locals_instance_dict() : an instance's attribute dict if one exists
+ *  as a dict object (Borrowed), else NULL. Never creates one. */
+PyObject *trec_locals_instance_dict(PyObject *obj);
+
+/*! trec_locals_inline_next() : iterate the attributes an instance keeps
+ *  inline without a dict object (3.11+ managed dicts; none before 3.11).
+ *  *pos starts at 0. @return 1 with *name (str) and *value (Borrowed), 0 at
+ *  the end. */
+int trec_locals_inline_next(PyObject *obj, Py_ssize_t *pos, PyObject **name,
+                            PyObject **value);
+
+/*! trec_locals_long_bytes() : the magnitude of an int, little-endian, into
+ *  buf (cap bytes). @return the number of bytes, 0 when it does not fit in
+ *  cap, and sets *negative. */
+size_t trec_locals_long_bytes(PyObject *v, unsigned char *buf, size_t cap,
+                              int *negative);
+
+#endif /* TREC_LOCALS_H */

@@ -1,0 +1,1262 @@
+/*
+** snapshot.c: Python values and frames -> the value encoding of
+** schema/value.h, for the recorder's hot path.
+**
+** Tuned for a trace function that runs at every line of a program: most
+** events change one local or none, so a frame snapshot is a walk over the
+** frame's slots comparing each value with the shadow's (a pointer compare
+** for immutable builtins); only mutable values are re-encoded, into a
+** reused scratch buffer, and compared by a 64-bit hash of their encoding.
+**
+** Nothing here runs the traced program's code: values are read through
+** exact-type checks and struct/dict access (instance dicts are read, not
+** getattr'd; types' names come from their own dicts), so __repr__, __eq__,
+** __hash__, __getattr__ and properties are never called. The only exception
+** is capture_repr, which the user asks for explicitly. Version-specific
+** reads (fast locals, inline attribute values, sets, big ints) are in
+** locals.c.
+*/
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+#include <structmember.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include "recorder/snapshot.h"
+#include "recorder/locals.h"
+
+#ifndef Py_T_OBJECT_EX
+#  define Py_T_OBJECT_EX T_OBJECT_EX
+#endif
+#ifndef Py_READONLY
+#  define Py_READONLY READONLY
+#endif
+
+static const char *const default_redact[] = {
+  "*password*", "*passwd*", "*secret*", "*token*", "*api_key*", "*apikey*",
+  "*authorization*", "*cookie*"
+};
+
+/* Tuples longer than this are diffed by encoding, not held by pointer:
+** proving a tuple deeply immutable costs a walk over it. */
+#define FROZEN_TUPLE_MAX 1024
+#define FROZEN_DEPTH_MAX 4
+
+struct trec_snap {
+  struct trec_snap_options o;
+  char **pat;                 /* Owned: lower-cased redaction patterns */
+  size_t n_pat;
+  struct trec_buf scratch;    /* Owned: a value being diffed */
+  struct trec_buf tname;      /* Owned: type names */
+  struct trec_buf text;       /* Owned: REPR text */
+  struct trec_buf u8;         /* Owned: UTF-8 of a non-ASCII str */
+  unsigned char *mag;         /* Owned: big int magnitude, mag_cap bytes */
+  size_t mag_cap;
+  PyObject **path;            /* Owned array: containers being encoded */
+  unsigned char *path_tag;
+  int path_cap;
+  int path_len;
+  size_t budget_end;          /* out->len past which items are dropped */
+  PyObject *s_module;         /* Owned: interned "__module__" */
+  PyObject *s_name, *s_file, *s_spec, *s_origin, *s_fileattr;
+  char errmsg[200];
+};
+
+struct trec_layout {
+  uint32_t n;                 /* slots */
+  uint32_t n_args;
+  int fast;                   /* 1: function (fast locals); 0: namespace */
+  struct trec_slot_src *src;  /* Owned, n entries (fast only) */
+  PyObject **names;           /* n names, Borrowed from the code object */
+  char **cnames;              /* Owned: UTF-8 copies */
+  unsigned char *redact;      /* Owned: 1 if the slot's name is redacted */
+};
+
+enum shadow_state {
+  SH_NONE = 0,    /* nothing recorded, or recorded as unbound */
+  SH_HELD = 1,    /* held: a strong reference to an immutable builtin */
+  SH_HASH = 2     /* hash: of the last recorded encoding */
+};
+
+struct shadow_slot {
+  PyObject *held;             /* Owned when state == SH_HELD */
+  uint64_t hash;
+  uint8_t state;
+};
+
+struct trec_shadow {
+  const trec_layout *L;       /* Borrowed */
+  uint32_t n;
+  struct shadow_slot slot[];
+};
+
+/* ---- errors, exceptions of the caller ---- */
+
+static int snap_fail(trec_snap *s, int rc, const char *msg){
+  snprintf(s->errmsg, sizeof s->errmsg, "snapshot: %s", msg);
+  return rc;
+}
+
+const char *trec_snap_errmsg(trec_snap *s){
+  return s ? s->errmsg : "snapshot: out of memory";
+}
+
+/* The trace function may run while an exception is pending; C API calls
+** below may set and clear their own, so the caller's is put aside as it is
+** (before 3.12 without normalizing it: that could run a user __init__). */
+struct saved_exc { PyObject *t, *v, *tb; };
+
+static void exc_save(struct saved_exc *e){
+  e->t = e->v = e->tb = NULL;
+  if( !PyErr_Occurred() ) return;
+#if PY_VERSION_HEX >= 0x030C0000
+  e->v = PyErr_GetRaisedException();
+#else
+  PyErr_Fetch(&e->t, &e->v, &e->tb);
+#endif
+}
+
+static void exc_restore(struct saved_exc *e){
+  if( PyErr_Occurred() ) PyErr_Clear();
+#if PY_VERSION_HEX >= 0x030C0000
+  if( e->v ) PyErr_SetRaisedException(e->v);
+#else
+  if( e->t ) PyErr_Restore(e->t, e->v, e->tb);
+#endif
+}
+
+/* ---- redaction ---- */
+
+static int lower(int c){ return (c>='A' && c<='Z') ? c + 32 : c; }
+
+/* fnmatch with *, ? and [set] (! or ^ negates), ASCII case-insensitive;
+** p is already lower-cased. */
+static int glob_match(const char *p, const char *s, const char *se){
+  while( *p ){
+    if( *p=='*' ){
+      while( *p=='*' ) p++;
+      if( !*p ) return 1;
+      for(; s<=se; s++) if( glob_match(p, s, se) ) return 1;
+      return 0;
+    }
+    if( s>=se ) return 0;
+    if( *p=='[' ){
+      const char *q = p + 1;
+      int neg = (*q=='!' || *q=='^'), hit = 0;
+      if( neg ) q++;
+      int c = lower((unsigned char)*s);
+      do{
+        if( !*q ) return 0;
+        if( q[1]=='-' && q[2] && q[2]!=']' ){
+          if( c>=(unsigned char)q[0] && c<=(unsigned char)q[2] ) hit = 1;
+          q += 3;
+        }else{
+          if( c==(unsigned char)*q ) hit = 1;
+          q++;
+        }
+      }while( *q!=']' );
+      if( hit==neg ) return 0;
+      p = q + 1;
+    }else{
+      if( *p!='?' && lower((unsigned char)*s)!=(unsigned char)*p ) return 0;
+      p++;
+    }
+    s++;
+  }
+  return s==se;
+}
+
+static int redacted_utf8(const trec_snap *s, const char *name, size_t len){
+  for(size_t i=0; i<s->n_pat; i++)
+    if( glob_match(s->pat[i], name, name + len) ) return 1;
+  return 0;
+}
+
+/* ---- small helpers ---- */
+
+static uint64_t obj_id(PyObject *v){ return (uint64_t)(uintptr_t)v; }
+
+static uint64_t hash_bytes(const unsigned char *p, size_t n){
+  uint64_t h = 0x243f6a8885a308d3ull ^ n;
+  while( n>=8 ){
+    uint64_t w;
+    memcpy(&w, p, 8);
+    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+    p += 8; n -= 8;
+  }
+  uint64_t w = 0;
+  memcpy(&w, p, n);
+  h = (h ^ w ^ ((uint64_t)n << 56)) * 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 32);
+}
+
+static size_t varint_len(uint64_t v){
+  size_t n = 1;
+  while( v>=0x80 ){ v >>= 7; n++; }
+  return n;
+}
+
+/* A container header promised `planned` items at byte `at`; only `actual`
+** (fewer) were written because the byte budget ran out. Rewrite the count,
+** moving the items back if the varint got shorter. */
+static void patch_count(struct trec_buf *out, size_t at, uint64_t planned,
+                        uint64_t actual){
+  size_t ol = varint_len(planned), nl = varint_len(actual);
+  if( out->oom ) return;
+  trec_varint_write(out->data + at, actual);
+  if( nl<ol ){
+    memmove(out->data + at + nl, out->data + at + ol, out->len - at - ol);
+    out->len -= ol - nl;
+  }
+}
+
+/* UTF-8 of a str: the str's own bytes when ASCII, else encoded into s->u8
+** with lone surrogates in their 3-byte form (no cached UTF-8 is created in
+** the str). At most max_cp code points; *cp gets how many were taken. */
+static const char *str_utf8(trec_snap *s, PyObject *u, Py_ssize_t max_cp,
+                            size_t *len, Py_ssize_t *cp){
+  Py_ssize_t n = PyUnicode_GET_LENGTH(u);
+  if( n>max_cp ) n = max_cp;
+  *cp = n;
+  if( PyUnicode_IS_ASCII(u) ){
+    *len = (size_t)n;
+    return (const char *)PyUnicode_DATA(u);
+  }
+  int kind = PyUnicode_KIND(u);
+  const void *data = PyUnicode_DATA(u);
+  trec_buf_reset(&s->u8);
+  if( trec_buf_room(&s->u8, (size_t)n*4 + 1) ){ *len = 0; return ""; }
+  unsigned char *o = s->u8.data;
+  for(Py_ssize_t i=0; i<n; i++){
+    Py_UCS4 c = PyUnicode_READ(kind, data, i);
+    if( c<0x80 ) *o++ = (unsigned char)c;
+    else if( c<0x800 ){
+      *o++ = (unsigned char)(0xc0 | (c >> 6));
+      *o++ = (unsigned char)(0x80 | (c & 0x3f));
+    }else if( c<0x10000 ){
+      *o++ = (unsigned char)(0xe0 | (c >> 12));
+      *o++ = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+      *o++ = (unsigned char)(0x80 | (c & 0x3f));
+    }else{
+      *o++ = (unsigned char)(0xf0 | (c >> 18));
+      *o++ = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
+      *o++ = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+      *o++ = (unsigned char)(0x80 | (c & 0x3f));
+    }
+  }
+  *len = (size_t)(o - s->u8.data);
+  return (const char *)s->u8.data;
+}
+
+static int str_ready(PyObject *u){
+#if PY_VERSION_HEX < 0x030C0000
+  if( PyUnicode_READY(u)<0 ){ PyErr_Clear(); return 0; }
+#else
+  (void)u;
+#endif
+  return 1;
+}
+
+/* The name a type prints as: "module.QualName", bare for builtins. Read
+** from the type's own dict and struct, never through getattr (a metaclass
+** could define __getattr__ or a property). Result in s->tname. */
+static void type_name(trec_snap *s, PyTypeObject *tp){
+  struct trec_buf *b = &s->tname;
+  trec_buf_reset(b);
+  if( tp->tp_flags & Py_TPFLAGS_HEAPTYPE ){
+    PyObject *qn = ((PyHeapTypeObject *)tp)->ht_qualname;
+    PyObject *mod = tp->tp_dict ? PyDict_GetItemWithError(tp->tp_dict,
+                                                          s->s_module) : NULL;
+    size_t len;
+    Py_ssize_t cp;
+    const char *u;
+    if( mod==NULL && PyErr_Occurred() ) PyErr_Clear();
+    if( mod!=NULL && PyUnicode_CheckExact(mod) && str_ready(mod) ){
+      u = str_utf8(s, mod, PY_SSIZE_T_MAX, &len, &cp);
+      if( !(len==8 && memcmp(u, "builtins", 8)==0) ){
+        trec_buf_put(b, u, len);
+        trec_buf_put_u8(b, '.');
+      }
+    }
+    if( qn!=NULL && PyUnicode_CheckExact(qn) && str_ready(qn) ){
+      u = str_utf8(s, qn, PY_SSIZE_T_MAX, &len, &cp);
+      trec_buf_put(b, u, len);
+      return;
+    }
+  }
+  trec_buf_puts(b, tp->tp_name);
+}
+
+/* Deeply immutable exact builtins: holding a strong reference to one is
+** unobservable (no __del__, no weakrefs), and pointer equality implies an
+** unchanged value. */
+static int is_frozen(PyObject *v, int depth){
+  PyTypeObject *tp = Py_TYPE(v);
+  if( v==Py_None || tp==&PyBool_Type || tp==&PyLong_Type
+      || tp==&PyFloat_Type || tp==&PyUnicode_Type || tp==&PyBytes_Type )
+    return 1;
+  if( tp==&PyTuple_Type && depth<FROZEN_DEPTH_MAX
+      && PyTuple_GET_SIZE(v)<=FROZEN_TUPLE_MAX ){
+    for(Py_ssize_t i=0; i<PyTuple_GET_SIZE(v); i++)
+      if( !is_frozen(PyTuple_GET_ITEM(v, i), depth+1) ) return 0;
+    return 1;
+  }
+  return 0;
+}
+
+/* ---- the value encoder ---- */
+
+static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out);
+
+static int over_budget(const trec_snap *s, const struct trec_buf *out){
+  return out->len >= s->budget_end;
+}
+
+static int path_find(const trec_snap *s, PyObject *v){
+  for(int i=0; i<s->path_len; i++) if( s->path[i]==v ) return i;
+  return -1;
+}
+
+static int path_push(trec_snap *s, PyObject *v, enum trec_vtag tag){
+  if( s->path_len>=s->path_cap ){
+    int cap = s->path_cap ? 2*s->path_cap : 16;
+    PyObject **p = realloc(s->path, (size_t)cap * sizeof *p);
+    if( p==NULL ) return -1;
+    s->path = p;
+    unsigned char *t = realloc(s->path_tag, (size_t)cap);
+    if( t==NULL ) return -1;
+    s->path_tag = t;
+    s->path_cap = cap;
+  }
+  s->path[s->path_len] = v;
+  s->path_tag[s->path_len++] = (unsigned char)tag;
+  return 0;
+}
+
+/* Container or object v about to be encoded with tag: a REF if it is its
+** own ancestor, a TRUNC if too deep; else pushed on the path (return 1). */
+static int enter(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
+                 uint64_t total, struct trec_buf *out){
+  int at = path_find(s, v);
+  if( at>=0 ){
+    trec_venc_ref(out, obj_id(v), (enum trec_vtag)s->path_tag[at]);
+    return 0;
+  }
+  if( depth>=s->o.max_depth ){
+    type_name(s, Py_TYPE(v));
+    trec_venc_trunc(out, tag, obj_id(v), (const char *)s->tname.data,
+                    s->tname.len, total);
+    return 0;
+  }
+  if( path_push(s, v, tag) ){
+    out->oom = 1;
+    return 0;
+  }
+  return 1;
+}
+
+static void leave(trec_snap *s){ s->path_len--; }
+
+static void enc_str(trec_snap *s, PyObject *v, struct trec_buf *out){
+  size_t len;
+  Py_ssize_t cp;
+  const char *u = str_utf8(s, v, s->o.max_str, &len, &cp);
+  trec_venc_str(out, u, len, (uint64_t)PyUnicode_GET_LENGTH(v));
+}
+
+static void enc_long(trec_snap *s, PyObject *v, struct trec_buf *out){
+  int overflow = 0, neg = 0;
+  long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+  if( !overflow ){
+    if( x==-1 && PyErr_Occurred() ) PyErr_Clear();
+    trec_venc_int(out, (int64_t)x);
+    return;
+  }
+  size_t want = (size_t)s->o.max_value_bytes + 16;
+  if( s->mag_cap<want ){
+    unsigned char *m = realloc(s->mag, want);
+    if( m==NULL ){ out->oom = 1; return; }
+    s->mag = m;
+    s->mag_cap = want;
+  }
+  size_t n = trec_locals_long_bytes(v, s->mag, (size_t)s->o.max_value_bytes,
+                                    &neg);
+  if( n==0 ){
+    trec_venc_trunc(out, TREC_V_BIGINT, obj_id(v), "int", 3, 0);
+    return;
+  }
+  trec_venc_bigint(out, neg, s->mag, n);
+}
+
+/* TUPLE/LIST/SET/FROZENSET/DICT/OBJECT headers promise min(total,
+** max_items) items; at = where that count was written, for patch_count. */
+static uint64_t put_count(trec_snap *s, uint64_t total, size_t *at,
+                          struct trec_buf *out){
+  uint64_t planned = total < (uint64_t)s->o.max_items ? total
+                                                      : (uint64_t)s->o.max_items;
+  trec_buf_put_varint(out, total);
+  *at = out->len;
+  trec_buf_put_varint(out, planned);
+  return planned;
+}
+
+static void seq_body(trec_snap *s, PyObject *v, enum trec_vtag tag,
+                     PyObject *const *items, Py_ssize_t total, int depth,
+                     struct trec_buf *out){
+  size_t at;
+  trec_venc_tag(out, tag);
+  trec_buf_put_varint(out, obj_id(v));
+  uint64_t planned = put_count(s, (uint64_t)total, &at, out), i = 0;
+  for(; i<planned && !over_budget(s, out); i++) enc(s, items[i], depth+1, out);
+  if( i<planned ) patch_count(out, at, planned, i);
+}
+
+static void enc_seq(trec_snap *s, PyObject *v, enum trec_vtag tag,
+                    PyObject *const *items, Py_ssize_t total, int depth,
+                    struct trec_buf *out){
+  if( !enter(s, v, tag, depth, (uint64_t)total, out) ) return;
+  seq_body(s, v, tag, items, total, depth, out);
+  leave(s);
+}
+
+static void enc_set(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
+                    struct trec_buf *out){
+  Py_ssize_t total = PySet_GET_SIZE(v), pos = 0;
+  PyObject *key;
+  size_t at;
+  if( !enter(s, v, tag, depth, (uint64_t)total, out) ) return;
+  trec_venc_tag(out, tag);
+  trec_buf_put_varint(out, obj_id(v));
+  uint64_t planned = put_count(s, (uint64_t)total, &at, out), i = 0;
+  while( i<planned && !over_budget(s, out)
+         && trec_locals_set_next(v, &pos, &key) ){
+    enc(s, key, depth+1, out);
+    i++;
+  }
+  if( i<planned ) patch_count(out, at, planned, i);
+  leave(s);
+}
+
+/* A value stored under a name (dict key, attribute): redacted if the name
+** matches a pattern. */
+static void enc_named(trec_snap *s, const char *name, size_t len, PyObject *v,
+                      int depth, struct trec_buf *out){
+  if( s->n_pat && redacted_utf8(s, name, len) ){
+    type_name(s, Py_TYPE(v));
+    trec_venc_redacted(out, (const char *)s->tname.data, s->tname.len);
+    return;
+  }
+  enc(s, v, depth, out);
+}
+
+static void enc_dict(trec_snap *s, PyObject *v, int depth,
+                     struct trec_buf *out){
+  Py_ssize_t total = PyDict_GET_SIZE(v), pos = 0;
+  PyObject *key, *val;
+  size_t at;
+  if( !enter(s, v, TREC_V_DICT, depth, (uint64_t)total, out) ) return;
+  trec_venc_tag(out, TREC_V_DICT);
+  trec_buf_put_varint(out, obj_id(v));
+  uint64_t planned = put_count(s, (uint64_t)total, &at, out), i = 0;
+  while( i<planned && !over_budget(s, out) && PyDict_Next(v, &pos, &key, &val) ){
+    enc(s, key, depth+1, out);
+    if( s->n_pat && PyUnicode_CheckExact(key) && str_ready(key) ){
+      size_t len;
+      Py_ssize_t cp;
+      const char *u = str_utf8(s, key, PY_SSIZE_T_MAX, &len, &cp);
+      enc_named(s, u, len, val, depth+1, out);
+    }else{
+      enc(s, val, depth+1, out);
+    }
+    i++;
+  }
+  if( i<planned ) patch_count(out, at, planned, i);
+  leave(s);
+}
+
+/* __slots__ members of heap types along the MRO: (name, Borrowed value or
+** NULL when unset). */
+static Py_ssize_t slot_members(PyObject *v, Py_ssize_t *pos, const char **name,
+                               PyObject **val){
+  PyObject *mro = Py_TYPE(v)->tp_mro;
+  Py_ssize_t k = 0;
+  if( mro==NULL || !PyTuple_Check(mro) ) return 0;
+  for(Py_ssize_t t=0; t<PyTuple_GET_SIZE(mro); t++){
+    PyTypeObject *tp = (PyTypeObject *)PyTuple_GET_ITEM(mro, t);
+    if( !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || tp->tp_members==NULL ) continue;
+    for(PyMemberDef *m=tp->tp_members; m->name!=NULL; m++){
+      if( m->type!=Py_T_OBJECT_EX || (m->flags & Py_READONLY) ) continue;
+      if( k++ < *pos ) continue;
+      (*pos)++;
+      *name = m->name;
+      *val = *(PyObject **)((char *)v + m->offset);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static void enc_object(trec_snap *s, PyObject *v, int depth,
+                       struct trec_buf *out){
+  PyTypeObject *tp = Py_TYPE(v);
+  PyObject *dict = NULL, *key, *val;
+  Py_ssize_t pos;
+  const char *mname;
+  uint64_t total = 0;
+  int fields = tp->tp_getattro==PyObject_GenericGetAttr;
+
+  if( fields ){
+    dict = trec_locals_instance_dict(v);
+    if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
+    if( dict!=NULL ) total += (uint64_t)PyDict_GET_SIZE(dict);
+    else for(pos=0; trec_locals_inline_next(v, &pos, &key, &val); ) total++;
+    for(pos=0; slot_members(v, &pos, &mname, &val); ) if( val ) total++;
+  }
+  size_t at;
+  if( !enter(s, v, TREC_V_OBJECT, depth, total, out) ) return;
+  type_name(s, tp);
+  trec_venc_tag(out, TREC_V_OBJECT);
+  trec_buf_put_varint(out, obj_id(v));
+  trec_venc_name(out, (const char *)s->tname.data, s->tname.len);
+  uint64_t planned = put_count(s, total, &at, out), i = 0;
+  if( fields ){
+    size_t len;
+    Py_ssize_t cp;
+    const char *u;
+    pos = 0;
+    while( i<planned && !over_budget(s, out)
+           && (dict ? PyDict_Next(dict, &pos, &key, &val)
+                    : trec_locals_inline_next(v, &pos, &key, &val)) ){
+      if( PyUnicode_CheckExact(key) && str_ready(key) ){
+        u = str_utf8(s, key, PY_SSIZE_T_MAX, &len, &cp);
+        trec_venc_name(out, u, len);
+        enc_named(s, u, len, val, depth+1, out);
+      }else{
+        trec_venc_name(out, "?", 1);
+        enc(s, val, depth+1, out);
+      }
+      i++;
+    }
+    pos = 0;
+    while( i<planned && !over_budget(s, out)
+           && slot_members(v, &pos, &mname, &val) ){
+      if( val==NULL ) continue;
+      trec_venc_name(out, mname, strlen(mname));
+      enc_named(s, mname, strlen(mname), val, depth+1, out);
+      i++;
+    }
+  }
+  if( i<planned ) patch_count(out, at, planned, i);
+  leave(s);
+}
+
+static void enc_exc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
+  PyObject *args = ((PyBaseExceptionObject *)v)->args;
+  int at = path_find(s, v);
+  if( at>=0 ){
+    trec_venc_ref(out, obj_id(v), TREC_V_EXC);
+    return;
+  }
+  if( path_push(s, v, TREC_V_EXC) ){ out->oom = 1; return; }
+  type_name(s, Py_TYPE(v));
+  trec_venc_exc(out, obj_id(v), (const char *)s->tname.data, s->tname.len);
+  /* The args tuple is part of the EXC value: never a TRUNC itself. */
+  if( args!=NULL && PyTuple_CheckExact(args) ){
+    seq_body(s, args, TREC_V_TUPLE, ((PyTupleObject *)args)->ob_item,
+             PyTuple_GET_SIZE(args), depth, out);
+  }else{
+    trec_venc_container(out, TREC_V_TUPLE, args ? obj_id(args) : 0, 0, 0);
+  }
+  leave(s);
+}
+
+static void put_repr(trec_snap *s, PyTypeObject *tp, struct trec_buf *out){
+  type_name(s, tp);
+  trec_venc_repr(out, (const char *)s->tname.data, s->tname.len,
+                 (const char *)s->text.data, s->text.len);
+}
+
+/* Python's repr of a str (quotes chosen as unicode_repr does), for module
+** names and paths; non-printable characters are rare there and kept as is. */
+static void text_quoted(trec_snap *s, PyObject *u){
+  size_t len;
+  Py_ssize_t cp;
+  struct trec_buf *t = &s->text;
+  if( !str_ready(u) ){ trec_buf_puts(t, "'?'"); return; }
+  const char *p = str_utf8(s, u, PY_SSIZE_T_MAX, &len, &cp);
+  int sq = memchr(p, '\'', len)!=NULL, dq = memchr(p, '"', len)!=NULL;
+  char q = (sq && !dq) ? '"' : '\'';
+  trec_buf_put_u8(t, (unsigned)q);
+  for(size_t i=0; i<len; i++){
+    char c = p[i];
+    if( c=='\n' ) trec_buf_puts(t, "\\n");
+    else if( c=='\t' ) trec_buf_puts(t, "\\t");
+    else if( c=='\r' ) trec_buf_puts(t, "\\r");
+    else{
+      if( c==q || c=='\\' ) trec_buf_put_u8(t, '\\');
+      trec_buf_put_u8(t, (unsigned char)c);
+    }
+  }
+  trec_buf_put_u8(t, (unsigned)q);
+}
+
+static void text_str(trec_snap *s, PyObject *u){
+  size_t len;
+  Py_ssize_t cp;
+  if( !PyUnicode_CheckExact(u) || !str_ready(u) ){
+    trec_buf_put_u8(&s->text, '?');
+    return;
+  }
+  const char *p = str_utf8(s, u, PY_SSIZE_T_MAX, &len, &cp);
+  trec_buf_put(&s->text, p, len);
+}
+
+static PyObject *dict_get(PyObject *d, PyObject *k){
+  PyObject *v = (d && PyDict_Check(d)) ? PyDict_GetItemWithError(d, k) : NULL;
+  if( v==NULL && PyErr_Occurred() ) PyErr_Clear();
+  return v;
+}
+
+/* An instance attribute from its dict or inline values (Borrowed), no
+** getattr. name must be an exact str. */
+static PyObject *instance_get(PyObject *obj, PyObject *name){
+  PyObject *d = trec_locals_instance_dict(obj), *k, *v;
+  Py_ssize_t pos = 0;
+  if( d!=NULL ) return dict_get(d, name);
+  while( trec_locals_inline_next(obj, &pos, &k, &v) )
+    if( k==name || (PyUnicode_CheckExact(k) && PyUnicode_Compare(k, name)==0) )
+      return v;
+  if( PyErr_Occurred() ) PyErr_Clear();
+  return NULL;
+}
+
+/* <module 'name' from 'path'>, <module 'name' (origin)>, <module 'name'>:
+** what importlib's _module_repr_from_spec prints, read from the module's
+** dict and its spec's instance dict. */
+static int repr_module(trec_snap *s, PyObject *v){
+  PyObject *d = PyModule_GetDict(v);
+  PyObject *name = dict_get(d, s->s_name);
+  PyObject *spec = dict_get(d, s->s_spec), *origin = NULL;
+  int spec_ok = spec!=NULL && spec!=Py_None
+                && Py_TYPE(spec)->tp_getattro==PyObject_GenericGetAttr;
+  if( name==NULL || !PyUnicode_CheckExact(name) ) return 0;
+  if( spec_ok ) origin = instance_get(spec, s->s_origin);
+  trec_buf_puts(&s->text, "<module ");
+  text_quoted(s, name);
+  if( origin!=NULL && PyUnicode_CheckExact(origin) ){
+    if( instance_get(spec, s->s_fileattr)==Py_True ){
+      trec_buf_puts(&s->text, " from ");
+      text_quoted(s, origin);
+    }else{
+      trec_buf_puts(&s->text, " (");
+      text_str(s, origin);
+      trec_buf_puts(&s->text, ")");
+    }
+  }else{
+    PyObject *file = dict_get(d, s->s_file);
+    if( file!=NULL && PyUnicode_CheckExact(file) ){
+      trec_buf_puts(&s->text, " from ");
+      text_quoted(s, file);
+    }
+  }
+  trec_buf_puts(&s->text, ">");
+  return 1;
+}
+
+static int repr_complex(trec_snap *s, PyObject *v){
+  Py_complex c = ((PyComplexObject *)v)->cval;
+  char *re = NULL, *im;
+  if( c.real==0. && copysign(1.0, c.real)==1.0 ){
+    im = PyOS_double_to_string(c.imag, 'r', 0, 0, NULL);
+    if( im==NULL ){ PyErr_Clear(); return 0; }
+    trec_buf_printf(&s->text, "%sj", im);
+  }else{
+    re = PyOS_double_to_string(c.real, 'r', 0, 0, NULL);
+    im = PyOS_double_to_string(c.imag, 'r', 0, Py_DTSF_SIGN, NULL);
+    if( re==NULL || im==NULL ){
+      PyErr_Clear();
+      PyMem_Free(re);
+      PyMem_Free(im);
+      return 0;
+    }
+    trec_buf_printf(&s->text, "(%s%sj)", re, im);
+  }
+  PyMem_Free(re);
+  PyMem_Free(im);
+  return 1;
+}
+
+static PyObject *member(PyObject *v, const char *name){
+  for(PyMemberDef *m=Py_TYPE(v)->tp_members; m && m->name; m++)
+    if( strcmp(m->name, name)==0 && m->type==Py_T_OBJECT_EX )
+      return *(PyObject **)((char *)v + m->offset);
+  return NULL;
+}
+
+static int repr_range(trec_snap *s, PyObject *v){
+  PyObject *a = member(v, "start"), *b = member(v, "stop"), *c = member(v, "step");
+  long long x, y, z;
+  int o1 = 0, o2 = 0, o3 = 0;
+  if( !a || !b || !c || !PyLong_Check(a) || !PyLong_Check(b) || !PyLong_Check(c) )
+    return 0;
+  x = PyLong_AsLongLongAndOverflow(a, &o1);
+  y = PyLong_AsLongLongAndOverflow(b, &o2);
+  z = PyLong_AsLongLongAndOverflow(c, &o3);
+  if( PyErr_Occurred() ) PyErr_Clear();
+  if( o1 || o2 || o3 ) return 0;
+  if( z==1 ) trec_buf_printf(&s->text, "range(%lld, %lld)", x, y);
+  else trec_buf_printf(&s->text, "range(%lld, %lld, %lld)", x, y, z);
+  return 1;
+}
+
+/* The repr of types whose repr is known not to run the program's code,
+** built in C; into s->text. @return 1 if built. */
+static int repr_known(trec_snap *s, PyObject *v){
+  PyTypeObject *tp = Py_TYPE(v);
+  trec_buf_reset(&s->text);
+  if( tp==&PyFunction_Type ){
+    trec_buf_puts(&s->text, "<function ");
+    text_str(s, ((PyFunctionObject *)v)->func_qualname);
+    trec_buf_printf(&s->text, " at %p>", (void *)v);
+    return 1;
+  }
+  if( PyType_Check(v) && tp->tp_repr==PyType_Type.tp_repr ){
+    PyTypeObject *t = (PyTypeObject *)v;
+    type_name(s, t);
+    trec_buf_puts(&s->text, "<class '");
+    trec_buf_put(&s->text, s->tname.data, s->tname.len);
+    trec_buf_puts(&s->text, "'>");
+    return 1;
+  }
+  if( tp==&PyModule_Type ) return repr_module(s, v);
+  if( tp==&PyCFunction_Type ){
+    PyCFunctionObject *f = (PyCFunctionObject *)v;
+    if( f->m_self==NULL || PyModule_Check(f->m_self) )
+      trec_buf_printf(&s->text, "<built-in function %s>", f->m_ml->ml_name);
+    else
+      trec_buf_printf(&s->text, "<built-in method %s of %s object at %p>",
+                      f->m_ml->ml_name, Py_TYPE(f->m_self)->tp_name,
+                      (void *)f->m_self);
+    return 1;
+  }
+  if( tp==&PyMethod_Type ){
+    PyObject *func = PyMethod_GET_FUNCTION(v), *self = PyMethod_GET_SELF(v);
+    if( Py_TYPE(func)!=&PyFunction_Type
+        || Py_TYPE(self)->tp_repr!=PyBaseObject_Type.tp_repr ) return 0;
+    trec_buf_puts(&s->text, "<bound method ");
+    text_str(s, ((PyFunctionObject *)func)->func_qualname);
+    type_name(s, Py_TYPE(self));
+    trec_buf_puts(&s->text, " of <");
+    trec_buf_put(&s->text, s->tname.data, s->tname.len);
+    trec_buf_printf(&s->text, " object at %p>>", (void *)self);
+    return 1;
+  }
+  if( tp==&PyComplex_Type ) return repr_complex(s, v);
+  if( tp==&PyRange_Type ) return repr_range(s, v);
+  if( v==Py_Ellipsis ){ trec_buf_puts(&s->text, "Ellipsis"); return 1; }
+  if( v==Py_NotImplemented ){ trec_buf_puts(&s->text, "NotImplemented"); return 1; }
+  return 0;
+}
+
+/* capture_repr: the user asked for repr() of objects we cannot read. */
+static int repr_call(trec_snap *s, PyObject *v){
+  PyObject *r = PyObject_Repr(v);
+  size_t len;
+  Py_ssize_t cp;
+  int ok = 0;
+  if( r!=NULL && PyUnicode_Check(r) && str_ready(r) ){
+    const char *u = str_utf8(s, r, s->o.max_str, &len, &cp);
+    trec_buf_reset(&s->text);
+    trec_buf_put(&s->text, u, len);
+    ok = 1;
+  }
+  Py_XDECREF(r);
+  if( PyErr_Occurred() ) PyErr_Clear();
+  return ok;
+}
+
+static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
+  PyTypeObject *tp = Py_TYPE(v);
+  if( v==Py_None ){ trec_venc_none(out); return; }
+  if( tp==&PyBool_Type ){ trec_venc_bool(out, v==Py_True); return; }
+  if( tp==&PyLong_Type ){ enc_long(s, v, out); return; }
+  if( tp==&PyFloat_Type ){ trec_venc_float(out, PyFloat_AS_DOUBLE(v)); return; }
+  if( tp==&PyUnicode_Type && str_ready(v) ){ enc_str(s, v, out); return; }
+  if( tp==&PyBytes_Type ){
+    Py_ssize_t n = PyBytes_GET_SIZE(v);
+    trec_venc_bytes(out, PyBytes_AS_STRING(v),
+                    (size_t)(n < s->o.max_str ? n : s->o.max_str), (uint64_t)n);
+    return;
+  }
+  if( tp==&PyTuple_Type ){
+    enc_seq(s, v, TREC_V_TUPLE, ((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v),
+            depth, out);
+    return;
+  }
+  if( tp==&PyList_Type ){
+    enc_seq(s, v, TREC_V_LIST, ((PyListObject *)v)->ob_item, PyList_GET_SIZE(v),
+            depth, out);
+    return;
+  }
+  if( tp==&PyDict_Type ){ enc_dict(s, v, depth, out); return; }
+  if( tp==&PySet_Type ){ enc_set(s, v, TREC_V_SET, depth, out); return; }
+  if( tp==&PyFrozenSet_Type ){ enc_set(s, v, TREC_V_FROZENSET, depth, out); return; }
+  if( PyExceptionInstance_Check(v) ){ enc_exc(s, v, depth, out); return; }
+  if( repr_known(s, v) || (s->o.capture_repr && repr_call(s, v)) ){
+    put_repr(s, tp, out);
+    return;
+  }
+  enc_object(s, v, depth, out);
+}
+
+/* ---- public: values ---- */
+
+static int finish(trec_snap *s, struct trec_buf *out, struct saved_exc *saved){
+  s->path_len = 0;
+  exc_restore(saved);
+  if( out->oom || s->text.oom || s->tname.oom || s->u8.oom ){
+    s->text.oom = s->tname.oom = s->u8.oom = 0;
+    return snap_fail(s, TREC_ERR_NOMEM, "out of memory encoding a value");
+  }
+  return TREC_OK;
+}
+
+static void enc_top(trec_snap *s, PyObject *v, struct trec_buf *out){
+  s->path_len = 0;
+  s->budget_end = out->len + (size_t)s->o.max_value_bytes;
+  enc(s, v, 0, out);
+}
+
+int trec_snap_value(trec_snap *s, PyObject *v, struct trec_buf *out){
+  struct saved_exc saved;
+  exc_save(&saved);
+  enc_top(s, v, out);
+  return finish(s, out, &saved);
+}
+
+int trec_snap_exception(trec_snap *s, PyObject *exc, struct trec_buf *out){
+  struct saved_exc saved;
+  exc_save(&saved);
+  s->path_len = 0;
+  s->budget_end = out->len + (size_t)s->o.max_value_bytes;
+  if( PyExceptionInstance_Check(exc) ) enc_exc(s, exc, 0, out);
+  else enc(s, exc, 0, out);
+  return finish(s, out, &saved);
+}
+
+/* ---- lifecycle ---- */
+
+static char *lower_dup(const char *p, size_t n){
+  char *c = malloc(n + 1);
+  if( c==NULL ) return NULL;
+  for(size_t i=0; i<n; i++) c[i] = (char)lower((unsigned char)p[i]);
+  c[n] = 0;
+  return c;
+}
+
+static int add_pattern(trec_snap *s, const char *p, size_t n){
+  char **a = realloc(s->pat, (s->n_pat + 1) * sizeof *a);
+  if( a==NULL ) return TREC_ERR_NOMEM;
+  s->pat = a;
+  if( (a[s->n_pat] = lower_dup(p, n))==NULL ) return TREC_ERR_NOMEM;
+  s->n_pat++;
+  return TREC_OK;
+}
+
+int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
+                  trec_snap **out){
+  int rc = TREC_ERR_NOMEM;
+  PyObject *seq = NULL;
+  trec_snap *s = calloc(1, sizeof *s);
+  *out = NULL;
+  if( s==NULL ) return TREC_ERR_NOMEM;
+  s->o = *o;
+  if( s->o.max_str<0 ) s->o.max_str = 0;
+  if( s->o.max_items<0 ) s->o.max_items = 0;
+  if( s->o.max_depth<1 ) s->o.max_depth = 1;
+  if( s->o.max_value_bytes<64 ) s->o.max_value_bytes = 64;
+  s->s_module = PyUnicode_InternFromString("__module__");
+  s->s_name = PyUnicode_InternFromString("__name__");
+  s->s_file = PyUnicode_InternFromString("__file__");
+  s->s_spec = PyUnicode_InternFromString("__spec__");
+  s->s_origin = PyUnicode_InternFromString("origin");
+  s->s_fileattr = PyUnicode_InternFromString("_set_fileattr");
+  if( !s->s_module || !s->s_name || !s->s_file || !s->s_spec || !s->s_origin
+      || !s->s_fileattr ) goto out;
+  if( redact==NULL ){
+    for(size_t i=0; i<sizeof default_redact/sizeof *default_redact; i++)
+      if( (rc = add_pattern(s, default_redact[i], strlen(default_redact[i]))) )
+        goto out;
+  }else{
+    rc = TREC_ERR_INVALID;
+    seq = PySequence_Fast(redact, "redact must be a sequence of str");
+    if( seq==NULL ) goto out;
+    for(Py_ssize_t i=0; i<PySequence_Fast_GET_SIZE(seq); i++){
+      PyObject *p = PySequence_Fast_GET_ITEM(seq, i);
+      Py_ssize_t n;
+      const char *u = PyUnicode_Check(p) ? PyUnicode_AsUTF8AndSize(p, &n) : NULL;
+      if( u==NULL ) goto out;
+      if( (rc = add_pattern(s, u, (size_t)n)) ) goto out;
+      rc = TREC_ERR_INVALID;
+    }
+  }
+  trec_buf_init(&s->scratch);
+  trec_buf_init(&s->tname);
+  trec_buf_init(&s->text);
+  trec_buf_init(&s->u8);
+  rc = TREC_OK;
+out:
+  Py_XDECREF(seq);
+  if( PyErr_Occurred() ) PyErr_Clear();
+  if( rc!=TREC_OK ){
+    trec_snap_free(s);
+    return rc;
+  }
+  *out = s;
+  return TREC_OK;
+}
+
+void trec_snap_free(trec_snap *s){
+  if( s==NULL ) return;
+  for(size_t i=0; i<s->n_pat; i++) free(s->pat[i]);
+  free(s->pat);
+  trec_buf_release(&s->scratch);
+  trec_buf_release(&s->tname);
+  trec_buf_release(&s->text);
+  trec_buf_release(&s->u8);
+  free(s->mag);
+  free(s->path);
+  free(s->path_tag);
+  Py_XDECREF(s->s_module);
+  Py_XDECREF(s->s_name);
+  Py_XDECREF(s->s_file);
+  Py_XDECREF(s->s_spec);
+  Py_XDECREF(s->s_origin);
+  Py_XDECREF(s->s_fileattr);
+  free(s);
+}
+
+/* ---- layouts ---- */
+
+int trec_layout_new(trec_snap *s, PyCodeObject *co, trec_layout **out){
+  int rc = TREC_ERR_NOMEM;
+  struct saved_exc saved;
+  exc_save(&saved);
+  trec_layout *L = calloc(1, sizeof *L);
+  *out = NULL;
+  if( L==NULL ) goto out;
+  L->fast = (co->co_flags & CO_OPTIMIZED)!=0;
+  L->n = (uint32_t)(L->fast ? trec_locals_n_slots(co)
+                            : PyTuple_GET_SIZE(co->co_names));
+  L->n_args = (uint32_t)(co->co_argcount + co->co_kwonlyargcount
+                         + ((co->co_flags & CO_VARARGS) ? 1 : 0)
+                         + ((co->co_flags & CO_VARKEYWORDS) ? 1 : 0));
+  L->names = calloc(L->n + 1, sizeof *L->names);
+  L->cnames = calloc(L->n + 1, sizeof *L->cnames);
+  L->redact = calloc(L->n + 1, 1);
+  L->src = calloc(L->n + 1, sizeof *L->src);
+  if( !L->names || !L->cnames || !L->redact || !L->src ) goto out;
+  for(uint32_t i=0; i<L->n; i++){
+    PyObject *name;
+    if( L->fast ){
+      name = trec_locals_slot(co, i, &L->src[i]);
+    }else{
+      name = PyTuple_GET_ITEM(co->co_names, i);
+      L->src[i].index = -1;
+      L->src[i].alt = -1;
+    }
+    Py_ssize_t len;
+    const char *u = PyUnicode_Check(name) ? PyUnicode_AsUTF8AndSize(name, &len)
+                                          : NULL;
+    if( u==NULL ){ PyErr_Clear(); u = "?"; len = 1; }
+    L->names[i] = name;
+    if( (L->cnames[i] = malloc((size_t)len + 1))==NULL ) goto out;
+    memcpy(L->cnames[i], u, (size_t)len + 1);
+    L->redact[i] = (unsigned char)(s->n_pat && redacted_utf8(s, u, (size_t)len));
+  }
+  rc = TREC_OK;
+out:
+  exc_restore(&saved);
+  if( rc!=TREC_OK ){
+    trec_layout_free(L);
+    return snap_fail(s, rc, "out of memory building a code layout");
+  }
+  *out = L;
+  return TREC_OK;
+}
+
+void trec_layout_free(trec_layout *L){
+  if( L==NULL ) return;
+  if( L->cnames ) for(uint32_t i=0; i<L->n; i++) free(L->cnames[i]);
+  free(L->cnames);
+  free(L->names);
+  free(L->redact);
+  free(L->src);
+  free(L);
+}
+
+uint32_t trec_layout_n_names(const trec_layout *L){ return L->n; }
+uint32_t trec_layout_n_args(const trec_layout *L){ return L->n_args; }
+const char *trec_layout_name(const trec_layout *L, uint32_t slot){
+  return slot<L->n ? L->cnames[slot] : NULL;
+}
+
+/* ---- shadows and frames ---- */
+
+int trec_shadow_new(const trec_layout *L, trec_shadow **out){
+  trec_shadow *sh = calloc(1, sizeof *sh + (size_t)L->n * sizeof sh->slot[0]);
+  *out = sh;
+  if( sh==NULL ) return TREC_ERR_NOMEM;
+  sh->L = L;
+  sh->n = L->n;
+  return TREC_OK;
+}
+
+static void shadow_clear(struct shadow_slot *x){
+  if( x->state==SH_HELD ) Py_CLEAR(x->held);
+  x->held = NULL;
+  x->state = SH_NONE;
+}
+
+void trec_shadow_free(trec_shadow *sh){
+  if( sh==NULL ) return;
+  for(uint32_t i=0; i<sh->n; i++) shadow_clear(&sh->slot[i]);
+  free(sh);
+}
+
+/* One slot's current value v (NULL: unbound) against its shadow x. */
+static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
+                      struct shadow_slot *x, PyObject *v, struct trec_buf *out){
+  if( v==NULL ){
+    if( x->state==SH_NONE ) return;
+    shadow_clear(x);
+    trec_payload_key(out, TREC_PK_VAR, i);
+    trec_venc_unbound(out);
+    return;
+  }
+  if( x->state==SH_HELD && x->held==v ) return;
+  if( !L->redact[i] && is_frozen(v, 0) ){
+    shadow_clear(x);
+    Py_INCREF(v);
+    x->held = v;
+    x->state = SH_HELD;
+    trec_payload_key(out, TREC_PK_VAR, i);
+    enc_top(s, v, out);
+    return;
+  }
+  struct trec_buf *b = &s->scratch;
+  trec_buf_reset(b);
+  if( L->redact[i] ){
+    type_name(s, Py_TYPE(v));
+    trec_venc_redacted(b, (const char *)s->tname.data, s->tname.len);
+  }else{
+    enc_top(s, v, b);
+  }
+  if( b->oom ){ out->oom = 1; return; }
+  uint64_t h = hash_bytes(b->data, b->len);
+  if( x->state==SH_HASH && x->hash==h ) return;
+  shadow_clear(x);
+  x->state = SH_HASH;
+  x->hash = h;
+  trec_payload_key(out, TREC_PK_VAR, i);
+  trec_buf_put(out, b->data, b->len);
+}
+
+int trec_snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
+                    PyFrameObject *f, int full, struct trec_buf *out){
+  struct saved_exc saved;
+  exc_save(&saved);
+  if( full ) for(uint32_t i=0; i<sh->n; i++) shadow_clear(&sh->slot[i]);
+  if( L->fast ){
+    PyObject **fast = trec_locals_fast(f);
+    if( fast!=NULL )
+      for(uint32_t i=0; i<L->n; i++)
+        snap_slot(s, L, i, &sh->slot[i], trec_locals_read(fast, &L->src[i]), out);
+  }else{
+    PyObject *ns = trec_locals_namespace(f);
+    for(uint32_t i=0; i<L->n; i++){
+      PyObject *v = ns ? PyDict_GetItemWithError(ns, L->names[i]) : NULL;
+      if( v==NULL && PyErr_Occurred() ) PyErr_Clear();
+      snap_slot(s, L, i, &sh->slot[i], v, out);
+    }
+  }
+  return finish(s, out, &saved);
+}
+
+/* ---- test-only entry points (see snapshot.h) ---- */
+
+static int debug_options(PyObject *kw, struct trec_snap_options *o,
+                         PyObject **redact){
+  static const char *const names[] = {
+    "max_str", "max_items", "max_depth", "max_value_bytes", "capture_repr"
+  };
+  Py_ssize_t *dst[] = { &o->max_str, &o->max_items, NULL, &o->max_value_bytes, NULL };
+  o->max_str = 256;
+  o->max_items = 32;
+  o->max_depth = 3;
+  o->max_value_bytes = 65536;
+  o->capture_repr = 0;
+  *redact = NULL;
+  if( kw==NULL ) return 0;
+  PyObject *k, *v;
+  Py_ssize_t pos = 0;
+  while( PyDict_Next(kw, &pos, &k, &v) ){
+    const char *key = PyUnicode_AsUTF8(k);
+    size_t i;
+    if( key==NULL ) return -1;
+    if( strcmp(key, "redact")==0 ){
+      *redact = v==Py_None ? NULL : v;
+      continue;
+    }
+    for(i=0; i<5 && strcmp(key, names[i]); i++) ;
+    if( i==5 ){
+      PyErr_Format(PyExc_TypeError, "unknown option %s", key);
+      return -1;
+    }
+    long long x = PyLong_AsLongLong(v);
+    if( x==-1 && PyErr_Occurred() ) return -1;
+    if( i==2 ) o->max_depth = (int)x;
+    else if( i==4 ) o->capture_repr = x!=0;
+    else *dst[i] = (Py_ssize_t)x;
+  }
+  return 0;
+}
+
+static trec_snap *debug_snap(PyObject *kw){
+  struct trec_snap_options o;
+  PyObject *redact;
+  trec_snap *s;
+  if( debug_options(kw, &o, &redact) ) return NULL;
+  int rc = trec_snap_new(&o, redact, &s);
+  if( rc!=TREC_OK ){
+    PyErr_Format(rc==TREC_ERR_INVALID ? PyExc_TypeError : PyExc_MemoryError,
+                 "snapshot: %s", trec_strerror(rc));
+    return NULL;
+  }
+  return s;
+}
+
+static PyObject *debug_result(trec_snap *s, int rc, struct trec_buf *b){
+  PyObject *r = NULL;
+  if( rc==TREC_OK )
+    r = PyBytes_FromStringAndSize((const char *)b->data, (Py_ssize_t)b->len);
+  else
+    PyErr_SetString(PyExc_RuntimeError, trec_snap_errmsg(s));
+  trec_buf_release(b);
+  return r;
+}
+
+static PyObject *debug_value(PyObject *self, PyObject *args, PyObject *kw){
+  PyObject *v;
+  struct trec_buf b = TREC_BUF_INIT;
+  (void)self;
+  if( !PyArg_ParseTuple(args, "O", &v) ) return NULL;
+  trec_snap *s = debug_snap(kw);
+  if( s==NULL ) return NULL;
+  PyObject *r = debug_result(s, trec_snap_value(s, v, &b), &b);
+  trec_snap_free(s);
+  return r;
+}
+
+static PyObject *debug_exception(PyObject *self, PyObject *args, PyObject *kw){
+  PyObject *v;
+  struct trec_buf b = TREC_BUF_INIT;
+  (void)self;
+  if( !PyArg_ParseTuple(args, "O", &v) ) return NULL;
+  trec_snap *s = debug_snap(kw);
+  if( s==NULL ) return NULL;
+  PyObject *r = debug_result(s, trec_snap_exception(s, v, &b), &b);
+  trec_snap_free(s);
+  return r;
+}
+
+/* A session: what recorder-core keeps per recorder, code and frame. */
+struct debug_session {
+  trec_snap *s;
+  trec_layout *L;
+  trec_shadow *sh;
+  PyObject *code;   /* Owned: L borrows its names */
+};
+#define SESSION_CAPSULE "tracerec.snapshot_session"
+
+static void session_free(PyObject *cap){
+  struct debug_session *d = PyCapsule_GetPointer(cap, SESSION_CAPSULE);
+  if( d==NULL ) return;
+  trec_shadow_free(d->sh);
+  trec_layout_free(d->L);
+  trec_snap_free(d->s);
+  Py_XDECREF(d->code);
+  free(d);
+}
+
+static PyObject *debug_session(PyObject *self, PyObject *args, PyObject *kw){
+  PyObject *code;
+  (void)self;
+  if( !PyArg_ParseTuple(args, "O!", &PyCode_Type, &code) ) return NULL;
+  struct debug_session *d = calloc(1, sizeof *d);
+  if( d==NULL ) return PyErr_NoMemory();
+  PyObject *cap = PyCapsule_New(d, SESSION_CAPSULE, session_free);
+  if( cap==NULL ){ free(d); return NULL; }
+  Py_INCREF(code);
+  d->code = code;
+  if( (d->s = debug_snap(kw))==NULL ) goto fail;
+  if( trec_layout_new(d->s, (PyCodeObject *)code, &d->L)
+      || trec_shadow_new(d->L, &d->sh) ){
+    PyErr_NoMemory();
+    goto fail;
+  }
+  return cap;
+fail:
+  Py_DECREF(cap);
+  return NULL;
+}
+
+static PyObject *debug_frame(PyObject *self, PyObject *args){
+  PyObject *cap, *frame;
+  int full = 0;
+  struct trec_buf b = TREC_BUF_INIT;
+  (void)self;
+  if( !PyArg_ParseTuple(args, "OO!|p", &cap, &PyFrame_Type, &frame, &full) )
+    return NULL;
+  struct debug_session *d = PyCapsule_GetPointer(cap, SESSION_CAPSULE);
+  if( d==NULL ) return NULL;
+  PyCodeObject *co = PyFrame_GetCode((PyFrameObject *)frame);
+  int same = (PyObject *)co==d->code;
+  Py_DECREF(co);
+  if( !same ){
+    PyErr_SetString(PyExc_ValueError, "frame is not running the session's code");
+    return NULL;
+  }
+  return debug_result(d->s, trec_snap_frame(d->s, d->L, d->sh,
+                                            (PyFrameObject *)frame, full, &b),
+                      &b);
+}
+
+static PyObject *debug_names(PyObject *self, PyObject *cap){
+  (void)self;
+  struct debug_session *d = PyCapsule_GetPointer(cap, SESSION_CAPSULE);
+  if( d==NULL ) return NULL;
+  PyObject *t = PyTuple_New(d->L->n);
+  if( t==NULL ) return NULL;
+  for(uint32_t i=0; i<d->L->n; i++){
+    PyObject *u = PyUnicode_FromString(trec_layout_name(d->L, i));
+    if( u==NULL ){ Py_DECREF(t); return NULL; }
+    PyTuple_SET_ITEM(t, i, u);
+  }
+  return Py_BuildValue("(NI)", t, (unsigned)trec_layout_n_args(d->L));
+}
+
+PyMethodDef trec_snap_debug_methods[] = {
+  {"_snapshot_value", (PyCFunction)(void (*)(void))debug_value,
+   METH_VARARGS | METH_KEYWORDS, "test only: one encoded value"},
+  {"_snapshot_exception", (PyCFunction)(void (*)(void))debug_exception,
+   METH_VARARGS | METH_KEYWORDS, "test only: one encoded exception"},
+  {"_snapshot_session", (PyCFunction)(void (*)(void))debug_session,
+   METH_VARARGS | METH_KEYWORDS, "test only: layout + shadow for a code object"},
+  {"_snapshot_frame", debug_frame, METH_VARARGS,
+   "test only: (session, frame, full=False) -> payload VAR entries"},
+  {"_snapshot_names", debug_names, METH_O,
+   "test only: session -> (slot names, n_args)"},
+  {NULL, NULL, 0, NULL}
+};
