@@ -95,12 +95,12 @@ int  trec_snap_exception(trec_snap *s, PyObject *exc, struct trec_buf *out);
 const char *trec_snap_errmsg(trec_snap *s);
 
 /*! trec_snap_debug_methods : test-only module functions for the extension's
- *  method table (recorder-core adds them to _tracerec):
+ *  method table (recorder-core adds them to _tracerec; tests/t024*):
  *    _snapshot_value(obj, **opts) -> bytes          one encoded value
- *    _snapshot_exception(exc, **opts) -> bytes      TREC_V_EXC value
- *    _snapshot_session(code, **opts) -> handle      layout + shadow for code;
- *        handle.names -> tuple of slot names, handle.n_args -> int,
- *        handle.frame(frame, full=False) -> bytes   payload VAR entries
+ *    _snapshot_exception(exc, **opts) -> bytes      a TREC_V_EXC value
+ *    _snapshot_session(code, **opts) -> capsule     snap + layout + shadow
+ *    _snapshot_frame(session, frame, full=False) -> bytes   VAR entries
+ *    _snapshot_names(session) -> (slot names tuple, n_args)
  *  opts: max_str, max_items, max_depth, max_value_bytes, capture_repr, redact.
  *  Terminated by a {NULL} entry. */
 extern PyMethodDef trec_snap_debug_methods[];
