@@ -1,1 +1,653 @@
-/* render.c: not written yet */
+/*
+** render.c: print a decoded value (value.h) the way Python's repr() prints
+** the object it was recorded from (doc/FORMAT.md section 8).
+**
+** The replay REPL's `p`, the SQL `value` columns and the viewer all show
+** values through this one function, so people see the text Python would
+** have shown them. Exactness matters more than speed here: floats use the
+** shortest digits that read back to the same double (Python's 'short'
+** float_repr_style), strings escape exactly what str.isprintable() rejects
+** (a table generated from Python's unicodedata, unicode_printable.h), and
+** big ints are converted to decimal here, since no Python is linked.
+**
+** The value is validated once as a whole with trec_value_read(); each child
+** is read again as it is reached. Output can be bounded (max_len): rendering
+** stops soon after the bound is passed, so a huge value costs little.
+*/
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "trace.h"
+#include "value.h"
+#include "unicode_printable.h"
+
+#define PRETTY_WIDTH 79
+/* Rendering may follow REFs into repeated (non-cyclic) values; these bound
+** the work a crafted value can cause. */
+#define RENDER_MAX_DEPTH (2*TREC_VALUE_MAX_DEPTH)
+#define RENDER_MAX_EXPANSIONS 256
+/* Decimal conversion is quadratic; beyond this many magnitude bytes
+** (about 19700 digits, over Python's own 4300-digit repr limit) big ints
+** print in hex. */
+#define BIGINT_MAX_DECIMAL_BYTES 8192
+
+struct render {
+  struct trec_buf *out;
+  unsigned flags;
+  size_t limit;                       /* stop once out->len passes it; 0: none */
+  const unsigned char *root, *root_end;
+  uint64_t open_ids[RENDER_MAX_DEPTH+1];   /* containers being rendered */
+  enum trec_vtag open_tags[RENDER_MAX_DEPTH+1];
+  int n_open;
+  int expansions;
+};
+
+static int render_value(struct render *r, const struct trec_value *v, int depth);
+
+static int full(const struct render *r){
+  return r->out->oom || (r->limit && r->out->len > r->limit);
+}
+
+static void puts_n(struct render *r, const char *s, size_t n){
+  trec_buf_put(r->out, s, n);
+}
+
+/* ---- Scalars ---- */
+
+static int is_printable(uint32_t cp){
+  size_t lo = 0, hi = sizeof trec_nonprintable / sizeof trec_nonprintable[0];
+  while( lo<hi ){
+    size_t mid = (lo + hi) / 2;
+    if( cp<trec_nonprintable[mid][0] ) hi = mid;
+    else if( cp>trec_nonprintable[mid][1] ) lo = mid + 1;
+    else return 0;
+  }
+  return 1;
+}
+
+/* Python's rule for both str and bytes: single quotes unless the text has
+** a ' and no ". */
+static char choose_quote(const unsigned char *s, size_t n){
+  int sq = memchr(s, '\'', n)!=NULL, dq = memchr(s, '"', n)!=NULL;
+  return sq && !dq ? '"' : '\'';
+}
+
+static void render_str(struct render *r, const struct trec_value *v){
+  const unsigned char *p = v->data, *end = v->data + v->data_len;
+  char q = choose_quote(v->data, v->data_len);
+  char esc[12];
+  uint32_t cp;
+  trec_buf_put_u8(r->out, (unsigned)q);
+  while( p<end ){
+    size_t k = trec_utf8_decode(p, end, &cp);
+    if( k==0 ){ k = 1; cp = 0xfffd; }  /* cannot happen after validation */
+    if( cp==(uint32_t)q || cp=='\\' ){
+      esc[0] = '\\'; esc[1] = (char)cp; puts_n(r, esc, 2);
+    }else if( cp=='\t' ) puts_n(r, "\\t", 2);
+    else if( cp=='\n' ) puts_n(r, "\\n", 2);
+    else if( cp=='\r' ) puts_n(r, "\\r", 2);
+    else if( cp>=0x20 && cp<0x7f ) trec_buf_put_u8(r->out, cp);
+    else if( cp>=0x80 && is_printable(cp) ) puts_n(r, (const char*)p, k);
+    else if( cp<=0xff ) puts_n(r, esc, (size_t)snprintf(esc, sizeof esc, "\\x%02x", cp));
+    else if( cp<=0xffff ) puts_n(r, esc, (size_t)snprintf(esc, sizeof esc, "\\u%04x", cp));
+    else puts_n(r, esc, (size_t)snprintf(esc, sizeof esc, "\\U%08x", cp));
+    p += k;
+    if( full(r) ) return;
+  }
+  trec_buf_put_u8(r->out, (unsigned)q);
+  if( v->n<v->total ) puts_n(r, "...", 3);
+}
+
+static void render_bytes(struct render *r, const struct trec_value *v){
+  char q = choose_quote(v->data, v->data_len);
+  char esc[8];
+  trec_buf_put_u8(r->out, 'b');
+  trec_buf_put_u8(r->out, (unsigned)q);
+  for(size_t i=0; i<v->data_len && !full(r); i++){
+    unsigned c = v->data[i];
+    if( c==(unsigned char)q || c=='\\' ){
+      esc[0] = '\\'; esc[1] = (char)c; puts_n(r, esc, 2);
+    }else if( c=='\t' ) puts_n(r, "\\t", 2);
+    else if( c=='\n' ) puts_n(r, "\\n", 2);
+    else if( c=='\r' ) puts_n(r, "\\r", 2);
+    else if( c<0x20 || c>=0x7f ) puts_n(r, esc, (size_t)snprintf(esc, sizeof esc, "\\x%02x", c));
+    else trec_buf_put_u8(r->out, c);
+  }
+  trec_buf_put_u8(r->out, (unsigned)q);
+  if( v->n<v->total ) puts_n(r, "...", 3);
+}
+
+/* Does digits (n of them, d.ddd) times 10^exp read back as x? */
+static int float_roundtrips(const char *dig, int n, int exp, double x){
+  char s[48];
+  int k = 0;
+  s[k++] = dig[0];
+  if( n>1 ){ s[k++] = '.'; memcpy(s+k, dig+1, (size_t)n-1); k += n-1; }
+  snprintf(s+k, sizeof s - (size_t)k, "e%d", exp);
+  return strtod(s, NULL)==x;
+}
+
+/* The shortest decimal digits that read back as x (x finite, > 0), like
+** David Gay's mode 0 that Python's repr() uses. The correctly rounded
+** n-digit string is tried first; when it fails, its two n-digit neighbours
+** are too, because at a power of two the interval that rounds to x is
+** lopsided and the only n-digit string inside it may not be the nearest. */
+static void float_shortest(double x, char *dig, int *ndig, int *exp){
+  char s[48], alt[20];
+  int n, e = 0;
+  for(n=1; n<=17; n++){
+    snprintf(s, sizeof s, "%.*e", n-1, x);
+    dig[0] = s[0];
+    if( n>1 ) memcpy(dig+1, s+2, (size_t)n-1);
+    e = atoi(strchr(s, 'e')+1);
+    if( float_roundtrips(dig, n, e, x) ) break;
+    /* next n-digit number up */
+    memcpy(alt, dig, (size_t)n);
+    int i = n-1;
+    while( i>=0 && alt[i]=='9' ){ alt[i] = '0'; i--; }
+    if( i>=0 ){
+      alt[i]++;
+      if( float_roundtrips(alt, n, e, x) ){ memcpy(dig, alt, (size_t)n); break; }
+    }else{
+      alt[0] = '1';
+      if( float_roundtrips(alt, n, e+1, x) ){ memcpy(dig, alt, (size_t)n); e++; break; }
+    }
+    /* next n-digit number down */
+    memcpy(alt, dig, (size_t)n);
+    i = n-1;
+    while( i>0 && alt[i]=='0' ) i--;
+    if( i==0 && alt[0]=='1' ){
+      memset(alt, '9', (size_t)n);
+      if( float_roundtrips(alt, n, e-1, x) ){ memcpy(dig, alt, (size_t)n); e--; break; }
+    }else{
+      alt[i]--;
+      for(int j=i+1; j<n; j++) alt[j] = '9';
+      if( float_roundtrips(alt, n, e, x) ){ memcpy(dig, alt, (size_t)n); break; }
+    }
+  }
+  if( n>17 ) n = 17;                 /* %.16e always round-trips */
+  while( n>1 && dig[n-1]=='0' ) n--;
+  *ndig = n;
+  *exp = e;
+}
+
+/* Python's repr(float): exponent form when the exponent is < -4 or >= 16,
+** else positional with at least one digit after the point. */
+void trec_value_format_float(double d, struct trec_buf *b){
+  char dig[20];
+  int n, e;
+  if( isnan(d) ){ trec_buf_puts(b, "nan"); return; }
+  if( isinf(d) ){ trec_buf_puts(b, d<0 ? "-inf" : "inf"); return; }
+  if( d==0.0 ){ trec_buf_puts(b, signbit(d) ? "-0.0" : "0.0"); return; }
+  if( d<0 ) trec_buf_put_u8(b, '-');
+  float_shortest(fabs(d), dig, &n, &e);
+  if( e< -4 || e>=16 ){
+    trec_buf_put_u8(b, (unsigned)dig[0]);
+    if( n>1 ){ trec_buf_put_u8(b, '.'); trec_buf_put(b, dig+1, (size_t)n-1); }
+    trec_buf_printf(b, "e%c%02d", e<0 ? '-' : '+', e<0 ? -e : e);
+  }else if( e>=0 ){
+    for(int i=0; i<=e; i++) trec_buf_put_u8(b, i<n ? (unsigned)dig[i] : '0');
+    trec_buf_put_u8(b, '.');
+    if( n>e+1 ) trec_buf_put(b, dig+e+1, (size_t)(n-e-1));
+    else trec_buf_put_u8(b, '0');
+  }else{
+    trec_buf_puts(b, "0.");
+    for(int i=0; i< -e-1; i++) trec_buf_put_u8(b, '0');
+    trec_buf_put(b, dig, (size_t)n);
+  }
+}
+
+/* Magnitude (little-endian bytes) to decimal by repeated division of
+** base-2^32 limbs by 10^9. */
+static int render_bigint(struct render *r, const struct trec_value *v){
+  size_t len = v->data_len, nl, nd = 0, top;
+  uint32_t *limb = NULL, *dec = NULL;
+  int rc = TREC_ERR_NOMEM;
+  while( len>0 && v->data[len-1]==0 ) len--;
+  if( len==0 ){ trec_buf_put_u8(r->out, '0'); return TREC_OK; }
+  if( v->negative ) trec_buf_put_u8(r->out, '-');
+  if( len>BIGINT_MAX_DECIMAL_BYTES ){
+    trec_buf_puts(r->out, "0x");
+    trec_buf_printf(r->out, "%x", v->data[len-1]);
+    for(size_t i=len-1; i-- > 0 && !full(r); ) trec_buf_printf(r->out, "%02x", v->data[i]);
+    return TREC_OK;
+  }
+  nl = (len + 3) / 4;
+  limb = calloc(nl, sizeof *limb);                /* most significant first */
+  dec = calloc(nl*10/9 + 2, sizeof *dec);         /* base 10^9 digits, least first */
+  if( !limb || !dec ) goto out;
+  for(size_t i=0; i<len; i++) limb[nl-1-i/4] |= (uint32_t)v->data[i] << (8*(i%4));
+  top = 0;
+  while( top<nl ){
+    uint64_t rem = 0;
+    for(size_t i=top; i<nl; i++){
+      uint64_t cur = (rem << 32) | limb[i];
+      limb[i] = (uint32_t)(cur / 1000000000u);
+      rem = cur % 1000000000u;
+    }
+    dec[nd++] = (uint32_t)rem;
+    while( top<nl && limb[top]==0 ) top++;
+  }
+  trec_buf_printf(r->out, "%" PRIu32, dec[nd-1]);
+  for(size_t i=nd-1; i-- > 0; ) trec_buf_printf(r->out, "%09" PRIu32, dec[i]);
+  rc = TREC_OK;
+out:
+  free(limb);
+  free(dec);
+  return rc;
+}
+
+/* "0x7f..." as Python's %p prints ids */
+static void put_id(struct render *r, uint64_t id){
+  trec_buf_printf(r->out, "0x%" PRIx64, id);
+}
+
+static void put_object_head(struct render *r, const char *type, size_t len,
+                            uint64_t id){
+  trec_buf_put_u8(r->out, '<');
+  if( len ) puts_n(r, type, len); else trec_buf_puts(r->out, "object");
+  trec_buf_puts(r->out, " object at ");
+  put_id(r, id);
+}
+
+/* The type name after its last dot: what BaseException's repr prints. */
+static void put_short_name(struct render *r, const char *type, size_t len){
+  size_t i = len;
+  while( i>0 && type[i-1]!='.' ) i--;
+  if( i==len ) trec_buf_puts(r->out, "BaseException");
+  else puts_n(r, type+i, len-i);
+}
+
+/* ---- Containers ---- */
+
+static const char *open_text(enum trec_vtag t){
+  switch( t ){
+  case TREC_V_TUPLE: return "(";
+  case TREC_V_LIST: return "[";
+  case TREC_V_FROZENSET: return "frozenset({";
+  default: return "{";
+  }
+}
+static const char *close_text(enum trec_vtag t){
+  switch( t ){
+  case TREC_V_TUPLE: return ")";
+  case TREC_V_LIST: return "]";
+  case TREC_V_FROZENSET: return "})";
+  default: return "}";
+  }
+}
+static const char *empty_text(enum trec_vtag t){
+  switch( t ){
+  case TREC_V_TUPLE: return "()";
+  case TREC_V_LIST: return "[]";
+  case TREC_V_SET: return "set()";
+  case TREC_V_FROZENSET: return "frozenset()";
+  default: return "{}";
+  }
+}
+
+/* The marker Python prints for a container met again inside itself. */
+static void put_recursion_marker(struct render *r, enum trec_vtag t){
+  switch( t ){
+  case TREC_V_LIST: trec_buf_puts(r->out, "[...]"); break;
+  case TREC_V_TUPLE: trec_buf_puts(r->out, "(...)"); break;
+  case TREC_V_SET: trec_buf_puts(r->out, "set(...)"); break;
+  case TREC_V_FROZENSET: trec_buf_puts(r->out, "frozenset(...)"); break;
+  default: trec_buf_puts(r->out, "{...}"); break;
+  }
+}
+
+static int push_open(struct render *r, const struct trec_value *v){
+  if( r->n_open>RENDER_MAX_DEPTH ) return 0;
+  r->open_ids[r->n_open] = v->id;
+  r->open_tags[r->n_open] = v->tag;
+  r->n_open++;
+  return 1;
+}
+
+/* Child i of a validated container, object or args tuple: *p walks along. */
+static int next_child(const unsigned char **p, const unsigned char *end,
+                      int named, const char **name, size_t *name_len,
+                      struct trec_value *c){
+  uint64_t n;
+  if( named ){
+    if( trec_get_varint(p, end, &n) || n > (uint64_t)(end - *p) )
+      return TREC_ERR_CORRUPT;
+    *name = (const char*)*p;
+    *name_len = (size_t)n;
+    *p += n;
+  }
+  if( trec_value_read(*p, end, c) ) return TREC_ERR_CORRUPT;
+  *p = c->end;
+  return TREC_OK;
+}
+
+static int render_items(struct render *r, const struct trec_value *v, int depth){
+  const unsigned char *p = v->items;
+  struct trec_value k, c;
+  int rc;
+  for(uint64_t i=0; i<v->n; i++){
+    if( i ) trec_buf_puts(r->out, ", ");
+    if( v->tag==TREC_V_DICT ){
+      if( (rc = next_child(&p, v->end, 0, NULL, NULL, &k))!=TREC_OK ) return rc;
+      if( (rc = render_value(r, &k, depth+1))!=TREC_OK ) return rc;
+      trec_buf_puts(r->out, ": ");
+    }
+    if( (rc = next_child(&p, v->end, 0, NULL, NULL, &c))!=TREC_OK ) return rc;
+    if( (rc = render_value(r, &c, depth+1))!=TREC_OK ) return rc;
+    if( full(r) ) return TREC_ERR_LIMIT;
+  }
+  if( v->n<v->total ) trec_buf_puts(r->out, v->n ? ", ..." : "...");
+  return TREC_OK;
+}
+
+static int render_container(struct render *r, const struct trec_value *v,
+                            int depth){
+  int rc;
+  if( v->total==0 ){ trec_buf_puts(r->out, empty_text(v->tag)); return TREC_OK; }
+  trec_buf_puts(r->out, open_text(v->tag));
+  if( !push_open(r, v) ){ trec_buf_puts(r->out, "..."); goto close; }
+  rc = render_items(r, v, depth);
+  r->n_open--;
+  if( rc!=TREC_OK ) return rc;
+  if( v->tag==TREC_V_TUPLE && v->total==1 ) trec_buf_put_u8(r->out, ',');
+close:
+  trec_buf_puts(r->out, close_text(v->tag));
+  return TREC_OK;
+}
+
+static int render_object(struct render *r, const struct trec_value *v,
+                         int depth){
+  const unsigned char *p = v->items;
+  const char *name = NULL;
+  size_t name_len = 0;
+  struct trec_value c;
+  int rc;
+  put_object_head(r, v->type, v->type_len, v->id);
+  if( (r->flags & TREC_RENDER_FIELDS) && v->total>0 ){
+    if( !push_open(r, v) ){ trec_buf_puts(r->out, " ...>"); return TREC_OK; }
+    for(uint64_t i=0; i<v->n; i++){
+      trec_buf_puts(r->out, i ? ", " : " ");
+      if( (rc = next_child(&p, v->end, 1, &name, &name_len, &c))!=TREC_OK ) break;
+      puts_n(r, name, name_len);
+      trec_buf_put_u8(r->out, '=');
+      if( (rc = render_value(r, &c, depth+1))!=TREC_OK ) break;
+      if( full(r) ){ rc = TREC_ERR_LIMIT; break; }
+    }
+    r->n_open--;
+    if( rc!=TREC_OK ) return rc;
+    if( v->n<v->total ) trec_buf_puts(r->out, v->n ? ", ..." : " ...");
+  }
+  trec_buf_put_u8(r->out, '>');
+  return TREC_OK;
+}
+
+static int render_exc(struct render *r, const struct trec_value *v, int depth){
+  struct trec_value args, a0;
+  const unsigned char *p;
+  int rc;
+  if( trec_value_read(v->items, v->end, &args) ) return TREC_ERR_CORRUPT;
+  put_short_name(r, v->type, v->type_len);
+  if( args.n==1 && args.total==1 ){
+    /* one argument prints bare: ValueError('x'), not ValueError(('x',)) */
+    p = args.items;
+    if( (rc = next_child(&p, args.end, 0, NULL, NULL, &a0))!=TREC_OK ) return rc;
+    trec_buf_put_u8(r->out, '(');
+    if( !push_open(r, v) ){ trec_buf_puts(r->out, "...)"); return TREC_OK; }
+    rc = render_value(r, &a0, depth+1);
+    r->n_open--;
+    if( rc!=TREC_OK ) return rc;
+    trec_buf_put_u8(r->out, ')');
+    return TREC_OK;
+  }
+  return render_container(r, &args, depth);
+}
+
+/* Find the value with this id and tag inside the rendered root, so that a
+** REF to a value repeated (not a cycle) prints as the value itself. */
+static int find_by_id(const struct trec_value *v, uint64_t id,
+                      enum trec_vtag tag, int depth, struct trec_value *found){
+  struct trec_value c;
+  const unsigned char *q;
+  const char *name;
+  size_t name_len;
+  uint64_t n;
+  if( depth>TREC_VALUE_MAX_DEPTH ) return 0;
+  if( v->tag==tag && v->id==id ){ *found = *v; return 1; }
+  if( v->tag==TREC_V_EXC ){
+    if( trec_value_read(v->items, v->end, &c) ) return 0;
+    return find_by_id(&c, id, tag, depth+1, found);
+  }
+  if( v->tag!=TREC_V_OBJECT && v->tag!=TREC_V_TUPLE && v->tag!=TREC_V_LIST
+   && v->tag!=TREC_V_SET && v->tag!=TREC_V_FROZENSET && v->tag!=TREC_V_DICT )
+    return 0;
+  q = v->items;
+  n = v->tag==TREC_V_DICT ? 2*v->n : v->n;
+  for(uint64_t i=0; i<n; i++){
+    if( next_child(&q, v->end, v->tag==TREC_V_OBJECT, &name, &name_len, &c) )
+      return 0;
+    if( find_by_id(&c, id, tag, depth+1, found) ) return 1;
+  }
+  return 0;
+}
+
+static int find_in_root(const struct render *r, uint64_t id, enum trec_vtag tag,
+                        struct trec_value *found){
+  struct trec_value root;
+  if( !r->root || trec_value_read(r->root, r->root_end, &root) ) return 0;
+  return find_by_id(&root, id, tag, 1, found);
+}
+
+static int render_ref(struct render *r, const struct trec_value *v, int depth){
+  struct trec_value target;
+  int i;
+  for(i=r->n_open-1; i>=0; i--)
+    if( r->open_ids[i]==v->id && r->open_tags[i]==v->sub ) break;
+  if( i<0 && r->expansions<RENDER_MAX_EXPANSIONS
+   && find_in_root(r, v->id, v->sub, &target) ){
+    r->expansions++;
+    return render_value(r, &target, depth+1);
+  }
+  if( v->sub==TREC_V_OBJECT || v->sub==TREC_V_EXC ){
+    struct trec_value obj;
+    const char *type = NULL;
+    size_t type_len = 0;
+    if( find_in_root(r, v->id, v->sub, &obj) ){
+      type = obj.type;
+      type_len = obj.type_len;
+    }
+    if( v->sub==TREC_V_EXC ){
+      put_short_name(r, type ? type : "", type_len);
+      trec_buf_puts(r->out, "(...)");
+    }else{
+      put_object_head(r, type, type_len, v->id);
+      trec_buf_put_u8(r->out, '>');
+    }
+    return TREC_OK;
+  }
+  put_recursion_marker(r, v->sub);
+  return TREC_OK;
+}
+
+static void render_trunc(struct render *r, const struct trec_value *v){
+  switch( v->sub ){
+  case TREC_V_TUPLE: case TREC_V_LIST: case TREC_V_SET:
+  case TREC_V_FROZENSET: case TREC_V_DICT:
+    if( v->total==0 ){ trec_buf_puts(r->out, empty_text(v->sub)); break; }
+    trec_buf_puts(r->out, open_text(v->sub));
+    trec_buf_puts(r->out, "...");
+    trec_buf_puts(r->out, close_text(v->sub));
+    break;
+  case TREC_V_EXC:
+    put_short_name(r, v->type, v->type_len);
+    trec_buf_puts(r->out, "(...)");
+    break;
+  case TREC_V_OBJECT:
+    put_object_head(r, v->type, v->type_len, v->id);
+    trec_buf_put_u8(r->out, '>');
+    break;
+  default:
+    trec_buf_puts(r->out, "...");
+  }
+}
+
+static int render_value(struct render *r, const struct trec_value *v, int depth){
+  if( depth>RENDER_MAX_DEPTH ){ trec_buf_puts(r->out, "..."); return TREC_OK; }
+  switch( v->tag ){
+  case TREC_V_NONE: trec_buf_puts(r->out, "None"); break;
+  case TREC_V_FALSE: trec_buf_puts(r->out, "False"); break;
+  case TREC_V_TRUE: trec_buf_puts(r->out, "True"); break;
+  case TREC_V_INT: trec_buf_printf(r->out, "%" PRId64, v->i); break;
+  case TREC_V_BIGINT: return render_bigint(r, v);
+  case TREC_V_FLOAT: trec_value_format_float(v->f, r->out); break;
+  case TREC_V_STR: render_str(r, v); break;
+  case TREC_V_BYTES: render_bytes(r, v); break;
+  case TREC_V_TUPLE: case TREC_V_LIST: case TREC_V_SET:
+  case TREC_V_FROZENSET: case TREC_V_DICT:
+    return render_container(r, v, depth);
+  case TREC_V_OBJECT: return render_object(r, v, depth);
+  case TREC_V_REF: return render_ref(r, v, depth);
+  case TREC_V_TRUNC: render_trunc(r, v); break;
+  case TREC_V_REPR: puts_n(r, (const char*)v->data, v->data_len); break;
+  case TREC_V_UNBOUND: trec_buf_puts(r->out, "<unbound>"); break;
+  case TREC_V_REDACTED: trec_buf_puts(r->out, "<redacted>"); break;
+  case TREC_V_EXC: return render_exc(r, v, depth);
+  }
+  return full(r) ? TREC_ERR_LIMIT : TREC_OK;
+}
+
+/* ---- Pretty printing (pprint's layout, without its sorting) ---- */
+
+static size_t cp_count(const unsigned char *s, size_t n){
+  size_t k = 0;
+  for(size_t i=0; i<n; i++) k += (s[i] & 0xc0)!=0x80;
+  return k;
+}
+
+static void put_newline_indent(struct render *r, size_t indent){
+  trec_buf_puts(r->out, ",\n");
+  for(size_t i=0; i<indent; i++) trec_buf_put_u8(r->out, ' ');
+}
+
+/* Render v on one line into flat; *fits says whether it took at most
+** max_width code points. Rendering stops early when it cannot fit. */
+static int render_flat(struct render *r, const struct trec_value *v, int depth,
+                       size_t max_width, struct trec_buf *flat, int *fits){
+  struct trec_buf *save_out = r->out;
+  unsigned save_flags = r->flags;
+  size_t save_limit = r->limit;
+  int rc;
+  r->out = flat;
+  r->flags &= ~(unsigned)TREC_RENDER_PRETTY;
+  r->limit = 4*max_width + 4;
+  rc = render_value(r, v, depth);
+  r->out = save_out;
+  r->flags = save_flags;
+  r->limit = save_limit;
+  if( flat->oom ) return TREC_ERR_NOMEM;
+  *fits = rc==TREC_OK && cp_count(flat->data, flat->len)<=max_width;
+  return rc==TREC_ERR_LIMIT ? TREC_OK : rc;
+}
+
+static int pretty_value(struct render *r, const struct trec_value *v,
+                        size_t indent, size_t allowance, int depth);
+
+static int pretty_container(struct render *r, const struct trec_value *v,
+                            size_t indent, size_t allowance, int depth){
+  const char *open = open_text(v->tag);
+  const char *close = v->tag==TREC_V_TUPLE && v->total==1 ? ",)"
+                                                           : close_text(v->tag);
+  const unsigned char *p = v->items;
+  struct trec_value k, c;
+  struct trec_buf key = TREC_BUF_INIT;
+  size_t inner = indent + strlen(open), last_allow, key_width;
+  int rc = TREC_OK, fits;
+  trec_buf_puts(r->out, open);
+  if( !push_open(r, v) ){ trec_buf_puts(r->out, "..."); goto close; }
+  last_allow = allowance + strlen(close);
+  for(uint64_t i=0; i<v->n; i++){
+    int last = i+1==v->n && v->n==v->total;
+    if( i ) put_newline_indent(r, inner);
+    key_width = 0;
+    if( v->tag==TREC_V_DICT ){
+      if( (rc = next_child(&p, v->end, 0, NULL, NULL, &k))!=TREC_OK ) break;
+      trec_buf_reset(&key);
+      if( (rc = render_flat(r, &k, depth+1, SIZE_MAX/8, &key, &fits))!=TREC_OK ) break;
+      trec_buf_put(r->out, key.data, key.len);
+      trec_buf_puts(r->out, ": ");
+      key_width = cp_count(key.data, key.len) + 2;
+    }
+    if( (rc = next_child(&p, v->end, 0, NULL, NULL, &c))!=TREC_OK ) break;
+    rc = pretty_value(r, &c, inner + key_width, last ? last_allow : 1, depth+1);
+    if( rc!=TREC_OK ) break;
+    if( full(r) ){ rc = TREC_ERR_LIMIT; break; }
+  }
+  r->n_open--;
+  trec_buf_release(&key);
+  if( rc!=TREC_OK ) return rc;
+  if( v->n<v->total ){
+    if( v->n ) put_newline_indent(r, inner);
+    trec_buf_puts(r->out, "...");
+  }
+close:
+  trec_buf_puts(r->out, close);
+  return TREC_OK;
+}
+
+/* pprint's _format: the one-line form when it fits in what is left of the
+** line, else one item per line, nested items indented under their opener. */
+static int pretty_value(struct render *r, const struct trec_value *v,
+                        size_t indent, size_t allowance, int depth){
+  struct trec_buf flat = TREC_BUF_INIT;
+  size_t used = indent + allowance;
+  size_t max_width = PRETTY_WIDTH>used ? PRETTY_WIDTH - used : 0;
+  int rc, fits = 0;
+  rc = render_flat(r, v, depth, max_width, &flat, &fits);
+  if( rc==TREC_OK && fits ){
+    trec_buf_put(r->out, flat.data, flat.len);
+    rc = full(r) ? TREC_ERR_LIMIT : TREC_OK;
+  }else if( rc==TREC_OK ){
+    switch( v->tag ){
+    case TREC_V_TUPLE: case TREC_V_LIST: case TREC_V_SET:
+    case TREC_V_FROZENSET: case TREC_V_DICT:
+      if( v->n>0 && depth<=RENDER_MAX_DEPTH ){
+        rc = pretty_container(r, v, indent, allowance, depth);
+        break;
+      }
+      /* fall through */
+    default:
+      rc = render_value(r, v, depth);
+    }
+  }
+  trec_buf_release(&flat);
+  return rc;
+}
+
+int trec_value_render(const unsigned char *p, const unsigned char *end,
+                      unsigned flags, size_t max_len, struct trec_buf *out){
+  struct render r;
+  struct trec_value v;
+  size_t start = out->len, cut;
+  int rc;
+  if( (rc = trec_value_read(p, end, &v))!=TREC_OK ) return rc;
+  memset(&r, 0, sizeof r);
+  r.out = out;
+  r.flags = flags;
+  r.limit = max_len ? start + max_len : 0;
+  r.root = p;
+  r.root_end = v.end;
+  if( flags & TREC_RENDER_PRETTY ) rc = pretty_value(&r, &v, 0, 0, 1);
+  else rc = render_value(&r, &v, 1);
+  if( out->oom ) return TREC_ERR_NOMEM;
+  if( rc==TREC_ERR_LIMIT ) rc = TREC_OK;
+  if( max_len && out->len - start > max_len ){
+    /* keep the whole text within max_len, "..." included */
+    cut = start + (max_len>3 ? max_len-3 : 0);
+    while( cut>start && (out->data[cut] & 0xc0)==0x80 ) cut--;
+    out->len = cut;
+    trec_buf_puts(out, "...");
+  }
+  return rc;
+}

@@ -202,6 +202,11 @@ enum trec_render_flags {
 int trec_value_render(const unsigned char *p, const unsigned char *end,
                       unsigned flags, size_t max_len, struct trec_buf *out);
 
+/*! trec_value_format_float() : append repr(d) as Python prints it: the
+ *  shortest digits that read back as d, "1e+16", "1e-05", "0.1", "-0.0",
+ *  "inf", "nan". */
+void trec_value_format_float(double d, struct trec_buf *out);
+
 /*! trec_value_item() : the i-th child of a container (DICT: the i-th value;
  *  trec_value_key() gives the key), or the i-th field of an OBJECT.
  *  @return TREC_OK, TREC_ERR_RANGE if i >= n, TREC_ERR_CORRUPT. */
@@ -229,6 +234,14 @@ int trec_value_getitem(const struct trec_value *v, const struct trec_value *key,
  *  "not equal"). */
 int trec_value_compare(const struct trec_value *a, const struct trec_value *b,
                        int *cmp);
+
+/*! trec_utf8_decode() : decode the UTF-8 sequence at p (p < end) into *cp.
+ *  Lone surrogates (U+D800..U+DFFF in their 3-byte form, as Python's
+ *  "surrogatepass" writes them) are accepted; overlong forms, stray
+ *  continuation bytes, truncated sequences and values above U+10FFFF are not.
+ *  @return the sequence's length (1-4), or 0 when it is not valid. */
+size_t trec_utf8_decode(const unsigned char *p, const unsigned char *end,
+                        uint32_t *cp);
 
 /*! trec_value_truthy() : Python truth value of a decoded value (objects and
  *  truncated values are true). */
