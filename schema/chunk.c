@@ -1,1 +1,550 @@
-/* chunk.c: not written yet */
+/*
+** chunk.c: the chunk codec (events <-> column bytes), the keyframe parser
+** and the LZ4 blocks both are stored in. doc/FORMAT.md sections 4-5 specify
+** the bytes; this file follows them.
+**
+** Tuned for the common Python trace: long runs of `line` events in the
+** frame on top of the stack, one thread, consecutive seqs. Such an event is
+** one kind byte and one line-delta byte before LZ4, everything else implied
+** by the stack both encoder and decoder keep (calls push, returns pop). The
+** decoder trusts nothing: every varint, length and id is checked against
+** its column's end and its type's range, so damaged input is
+** TREC_ERR_CORRUPT, never an out-of-bounds read.
+*/
+#include <limits.h>
+#include <stdlib.h>
+#include <lz4.h>
+#include <lz4hc.h>
+#include "trace_int.h"
+
+/* ---- Stacks shared by encoder and decoder ---- */
+
+/* A stack that starts in caller-provided storage and moves to the heap only
+** for deep recursion, so decoding a chunk usually allocates nothing. */
+struct cstack {
+  struct trec_stack_entry *e;
+  size_t cap;
+  int heap;
+};
+
+static int cstack_grow(struct cstack *s, size_t want){
+  struct trec_stack_entry *p;
+  size_t cap = s->cap;
+  if( want<=cap ) return 0;
+  while( cap<want ) cap = cap ? cap*2 : 64;
+  if( cap > SIZE_MAX/sizeof(*p) ) return -1;
+  if( s->heap ){
+    p = realloc(s->e, cap*sizeof(*p));
+    if( !p ) return -1;
+  }else{
+    p = malloc(cap*sizeof(*p));
+    if( !p ) return -1;
+    if( s->cap ) memcpy(p, s->e, s->cap*sizeof(*p));
+    s->heap = 1;
+  }
+  s->e = p;
+  s->cap = cap;
+  return 0;
+}
+
+static void cstack_free(struct cstack *s){
+  if( s->heap ) free(s->e);
+}
+
+/* Index of the topmost entry holding frame, or -1. Searching from the top
+** matters only for damaged input (a frame twice on the stack). */
+static ptrdiff_t stack_find(const struct trec_stack_entry *st, size_t depth,
+                            uint64_t frame){
+  for(size_t i=depth; i>0; i--)
+    if( st[i-1].frame==frame ) return (ptrdiff_t)(i-1);
+  return -1;
+}
+
+/* ---- Encoder ---- */
+
+void trec_chunk_enc_init(struct trec_chunk_enc *e){
+  for(int i=0; i<TREC_N_COLUMNS; i++) trec_buf_init(&e->col[i]);
+  e->stack = NULL;
+  e->stack_cap = 0;
+}
+
+void trec_chunk_enc_release(struct trec_chunk_enc *e){
+  for(int i=0; i<TREC_N_COLUMNS; i++) trec_buf_release(&e->col[i]);
+  free(e->stack);
+  e->stack = NULL;
+  e->stack_cap = 0;
+}
+
+static inline unsigned char *col_put_varint(unsigned char *p, uint64_t v){
+  return p + trec_varint_write(p, v);
+}
+
+int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
+                         size_t n, const struct trec_stack_entry *start,
+                         size_t n_start, struct trec_buf *out,
+                         struct trec_chunk_stats *st){
+  int rc = TREC_ERR_INVALID;
+  struct trec_chunk_stats s;
+  struct trec_stack_entry *stack;
+  unsigned char *kp, *sp, *lp, *fp, *tp, *op, *pp;
+  size_t depth = n_start, payload_total = 0;
+  uint64_t max_frame = 0, max_frame0, prev_seq;
+  int64_t prev_ts = 0, base_ts = 0;
+  int32_t last_line = 0, prev_off = 0;
+  uint32_t thread;
+
+  if( n==0 || ev[0].seq==0 || ev[0].thread==0 ) return TREC_ERR_INVALID;
+  if( n_start > SIZE_MAX/sizeof(*stack) - n ) return TREC_ERR_NOMEM;
+  if( e->stack_cap < n_start + n ){
+    stack = realloc(e->stack, (n_start + n)*sizeof(*stack));
+    if( !stack ) return TREC_ERR_NOMEM;
+    e->stack = stack;
+    e->stack_cap = n_start + n;
+  }
+  stack = e->stack;
+  for(size_t i=0; i<n_start; i++){
+    if( start[i].frame==0 || start[i].code==0 ) return TREC_ERR_INVALID;
+    stack[i] = start[i];
+    if( start[i].frame>max_frame ) max_frame = start[i].frame;
+  }
+  max_frame0 = max_frame;
+  if( n_start ) last_line = start[n_start-1].line;
+  for(size_t i=0; i<n; i++){
+    if( ev[i].payload_len && !ev[i].payload ) return TREC_ERR_INVALID;
+    payload_total += ev[i].payload_len;
+    if( ev[i].ts!=TREC_NO_TS && base_ts==0 ) base_ts = ev[i].ts;
+  }
+  prev_ts = base_ts;
+  for(int i=0; i<TREC_N_COLUMNS; i++) trec_buf_reset(&e->col[i]);
+  /* worst cases per event: seq gap 10, line delta 5, code 5 + frame 10,
+  ** ts 10, offset 5, payload length 5 */
+  if( trec_buf_room(&e->col[TREC_COL_KIND], n)
+   || trec_buf_room(&e->col[TREC_COL_SEQ], n*10)
+   || trec_buf_room(&e->col[TREC_COL_LINE], n*5)
+   || trec_buf_room(&e->col[TREC_COL_FRAME], n*15)
+   || trec_buf_room(&e->col[TREC_COL_TS], n*10)
+   || trec_buf_room(&e->col[TREC_COL_OFFSET], n*5)
+   || trec_buf_room(&e->col[TREC_COL_PAYLEN], n*5)
+   || trec_buf_room(&e->col[TREC_COL_PAYLOAD], payload_total) ){
+    return TREC_ERR_NOMEM;
+  }
+  kp = e->col[TREC_COL_KIND].data;
+  sp = e->col[TREC_COL_SEQ].data;
+  lp = e->col[TREC_COL_LINE].data;
+  fp = e->col[TREC_COL_FRAME].data;
+  tp = e->col[TREC_COL_TS].data;
+  op = e->col[TREC_COL_OFFSET].data;
+  pp = e->col[TREC_COL_PAYLEN].data;
+
+  memset(&s, 0, sizeof s);
+  s.first_seq = ev[0].seq;
+  s.first_ts = s.last_ts = TREC_NO_TS;
+  s.min_depth = UINT32_MAX;
+  s.start_depth = (uint32_t)n_start;
+  thread = ev[0].thread;
+  prev_seq = ev[0].seq - 1;
+
+  for(size_t i=0; i<n; i++){
+    const struct trec_event *x = &ev[i];
+    unsigned kb = x->kind;
+    ptrdiff_t pos;
+    int32_t base;
+    if( x->kind>=TREC_N_KINDS || x->thread!=thread || x->seq<=prev_seq
+     || x->frame==0 || x->code==0 ) goto out;
+    if( x->seq!=prev_seq+1 ){
+      kb |= TREC_KB_SEQGAP;
+      sp = col_put_varint(sp, x->seq - prev_seq - 1);
+    }
+    prev_seq = x->seq;
+    if( x->kind!=TREC_CALL && depth>0 && stack[depth-1].frame==x->frame
+     && stack[depth-1].code==x->code ){
+      pos = (ptrdiff_t)depth - 1;
+      base = stack[pos].line;
+    }else{
+      kb |= TREC_KB_FRAME;
+      fp = col_put_varint(fp, x->code);
+      fp = col_put_varint(fp, trec_zigzag((int64_t)(x->frame - max_frame - 1)));
+      if( x->frame>max_frame ) max_frame = x->frame;
+      pos = x->kind==TREC_CALL ? -1 : stack_find(stack, depth, x->frame);
+      if( pos>=0 ){
+        depth = (size_t)pos + 1;
+        stack[pos].code = x->code;
+        base = stack[pos].line;
+      }else{
+        pos = (ptrdiff_t)depth++;
+        stack[pos].frame = x->frame;
+        stack[pos].code = x->code;
+        base = last_line;
+      }
+    }
+    lp = col_put_varint(lp, trec_zigzag((int64_t)x->line - base));
+    stack[pos].line = last_line = x->line;
+    if( (uint32_t)pos + 1 < s.min_depth ) s.min_depth = (uint32_t)pos + 1;
+    if( (uint32_t)pos + 1 > s.max_depth ) s.max_depth = (uint32_t)pos + 1;
+    if( x->kind==TREC_RETURN ) depth = (size_t)pos;
+    if( x->ts!=TREC_NO_TS ){
+      kb |= TREC_KB_TS;
+      tp = col_put_varint(tp, trec_zigzag((int64_t)((uint64_t)x->ts - (uint64_t)prev_ts)));
+      prev_ts = x->ts;
+      if( s.first_ts==TREC_NO_TS ) s.first_ts = x->ts;
+      s.last_ts = x->ts;
+    }
+    if( x->offset!=TREC_NO_OFFSET ){
+      if( x->offset<0 ) goto out;
+      kb |= TREC_KB_OFFSET;
+      op = col_put_varint(op, trec_zigzag((int64_t)x->offset - prev_off));
+      prev_off = x->offset;
+    }
+    if( x->payload_len ){
+      kb |= TREC_KB_PAYLOAD;
+      pp = col_put_varint(pp, x->payload_len);
+      trec_buf_put(&e->col[TREC_COL_PAYLOAD], x->payload, x->payload_len);
+    }
+    *kp++ = (unsigned char)kb;
+    s.n_kind[x->kind]++;
+  }
+  s.last_seq = prev_seq;
+  e->col[TREC_COL_KIND].len = (size_t)(kp - e->col[TREC_COL_KIND].data);
+  e->col[TREC_COL_SEQ].len = (size_t)(sp - e->col[TREC_COL_SEQ].data);
+  e->col[TREC_COL_LINE].len = (size_t)(lp - e->col[TREC_COL_LINE].data);
+  e->col[TREC_COL_FRAME].len = (size_t)(fp - e->col[TREC_COL_FRAME].data);
+  e->col[TREC_COL_TS].len = (size_t)(tp - e->col[TREC_COL_TS].data);
+  e->col[TREC_COL_OFFSET].len = (size_t)(op - e->col[TREC_COL_OFFSET].data);
+  e->col[TREC_COL_PAYLEN].len = (size_t)(pp - e->col[TREC_COL_PAYLEN].data);
+
+  trec_buf_put_varint(out, n);
+  trec_buf_put_varint(out, ev[0].seq);
+  trec_buf_put_varint(out, thread);
+  trec_buf_put_svarint(out, base_ts);
+  trec_buf_put_varint(out, max_frame0);
+  trec_buf_put_varint(out, n_start);
+  for(size_t i=0; i<n_start; i++){
+    trec_buf_put_varint(out, start[i].frame);
+    trec_buf_put_varint(out, start[i].code);
+    trec_buf_put_svarint(out, start[i].line);
+  }
+  for(int i=0; i<TREC_N_COLUMNS; i++){
+    trec_buf_put_varint(out, e->col[i].len);
+    trec_buf_put(out, e->col[i].data, e->col[i].len);
+  }
+  if( out->oom || e->col[TREC_COL_PAYLOAD].oom ){
+    rc = TREC_ERR_NOMEM;
+    goto out;
+  }
+  if( st ) *st = s;
+  rc = TREC_OK;
+out:
+  return rc;
+}
+
+int trec_chunk_encode(const struct trec_event *ev, size_t n,
+                      const struct trec_stack_entry *start, size_t n_start,
+                      struct trec_buf *out){
+  struct trec_chunk_enc e;
+  int rc;
+  trec_chunk_enc_init(&e);
+  rc = trec_chunk_encode_ex(&e, ev, n, start, n_start, out, NULL);
+  trec_chunk_enc_release(&e);
+  return rc;
+}
+
+/* ---- Decoder ---- */
+
+void trec_chunk_init(struct trec_chunk *c){
+  memset(c, 0, sizeof *c);
+  trec_buf_init(&c->raw);
+}
+
+void trec_chunk_release(struct trec_chunk *c){
+  if( !c ) return;
+  free(c->seq); free(c->frame); free(c->ts); free(c->code); free(c->line);
+  free(c->offset); free(c->depth); free(c->kind); free(c->payload_off);
+  free(c->payload_len);
+  trec_buf_release(&c->raw);
+  trec_chunk_init(c);
+}
+
+#define GROW(field) do{ \
+    void *p_ = realloc(c->field, cap*sizeof(*c->field)); \
+    if( !p_ ) return -1; \
+    c->field = p_; \
+  }while(0)
+
+static int chunk_reserve(struct trec_chunk *c, size_t n){
+  size_t cap;
+  if( n<=c->cap ) return 0;
+  cap = c->cap ? c->cap : 1024;
+  while( cap<n ) cap *= 2;
+  GROW(seq); GROW(frame); GROW(ts); GROW(code); GROW(line);
+  GROW(offset); GROW(depth); GROW(kind); GROW(payload_off); GROW(payload_len);
+  c->cap = cap;
+  return 0;
+}
+#undef GROW
+
+/* Read a varint or fail the decode: keeps the event loop readable. */
+#define GETV(p, e, v) do{ if( trec_get_varint(&(p), (e), &(v)) ) goto out; }while(0)
+
+/* base + a zigzag delta, refused unless the result fits [lo, hi]. */
+static int add_delta32(int64_t base, uint64_t zz, int64_t lo, int64_t hi,
+                       int32_t *res){
+  int64_t d = trec_unzigzag(zz), v;
+  if( d < -((int64_t)1 << 33) || d > ((int64_t)1 << 33) ) return -1;
+  v = base + d;
+  if( v<lo || v>hi ) return -1;
+  *res = (int32_t)v;
+  return 0;
+}
+
+int trec_chunk_decode(const unsigned char *raw, size_t len,
+                      struct trec_chunk *c){
+  int rc = TREC_ERR_CORRUPT;
+  const unsigned char *p = raw, *end = raw + len;
+  const unsigned char *cp[TREC_N_COLUMNS], *ce[TREC_N_COLUMNS];
+  struct trec_stack_entry local[64];
+  struct cstack st = { local, 64, 0 };
+  uint64_t n, first_seq, thread, max_frame, n_start, v, prev_seq;
+  int64_t prev_ts;
+  int32_t last_line = 0, prev_off = 0;
+  size_t depth = 0, pay_off = 0, pay_len;
+
+  c->n = 0;
+  if( trec_get_varint(&p, end, &n) || trec_get_varint(&p, end, &first_seq)
+   || trec_get_varint(&p, end, &thread) || trec_get_svarint(&p, end, &prev_ts)
+   || trec_get_varint(&p, end, &max_frame)
+   || trec_get_varint(&p, end, &n_start) ) goto out;
+  if( n==0 || n>len || first_seq==0 || thread==0 || thread>UINT32_MAX
+   || n_start > len/3 ) goto out;
+  if( cstack_grow(&st, (size_t)n_start + 1) ){ rc = TREC_ERR_NOMEM; goto out; }
+  for(size_t i=0; i<n_start; i++){
+    uint64_t f, code, zz;
+    GETV(p, end, f); GETV(p, end, code); GETV(p, end, zz);
+    if( f==0 || code==0 || code>UINT32_MAX ) goto out;
+    if( add_delta32(0, zz, INT32_MIN, INT32_MAX, &st.e[i].line) ) goto out;
+    st.e[i].frame = f;
+    st.e[i].code = (uint32_t)code;
+    last_line = st.e[i].line;
+  }
+  depth = (size_t)n_start;
+  for(int i=0; i<TREC_N_COLUMNS; i++){
+    GETV(p, end, v);
+    if( v > (uint64_t)(end - p) ) goto out;
+    cp[i] = p;
+    ce[i] = p + v;
+    p += v;
+  }
+  if( p!=end || (uint64_t)(ce[TREC_COL_KIND] - cp[TREC_COL_KIND])!=n
+   || ce[TREC_COL_PAYLOAD] - cp[TREC_COL_PAYLOAD] > (ptrdiff_t)UINT32_MAX ) goto out;
+  if( chunk_reserve(c, (size_t)n) ){ rc = TREC_ERR_NOMEM; goto out; }
+  pay_len = (size_t)(ce[TREC_COL_PAYLOAD] - cp[TREC_COL_PAYLOAD]);
+  prev_seq = first_seq - 1;
+
+  for(size_t i=0; i<n; i++){
+    unsigned kb = cp[TREC_COL_KIND][i], kind = kb & TREC_KB_KIND;
+    size_t pos;
+    int32_t base;
+    if( kind>=TREC_N_KINDS ) goto out;
+    if( kb & TREC_KB_SEQGAP ){
+      GETV(cp[TREC_COL_SEQ], ce[TREC_COL_SEQ], v);
+      if( v >= UINT64_MAX - prev_seq ) goto out;
+      prev_seq += v + 1;
+    }else{
+      if( prev_seq==UINT64_MAX ) goto out;
+      prev_seq++;
+    }
+    if( kb & TREC_KB_FRAME ){
+      uint64_t code, zz, f;
+      ptrdiff_t at;
+      GETV(cp[TREC_COL_FRAME], ce[TREC_COL_FRAME], code);
+      GETV(cp[TREC_COL_FRAME], ce[TREC_COL_FRAME], zz);
+      f = max_frame + 1 + (uint64_t)trec_unzigzag(zz);
+      if( code==0 || code>UINT32_MAX || f==0 ) goto out;
+      if( f>max_frame ) max_frame = f;
+      at = kind==TREC_CALL ? -1 : stack_find(st.e, depth, f);
+      if( at>=0 ){
+        pos = (size_t)at;
+        depth = pos + 1;
+        base = st.e[pos].line;
+      }else{
+        if( depth>=st.cap && cstack_grow(&st, depth+1) ){ rc = TREC_ERR_NOMEM; goto out; }
+        pos = depth++;
+        st.e[pos].frame = f;
+        base = last_line;
+      }
+      st.e[pos].code = (uint32_t)code;
+    }else{
+      if( kind==TREC_CALL || depth==0 ) goto out;
+      pos = depth - 1;
+      base = st.e[pos].line;
+    }
+    GETV(cp[TREC_COL_LINE], ce[TREC_COL_LINE], v);
+    if( add_delta32(base, v, INT32_MIN, INT32_MAX, &c->line[i]) ) goto out;
+    st.e[pos].line = last_line = c->line[i];
+    c->seq[i] = prev_seq;
+    c->frame[i] = st.e[pos].frame;
+    c->code[i] = st.e[pos].code;
+    c->depth[i] = (uint32_t)(pos + 1);
+    c->kind[i] = (uint8_t)kind;
+    if( kind==TREC_RETURN ) depth = pos;
+    if( kb & TREC_KB_TS ){
+      GETV(cp[TREC_COL_TS], ce[TREC_COL_TS], v);
+      prev_ts = (int64_t)((uint64_t)prev_ts + (uint64_t)trec_unzigzag(v));
+      if( prev_ts==TREC_NO_TS ) goto out;
+      c->ts[i] = prev_ts;
+    }else{
+      c->ts[i] = TREC_NO_TS;
+    }
+    if( kb & TREC_KB_OFFSET ){
+      GETV(cp[TREC_COL_OFFSET], ce[TREC_COL_OFFSET], v);
+      if( add_delta32(prev_off, v, 0, INT32_MAX, &prev_off) ) goto out;
+      c->offset[i] = prev_off;
+    }else{
+      c->offset[i] = TREC_NO_OFFSET;
+    }
+    c->payload_off[i] = (uint32_t)pay_off;
+    if( kb & TREC_KB_PAYLOAD ){
+      GETV(cp[TREC_COL_PAYLEN], ce[TREC_COL_PAYLEN], v);
+      if( v > pay_len - pay_off ) goto out;
+      pay_off += (size_t)v;
+    }else{
+      v = 0;
+    }
+    c->payload_len[i] = (uint32_t)v;
+  }
+  for(int i=0; i<TREC_N_COLUMNS; i++)
+    if( i!=TREC_COL_KIND && i!=TREC_COL_PAYLOAD && cp[i]!=ce[i] ) goto out;
+  if( pay_off!=pay_len ) goto out;
+  c->payload = cp[TREC_COL_PAYLOAD];
+  c->thread = (uint32_t)thread;
+  c->n = (size_t)n;
+  rc = TREC_OK;
+out:
+  cstack_free(&st);
+  return rc;
+}
+#undef GETV
+
+void trec_chunk_event(const struct trec_chunk *c, size_t j,
+                      struct trec_event *ev){
+  ev->seq = c->seq[j];
+  ev->frame = c->frame[j];
+  ev->ts = c->ts[j];
+  ev->thread = c->thread;
+  ev->code = c->code[j];
+  ev->line = c->line[j];
+  ev->offset = c->offset[j];
+  ev->depth = c->depth[j];
+  ev->kind = c->kind[j];
+  ev->payload_len = c->payload_len[j];
+  ev->payload = ev->payload_len ? c->payload + c->payload_off[j] : NULL;
+}
+
+ptrdiff_t trec_chunk_find_seq(const struct trec_chunk *c, uint64_t seq){
+  size_t lo = 0, hi = c->n;
+  while( lo<hi ){
+    size_t mid = lo + (hi - lo)/2;
+    if( c->seq[mid]<seq ) lo = mid + 1; else hi = mid;
+  }
+  return lo<c->n && c->seq[lo]==seq ? (ptrdiff_t)lo : -1;
+}
+
+/* ---- Keyframes ---- */
+
+void trec_keyframe_init(struct trec_keyframe *k){
+  k->n = 0;
+  k->frames = NULL;
+  k->cap = 0;
+  trec_buf_init(&k->raw);
+}
+
+void trec_keyframe_release(struct trec_keyframe *k){
+  if( !k ) return;
+  free(k->frames);
+  trec_buf_release(&k->raw);
+  trec_keyframe_init(k);
+}
+
+int trec_keyframe_decode(const unsigned char *raw, size_t len,
+                         struct trec_keyframe *k){
+  const unsigned char *p = raw, *end = raw + len;
+  uint64_t n, f, code, zz, vlen;
+  k->n = 0;
+  if( trec_get_varint(&p, end, &n) || n > len/4 ) return TREC_ERR_CORRUPT;
+  if( n>k->cap ){
+    struct trec_kframe *fr = realloc(k->frames, (size_t)n*sizeof(*fr));
+    if( !fr ) return TREC_ERR_NOMEM;
+    k->frames = fr;
+    k->cap = (size_t)n;
+  }
+  for(size_t i=0; i<n; i++){
+    struct trec_kframe *x = &k->frames[i];
+    if( trec_get_varint(&p, end, &f) || trec_get_varint(&p, end, &code)
+     || trec_get_varint(&p, end, &zz) || trec_get_varint(&p, end, &vlen) )
+      return TREC_ERR_CORRUPT;
+    if( f==0 || code==0 || code>UINT32_MAX || vlen > (uint64_t)(end - p)
+     || add_delta32(0, zz, INT32_MIN, INT32_MAX, &x->line) )
+      return TREC_ERR_CORRUPT;
+    if( trec_payload_check(p, p + vlen) ) return TREC_ERR_CORRUPT;
+    x->frame = f;
+    x->code = (uint32_t)code;
+    x->values = p;
+    x->values_len = (uint32_t)vlen;
+    p += vlen;
+  }
+  if( p!=end ) return TREC_ERR_CORRUPT;
+  k->n = (size_t)n;
+  return TREC_OK;
+}
+
+/* ---- Blocks ---- */
+
+const char *trec_codec_name(int codec){
+  switch( codec ){
+    case TREC_CODEC_RAW: return "raw";
+    case TREC_CODEC_LZ4: return "lz4";
+    case TREC_CODEC_LZ4HC: return "lz4hc";
+  }
+  return NULL;
+}
+
+int trec_block_compress(int codec, int level, const void *src, size_t len,
+                        struct trec_buf *out){
+  int bound, r;
+  trec_buf_reset(out);
+  if( codec==TREC_CODEC_RAW ){
+    if( trec_buf_room(out, len ? len : 1) ) return TREC_ERR_NOMEM;
+    trec_buf_put(out, src, len);
+    return TREC_OK;
+  }
+  if( codec!=TREC_CODEC_LZ4 && codec!=TREC_CODEC_LZ4HC ) return TREC_ERR_INVALID;
+  if( len > LZ4_MAX_INPUT_SIZE ) return TREC_ERR_LIMIT;
+  bound = LZ4_compressBound((int)len);
+  if( trec_buf_room(out, (size_t)bound) ) return TREC_ERR_NOMEM;
+  if( codec==TREC_CODEC_LZ4 )
+    r = LZ4_compress_default(src, (char*)out->data, (int)len, bound);
+  else
+    r = LZ4_compress_HC(src, (char*)out->data, (int)len, bound, level);
+  if( r<=0 ) return TREC_ERR_CODEC;
+  out->len = (size_t)r;
+  return TREC_OK;
+}
+
+int trec_block_decompress(int codec, const void *src, size_t len,
+                          size_t raw_len, struct trec_buf *out){
+  int r;
+  trec_buf_reset(out);
+  if( codec!=TREC_CODEC_RAW && codec!=TREC_CODEC_LZ4 && codec!=TREC_CODEC_LZ4HC )
+    return TREC_ERR_CODEC;
+  if( raw_len > TREC_MAX_RAW_LEN || len > INT_MAX ) return TREC_ERR_CORRUPT;
+  if( trec_buf_room(out, raw_len ? raw_len : 1) ) return TREC_ERR_NOMEM;
+  if( codec==TREC_CODEC_RAW ){
+    if( len!=raw_len ) return TREC_ERR_CORRUPT;
+    trec_buf_put(out, src, len);
+    return TREC_OK;
+  }
+  if( len==0 ) return TREC_ERR_CORRUPT;
+  r = LZ4_decompress_safe(src, (char*)out->data, (int)len, (int)raw_len);
+  if( r<0 || (size_t)r!=raw_len ) return TREC_ERR_CORRUPT;
+  out->len = raw_len;
+  return TREC_OK;
+}

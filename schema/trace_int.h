@@ -1,0 +1,75 @@
+/*
+** trace_int.h: what the writer, the reader and the chunk codec share but
+** nobody outside schema/ should use: the bits of the chunk kind byte, the
+** encoder's reusable scratch state and the statistics it gathers for the
+** chunk index, the keyframe codec, and size limits that keep a corrupt
+** length from turning into a huge allocation.
+**
+** On-disk layout in one paragraph (doc/FORMAT.md sections 4-5 are the
+** authority): a raw chunk is a header of varints (n events, first seq,
+** thread, base ts, frame counter, start stack) followed by eight columns,
+** each prefixed by its byte length: kind bytes, seq gaps, line deltas,
+** explicit code+frame pairs, ts deltas, opcode offsets, payload lengths,
+** payload bytes. A raw keyframe is n frames, each (frame, code, line,
+** values length, values). Both are stored as one block of their row's codec.
+*/
+#ifndef TREC_TRACE_INT_H
+#define TREC_TRACE_INT_H
+
+#include "trace.h"
+
+/* The kind byte of one event: low 3 bits the kind, then which optional
+** columns hold an entry for this event. */
+#define TREC_KB_KIND    0x07
+#define TREC_KB_FRAME   0x08   /* code + frame column entry (explicit frame) */
+#define TREC_KB_PAYLOAD 0x10   /* payload length entry (payload_len > 0) */
+#define TREC_KB_TS      0x20   /* ts delta entry */
+#define TREC_KB_OFFSET  0x40   /* opcode offset entry */
+#define TREC_KB_SEQGAP  0x80   /* seq gap entry (seq != previous seq + 1) */
+
+#define TREC_N_COLUMNS 8
+enum { TREC_COL_KIND, TREC_COL_SEQ, TREC_COL_LINE, TREC_COL_FRAME, TREC_COL_TS,
+       TREC_COL_OFFSET, TREC_COL_PAYLEN, TREC_COL_PAYLOAD };
+
+/* A stored block never inflates beyond this: bigger raw_len is corrupt. */
+#define TREC_MAX_RAW_LEN ((size_t)1 << 30)
+
+/* Facts about an encoded chunk that go into its chunks row. */
+struct trec_chunk_stats {
+  uint64_t first_seq, last_seq;
+  int64_t first_ts, last_ts;        /* TREC_NO_TS if no event has one */
+  uint32_t min_depth, max_depth, start_depth;
+  uint32_t n_kind[TREC_N_KINDS];
+};
+
+/* Reusable encoder scratch (columns and the stack); _init zeroes it,
+** _release frees it. Lets the writer thread encode without allocating. */
+struct trec_chunk_enc {
+  struct trec_buf col[TREC_N_COLUMNS];
+  struct trec_stack_entry *stack;   /* Owned */
+  size_t stack_cap;
+};
+void trec_chunk_enc_init(struct trec_chunk_enc *e);
+void trec_chunk_enc_release(struct trec_chunk_enc *e);
+
+/*! trec_chunk_encode_ex() : trec_chunk_encode() with reusable scratch and
+ *  the chunk's statistics (st may be NULL). */
+int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
+                         size_t n, const struct trec_stack_entry *start,
+                         size_t n_start, struct trec_buf *out,
+                         struct trec_chunk_stats *st);
+
+/*! trec_keyframe_decode() : parse a raw keyframe (borrowing raw, which must
+ *  stay in place while k is used) and check every frame's values.
+ *  @return TREC_OK or TREC_ERR_CORRUPT. */
+int trec_keyframe_decode(const unsigned char *raw, size_t len,
+                         struct trec_keyframe *k);
+
+/*! trec_payload_check() : TREC_OK if [p,end) is a well-formed sequence of
+ *  payload entries, else TREC_ERR_CORRUPT. */
+int trec_payload_check(const unsigned char *p, const unsigned char *end);
+
+/*! trec_codec_name() : "raw", "lz4", "lz4hc", or NULL. */
+const char *trec_codec_name(int codec);
+
+#endif /* TREC_TRACE_INT_H */

@@ -1,1 +1,1115 @@
-/* writer.c: not written yet */
+/*
+** writer.c: the trace writer. The recorder's threads append events to
+** per-thread streams; one writer thread encodes, compresses and commits
+** them, so the traced program never waits for LZ4 or SQLite.
+**
+** Shape, and why:
+** - trec_stream_append() copies the event into the stream's current buffer
+**   (an event array plus a payload area) and publishes the new count with a
+**   release store: no lock, no syscall, no allocation unless a payload is
+**   bigger than the whole area. A full buffer goes to the writer thread
+**   through the queue (the only place appenders take the mutex) and a fresh
+**   one comes from the free list; appenders block while more than
+**   max_buffered bytes wait (bounded memory under a slow disk).
+** - Metadata (code, files, threads, meta keys) goes through the same queue,
+**   so a code row is committed no later than the first chunk using it.
+** - Every flush_ms the writer thread also takes the published but unwritten
+**   prefix of each stream's current buffer as a chunk, so the events of a
+**   thread that is idle or blocked (time.sleep) reach the file: a buffer is
+**   only recycled after it came back through the queue, and only the writer
+**   thread recycles, so it can read that prefix without a lock.
+** - The writer thread keeps a shadow of each thread's stack with every
+**   variable's current value (applying payloads: call = new frame, other
+**   events replace the given slots, return pops) and stores it as the
+**   keyframe of each chunk it writes.
+** - Chunks are committed in WAL mode whenever the queue runs empty, after
+**   16 chunks, or after flush_ms: a killed process leaves every committed
+**   chunk readable. Errors are sticky: every later call reports them.
+*/
+#include "config.h"
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include "trace_int.h"
+
+static const char schema_sql[] =
+#include "schema/schema.inc"
+;
+
+#define TXN_MAX_CHUNKS 16
+#define MAX_SLOT (1u << 20)
+
+enum item_kind { IT_CHUNK, IT_META, IT_FILE, IT_CODE, IT_THREAD, IT_THREAD_NAME };
+
+/* One queued unit of work. Metadata items are allocated; a chunk item is
+** embedded in its stream buffer. Strings and blob are Owned. */
+struct item {
+  struct item *next;
+  enum item_kind kind;
+  int has_int, null_value;
+  int64_t a, b, c, d, e, f;
+  char *s1, *s2, *s3, *s4;
+  void *blob;
+};
+
+/* A stream buffer. ev[i].payload points into pay. The appender owns n and
+** the contents past `published`; the writer thread owns `taken`. */
+struct sbuf {
+  struct item it;            /* IT_CHUNK, queue link */
+  struct trec_stream *s;
+  struct trec_event *ev;     /* Owned, cap events */
+  size_t cap, n, taken;
+  _Atomic size_t published;
+  unsigned char *pay;        /* Owned */
+  size_t pay_len, pay_cap;
+  struct sbuf *next_free;
+};
+
+/* One frame of a shadow stack: slot -> value bytes in arena. */
+struct slotval { uint32_t off, len; };
+struct sframe {
+  uint64_t frame;
+  uint32_t code;
+  int32_t line;
+  struct slotval *slots;     /* Owned, n_slots entries; len 0 = no value */
+  uint32_t n_slots;
+  struct trec_buf arena;     /* Owned */
+  size_t live;
+};
+
+struct trec_stream {
+  trec_writer *w;
+  uint32_t thread;
+  struct sbuf *cur;          /* appender's; replaced under the mutex */
+  uint64_t last_seq;         /* appender's */
+  /* writer thread only */
+  struct sframe *frames;     /* Owned, shadow stack */
+  size_t depth, frames_cap;
+  uint64_t first_seq, w_last_seq, n_events;
+};
+
+struct trec_writer {
+  struct trec_writer_options opt;
+  char *path;                /* Owned */
+  sqlite3 *db;
+  _Atomic int rc;            /* sticky */
+  struct trec_buf msg;
+  pthread_t thread;
+  int thread_started;
+  int sync_init;
+  pthread_mutex_t mu;
+  pthread_cond_t work, space;
+  struct item *head, *tail;
+  struct sbuf *free_list;
+  uint64_t queued;           /* bytes of queued buffers */
+  int stop;
+  struct trec_stream **streams;
+  size_t n_streams, streams_cap;
+  /* writer thread only (and close, after the join) */
+  sqlite3_stmt *st_chunk, *st_key, *st_meta, *st_file, *st_code, *st_thread,
+               *st_thread_name, *st_thread_stats;
+  struct trec_chunk_enc enc;
+  struct trec_buf raw, comp, kraw, kcomp, vals;
+  struct trec_stack_entry *start;
+  size_t start_cap;
+  int in_txn;
+  unsigned txn_chunks;
+  uint64_t txn_start_ms;
+  uint64_t n_events;
+  struct sbuf **snap_b;       /* Owned: streams' buffers at a flush */
+  size_t *snap_n, snap_cap;
+};
+
+static uint64_t now_ms(void){
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec*1000 + (uint64_t)ts.tv_nsec/1000000;
+}
+
+static int64_t now_realtime_ns(void){
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec*1000000000 + ts.tv_nsec;
+}
+
+/* Record the first error (sticky) with its message. Callable from any
+** thread; takes the mutex once the writer thread exists. */
+static int writer_fail(trec_writer *w, int rc, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+static int writer_fail(trec_writer *w, int rc, const char *fmt, ...){
+  va_list ap;
+  char text[512];
+  if( w->sync_init ) pthread_mutex_lock(&w->mu);
+  if( atomic_load(&w->rc)==TREC_OK ){
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    trec_buf_reset(&w->msg);
+    trec_buf_puts(&w->msg, text);
+    atomic_store(&w->rc, rc);
+  }
+  if( w->sync_init ){
+    pthread_cond_broadcast(&w->space);
+    pthread_mutex_unlock(&w->mu);
+  }
+  return atomic_load(&w->rc);
+}
+
+static int sql_fail(trec_writer *w, const char *what){
+  int e = sqlite3_extended_errcode(w->db);
+  int rc = (e & 0xff)==SQLITE_IOERR || (e & 0xff)==SQLITE_FULL
+        || (e & 0xff)==SQLITE_CANTOPEN ? TREC_ERR_IO : TREC_ERR_SQLITE;
+  return writer_fail(w, rc, "%s: %s: %s", w->path, what, sqlite3_errmsg(w->db));
+}
+
+const char *trec_writer_errmsg(trec_writer *w){
+  if( !w ) return trec_strerror(TREC_ERR_NOMEM);
+  if( atomic_load(&w->rc)==TREC_OK ) return "ok";
+  return trec_buf_cstr(&w->msg);
+}
+
+/* ---- Items ---- */
+
+static void item_free(struct item *it){
+  if( !it ) return;
+  free(it->s1); free(it->s2); free(it->s3); free(it->s4); free(it->blob);
+  free(it);
+}
+
+static char *dup_str(const char *s){
+  size_t n = strlen(s ? s : "");
+  char *p = malloc(n+1);
+  if( p ) memcpy(p, s ? s : "", n+1);
+  return p;
+}
+
+static void enqueue_locked(trec_writer *w, struct item *it){
+  it->next = NULL;
+  if( w->tail ) w->tail->next = it; else w->head = it;
+  w->tail = it;
+  pthread_cond_signal(&w->work);
+}
+
+/* Queue a metadata item, or free it and report the sticky error. */
+static int enqueue_item(trec_writer *w, struct item *it){
+  int rc;
+  pthread_mutex_lock(&w->mu);
+  rc = atomic_load(&w->rc);
+  if( rc==TREC_OK && w->stop ) rc = TREC_ERR_STATE;
+  if( rc==TREC_OK ) enqueue_locked(w, it);
+  pthread_mutex_unlock(&w->mu);
+  if( rc!=TREC_OK ) item_free(it);
+  return rc;
+}
+
+static struct item *item_new(trec_writer *w, enum item_kind kind){
+  struct item *it = calloc(1, sizeof *it);
+  if( !it ){
+    writer_fail(w, TREC_ERR_NOMEM, "out of memory queuing metadata");
+    return NULL;
+  }
+  it->kind = kind;
+  return it;
+}
+
+int trec_writer_set_meta(trec_writer *w, const char *key, const char *value){
+  struct item *it;
+  int rc = atomic_load(&w->rc);
+  if( rc ) return rc;
+  if( !key ) return TREC_ERR_INVALID;
+  if( !(it = item_new(w, IT_META)) ) return TREC_ERR_NOMEM;
+  it->s1 = dup_str(key);
+  it->s2 = dup_str(value);
+  it->null_value = value==NULL;
+  if( !it->s1 || !it->s2 ){
+    item_free(it);
+    return writer_fail(w, TREC_ERR_NOMEM, "out of memory queuing metadata");
+  }
+  return enqueue_item(w, it);
+}
+
+int trec_writer_set_meta_int(trec_writer *w, const char *key, int64_t value){
+  struct item *it;
+  int rc = atomic_load(&w->rc);
+  if( rc ) return rc;
+  if( !key ) return TREC_ERR_INVALID;
+  if( !(it = item_new(w, IT_META)) ) return TREC_ERR_NOMEM;
+  it->s1 = dup_str(key);
+  it->has_int = 1;
+  it->a = value;
+  if( !it->s1 ){
+    item_free(it);
+    return writer_fail(w, TREC_ERR_NOMEM, "out of memory queuing metadata");
+  }
+  return enqueue_item(w, it);
+}
+
+int trec_writer_add_file(trec_writer *w, uint32_t file_id, const char *path,
+                         const void *source, int64_t source_len){
+  struct item *it;
+  int rc = atomic_load(&w->rc);
+  if( rc ) return rc;
+  if( file_id==0 || !path || (source_len>0 && !source) ) return TREC_ERR_INVALID;
+  if( source_len > (int64_t)TREC_MAX_RAW_LEN ) source_len = -1;
+  if( !(it = item_new(w, IT_FILE)) ) return TREC_ERR_NOMEM;
+  it->a = file_id;
+  it->b = source_len<0 ? -1 : source_len;
+  it->s1 = dup_str(path);
+  if( source_len>=0 ){
+    it->blob = malloc((size_t)source_len + 1);
+    if( it->blob && source_len>0 ) memcpy(it->blob, source, (size_t)source_len);
+  }
+  if( !it->s1 || (source_len>=0 && !it->blob) ){
+    item_free(it);
+    return writer_fail(w, TREC_ERR_NOMEM, "out of memory queuing a file");
+  }
+  return enqueue_item(w, it);
+}
+
+int trec_writer_add_code(trec_writer *w, const struct trec_code *code){
+  struct item *it;
+  struct trec_buf names = TREC_BUF_INIT;
+  int rc = atomic_load(&w->rc);
+  if( rc ) return rc;
+  if( !code || code->id==0 || (code->n_names && !code->names) ) return TREC_ERR_INVALID;
+  for(uint32_t i=0; i<code->n_names; i++){
+    const char *s = code->names[i];
+    if( !s || !*s || strpbrk(s, " \t\n\r\f\v") ){
+      trec_buf_release(&names);
+      return TREC_ERR_INVALID;
+    }
+    if( i ) trec_buf_put_u8(&names, ' ');
+    trec_buf_puts(&names, s);
+  }
+  if( !(it = item_new(w, IT_CODE)) ){
+    trec_buf_release(&names);
+    return TREC_ERR_NOMEM;
+  }
+  it->a = code->id;
+  it->b = code->file;
+  it->c = code->firstlineno;
+  it->d = code->flags;
+  it->e = code->n_args;
+  it->s1 = dup_str(code->name);
+  it->s2 = dup_str(code->qualname ? code->qualname : code->name);
+  it->s3 = dup_str(trec_buf_cstr(&names));
+  rc = names.oom;
+  trec_buf_release(&names);
+  if( rc || !it->s1 || !it->s2 || !it->s3 ){
+    item_free(it);
+    return writer_fail(w, TREC_ERR_NOMEM, "out of memory queuing code");
+  }
+  return enqueue_item(w, it);
+}
+
+int trec_writer_add_thread(trec_writer *w, const struct trec_thread *t){
+  struct item *it;
+  int rc = atomic_load(&w->rc);
+  if( rc ) return rc;
+  if( !t || t->id==0 ) return TREC_ERR_INVALID;
+  if( !(it = item_new(w, IT_THREAD)) ) return TREC_ERR_NOMEM;
+  it->a = t->id;
+  it->b = (int64_t)t->ident;
+  it->c = (int64_t)t->native_id;
+  it->s1 = dup_str(t->name);
+  if( !it->s1 ){
+    item_free(it);
+    return writer_fail(w, TREC_ERR_NOMEM, "out of memory queuing a thread");
+  }
+  return enqueue_item(w, it);
+}
+
+int trec_writer_set_thread_name(trec_writer *w, uint32_t thread_id,
+                                const char *name){
+  struct item *it;
+  int rc = atomic_load(&w->rc);
+  if( rc ) return rc;
+  if( thread_id==0 ) return TREC_ERR_INVALID;
+  if( !(it = item_new(w, IT_THREAD_NAME)) ) return TREC_ERR_NOMEM;
+  it->a = thread_id;
+  it->s1 = dup_str(name);
+  if( !it->s1 ){
+    item_free(it);
+    return writer_fail(w, TREC_ERR_NOMEM, "out of memory queuing a thread");
+  }
+  return enqueue_item(w, it);
+}
+
+/* ---- Stream buffers ---- */
+
+static void sbuf_free(struct sbuf *b){
+  if( !b ) return;
+  free(b->ev);
+  free(b->pay);
+  free(b);
+}
+
+static struct sbuf *sbuf_new(trec_writer *w){
+  struct sbuf *b = calloc(1, sizeof *b);
+  if( !b ) return NULL;
+  b->it.kind = IT_CHUNK;
+  b->cap = w->opt.chunk_events;
+  b->ev = malloc(b->cap * sizeof *b->ev);
+  b->pay_cap = b->cap * 64;
+  b->pay = malloc(b->pay_cap);
+  if( !b->ev || !b->pay ){
+    sbuf_free(b);
+    return NULL;
+  }
+  return b;
+}
+
+static uint64_t sbuf_bytes(const struct sbuf *b){
+  return (uint64_t)b->n * sizeof(struct trec_event) + b->pay_len;
+}
+
+/* Under the mutex: a buffer for a stream, from the free list or new. */
+static struct sbuf *sbuf_get_locked(trec_writer *w, trec_stream *s){
+  struct sbuf *b = w->free_list;
+  if( b ) w->free_list = b->next_free;
+  else b = sbuf_new(w);
+  if( !b ) return NULL;
+  b->s = s;
+  b->n = b->taken = b->pay_len = 0;
+  atomic_store_explicit(&b->published, 0, memory_order_relaxed);
+  return b;
+}
+
+/* Hand the current buffer (if it holds events) to the writer thread and
+** take a fresh one, waiting while too much is queued. */
+static int stream_rotate(trec_stream *s){
+  trec_writer *w = s->w;
+  struct sbuf *b = s->cur, *fresh;
+  int rc;
+  if( b->n==0 ) return atomic_load(&w->rc);
+  pthread_mutex_lock(&w->mu);
+  rc = atomic_load(&w->rc);
+  if( rc==TREC_OK && w->stop ) rc = TREC_ERR_STATE;
+  if( rc==TREC_OK ){
+    w->queued += sbuf_bytes(b);
+    enqueue_locked(w, &b->it);
+    while( w->queued > w->opt.max_buffered && atomic_load(&w->rc)==TREC_OK )
+      pthread_cond_wait(&w->space, &w->mu);
+    fresh = sbuf_get_locked(w, s);
+    if( fresh ) s->cur = fresh;
+    else rc = TREC_ERR_NOMEM;
+  }
+  pthread_mutex_unlock(&w->mu);
+  if( rc==TREC_ERR_NOMEM )
+    return writer_fail(w, rc, "out of memory for an event buffer");
+  return rc ? rc : atomic_load(&w->rc);
+}
+
+int trec_writer_stream(trec_writer *w, uint32_t thread_id, trec_stream **out){
+  trec_stream *s = NULL;
+  int rc = atomic_load(&w->rc);
+  *out = NULL;
+  if( rc ) return rc;
+  if( thread_id==0 ) return TREC_ERR_INVALID;
+  pthread_mutex_lock(&w->mu);
+  for(size_t i=0; i<w->n_streams; i++)
+    if( w->streams[i]->thread==thread_id ) s = w->streams[i];
+  if( !s ){
+    rc = TREC_ERR_NOMEM;
+    if( w->n_streams==w->streams_cap ){
+      size_t cap = w->streams_cap ? w->streams_cap*2 : 8;
+      void *p = realloc(w->streams, cap*sizeof(*w->streams));
+      if( !p ) goto unlock;
+      w->streams = p;
+      w->streams_cap = cap;
+    }
+    s = calloc(1, sizeof *s);
+    if( !s ) goto unlock;
+    s->w = w;
+    s->thread = thread_id;
+    s->cur = sbuf_get_locked(w, s);
+    if( !s->cur ){
+      free(s);
+      s = NULL;
+      goto unlock;
+    }
+    w->streams[w->n_streams++] = s;
+  }
+  rc = TREC_OK;
+unlock:
+  pthread_mutex_unlock(&w->mu);
+  if( rc ) return writer_fail(w, rc, "out of memory for a stream");
+  *out = s;
+  return TREC_OK;
+}
+
+int trec_stream_append(trec_stream *s, const struct trec_event *ev){
+  struct sbuf *b = s->cur;
+  struct trec_event *d;
+  int rc = atomic_load_explicit(&s->w->rc, memory_order_relaxed);
+  if( rc ) return rc;
+  if( ev->kind>=TREC_N_KINDS || ev->frame==0 || ev->code==0
+   || ev->seq<=s->last_seq || (ev->offset<0 && ev->offset!=TREC_NO_OFFSET)
+   || (ev->payload_len && !ev->payload) ) return TREC_ERR_INVALID;
+  if( b->n==b->cap || b->pay_cap - b->pay_len < ev->payload_len ){
+    if( (rc = stream_rotate(s)) ) return rc;
+    b = s->cur;
+    if( b->pay_cap < ev->payload_len ){
+      /* an empty buffer: the writer thread reads nothing of it yet */
+      unsigned char *p = realloc(b->pay, ev->payload_len);
+      if( !p ) return writer_fail(s->w, TREC_ERR_NOMEM, "out of memory for a payload");
+      b->pay = p;
+      b->pay_cap = ev->payload_len;
+    }
+  }
+  d = &b->ev[b->n];
+  *d = *ev;
+  d->thread = s->thread;
+  d->depth = 0;
+  if( ev->payload_len ){
+    d->payload = b->pay + b->pay_len;
+    memcpy(b->pay + b->pay_len, ev->payload, ev->payload_len);
+    b->pay_len += ev->payload_len;
+  }else{
+    d->payload = NULL;
+  }
+  s->last_seq = ev->seq;
+  b->n++;
+  atomic_store_explicit(&b->published, b->n, memory_order_release);
+  return TREC_OK;
+}
+
+int trec_stream_flush(trec_stream *s){
+  return stream_rotate(s);
+}
+
+/* ---- Writer thread: shadow stacks and keyframes ---- */
+
+static void sframe_reset(struct sframe *f, uint64_t frame, uint32_t code,
+                         int32_t line){
+  f->frame = frame;
+  f->code = code;
+  f->line = line;
+  if( f->n_slots ) memset(f->slots, 0, f->n_slots*sizeof(*f->slots));
+  trec_buf_reset(&f->arena);
+  f->live = 0;
+}
+
+/* Drop replaced values once they are most of the arena. */
+static int sframe_compact(struct sframe *f){
+  struct trec_buf nb = TREC_BUF_INIT;
+  if( trec_buf_room(&nb, f->live ? f->live : 1) ) return -1;
+  for(uint32_t i=0; i<f->n_slots; i++){
+    if( !f->slots[i].len ) continue;
+    uint32_t off = (uint32_t)nb.len;
+    trec_buf_put(&nb, f->arena.data + f->slots[i].off, f->slots[i].len);
+    f->slots[i].off = off;
+  }
+  trec_buf_release(&f->arena);
+  f->arena = nb;
+  return 0;
+}
+
+static int sframe_set(struct sframe *f, uint32_t slot, const unsigned char *v,
+                      size_t len){
+  if( slot>=MAX_SLOT ) return TREC_ERR_LIMIT;
+  if( len > UINT32_MAX - f->arena.len ) return TREC_ERR_LIMIT;
+  if( slot>=f->n_slots ){
+    uint32_t n = f->n_slots ? f->n_slots : 8;
+    struct slotval *p;
+    while( n<=slot ) n *= 2;
+    p = realloc(f->slots, n*sizeof(*p));
+    if( !p ) return TREC_ERR_NOMEM;
+    memset(p + f->n_slots, 0, (n - f->n_slots)*sizeof(*p));
+    f->slots = p;
+    f->n_slots = n;
+  }
+  f->live -= f->slots[slot].len;
+  f->slots[slot].off = (uint32_t)f->arena.len;
+  f->slots[slot].len = (uint32_t)len;
+  f->live += len;
+  trec_buf_put(&f->arena, v, len);
+  if( f->arena.oom ) return TREC_ERR_NOMEM;
+  if( f->arena.len > 4096 && f->arena.len > 2*f->live && sframe_compact(f) )
+    return TREC_ERR_NOMEM;
+  return TREC_OK;
+}
+
+static int shadow_push(trec_stream *s, uint64_t frame, uint32_t code,
+                       int32_t line){
+  if( s->depth==s->frames_cap ){
+    size_t cap = s->frames_cap ? s->frames_cap*2 : 16;
+    struct sframe *p = realloc(s->frames, cap*sizeof(*p));
+    if( !p ) return TREC_ERR_NOMEM;
+    memset(p + s->frames_cap, 0, (cap - s->frames_cap)*sizeof(*p));
+    s->frames = p;
+    s->frames_cap = cap;
+  }
+  sframe_reset(&s->frames[s->depth++], frame, code, line);
+  return TREC_OK;
+}
+
+/* Apply one event to the shadow stack, with the codec's stack rule (chunk.c). */
+static int shadow_apply(trec_stream *s, const struct trec_event *ev){
+  const unsigned char *p = ev->payload, *end = p + ev->payload_len;
+  struct trec_entry e;
+  struct sframe *f;
+  int rc = TREC_ERR_NOTFOUND;
+  if( ev->kind!=TREC_CALL && s->depth>0 && s->frames[s->depth-1].frame==ev->frame ){
+    f = &s->frames[s->depth-1];
+    f->code = ev->code;
+  }else{
+    size_t i = s->depth;
+    if( ev->kind!=TREC_CALL )
+      while( i>0 && s->frames[i-1].frame!=ev->frame ) i--;
+    if( ev->kind!=TREC_CALL && i>0 ){
+      s->depth = i;
+      f = &s->frames[i-1];
+      f->code = ev->code;
+    }else{
+      if( (rc = shadow_push(s, ev->frame, ev->code, ev->line)) ) return rc;
+      f = &s->frames[s->depth-1];
+    }
+  }
+  f->line = ev->line;
+  while( p && (rc = trec_payload_next(&p, end, &e))==TREC_OK ){
+    if( e.kind!=TREC_PK_VAR ) continue;
+    rc = sframe_set(f, e.slot, e.value, (size_t)(e.value_end - e.value));
+    if( rc ) return rc;
+  }
+  if( p && rc!=TREC_ERR_NOTFOUND ) return rc;
+  if( ev->kind==TREC_RETURN ) s->depth--;
+  return TREC_OK;
+}
+
+/* The keyframe and start skeleton of stream s as it is now. */
+static int shadow_keyframe(trec_writer *w, trec_stream *s){
+  struct trec_buf *k = &w->kraw, *v = &w->vals;
+  if( w->start_cap < s->depth ){
+    void *p = realloc(w->start, s->depth*sizeof(*w->start));
+    if( !p ) return TREC_ERR_NOMEM;
+    w->start = p;
+    w->start_cap = s->depth;
+  }
+  trec_buf_reset(k);
+  trec_buf_put_varint(k, s->depth);
+  for(size_t i=0; i<s->depth; i++){
+    const struct sframe *f = &s->frames[i];
+    w->start[i].frame = f->frame;
+    w->start[i].code = f->code;
+    w->start[i].line = f->line;
+    trec_buf_reset(v);
+    for(uint32_t j=0; j<f->n_slots; j++){
+      if( !f->slots[j].len ) continue;
+      trec_payload_key(v, TREC_PK_VAR, j);
+      trec_buf_put(v, f->arena.data + f->slots[j].off, f->slots[j].len);
+    }
+    trec_buf_put_varint(k, f->frame);
+    trec_buf_put_varint(k, f->code);
+    trec_buf_put_svarint(k, f->line);
+    trec_buf_put_varint(k, v->len);
+    trec_buf_put(k, v->data, v->len);
+  }
+  return k->oom || v->oom ? TREC_ERR_NOMEM : TREC_OK;
+}
+
+/* ---- Writer thread: SQL ---- */
+
+static int txn_begin(trec_writer *w){
+  if( w->in_txn ) return TREC_OK;
+  if( sqlite3_exec(w->db, "BEGIN", NULL, NULL, NULL)!=SQLITE_OK )
+    return sql_fail(w, "BEGIN");
+  w->in_txn = 1;
+  w->txn_chunks = 0;
+  w->txn_start_ms = now_ms();
+  return TREC_OK;
+}
+
+static int txn_commit(trec_writer *w){
+  if( !w->in_txn ) return TREC_OK;
+  w->in_txn = 0;
+  if( sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL)!=SQLITE_OK ){
+    int rc = sql_fail(w, "COMMIT");
+    sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+  }
+  return TREC_OK;
+}
+
+static int step_reset(trec_writer *w, sqlite3_stmt *st, const char *what){
+  int e = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return e==SQLITE_DONE ? TREC_OK : sql_fail(w, what);
+}
+
+/* Compress src with the writer's codec into out; fall back to raw when
+** compression does not shrink it. Returns the codec used, or -1. */
+static int compress_best(trec_writer *w, const struct trec_buf *src,
+                         struct trec_buf *out){
+  int codec = w->opt.codec;
+  int rc = trec_block_compress(codec, w->opt.level, src->data, src->len, out);
+  if( rc==TREC_OK && codec!=TREC_CODEC_RAW && out->len >= src->len ){
+    codec = TREC_CODEC_RAW;
+    rc = trec_block_compress(codec, 0, src->data, src->len, out);
+  }
+  if( rc ){
+    writer_fail(w, rc, "%s: compressing: %s", w->path, trec_strerror(rc));
+    return -1;
+  }
+  return codec;
+}
+
+static void bind_ts(sqlite3_stmt *st, int i, int64_t ts){
+  if( ts==TREC_NO_TS ) sqlite3_bind_null(st, i);
+  else sqlite3_bind_int64(st, i, ts);
+}
+
+/* Encode, compress and insert n events of stream s as one chunk. */
+static int write_chunk(trec_writer *w, trec_stream *s,
+                       const struct trec_event *ev, size_t n){
+  struct trec_chunk_stats cs;
+  sqlite3_stmt *st = w->st_chunk;
+  int rc, codec, kcodec;
+  int64_t id;
+  if( n==0 ) return TREC_OK;
+  if( (rc = shadow_keyframe(w, s)) )
+    return writer_fail(w, rc, "%s: building a keyframe: %s", w->path, trec_strerror(rc));
+  trec_buf_reset(&w->raw);
+  rc = trec_chunk_encode_ex(&w->enc, ev, n, w->start, s->depth, &w->raw, &cs);
+  if( rc )
+    return writer_fail(w, rc, "%s: encoding events %llu..: %s", w->path,
+                       (unsigned long long)ev[0].seq, trec_strerror(rc));
+  for(size_t i=0; i<n; i++)
+    if( (rc = shadow_apply(s, &ev[i])) )
+      return writer_fail(w, rc, "%s: event %llu: bad payload: %s", w->path,
+                         (unsigned long long)ev[i].seq, trec_strerror(rc));
+  if( (codec = compress_best(w, &w->raw, &w->comp))<0 ) return atomic_load(&w->rc);
+  if( (kcodec = compress_best(w, &w->kraw, &w->kcomp))<0 ) return atomic_load(&w->rc);
+  if( (rc = txn_begin(w)) ) return rc;
+  sqlite3_bind_int64(st, 1, s->thread);
+  sqlite3_bind_int64(st, 2, (int64_t)cs.first_seq);
+  sqlite3_bind_int64(st, 3, (int64_t)cs.last_seq);
+  sqlite3_bind_int64(st, 4, (int64_t)n);
+  bind_ts(st, 5, cs.first_ts);
+  bind_ts(st, 6, cs.last_ts);
+  sqlite3_bind_int64(st, 7, cs.min_depth);
+  sqlite3_bind_int64(st, 8, cs.max_depth);
+  sqlite3_bind_int64(st, 9, cs.start_depth);
+  for(int k=0; k<TREC_N_KINDS; k++) sqlite3_bind_int64(st, 10+k, cs.n_kind[k]);
+  sqlite3_bind_int(st, 15, codec);
+  sqlite3_bind_int64(st, 16, (int64_t)w->raw.len);
+  sqlite3_bind_int64(st, 17, trec_xxh32(w->comp.data, w->comp.len, 0));
+  sqlite3_bind_blob(st, 18, w->comp.data, (int)w->comp.len, SQLITE_STATIC);
+  if( (rc = step_reset(w, st, "inserting a chunk")) ) return rc;
+  id = sqlite3_last_insert_rowid(w->db);
+  st = w->st_key;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int(st, 2, kcodec);
+  sqlite3_bind_int64(st, 3, (int64_t)w->kraw.len);
+  sqlite3_bind_int64(st, 4, trec_xxh32(w->kcomp.data, w->kcomp.len, 0));
+  sqlite3_bind_blob(st, 5, w->kcomp.data, (int)w->kcomp.len, SQLITE_STATIC);
+  if( (rc = step_reset(w, st, "inserting a keyframe")) ) return rc;
+  if( s->n_events==0 ) s->first_seq = cs.first_seq;
+  s->w_last_seq = cs.last_seq;
+  s->n_events += n;
+  w->n_events += n;
+  w->txn_chunks++;
+  if( w->txn_chunks>=TXN_MAX_CHUNKS
+   || now_ms() - w->txn_start_ms >= w->opt.flush_ms ) return txn_commit(w);
+  return TREC_OK;
+}
+
+static int write_item(trec_writer *w, struct item *it){
+  sqlite3_stmt *st;
+  int rc;
+  if( it->kind==IT_CHUNK ){
+    struct sbuf *b = (struct sbuf*)it;
+    rc = write_chunk(w, b->s, b->ev + b->taken, b->n - b->taken);
+    b->taken = b->n;
+    return rc;
+  }
+  if( (rc = txn_begin(w)) ) return rc;
+  switch( it->kind ){
+    case IT_META:
+      st = w->st_meta;
+      sqlite3_bind_text(st, 1, it->s1, -1, SQLITE_STATIC);
+      if( it->has_int ) sqlite3_bind_int64(st, 2, it->a);
+      else if( !it->null_value ) sqlite3_bind_text(st, 2, it->s2, -1, SQLITE_STATIC);
+      return step_reset(w, st, "writing meta");
+    case IT_FILE: {
+      char hash[32] = "";
+      int codec = -1;
+      st = w->st_file;
+      if( it->b>=0 ){
+        struct trec_buf src = { it->blob, (size_t)it->b, (size_t)it->b + 1, 0 };
+        snprintf(hash, sizeof hash, "xxh32:%08x", trec_xxh32(it->blob, (size_t)it->b, 0));
+        if( (codec = compress_best(w, &src, &w->comp))<0 ) return atomic_load(&w->rc);
+      }
+      sqlite3_bind_int64(st, 1, it->a);
+      sqlite3_bind_text(st, 2, it->s1, -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 3, hash, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(st, 4, it->b);
+      if( codec>=0 ){
+        sqlite3_bind_int(st, 5, codec);
+        sqlite3_bind_int64(st, 6, it->b);
+        sqlite3_bind_blob(st, 7, w->comp.data ? (void*)w->comp.data : (void*)"",
+                          (int)w->comp.len, SQLITE_STATIC);
+      }
+      return step_reset(w, st, "writing a file");
+    }
+    case IT_CODE:
+      st = w->st_code;
+      sqlite3_bind_int64(st, 1, it->a);
+      sqlite3_bind_int64(st, 2, it->b);
+      sqlite3_bind_text(st, 3, it->s1, -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 4, it->s2, -1, SQLITE_STATIC);
+      sqlite3_bind_int64(st, 5, it->c);
+      sqlite3_bind_int64(st, 6, it->d);
+      sqlite3_bind_int64(st, 7, it->e);
+      sqlite3_bind_text(st, 8, it->s3, -1, SQLITE_STATIC);
+      return step_reset(w, st, "writing code");
+    case IT_THREAD:
+      st = w->st_thread;
+      sqlite3_bind_int64(st, 1, it->a);
+      sqlite3_bind_int64(st, 2, it->b);
+      sqlite3_bind_int64(st, 3, it->c);
+      sqlite3_bind_text(st, 4, it->s1, -1, SQLITE_STATIC);
+      return step_reset(w, st, "writing a thread");
+    case IT_THREAD_NAME:
+      st = w->st_thread_name;
+      sqlite3_bind_int64(st, 1, it->a);
+      sqlite3_bind_text(st, 2, it->s1, -1, SQLITE_STATIC);
+      return step_reset(w, st, "naming a thread");
+    case IT_CHUNK:
+      break;
+  }
+  return TREC_OK;
+}
+
+/* Under the mutex, with the queue empty: note what each stream has
+** published. Anything queued before those events was drained already. */
+static size_t snapshot_locked(trec_writer *w){
+  if( w->snap_cap < w->n_streams ){
+    size_t cap = w->n_streams;
+    void *p = realloc(w->snap_b, cap*sizeof(*w->snap_b));
+    if( p ) w->snap_b = p;
+    p = p ? realloc(w->snap_n, cap*sizeof(*w->snap_n)) : NULL;
+    if( !p ){
+      pthread_mutex_unlock(&w->mu);
+      writer_fail(w, TREC_ERR_NOMEM, "out of memory flushing streams");
+      pthread_mutex_lock(&w->mu);
+      return 0;
+    }
+    w->snap_n = p;
+    w->snap_cap = cap;
+  }
+  for(size_t i=0; i<w->n_streams; i++){
+    struct sbuf *b = w->streams[i]->cur;
+    w->snap_b[i] = b;
+    w->snap_n[i] = atomic_load_explicit(&b->published, memory_order_acquire);
+  }
+  return w->n_streams;
+}
+
+static void write_partials(trec_writer *w, size_t n){
+  for(size_t i=0; i<n && atomic_load(&w->rc)==TREC_OK; i++){
+    struct sbuf *b = w->snap_b[i];
+    size_t pub = w->snap_n[i];
+    if( pub<=b->taken ) continue;
+    write_chunk(w, b->s, b->ev + b->taken, pub - b->taken);
+    b->taken = pub;
+  }
+}
+
+static void *writer_main(void *arg){
+  trec_writer *w = arg;
+  uint64_t next_flush = now_ms() + w->opt.flush_ms;
+  pthread_mutex_lock(&w->mu);
+  for(;;){
+    struct item *it = w->head;
+    if( it ){
+      w->head = it->next;
+      if( !w->head ) w->tail = NULL;
+      pthread_mutex_unlock(&w->mu);
+      if( atomic_load(&w->rc)==TREC_OK ) write_item(w, it);
+      pthread_mutex_lock(&w->mu);
+      if( it->kind==IT_CHUNK ){
+        struct sbuf *b = (struct sbuf*)it;
+        w->queued -= sbuf_bytes(b);
+        b->next_free = w->free_list;
+        w->free_list = b;
+        pthread_cond_broadcast(&w->space);
+      }else{
+        item_free(it);
+      }
+      continue;
+    }
+    if( now_ms()>=next_flush || w->stop ){
+      size_t n = snapshot_locked(w);
+      pthread_mutex_unlock(&w->mu);
+      if( atomic_load(&w->rc)==TREC_OK ){
+        write_partials(w, n);
+        txn_commit(w);
+      }
+      pthread_mutex_lock(&w->mu);
+      next_flush = now_ms() + w->opt.flush_ms;
+      if( w->stop && !w->head ) break;
+      continue;
+    }
+    if( w->in_txn ){
+      pthread_mutex_unlock(&w->mu);
+      txn_commit(w);
+      pthread_mutex_lock(&w->mu);
+      continue;
+    }
+    {
+      struct timespec ts;
+      uint64_t wait_ms = next_flush - now_ms();
+      if( (int64_t)wait_ms < 0 ) wait_ms = 0;
+      clock_gettime(CLOCK_MONOTONIC, &ts);
+      ts.tv_sec += (time_t)(wait_ms/1000);
+      ts.tv_nsec += (long)(wait_ms%1000)*1000000;
+      if( ts.tv_nsec>=1000000000 ){ ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+      pthread_cond_timedwait(&w->work, &w->mu, &ts);
+    }
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+/* ---- Open and close ---- */
+
+static int unlink_db(trec_writer *w, const char *path){
+  static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+  struct trec_buf name = TREC_BUF_INIT;
+  int rc = TREC_OK;
+  for(size_t i=0; i<sizeof suffix/sizeof *suffix && rc==TREC_OK; i++){
+    trec_buf_reset(&name);
+    trec_buf_printf(&name, "%s%s", path, suffix[i]);
+    if( name.oom ) rc = TREC_ERR_NOMEM;
+    else if( unlink(trec_buf_cstr(&name)) && errno!=ENOENT )
+      rc = writer_fail(w, TREC_ERR_IO, "cannot replace %s: %s",
+                       trec_buf_cstr(&name), strerror(errno));
+  }
+  trec_buf_release(&name);
+  return rc;
+}
+
+static int prepare(trec_writer *w, sqlite3_stmt **st, const char *sql){
+  if( sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL)!=SQLITE_OK )
+    return sql_fail(w, "preparing statements");
+  return TREC_OK;
+}
+
+static int writer_setup_db(trec_writer *w){
+  char *sql;
+  int rc;
+  if( sqlite3_open_v2(w->path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                      | SQLITE_OPEN_NOMUTEX, NULL)!=SQLITE_OK ){
+    if( !w->db ) return writer_fail(w, TREC_ERR_NOMEM, "out of memory opening SQLite");
+    return writer_fail(w, TREC_ERR_IO, "cannot create %s: %s", w->path,
+                       sqlite3_errmsg(w->db));
+  }
+  sql = sqlite3_mprintf(
+    "PRAGMA application_id=%d;"
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "BEGIN;"
+    "%s"
+    "INSERT INTO meta VALUES('format_major',%d),('format_minor',%d),"
+    "('tracerec_version','%q'),('status','recording'),('start_ns',%lld),"
+    "('chunk_events',%u),('codec','%q');"
+    "COMMIT;",
+    TREC_APPLICATION_ID, schema_sql, TREC_FORMAT_MAJOR, TREC_FORMAT_MINOR,
+    PACKAGE_VERSION, (long long)now_realtime_ns(), w->opt.chunk_events,
+    trec_codec_name(w->opt.codec));
+  if( !sql ) return writer_fail(w, TREC_ERR_NOMEM, "out of memory");
+  rc = sqlite3_exec(w->db, sql, NULL, NULL, NULL);
+  sqlite3_free(sql);
+  if( rc!=SQLITE_OK ) return sql_fail(w, "creating the schema");
+  if( (rc = prepare(w, &w->st_chunk,
+         "INSERT INTO chunks(thread_id,first_seq,last_seq,n_events,first_ts,"
+         "last_ts,min_depth,max_depth,start_depth,n_call,n_line,n_return,"
+         "n_exception,n_opcode,codec,raw_len,checksum,data)"
+         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
+   || (rc = prepare(w, &w->st_key,
+         "INSERT INTO keyframes(chunk_id,codec,raw_len,checksum,data)"
+         " VALUES(?,?,?,?,?)"))
+   || (rc = prepare(w, &w->st_meta, "INSERT OR REPLACE INTO meta VALUES(?,?)"))
+   || (rc = prepare(w, &w->st_file,
+         "INSERT OR REPLACE INTO files VALUES(?,?,?,?,?,?,?)"))
+   || (rc = prepare(w, &w->st_code,
+         "INSERT OR REPLACE INTO code VALUES(?,?,?,?,?,?,?,?)"))
+   || (rc = prepare(w, &w->st_thread,
+         "INSERT INTO threads VALUES(?1,?2,?3,?4,0,0,0) ON CONFLICT(thread_id)"
+         " DO UPDATE SET ident=?2, native_id=?3, name=?4"))
+   || (rc = prepare(w, &w->st_thread_name,
+         "INSERT INTO threads VALUES(?1,0,0,?2,0,0,0) ON CONFLICT(thread_id)"
+         " DO UPDATE SET name=?2"))
+   || (rc = prepare(w, &w->st_thread_stats,
+         "INSERT INTO threads VALUES(?1,0,0,'',?2,?3,?4) ON CONFLICT(thread_id)"
+         " DO UPDATE SET first_seq=?2, last_seq=?3, n_events=?4")) )
+    return rc;
+  return TREC_OK;
+}
+
+int trec_writer_open(const struct trec_writer_options *opt, trec_writer **out){
+  trec_writer *w = calloc(1, sizeof *w);
+  pthread_condattr_t ca;
+  sigset_t all, old;
+  int rc;
+  *out = w;
+  if( !w ) return TREC_ERR_NOMEM;
+  trec_buf_init(&w->msg);
+  trec_chunk_enc_init(&w->enc);
+  w->opt = *opt;
+  if( !w->opt.chunk_events ) w->opt.chunk_events = 16384;
+  if( !w->opt.flush_ms ) w->opt.flush_ms = 250;
+  if( !w->opt.max_buffered ) w->opt.max_buffered = 64u << 20;
+  if( !w->opt.level ) w->opt.level = 9;
+  if( !opt->path || !*opt->path )
+    return writer_fail(w, TREC_ERR_INVALID, "no trace path given");
+  if( !trec_codec_name(w->opt.codec) )
+    return writer_fail(w, TREC_ERR_INVALID, "unknown codec %d", w->opt.codec);
+  if( w->opt.chunk_events > (1u << 24) )
+    return writer_fail(w, TREC_ERR_INVALID, "chunk_events %u is too large",
+                       w->opt.chunk_events);
+  w->path = dup_str(opt->path);
+  if( !w->path ) return writer_fail(w, TREC_ERR_NOMEM, "out of memory");
+  w->opt.path = w->path;
+  if( (rc = unlink_db(w, w->path)) ) return rc;
+  if( (rc = writer_setup_db(w)) ) return rc;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->work, &ca);
+  pthread_cond_init(&w->space, NULL);
+  pthread_condattr_destroy(&ca);
+  w->sync_init = 1;
+  /* the traced program's signals belong to its own threads */
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  rc = pthread_create(&w->thread, NULL, writer_main, w);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if( rc ) return writer_fail(w, TREC_ERR_NOMEM, "cannot start the writer thread: %s",
+                              strerror(rc));
+  w->thread_started = 1;
+  return TREC_OK;
+}
+
+static void writer_free(trec_writer *w){
+  struct sbuf *b, *nb;
+  struct item *it, *next;
+  for(size_t i=0; i<w->n_streams; i++){
+    trec_stream *s = w->streams[i];
+    sbuf_free(s->cur);
+    for(size_t j=0; j<s->frames_cap; j++){
+      free(s->frames[j].slots);
+      trec_buf_release(&s->frames[j].arena);
+    }
+    free(s->frames);
+    free(s);
+  }
+  for(it = w->head; it; it = next){
+    next = it->next;
+    if( it->kind==IT_CHUNK ) sbuf_free((struct sbuf*)it); else item_free(it);
+  }
+  for(b = w->free_list; b; b = nb){
+    nb = b->next_free;
+    sbuf_free(b);
+  }
+  free(w->streams);
+  free(w->snap_b);
+  free(w->snap_n);
+  free(w->start);
+  free(w->path);
+  trec_chunk_enc_release(&w->enc);
+  trec_buf_release(&w->raw);
+  trec_buf_release(&w->comp);
+  trec_buf_release(&w->kraw);
+  trec_buf_release(&w->kcomp);
+  trec_buf_release(&w->vals);
+  trec_buf_release(&w->msg);
+  free(w);
+}
+
+/* After the writer thread ended: thread counts, closing meta, one file. */
+static int writer_finish(trec_writer *w, const struct trec_close_info *ci){
+  char *sql;
+  int rc;
+  for(size_t i=0; i<w->n_streams; i++){
+    trec_stream *s = w->streams[i];
+    sqlite3_stmt *st = w->st_thread_stats;
+    if( !s->n_events ) continue;
+    sqlite3_bind_int64(st, 1, s->thread);
+    sqlite3_bind_int64(st, 2, (int64_t)s->first_seq);
+    sqlite3_bind_int64(st, 3, (int64_t)s->w_last_seq);
+    sqlite3_bind_int64(st, 4, (int64_t)s->n_events);
+    if( (rc = step_reset(w, st, "writing thread counts")) ) return rc;
+  }
+  sql = sqlite3_mprintf(
+    "INSERT OR REPLACE INTO meta VALUES('status','complete'),('end_ns',%lld),"
+    "('n_events',%lld),('exit_status',%lld),('signal',%d),('error',%Q);"
+    "COMMIT;",
+    (long long)now_realtime_ns(), (long long)w->n_events,
+    (long long)(ci ? ci->exit_status : 0), ci ? ci->signal : 0,
+    ci ? ci->error : NULL);
+  if( !sql ) return writer_fail(w, TREC_ERR_NOMEM, "out of memory");
+  rc = sqlite3_exec(w->db, sql, NULL, NULL, NULL);
+  sqlite3_free(sql);
+  if( rc!=SQLITE_OK ) return sql_fail(w, "marking the trace complete");
+  /* A reader still open keeps the WAL; the trace is complete either way. */
+  sqlite3_exec(w->db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;",
+               NULL, NULL, NULL);
+  return TREC_OK;
+}
+
+int trec_writer_close(trec_writer *w, const struct trec_close_info *ci){
+  int rc;
+  if( !w ) return TREC_OK;
+  if( w->thread_started ){
+    for(size_t i=0; i<w->n_streams; i++) stream_rotate(w->streams[i]);
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    w->thread_started = 0;
+    if( atomic_load(&w->rc)==TREC_OK && txn_commit(w)==TREC_OK
+     && sqlite3_exec(w->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL)==SQLITE_OK
+     && sqlite3_exec(w->db, "BEGIN", NULL, NULL, NULL)==SQLITE_OK ){
+      writer_finish(w, ci);
+      if( sqlite3_get_autocommit(w->db)==0 )
+        sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  }
+  sqlite3_finalize(w->st_chunk);
+  sqlite3_finalize(w->st_key);
+  sqlite3_finalize(w->st_meta);
+  sqlite3_finalize(w->st_file);
+  sqlite3_finalize(w->st_code);
+  sqlite3_finalize(w->st_thread);
+  sqlite3_finalize(w->st_thread_name);
+  sqlite3_finalize(w->st_thread_stats);
+  if( w->db && sqlite3_close(w->db)!=SQLITE_OK )
+    writer_fail(w, TREC_ERR_SQLITE, "%s: closing: %s", w->path, sqlite3_errmsg(w->db));
+  rc = atomic_load(&w->rc);
+  if( w->sync_init ){
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->space);
+  }
+  writer_free(w);
+  return rc;
+}
+
+void trec_writer_abandon(trec_writer *w){
+  if( !w ) return;
+  /* The SQLite handle, its file locks, the mutex and the thread belong to
+  ** the parent: free only our memory. */
+  writer_free(w);
+}
