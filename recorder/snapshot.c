@@ -561,10 +561,11 @@ static void enc_exc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
   if( path_push(s, v, TREC_V_EXC) ){ out->oom = 1; return; }
   type_name(s, Py_TYPE(v));
   trec_venc_exc(out, obj_id(v), (const char *)s->tname.data, s->tname.len);
-  /* The args tuple is part of the EXC value: never a TRUNC itself. */
+  /* The args tuple, one level down, is part of the EXC value: never a
+  ** TRUNC or REF itself. */
   if( args!=NULL && PyTuple_CheckExact(args) ){
     seq_body(s, args, TREC_V_TUPLE, ((PyTupleObject *)args)->ob_item,
-             PyTuple_GET_SIZE(args), depth, out);
+             PyTuple_GET_SIZE(args), depth+1, out);
   }else{
     trec_venc_container(out, TREC_V_TUPLE, args ? obj_id(args) : 0, 0, 0);
   }
@@ -1260,3 +1261,18 @@ PyMethodDef trec_snap_debug_methods[] = {
    "test only: session -> (slot names, n_args)"},
   {NULL, NULL, 0, NULL}
 };
+
+#ifdef TREC_SNAP_TEST_MODULE
+/* tests/snapshot.mk builds this file a second time as the module _snaptest,
+** so the snapshot tests run whether or not _tracerec exposes the entry
+** points yet. */
+static struct PyModuleDef snaptest_module = {
+  PyModuleDef_HEAD_INIT, "_snaptest", "tracerec snapshot test entry points",
+  -1, trec_snap_debug_methods, NULL, NULL, NULL, NULL
+};
+
+PyMODINIT_FUNC PyInit__snaptest(void);
+PyMODINIT_FUNC PyInit__snaptest(void){
+  return PyModule_Create(&snaptest_module);
+}
+#endif

@@ -1,1 +1,15 @@
-# tests/snapshot.mk: tests of the snapshot part.
+# tests/snapshot.mk: tests of the snapshot part (recorder/snapshot.c,
+# recorder/locals.c). The Python tests drive the encoder through its test
+# entry points (snapshot.h, trec_snap_debug_methods): from _tracerec when
+# the recorder exposes them, else from _snaptest, a check-only module built
+# here from the same sources.
+check_LTLIBRARIES += tests/_snaptest.la
+tests__snaptest_la_SOURCES = recorder/snapshot.c recorder/locals.c
+tests__snaptest_la_CPPFLAGS = $(AM_CPPFLAGS) $(PYTHON_CPPFLAGS) -DTREC_SNAP_TEST_MODULE
+tests__snaptest_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+tests__snaptest_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
+	-rpath $(abs_builddir)/tests -export-symbols-regex '^PyInit__snaptest$$'
+tests__snaptest_la_LIBADD = schema/libtrecschema.la $(SQLITE3_LIBS) $(LZ4_LIBS) -lm -lpthread
+
+TESTS += tests/t0240-snapshot-values.py tests/t0241-snapshot-frames.py
+EXTRA_DIST += tests/t0240-snapshot-values.py tests/t0241-snapshot-frames.py

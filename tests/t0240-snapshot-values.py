@@ -1,0 +1,546 @@
+"""t0240: the snapshot encoder on single values (recorder/snapshot.c).
+
+Checks the bytes against valenc (an encoder written from doc/FORMAT.md
+alone), the rendered text against Python's own repr() through the
+trec-render helper, and that encoding never runs the program's code: every
+__repr__/__eq__/__hash__/__getattr__/property below counts its calls.
+
+Also the helpers t0241 imports: snapmod() finds the test entry points,
+decode() turns encoded bytes into plain Python structures.
+"""
+import math
+import os
+import struct
+import subprocess
+import sys
+import unittest
+
+import valenc
+
+NONE, FALSE, TRUE, INT, BIGINT, FLOAT, STR, BYTES = range(8)
+TUPLE, LIST, SET, FROZENSET, DICT, OBJECT, REF, TRUNC = range(8, 16)
+REPR, UNBOUND, REDACTED, EXC = range(16, 20)
+
+
+def snapmod():
+    """The module with the snapshot test entry points: _tracerec once the
+    recorder exposes them, else the check-only _snaptest."""
+    try:
+        import _tracerec
+        if hasattr(_tracerec, "_snapshot_value"):
+            return _tracerec
+    except ImportError:
+        pass
+    build = os.environ.get("TREC_BUILDDIR")
+    if build:
+        sys.path.insert(0, os.path.join(build, "tests", ".libs"))
+    import _snaptest
+    return _snaptest
+
+
+M = snapmod()
+
+
+class Reader:
+    """A strict decoder of the value encoding, into tuples:
+    (NONE,) (INT, v) (STR, total, text) (LIST, id, total, [items])
+    (DICT, id, total, [(k, v)]) (OBJECT, id, type, total, [(name, v)])
+    (REF, id, tag) (TRUNC, tag, id, type, total) (REPR, type, text)
+    (REDACTED, type) (EXC, id, type, args) (UNBOUND,) ..."""
+
+    def __init__(self, data):
+        self.d = data
+        self.p = 0
+
+    def u8(self):
+        self.p += 1
+        return self.d[self.p - 1]
+
+    def varint(self):
+        v = shift = 0
+        while True:
+            c = self.u8()
+            v |= (c & 0x7F) << shift
+            shift += 7
+            if c < 0x80:
+                return v
+
+    def raw(self, n):
+        self.p += n
+        if self.p > len(self.d):
+            raise ValueError("past the end")
+        return self.d[self.p - n:self.p]
+
+    def name(self):
+        return self.raw(self.varint()).decode("utf-8", "surrogatepass")
+
+    def value(self):
+        t = self.u8()
+        if t in (NONE, FALSE, TRUE, UNBOUND):
+            return (t,)
+        if t == INT:
+            z = self.varint()
+            return (t, (z >> 1) ^ -(z & 1))
+        if t == BIGINT:
+            neg = self.u8()
+            mag = int.from_bytes(self.raw(self.varint()), "little")
+            return (t, -mag if neg else mag)
+        if t == FLOAT:
+            return (t, struct.unpack("<d", self.raw(8))[0])
+        if t in (STR, BYTES):
+            total = self.varint()
+            data = self.raw(self.varint())
+            return (t, total, data.decode("utf-8", "surrogatepass")
+                    if t == STR else data)
+        if t in (TUPLE, LIST, SET, FROZENSET):
+            vid, total, n = self.varint(), self.varint(), self.varint()
+            return (t, vid, total, [self.value() for _ in range(n)])
+        if t == DICT:
+            vid, total, n = self.varint(), self.varint(), self.varint()
+            return (t, vid, total,
+                    [(self.value(), self.value()) for _ in range(n)])
+        if t == OBJECT:
+            vid, tn, total, n = self.varint(), self.name(), self.varint(), self.varint()
+            return (t, vid, tn, total,
+                    [(self.name(), self.value()) for _ in range(n)])
+        if t == REF:
+            return (t, self.varint(), self.u8())
+        if t == TRUNC:
+            return (t, self.u8(), self.varint(), self.name(), self.varint())
+        if t == REPR:
+            return (t, self.name(), self.name())
+        if t == REDACTED:
+            return (t, self.name())
+        if t == EXC:
+            return (t, self.varint(), self.name(), self.value())
+        raise ValueError("bad tag %d" % t)
+
+
+def decode(data):
+    r = Reader(data)
+    v = r.value()
+    if r.p != len(data):
+        raise ValueError("trailing bytes")
+    return v
+
+
+def entries(data):
+    """Payload VAR entries -> {slot: decoded value}, in order, strictly."""
+    r = Reader(data)
+    out = {}
+    while r.p < len(data):
+        key = r.varint()
+        if key & 3 != 0:
+            raise ValueError("not a VAR entry")
+        if key >> 2 in out:
+            raise ValueError("slot twice")
+        out[key >> 2] = r.value()
+    return out
+
+
+def render(values):
+    """Render encoded values with the value library's trec-render helper."""
+    helper = os.path.join(os.environ.get("TREC_BUILDDIR", ""), "tests",
+                          "helper", "trec-render")
+    if not os.path.exists(helper):
+        raise unittest.SkipTest("trec-render helper not built")
+    inp = b"".join(struct.pack("<III", 0, 0, len(v)) + v for v in values)
+    out = subprocess.run([helper], input=inp, stdout=subprocess.PIPE,
+                         check=True).stdout
+    texts, p = [], 0
+    for _ in values:
+        rc, n = struct.unpack_from("<II", out, p)
+        texts.append(None if rc else out[p + 8:p + 8 + n].decode("utf-8", "surrogatepass"))
+        p += 8 + n
+    return texts
+
+
+def snap(v, **kw):
+    return M._snapshot_value(v, **kw)
+
+
+# ---- objects that record any call into them ----
+
+CALLS = []
+
+
+class Noisy:
+    def __init__(self):
+        self.a = 1
+        self.b = "two"
+
+    def __repr__(self):
+        CALLS.append("repr")
+        raise RuntimeError("repr must not run")
+
+    def __eq__(self, other):
+        CALLS.append("eq")
+        raise RuntimeError("eq must not run")
+
+    def __hash__(self):
+        CALLS.append("hash")
+        return 1
+
+    def __getattr__(self, name):
+        CALLS.append("getattr " + name)
+        raise AttributeError(name)
+
+    @property
+    def prop(self):
+        CALLS.append("property")
+        return 1
+
+
+class WithProps:
+    def __init__(self):
+        self.x = [1, 2]
+
+    @property
+    def y(self):
+        CALLS.append("property")
+        return 2
+
+    def __getattribute__(self, name):
+        CALLS.append("getattribute " + name)
+        return object.__getattribute__(self, name)
+
+
+class Meta(type):
+    def __getattr__(cls, name):
+        CALLS.append("meta getattr")
+        raise AttributeError(name)
+
+    @property
+    def __qualname_prop__(cls):
+        CALLS.append("meta property")
+        return "x"
+
+
+class Plain(metaclass=Meta):
+    pass
+
+
+class Slotted:
+    __slots__ = ("p", "q", "r")
+
+    def __init__(self):
+        self.p = 1
+        self.q = [2]
+
+
+class Outer:
+    class Inner:
+        def __init__(self):
+            self.v = None
+
+
+class MyError(ValueError):
+    pass
+
+
+def type_name(t):
+    return valenc.type_name(t)
+
+
+class Builtins(unittest.TestCase):
+    CASES = [
+        None, True, False, 0, 1, -1, 2**63 - 1, -2**63, 2**63, -2**63 - 1,
+        2**200 + 12345, -(2**520), 1.5, -0.0, float("inf"), float("-inf"),
+        "", "abc", "h\u00e9llo", "\u20ac\U0001F600", "lone \ud800 surrogate",
+        "\udfff", b"", b"\x00\xffbytes", (), (1,), (1, "a", (2.5, None)),
+        [], [1, [2, [3]]], {}, {"a": 1, 2: [3], (4, 5): {"x": None}},
+        set(), {1, 2, 3}, frozenset(), frozenset({"a"}),
+        [True, False, None, b"x", -7],
+    ]
+
+    def test_bytes_equal_valenc(self):
+        for v in self.CASES:
+            with self.subTest(v=v):
+                self.assertEqual(snap(v), valenc.encode(v, max_items=32, max_str=256,
+                                                        max_depth=3))
+
+    def test_nan(self):
+        d = decode(snap(float("nan")))
+        self.assertEqual(d[0], FLOAT)
+        self.assertTrue(math.isnan(d[1]))
+
+    def test_render_equals_repr(self):
+        cases = [v for v in self.CASES if not isinstance(v, (set, frozenset))
+                 or len(v) <= 1]
+        texts = render([snap(v) for v in cases])
+        for v, text in zip(cases, texts):
+            with self.subTest(v=v):
+                self.assertEqual(text, repr(v))
+
+    def test_set_order_is_iteration_order(self):
+        s = {"x", "yy", 3, 4.5, None}
+        d = decode(snap(s))
+        self.assertEqual(d[0], SET)
+        self.assertEqual(d[3], [decode(snap(x)) for x in s])
+
+    def test_big_int_values(self):
+        for v in (2**64, -2**64, 3**300, -(3**300), 2**63, -2**63 - 1):
+            with self.subTest(v=v):
+                self.assertEqual(decode(snap(v)), (BIGINT, v))
+
+    def test_int_beyond_byte_bound_truncates(self):
+        d = decode(snap(2**100000, max_value_bytes=1000))
+        self.assertEqual(d[0], TRUNC)
+        self.assertEqual(d[1], BIGINT)
+
+
+class Bounds(unittest.TestCase):
+    def test_str_cut_keeps_total(self):
+        s = "\u00e9" * 300 + "tail"
+        d = decode(snap(s, max_str=10))
+        self.assertEqual(d, (STR, len(s), "\u00e9" * 10))
+        self.assertEqual(snap(s, max_str=10), valenc.encode(s, max_str=10))
+
+    def test_bytes_cut(self):
+        b = bytes(range(256)) * 2
+        self.assertEqual(decode(snap(b, max_str=7)), (BYTES, 512, b[:7]))
+
+    def test_items_cut(self):
+        v = list(range(100))
+        d = decode(snap(v, max_items=5))
+        self.assertEqual(d[2], 100)
+        self.assertEqual([x[1] for x in d[3]], [0, 1, 2, 3, 4])
+        dv = {i: str(i) for i in range(50)}
+        self.assertEqual(snap(dv, max_items=3), valenc.encode(dv, max_items=3))
+
+    def test_depth_truncates(self):
+        v = [[[[[1]]]]]
+        for depth in (1, 2, 3, 4):
+            with self.subTest(depth=depth):
+                self.assertEqual(snap(v, max_depth=depth),
+                                 valenc.encode(v, max_depth=depth, max_items=32,
+                                               max_str=256))
+        d = decode(snap(v, max_depth=2))
+        self.assertEqual(d[3][0][3][0][:2], (TRUNC, LIST))
+
+    def test_value_bytes_budget(self):
+        v = ["x" * 200 for _ in range(1000)]
+        data = snap(v, max_items=1000, max_value_bytes=2000)
+        self.assertLess(len(data), 2000 + 300)
+        d = decode(data)
+        self.assertEqual(d[2], 1000)          # the real length is kept
+        self.assertLess(len(d[3]), 1000)      # but not every item
+        self.assertGreater(len(d[3]), 0)
+        d = decode(snap({i: "y" * 100 for i in range(300)}, max_items=300,
+                        max_value_bytes=1000))
+        self.assertLess(len(d[3]), 300)
+
+    def test_long_count_varint_patched(self):
+        # planned 200 items (two-byte count) cut to a few (one byte)
+        data = snap(list(range(200)), max_items=200, max_value_bytes=64)
+        d = decode(data)
+        self.assertLess(len(d[3]), 128)
+
+
+class Cycles(unittest.TestCase):
+    def test_self_list(self):
+        v = [1]
+        v.append(v)
+        self.assertEqual(snap(v), valenc.encode(v, max_depth=3))
+        d = decode(snap(v))
+        self.assertEqual(d[3][1], (REF, id(v), LIST))
+        self.assertEqual(render([snap(v)])[0], repr(v))
+
+    def test_dict_cycle_through_list(self):
+        d = {"k": []}
+        d["k"].append(d)
+        self.assertEqual(decode(snap(d))[3][0][1][3][0], (REF, id(d), DICT))
+
+    def test_object_cycle(self):
+        a = Outer.Inner()
+        a.v = [a]
+        got = decode(snap(a))
+        self.assertEqual(got[4][0][1][3][0], (REF, id(a), OBJECT))
+
+    def test_repeat_is_not_a_ref(self):
+        x = [1, 2]
+        v = [x, x]
+        self.assertEqual(snap(v), valenc.encode(v, max_depth=3))
+        self.assertEqual(render([snap(v)])[0], repr(v))
+
+
+class NoUserCode(unittest.TestCase):
+    def setUp(self):
+        del CALLS[:]
+
+    def test_noisy_object(self):
+        n = Noisy()
+        values = (n, [n], {n: n}, {n}, (n, n))   # the dict and set hash n
+        del CALLS[:]
+        for v in values:
+            snap(v)
+        self.assertEqual(CALLS, [])
+        d = decode(snap(n))
+        self.assertEqual(d[0], OBJECT)
+        self.assertEqual(d[2], type_name(Noisy))
+
+    def test_noisy_fields_skipped_when_getattr_is_custom(self):
+        # __getattr__ makes tp_getattro non-generic: fields are not read
+        d = decode(snap(Noisy()))
+        self.assertEqual(d[4], [])
+        self.assertEqual(CALLS, [])
+
+    def test_properties_and_getattribute(self):
+        w = WithProps()
+        d = decode(snap(w))
+        self.assertEqual(CALLS, [])
+        self.assertEqual(d[0], OBJECT)
+
+    def test_metaclass_not_consulted(self):
+        d = decode(snap(Plain()))
+        self.assertEqual(d[2], type_name(Plain))
+        self.assertEqual(CALLS, [])
+        # Meta keeps type's repr, which reads the type's dict, not getattr
+        self.assertEqual(decode(snap(Plain)), (REPR, type_name(Meta), repr(Plain)))
+        self.assertEqual(CALLS, [])
+
+    def test_builtin_subclass_is_object(self):
+        class L(list):
+            def __iter__(self):
+                CALLS.append("iter")
+                return iter([])
+
+            def __len__(self):
+                CALLS.append("len")
+                return 0
+        v = L([1, 2])
+        v.extra = 5
+        d = decode(snap(v))
+        self.assertEqual(d[0], OBJECT)
+        self.assertEqual(d[4], [("extra", (INT, 5))])
+        self.assertEqual(CALLS, [])
+
+    def test_capture_repr_runs_repr_only_when_asked(self):
+        class R:
+            def __repr__(self):
+                CALLS.append("repr")
+                return "<R!>"
+        self.assertEqual(decode(snap(R()))[0], OBJECT)
+        self.assertEqual(CALLS, [])
+        self.assertEqual(decode(snap(R(), capture_repr=1)), (REPR, type_name(R), "<R!>"))
+        self.assertEqual(CALLS, ["repr"])
+
+    def test_capture_repr_failure_is_object_and_clears(self):
+        d = decode(snap(Noisy(), capture_repr=1))
+        self.assertEqual(d[0], OBJECT)
+        self.assertEqual(CALLS, ["repr"])
+
+
+class Objects(unittest.TestCase):
+    def test_fields_and_type_name(self):
+        v = Outer.Inner()
+        v.w = {"k": 1}
+        d = decode(snap(v))
+        self.assertEqual(d[:4], (OBJECT, id(v), __name__ + ".Outer.Inner", 2))
+        self.assertEqual(d[4], [("v", (NONE,)), ("w", decode(snap(v.w)))])
+        self.assertEqual(snap(v), valenc.encode(v, max_depth=3))
+
+    def test_many_fields_cut(self):
+        v = Outer.Inner()
+        for i in range(40):
+            setattr(v, "f%d" % i, i)
+        d = decode(snap(v, max_items=4))
+        self.assertEqual(d[3], 41)
+        self.assertEqual([n for n, _ in d[4]], ["v", "f0", "f1", "f2"])
+
+    def test_materialized_dict(self):
+        v = Outer.Inner()
+        v.__dict__["z"] = 3       # forces a real dict on 3.11+
+        d = decode(snap(v))
+        self.assertEqual(dict(d[4]), {"v": (NONE,), "z": (INT, 3)})
+
+    def test_slots(self):
+        v = Slotted()
+        d = decode(snap(v))
+        self.assertEqual(d[3], 2)
+        self.assertEqual(dict(d[4]), {"p": (INT, 1), "q": decode(snap(v.q))})
+
+    def test_exception(self):
+        e = MyError("bad", 3, [1])
+        d = decode(M._snapshot_exception(e))
+        self.assertEqual(d[:3], (EXC, id(e), __name__ + ".MyError"))
+        self.assertEqual(d[3][0], TUPLE)
+        self.assertEqual([x[:2] for x in d[3][3]], [(STR, 3), (INT, 3), (LIST, id(e.args[2]))])
+        self.assertEqual(render([M._snapshot_exception(ValueError("x", 1))])[0],
+                         repr(ValueError("x", 1)))
+        d = decode(snap(KeyError("k")))
+        self.assertEqual(d[2], "KeyError")
+
+    def test_exception_self_cycle(self):
+        e = ValueError()
+        e.args = (e,)
+        d = decode(snap(e))
+        self.assertEqual(d[3][3][0], (REF, id(e), EXC))
+
+
+def helper_function():
+    pass
+
+
+class Reprs(unittest.TestCase):
+    def check(self, v, kind=REPR):
+        d = decode(snap(v))
+        self.assertEqual(d[0], kind, d)
+        if kind == REPR:
+            self.assertEqual(d[1], type_name(type(v)))
+            self.assertEqual(d[2], repr(v))
+
+    def test_known_reprs(self):
+        for v in (helper_function, Outer, Outer.Inner, int, ValueError,
+                  os, sys, math, len, [].append, Outer.Inner().__init__,
+                  1 + 2j, -1.5j, complex(0.0, -0.0), complex(-0.0, 1),
+                  complex(float("inf"), float("nan")), range(3),
+                  range(1, 10, 2), range(-5, 5, -1), Ellipsis, NotImplemented,
+                  lambda: 0):
+            with self.subTest(v=v):
+                self.check(v)
+
+    def test_bound_method_of_custom_repr_is_object(self):
+        n = Noisy()
+        del CALLS[:]
+        self.check(n.__init__, OBJECT)
+        self.assertEqual(CALLS, [])
+
+
+class Redaction(unittest.TestCase):
+    def test_default_patterns_at_depth(self):
+        v = {"user": "bob", "auth": {"Password": "hunter2", "API_KEY": 7},
+             "list": [{"session_token": b"t"}]}
+        d = decode(snap(v))
+        auth = dict((k[2], x) for k, x in d[3])["auth"]
+        self.assertEqual(dict((k[2], x) for k, x in auth[3]),
+                         {"Password": (REDACTED, "str"), "API_KEY": (REDACTED, "int")})
+        inner = dict((k[2], x) for k, x in d[3])["list"][3][0]
+        self.assertEqual(inner[3][0][1], (REDACTED, "bytes"))
+        self.assertNotIn(b"hunter2", snap(v))
+
+    def test_object_fields(self):
+        v = Outer.Inner()
+        v.db_password = "pw"
+        v.cookie_jar = ["c"]
+        d = decode(snap([v]))
+        fields = dict(d[3][0][4])
+        self.assertEqual(fields["db_password"], (REDACTED, "str"))
+        self.assertEqual(fields["cookie_jar"], (REDACTED, "list"))
+
+    def test_custom_and_disabled(self):
+        v = {"pin": 1234, "password": "x"}
+        d = dict((k[2], x) for k, x in decode(snap(v, redact=["P?N"]))[3])
+        self.assertEqual(d, {"pin": (REDACTED, "int"), "password": (STR, 1, "x")})
+        self.assertEqual(snap(v, redact=()), valenc.encode(v))
+        d = dict((k[2], x) for k, x in decode(snap(v, redact=["[a-p]in"]))[3])
+        self.assertEqual(d["pin"], (REDACTED, "int"))
+
+    def test_bad_pattern(self):
+        with self.assertRaises(TypeError):
+            snap(1, redact=[3])
+
+
+if __name__ == "__main__":
+    import taprunner
+    taprunner.main()
