@@ -1,6 +1,12 @@
 # recorder/: the CPython extension _tracerec and the tracerec Python package.
+# recorder-core: module.c recorder.[ch] framestack.[ch] compat.h backend-*.c;
+# snapshot: snapshot.[ch] locals.[ch].
 pyexec_LTLIBRARIES += recorder/_tracerec.la
-recorder__tracerec_la_SOURCES = recorder/module.c
+recorder__tracerec_la_SOURCES = \
+	recorder/module.c recorder/recorder.c recorder/recorder.h \
+	recorder/framestack.c recorder/framestack.h recorder/compat.h \
+	recorder/backend-settrace.c \
+	recorder/snapshot.c recorder/snapshot.h recorder/locals.c recorder/locals.h
 recorder__tracerec_la_CPPFLAGS = $(AM_CPPFLAGS) $(PYTHON_CPPFLAGS)
 recorder__tracerec_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 recorder__tracerec_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \

@@ -1,0 +1,99 @@
+/*
+** backend-settrace.c: the PyEval_SetTrace backend. Installs the recorder's
+** C trace function in every thread that exists at start() and, through
+** threading.settrace(), in every thread that threading starts later; stop()
+** removes both. The per-thread `obj` is the recorder itself in every thread
+** (3.12+ can only set one obj for all threads, compat.h), so recorder.c
+** finds per-thread state from the thread state.
+**
+** threading.settrace(hook) makes each new thread call sys.settrace(hook)
+** before run(); sys.settrace then calls hook(frame, "call", None) for the
+** first call (Thread.run). The hook is a C function: it replaces sys's
+** Python-level trampoline with the C trace function for this thread, hands
+** it that first call event, and returns None.
+*/
+#include "recorder/recorder.h"
+
+static PyObject *settrace_hook(PyObject *self, PyObject *args){
+  trec_recorder *r = (trec_recorder *)self;
+  PyObject *frame, *event, *arg;
+  if( !PyArg_ParseTuple(args, "OUO", &frame, &event, &arg) ) return NULL;
+  if( r->state!=TREC_REC_RUNNING ){
+    PyEval_SetTrace(NULL, NULL);
+    Py_RETURN_NONE;
+  }
+  trec_recorder_thread_started(r);
+  PyEval_SetTrace(trec_recorder_trace, self);
+  if( PyFrame_Check(frame) && PyUnicode_CompareWithASCIIString(event, "call")==0 ){
+    trec_recorder_trace(self, (PyFrameObject *)frame, PyTrace_CALL, Py_None);
+  }
+  Py_RETURN_NONE;
+}
+
+PyMethodDef trec_settrace_hook_def = {
+  "_tracerec_thread_hook", settrace_hook, METH_VARARGS,
+  "threading.settrace hook: record this new thread with the C tracer."
+};
+
+/* threading.settrace(hook) and remember threading's previous hook. */
+static int set_threading_hook(trec_recorder *r, PyObject *hook, int save){
+  PyObject *threading = PyImport_ImportModule("threading");
+  PyObject *res = NULL;
+  int rc = -1;
+  if( threading==NULL ) goto out;
+  if( save ){
+    Py_CLEAR(r->prev_hook);
+    r->prev_hook = PyObject_GetAttrString(threading, "_trace_hook");
+    if( r->prev_hook==NULL ) goto out;
+  }
+  res = PyObject_CallMethod(threading, "settrace", "O", hook);
+  if( res==NULL ) goto out;
+  rc = 0;
+out:
+  Py_XDECREF(res);
+  Py_XDECREF(threading);
+  return rc;
+}
+
+int trec_settrace_start(trec_recorder *r){
+  if( r->hook==NULL ){
+    r->hook = PyCFunction_New(&trec_settrace_hook_def, (PyObject *)r);
+    if( r->hook==NULL ) return -1;
+  }
+  if( set_threading_hook(r, r->hook, 1)<0 ) return -1;
+  r->hook_set = 1;
+  if( trec_compat_settrace_all(trec_recorder_trace, (PyObject *)r)<0 ){
+    trec_settrace_stop_quiet(r);
+    return -1;
+  }
+  return 0;
+}
+
+int trec_settrace_stop(trec_recorder *r){
+  int rc = trec_compat_settrace_all(NULL, NULL);
+  if( r->hook_set ){
+    PyObject *threading = PyImport_ImportModule("threading");
+    PyObject *cur = threading ? PyObject_GetAttrString(threading, "_trace_hook")
+                              : NULL;
+    /* restore threading's hook only if nobody replaced ours meanwhile */
+    if( cur==r->hook ){
+      if( set_threading_hook(r, r->prev_hook ? r->prev_hook : Py_None, 0)<0 ){
+        rc = -1;
+      }
+    }else if( cur==NULL ){
+      rc = -1;
+    }
+    Py_XDECREF(cur);
+    Py_XDECREF(threading);
+    r->hook_set = 0;
+    Py_CLEAR(r->prev_hook);
+  }
+  return rc;
+}
+
+void trec_settrace_stop_quiet(trec_recorder *r){
+  PyObject *et, *ev, *etb;
+  PyErr_Fetch(&et, &ev, &etb);
+  if( trec_settrace_stop(r)<0 ) PyErr_Clear();
+  PyErr_Restore(et, ev, etb);
+}

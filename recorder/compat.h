@@ -1,0 +1,208 @@
+/*
+** compat.h: every place where the recorder core depends on the CPython
+** version (3.9 to 3.13) is one inline function here, each with the CPython
+** change it follows. The rest of recorder-core never tests PY_VERSION_HEX.
+**
+** It reads a few fields of frame and generator objects directly instead of
+** through getattr, because the trace function runs at every event: the
+** frame struct is public up to 3.10 (cpython/frameobject.h) and internal
+** since 3.11 (python/cpython#91989 made PyFrameObject opaque); the internal
+** header is included the way Cython does, with Py_BUILD_CORE set only
+** around it.
+*/
+#ifndef TREC_COMPAT_H
+#define TREC_COMPAT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+#if PY_VERSION_HEX >= 0x030B0000
+#  include <opcode.h>
+#  define Py_BUILD_CORE 1
+#  include <internal/pycore_frame.h>
+#  undef Py_BUILD_CORE
+#endif
+
+/* ---- code object extra slot ----
+** 3.12 renamed the API to PyUnstable_* (python/cpython#101101); the old
+** underscore names remain only as deprecated inline aliases. */
+static inline Py_ssize_t trec_compat_request_code_extra(freefunc f){
+#if PY_VERSION_HEX >= 0x030C0000
+  return PyUnstable_Eval_RequestCodeExtraIndex(f);
+#else
+  return _PyEval_RequestCodeExtraIndex(f);
+#endif
+}
+static inline int trec_compat_code_get_extra(PyCodeObject *co, Py_ssize_t i,
+                                             void **out){
+#if PY_VERSION_HEX >= 0x030C0000
+  return PyUnstable_Code_GetExtra((PyObject *)co, i, out);
+#else
+  return _PyCode_GetExtra((PyObject *)co, i, out);
+#endif
+}
+static inline int trec_compat_code_set_extra(PyCodeObject *co, Py_ssize_t i,
+                                             void *v){
+#if PY_VERSION_HEX >= 0x030C0000
+  return PyUnstable_Code_SetExtra((PyObject *)co, i, v);
+#else
+  return _PyCode_SetExtra((PyObject *)co, i, v);
+#endif
+}
+
+/* ---- the current thread state, without the NULL check ----
+** Renamed public PyThreadState_GetUnchecked() in 3.13
+** (python/cpython#106004). */
+static inline PyThreadState *trec_compat_tstate(void){
+#if PY_VERSION_HEX >= 0x030D0000
+  return PyThreadState_GetUnchecked();
+#else
+  return _PyThreadState_UncheckedGet();
+#endif
+}
+
+/* ---- frame fields ---- */
+
+/* Borrowed code object of a frame. 3.11 moved it to the interpreter frame
+** (python/cpython#88841 "frame object lazily created"); 3.13 renamed the
+** field f_executable (python/cpython#117045). */
+static inline PyCodeObject *trec_compat_frame_code(PyFrameObject *f){
+#if PY_VERSION_HEX >= 0x030D0000
+  return (PyCodeObject *)f->f_frame->f_executable;
+#elif PY_VERSION_HEX >= 0x030B0000
+  return f->f_frame->f_code;
+#else
+  return f->f_code;
+#endif
+}
+
+/* f_trace_lines / f_trace_opcodes gate line and opcode events for the C
+** trace function too (3.9-3.11 ceval maybe_call_line_trace; 3.12+
+** legacy_tracing.c trace_line, which turns f_trace_opcodes into per-code
+** INSTRUCTION events at the frame's next event, python/cpython#103082). */
+static inline void trec_compat_frame_set_trace_lines(PyFrameObject *f, int on){
+  f->f_trace_lines = (char)on;
+}
+static inline void trec_compat_frame_set_trace_opcodes(PyFrameObject *f,
+                                                       int on){
+  f->f_trace_opcodes = (char)on;
+}
+
+/* The line sys.settrace's frame.f_lineno reports at this event. 3.9's
+** PyFrame_GetLineNumber() recomputes from f_lasti unless f_trace is set (it
+** is not for a C tracer), while ceval keeps f_lineno current for tracing
+** (bpo-17288); from 3.10 (PEP 626) PyFrame_GetLineNumber() uses f_lineno
+** when set and computes it otherwise, exactly as the frame.f_lineno getter
+** that a sys.settrace function reads. */
+static inline int trec_compat_frame_line(PyFrameObject *f){
+#if PY_VERSION_HEX >= 0x030A0000
+  return PyFrame_GetLineNumber(f);
+#else
+  return f->f_lineno;
+#endif
+}
+
+/* Byte offset of the instruction being executed (frame.f_lasti). 3.10
+** counts f_lasti in code units (bpo-27129); 3.11 added PyFrame_GetLasti()
+** (python/cpython#93937). */
+static inline int trec_compat_frame_lasti(PyFrameObject *f){
+#if PY_VERSION_HEX >= 0x030B0000
+  return PyFrame_GetLasti(f);
+#elif PY_VERSION_HEX >= 0x030A0000
+  return f->f_lasti < 0 ? -1 : f->f_lasti * 2;
+#else
+  return f->f_lasti;
+#endif
+}
+
+/* ---- generators: one frame identity across resumes ----
+** A generator, coroutine or async generator delivers a `call` event at
+** every resume and a `return` event at every yield (sys.settrace
+** semantics). The recorder must tell a first start from a resume, and a
+** yield from the final return.
+**
+** First start: 3.9/3.10 start with f_lasti == -1 (ceval gen_send_ex). 3.11+
+** deliver the call event at the code's RESUME 0 instruction (3.11 ceval
+** DO_TRACING; 3.12+ INSTRUMENTED_RESUME -> PY_START, python/cpython#103082),
+** which follows only RETURN_GENERATOR, MAKE_CELL and COPY_FREE_VARS; every
+** resume (RESUME 1-3 after a yield, or generator.throw() which enters at the
+** YIELD_VALUE) is at a later offset. first_resume is the byte offset of the
+** code's first RESUME, see trec_compat_first_resume(). */
+static inline int trec_compat_gen_fresh(PyFrameObject *f, int first_resume){
+#if PY_VERSION_HEX >= 0x030B0000
+  return PyFrame_GetLasti(f) <= first_resume;
+#else
+  (void)first_resume;
+  return f->f_lasti < 0;
+#endif
+}
+
+/* Byte offset of the first RESUME of co (3.11+), from the deoptimized
+** co_code (PyCode_GetCode, python/cpython#92154), so that specialized or
+** instrumented opcodes do not hide it. -1 before 3.11 or on failure (then
+** every call is a first start). Allocates: call once per code object. */
+static inline int trec_compat_first_resume(PyCodeObject *co){
+#if PY_VERSION_HEX >= 0x030B0000
+  PyObject *b = PyCode_GetCode(co);
+  int off = -1;
+  if( b==NULL ){ PyErr_Clear(); return -1; }
+  const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(b);
+  Py_ssize_t n = PyBytes_GET_SIZE(b);
+  for(Py_ssize_t i=0; i+1<n; i+=2){
+    if( p[i]==RESUME ){ off = (int)i; break; }
+  }
+  Py_DECREF(b);
+  return off;
+#else
+  (void)co;
+  return -1;
+#endif
+}
+
+/* At a `return` event of generator code: 1 if the frame is suspending
+** (yield or await), 0 at its final return or exception exit.
+** 3.9: YIELD_VALUE/YIELD_FROM keep f_stacktop, a return leaves it NULL
+** (ceval "exiting:" in bpo-14/Python/ceval.c 3.9). 3.10 records the state in
+** f_state (FRAME_SUSPENDED, bpo-43760). 3.11+ keep it in the generator's
+** gi_frame_state, set to FRAME_SUSPENDED (3.13 also
+** FRAME_SUSPENDED_YIELD_FROM, python/cpython#111520) before the yield event,
+** i.e. < FRAME_EXECUTING, while a final return sets FRAME_COMPLETED after
+** the event with the state still FRAME_EXECUTING. */
+static inline int trec_compat_gen_suspending(PyFrameObject *f){
+#if PY_VERSION_HEX >= 0x030B0000
+  PyObject *g = PyFrame_GetGenerator(f);
+  int r = 0;
+  if( g!=NULL ){
+    r = ((PyGenObject *)g)->gi_frame_state < FRAME_EXECUTING;
+    Py_DECREF(g);
+  }
+  return r;
+#elif PY_VERSION_HEX >= 0x030A0000
+  return f->f_state == FRAME_SUSPENDED;
+#else
+  return f->f_stacktop != NULL;
+#endif
+}
+
+/* ---- installing the C trace function ----
+** _PyEval_SetTrace(tstate, ...) sets another thread's trace function; it is
+** exported up to 3.12 and is what 3.12's PyEval_SetTraceAllThreads()
+** (python/cpython#59013) loops over. 3.13 made it internal and unexported
+** (python/cpython#106320), so 3.12+ use PyEval_SetTraceAllThreads(), which
+** gives every thread the same `obj`: the recorder therefore finds its
+** per-thread state from the thread state, never from `obj`. */
+static inline int trec_compat_settrace_all(Py_tracefunc func, PyObject *obj){
+#if PY_VERSION_HEX >= 0x030C0000
+  PyEval_SetTraceAllThreads(func, obj);
+  return PyErr_Occurred() ? -1 : 0;
+#else
+  PyInterpreterState *interp = PyThreadState_Get()->interp;
+  for(PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts!=NULL;
+      ts = PyThreadState_Next(ts)){
+    if( _PyEval_SetTrace(ts, func, obj)<0 ) return -1;
+  }
+  return 0;
+#endif
+}
+
+#endif /* TREC_COMPAT_H */

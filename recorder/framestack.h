@@ -1,0 +1,67 @@
+/*
+** framestack.h: frame activations as the recorder sees them. Each thread
+** keeps a stack of the frames it has events for (pushed at `call`, popped
+** at `return`), so that the entry of the frame of a `line` event is almost
+** always the top: one pointer compare per event, no hashing. Generators and
+** coroutines leave the stack at every yield; their entry waits in a small
+** hash table keyed by the frame object, so the next resume (in any thread)
+** finds the same frame identity and value shadow again.
+**
+** Entries hold a Borrowed frame pointer while on a stack (the frame is
+** alive while it runs); a parked (suspended) entry holds a strong reference
+** to its code object instead, because its shadow borrows the code's layout.
+*/
+#ifndef TREC_FRAMESTACK_H
+#define TREC_FRAMESTACK_H
+
+#include "recorder/compat.h"
+#include <stdint.h>
+#include "recorder/snapshot.h"
+
+struct trec_codeinfo;
+
+struct trec_fentry {
+  PyFrameObject *frame;         /* Borrowed: identity only */
+  uint64_t id;                  /* the trace's frame id, > 0 */
+  struct trec_codeinfo *ci;     /* Borrowed from the code's extra slot */
+  trec_shadow *shadow;          /* Owned */
+  PyCodeObject *code;           /* Owned while parked, else NULL */
+};
+
+struct trec_fstack {
+  struct trec_fentry *e;        /* Owned array */
+  size_t len, cap;
+};
+
+void trec_fstack_init(struct trec_fstack *s);
+/* Frees every entry's shadow and the array. */
+void trec_fstack_release(struct trec_fstack *s);
+/* Push a copy of *e; @return TREC_OK or TREC_ERR_NOMEM. */
+int trec_fstack_push(struct trec_fstack *s, const struct trec_fentry *e);
+static inline struct trec_fentry *trec_fstack_top(struct trec_fstack *s){
+  return s->len ? &s->e[s->len-1] : NULL;
+}
+/* Index of f's entry counting from the top, or -1. */
+ptrdiff_t trec_fstack_find(const struct trec_fstack *s, PyFrameObject *f);
+/* Free the shadows of the entries above index i and drop them. */
+void trec_fstack_cut(struct trec_fstack *s, size_t i);
+
+/* Parked generator frames: frame pointer -> entry, open addressing. */
+struct trec_fpark {
+  struct trec_fentry *slot;     /* Owned; frame==NULL: empty, TOMB: deleted */
+  size_t cap, n_used, n_live;
+};
+
+void trec_fpark_init(struct trec_fpark *p);
+/* Frees every parked entry (shadow, code reference) and the table. */
+void trec_fpark_release(struct trec_fpark *p);
+/* Move *e in (taking a reference to e->ci's code, given as co). */
+int trec_fpark_put(struct trec_fpark *p, const struct trec_fentry *e,
+                   PyCodeObject *co);
+/* Move f's entry out into *out (dropping the code reference); 1 if found. */
+int trec_fpark_take(struct trec_fpark *p, PyFrameObject *f,
+                    struct trec_fentry *out);
+/* Free f's entry if one is parked (a new activation reuses the address). */
+void trec_fpark_drop(struct trec_fpark *p, PyFrameObject *f);
+
+#endif /* TREC_FRAMESTACK_H */

@@ -1,0 +1,560 @@
+/*
+** recorder.c: the C trace function and everything it does per event: find
+** the code's facts in its extra slot, the thread's state, the frame's
+** activation entry, snapshot what changed and append the event to the
+** thread's stream.
+**
+** The hot path is a `line` event of the program's own code whose frame is
+** the top of its thread's stack: one extra-slot read, one thread-state
+** compare, one frame compare, a shadow diff that is a pointer compare per
+** unchanged immutable local, and a memcpy into the stream. No Python object
+** is allocated, no Python code runs, no lock but the GIL is taken, the
+** clock is read only on call/return/exception events. Everything that is
+** done once (a code object's registration, a new thread, reading a source
+** file) is on the slow paths at the bottom, which save and restore any
+** pending exception. A failure anywhere stops recording in every thread and
+** keeps the message; the program itself never sees it.
+*/
+#include "recorder/recorder.h"
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CO_FLAGS_KEPT (TREC_CO_OPTIMIZED | TREC_CO_VARARGS | TREC_CO_VARKEYWORDS \
+                       | TREC_CO_GENERATOR | TREC_CO_COROUTINE | TREC_CO_ASYNC_GEN)
+#define CO_ANY_GEN (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)
+
+static int64_t rec_now(trec_recorder *r){
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - r->t0_ns;
+}
+
+void trec_recorder_fail(trec_recorder *r, int rc, const char *what,
+                        const char *detail){
+  if( r->rc==TREC_OK ){
+    r->rc = rc==TREC_OK ? TREC_ERR_STATE : rc;
+    snprintf(r->errmsg, sizeof r->errmsg, "%s: %s", what,
+             detail && *detail ? detail : trec_strerror(rc));
+  }
+  if( r->state==TREC_REC_RUNNING ){
+    r->state = TREC_REC_STOPPED;
+    trec_settrace_stop_quiet(r);
+  }
+}
+
+/* ---------------------------------------------------------------------
+** Slow path: code objects, files, threads
+*/
+
+void trec_codeinfo_free(void *p){
+  struct trec_codeinfo *ci = p;
+  if( ci==NULL ) return;
+  trec_layout_free(ci->layout);
+  free(ci);
+}
+
+static int match_prefix(char **list, const char *s){
+  for(char **p = list; p && *p; p++){
+    if( strncmp(s, *p, strlen(*p))==0 ) return 1;
+  }
+  return 0;
+}
+
+static int match_glob(char **list, const char *s){
+  for(char **p = list; p && *p; p++){
+    if( fnmatch(*p, s, 0)==0 ) return 1;
+  }
+  return 0;
+}
+
+/* skip_paths first (tracerec's own frames never appear, whatever the
+** globs say), then the user's exclude and include globs, then the library
+** prefixes. Frozen modules (<frozen importlib._bootstrap>...) are the
+** standard library. */
+static int rec_decide(trec_recorder *r, const char *fn){
+  if( match_prefix(r->skip, fn) ) return TREC_DECIDE_SKIP;
+  if( match_glob(r->exclude, fn) ) return TREC_DECIDE_SKIP;
+  if( match_glob(r->include, fn) ) return TREC_DECIDE_FULL;
+  if( r->trace_all ) return TREC_DECIDE_FULL;
+  if( match_prefix(r->library, fn) || strncmp(fn, "<frozen ", 8)==0 ){
+    return TREC_DECIDE_CALLS;
+  }
+  return TREC_DECIDE_FULL;
+}
+
+/* The whole file with plain stdio, or NULL (size -1 in the trace). */
+static char *read_file(const char *path, long *len){
+  FILE *fp = fopen(path, "rb");
+  char *buf = NULL;
+  size_t cap = 0, n = 0;
+  if( fp==NULL ) return NULL;
+  for(;;){
+    if( cap-n < 65536 ){
+      char *nb = realloc(buf, cap ? cap*2 : 65536);
+      if( nb==NULL ){ free(buf); buf = NULL; break; }
+      buf = nb;
+      cap = cap ? cap*2 : 65536;
+    }
+    size_t got = fread(buf+n, 1, cap-n, fp);
+    n += got;
+    if( got==0 ){
+      if( ferror(fp) ){ free(buf); buf = NULL; }
+      break;
+    }
+  }
+  fclose(fp);
+  *len = (long)n;
+  return buf;
+}
+
+/* The file id of co_filename, registering the file on first sight. 0 on
+** failure (recording stopped). */
+static uint32_t rec_file_id(trec_recorder *r, PyObject *filename,
+                            const char *path){
+  PyObject *idobj = PyDict_GetItemWithError(r->files, filename);
+  if( idobj!=NULL ) return (uint32_t)PyLong_AsUnsignedLong(idobj);
+  if( PyErr_Occurred() ) return 0;
+  uint32_t id = r->n_files + 1;
+  PyObject *v = PyLong_FromUnsignedLong(id);
+  if( v==NULL || PyDict_SetItem(r->files, filename, v)<0 ){
+    Py_XDECREF(v);
+    return 0;
+  }
+  Py_DECREF(v);
+  r->n_files = id;
+  int rc;
+  PyObject *src = PyDict_GetItemWithError(r->sources, filename);
+  if( src!=NULL ){
+    rc = trec_writer_add_file(r->w, id, path, PyBytes_AS_STRING(src),
+                              PyBytes_GET_SIZE(src));
+  }else{
+    long len = 0;
+    char *text = path[0]=='<' ? NULL : read_file(path, &len);
+    rc = trec_writer_add_file(r->w, id, path, text, text ? len : -1);
+    free(text);
+  }
+  if( rc!=TREC_OK ){
+    trec_recorder_fail(r, rc, "adding a file to the trace",
+                       trec_writer_errmsg(r->w));
+    return 0;
+  }
+  return id;
+}
+
+/* Give co the facts of this recorder (ci: its old facts or NULL). */
+static struct trec_codeinfo *rec_code_register(trec_recorder *r,
+                                               PyCodeObject *co,
+                                               struct trec_codeinfo *ci){
+  PyObject *et, *ev, *etb;
+  const char **names = NULL;
+  int ok = 0;
+  PyErr_Fetch(&et, &ev, &etb);
+  if( ci==NULL ){
+    ci = calloc(1, sizeof *ci);
+    if( ci==NULL ){
+      trec_recorder_fail(r, TREC_ERR_NOMEM, "code object", NULL);
+      goto out;
+    }
+    if( trec_compat_code_set_extra(co, trec_code_extra_index, ci)<0 ){
+      free(ci);
+      ci = NULL;
+      trec_recorder_fail(r, TREC_ERR_STATE, "code object extra slot", NULL);
+      goto out;
+    }
+  }
+  trec_layout_free(ci->layout);
+  ci->layout = NULL;
+  ci->gen = 0;
+  ci->id = 0;
+  ci->is_gen = (co->co_flags & CO_ANY_GEN)!=0;
+  ci->first_resume = ci->is_gen ? trec_compat_first_resume(co) : -1;
+  const char *path = PyUnicode_AsUTF8(co->co_filename);
+  if( path==NULL ){
+    PyErr_Clear();
+    path = "<unknown>";
+  }
+  ci->decision = (uint8_t)rec_decide(r, path);
+  if( ci->decision!=TREC_DECIDE_SKIP ){
+    int rc = trec_layout_new(r->snap, co, &ci->layout);
+    if( rc!=TREC_OK ){
+      trec_recorder_fail(r, rc, "code layout", trec_snap_errmsg(r->snap));
+      goto out;
+    }
+    uint32_t file = rec_file_id(r, co->co_filename, path);
+    if( file==0 ){
+      if( r->rc==TREC_OK ) trec_recorder_fail(r, TREC_ERR_NOMEM, "file", NULL);
+      goto out;
+    }
+    uint32_t n = trec_layout_n_names(ci->layout);
+    names = malloc((n ? n : 1) * sizeof *names);
+    if( names==NULL ){
+      trec_recorder_fail(r, TREC_ERR_NOMEM, "code object", NULL);
+      goto out;
+    }
+    for(uint32_t i=0; i<n; i++) names[i] = trec_layout_name(ci->layout, i);
+    const char *name = PyUnicode_AsUTF8(co->co_name);
+#if PY_VERSION_HEX >= 0x030B0000
+    const char *qualname = PyUnicode_AsUTF8(co->co_qualname);
+#else
+    const char *qualname = name;
+#endif
+    if( name==NULL || qualname==NULL ){
+      PyErr_Clear();
+      name = qualname = "?";
+    }
+    struct trec_code c = {
+      .id = r->n_codes + 1, .file = file, .name = name, .qualname = qualname,
+      .firstlineno = co->co_firstlineno,
+      .flags = (uint32_t)co->co_flags & CO_FLAGS_KEPT,
+      .n_args = trec_layout_n_args(ci->layout), .n_names = n, .names = names
+    };
+    rc = trec_writer_add_code(r->w, &c);
+    if( rc!=TREC_OK ){
+      trec_recorder_fail(r, rc, "adding a code object to the trace",
+                         trec_writer_errmsg(r->w));
+      goto out;
+    }
+    r->n_codes = c.id;
+    ci->id = c.id;
+  }
+  ci->gen = r->gen;
+  ok = 1;
+out:
+  free(names);
+  PyErr_Restore(et, ev, etb);
+  return ok ? ci : NULL;
+}
+
+/* The state of the thread running tstate, created at its first event.
+** A PyThreadState address can be reused by a later thread; the thread
+** ident tells them apart, and threading's start hook retires an old entry
+** whose ident a new thread takes over. */
+static struct trec_rthread *rec_thread(trec_recorder *r, PyThreadState *ts){
+  unsigned long ident = PyThread_get_thread_ident();
+  struct trec_rthread *t = NULL;
+  for(size_t i=0; i<r->n_threads; i++){
+    if( r->threads[i]->tstate==ts && r->threads[i]->ident==ident ){
+      t = r->threads[i];
+      goto found;
+    }
+  }
+  if( r->n_threads==r->cap_threads ){
+    size_t cap = r->cap_threads ? r->cap_threads*2 : 8;
+    struct trec_rthread **nt = realloc(r->threads, cap * sizeof *nt);
+    if( nt==NULL ) goto nomem;
+    r->threads = nt;
+    r->cap_threads = cap;
+  }
+  t = calloc(1, sizeof *t);
+  if( t==NULL ) goto nomem;
+  t->tstate = ts;
+  t->ident = ident;
+  t->id = ++r->n_threads_seen;
+  trec_fstack_init(&t->stack);
+  r->threads[r->n_threads++] = t;
+  struct trec_thread info = {
+    .id = t->id, .ident = ident,
+#ifdef PY_HAVE_THREAD_NATIVE_ID
+    .native_id = PyThread_get_thread_native_id(),
+#endif
+    .name = NULL
+  };
+  int rc = trec_writer_add_thread(r->w, &info);
+  if( rc==TREC_OK ) rc = trec_writer_stream(r->w, t->id, &t->stream);
+  if( rc!=TREC_OK ){
+    trec_recorder_fail(r, rc, "adding a thread to the trace",
+                       trec_writer_errmsg(r->w));
+    return NULL;
+  }
+found:
+  r->cur_tstate = ts;
+  r->cur = t;
+  return t;
+nomem:
+  trec_recorder_fail(r, TREC_ERR_NOMEM, "thread", NULL);
+  return NULL;
+}
+
+/* Forget the thread entries of ident (threading's hook: a new thread that
+** may reuse a dead thread's ident and thread state). The entries stay for
+** set_thread_names() but no longer match. */
+void trec_recorder_thread_started(trec_recorder *r){
+  unsigned long ident = PyThread_get_thread_ident();
+  for(size_t i=0; i<r->n_threads; i++){
+    struct trec_rthread *t = r->threads[i];
+    if( t->ident==ident && t->tstate!=NULL ){
+      trec_fstack_release(&t->stack);
+      t->tstate = NULL;
+    }
+  }
+  r->cur_tstate = NULL;
+  r->cur = NULL;
+}
+
+/* ---------------------------------------------------------------------
+** Event path
+*/
+
+static void rec_emit(trec_recorder *r, struct trec_rthread *t,
+                     const struct trec_fentry *e, int kind, int line,
+                     int offset, int64_t ts){
+  if( r->payload.oom ){
+    trec_recorder_fail(r, TREC_ERR_NOMEM, "event payload", NULL);
+    return;
+  }
+  if( r->payload.len > UINT32_MAX ){
+    trec_recorder_fail(r, TREC_ERR_LIMIT, "event payload", NULL);
+    return;
+  }
+  struct trec_event ev = {
+    .seq = r->seq + 1, .frame = e->id, .ts = ts, .thread = t->id,
+    .code = e->ci->id, .line = line, .offset = offset, .depth = 0,
+    .kind = (uint8_t)kind, .payload = r->payload.data,
+    .payload_len = (uint32_t)r->payload.len
+  };
+  int rc = trec_stream_append(t->stream, &ev);
+  if( rc!=TREC_OK ){
+    trec_recorder_fail(r, rc, "writing the trace", trec_writer_errmsg(r->w));
+    return;
+  }
+  r->seq++;
+  r->n_events++;
+  t->n_events++;
+}
+
+static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
+                          PyFrameObject *f, int full){
+  int rc = trec_snap_frame(r->snap, e->ci->layout, e->shadow, f, full,
+                           &r->payload);
+  if( rc!=TREC_OK ){
+    trec_recorder_fail(r, rc, "snapshot of a frame", trec_snap_errmsg(r->snap));
+  }
+  return rc;
+}
+
+static int rec_new_entry(trec_recorder *r, struct trec_fentry *e,
+                         PyFrameObject *f, struct trec_codeinfo *ci){
+  e->frame = f;
+  e->id = ++r->next_frame;
+  e->ci = ci;
+  e->code = NULL;
+  e->shadow = NULL;
+  int rc = trec_shadow_new(ci->layout, &e->shadow);
+  if( rc!=TREC_OK ){
+    trec_recorder_fail(r, rc, "frame shadow", trec_snap_errmsg(r->snap));
+  }
+  return rc;
+}
+
+static int rec_push(trec_recorder *r, struct trec_rthread *t,
+                    struct trec_fentry *e){
+  int rc = trec_fstack_push(&t->stack, e);
+  if( rc!=TREC_OK ){
+    trec_shadow_free(e->shadow);
+    trec_recorder_fail(r, rc, "frame stack", NULL);
+  }
+  return rc;
+}
+
+static void rec_call(trec_recorder *r, struct trec_rthread *t,
+                     PyFrameObject *f, struct trec_codeinfo *ci){
+  struct trec_fentry e = { NULL, 0, NULL, NULL, NULL };
+  if( ci->is_gen ){
+    if( trec_compat_gen_fresh(f, ci->first_resume) ){
+      trec_fpark_drop(&r->park, f);
+    }else{
+      trec_fpark_take(&r->park, f, &e);
+    }
+  }
+  if( e.frame==NULL && rec_new_entry(r, &e, f, ci)!=TREC_OK ) return;
+  if( rec_push(r, t, &e)!=TREC_OK ) return;
+  if( ci->decision==TREC_DECIDE_FULL ){
+    trec_compat_frame_set_trace_lines(f, 1);
+    if( r->opcodes ) trec_compat_frame_set_trace_opcodes(f, 1);
+  }else{
+    trec_compat_frame_set_trace_lines(f, 0);
+  }
+  trec_buf_reset(&r->payload);
+  struct trec_fentry *top = trec_fstack_top(&t->stack);
+  if( rec_snap_frame(r, top, f, 1)!=TREC_OK ) return;
+  rec_emit(r, t, top, TREC_CALL, trec_compat_frame_line(f), TREC_NO_OFFSET,
+           rec_now(r));
+}
+
+/* The entry of f for a non-call event; *full is set when the frame is new
+** to the recorder (running since before start()), so its first snapshot is
+** complete. NULL on failure or when the frame is not to be recorded. */
+static struct trec_fentry *rec_find(trec_recorder *r, struct trec_rthread *t,
+                                    PyFrameObject *f,
+                                    struct trec_codeinfo *ci, int *full){
+  struct trec_fentry *e = trec_fstack_top(&t->stack);
+  *full = 0;
+  if( e!=NULL && e->frame==f ) return e;
+  ptrdiff_t i = trec_fstack_find(&t->stack, f);
+  if( i>=0 ){
+    /* frames above it ended without a return event */
+    trec_fstack_cut(&t->stack, (size_t)i + 1);
+    return trec_fstack_top(&t->stack);
+  }
+  if( ci->decision!=TREC_DECIDE_FULL ) return NULL;
+  struct trec_fentry ne = { NULL, 0, NULL, NULL, NULL };
+  if( !(ci->is_gen && trec_fpark_take(&r->park, f, &ne)) ){
+    if( rec_new_entry(r, &ne, f, ci)!=TREC_OK ) return NULL;
+  }
+  if( rec_push(r, t, &ne)!=TREC_OK ) return NULL;
+  *full = 1;
+  return trec_fstack_top(&t->stack);
+}
+
+static void rec_line(trec_recorder *r, struct trec_rthread *t,
+                     PyFrameObject *f, struct trec_codeinfo *ci, int kind){
+  int full;
+  struct trec_fentry *e = rec_find(r, t, f, ci, &full);
+  if( e==NULL ) return;
+  trec_buf_reset(&r->payload);
+  if( rec_snap_frame(r, e, f, full)!=TREC_OK ) return;
+  rec_emit(r, t, e, kind, trec_compat_frame_line(f),
+           kind==TREC_OPCODE ? trec_compat_frame_lasti(f) : TREC_NO_OFFSET,
+           TREC_NO_TS);
+}
+
+static void rec_exception(trec_recorder *r, struct trec_rthread *t,
+                          PyFrameObject *f, struct trec_codeinfo *ci,
+                          PyObject *arg){
+  int full;
+  struct trec_fentry *e = rec_find(r, t, f, ci, &full);
+  if( e==NULL ) return;
+  trec_buf_reset(&r->payload);
+  if( rec_snap_frame(r, e, f, full)!=TREC_OK ) return;
+  /* (type, value, traceback) on every version for a C trace function */
+  PyObject *exc = arg;
+  if( arg!=NULL && PyTuple_CheckExact(arg) && PyTuple_GET_SIZE(arg)==3 ){
+    exc = PyTuple_GET_ITEM(arg, 1);
+  }
+  trec_payload_key(&r->payload, TREC_PK_EXCEPTION, 0);
+  int rc = trec_snap_exception(r->snap, exc ? exc : Py_None, &r->payload);
+  if( rc!=TREC_OK ){
+    trec_recorder_fail(r, rc, "snapshot of an exception",
+                       trec_snap_errmsg(r->snap));
+    return;
+  }
+  rec_emit(r, t, e, TREC_EXCEPTION, trec_compat_frame_line(f), TREC_NO_OFFSET,
+           rec_now(r));
+}
+
+static void rec_return(trec_recorder *r, struct trec_rthread *t,
+                       PyFrameObject *f, struct trec_codeinfo *ci,
+                       PyObject *arg){
+  int full;
+  struct trec_fentry *e = rec_find(r, t, f, ci, &full);
+  if( e==NULL ) return;
+  trec_buf_reset(&r->payload);
+  if( ci->decision==TREC_DECIDE_FULL && rec_snap_frame(r, e, f, full)!=TREC_OK ){
+    return;
+  }
+  /* NULL when the frame exits by an exception; sys.settrace shows None */
+  trec_payload_key(&r->payload, TREC_PK_RETURN, 0);
+  int rc = trec_snap_value(r->snap, arg ? arg : Py_None, &r->payload);
+  if( rc!=TREC_OK ){
+    trec_recorder_fail(r, rc, "snapshot of a return value",
+                       trec_snap_errmsg(r->snap));
+    return;
+  }
+  rec_emit(r, t, e, TREC_RETURN, trec_compat_frame_line(f), TREC_NO_OFFSET,
+           rec_now(r));
+  if( r->state!=TREC_REC_RUNNING ) return;
+  /* e is the top entry */
+  struct trec_fentry done = *e;
+  t->stack.len--;
+  if( ci->is_gen && trec_compat_gen_suspending(f) ){
+    rc = trec_fpark_put(&r->park, &done, trec_compat_frame_code(f));
+    if( rc!=TREC_OK ){
+      trec_shadow_free(done.shadow);
+      trec_recorder_fail(r, rc, "parking a generator frame", NULL);
+    }
+  }else{
+    trec_shadow_free(done.shadow);
+  }
+}
+
+int trec_recorder_trace(PyObject *obj, PyFrameObject *f, int what,
+                        PyObject *arg){
+  trec_recorder *r = (trec_recorder *)obj;
+  if( r->state!=TREC_REC_RUNNING ) return 0;
+  if( r->fork_gen!=trec_fork_gen ){
+    trec_recorder_forked(r);
+    return 0;
+  }
+  PyCodeObject *co = trec_compat_frame_code(f);
+  void *extra = NULL;
+  if( trec_compat_code_get_extra(co, trec_code_extra_index, &extra)<0 ){
+    PyErr_Clear();
+    extra = NULL;
+  }
+  struct trec_codeinfo *ci = extra;
+  if( ci==NULL || ci->gen!=r->gen ){
+    ci = rec_code_register(r, co, ci);
+    if( ci==NULL ) return 0;
+  }
+  switch( ci->decision ){
+  case TREC_DECIDE_FULL:
+    break;
+  case TREC_DECIDE_CALLS:
+    if( what==PyTrace_CALL || what==PyTrace_RETURN ) break;
+    if( what==PyTrace_LINE ) trec_compat_frame_set_trace_lines(f, 0);
+    return 0;
+  default:
+    if( what==PyTrace_CALL || what==PyTrace_LINE ){
+      trec_compat_frame_set_trace_lines(f, 0);
+    }
+    return 0;
+  }
+  PyThreadState *ts = trec_compat_tstate();
+  struct trec_rthread *t = ts==r->cur_tstate ? r->cur : rec_thread(r, ts);
+  if( t==NULL ) return 0;
+  switch( what ){
+  case PyTrace_CALL:      rec_call(r, t, f, ci); break;
+  case PyTrace_LINE:      rec_line(r, t, f, ci, TREC_LINE); break;
+  case PyTrace_RETURN:    rec_return(r, t, f, ci, arg); break;
+  case PyTrace_EXCEPTION: rec_exception(r, t, f, ci, arg); break;
+  case PyTrace_OPCODE:    rec_line(r, t, f, ci, TREC_OPCODE); break;
+  default: break;
+  }
+  return 0;
+}
+
+/* ---------------------------------------------------------------------
+** Life cycle helpers used by module.c
+*/
+
+/* Free every frame entry and forget the threads' stacks (stop, fork). */
+void trec_recorder_release_frames(trec_recorder *r){
+  for(size_t i=0; i<r->n_threads; i++){
+    trec_fstack_release(&r->threads[i]->stack);
+  }
+  trec_fpark_release(&r->park);
+  r->cur_tstate = NULL;
+  r->cur = NULL;
+}
+
+/* Free the thread table (its streams belong to a writer now gone). */
+void trec_recorder_release_threads(trec_recorder *r){
+  trec_recorder_release_frames(r);
+  for(size_t i=0; i<r->n_threads; i++) free(r->threads[i]);
+  free(r->threads);
+  r->threads = NULL;
+  r->n_threads = r->cap_threads = 0;
+}
+
+/* First event in a forked child: the parent's writer is not ours to use.
+** Recording pauses until after_fork_child() gives a new trace, if ever. */
+void trec_recorder_forked(trec_recorder *r){
+  trec_writer_abandon(r->w);
+  r->w = NULL;
+  trec_recorder_release_threads(r);
+  r->fork_gen = trec_fork_gen;
+  r->state = TREC_REC_STOPPED;
+}

@@ -1,0 +1,116 @@
+/*
+** recorder.h: the Recorder object of _tracerec and what its trace function
+** keeps per code object, per thread and per frame. module.c creates the
+** type; recorder.c implements the methods and the event path;
+** backend-settrace.c installs and removes the C trace function in every
+** thread.
+*/
+#ifndef TREC_RECORDER_H
+#define TREC_RECORDER_H
+
+#include "recorder/compat.h"
+#include <stdint.h>
+#include "schema/trace.h"
+#include "recorder/snapshot.h"
+#include "recorder/framestack.h"
+
+/* What is recorded of a code object's frames. */
+enum trec_decision {
+  TREC_DECIDE_FULL = 0,   /* every event, values */
+  TREC_DECIDE_CALLS = 1,  /* library code: call (arguments) and return (value) */
+  TREC_DECIDE_SKIP = 2    /* tracerec's own or excluded: nothing */
+};
+
+/* Per code object facts, in the code's extra slot. Owned by the code object
+** (freed by the slot's free function); valid for the recorder whose
+** generation it carries and recomputed when another recorder sees it. */
+struct trec_codeinfo {
+  uint64_t gen;           /* recorder generation these facts belong to */
+  uint32_t id;            /* code.code_id in that recorder's trace */
+  uint8_t decision;       /* enum trec_decision */
+  uint8_t is_gen;         /* generator, coroutine or async generator code */
+  int first_resume;       /* compat.h trec_compat_gen_fresh() */
+  trec_layout *layout;    /* Owned; NULL when SKIP */
+};
+
+/* One recorded thread. */
+struct trec_rthread {
+  PyThreadState *tstate;  /* Borrowed: identity (with ident) */
+  unsigned long ident;
+  uint32_t id;            /* threads.thread_id */
+  trec_stream *stream;    /* Borrowed from the writer */
+  uint64_t n_events;
+  struct trec_fstack stack;
+};
+
+enum trec_rec_state { TREC_REC_NEW, TREC_REC_RUNNING, TREC_REC_STOPPED,
+                      TREC_REC_CLOSED };
+
+typedef struct {
+  PyObject_HEAD
+  trec_writer *w;                 /* Owned; NULL after close or fork */
+  trec_snap *snap;                /* Owned */
+  int state;                      /* enum trec_rec_state */
+  uint64_t gen;                   /* generation of codeinfo it owns */
+  unsigned fork_gen;              /* trec_fork_gen when the writer opened */
+  int rc;                         /* sticky recording error */
+  char errmsg[512];
+  /* options */
+  int opcodes, trace_all;
+  char **include, **exclude, **library, **skip;  /* Owned NULL-ended */
+  PyObject *sources;              /* Owned dict: filename -> bytes */
+  struct trec_writer_options wopt;
+  char *path;                     /* Owned */
+  /* trace-wide counters */
+  PyObject *files;                /* Owned dict: filename -> file id */
+  uint32_t n_files, n_codes, n_threads_seen;
+  uint64_t seq, next_frame, n_events;
+  int64_t t0_ns;                  /* CLOCK_MONOTONIC at open */
+  /* threads */
+  struct trec_rthread **threads;  /* Owned array of Owned */
+  size_t n_threads, cap_threads;
+  PyThreadState *cur_tstate;      /* cache of the last lookup */
+  struct trec_rthread *cur;
+  struct trec_fpark park;
+  struct trec_buf payload;        /* scratch for one event's payload */
+  PyObject *hook;                 /* Owned: threading.settrace hook */
+  PyObject *prev_hook;            /* Owned: threading's hook before start */
+  int hook_set;
+} trec_recorder;
+
+extern PyTypeObject trec_recorder_type;
+
+/* Fork generation: bumped in the child by a pthread_atfork handler, so a
+** recorder can tell on its next event that it runs in a forked child. */
+extern volatile unsigned trec_fork_gen;
+
+/* module.c: the code extra slot index (-1 until module init). */
+extern Py_ssize_t trec_code_extra_index;
+void trec_codeinfo_free(void *p);
+
+/* recorder.c */
+int trec_recorder_trace(PyObject *obj, PyFrameObject *f, int what,
+                        PyObject *arg);
+/* Latch a recording error: keep the first message, stop every thread. */
+void trec_recorder_fail(trec_recorder *r, int rc, const char *what,
+                        const char *detail);
+
+/* Frame entries of every thread and the parked generators are freed
+** (stop). release_threads also frees the thread table (fork, close). */
+void trec_recorder_release_frames(trec_recorder *r);
+void trec_recorder_release_threads(trec_recorder *r);
+/* First event after fork() in the child: abandon the parent's writer. */
+void trec_recorder_forked(trec_recorder *r);
+/* threading's start hook in a new thread: retire stale entries of its
+** ident (a dead thread's ident and thread state can be reused). */
+void trec_recorder_thread_started(trec_recorder *r);
+
+/* backend-settrace.c: install/remove in every thread and in future
+** threads (threading.settrace). @return 0 or -1 with a Python exception. */
+int trec_settrace_start(trec_recorder *r);
+int trec_settrace_stop(trec_recorder *r);
+/* The settrace backend with no Python exception possible (error paths). */
+void trec_settrace_stop_quiet(trec_recorder *r);
+extern PyMethodDef trec_settrace_hook_def;
+
+#endif /* TREC_RECORDER_H */
