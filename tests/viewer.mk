@@ -1,1 +1,12 @@
-# tests/viewer.mk: tests of the viewer part.
+# tests/viewer.mk: tests of the viewer part (export, the view server's API,
+# the page in a headless browser). t4-export-mktrace writes a synthetic
+# trace with the writer API and prints what it must contain, so these tests
+# do not depend on the recorder; where `tracerec run` works they also check
+# recordings of real programs.
+check_PROGRAMS += tests/t4-export-mktrace
+tests_t4_export_mktrace_SOURCES = tests/t4-export-mktrace.c
+tests_t4_export_mktrace_CPPFLAGS = $(UNIT_TEST_FLAGS)
+tests_t4_export_mktrace_LDADD = $(UNIT_TEST_LIBS)
+
+TESTS += tests/t4001-export.py
+EXTRA_DIST += tests/t4001-export.py
