@@ -1,0 +1,278 @@
+"""_runner: run a program under the recorder exactly as `python` would run it.
+
+The target sees what `python SCRIPT ARGS` (or -m, -c) shows it: sys.argv,
+sys.path[0], a fresh __main__ (also __mp_main__) with the same globals,
+code compiled without tracerec's __future__ flags, untouched standard
+streams, and its own traceback on an uncaught exception. tracerec's exit
+status is the program's, including death by SIGINT or SIGTERM. The model is
+coverage.py's PyRunner; see doc/tracerec.1 for the user-facing rules.
+
+The trace is closed by an atexit function registered before the program
+starts, so it runs after Python has joined the non-daemon threads and after
+the program's own atexit functions: their events are in the trace.
+"""
+import atexit
+import os
+import signal
+import sys
+import types
+
+from tracerec import _cli
+from tracerec import _session
+
+_RECORDER_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def library_paths():
+    """Path prefixes of the standard library and site-packages (calls and
+    returns only unless --trace-all), and of frozen modules."""
+    import sysconfig
+    import site
+    paths = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        p = sysconfig.get_paths().get(key)
+        if p:
+            paths.add(p)
+    try:
+        paths.update(site.getsitepackages())
+    except AttributeError:
+        pass
+    user = getattr(site, "USER_SITE", None)
+    if user:
+        paths.add(user)
+    out = set()
+    for p in paths:
+        for q in (p, os.path.realpath(p)):
+            out.add(q.rstrip(os.sep) + os.sep)
+    out.add("<frozen ")
+    return tuple(sorted(out))
+
+
+def skip_paths():
+    """Code never recorded: tracerec's own package and runpy, which runs it
+    for `python -m tracerec`."""
+    import runpy
+    out = {_RECORDER_DIR + os.sep, os.path.realpath(_RECORDER_DIR) + os.sep,
+           "<frozen runpy>"}
+    rp = getattr(runpy, "__file__", None)
+    if rp:
+        out.add(rp)
+        out.add(os.path.realpath(rp))
+    return tuple(sorted(out))
+
+
+def _restore_environment():
+    """Undo what the `tracerec` binary added so the program sees the
+    environment and sys.path it would see under plain python."""
+    added = os.environ.pop("_TRACEREC_ADDED_PATH", None)
+    old = os.environ.pop("_TRACEREC_OLD_PYTHONPATH", None)
+    if added is None:
+        return
+    if old is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = old
+    for entry in added.split(os.pathsep):
+        for i, p in enumerate(sys.path):
+            if p == entry or (p and os.path.abspath(p) == os.path.abspath(entry)):
+                del sys.path[i]
+                break
+
+
+class _Target:
+    """The program: its code, its __main__ module and its argv/path[0]."""
+
+    def __init__(self, opts):
+        self.mode = opts.mode
+        self.source_name = None
+        self.source_text = None
+        self.main = types.ModuleType("__main__")
+        g = self.main.__dict__
+        import builtins
+        g["__builtins__"] = builtins
+        if opts.mode == "script":
+            self._script(opts)
+        elif opts.mode == "module":
+            self._module(opts)
+        else:
+            self._code(opts)
+
+    def _script(self, opts):
+        path = opts.target
+        if os.path.isdir(path):
+            _cli.fail("'%s' is a directory; run its module with -m" % path, 2)
+        try:
+            with open(path, "rb") as f:
+                source = f.read()
+        except OSError as e:
+            _cli.fail("can't open file '%s': [Errno %d] %s"
+                      % (path, e.errno or 0, e.strerror or e), 2)
+        absolute = os.path.abspath(path)
+        self.code = self._compile(source, absolute)
+        from importlib.machinery import SourceFileLoader
+        g = self.main.__dict__
+        g.update(__file__=absolute, __cached__=None, __doc__=None,
+                 __loader__=SourceFileLoader("__main__", absolute),
+                 __package__=None, __spec__=None, __annotations__={})
+        self.argv = [path] + list(opts.args)
+        self.path0 = os.path.dirname(os.path.realpath(absolute))
+
+    def _module(self, opts):
+        import runpy
+        try:
+            _, spec, code = runpy._get_module_details(opts.target)
+        except ImportError as e:
+            _cli.fail(str(e) or "No module named %s" % opts.target, 1)
+        except SyntaxError as e:
+            self._print_exception(e, None)
+            raise SystemExit(1)
+        self.code = code
+        g = self.main.__dict__
+        g.update(__file__=spec.origin, __cached__=spec.cached, __doc__=None,
+                 __loader__=spec.loader, __package__=spec.parent,
+                 __spec__=spec, __annotations__={})
+        self.argv = [spec.origin] + list(opts.args)
+        self.path0 = os.getcwd()
+
+    def _code(self, opts):
+        self.source_name, self.source_text = "<string>", opts.target
+        self.code = self._compile(opts.target, "<string>")
+        import importlib.machinery
+        g = self.main.__dict__
+        g.update(__doc__=None, __loader__=importlib.machinery.BuiltinImporter,
+                 __package__=None, __spec__=None, __annotations__={})
+        self.argv = ["-c"] + list(opts.args)
+        self.path0 = ""
+
+    def _compile(self, source, filename):
+        try:
+            return compile(source, filename, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as e:
+            self._print_exception(e, None)
+            raise SystemExit(1)
+
+    @staticmethod
+    def _print_exception(exc, tb):
+        sys.excepthook(type(exc), exc, tb)
+
+    def install(self):
+        sys.argv = self.argv
+        if sys.path:
+            sys.path[0] = self.path0
+        else:
+            sys.path.insert(0, self.path0)
+        sys.modules["__main__"] = self.main
+        sys.modules["__mp_main__"] = self.main
+
+
+class _Outcome:
+    """How the program ended, for the trace's closing metadata."""
+    exit_status = 0
+    signal = 0
+
+
+def _system_exit_status(code):
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    return 1
+
+
+def _strip_traceback(tb):
+    """The traceback from the program's first frame on: drop ours."""
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_RECORDER_DIR):
+        tb = tb.tb_next
+    return tb
+
+
+def _print_uncaught(e):
+    """Print as Python prints an uncaught exception (through sys.excepthook,
+    which reads the exception's own __traceback__)."""
+    tb = _strip_traceback(e.__traceback__)
+    e.__traceback__ = tb
+    sys.excepthook(type(e), e, tb)
+
+
+def run(argv):
+    """`tracerec run ARGV...`: never returns normally; exits as the program."""
+    try:
+        opts = _cli.parse(argv)
+    except _cli.UsageError as e:
+        _cli.fail(str(e), 2)
+    if opts.help:
+        sys.stdout.write(_cli.USAGE)
+        raise SystemExit(0)
+    try:
+        import _tracerec
+    except ImportError as e:
+        _cli.fail("the recorder extension is not available: %s" % e, 69)
+    _restore_environment()
+    backend = opts.recorder.get("backend")
+    if backend is not None:
+        if backend != "auto" and backend not in _tracerec.backends():
+            _cli.fail("backend '%s' is not available here (have: auto, %s)"
+                      % (backend, ", ".join(_tracerec.backends())), 2)
+    output = os.path.abspath(opts.output)
+    target = _Target(opts)
+    rec_opts = dict(opts.recorder)
+    rec_opts["library_paths"] = library_paths()
+    rec_opts["skip_paths"] = skip_paths()
+    target.install()
+    try:
+        session = _session.Session(output, rec_opts, quiet=opts.quiet, meta={
+            "mode": opts.mode, "target": opts.target})
+    except OSError as e:
+        _cli.fail(str(e), 73)
+    if target.source_name:
+        session.rec.add_source(target.source_name, target.source_text)
+    outcome = _Outcome()
+
+    def close_at_exit():
+        session.close(outcome.exit_status, int(outcome.signal))
+
+    atexit.register(close_at_exit)
+    _install_sigterm(session, outcome)
+    _execute(target, session, outcome)
+
+
+def _quiet_excepthook(*args):
+    pass
+
+
+def _install_sigterm(session, outcome):
+    if signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        return
+
+    def on_sigterm(signum, frame):
+        outcome.exit_status = 128 + signum
+        outcome.signal = int(signum)
+        session.close(outcome.exit_status, int(signum))
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _execute(target, session, outcome):
+    """Run the program; recording goes on until the atexit close, so the
+    threads it leaves running and its own atexit functions are recorded."""
+    g = target.main.__dict__
+    session.start()
+    try:
+        exec(target.code, g)
+    except SystemExit as e:
+        outcome.exit_status = _system_exit_status(e.code)
+        raise
+    except KeyboardInterrupt as e:
+        outcome.exit_status = 128 + int(signal.SIGINT)
+        outcome.signal = int(signal.SIGINT)
+        _print_uncaught(e)
+        # Python kills itself with SIGINT after its normal shutdown when a
+        # KeyboardInterrupt reaches the top: let it, without printing twice.
+        sys.excepthook = _quiet_excepthook
+        raise KeyboardInterrupt from None
+    except BaseException as e:
+        outcome.exit_status = 1
+        _print_uncaught(e)
+        raise SystemExit(1) from None

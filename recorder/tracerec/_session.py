@@ -1,0 +1,199 @@
+"""_session: the life of one recording in this process, shared by
+`tracerec run` and tracerec.record()/start()/stop().
+
+It opens the trace, writes the metadata, remembers thread names (a thread
+that has ended is gone from threading.enumerate(), so names are collected as
+threads start), follows fork (a child must never write through the parent's
+SQLite handle: it continues into <stem>-<pid>.trace) and prints the summary.
+At most one session records at a time in a process.
+"""
+import json
+import os
+import socket
+import sys
+import threading
+import time
+
+_current = None          # the Session recording now, or None
+
+
+def current():
+    return _current
+
+
+class _ThreadRegistry(dict):
+    """Stands in for threading._active so that every thread that starts is
+    remembered with its Thread object, whose name is read at the end."""
+
+    __slots__ = ("seen",)
+
+    def __setitem__(self, ident, thread):
+        self.seen[ident] = thread
+        dict.__setitem__(self, ident, thread)
+
+
+_seen_threads = {}
+
+
+def _watch_threads():
+    active = getattr(threading, "_active", None)
+    if type(active) is dict:
+        reg = _ThreadRegistry(active)
+        reg.seen = _seen_threads
+        threading._active = reg
+    for t in threading.enumerate():
+        if t.ident is not None:
+            _seen_threads[t.ident] = t
+
+
+def _size_text(n):
+    if n < 1000:
+        return "%d B" % n
+    for unit in ("kB", "MB", "GB"):
+        n /= 1000.0
+        if n < 1000 or unit == "GB":
+            return "%.1f %s" % (n, unit)
+
+
+def child_path(path, pid):
+    stem, ext = os.path.splitext(path)
+    return "%s-%d%s" % (stem, pid, ext or ".trace")
+
+
+class Session:
+    """One open trace. Raises OSError (with the writer's message) when the
+    trace cannot be created."""
+
+    def __init__(self, path, recorder_options, quiet=True, meta=None):
+        import _tracerec
+        global _current
+        if _current is not None:
+            raise RuntimeError("tracerec is already recording into %s" % _current.path)
+        self.path = os.path.abspath(path)
+        self.quiet = quiet
+        self.options = dict(recorder_options)
+        self.closed = False
+        self.started = False
+        try:
+            self.rec = _tracerec.Recorder(self.path, **self.options)
+        except (OSError, RuntimeError, ValueError) as e:
+            raise OSError("cannot write the trace %s: %s" % (path, e))
+        self.t0 = time.monotonic()
+        _watch_threads()
+        self._meta(meta or {})
+        _current = self
+
+    def _meta(self, extra):
+        from tracerec import __version__
+        m = {
+            "python_version": sys.version.split()[0],
+            "python_implementation": sys.implementation.name,
+            "python_executable": sys.executable or "",
+            "argv": json.dumps(sys.argv),
+            "cwd": os.getcwd(),
+            "options": json.dumps(self.options, sort_keys=True),
+            "hostname": socket.gethostname(),
+            "pid": os.getpid(),
+            "tracerec_version": __version__,
+        }
+        m.update(extra)
+        for k, v in m.items():
+            self.rec.set_meta(k, v)
+
+    def start(self):
+        self.started = True
+        self.t0 = time.monotonic()
+        self.rec.start()
+
+    def stop(self):
+        self.rec.stop()
+
+    def thread_names(self):
+        names = {ident: t.name for ident, t in _seen_threads.items()}
+        for t in threading.enumerate():
+            if t.ident is not None:
+                names[t.ident] = t.name
+        return names
+
+    def close(self, exit_status=0, signal=0, error=None):
+        """Finish the trace (idempotent) and print the summary unless quiet."""
+        global _current
+        if self.closed:
+            return
+        self.closed = True
+        if _current is self:
+            _current = None
+        self.rec.stop()
+        elapsed = time.monotonic() - self.t0
+        try:
+            self.rec.set_thread_names(self.thread_names())
+        except Exception:
+            pass
+        close_error = None
+        try:
+            self.rec.close(exit_status=exit_status, signal=signal, error=error)
+        except Exception as e:
+            close_error = str(e) or type(e).__name__
+        if not self.quiet:
+            self._summary(elapsed, close_error)
+
+    def _summary(self, elapsed, close_error):
+        try:
+            st = self.rec.stats()
+        except Exception:
+            st = {}
+        events = st.get("events", 0) or 0
+        try:
+            size = " (%s)" % _size_text(os.path.getsize(self.path))
+        except OSError:
+            size = ""
+        line = "tracerec: %s events, %.2f s, trace %s%s" % (
+            format(events, ","), elapsed, _display(self.path), size)
+        why = close_error or st.get("error")
+        if why:
+            line += "; the trace is incomplete: %s" % why
+        try:
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+
+    def after_fork_child(self):
+        """In a forked child: leave the parent's trace alone and continue in
+        <stem>-<pid>.trace (or stop recording when that cannot be made)."""
+        global _current
+        path = child_path(self.path, os.getpid())
+        try:
+            self.rec.after_fork_child(path)
+        except Exception:
+            try:
+                self.rec.after_fork_child(None)
+            except Exception:
+                pass
+            self.closed = True
+            _current = None
+            return
+        self.path = path
+        try:
+            self.rec.set_meta("pid", os.getpid())
+            self.rec.set_meta("parent_pid", os.getppid())
+        except Exception:
+            pass
+
+
+def _display(path):
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("..") else path
+
+
+def _after_fork_in_child():
+    s = _current
+    if s is not None and not s.closed:
+        s.after_fork_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
