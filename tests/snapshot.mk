@@ -11,5 +11,7 @@ tests__snaptest_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-rpath $(abs_builddir)/tests -export-symbols-regex '^PyInit__snaptest$$'
 tests__snaptest_la_LIBADD = schema/libtrecschema.la $(SQLITE3_LIBS) $(LZ4_LIBS) -lm -lpthread
 
-TESTS += tests/t0240-snapshot-values.py tests/t0241-snapshot-frames.py
-EXTRA_DIST += tests/t0240-snapshot-values.py tests/t0241-snapshot-frames.py
+TESTS += tests/t0240-snapshot-values.py tests/t0241-snapshot-frames.py \
+	tests/t0242-snapshot-settrace.py
+EXTRA_DIST += tests/t0240-snapshot-values.py tests/t0241-snapshot-frames.py \
+	tests/t0242-snapshot-settrace.py
