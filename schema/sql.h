@@ -1,11 +1,143 @@
 /*
-** sql.h: the SQL face of a trace: virtual tables registered on a SQLite
-** connection (also the entry point of the loadable extension).
+** sql.h: the SQL face of a trace: the eponymous virtual tables `events`,
+** `calls` and `vars` registered on a SQLite connection whose main database
+** is a trace (doc/SQL.md lists their columns). The same code is built twice:
+** into libtrecsql for `tracerec sql`, and with TREC_SQL_EXTENSION into the
+** loadable extension tracerec.so (schema/ext.c), where every SQLite call
+** must go through the host's sqlite3_api table.
+**
+** The second half of this header is private to schema/sql-*.c.
 */
 #ifndef TREC_SQL_H
 #define TREC_SQL_H
 struct sqlite3;
-/*! trec_sql_register() : add tracerec's virtual tables to db.
- *  @return an SQLite result code. */
+
+/*! trec_sql_register() : add tracerec's virtual tables to db. The tables
+ *  open the trace named by sqlite3_db_filename(db, "main") (read-only, once
+ *  per connection, on first use); registering on a connection whose main
+ *  database is not a trace succeeds, and using a table then fails with a
+ *  message. @return an SQLite result code. */
 int trec_sql_register(struct sqlite3 *db);
+
+/*! trec_sql_corrupt() : 1 when rc (an SQLite result code from a statement
+ *  that used the tables) means the trace itself is bad (not a trace, damaged
+ *  chunk, newer format) rather than the SQL. */
+int trec_sql_corrupt(int rc);
+
+#ifdef TREC_SQL_INTERNAL
+/*-************************************
+*  Private to schema/sql-*.c
+**************************************/
+#ifdef TREC_SQL_EXTENSION
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT3
+#else
+#include <sqlite3.h>
 #endif
+#include "schema/trace.h"
+
+/* One finished or open frame activation (a row of `calls`). Values (the
+** return value or the escaping exception) are encoded bytes in the index's
+** arena, so rows stay small and rendering happens only for rows asked for. */
+struct sql_call {
+  uint64_t frame, parent;      /* parent 0: none recorded */
+  uint64_t call_seq;           /* 0: the call was not recorded */
+  uint64_t return_seq;         /* 0: still open when the trace ends */
+  int64_t call_ts, return_ts;  /* TREC_NO_TS if unknown */
+  uint64_t val_off;            /* into the arena */
+  uint32_t val_len;            /* 0: no value */
+  uint32_t thread, code, depth;
+  int32_t line;
+  uint8_t raised;              /* the value is the exception that escaped */
+};
+
+/* Everything one connection knows about its trace, shared by the three
+** tables and all their cursors. Built lazily: the reader on first use of
+** any table, the calls index on first query that needs it. */
+struct sql_conn {
+  int n_ref;                   /* modules still registered */
+  sqlite3 *db;                 /* Borrowed */
+  trec_reader *r;              /* Owned, NULL until opened */
+  uint32_t *threads;           /* Owned: distinct chunk thread ids */
+  size_t **thread_chunks;      /* Owned: per thread, its chunk indexes */
+  size_t *n_thread_chunks;
+  size_t n_threads;
+  uint64_t n_calls_est;        /* call events in the trace */
+  struct sql_call *calls;      /* Owned: index, ordered by call_seq */
+  size_t n_calls;
+  uint32_t *calls_by_frame;    /* Owned: call indexes ordered by frame */
+  struct trec_buf arena;       /* Owned: values of calls[] */
+  int calls_built;
+};
+
+/* What xBestIndex chose and xFilter was given, decoded. */
+struct sql_filter {
+  uint64_t lo, hi;             /* seq range, inclusive */
+  int empty;                   /* constraints contradict: no rows */
+  int seq_set;                 /* some seq constraint was given */
+  uint32_t thread;             /* 0: any */
+  uint64_t frame;              /* 0: any */
+  int kind;                    /* -1: any */
+  unsigned char *codes;        /* Owned: code id -> allowed, NULL: any */
+  uint32_t n_codes;
+  char *name;                  /* Owned: vars.name filter, NULL: any */
+};
+
+/* Column roles the planner understands; each table maps its columns. */
+enum sql_role { SQL_R_NONE, SQL_R_SEQ, SQL_R_THREAD, SQL_R_FRAME, SQL_R_KIND,
+                SQL_R_FUNCTION, SQL_R_NAME };
+
+/* sql-conn.c */
+int sql_conn_open(struct sql_conn *c, char **errmsg);
+int sql_conn_calls(struct sql_conn *c, char **errmsg);
+int sql_conn_frame_range(struct sql_conn *c, uint64_t frame, uint32_t *thread,
+                         uint64_t *lo, uint64_t *hi);
+int sql_rc_for(int trec_rc);
+char *sql_errmsg(trec_reader *r, int rc, const char *what);
+
+/* sql-plan.c */
+int sql_plan(sqlite3_vtab *vt, sqlite3_index_info *info,
+             const enum sql_role *roles, int n_cols, double n_rows,
+             int order_col, double decode_cost);
+int sql_filter_init(struct sql_filter *f, struct sql_conn *c, const char *idx,
+                    int argc, sqlite3_value **argv);
+void sql_filter_release(struct sql_filter *f);
+int sql_filter_code(const struct sql_filter *f, uint32_t code);
+
+/* sql-scan.c: events in seq order across threads, filtered on the decoded
+** columns so non-matching events never reach SQLite. */
+struct sql_lane {
+  const size_t *list;          /* Borrowed: this thread's chunk indexes */
+  size_t n_list, li;
+  struct trec_chunk c;
+  size_t pos;
+  int loaded, done;
+};
+struct sql_scan {
+  struct sql_conn *conn;       /* Borrowed */
+  const struct sql_filter *f;  /* Borrowed */
+  int need_payload;            /* only events with a payload match */
+  struct sql_lane *lanes;      /* Owned */
+  size_t n_lanes;
+  struct sql_lane *cur;        /* the lane holding the current event */
+  int eof;
+};
+int sql_scan_start(struct sql_scan *s, struct sql_conn *conn,
+                   const struct sql_filter *f, int need_payload, char **errmsg);
+int sql_scan_next(struct sql_scan *s, char **errmsg);
+void sql_scan_release(struct sql_scan *s);
+
+/* sql-events.c, sql-calls.c, sql-vars.c */
+extern sqlite3_module sql_events_module;
+extern sqlite3_module sql_calls_module;
+extern sqlite3_module sql_vars_module;
+
+/* Helpers shared by the tables. */
+const char *sql_code_file(trec_reader *r, const struct trec_code *co);
+int sql_result_value(sqlite3_context *ctx, const unsigned char *p,
+                     const unsigned char *end, struct trec_buf *tmp, int type);
+int sql_payload_find(const unsigned char *p, const unsigned char *end,
+                     enum trec_pkind kind, const unsigned char **v,
+                     const unsigned char **v_end);
+#endif /* TREC_SQL_INTERNAL */
+#endif /* TREC_SQL_H */

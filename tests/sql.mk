@@ -1,1 +1,11 @@
-# tests/sql.mk: tests of the sql part.
+# tests/sql.mk: tests of the SQL part (virtual tables, `tracerec sql`,
+# `tracerec info`). sql-gen writes synthetic traces described by
+# tests/helper/sql-model.py, so expected rows are computed, not written down.
+check_PROGRAMS += tests/helper/sql-gen
+tests_helper_sql_gen_SOURCES = tests/helper/sql-gen.c
+tests_helper_sql_gen_LDADD = schema/libtrecschema.la $(SQLITE3_LIBS) $(LZ4_LIBS) -lm -lpthread
+
+TESTS += tests/t1001-sql-synthetic.py
+EXTRA_DIST += tests/helper/sql-model.py tests/t1001-sql-synthetic.py
+TESTS += tests/t1002-sql-cli.sh tests/t1003-sql-doc.py tests/t1050-info.py
+EXTRA_DIST += tests/t1002-sql-cli.sh tests/t1003-sql-doc.py tests/t1050-info.py doc/SQL.md

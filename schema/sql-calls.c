@@ -1,0 +1,231 @@
+/*
+** sql-calls.c: the `calls` virtual table, one row per frame activation
+** (a generator resumed three times is three rows with one `frame`), read
+** from the connection's calls index (sql-conn.c), which is built by one
+** pass over the trace the first time any query needs it. Rows come in
+** call_seq order; frame= is a binary search in the index's frame order.
+*/
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#define TREC_SQL_INTERNAL
+#include "schema/sql.h"
+
+enum { CA_FRAME, CA_THREAD, CA_PARENT, CA_FUNCTION, CA_QUALNAME, CA_FILE,
+       CA_LINE, CA_DEPTH, CA_CALL_SEQ, CA_RETURN_SEQ, CA_DURATION, CA_RETURNED,
+       CA_RAISED, CA_CODE, CA_N };
+
+static const enum sql_role ca_roles[CA_N] = {
+  [CA_FRAME] = SQL_R_FRAME, [CA_THREAD] = SQL_R_THREAD,
+  [CA_FUNCTION] = SQL_R_FUNCTION, [CA_CALL_SEQ] = SQL_R_SEQ,
+};
+
+struct ca_vtab {
+  sqlite3_vtab base;
+  struct sql_conn *conn;       /* Borrowed */
+};
+
+struct ca_cursor {
+  sqlite3_vtab_cursor base;
+  struct sql_filter f;
+  struct sql_conn *conn;       /* Borrowed */
+  size_t i, end;               /* position in calls[] or calls_by_frame[] */
+  int by_frame;
+  struct trec_buf tmp;
+};
+
+static int ca_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                      sqlite3_vtab **out, char **err){
+  struct sql_conn *conn = aux;
+  struct ca_vtab *vt;
+  int rc;
+  (void)argc; (void)argv;
+  rc = sql_conn_open(conn, err);
+  if( rc!=SQLITE_OK ) return rc;
+  rc = sqlite3_declare_vtab(db,
+    "CREATE TABLE x(frame INTEGER, thread INTEGER, parent INTEGER,"
+    " function TEXT, qualname TEXT, file TEXT, line INTEGER, depth INTEGER,"
+    " call_seq INTEGER, return_seq INTEGER, duration_ns INTEGER,"
+    " returned TEXT, raised TEXT, code INTEGER HIDDEN)");
+  if( rc!=SQLITE_OK ) return rc;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  vt = sqlite3_malloc(sizeof(*vt));
+  if( !vt ) return SQLITE_NOMEM;
+  memset(vt, 0, sizeof(*vt));
+  vt->conn = conn;
+  *out = &vt->base;
+  return SQLITE_OK;
+}
+
+static int ca_disconnect(sqlite3_vtab *vt){
+  sqlite3_free(vt);
+  return SQLITE_OK;
+}
+
+static int ca_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
+  struct ca_vtab *v = (struct ca_vtab *)vt;
+  double n = v->conn->calls_built ? (double)v->conn->n_calls
+                                  : (double)v->conn->n_calls_est;
+  return sql_plan(vt, info, ca_roles, CA_N, n > 1 ? n : 1, CA_CALL_SEQ, 0.01);
+}
+
+static int ca_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out){
+  struct ca_cursor *c = calloc(1, sizeof(*c));
+  if( !c ) return SQLITE_NOMEM;
+  c->conn = ((struct ca_vtab *)vt)->conn;
+  trec_buf_init(&c->tmp);
+  *out = &c->base;
+  return SQLITE_OK;
+}
+
+static int ca_close(sqlite3_vtab_cursor *cur){
+  struct ca_cursor *c = (struct ca_cursor *)cur;
+  sql_filter_release(&c->f);
+  trec_buf_release(&c->tmp);
+  free(c);
+  return SQLITE_OK;
+}
+
+static const struct sql_call *ca_row(const struct ca_cursor *c){
+  const struct sql_conn *conn = c->conn;
+  return &conn->calls[c->by_frame ? conn->calls_by_frame[c->i] : c->i];
+}
+
+static int ca_matches(const struct ca_cursor *c, const struct sql_call *k){
+  const struct sql_filter *f = &c->f;
+  if( f->seq_set && (k->call_seq<f->lo || k->call_seq>f->hi) ) return 0;
+  if( f->thread && k->thread!=f->thread ) return 0;
+  if( f->frame && k->frame!=f->frame ) return 0;
+  if( f->codes && !sql_filter_code(f, k->code) ) return 0;
+  return 1;
+}
+
+static void ca_skip(struct ca_cursor *c){
+  for(; c->i<c->end; c->i++){
+    const struct sql_call *k = ca_row(c);
+    if( c->by_frame && k->frame!=c->f.frame ){
+      c->i = c->end;
+      return;
+    }
+    if( !c->by_frame && c->f.seq_set && k->call_seq>c->f.hi ){
+      c->i = c->end;
+      return;
+    }
+    if( ca_matches(c, k) ) return;
+  }
+}
+
+static int ca_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
+                     int argc, sqlite3_value **argv){
+  struct ca_cursor *c = (struct ca_cursor *)cur;
+  struct sql_conn *conn = c->conn;
+  char *err = NULL;
+  size_t a, z;
+  int rc;
+  (void)idx_num;
+  c->i = c->end = 0;
+  sql_filter_release(&c->f);
+  rc = sql_filter_init(&c->f, conn, idx, argc, argv);
+  if( rc==SQLITE_OK ) rc = sql_conn_calls(conn, &err);
+  if( rc!=SQLITE_OK ){
+    if( err ){
+      sqlite3_free(cur->pVtab->zErrMsg);
+      cur->pVtab->zErrMsg = err;
+    }
+    return rc;
+  }
+  if( c->f.empty ) return SQLITE_OK;
+  c->by_frame = c->f.frame!=0;
+  a = 0;
+  z = conn->n_calls;
+  if( c->by_frame ){
+    while( a<z ){
+      size_t m = a+(z-a)/2;
+      if( conn->calls[conn->calls_by_frame[m]].frame<c->f.frame ) a = m+1; else z = m;
+    }
+  }else if( c->f.seq_set ){
+    while( a<z ){
+      size_t m = a+(z-a)/2;
+      if( conn->calls[m].call_seq<c->f.lo ) a = m+1; else z = m;
+    }
+  }
+  c->i = a;
+  c->end = conn->n_calls;
+  ca_skip(c);
+  return SQLITE_OK;
+}
+
+static int ca_next(sqlite3_vtab_cursor *cur){
+  struct ca_cursor *c = (struct ca_cursor *)cur;
+  c->i++;
+  ca_skip(c);
+  return SQLITE_OK;
+}
+
+static int ca_eof(sqlite3_vtab_cursor *cur){
+  struct ca_cursor *c = (struct ca_cursor *)cur;
+  return c->i>=c->end;
+}
+
+static int ca_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col){
+  struct ca_cursor *c = (struct ca_cursor *)cur;
+  const struct sql_call *k = ca_row(c);
+  trec_reader *r = c->conn->r;
+  const struct trec_code *co = trec_reader_code(r, k->code);
+  const unsigned char *v = c->conn->arena.data+k->val_off;
+  switch( col ){
+    case CA_FRAME:    sqlite3_result_int64(ctx, (sqlite3_int64)k->frame); break;
+    case CA_THREAD:   sqlite3_result_int64(ctx, k->thread); break;
+    case CA_PARENT:
+      if( k->parent ) sqlite3_result_int64(ctx, (sqlite3_int64)k->parent);
+      break;
+    case CA_FUNCTION: if( co ) sqlite3_result_text(ctx, co->name, -1, SQLITE_STATIC); break;
+    case CA_QUALNAME: if( co ) sqlite3_result_text(ctx, co->qualname, -1, SQLITE_STATIC); break;
+    case CA_FILE:     sqlite3_result_text(ctx, sql_code_file(r, co), -1, SQLITE_STATIC); break;
+    case CA_LINE:     sqlite3_result_int(ctx, k->line); break;
+    case CA_DEPTH:    sqlite3_result_int64(ctx, k->depth); break;
+    case CA_CALL_SEQ:
+      if( k->call_seq ) sqlite3_result_int64(ctx, (sqlite3_int64)k->call_seq);
+      break;
+    case CA_RETURN_SEQ:
+      if( k->return_seq ) sqlite3_result_int64(ctx, (sqlite3_int64)k->return_seq);
+      break;
+    case CA_DURATION:
+      if( k->call_seq && k->return_seq && k->call_ts!=TREC_NO_TS
+          && k->return_ts!=TREC_NO_TS )
+        sqlite3_result_int64(ctx, k->return_ts-k->call_ts);
+      break;
+    case CA_RETURNED:
+      if( k->val_len && !k->raised )
+        return sql_result_value(ctx, v, v+k->val_len, &c->tmp, 0);
+      break;
+    case CA_RAISED:
+      if( k->val_len && k->raised )
+        return sql_result_value(ctx, v, v+k->val_len, &c->tmp, 0);
+      break;
+    case CA_CODE:     sqlite3_result_int64(ctx, k->code); break;
+  }
+  return SQLITE_OK;
+}
+
+static int ca_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid){
+  struct ca_cursor *c = (struct ca_cursor *)cur;
+  *rowid = (sqlite3_int64)(c->by_frame ? c->conn->calls_by_frame[c->i] : c->i) + 1;
+  return SQLITE_OK;
+}
+
+sqlite3_module sql_calls_module = {
+  .iVersion = 0,
+  .xCreate = NULL,             /* eponymous only */
+  .xConnect = ca_connect,
+  .xBestIndex = ca_best_index,
+  .xDisconnect = ca_disconnect,
+  .xDestroy = ca_disconnect,
+  .xOpen = ca_open,
+  .xClose = ca_close,
+  .xFilter = ca_filter,
+  .xNext = ca_next,
+  .xEof = ca_eof,
+  .xColumn = ca_column,
+  .xRowid = ca_rowid,
+};

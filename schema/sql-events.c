@@ -1,0 +1,193 @@
+/*
+** sql-events.c: the `events` virtual table, one row per recorded event,
+** decoded from the chunks on the fly (sql-scan.c) in seq order. Names
+** (kind, file, function) come from the reader's in-memory code and file
+** tables; `value` is rendered only when asked for.
+*/
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#define TREC_SQL_INTERNAL
+#include "schema/sql.h"
+
+enum { EV_SEQ, EV_THREAD, EV_KIND, EV_FILE, EV_FUNCTION, EV_LINE, EV_DEPTH,
+       EV_FRAME, EV_VALUE, EV_TS, EV_CODE, EV_N };
+
+static const enum sql_role ev_roles[EV_N] = {
+  [EV_SEQ] = SQL_R_SEQ, [EV_THREAD] = SQL_R_THREAD, [EV_KIND] = SQL_R_KIND,
+  [EV_FUNCTION] = SQL_R_FUNCTION, [EV_FRAME] = SQL_R_FRAME,
+};
+
+struct ev_vtab {
+  sqlite3_vtab base;
+  struct sql_conn *conn;       /* Borrowed: the module's client data */
+};
+
+struct ev_cursor {
+  sqlite3_vtab_cursor base;
+  struct sql_filter f;
+  struct sql_scan scan;
+  struct trec_buf tmp;
+};
+
+static int ev_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                      sqlite3_vtab **out, char **err){
+  struct sql_conn *conn = aux;
+  struct ev_vtab *vt;
+  int rc;
+  (void)argc; (void)argv;
+  rc = sql_conn_open(conn, err);
+  if( rc!=SQLITE_OK ) return rc;
+  rc = sqlite3_declare_vtab(db,
+    "CREATE TABLE x(seq INTEGER, thread INTEGER, kind TEXT, file TEXT,"
+    " function TEXT, line INTEGER, depth INTEGER, frame INTEGER, value TEXT,"
+    " ts INTEGER, code INTEGER HIDDEN)");
+  if( rc!=SQLITE_OK ) return rc;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  vt = sqlite3_malloc(sizeof(*vt));
+  if( !vt ) return SQLITE_NOMEM;
+  memset(vt, 0, sizeof(*vt));
+  vt->conn = conn;
+  *out = &vt->base;
+  return SQLITE_OK;
+}
+
+static int ev_disconnect(sqlite3_vtab *vt){
+  sqlite3_free(vt);
+  return SQLITE_OK;
+}
+
+static int ev_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
+  struct ev_vtab *v = (struct ev_vtab *)vt;
+  double n = (double)trec_reader_n_events(v->conn->r);
+  return sql_plan(vt, info, ev_roles, EV_N, n > 1 ? n : 1, EV_SEQ, 0.05);
+}
+
+static int ev_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out){
+  struct ev_cursor *c = calloc(1, sizeof(*c));
+  (void)vt;
+  if( !c ) return SQLITE_NOMEM;
+  trec_buf_init(&c->tmp);
+  c->scan.eof = 1;
+  *out = &c->base;
+  return SQLITE_OK;
+}
+
+static int ev_close(sqlite3_vtab_cursor *cur){
+  struct ev_cursor *c = (struct ev_cursor *)cur;
+  sql_scan_release(&c->scan);
+  sql_filter_release(&c->f);
+  trec_buf_release(&c->tmp);
+  free(c);
+  return SQLITE_OK;
+}
+
+static int ev_fail(sqlite3_vtab_cursor *cur, int rc, char *msg){
+  if( msg ){
+    sqlite3_free(cur->pVtab->zErrMsg);
+    cur->pVtab->zErrMsg = msg;
+  }
+  return rc;
+}
+
+/* frame= : narrow the scan to the seq span of that frame's activations. */
+static int ev_narrow_frame(struct sql_conn *conn, struct sql_filter *f, char **err){
+  uint64_t lo, hi;
+  uint32_t thread = 0;
+  int rc;
+  if( !f->frame || f->empty ) return SQLITE_OK;
+  rc = sql_conn_calls(conn, err);
+  if( rc!=SQLITE_OK ) return rc;
+  if( !sql_conn_frame_range(conn, f->frame, &thread, &lo, &hi) ) return SQLITE_OK;
+  if( f->thread && f->thread!=thread ) f->empty = 1;
+  f->thread = thread;
+  if( lo>f->lo ) f->lo = lo;
+  if( hi<f->hi ) f->hi = hi;
+  if( f->lo>f->hi ) f->empty = 1;
+  return SQLITE_OK;
+}
+
+static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
+                     int argc, sqlite3_value **argv){
+  struct ev_cursor *c = (struct ev_cursor *)cur;
+  struct sql_conn *conn = ((struct ev_vtab *)cur->pVtab)->conn;
+  char *err = NULL;
+  int rc;
+  (void)idx_num;
+  sql_filter_release(&c->f);
+  rc = sql_filter_init(&c->f, conn, idx, argc, argv);
+  if( rc==SQLITE_OK ) rc = ev_narrow_frame(conn, &c->f, &err);
+  if( rc==SQLITE_OK ) rc = sql_scan_start(&c->scan, conn, &c->f, 0, &err);
+  return ev_fail(cur, rc, err);
+}
+
+static int ev_next(sqlite3_vtab_cursor *cur){
+  struct ev_cursor *c = (struct ev_cursor *)cur;
+  char *err = NULL;
+  int rc = sql_scan_next(&c->scan, &err);
+  return ev_fail(cur, rc, err);
+}
+
+static int ev_eof(sqlite3_vtab_cursor *cur){
+  return ((struct ev_cursor *)cur)->scan.eof;
+}
+
+static int ev_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col){
+  struct ev_cursor *c = (struct ev_cursor *)cur;
+  const struct trec_chunk *ch = &c->scan.cur->c;
+  size_t j = c->scan.cur->pos;
+  trec_reader *r = c->scan.conn->r;
+  const struct trec_code *co;
+  switch( col ){
+    case EV_SEQ:    sqlite3_result_int64(ctx, (sqlite3_int64)ch->seq[j]); break;
+    case EV_THREAD: sqlite3_result_int64(ctx, ch->thread); break;
+    case EV_KIND:   sqlite3_result_text(ctx, trec_kind_name(ch->kind[j]), -1, SQLITE_STATIC); break;
+    case EV_FILE:
+      co = trec_reader_code(r, ch->code[j]);
+      sqlite3_result_text(ctx, sql_code_file(r, co), -1, SQLITE_STATIC);
+      break;
+    case EV_FUNCTION:
+      co = trec_reader_code(r, ch->code[j]);
+      if( co ) sqlite3_result_text(ctx, co->name, -1, SQLITE_STATIC);
+      break;
+    case EV_LINE:   sqlite3_result_int(ctx, ch->line[j]); break;
+    case EV_DEPTH:  sqlite3_result_int64(ctx, ch->depth[j]); break;
+    case EV_FRAME:  sqlite3_result_int64(ctx, (sqlite3_int64)ch->frame[j]); break;
+    case EV_VALUE: {
+      const unsigned char *p = ch->payload+ch->payload_off[j], *v, *ve;
+      int k = ch->kind[j];
+      if( (k!=TREC_RETURN && k!=TREC_EXCEPTION) || !ch->payload_len[j] ) break;
+      if( sql_payload_find(p, p+ch->payload_len[j],
+                           k==TREC_RETURN ? TREC_PK_RETURN : TREC_PK_EXCEPTION,
+                           &v, &ve)!=TREC_OK ) break;
+      return sql_result_value(ctx, v, ve, &c->tmp, 0);
+    }
+    case EV_TS:
+      if( ch->ts[j]!=TREC_NO_TS ) sqlite3_result_int64(ctx, ch->ts[j]);
+      break;
+    case EV_CODE:   sqlite3_result_int64(ctx, ch->code[j]); break;
+  }
+  return SQLITE_OK;
+}
+
+static int ev_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid){
+  struct ev_cursor *c = (struct ev_cursor *)cur;
+  *rowid = (sqlite3_int64)c->scan.cur->c.seq[c->scan.cur->pos];
+  return SQLITE_OK;
+}
+
+sqlite3_module sql_events_module = {
+  .iVersion = 0,
+  .xCreate = NULL,             /* eponymous only: no CREATE VIRTUAL TABLE */
+  .xConnect = ev_connect,
+  .xBestIndex = ev_best_index,
+  .xDisconnect = ev_disconnect,
+  .xDestroy = ev_disconnect,
+  .xOpen = ev_open,
+  .xClose = ev_close,
+  .xFilter = ev_filter,
+  .xNext = ev_next,
+  .xEof = ev_eof,
+  .xColumn = ev_column,
+  .xRowid = ev_rowid,
+};

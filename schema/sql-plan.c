@@ -1,0 +1,259 @@
+/*
+** sql-plan.c: constraint pushdown shared by the three tables. xBestIndex
+** takes the constraints the chunk index or the decoded columns can answer
+** (seq ranges, thread=, frame=, kind=, function=, name=) and passes them to
+** xFilter as a string with one letter per argument; xFilter turns the
+** values into a struct sql_filter that the scans test on decoded columns.
+**
+** seq, thread, frame and kind are answered exactly (SQLite's comparison
+** rules included), so SQLite does not test them again (omit); function and
+** name are only narrowed (SQLite tests them again) because they are strings
+** whose comparison rules we need not reproduce.
+*/
+#include "config.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#define TREC_SQL_INTERNAL
+#include "schema/sql.h"
+
+#define MAX_ARGS 24
+
+/* Letters of the idxStr: seq =, >, >=, <, <=; thread, frame, kind,
+** function, name equality. */
+static char plan_letter(enum sql_role role, unsigned char op){
+  if( role==SQL_R_SEQ ){
+    switch( op ){
+      case SQLITE_INDEX_CONSTRAINT_EQ: return 'a';
+      case SQLITE_INDEX_CONSTRAINT_GT: return 'b';
+      case SQLITE_INDEX_CONSTRAINT_GE: return 'c';
+      case SQLITE_INDEX_CONSTRAINT_LT: return 'd';
+      case SQLITE_INDEX_CONSTRAINT_LE: return 'e';
+      default: return 0;
+    }
+  }
+  if( op!=SQLITE_INDEX_CONSTRAINT_EQ ) return 0;
+  switch( role ){
+    case SQL_R_THREAD:   return 't';
+    case SQL_R_FRAME:    return 'f';
+    case SQL_R_KIND:     return 'k';
+    case SQL_R_FUNCTION: return 'n';
+    case SQL_R_NAME:     return 'v';
+    default:             return 0;
+  }
+}
+
+static int plan_is_text_role(enum sql_role role){
+  return role==SQL_R_KIND || role==SQL_R_FUNCTION || role==SQL_R_NAME;
+}
+
+int sql_plan(sqlite3_vtab *vt, sqlite3_index_info *info,
+             const enum sql_role *roles, int n_cols, double n_rows,
+             int order_col, double decode_cost){
+  char idx[MAX_ARGS+1];
+  int n = 0, i, seen = 0;
+  double scanned = n_rows, rows;
+  sqlite3_int64 lo = 1, hi = -1;
+  int have_lo = 0, have_hi = 0, seq_eq = 0;
+  (void)vt;
+  for(i=0; i<info->nConstraint && n<MAX_ARGS; i++){
+    const struct sqlite3_index_constraint *k = &info->aConstraint[i];
+    enum sql_role role;
+    sqlite3_value *rhs = NULL;
+    char l;
+    if( !k->usable || k->iColumn<0 || k->iColumn>=n_cols ) continue;
+    role = roles[k->iColumn];
+    l = plan_letter(role, k->op);
+    if( !l ) continue;
+    if( plan_is_text_role(role)
+        && sqlite3_stricmp(sqlite3_vtab_collation(info, i), "BINARY")!=0 ) continue;
+    if( role!=SQL_R_SEQ ){
+      if( seen & (1<<role) ) continue;
+      seen |= 1<<role;
+    }
+    idx[n++] = l;
+    info->aConstraintUsage[i].argvIndex = n;
+    info->aConstraintUsage[i].omit = !(role==SQL_R_FUNCTION || role==SQL_R_NAME);
+    if( role==SQL_R_SEQ ){
+      if( sqlite3_vtab_rhs_value(info, i, &rhs)!=SQLITE_OK ) rhs = NULL;
+      if( rhs && sqlite3_value_type(rhs)!=SQLITE_INTEGER ) rhs = NULL;
+      if( l=='a' ) seq_eq = 1;
+      if( (l=='b' || l=='c') && rhs ){ have_lo = 1; lo = sqlite3_value_int64(rhs); }
+      else if( l=='b' || l=='c' ) have_lo = 2;
+      if( (l=='d' || l=='e') && rhs ){ have_hi = 1; hi = sqlite3_value_int64(rhs); }
+      else if( l=='d' || l=='e' ) have_hi = 2;
+    }
+  }
+  idx[n] = 0;
+  if( seq_eq ) scanned = 16384 < n_rows ? 16384 : n_rows;
+  else if( have_lo==1 && have_hi==1 ) scanned = hi>=lo ? (double)(hi-lo+1) : 1;
+  else if( have_lo && have_hi ) scanned = n_rows/100;
+  else if( have_lo || have_hi ) scanned = n_rows/3;
+  if( seen & (1<<SQL_R_THREAD) ) scanned /= 2;
+  if( seen & (1<<SQL_R_FRAME) ) scanned /= 1000;
+  rows = scanned;
+  if( seen & (1<<SQL_R_KIND) ){ rows /= 5; scanned /= 2; }
+  if( seen & (1<<SQL_R_FUNCTION) ) rows /= 20;
+  if( seen & (1<<SQL_R_NAME) ) rows /= 10;
+  if( rows<1 ) rows = 1;
+  if( scanned<1 ) scanned = 1;
+  if( seq_eq && !(seen & ~(1<<SQL_R_SEQ)) ){
+    rows = 1;
+    info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+  }
+  info->estimatedRows = (sqlite3_int64)rows;
+  info->estimatedCost = scanned*decode_cost + rows;
+  info->idxNum = 0;
+  if( info->nOrderBy==1 && info->aOrderBy[0].iColumn==order_col
+      && !info->aOrderBy[0].desc ){
+    info->orderByConsumed = 1;
+  }
+  if( n ){
+    info->idxStr = sqlite3_mprintf("%s", idx);
+    if( !info->idxStr ) return SQLITE_NOMEM;
+    info->needToFreeIdxStr = 1;
+  }
+  return SQLITE_OK;
+}
+
+/* Narrow [lo, hi] by `seq OP v` the way SQLite compares an INTEGER column. */
+static void filter_seq(struct sql_filter *f, char op, sqlite3_value *v){
+  int t = sqlite3_value_numeric_type(v);
+  sqlite3_int64 x;
+  uint64_t a = 1, z = UINT64_MAX;
+  f->seq_set = 1;
+  if( t==SQLITE_NULL ){ f->empty = 1; return; }
+  if( t==SQLITE_TEXT || t==SQLITE_BLOB ){
+    /* every integer sorts before every text and blob */
+    if( op=='a' || op=='b' || op=='c' ) f->empty = 1;
+    return;
+  }
+  if( t==SQLITE_FLOAT ){
+    double d = sqlite3_value_double(v);
+    if( isnan(d) ){ f->empty = 1; return; }
+    if( op=='a' && d!=floor(d) ){ f->empty = 1; return; }
+    if( op=='b' ){ d = floor(d)+1; op = 'c'; }
+    else if( op=='c' ) d = ceil(d);
+    else if( op=='d' ){ d = ceil(d)-1; op = 'e'; }
+    else if( op=='e' ) d = floor(d);
+    if( d<-1 ) d = -1;
+    if( d>9.2e18 ) d = 9.2e18;
+    x = (sqlite3_int64)d;
+  }else{
+    x = sqlite3_value_int64(v);
+  }
+  switch( op ){
+    case 'a':
+      if( x<1 ){ f->empty = 1; return; }
+      a = z = (uint64_t)x;
+      break;
+    case 'b':
+      if( x==INT64_MAX ){ f->empty = 1; return; }
+      if( x>=0 ) a = (uint64_t)x+1;
+      break;
+    case 'c':
+      if( x>1 ) a = (uint64_t)x;
+      break;
+    case 'd':
+      if( x<=1 ){ f->empty = 1; return; }
+      z = (uint64_t)x-1;
+      break;
+    case 'e':
+      if( x<1 ){ f->empty = 1; return; }
+      z = (uint64_t)x;
+      break;
+  }
+  if( a>f->lo ) f->lo = a;
+  if( z<f->hi ) f->hi = z;
+}
+
+/* An id column (thread, frame): equality with an exact positive integer. */
+static uint64_t filter_id(struct sql_filter *f, sqlite3_value *v){
+  int t = sqlite3_value_numeric_type(v);
+  sqlite3_int64 x;
+  if( t==SQLITE_FLOAT ){
+    double d = sqlite3_value_double(v);
+    if( d!=floor(d) || d<1 || d>9.2e18 ){ f->empty = 1; return 0; }
+    x = (sqlite3_int64)d;
+  }else if( t==SQLITE_INTEGER ){
+    x = sqlite3_value_int64(v);
+  }else{
+    f->empty = 1;
+    return 0;
+  }
+  if( x<1 ){ f->empty = 1; return 0; }
+  return (uint64_t)x;
+}
+
+static int filter_function(struct sql_filter *f, struct sql_conn *c,
+                           sqlite3_value *v){
+  const char *name = (const char *)sqlite3_value_text(v);
+  uint32_t id, max = trec_reader_max_code_id(c->r);
+  if( sqlite3_value_type(v)!=SQLITE_TEXT || !name ) return SQLITE_OK;
+  free(f->codes);
+  f->codes = calloc((size_t)max+1, 1);
+  if( !f->codes ) return SQLITE_NOMEM;
+  f->n_codes = max+1;
+  for(id=1; id<=max; id++){
+    const struct trec_code *co = trec_reader_code(c->r, id);
+    if( co && co->name && !strcmp(co->name, name) ) f->codes[id] = 1;
+  }
+  return SQLITE_OK;
+}
+
+int sql_filter_init(struct sql_filter *f, struct sql_conn *c, const char *idx,
+                    int argc, sqlite3_value **argv){
+  int i, rc;
+  memset(f, 0, sizeof(*f));
+  f->lo = 1;
+  f->hi = UINT64_MAX;
+  f->kind = -1;
+  for(i=0; i<argc && idx && idx[i]; i++){
+    sqlite3_value *v = argv[i];
+    switch( idx[i] ){
+      case 'a': case 'b': case 'c': case 'd': case 'e':
+        filter_seq(f, idx[i], v);
+        break;
+      case 't': {
+        uint64_t t = filter_id(f, v);
+        if( t>UINT32_MAX ) f->empty = 1;
+        f->thread = (uint32_t)t;
+        break;
+      }
+      case 'f':
+        f->frame = filter_id(f, v);
+        break;
+      case 'k': {
+        const char *s = (const char *)sqlite3_value_text(v);
+        f->kind = s ? trec_kind_parse(s) : -1;
+        if( f->kind<0 ) f->empty = 1;
+        break;
+      }
+      case 'n':
+        rc = filter_function(f, c, v);
+        if( rc!=SQLITE_OK ) return rc;
+        break;
+      case 'v':
+        if( sqlite3_value_type(v)==SQLITE_TEXT ){
+          const char *s = (const char *)sqlite3_value_text(v);
+          free(f->name);
+          f->name = s ? strdup(s) : NULL;
+          if( s && !f->name ) return SQLITE_NOMEM;
+        }
+        break;
+    }
+  }
+  if( f->lo>f->hi ) f->empty = 1;
+  return SQLITE_OK;
+}
+
+void sql_filter_release(struct sql_filter *f){
+  free(f->codes);
+  free(f->name);
+  f->codes = NULL;
+  f->name = NULL;
+}
+
+int sql_filter_code(const struct sql_filter *f, uint32_t code){
+  return !f->codes || (code<f->n_codes && f->codes[code]);
+}

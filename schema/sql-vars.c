@@ -1,0 +1,232 @@
+/*
+** sql-vars.c: the `vars` virtual table, one row per recorded variable value:
+** each VAR entry of each event's payload (every bound variable at a call,
+** then each change). Names come from the code object's slot table, values
+** are rendered by trec_value_render() only when asked for.
+**
+** name= narrows the scan to events of code objects that have a variable of
+** that name, and frame= to the seq span of that frame (calls index), so a
+** variable's history does not decode the whole trace.
+*/
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#define TREC_SQL_INTERNAL
+#include "schema/sql.h"
+
+enum { VA_SEQ, VA_FRAME, VA_NAME, VA_VALUE, VA_TYPE, VA_THREAD, VA_CODE, VA_N };
+
+static const enum sql_role va_roles[VA_N] = {
+  [VA_SEQ] = SQL_R_SEQ, [VA_FRAME] = SQL_R_FRAME, [VA_NAME] = SQL_R_NAME,
+  [VA_THREAD] = SQL_R_THREAD,
+};
+
+struct va_vtab {
+  sqlite3_vtab base;
+  struct sql_conn *conn;       /* Borrowed */
+};
+
+struct va_cursor {
+  sqlite3_vtab_cursor base;
+  struct sql_filter f;
+  struct sql_scan scan;
+  const unsigned char *p, *end; /* rest of the current event's payload */
+  struct trec_entry e;          /* the current entry */
+  sqlite3_int64 rowid;
+  struct trec_buf tmp;
+};
+
+static int va_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                      sqlite3_vtab **out, char **err){
+  struct sql_conn *conn = aux;
+  struct va_vtab *vt;
+  int rc;
+  (void)argc; (void)argv;
+  rc = sql_conn_open(conn, err);
+  if( rc!=SQLITE_OK ) return rc;
+  rc = sqlite3_declare_vtab(db,
+    "CREATE TABLE x(seq INTEGER, frame INTEGER, name TEXT, value TEXT,"
+    " type TEXT, thread INTEGER HIDDEN, code INTEGER HIDDEN)");
+  if( rc!=SQLITE_OK ) return rc;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  vt = sqlite3_malloc(sizeof(*vt));
+  if( !vt ) return SQLITE_NOMEM;
+  memset(vt, 0, sizeof(*vt));
+  vt->conn = conn;
+  *out = &vt->base;
+  return SQLITE_OK;
+}
+
+static int va_disconnect(sqlite3_vtab *vt){
+  sqlite3_free(vt);
+  return SQLITE_OK;
+}
+
+static int va_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
+  struct va_vtab *v = (struct va_vtab *)vt;
+  double n = (double)trec_reader_n_events(v->conn->r);
+  return sql_plan(vt, info, va_roles, VA_N, n > 1 ? n : 1, VA_SEQ, 0.05);
+}
+
+static int va_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out){
+  struct va_cursor *c = calloc(1, sizeof(*c));
+  (void)vt;
+  if( !c ) return SQLITE_NOMEM;
+  trec_buf_init(&c->tmp);
+  c->scan.eof = 1;
+  *out = &c->base;
+  return SQLITE_OK;
+}
+
+static int va_close(sqlite3_vtab_cursor *cur){
+  struct va_cursor *c = (struct va_cursor *)cur;
+  sql_scan_release(&c->scan);
+  sql_filter_release(&c->f);
+  trec_buf_release(&c->tmp);
+  free(c);
+  return SQLITE_OK;
+}
+
+static int va_fail(sqlite3_vtab_cursor *cur, int rc, char *msg){
+  if( msg ){
+    sqlite3_free(cur->pVtab->zErrMsg);
+    cur->pVtab->zErrMsg = msg;
+  }
+  return rc;
+}
+
+static const char *va_name(trec_reader *r, uint32_t code, uint32_t slot){
+  const struct trec_code *co = trec_reader_code(r, code);
+  return co && slot<co->n_names ? co->names[slot] : NULL;
+}
+
+/* Move to the next VAR entry (matching the name filter), from the current
+** event's payload onwards. */
+static int va_settle(struct va_cursor *c, int fresh){
+  char *err = NULL;
+  int rc;
+  while( !c->scan.eof ){
+    const struct trec_chunk *ch = &c->scan.cur->c;
+    size_t j = c->scan.cur->pos;
+    if( fresh ){
+      c->p = ch->payload+ch->payload_off[j];
+      c->end = c->p+ch->payload_len[j];
+      fresh = 0;
+    }
+    while( c->p<c->end ){
+      rc = trec_payload_next(&c->p, c->end, &c->e);
+      if( rc!=TREC_OK ){
+        err = sqlite3_mprintf("tracerec: corrupt payload at seq %llu",
+                              (unsigned long long)ch->seq[j]);
+        return va_fail(&c->base, SQLITE_CORRUPT_VTAB, err);
+      }
+      if( c->e.kind!=TREC_PK_VAR ) continue;
+      if( c->f.name ){
+        const char *n = va_name(c->scan.conn->r, ch->code[j], c->e.slot);
+        if( !n || strcmp(n, c->f.name) ) continue;
+      }
+      return SQLITE_OK;
+    }
+    rc = sql_scan_next(&c->scan, &err);
+    if( rc!=SQLITE_OK ) return va_fail(&c->base, rc, err);
+    fresh = 1;
+  }
+  return SQLITE_OK;
+}
+
+/* name= : only code objects with a variable of that name can match. */
+static int va_codes_for_name(struct sql_filter *f, trec_reader *r){
+  uint32_t id, k, max = trec_reader_max_code_id(r);
+  free(f->codes);
+  f->codes = calloc((size_t)max+1, 1);
+  if( !f->codes ) return SQLITE_NOMEM;
+  f->n_codes = max+1;
+  for(id=1; id<=max; id++){
+    const struct trec_code *co = trec_reader_code(r, id);
+    for(k=0; co && k<co->n_names; k++){
+      if( co->names[k] && !strcmp(co->names[k], f->name) ){
+        f->codes[id] = 1;
+        break;
+      }
+    }
+  }
+  return SQLITE_OK;
+}
+
+static int va_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
+                     int argc, sqlite3_value **argv){
+  struct va_cursor *c = (struct va_cursor *)cur;
+  struct sql_conn *conn = ((struct va_vtab *)cur->pVtab)->conn;
+  char *err = NULL;
+  int rc;
+  uint64_t lo, hi;
+  uint32_t thread = 0;
+  (void)idx_num;
+  c->rowid = 0;
+  sql_filter_release(&c->f);
+  rc = sql_filter_init(&c->f, conn, idx, argc, argv);
+  if( rc==SQLITE_OK && c->f.name ) rc = va_codes_for_name(&c->f, conn->r);
+  if( rc==SQLITE_OK && c->f.frame && !c->f.empty ){
+    rc = sql_conn_calls(conn, &err);
+    if( rc==SQLITE_OK && sql_conn_frame_range(conn, c->f.frame, &thread, &lo, &hi) ){
+      if( c->f.thread && c->f.thread!=thread ) c->f.empty = 1;
+      c->f.thread = thread;
+      if( lo>c->f.lo ) c->f.lo = lo;
+      if( hi<c->f.hi ) c->f.hi = hi;
+      if( c->f.lo>c->f.hi ) c->f.empty = 1;
+    }
+  }
+  if( rc==SQLITE_OK ) rc = sql_scan_start(&c->scan, conn, &c->f, 1, &err);
+  if( rc!=SQLITE_OK ) return va_fail(cur, rc, err);
+  return va_settle(c, 1);
+}
+
+static int va_next(sqlite3_vtab_cursor *cur){
+  struct va_cursor *c = (struct va_cursor *)cur;
+  c->rowid++;
+  return va_settle(c, 0);
+}
+
+static int va_eof(sqlite3_vtab_cursor *cur){
+  return ((struct va_cursor *)cur)->scan.eof;
+}
+
+static int va_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col){
+  struct va_cursor *c = (struct va_cursor *)cur;
+  const struct trec_chunk *ch = &c->scan.cur->c;
+  size_t j = c->scan.cur->pos;
+  switch( col ){
+    case VA_SEQ:    sqlite3_result_int64(ctx, (sqlite3_int64)ch->seq[j]); break;
+    case VA_FRAME:  sqlite3_result_int64(ctx, (sqlite3_int64)ch->frame[j]); break;
+    case VA_NAME:
+      sqlite3_result_text(ctx, va_name(c->scan.conn->r, ch->code[j], c->e.slot), -1,
+                          SQLITE_STATIC);
+      break;
+    case VA_VALUE:  return sql_result_value(ctx, c->e.value, c->e.value_end, &c->tmp, 0);
+    case VA_TYPE:   return sql_result_value(ctx, c->e.value, c->e.value_end, &c->tmp, 1);
+    case VA_THREAD: sqlite3_result_int64(ctx, ch->thread); break;
+    case VA_CODE:   sqlite3_result_int64(ctx, ch->code[j]); break;
+  }
+  return SQLITE_OK;
+}
+
+static int va_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid){
+  *rowid = ((struct va_cursor *)cur)->rowid;
+  return SQLITE_OK;
+}
+
+sqlite3_module sql_vars_module = {
+  .iVersion = 0,
+  .xCreate = NULL,             /* eponymous only */
+  .xConnect = va_connect,
+  .xBestIndex = va_best_index,
+  .xDisconnect = va_disconnect,
+  .xDestroy = va_disconnect,
+  .xOpen = va_open,
+  .xClose = va_close,
+  .xFilter = va_filter,
+  .xNext = va_next,
+  .xEof = va_eof,
+  .xColumn = va_column,
+  .xRowid = va_rowid,
+};

@@ -1,0 +1,223 @@
+"""t1001-sql-synthetic: the virtual tables over a synthetic trace whose every
+event is known (tests/helper/sql-model.py): two threads interleaved,
+chunks of 3 events (so calls, frames and seq ranges cross chunks), a
+recursion, an exception raised and one caught, a generator resumed, a call
+still open at the end. Every query's rows are computed from the model, not
+written down; pushed-down constraints are checked against the same filter
+applied in Python, and the stock sqlite3 shell must agree with tracerec.
+"""
+import csv
+import importlib.util
+import io
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+HERE = os.path.join(os.environ.get("TREC_SRCDIR", "."), "tests", "helper", "sql-model.py")
+_spec = importlib.util.spec_from_file_location("sql_model", HERE)
+sql_model = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sql_model)
+V = sql_model.V
+TRACEREC = os.environ["TRACEREC"]
+
+
+class SyntheticSQL(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="t1001-")
+        cls.trace = os.path.join(cls.dir, "syn.trace")
+        cls.m = sql_model.example()
+        cls.m.write(cls.trace)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def sql(self, query, *opts):
+        p = subprocess.run([TRACEREC, "sql", "--json", *opts, self.trace, query],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return json.loads(p.stdout) if p.stdout.strip() else []
+
+    def check(self, query, expected):
+        got = self.sql(query)
+        self.assertEqual(got, expected, query)
+
+    # -- whole tables --
+    def test_events_all(self):
+        self.check("SELECT * FROM events", self.m.events)
+
+    def test_calls_all(self):
+        self.check("SELECT * FROM calls", self.m.calls_rows())
+
+    def test_vars_all(self):
+        self.check("SELECT * FROM vars", self.m.vars)
+
+    # -- pushdown, each against the same filter applied to the model --
+    def test_events_seq_constraints(self):
+        ev = self.m.events
+        n = len(ev)
+        cases = [
+            ("seq = 7", lambda s: s == 7),
+            ("seq = 0", lambda s: False),
+            ("seq = %d" % (n + 5), lambda s: False),
+            ("seq BETWEEN 4 AND 11", lambda s: 4 <= s <= 11),
+            ("seq > 20", lambda s: s > 20),
+            ("seq >= 20", lambda s: s >= 20),
+            ("seq < 5", lambda s: s < 5),
+            ("seq <= 5", lambda s: s <= 5),
+            ("seq > 2.5 AND seq < 6.5", lambda s: 2.5 < s < 6.5),
+            ("seq = '9'", lambda s: s == 9),
+            ("seq < 'x'", lambda s: True),
+            ("seq > 'x'", lambda s: False),
+            ("seq > -3", lambda s: True),
+            ("seq = NULL", lambda s: False),
+            ("seq BETWEEN 10 AND 3", lambda s: False),
+            ("seq > 9223372036854775807", lambda s: False),
+        ]
+        for where, pred in cases:
+            self.check("SELECT * FROM events WHERE " + where,
+                       [e for e in ev if pred(e["seq"])])
+
+    def test_events_other_constraints(self):
+        ev = self.m.events
+        cases = [
+            ("thread = 2", lambda e: e["thread"] == 2),
+            ("thread = 3", lambda e: False),
+            ("kind = 'exception'", lambda e: e["kind"] == "exception"),
+            ("kind = 'return' AND thread = 1", lambda e: e["kind"] == "return" and e["thread"] == 1),
+            ("kind = 'nonsense'", lambda e: False),
+            ("kind IN ('call', 'exception') ORDER BY seq",
+             lambda e: e["kind"] in ("call", "exception")),
+            ("frame = 101", lambda e: e["frame"] == 101),
+            ("frame = 104", lambda e: e["frame"] == 104),
+            ("frame = 999", lambda e: False),
+            ("function = 'g'", lambda e: e["function"] == "g"),
+            ("function = 'g' AND seq > 9", lambda e: e["function"] == "g" and e["seq"] > 9),
+            ("function = 'G' COLLATE NOCASE", lambda e: e["function"] == "g"),
+            ("kind = 'CALL' COLLATE NOCASE", lambda e: e["kind"] == "call"),
+            ("frame = 100 AND thread = 2", lambda e: False),
+            ("line = 21", lambda e: e["line"] == 21),
+        ]
+        for where, pred in cases:
+            self.check("SELECT * FROM events WHERE " + where, [e for e in ev if pred(e)])
+
+    def test_order_by_seq(self):
+        ev = self.m.events
+        self.check("SELECT seq FROM events ORDER BY seq DESC",
+                   [{"seq": e["seq"]} for e in reversed(ev)])
+        self.check("SELECT seq, thread FROM events WHERE thread = 2 ORDER BY seq",
+                   [{"seq": e["seq"], "thread": 2} for e in ev if e["thread"] == 2])
+
+    def test_counts_by_kind(self):
+        want = {}
+        for e in self.m.events:
+            want[e["kind"]] = want.get(e["kind"], 0) + 1
+        got = self.sql("SELECT kind, count(*) AS n FROM events GROUP BY kind")
+        self.assertEqual({r["kind"]: r["n"] for r in got}, want)
+        for k, n in want.items():
+            self.check("SELECT count(*) AS n FROM events WHERE kind = '%s'" % k, [{"n": n}])
+
+    def test_calls_constraints(self):
+        rows = self.m.calls_rows()
+        gf = [r for r in rows if r["function"] == "gen"][0]["frame"]
+        cases = [
+            ("function = 'g'", lambda r: r["function"] == "g"),
+            ("frame = %d" % gf, lambda r: r["frame"] == gf),
+            ("thread = 2", lambda r: r["thread"] == 2),
+            ("call_seq > 8", lambda r: r["call_seq"] > 8),
+            ("call_seq BETWEEN 3 AND 9", lambda r: 3 <= r["call_seq"] <= 9),
+            ("raised IS NOT NULL", lambda r: r["raised"] is not None),
+            ("return_seq IS NULL", lambda r: r["return_seq"] is None),
+        ]
+        for where, pred in cases:
+            self.check("SELECT * FROM calls WHERE " + where, [r for r in rows if pred(r)])
+
+    def test_vars_constraints(self):
+        rows = self.m.vars
+        cases = [
+            ("name = 'y'", lambda r: r["name"] == "y"),
+            ("frame = 101", lambda r: r["frame"] == 101),
+            ("frame = 101 AND name = 'y'", lambda r: r["frame"] == 101 and r["name"] == "y"),
+            ("seq BETWEEN 5 AND 20", lambda r: 5 <= r["seq"] <= 20),
+            ("name = 'nobody'", lambda r: False),
+        ]
+        for where, pred in cases:
+            self.check("SELECT * FROM vars WHERE " + where, [r for r in rows if pred(r)])
+
+    def test_joins(self):
+        want = sorted((c["function"], v["name"], v["value"]) for c in self.m.calls_rows()
+                      for v in self.m.vars if v["frame"] == c["frame"]
+                      and v["seq"] == c["call_seq"])
+        got = self.sql("SELECT c.function, v.name, v.value FROM calls c JOIN vars v"
+                       " ON v.frame = c.frame AND v.seq = c.call_seq")
+        self.assertEqual(sorted((r["function"], r["name"], r["value"]) for r in got), want)
+        got = self.sql("SELECT e.seq FROM events e JOIN calls c ON e.frame = c.frame"
+                       " WHERE c.function = 'f' ORDER BY e.seq")
+        self.assertEqual([r["seq"] for r in got],
+                         [e["seq"] for e in self.m.events if e["function"] == "f"])
+
+    def test_plain_tables(self):
+        self.check("SELECT name, qualname FROM code ORDER BY code_id",
+                   [{"name": c[1], "qualname": c[2]} for _, c in sorted(self.m.codes.items())])
+
+    def test_several_statements(self):
+        p = subprocess.run([TRACEREC, "sql", "--csv", self.trace,
+                            "SELECT 1 AS a; SELECT count(*) AS n FROM calls;"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "a\n1\nn\n%d\n" % len(self.m.calls))
+
+    def test_stdin(self):
+        p = subprocess.run([TRACEREC, "sql", "--csv", self.trace],
+                           input="SELECT count(*) AS n\n FROM events;\n",
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "n\n%d\n" % len(self.m.events))
+
+    def test_table_output(self):
+        p = subprocess.run([TRACEREC, "sql", self.trace,
+                            "SELECT seq, kind FROM events WHERE seq <= 2"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines(),
+                         ["seq  kind", "---  ----", "  1  call", "  2  line"])
+
+    def test_csv_quoting(self):
+        p = subprocess.run([TRACEREC, "sql", "--csv", self.trace,
+                            "SELECT value FROM vars WHERE name IN ('y', 'password', 'acc') ORDER BY seq"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        got = [r[0] for r in csv.reader(io.StringIO(p.stdout))]
+        want = ["value"] + [v["value"] for v in self.m.vars
+                            if v["name"] in ("y", "password", "acc")]
+        self.assertEqual(got, want)
+
+    def test_stock_shell_agrees(self):
+        sqlite3 = shutil.which("sqlite3")
+        if not sqlite3:
+            self.skipTest("no sqlite3 shell")
+        ext = subprocess.run([TRACEREC, "sql", "--extension-path"], stdout=subprocess.PIPE,
+                             text=True, check=True).stdout.strip()
+        self.assertTrue(os.path.exists(ext), ext)
+        for q in ["SELECT * FROM events", "SELECT * FROM calls", "SELECT * FROM vars",
+                  "SELECT * FROM events WHERE seq BETWEEN 5 AND 9 AND kind = 'line'",
+                  "SELECT function, count(*) FROM calls GROUP BY function ORDER BY 1"]:
+            a = subprocess.run([TRACEREC, "sql", "--csv", self.trace, q],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            b = subprocess.run([sqlite3, "-csv", "-header", self.trace, "-cmd", ".load " + ext, q],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            if b.returncode != 0 and ("undefined symbol" in b.stderr
+                                      or "asan" in b.stderr.lower()):
+                self.skipTest("extension not loadable in this build: " + b.stderr.strip())
+            self.assertEqual(b.returncode, 0, b.stderr)
+            self.assertEqual(list(csv.reader(io.StringIO(a.stdout))),
+                             list(csv.reader(io.StringIO(b.stdout))), q)
+
+
+if __name__ == "__main__":
+    import taprunner
+    taprunner.main()

@@ -1,0 +1,75 @@
+# t1002-sql-cli.sh: `tracerec sql` on bad input and hostile SQL: one line on
+# stderr and the documented status (66 missing, 65 not a trace or damaged,
+# 1 bad SQL, 2 usage), and no statement can change the trace.
+. "${TREC_SRCDIR:-.}/tests/lib.sh"
+
+GEN="$TREC_BUILDDIR/tests/helper/sql-gen"
+T="$T_DIR/t.trace"
+"$GEN" "$T" <<'EOF'
+opt chunk_events 2
+file 1 /src/p.py
+code 1 1 <module> <module> 1 0 x
+code 2 1 f f 5 1 a
+thread 1 1 MainThread
+ev 1 1 call 1 1 1 10
+ev 2 1 line 1 2 1 20 v0=i1
+ev 3 1 call 2 5 2 30 v0=i9
+ev 4 1 return 2 6 2 40 r=i10
+ev 5 1 line 1 3 1 50 v0=i2
+ev 6 1 return 1 3 1 60 r=n
+close 0
+EOF
+[ -s "$T" ] && ok "generator wrote a trace" || not_ok "generator wrote a trace"
+
+check "a query runs" "$TRACEREC" sql "$T" "SELECT count(*) FROM events"
+check_fails "missing file is 66" 66 "$TRACEREC" sql "$T_DIR/nope.trace" "SELECT 1"
+echo "hello" >"$T_DIR/text.trace"
+check_fails "a text file is 65" 65 "$TRACEREC" sql "$T_DIR/text.trace" "SELECT 1"
+"$PYTHON" -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table t(a)'); c.commit()" "$T_DIR/plain.db"
+check_fails "a SQLite file that is not a trace is 65" 65 "$TRACEREC" sql "$T_DIR/plain.db" "SELECT 1"
+check_fails "bad SQL is 1" 1 "$TRACEREC" sql "$T" "SELEC nonsense"
+check_fails "unknown table is 1" 1 "$TRACEREC" sql "$T" "SELECT * FROM nothing"
+check_fails "no trace is a usage error" 2 "$TRACEREC" sql
+check_fails "unknown option is a usage error" 2 "$TRACEREC" sql --frobnicate "$T"
+
+sum_before=$(cksum <"$T")
+for q in "DELETE FROM meta" "INSERT INTO files(path, hash, size) VALUES ('x', '', 0)" \
+         "CREATE TABLE evil(a)" "DROP TABLE chunks" "UPDATE chunks SET data = x''" \
+         "ATTACH '$T_DIR/other.db' AS o" "SELECT load_extension('/nonexistent')" \
+         "PRAGMA writable_schema = 1; UPDATE sqlite_schema SET sql = ''" \
+         "VACUUM INTO '$T_DIR/copy.db'"; do
+  check_fails "refused: $q" 1 "$TRACEREC" sql "$T" "$q"
+done
+[ "$(cksum <"$T")" = "$sum_before" ] && ok "trace unchanged" || not_ok "trace unchanged"
+[ ! -e "$T_DIR/other.db" ] && [ ! -e "$T_DIR/copy.db" ] && ok "no file created" || not_ok "no file created"
+
+# a damaged chunk: flip bytes inside one compressed block
+cp "$T" "$T_DIR/bad.trace"
+"$PYTHON" - "$T_DIR/bad.trace" <<'EOF'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+cid, data = c.execute("SELECT chunk_id, data FROM chunks ORDER BY chunk_id LIMIT 1 OFFSET 1").fetchone()
+data = bytes(b ^ 0x5a for b in data)
+c.execute("UPDATE chunks SET data = ? WHERE chunk_id = ?", (data, cid))
+c.commit()
+EOF
+check_fails "damaged chunk is 65" 65 "$TRACEREC" sql "$T_DIR/bad.trace" "SELECT count(*) FROM events"
+check_fails "damaged chunk in calls is 65" 65 "$TRACEREC" sql "$T_DIR/bad.trace" "SELECT * FROM calls"
+check "undamaged chunks still answer" "$TRACEREC" sql --csv "$T_DIR/bad.trace" "SELECT seq FROM events WHERE seq <= 2"
+[ "$(cat "$T_DIR/out")" = "$(printf 'seq\n1\n2')" ] && ok "rows of the good chunk" || not_ok "rows of the good chunk"
+
+check "--extension-path" "$TRACEREC" sql --extension-path
+ext=$(cat "$T_DIR/out")
+[ -f "$ext" ] && ok "extension exists at $ext" || not_ok "extension exists at $ext"
+if command -v sqlite3 >/dev/null 2>&1; then
+  if sqlite3 "$T" -cmd ".load $ext" "SELECT count(*) FROM events" >"$T_DIR/shell" 2>"$T_DIR/shellerr"; then
+    [ "$(cat "$T_DIR/shell")" = 6 ] && ok "stock shell counts events" || not_ok "stock shell counts events"
+  elif grep -qi 'asan\|undefined symbol' "$T_DIR/shellerr"; then
+    skip "extension not loadable into the stock shell in this build"
+  else
+    not_ok "stock shell loads the extension"; sed 's/^/# /' "$T_DIR/shellerr"
+  fi
+else
+  skip "no sqlite3 shell"
+fi
+done_testing
