@@ -364,7 +364,7 @@ static int render_object(struct render *r, const struct trec_value *v,
   const char *name = NULL;
   size_t name_len = 0;
   struct trec_value c;
-  int rc;
+  int rc = TREC_OK;
   put_object_head(r, v->type, v->type_len, v->id);
   if( (r->flags & TREC_RENDER_FIELDS) && v->total>0 ){
     if( !push_open(r, v) ){ trec_buf_puts(r->out, " ...>"); return TREC_OK; }

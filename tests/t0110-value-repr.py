@@ -1,0 +1,294 @@
+"""t0110-value-repr: the C renderer prints what Python's repr() prints.
+
+Python makes a few hundred values itself (edge cases and random ones), the
+spec-derived encoder tests/valenc.py encodes them, the trec-render helper
+renders them all with trec_value_render() in one process, and each text is
+compared with repr() of the same object, one subtest per value. Also: every
+assigned code point against str.isprintable() through repr(), cut containers
+and strings against the repr of what was kept, and TREC_RENDER_PRETTY
+against pprint.
+"""
+import math
+import os
+import pprint
+import random
+import struct
+import subprocess
+import sys
+import unicodedata
+import unittest
+
+import taprunner
+import valenc
+
+HELPER = os.path.join(os.environ.get("TREC_BUILDDIR", "."),
+                      "tests", "helper", "trec-render")
+RENDER_FIELDS, RENDER_PRETTY = 1, 2
+
+
+def render_all(encoded, flags=0, max_len=0):
+    """Render a list of encoded values in one helper run: [(status, text)]."""
+    data = bytearray()
+    for e in encoded:
+        data += struct.pack("<III", flags, max_len, len(e)) + e
+    out = subprocess.run([HELPER], input=bytes(data), stdout=subprocess.PIPE,
+                         check=True).stdout
+    res, pos = [], 0
+    for _ in encoded:
+        status, n = struct.unpack_from("<II", out, pos)
+        pos += 8
+        res.append((status, out[pos:pos + n].decode("utf-8", "surrogatepass")))
+        pos += n
+    assert pos == len(out), "trailing helper output"
+    return res
+
+
+class Point:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+
+class MyError(Exception):
+    pass
+
+
+def float_cases(rng):
+    fs = [0.0, -0.0, 1.0, -1.0, 0.1, 0.2, 0.3, 1 / 3, 2 / 3, 1e16, 1e15,
+          9999999999999998.0, 1e-5, 1e-4, 0.0001234, 123456789012345.0,
+          1.2345678901234567e+20, 5e-324, 2.2250738585072014e-308,
+          1.7976931348623157e+308, math.inf, -math.inf, math.nan, math.pi,
+          math.e, 100.0, 1e22, 1e23, 9007199254740993.0, 0.5, 1.5e-7, 2.0 ** 60]
+    fs += [2.0 ** e for e in range(-1074, 1024, 37)]
+    fs += [10.0 ** e for e in range(-30, 30)]
+    for _ in range(150):
+        bits = rng.getrandbits(64)
+        fs.append(struct.unpack("<d", struct.pack("<Q", bits))[0])
+    for _ in range(60):
+        fs.append(round(rng.uniform(-1000, 1000), rng.randint(0, 6)))
+    return fs
+
+
+def int_cases(rng):
+    ints = [0, 1, -1, 2 ** 63 - 1, -2 ** 63, 2 ** 63, -2 ** 63 - 1, 2 ** 64,
+            -2 ** 64, 10 ** 18, 10 ** 19, 10 ** 100, -10 ** 100, 2 ** 1000,
+            10 ** 4000 - 1, 255, 256, -256]
+    for _ in range(60):
+        ints.append(rng.getrandbits(rng.randint(1, 3000)) * rng.choice((1, -1)))
+    return ints
+
+
+def random_text(rng, n):
+    chars = []
+    for _ in range(n):
+        kind = rng.random()
+        if kind < 0.4:
+            chars.append(chr(rng.randint(0x20, 0x7E)))
+        elif kind < 0.5:
+            chars.append(chr(rng.randint(0, 0x1F)))
+        elif kind < 0.7:
+            chars.append(chr(rng.randint(0x80, 0x2FFF)))
+        elif kind < 0.8:
+            chars.append(chr(rng.randint(0xD800, 0xDFFF)))
+        else:
+            chars.append(chr(rng.randint(0x10000, 0x10FFFF)))
+    return "".join(chars)
+
+
+def str_cases(rng):
+    ss = ["", "a", "'", '"', "'\"", "it's", 'say "hi"', "\\", "\\'", "\t\n\r",
+          "\x00\x7f\x80\x9f\xa0\xad", "caf\u00e9", "e\u0301", "\u200b\u2028\u2029",
+          "\ud800", "\udfff", "a\ud83d\ude00b", "\U0001F600", "\U000E0001",
+          "\uFEFF", "\uE000", "\U0010FFFF", "\u3000", "\u0378", "\x1b[0m",
+          "".join(chr(c) for c in range(0x100))]
+    ss += [random_text(rng, rng.randint(1, 40)) for _ in range(80)]
+    # the stored bytes must be what an assigned-in-both-Unicodes check allows
+    return ss
+
+
+def bytes_cases(rng):
+    bs = [b"", b"'", b'"', b"'\"", b"\\", bytes(range(256)), b"\t\n\r\x00"]
+    bs += [bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 30)))
+           for _ in range(30)]
+    return bs
+
+
+def hashable(v):
+    try:
+        hash(v)
+    except TypeError:
+        return False
+    return True
+
+
+def nested(rng, depth=0):
+    r = rng.random()
+    if depth > 3 or r < 0.3:
+        return rng.choice([None, True, False, rng.randint(-10 ** 6, 10 ** 6),
+                           rng.random(), "s%d" % rng.randint(0, 99), b"b"])
+    n = rng.randint(0, 4)
+    kids = [nested(rng, depth + 1) for _ in range(n)]
+    if r < 0.45:
+        return tuple(kids)
+    if r < 0.6:
+        return {("k%d" % i if rng.random() < 0.7 else i): k
+                for i, k in enumerate(kids)}
+    if r < 0.7:
+        return set(k for k in kids if hashable(k))
+    if r < 0.75:
+        return frozenset(k for k in kids if hashable(k))
+    return kids
+
+
+def container_cases(rng):
+    a = [1, 2]
+    a.append(a)
+    d = {"x": 1}
+    d["self"] = d
+    b = []
+    t = (b,)
+    b.append(t)
+    deep = []
+    cur = deep
+    for _ in range(30):
+        nxt = []
+        cur.append(nxt)
+        cur = nxt
+    cs = [(), (1,), (1, 2), [], [[]], set(), {1, 2, 3}, frozenset(),
+          frozenset({1}), {}, {"a": 1}, {1: {2: {3: []}}}, a, d, t, deep,
+          {"k": ("v",), None: [1.5, b"x"], (1, 2): frozenset({"z"})},
+          [None, True, False], ([1], {"a": (2,)}, {3.0}),
+          {i: str(i) for i in range(40)}, list(range(200))]
+    cs += [nested(rng) for _ in range(60)]
+    return cs
+
+
+def exception_cases():
+    return [ValueError("x"), KeyError(), KeyError("k"), OSError(2, "x"),
+            FileNotFoundError(2, "No such file"), MyError(), MyError(1, "two", [3]),
+            Exception(ValueError("inner")), RuntimeError(("tuple",)),
+            StopIteration(5), ZeroDivisionError("division by zero"),
+            UnicodeError("\ud800"), [ValueError(1), KeyError(2)]]
+
+
+def object_cases():
+    p = Point(1, "a")
+    return [p, Point(p, [p]), [Point(0, 0)], object()]
+
+
+class ReprTest(unittest.TestCase):
+    maxDiff = None
+
+    def check_all(self, label, values, flags=0, expect=repr):
+        encoded = [valenc.encode(v) for v in values]
+        for v, (status, text) in zip(values, render_all(encoded, flags)):
+            want = expect(v)
+            with self.subTest(label, value=want[:60]):
+                self.assertEqual(status, 0)
+                self.assertEqual(text, want)
+
+    def test_scalars(self):
+        self.check_all("scalar", [None, True, False])
+
+    def test_floats(self):
+        self.check_all("float", float_cases(random.Random(1)))
+
+    def test_ints(self):
+        self.check_all("int", int_cases(random.Random(2)))
+
+    def test_strings(self):
+        self.check_all("str", [s for s in str_cases(random.Random(3))
+                               if all_assigned_here(s)])
+
+    def test_bytes(self):
+        self.check_all("bytes", bytes_cases(random.Random(4)))
+
+    def test_containers(self):
+        self.check_all("container", container_cases(random.Random(5)))
+
+    def test_exceptions(self):
+        self.check_all("exception", exception_cases())
+
+    def test_objects(self):
+        self.check_all("object", object_cases())
+
+    def test_object_fields(self):
+        def with_fields(o):
+            fields = ", ".join("%s=%r" % kv for kv in vars(o).items())
+            return "<%s.%s object at %#x %s>" % (
+                type(o).__module__, type(o).__qualname__, id(o), fields)
+        self.check_all("fields", [Point(1, "a"), Point([1], None)],
+                       RENDER_FIELDS, with_fields)
+
+    def test_cut_containers(self):
+        values = [list(range(10)), tuple("abcdef"), {i: -i for i in range(8)},
+                  [[1, 2, 3, 4], [5]], "abcdefghij", b"0123456789"]
+        encoded = [valenc.encode(v, max_items=3, max_str=4) for v in values]
+        wants = ["[0, 1, 2, ...]", "('a', 'b', 'c', ...)",
+                 "{0: 0, 1: -1, 2: -2, ...}", "[[1, 2, 3, ...], [5]]",
+                 "'abcd'...", "b'0123'..."]
+        for want, (status, text) in zip(wants, render_all(encoded)):
+            with self.subTest("cut", value=want):
+                self.assertEqual((status, text), (0, want))
+
+    def test_truncated_depth(self):
+        values = [[[[1]]], {"a": {"b": {}}}, (1, (2, (3,)))]
+        encoded = [valenc.encode(v, max_depth=2) for v in values]
+        wants = ["[[[...]]]", "{'a': {'b': {}}}", "(1, (2, (...)))"]
+        for want, (status, text) in zip(wants, render_all(encoded)):
+            with self.subTest("depth", value=want):
+                self.assertEqual((status, text), (0, want))
+
+    def test_max_len(self):
+        values = [list(range(1000)), "x" * 500, {i: i for i in range(300)}]
+        encoded = [valenc.encode(v) for v in values]
+        for v, (status, text) in zip(values, render_all(encoded, 0, 40)):
+            with self.subTest("max_len", value=repr(v)[:20]):
+                self.assertEqual(status, 0)
+                self.assertEqual(text, repr(v)[:37] + "...")
+
+    def test_pretty(self):
+        rng = random.Random(6)
+        values = [list(range(40)), {"key%d" % i: list(range(i)) for i in range(12)},
+                  (tuple(range(30)),), [{"a": "x" * 30, "b": ["y" * 30, "z" * 30]}],
+                  [[1, 2], [3, 4]], {"short": 1}]
+        values += [nested(rng) for _ in range(30)]
+        values = [v for v in values if not has_set(v)]
+        self.check_all("pretty", values, RENDER_PRETTY,
+                       lambda v: pprint.pformat(v, width=79, sort_dicts=False))
+
+    def test_printable_table(self):
+        """repr() of every assigned code point, 4096 at a time."""
+        for block in range(0, 0x110000, 0x1000):
+            cps = [c for c in range(block, block + 0x1000)
+                   if unicodedata.category(chr(c)) != "Cn"]
+            if not cps:
+                continue
+            s = "".join(chr(c) for c in cps)
+            (status, text), = render_all([valenc.encode(s)])
+            with self.subTest("printable", block=hex(block)):
+                self.assertEqual(status, 0)
+                if text != repr(s):
+                    bad = [hex(c) for c in cps
+                           if render_all([valenc.encode(chr(c))])[0][1] != repr(chr(c))]
+                    self.fail("code points rendered unlike repr(): %s" % bad[:20])
+
+
+def has_set(v):
+    if isinstance(v, (set, frozenset)):
+        return True
+    if isinstance(v, (list, tuple)):
+        return any(has_set(x) for x in v)
+    if isinstance(v, dict):
+        return any(has_set(x) for x in v.values())
+    return False
+
+
+def all_assigned_here(s):
+    """Unassigned code points of this Python's Unicode may be assigned in
+    the (newer) Unicode the table was made from: leave those out."""
+    return all(unicodedata.category(c) != "Cn" for c in s)
+
+
+if __name__ == "__main__":
+    taprunner.main()
