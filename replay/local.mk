@@ -1,4 +1,8 @@
-# replay/: the replay engine (cursor, seek, steps both ways) and the REPL.
+# replay/: the replay engine (cursor, seek, steps both ways, breakpoints,
+# watches) and the REPL that speaks pdb's language over it.
 noinst_LTLIBRARIES += replay/libtrecreplay.la
-replay_libtrecreplay_la_SOURCES = replay/replay.h replay/replay-stub.c
+replay_libtrecreplay_la_SOURCES = replay/replay.h replay/replay_int.h \
+	replay/replay.c replay/stack.c replay/cache.c replay/cursor.c \
+	replay/expr.c replay/bp.c replay/watch.c
 replay_libtrecreplay_la_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS)
+replay_libtrecreplay_la_SOURCES += replay/repl.h replay/repl.c

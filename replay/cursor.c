@@ -1,0 +1,231 @@
+/*
+** cursor.c: motions. Every motion is a scan of one thread's events, forward
+** or backward from the cursor, for the first event a predicate accepts;
+** whole chunks the predicate cannot accept are skipped from the chunk index
+** alone (no decoding), which is what keeps `next` over a call of a million
+** events, or `return` out of it, at a few chunk decodes.
+**
+** The stepping rules are pdb's (Lib/bdb.py: stop_here, dispatch_*), stated
+** on depth and frame identity so that they mirror exactly backward; see
+** enum trec_replay_gran in replay.h.
+*/
+#include "config.h"
+#include <string.h>
+#include "replay/replay_int.h"
+
+int replay_scan(trec_replay *rp, size_t ti, int dir, uint64_t from,
+                uint64_t bound, replay_scan_fn fn, replay_skip_fn skip,
+                void *ctx, size_t *ok, size_t *oj){
+  const struct rthread *t = &rp->thr[ti];
+  struct centry *e;
+  size_t k, j;
+  int rc;
+  if( t->n==0 ) return TREC_ERR_NOTFOUND;
+  if( dir>0 ){
+    rc = replay_thread_at(rp, ti, from, &k, &e, &j);
+    if( rc==TREC_ERR_NOTFOUND ){ k = 0; j = 0; }
+    else if( rc ) return rc;
+    else if( ++j>=e->ch.n ){ k++; j = 0; }
+    for(; k<t->n; k++, j=0){
+      const struct trec_chunk_info *ci = trec_reader_chunk(rp->r, t->chunks[k]);
+      if( ci->first_seq>=bound ) break;
+      if( skip && skip(ctx, ci) ) continue;
+      rc = cache_get(rp, t->chunks[k], &e);
+      if( rc ) return rc;
+      e->pins++;
+      for(; j<e->ch.n && e->ch.seq[j]<bound; j++){
+        int m = fn(rp, ctx, ti, k, e, j);
+        if( m ){
+          e->pins--;
+          if( m<0 ) return -m;
+          *ok = k; *oj = j;
+          return TREC_OK;
+        }
+      }
+      e->pins--;
+    }
+    return TREC_ERR_NOTFOUND;
+  }
+  if( from<=1 ) return TREC_ERR_NOTFOUND;
+  rc = replay_thread_at(rp, ti, from-1, &k, &e, &j);
+  if( rc ) return rc;
+  for(;;){
+    const struct trec_chunk_info *ci = trec_reader_chunk(rp->r, t->chunks[k]);
+    if( ci->last_seq<=bound ) break;
+    if( !(skip && skip(ctx, ci)) ){
+      rc = cache_get(rp, t->chunks[k], &e);
+      if( rc ) return rc;
+      e->pins++;
+      if( j==SIZE_MAX ) j = e->ch.n-1;
+      for(;;){
+        int m;
+        if( e->ch.seq[j]<=bound ) break;
+        m = fn(rp, ctx, ti, k, e, j);
+        if( m ){
+          e->pins--;
+          if( m<0 ) return -m;
+          *ok = k; *oj = j;
+          return TREC_OK;
+        }
+        if( j==0 ) break;
+        j--;
+      }
+      e->pins--;
+    }
+    if( k==0 ) break;
+    k--;
+    j = SIZE_MAX;
+  }
+  return TREC_ERR_NOTFOUND;
+}
+
+enum { GRAN_OUT = 100 };   /* internal: the caller's next (previous) event */
+
+struct motion {
+  int gran, dir;
+  uint32_t d;
+  uint64_t frame;
+  int32_t target;
+};
+
+static int motion_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
+                        struct centry *e, size_t j){
+  const struct motion *m = ctx;
+  const struct trec_chunk *c = &e->ch;
+  int kind = c->kind[j];
+  uint32_t depth = c->depth[j];
+  int same = depth==m->d && c->frame[j]==m->frame;
+  (void)rp; (void)ti; (void)k;
+  switch( m->gran ){
+    case TREC_STEP_EVENT: return 1;
+    case TREC_STEP_STEP:  return kind!=TREC_OPCODE;
+    case TREC_STEP_LINE:  return kind==TREC_LINE;
+    case TREC_STEP_NEXT:  return kind!=TREC_OPCODE && depth<=m->d;
+    case GRAN_OUT:        return kind!=TREC_OPCODE && depth<m->d;
+    case TREC_STEP_RETURN:
+      if( kind!=TREC_OPCODE && depth<m->d ) return 1;
+      return same && kind==(m->dir>0 ? TREC_RETURN : TREC_CALL);
+    case TREC_STEP_UNTIL:
+      if( kind!=TREC_OPCODE && depth<m->d ) return 1;
+      if( !same ) return 0;
+      if( m->dir>0 ){
+        if( kind==TREC_RETURN ) return 1;
+        return (kind==TREC_LINE || kind==TREC_EXCEPTION) && c->line[j]>=m->target;
+      }
+      if( kind==TREC_CALL ) return 1;
+      return (kind==TREC_LINE || kind==TREC_EXCEPTION) && c->line[j]<=m->target;
+    default: return 0;
+  }
+}
+
+static int motion_skip(void *ctx, const struct trec_chunk_info *ci){
+  const struct motion *m = ctx;
+  switch( m->gran ){
+    case TREC_STEP_EVENT: return ci->n_events==0;
+    case TREC_STEP_STEP:  return ci->n_kind[TREC_OPCODE]==ci->n_events;
+    case TREC_STEP_LINE:  return ci->n_kind[TREC_LINE]==0;
+    case TREC_STEP_NEXT:
+    case TREC_STEP_RETURN:
+    case TREC_STEP_UNTIL: return ci->min_depth>m->d;
+    case GRAN_OUT:        return ci->min_depth>=m->d;
+    default: return 0;
+  }
+}
+
+static void stop_init(struct trec_replay_stop *stop, int reason){
+  memset(stop, 0, sizeof(*stop));
+  stop->reason = reason;
+}
+
+int trec_replay_step(trec_replay *rp, int dir, int gran, int32_t arg,
+                     struct trec_replay_stop *stop){
+  struct motion m;
+  const struct trec_chunk *c;
+  size_t k, j;
+  int kind0, rc;
+  stop_init(stop, dir>0 ? TREC_STOP_END : TREC_STOP_START);
+  if( (dir!=TREC_FORWARD && dir!=TREC_BACKWARD) || gran<TREC_STEP_EVENT || gran>TREC_STEP_UNTIL ){
+    return replay_err(rp, TREC_ERR_INVALID, "no such motion");
+  }
+  if( rp->empty ) return TREC_OK;
+  c = &rp->cur_e->ch;
+  kind0 = c->kind[rp->cur_j];
+  m.gran = gran;
+  m.dir = dir;
+  m.d = c->depth[rp->cur_j];
+  m.frame = c->frame[rp->cur_j];
+  m.target = arg>0 ? arg : c->line[rp->cur_j] + (dir>0 ? 1 : -1);
+  /* At the frame's boundary event in the direction of travel, pdb's next
+  ** and until behave as step, and return leaves for the caller. */
+  if( kind0==(dir>0 ? TREC_RETURN : TREC_CALL) ){
+    if( gran==TREC_STEP_NEXT || gran==TREC_STEP_UNTIL ) m.gran = TREC_STEP_STEP;
+    else if( gran==TREC_STEP_RETURN ) m.gran = GRAN_OUT;
+  }
+  rc = replay_scan(rp, rp->cur_t, dir, trec_replay_seq(rp),
+                   dir>0 ? UINT64_MAX : 0, motion_match, motion_skip, &m, &k, &j);
+  if( rc==TREC_ERR_NOTFOUND ) return TREC_OK;
+  if( rc ) return rc;
+  rc = replay_move(rp, rp->cur_t, k, j);
+  if( rc ) return rc;
+  stop->reason = TREC_STOP_STEP;
+  stop->moved = 1;
+  return TREC_OK;
+}
+
+struct runto {
+  trec_replay_pred pred;
+  void *ctx;
+};
+
+static int runto_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
+                       struct centry *e, size_t j){
+  const struct runto *rt = ctx;
+  struct trec_event ev;
+  (void)rp; (void)ti; (void)k;
+  trec_chunk_event(&e->ch, j, &ev);
+  return rt->pred(rt->ctx, &ev) ? 1 : 0;
+}
+
+int replay_scan_all(trec_replay *rp, int dir, uint64_t from,
+                    replay_scan_fn fn, replay_skip_fn skip, void *ctx,
+                    size_t *oti, size_t *ok, size_t *oj){
+  uint64_t bound = dir>0 ? UINT64_MAX : 0;
+  int found = 0;
+  for(size_t n=0; n<rp->n_thr; n++){
+    /* the current thread first: its hit bounds the others' scans */
+    size_t ti = n==0 ? rp->cur_t : (n<=rp->cur_t ? n-1 : n);
+    size_t k, j;
+    int rc = replay_scan(rp, ti, dir, from, bound, fn, skip, ctx, &k, &j);
+    if( rc==TREC_ERR_NOTFOUND ) continue;
+    if( rc ) return rc;
+    {
+      struct centry *e;
+      rc = cache_get(rp, rp->thr[ti].chunks[k], &e);
+      if( rc ) return rc;
+      bound = e->ch.seq[j];
+    }
+    *oti = ti; *ok = k; *oj = j;
+    found = 1;
+  }
+  return found ? TREC_OK : TREC_ERR_NOTFOUND;
+}
+
+int trec_replay_run_to(trec_replay *rp, int dir, trec_replay_pred pred,
+                       void *ctx, struct trec_replay_stop *stop){
+  struct runto rt;
+  size_t ti, k, j;
+  int rc;
+  stop_init(stop, dir>0 ? TREC_STOP_END : TREC_STOP_START);
+  if( dir!=TREC_FORWARD && dir!=TREC_BACKWARD ) return replay_err(rp, TREC_ERR_INVALID, "no such direction");
+  if( rp->empty ) return TREC_OK;
+  rt.pred = pred;
+  rt.ctx = ctx;
+  rc = replay_scan_all(rp, dir, trec_replay_seq(rp), runto_match, NULL, &rt, &ti, &k, &j);
+  if( rc==TREC_ERR_NOTFOUND ) return TREC_OK;
+  if( rc ) return rc;
+  rc = replay_move(rp, ti, k, j);
+  if( rc ) return rc;
+  stop->reason = TREC_STOP_STEP;
+  stop->moved = 1;
+  return TREC_OK;
+}

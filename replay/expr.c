@@ -1,0 +1,718 @@
+/*
+** expr.c: the small expression language of `p`, breakpoint conditions and
+** watches, evaluated over recorded values without running any Python.
+**
+**   or      := and ('or' and)*
+**   and     := not ('and' not)*
+**   not     := 'not' not | cmp
+**   cmp     := unary (op unary)*     op: == != < <= > >= in, not in, is, is not
+**   unary   := '-' unary | postfix
+**   postfix := atom ('.' NAME | '[' or ']')*
+**   atom    := NAME | NUMBER | STRING | BYTES | None | True | False | '(' or ')'
+**
+** It is evaluated while it is parsed (expressions are a few tokens; a
+** condition is parsed again at each hit, which costs less than the state it
+** is evaluated on). Intermediate values are encoded values (value.h): those
+** from the trace are borrowed, literals and results live in an arena freed
+** at the end. Errors read as Python's ("NameError: name 'x' is not defined")
+** because the user thinks in Python.
+*/
+#include "config.h"
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "replay/replay_int.h"
+
+struct ablock { struct ablock *next; size_t len; unsigned char data[]; };
+
+struct xval { const unsigned char *p, *e; };
+
+struct parser {
+  trec_replay *rp;
+  const struct rstack *s;   /* NULL: no names (watch paths, syntax check) */
+  size_t level;
+  const char *src, *pos;
+  int check_only;           /* parse without evaluating */
+  struct ablock *arena;
+  int rc;
+};
+
+static int perr(struct parser *ps, int rc, const char *fmt, const char *a, size_t alen){
+  char tmp[256];
+  if( ps->rc ) return ps->rc;
+  snprintf(tmp, sizeof(tmp), fmt, (int)alen, a);
+  ps->rc = replay_err(ps->rp, rc, "%s", tmp);
+  return ps->rc;
+}
+
+static struct xval arena_put(struct parser *ps, const struct trec_buf *b){
+  struct xval v = { NULL, NULL };
+  struct ablock *a;
+  if( b->oom ){ perr(ps, TREC_ERR_NOMEM, "%.*sout of memory", "", 0); return v; }
+  a = malloc(sizeof(*a) + b->len + 1);
+  if( a==NULL ){ perr(ps, TREC_ERR_NOMEM, "%.*sout of memory", "", 0); return v; }
+  a->len = b->len;
+  if( b->len ) memcpy(a->data, b->data, b->len);
+  a->next = ps->arena;
+  ps->arena = a;
+  v.p = a->data;
+  v.e = a->data + a->len;
+  return v;
+}
+
+static struct xval make_bool(struct parser *ps, int t){
+  struct trec_buf b = TREC_BUF_INIT;
+  struct xval v;
+  trec_venc_bool(&b, t);
+  v = arena_put(ps, &b);
+  trec_buf_release(&b);
+  return v;
+}
+
+static void skip_ws(struct parser *ps){
+  while( *ps->pos==' ' || *ps->pos=='\t' ) ps->pos++;
+}
+
+static int is_ident_start(int c){ return isalpha(c) || c=='_' || (c & 0x80); }
+static int is_ident(int c){ return isalnum(c) || c=='_' || (c & 0x80); }
+
+/* The word at pos if it is an identifier (length), else 0. */
+static size_t word_len(const char *p){
+  size_t n = 0;
+  if( !is_ident_start((unsigned char)p[0]) ) return 0;
+  while( is_ident((unsigned char)p[n]) ) n++;
+  return n;
+}
+
+static int accept_word(struct parser *ps, const char *w){
+  size_t n = strlen(w);
+  skip_ws(ps);
+  if( word_len(ps->pos)==n && !memcmp(ps->pos, w, n) ){
+    ps->pos += n;
+    return 1;
+  }
+  return 0;
+}
+
+static int accept(struct parser *ps, const char *tok){
+  size_t n = strlen(tok);
+  skip_ws(ps);
+  if( !strncmp(ps->pos, tok, n) ){
+    ps->pos += n;
+    return 1;
+  }
+  return 0;
+}
+
+static int decode(struct parser *ps, struct xval x, struct trec_value *v){
+  if( trec_value_read(x.p, x.e, v) ){
+    return perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
+  }
+  return TREC_OK;
+}
+
+static int truthy(struct parser *ps, struct xval x, int *t){
+  struct trec_value v;
+  if( ps->check_only ){ *t = 1; return TREC_OK; }
+  if( decode(ps, x, &v) ) return ps->rc;
+  *t = trec_value_truthy(&v);
+  return TREC_OK;
+}
+
+static struct xval parse_or(struct parser *ps);
+
+/* A Python string or bytes literal with the common escapes. */
+static struct xval parse_string(struct parser *ps, int is_bytes){
+  struct trec_buf t = TREC_BUF_INIT, b = TREC_BUF_INIT;
+  struct xval v = { NULL, NULL };
+  char q = *ps->pos++;
+  uint64_t cps = 0;
+  while( *ps->pos && *ps->pos!=q ){
+    char c = *ps->pos++;
+    if( c=='\\' && *ps->pos ){
+      char e = *ps->pos++;
+      switch( e ){
+        case 'n': c = '\n'; break;
+        case 't': c = '\t'; break;
+        case 'r': c = '\r'; break;
+        case '0': c = '\0'; break;
+        default: c = e; break;
+      }
+    }
+    trec_buf_put_u8(&t, (unsigned char)c);
+    if( ((unsigned char)c & 0xc0)!=0x80 ) cps++;
+  }
+  if( *ps->pos!=q ){
+    perr(ps, TREC_ERR_INVALID, "SyntaxError: unterminated string literal%.*s", "", 0);
+    goto out;
+  }
+  ps->pos++;
+  if( is_bytes ) trec_venc_bytes(&b, t.data, t.len, t.len);
+  else trec_venc_str(&b, (const char *)t.data, t.len, cps);
+  v = arena_put(ps, &b);
+out:
+  trec_buf_release(&t);
+  trec_buf_release(&b);
+  return v;
+}
+
+static struct xval parse_number(struct parser *ps){
+  struct trec_buf b = TREC_BUF_INIT;
+  struct xval v = { NULL, NULL };
+  const char *start = ps->pos;
+  char *end;
+  int is_float = 0;
+  while( isalnum((unsigned char)*ps->pos) || *ps->pos=='.' || *ps->pos=='_'
+         || ((*ps->pos=='+' || *ps->pos=='-') && (ps->pos[-1]=='e' || ps->pos[-1]=='E')) ){
+    if( *ps->pos=='.' || *ps->pos=='e' || *ps->pos=='E' ) is_float = 1;
+    ps->pos++;
+  }
+  if( start[0]=='0' && (start[1]=='x' || start[1]=='X' || start[1]=='o' || start[1]=='b') ){
+    is_float = 0;
+  }
+  {
+    char tmp[64];
+    size_t n = (size_t)(ps->pos - start), m = 0;
+    if( n>=sizeof(tmp) ){
+      perr(ps, TREC_ERR_INVALID, "SyntaxError: number too long: %.*s", start, n);
+      return v;
+    }
+    for(size_t i=0; i<n; i++) if( start[i]!='_' ) tmp[m++] = start[i];
+    tmp[m] = 0;
+    errno = 0;
+    if( is_float ){
+      double d = strtod(tmp, &end);
+      if( *end ){ perr(ps, TREC_ERR_INVALID, "SyntaxError: invalid number %.*s", start, n); return v; }
+      trec_venc_float(&b, d);
+    }else{
+      int base = 10;
+      const char *digits = tmp;
+      long long ll;
+      if( tmp[0]=='0' && (tmp[1]=='x' || tmp[1]=='X') ){ base = 16; digits = tmp+2; }
+      else if( tmp[0]=='0' && (tmp[1]=='o' || tmp[1]=='O') ){ base = 8; digits = tmp+2; }
+      else if( tmp[0]=='0' && (tmp[1]=='b' || tmp[1]=='B') ){ base = 2; digits = tmp+2; }
+      ll = strtoll(digits, &end, base);
+      if( *end || end==digits ){ perr(ps, TREC_ERR_INVALID, "SyntaxError: invalid number %.*s", start, n); return v; }
+      if( errno==ERANGE ){ perr(ps, TREC_ERR_INVALID, "OverflowError: %.*s is too large here", start, n); return v; }
+      trec_venc_int(&b, ll);
+    }
+  }
+  v = arena_put(ps, &b);
+  trec_buf_release(&b);
+  return v;
+}
+
+static struct xval name_value(struct parser *ps, const char *name, size_t n){
+  struct xval v = { NULL, NULL };
+  char tmp[256];
+  size_t fl;
+  uint32_t slot;
+  const struct rval *rv;
+  if( n>=sizeof(tmp) ){ perr(ps, TREC_ERR_INVALID, "SyntaxError: name too long: %.*s", name, n); return v; }
+  memcpy(tmp, name, n);
+  tmp[n] = 0;
+  if( ps->check_only ) return make_bool(ps, 1);
+  if( ps->s==NULL || replay_lookup(ps->rp, ps->s, ps->level, tmp, &fl, &slot) ){
+    perr(ps, TREC_ERR_NOTFOUND, "NameError: name '%.*s' is not defined", name, n);
+    return v;
+  }
+  rv = &ps->s->f[fl].val[slot];
+  if( rv->p==NULL || rv->p>=rv->e || rv->p[0]==TREC_V_UNBOUND ){
+    perr(ps, TREC_ERR_NOTFOUND, "NameError: name '%.*s' is not defined", name, n);
+    return v;
+  }
+  v.p = rv->p;
+  v.e = rv->e;
+  return v;
+}
+
+static struct xval parse_atom(struct parser *ps){
+  struct xval v = { NULL, NULL };
+  size_t n;
+  skip_ws(ps);
+  if( accept(ps, "(") ){
+    v = parse_or(ps);
+    if( ps->rc ) return v;
+    if( !accept(ps, ")") ) perr(ps, TREC_ERR_INVALID, "SyntaxError: '(' was never closed%.*s", "", 0);
+    return v;
+  }
+  if( *ps->pos=='\'' || *ps->pos=='"' ) return parse_string(ps, 0);
+  if( (ps->pos[0]=='b' || ps->pos[0]=='B') && (ps->pos[1]=='\'' || ps->pos[1]=='"') ){
+    ps->pos++;
+    return parse_string(ps, 1);
+  }
+  if( isdigit((unsigned char)*ps->pos)
+      || (*ps->pos=='.' && isdigit((unsigned char)ps->pos[1])) ){
+    return parse_number(ps);
+  }
+  n = word_len(ps->pos);
+  if( n ){
+    const char *w = ps->pos;
+    struct trec_buf b = TREC_BUF_INIT;
+    ps->pos += n;
+    if( n==4 && !memcmp(w, "None", 4) ) trec_venc_none(&b);
+    else if( n==4 && !memcmp(w, "True", 4) ) trec_venc_bool(&b, 1);
+    else if( n==5 && !memcmp(w, "False", 5) ) trec_venc_bool(&b, 0);
+    else return name_value(ps, w, n);
+    v = arena_put(ps, &b);
+    trec_buf_release(&b);
+    return v;
+  }
+  if( *ps->pos==0 ) perr(ps, TREC_ERR_INVALID, "SyntaxError: unexpected end of expression%.*s", "", 0);
+  else perr(ps, TREC_ERR_INVALID, "SyntaxError: cannot evaluate '%.*s' over a recording "
+            "(names, literals, .attr, [key], comparisons, and/or/not)", ps->pos, strlen(ps->pos));
+  return v;
+}
+
+static struct xval op_getattr(struct parser *ps, struct xval x, const char *name, size_t n){
+  struct trec_value v, out;
+  struct xval r = { NULL, NULL };
+  char tmp[256];
+  int rc;
+  if( ps->check_only ) return x;
+  if( decode(ps, x, &v) ) return r;
+  if( n>=sizeof(tmp) ){ perr(ps, TREC_ERR_INVALID, "SyntaxError: name too long: %.*s", name, n); return r; }
+  memcpy(tmp, name, n);
+  tmp[n] = 0;
+  rc = v.tag==TREC_V_OBJECT ? trec_value_getattr(&v, tmp, &out) : TREC_ERR_NOTFOUND;
+  if( rc==TREC_ERR_NOTFOUND ){
+    size_t tl;
+    const char *tn = trec_value_typename(&v, &tl);
+    char msg[600];
+    snprintf(msg, sizeof(msg), "AttributeError: '%.*s' object has no recorded attribute '%s'",
+             (int)(tl>200 ? 200 : tl), tn, tmp);
+    perr(ps, TREC_ERR_NOTFOUND, "%.*s", msg, strlen(msg));
+    return r;
+  }
+  if( rc ){ perr(ps, rc, "%.*scorrupt recorded value", "", 0); return r; }
+  /* out has no start pointer: walk the (name, value) fields to it */
+  {
+    const unsigned char *q = v.items;
+    for(uint64_t i=0; i<v.n; i++){
+      uint64_t fl;
+      const unsigned char *fname;
+      struct trec_value it;
+      if( trec_get_varint(&q, v.end, &fl) || fl>(uint64_t)(v.end - q) ) break;
+      fname = q;
+      q += fl;
+      if( trec_value_read(q, v.end, &it) ) break;
+      if( fl==n && !memcmp(fname, name, n) ){
+        r.p = q;
+        r.e = it.end;
+        return r;
+      }
+      q = it.end;
+    }
+  }
+  perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded object", "", 0);
+  return r;
+}
+
+/* Start of child i of a container (for DICT: the value of pair i). */
+static const unsigned char *child_start(const struct trec_value *v, uint64_t i, int want_key){
+  const unsigned char *q = v->items;
+  uint64_t per = v->tag==TREC_V_DICT ? 2 : 1;
+  for(uint64_t k=0; k<v->n*per; k++){
+    struct trec_value it;
+    if( k==i*per + (per==2 && !want_key ? 1 : 0) ) return q;
+    if( trec_value_read(q, v->end, &it) ) return NULL;
+    q = it.end;
+  }
+  return NULL;
+}
+
+static int xequal(struct parser *ps, struct xval a, struct xval b, int *eq);
+
+static struct xval op_getitem(struct parser *ps, struct xval x, struct xval key){
+  struct trec_value v, k, it;
+  struct xval r = { NULL, NULL };
+  if( ps->check_only ) return x;
+  if( decode(ps, x, &v) || decode(ps, key, &k) ) return r;
+  if( v.tag==TREC_V_LIST || v.tag==TREC_V_TUPLE ){
+    int64_t idx;
+    if( k.tag!=TREC_V_INT && k.tag!=TREC_V_TRUE && k.tag!=TREC_V_FALSE ){
+      perr(ps, TREC_ERR_TYPE, "TypeError: %.*s indices must be integers",
+           v.tag==TREC_V_LIST ? "list" : "tuple", v.tag==TREC_V_LIST ? 4 : 5);
+      return r;
+    }
+    idx = k.tag==TREC_V_INT ? k.i : k.tag==TREC_V_TRUE;
+    if( idx<0 ) idx += (int64_t)v.total;
+    if( idx<0 || (uint64_t)idx>=v.total ){
+      perr(ps, TREC_ERR_NOTFOUND, "IndexError: %.*s index out of range",
+           v.tag==TREC_V_LIST ? "list" : "tuple", v.tag==TREC_V_LIST ? 4 : 5);
+      return r;
+    }
+    if( (uint64_t)idx>=v.n ){
+      perr(ps, TREC_ERR_NOTFOUND, "IndexError: item %.*s was not recorded (container cut short)", "", 0);
+      return r;
+    }
+    r.p = child_start(&v, (uint64_t)idx, 0);
+    if( r.p==NULL || trec_value_read(r.p, v.end, &it) ){
+      perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
+      r.p = NULL;
+      return r;
+    }
+    r.e = it.end;
+    return r;
+  }
+  if( v.tag==TREC_V_DICT ){
+    for(uint64_t i=0; i<v.n; i++){
+      struct xval kx;
+      int eq = 0;
+      kx.p = child_start(&v, i, 1);
+      if( kx.p==NULL || trec_value_read(kx.p, v.end, &it) ) break;
+      kx.e = it.end;
+      if( xequal(ps, kx, key, &eq) ) return r;
+      if( eq ){
+        r.p = it.end;
+        if( trec_value_read(r.p, v.end, &it) ) break;
+        r.e = it.end;
+        return r;
+      }
+    }
+    if( ps->rc ) return r;
+    {
+      struct trec_buf t = TREC_BUF_INIT;
+      trec_value_render(key.p, key.e, 0, 80, &t);
+      perr(ps, TREC_ERR_NOTFOUND, "KeyError: %.*s", (const char *)t.data, t.len);
+      trec_buf_release(&t);
+    }
+    return r;
+  }
+  {
+    size_t tl;
+    const char *tn = trec_value_typename(&v, &tl);
+    perr(ps, TREC_ERR_TYPE, "TypeError: cannot index a recorded '%.*s' value", tn, tl);
+  }
+  return r;
+}
+
+static struct xval parse_postfix(struct parser *ps){
+  struct xval x = parse_atom(ps);
+  while( ps->rc==0 ){
+    skip_ws(ps);
+    if( *ps->pos=='.' && is_ident_start((unsigned char)ps->pos[1]) ){
+      size_t n;
+      ps->pos++;
+      n = word_len(ps->pos);
+      x = op_getattr(ps, x, ps->pos, n);
+      ps->pos += n;
+    }else if( accept(ps, "[") ){
+      struct xval key = parse_or(ps);
+      if( ps->rc ) break;
+      if( !accept(ps, "]") ){
+        perr(ps, TREC_ERR_INVALID, "SyntaxError: '[' was never closed%.*s", "", 0);
+        break;
+      }
+      x = op_getitem(ps, x, key);
+    }else if( *ps->pos=='(' ){
+      perr(ps, TREC_ERR_INVALID, "%.*scalls cannot be evaluated: replay never runs the "
+           "program's code", "", 0);
+    }else{
+      break;
+    }
+  }
+  return x;
+}
+
+static struct xval parse_unary(struct parser *ps){
+  if( accept(ps, "-") ){
+    struct xval x = parse_unary(ps);
+    struct trec_value v;
+    struct trec_buf b = TREC_BUF_INIT;
+    if( ps->rc || ps->check_only ) return x;
+    if( decode(ps, x, &v) ) return x;
+    if( v.tag==TREC_V_INT && v.i!=INT64_MIN ) trec_venc_int(&b, -v.i);
+    else if( v.tag==TREC_V_FLOAT ) trec_venc_float(&b, -v.f);
+    else{
+      size_t tl;
+      const char *tn = trec_value_typename(&v, &tl);
+      perr(ps, TREC_ERR_TYPE, "TypeError: bad operand type for unary -: '%.*s'", tn, tl);
+      return x;
+    }
+    x = arena_put(ps, &b);
+    trec_buf_release(&b);
+    return x;
+  }
+  return parse_postfix(ps);
+}
+
+/* Python ==, falling back to comparing the rendered text for containers
+** (both sides recorded the same way render the same way). */
+static int xequal(struct parser *ps, struct xval a, struct xval b, int *eq){
+  struct trec_value va, vb;
+  int cmp;
+  if( decode(ps, a, &va) || decode(ps, b, &vb) ) return ps->rc;
+  if( trec_value_compare(&va, &vb, &cmp)==TREC_OK ){
+    *eq = cmp==0;
+    return TREC_OK;
+  }
+  if( cmp==2 && !(va.tag==vb.tag && va.tag>=TREC_V_TUPLE && va.tag<=TREC_V_DICT) ){
+    *eq = 0;
+    return TREC_OK;
+  }
+  {
+    struct trec_buf ta = TREC_BUF_INIT, tb = TREC_BUF_INIT;
+    trec_value_render(a.p, a.e, 0, 0, &ta);
+    trec_value_render(b.p, b.e, 0, 0, &tb);
+    *eq = ta.len==tb.len && (ta.len==0 || !memcmp(ta.data, tb.data, ta.len));
+    trec_buf_release(&ta);
+    trec_buf_release(&tb);
+  }
+  return TREC_OK;
+}
+
+static int xcontains(struct parser *ps, struct xval item, struct xval cont, int *in){
+  struct trec_value vc, vi;
+  if( decode(ps, cont, &vc) || decode(ps, item, &vi) ) return ps->rc;
+  *in = 0;
+  if( vc.tag==TREC_V_STR || vc.tag==TREC_V_BYTES ){
+    if( vi.tag!=vc.tag ){
+      return perr(ps, TREC_ERR_TYPE, "TypeError: 'in <%.*s>' requires a string as left operand",
+                  vc.tag==TREC_V_STR ? "str" : "bytes", vc.tag==TREC_V_STR ? 3 : 5);
+    }
+    if( vi.data_len==0 ){ *in = 1; return TREC_OK; }
+    for(size_t i=0; i+vi.data_len<=vc.data_len; i++){
+      if( !memcmp(vc.data+i, vi.data, vi.data_len) ){ *in = 1; break; }
+    }
+    return TREC_OK;
+  }
+  if( vc.tag>=TREC_V_TUPLE && vc.tag<=TREC_V_DICT ){
+    for(uint64_t i=0; i<vc.n && !*in; i++){
+      struct xval c;
+      struct trec_value it;
+      c.p = child_start(&vc, i, 1);
+      if( c.p==NULL || trec_value_read(c.p, vc.end, &it) ){
+        return perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
+      }
+      c.e = it.end;
+      if( xequal(ps, item, c, in) ) return ps->rc;
+    }
+    return TREC_OK;
+  }
+  {
+    size_t tl;
+    const char *tn = trec_value_typename(&vc, &tl);
+    return perr(ps, TREC_ERR_TYPE, "TypeError: argument of type '%.*s' is not iterable", tn, tl);
+  }
+}
+
+enum { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN, OP_NOTIN, OP_IS, OP_ISNOT };
+
+static int parse_cmpop(struct parser *ps){
+  const char *save;
+  if( accept(ps, "==") ) return OP_EQ;
+  if( accept(ps, "!=") ) return OP_NE;
+  if( accept(ps, "<=") ) return OP_LE;
+  if( accept(ps, ">=") ) return OP_GE;
+  if( accept(ps, "<") ) return OP_LT;
+  if( accept(ps, ">") ) return OP_GT;
+  if( accept_word(ps, "in") ) return OP_IN;
+  save = ps->pos;
+  if( accept_word(ps, "not") ){
+    if( accept_word(ps, "in") ) return OP_NOTIN;
+    ps->pos = save;
+    return -1;
+  }
+  if( accept_word(ps, "is") ){
+    if( accept_word(ps, "not") ) return OP_ISNOT;
+    return OP_IS;
+  }
+  return -1;
+}
+
+static int compare(struct parser *ps, int op, struct xval a, struct xval b, int *res){
+  struct trec_value va, vb;
+  int cmp = 0;
+  switch( op ){
+    case OP_EQ: case OP_NE:
+      if( xequal(ps, a, b, res) ) return ps->rc;
+      if( op==OP_NE ) *res = !*res;
+      return TREC_OK;
+    case OP_IN: case OP_NOTIN:
+      if( xcontains(ps, a, b, res) ) return ps->rc;
+      if( op==OP_NOTIN ) *res = !*res;
+      return TREC_OK;
+    case OP_IS: case OP_ISNOT:
+      if( decode(ps, a, &va) || decode(ps, b, &vb) ) return ps->rc;
+      if( va.tag<=TREC_V_TRUE || vb.tag<=TREC_V_TRUE ) *res = va.tag==vb.tag;
+      else if( va.id && vb.id ) *res = va.id==vb.id;
+      else if( xequal(ps, a, b, res) ) return ps->rc;
+      if( op==OP_ISNOT ) *res = !*res;
+      return TREC_OK;
+    default:
+      break;
+  }
+  if( decode(ps, a, &va) || decode(ps, b, &vb) ) return ps->rc;
+  if( trec_value_compare(&va, &vb, &cmp)!=TREC_OK ){
+    size_t la, lb;
+    const char *ta = trec_value_typename(&va, &la), *tb = trec_value_typename(&vb, &lb);
+    char msg[600];
+    snprintf(msg, sizeof(msg), "TypeError: '%s' not supported between instances of '%.*s' and '%.*s'",
+             op==OP_LT ? "<" : op==OP_LE ? "<=" : op==OP_GT ? ">" : ">=",
+             (int)(la>200 ? 200 : la), ta, (int)(lb>200 ? 200 : lb), tb);
+    return perr(ps, TREC_ERR_TYPE, "%.*s", msg, strlen(msg));
+  }
+  switch( op ){
+    case OP_LT: *res = cmp<0; break;
+    case OP_LE: *res = cmp<=0; break;
+    case OP_GT: *res = cmp>0; break;
+    default:    *res = cmp>=0; break;
+  }
+  return TREC_OK;
+}
+
+static struct xval parse_cmp(struct parser *ps){
+  struct xval left = parse_unary(ps), result = { NULL, NULL };
+  int all = 1, any_op = 0;
+  while( ps->rc==0 ){
+    int op = parse_cmpop(ps), r = 0;
+    struct xval right;
+    if( op<0 ) break;
+    any_op = 1;
+    right = parse_unary(ps);
+    if( ps->rc ) break;
+    if( !ps->check_only && all ){
+      if( compare(ps, op, left, right, &r) ) break;
+      if( !r ) all = 0;
+    }
+    left = right;
+  }
+  if( !any_op || ps->rc ) return left;
+  result = make_bool(ps, all);
+  return result;
+}
+
+static struct xval parse_not(struct parser *ps){
+  if( accept_word(ps, "not") ){
+    struct xval x = parse_not(ps);
+    int t = 0;
+    if( ps->rc ) return x;
+    if( truthy(ps, x, &t) ) return x;
+    return make_bool(ps, !t);
+  }
+  return parse_cmp(ps);
+}
+
+/* and/or return an operand, as Python does; the right side is still
+** parsed (for syntax) but not evaluated when it is short-circuited. */
+static struct xval parse_and(struct parser *ps){
+  struct xval x = parse_not(ps);
+  while( ps->rc==0 && accept_word(ps, "and") ){
+    int t = 0, save = ps->check_only;
+    struct xval y;
+    if( truthy(ps, x, &t) ) break;
+    if( !t ) ps->check_only = 1;
+    y = parse_not(ps);
+    ps->check_only = save;
+    if( t ) x = y;
+  }
+  return x;
+}
+
+static struct xval parse_or(struct parser *ps){
+  struct xval x = parse_and(ps);
+  while( ps->rc==0 && accept_word(ps, "or") ){
+    int t = 0, save = ps->check_only;
+    struct xval y;
+    if( truthy(ps, x, &t) ) break;
+    if( t ) ps->check_only = 1;
+    y = parse_and(ps);
+    ps->check_only = save;
+    if( !t ) x = y;
+  }
+  return x;
+}
+
+static void parser_free(struct parser *ps){
+  while( ps->arena ){
+    struct ablock *n = ps->arena->next;
+    free(ps->arena);
+    ps->arena = n;
+  }
+}
+
+static int run(struct parser *ps, struct trec_buf *out){
+  struct xval x = parse_or(ps);
+  if( ps->rc==0 ){
+    skip_ws(ps);
+    if( *ps->pos ){
+      perr(ps, TREC_ERR_INVALID, "SyntaxError: cannot evaluate '%.*s' over a recording "
+           "(names, literals, .attr, [key], comparisons, and/or/not)", ps->pos, strlen(ps->pos));
+    }
+  }
+  if( ps->rc==0 && out ){
+    trec_buf_reset(out);
+    trec_buf_put(out, x.p, (size_t)(x.e - x.p));
+    if( out->oom ) perr(ps, TREC_ERR_NOMEM, "%.*sout of memory", "", 0);
+  }
+  parser_free(ps);
+  return ps->rc;
+}
+
+int replay_eval_in(trec_replay *rp, const struct rstack *s, size_t level,
+                   const char *expr, struct trec_buf *out){
+  struct parser ps;
+  memset(&ps, 0, sizeof(ps));
+  ps.rp = rp;
+  ps.s = s;
+  ps.level = level;
+  ps.src = ps.pos = expr;
+  return run(&ps, out);
+}
+
+int replay_expr_check(trec_replay *rp, const char *expr){
+  struct parser ps;
+  memset(&ps, 0, sizeof(ps));
+  ps.rp = rp;
+  ps.src = ps.pos = expr;
+  ps.check_only = 1;
+  return run(&ps, NULL);
+}
+
+int replay_eval_path(trec_replay *rp, const unsigned char *p,
+                     const unsigned char *e, const char *path,
+                     struct trec_buf *out, int *absent){
+  struct parser ps;
+  struct xval x = { p, e };
+  memset(&ps, 0, sizeof(ps));
+  ps.rp = rp;
+  ps.src = ps.pos = path;
+  *absent = 0;
+  while( ps.rc==0 ){
+    skip_ws(&ps);
+    if( *ps.pos=='.' ){
+      size_t n;
+      ps.pos++;
+      n = word_len(ps.pos);
+      x = op_getattr(&ps, x, ps.pos, n);
+      ps.pos += n;
+    }else if( accept(&ps, "[") ){
+      struct xval key = parse_or(&ps);
+      if( ps.rc ) break;
+      if( !accept(&ps, "]") ){ perr(&ps, TREC_ERR_INVALID, "SyntaxError: '[' was never closed%.*s", "", 0); break; }
+      x = op_getitem(&ps, x, key);
+    }else{
+      break;
+    }
+  }
+  if( ps.rc==TREC_ERR_NOTFOUND || ps.rc==TREC_ERR_TYPE ){
+    *absent = 1;
+    ps.rc = 0;
+  }else if( ps.rc==0 ){
+    trec_buf_reset(out);
+    trec_buf_put(out, x.p, (size_t)(x.e - x.p));
+  }
+  parser_free(&ps);
+  return ps.rc;
+}
+
+int trec_replay_eval(trec_replay *rp, size_t level, const char *expr,
+                     struct trec_buf *out){
+  if( rp->empty || level>=rp->cur.n ){
+    return replay_err(rp, TREC_ERR_RANGE, "no frame at level %zu", level);
+  }
+  return replay_eval_in(rp, &rp->cur, level, expr, out);
+}

@@ -1,0 +1,177 @@
+/*
+** replay_int.h: the engine's internal structures, shared by the files of
+** replay/ and nothing else.
+**
+** State model. A thread's state at an event is a stack of rframes, each with
+** one value slot per name of its code object. Slots point into the bytes of
+** a decoded chunk or its keyframe (both kept in one cache entry), so a state
+** is valid only while its entry stays in the cache: the cursor pins the
+** entry its state points into. Each cache entry also keeps snapshots of the
+** state every SNAP_EVERY events, built on first use, so that the state at
+** any event costs at most SNAP_EVERY event applications and stepping
+** backward costs what stepping forward costs.
+*/
+#ifndef TREC_REPLAY_INT_H
+#define TREC_REPLAY_INT_H
+
+#include <stdarg.h>
+#include "replay/replay.h"
+
+#define REPLAY_N_CACHE   8
+#define REPLAY_SNAP_EVERY 256
+
+struct rval { const unsigned char *p, *e; };   /* p == NULL: no value */
+
+struct rframe {
+  uint64_t frame;
+  uint32_t code;
+  int32_t line;
+  uint32_t n_slots;
+  uint32_t cap;
+  struct rval *val;        /* Owned: n_slots entries */
+};
+
+struct rstack {
+  size_t n, cap;
+  struct rframe *f;        /* Owned; frames past n keep their arrays */
+  int pending_pop;         /* the top frame's return event was applied */
+};
+
+struct centry {
+  size_t index;            /* chunk index; SIZE_MAX when unused */
+  uint64_t used;           /* LRU clock */
+  int pins;
+  struct trec_chunk ch;
+  struct trec_keyframe kf;
+  struct rstack *snap;     /* Owned: snap[k] = state before event k*SNAP_EVERY */
+  size_t n_snap, snap_cap;
+};
+
+/* The chunks of one thread, in seq order. */
+struct rthread {
+  uint32_t id;
+  size_t n, cap;
+  size_t *chunks;          /* Owned: indexes into the reader's chunk index */
+};
+
+struct rbp {
+  int id;
+  int enabled, temporary;
+  uint32_t file;
+  int32_t line;
+  char *function;          /* Owned */
+  char *cond;              /* Owned */
+  uint32_t ignore, hits;
+};
+
+struct rwatch {
+  int id;
+  int enabled;
+  char *expr;              /* Owned: the whole expression */
+  const char *path;        /* into expr: what follows the root name */
+  uint64_t frame;
+  uint32_t thread;
+  uint32_t slot;
+};
+
+struct trec_replay {
+  trec_reader *r;
+  int own_reader;
+  struct trec_buf msg;
+
+  struct rthread *thr;     /* Owned, one per reader thread, same order */
+  size_t n_thr;
+
+  struct centry cache[REPLAY_N_CACHE];
+  uint64_t clock;
+
+  /* the cursor */
+  int empty;
+  size_t cur_t;            /* index into thr */
+  size_t cur_k;            /* index into thr[cur_t].chunks */
+  size_t cur_j;            /* event index in that chunk */
+  struct centry *cur_e;    /* pinned */
+  struct rstack cur;       /* the current thread's state at the cursor */
+
+  struct rbp *bp;          /* Owned */
+  size_t n_bp, bp_cap;
+  struct rwatch *watch;    /* Owned */
+  size_t n_watch, watch_cap;
+  int next_id;
+  unsigned char *bp_code;  /* Owned: per code id, nonzero if a bp may match */
+  size_t bp_code_n;
+
+  struct trec_buf old_val, new_val;   /* watch stop values */
+  struct trec_buf scratch;
+
+  struct trec_buf *src;    /* Owned: per file id, source (lazy) */
+  size_t **src_lines;      /* Owned: per file id, line start offsets */
+  size_t *src_n;           /* lines per file; SIZE_MAX = not stored */
+  size_t n_src;
+};
+
+/* replay.c */
+int replay_err(trec_replay *rp, int rc, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+
+/* stack.c */
+void rstack_init(struct rstack *s);
+void rstack_release(struct rstack *s);
+int rstack_copy(trec_replay *rp, struct rstack *dst, const struct rstack *src);
+int rstack_from_keyframe(trec_replay *rp, struct rstack *s,
+                         const struct trec_keyframe *kf);
+int rstack_apply(trec_replay *rp, struct rstack *s, const struct trec_chunk *c,
+                 size_t j);
+struct rframe *rstack_find(struct rstack *s, uint64_t frame);
+
+/* cache.c */
+int cache_get(trec_replay *rp, size_t index, struct centry **out);
+int cache_state(trec_replay *rp, struct centry *e, size_t j, struct rstack *out);
+void cache_release(trec_replay *rp);
+/* where the thread chunk list of thread ti holds chunk index */
+size_t replay_thread_index(trec_replay *rp, uint32_t thread_id);
+/* Latest event of thread ti at or before seq: *k, *j. NOTFOUND if none. */
+int replay_thread_at(trec_replay *rp, size_t ti, uint64_t seq,
+                     size_t *k, struct centry **e, size_t *j);
+/* Put the cursor on (ti, k, j), rebuilding the state. */
+int replay_move(trec_replay *rp, size_t ti, size_t k, size_t j);
+
+/* expr.c */
+int replay_eval_in(trec_replay *rp, const struct rstack *s, size_t level,
+                   const char *expr, struct trec_buf *out);
+int replay_expr_check(trec_replay *rp, const char *expr);
+/* Apply a path (".a[0].b") to an encoded value; result into out (or
+** *absent = 1). */
+int replay_eval_path(trec_replay *rp, const unsigned char *p,
+                     const unsigned char *e, const char *path,
+                     struct trec_buf *out, int *absent);
+int replay_lookup(trec_replay *rp, const struct rstack *s, size_t level,
+                  const char *name, size_t *flevel, uint32_t *slot);
+
+/* cursor.c: scanning. A scan function returns 1 to stop at event j of
+** entry e (chunk k of thread ti), 0 to go on, or -rc on error. A skip
+** function returns 1 when no event of the chunk can match. */
+typedef int (*replay_scan_fn)(trec_replay *rp, void *ctx, size_t ti, size_t k,
+                              struct centry *e, size_t j);
+typedef int (*replay_skip_fn)(void *ctx, const struct trec_chunk_info *ci);
+/* Scan thread ti from seq `from` (exclusive) in direction dir, not reaching
+** `bound` (exclusive). @return TREC_OK with *ok, *oj, or TREC_ERR_NOTFOUND. */
+int replay_scan(trec_replay *rp, size_t ti, int dir, uint64_t from,
+                uint64_t bound, replay_scan_fn fn, replay_skip_fn skip,
+                void *ctx, size_t *ok, size_t *oj);
+/* The same over every thread: the nearest match in seq order. */
+int replay_scan_all(trec_replay *rp, int dir, uint64_t from,
+                    replay_scan_fn fn, replay_skip_fn skip, void *ctx,
+                    size_t *oti, size_t *ok, size_t *oj);
+
+/* bp.c, watch.c */
+void bp_release(trec_replay *rp);
+void watch_release(trec_replay *rp);
+/* The nearest watch change strictly after/before `from`, nearer than
+** bound: TREC_OK with position, id and old/new values in rp->old_val /
+** rp->new_val (old_absent/new_absent set), or TREC_ERR_NOTFOUND. */
+int watch_scan(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
+               size_t *oti, size_t *ok, size_t *oj, int *id,
+               int *old_absent, int *new_absent);
+
+#endif /* TREC_REPLAY_INT_H */
