@@ -257,6 +257,26 @@ class ReprTest(unittest.TestCase):
         self.check_all("pretty", values, RENDER_PRETTY,
                        lambda v: pprint.pformat(v, width=79, sort_dicts=False))
 
+    def test_recorder_encoder(self):
+        """The same values encoded by the recorder itself (when built)."""
+        try:
+            import _tracerec
+            snap = _tracerec._snapshot_value
+        except (ImportError, AttributeError) as e:
+            self.skipTest("recorder not available: %s" % e)
+        big = dict(max_str=1 << 20, max_items=1 << 20, max_depth=60,
+                   max_value_bytes=1 << 26)
+        values = (float_cases(random.Random(1)) + int_cases(random.Random(2))
+                  + [s for s in str_cases(random.Random(3)) if all_assigned_here(s)]
+                  + bytes_cases(random.Random(4)) + container_cases(random.Random(5))
+                  + exception_cases() + object_cases())
+        results = render_all([snap(v, **big) for v in values])
+        bad = [(repr(v)[:70], text[:70]) for v, (status, text) in zip(values, results)
+               if status != 0 or text != repr(v)]
+        self.assertEqual(bad, [], "%d of %d differ" % (len(bad), len(values)))
+        cut = render_all([snap(list(range(10)), max_items=3), snap("abcdefgh", max_str=4)])
+        self.assertEqual([t for _, t in cut], ["[0, 1, 2, ...]", "'abcd'..."])
+
     def test_printable_table(self):
         """repr() of every assigned code point, 4096 at a time."""
         for block in range(0, 0x110000, 0x1000):
