@@ -40,12 +40,20 @@ static const char *const default_redact[] = {
 /* Tuples longer than this are diffed by encoding, not held by pointer:
 ** proving a tuple deeply immutable costs a walk over it. */
 #define FROZEN_TUPLE_MAX 1024
+/* Field names and dict keys repeat at every event: their redaction verdict
+** is cached by str object (a direct-mapped table; glob matching each name
+** again was a third of the recorder's time on attribute-heavy code). */
+#define REDACT_CACHE 256
 #define FROZEN_DEPTH_MAX 4
 
 struct trec_snap {
   struct trec_snap_options o;
   char **pat;                 /* Owned: lower-cased redaction patterns */
   size_t n_pat;
+  struct {                    /* redaction of dict keys and field names, */
+    PyObject *key;            /* by str object: Owned (an exact str, whose */
+    unsigned char hit;        /* lifetime nobody can observe) */
+  } rcache[REDACT_CACHE];
   struct trec_buf scratch;    /* Owned: a value being diffed */
   struct trec_buf tname;      /* Owned: type names */
   struct trec_buf text;       /* Owned: REPR text */
@@ -438,11 +446,27 @@ static void enc_set(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
   leave(s);
 }
 
-/* A value stored under a name (dict key, attribute): redacted if the name
-** matches a pattern. */
-static void enc_named(trec_snap *s, const char *name, size_t len, PyObject *v,
-                      int depth, struct trec_buf *out){
-  if( s->n_pat && redacted_utf8(s, name, len) ){
+/* Whether a dict key or field name (any object) is a redacted name. */
+static int redacted_key(trec_snap *s, PyObject *key){
+  size_t len;
+  Py_ssize_t cp;
+  if( s->n_pat==0 || !PyUnicode_CheckExact(key) ) return 0;
+  size_t h = ((uintptr_t)key >> 4) & (REDACT_CACHE - 1);
+  if( s->rcache[h].key==key ) return s->rcache[h].hit;
+  if( !str_ready(key) ) return 0;
+  const char *u = str_utf8(s, key, PY_SSIZE_T_MAX, &len, &cp);
+  PyObject *old = s->rcache[h].key;
+  Py_INCREF(key);
+  s->rcache[h].key = key;
+  s->rcache[h].hit = (unsigned char)redacted_utf8(s, u, len);
+  Py_XDECREF(old);
+  return s->rcache[h].hit;
+}
+
+/* A value stored under a name (dict key, attribute). */
+static void enc_named(trec_snap *s, int redacted, PyObject *v, int depth,
+                      struct trec_buf *out){
+  if( redacted ){
     type_name(s, Py_TYPE(v));
     trec_venc_redacted(out, (const char *)s->tname.data, s->tname.len);
     return;
@@ -461,14 +485,7 @@ static void enc_dict(trec_snap *s, PyObject *v, int depth,
   uint64_t planned = put_count(s, (uint64_t)total, &at, out), i = 0;
   while( i<planned && !over_budget(s, out) && PyDict_Next(v, &pos, &key, &val) ){
     enc(s, key, depth+1, out);
-    if( s->n_pat && PyUnicode_CheckExact(key) && str_ready(key) ){
-      size_t len;
-      Py_ssize_t cp;
-      const char *u = str_utf8(s, key, PY_SSIZE_T_MAX, &len, &cp);
-      enc_named(s, u, len, val, depth+1, out);
-    }else{
-      enc(s, val, depth+1, out);
-    }
+    enc_named(s, redacted_key(s, key), val, depth+1, out);
     i++;
   }
   if( i<planned ) patch_count(out, at, planned, i);
@@ -531,7 +548,7 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
       if( PyUnicode_CheckExact(key) && str_ready(key) ){
         u = str_utf8(s, key, PY_SSIZE_T_MAX, &len, &cp);
         trec_venc_name(out, u, len);
-        enc_named(s, u, len, val, depth+1, out);
+        enc_named(s, redacted_key(s, key), val, depth+1, out);
       }else{
         trec_venc_name(out, "?", 1);
         enc(s, val, depth+1, out);
@@ -543,7 +560,8 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
            && slot_members(v, &pos, &mname, &val) ){
       if( val==NULL ) continue;
       trec_venc_name(out, mname, strlen(mname));
-      enc_named(s, mname, strlen(mname), val, depth+1, out);
+      enc_named(s, s->n_pat && redacted_utf8(s, mname, strlen(mname)), val,
+                depth+1, out);
       i++;
     }
   }
@@ -921,6 +939,7 @@ out:
 void trec_snap_free(trec_snap *s){
   if( s==NULL ) return;
   for(size_t i=0; i<s->n_pat; i++) free(s->pat[i]);
+  for(size_t i=0; i<REDACT_CACHE; i++) Py_XDECREF(s->rcache[i].key);
   free(s->pat);
   trec_buf_release(&s->scratch);
   trec_buf_release(&s->tname);

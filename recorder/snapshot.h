@@ -41,7 +41,8 @@ typedef struct trec_snap trec_snap;     /* per recorder: options, redaction, scr
  *  *passwd*, *secret*, *token*, *api_key*, *apikey*, *authorization*,
  *  *cookie*); an empty sequence disables redaction. Copied: redact is not
  *  kept. @return TREC_OK, TREC_ERR_NOMEM, TREC_ERR_INVALID (a pattern that is
- *  not a str; *out is then NULL). trec_snap_free() accepts NULL. */
+ *  not a str; *out is then NULL). trec_snap_free() accepts NULL and, like
+ *  every function here, needs the GIL. */
 int  trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
                    trec_snap **out);
 void trec_snap_free(trec_snap *s);
@@ -51,7 +52,9 @@ typedef struct trec_layout trec_layout;
 
 /*! trec_layout_new() : the slots of co: for functions (CO_OPTIMIZED) the
  *  localsplus names (co_varnames + co_cellvars + co_freevars), for module and
- *  class code co_names. Redaction is decided here, once per slot.
+ *  class code co_names. Redaction is decided here, once per slot. L borrows
+ *  co's name strings: co must outlive L (true when L lives in co's extra
+ *  slot).
  *  @return TREC_OK, TREC_ERR_NOMEM. trec_layout_free() accepts NULL. */
 int  trec_layout_new(trec_snap *s, PyCodeObject *co, trec_layout **out);
 void trec_layout_free(trec_layout *L);
