@@ -124,7 +124,7 @@ static void json_value(FILE *f, sqlite3_stmt *st, int i){
 struct sql_table {
   int n_cols;
   char **cells;                /* n_rows+1 rows (header first) of n_cols */
-  int *right;                  /* per column: numbers seen, align right */
+  int *right;                  /* per column: 1 numbers only, 2 text seen */
   size_t n_rows, cap;
 };
 
@@ -142,7 +142,9 @@ static int table_add(struct sql_table *t, sqlite3_stmt *st, int header){
     if( !s ) return -1;
     if( !header ){
       int ty = sqlite3_column_type(st, i);
-      if( ty==SQLITE_INTEGER || ty==SQLITE_FLOAT ) t->right[i] = 1;
+      if( ty==SQLITE_INTEGER || ty==SQLITE_FLOAT ){
+        if( !t->right[i] ) t->right[i] = 1;
+      }else if( ty!=SQLITE_NULL ) t->right[i] = 2;
     }
     t->cells[t->n_rows*(size_t)t->n_cols+(size_t)i] = s;
   }
@@ -164,7 +166,7 @@ static void table_print(FILE *f, struct sql_table *t){
       const char *s = t->cells[r*(size_t)t->n_cols+(size_t)i];
       size_t pad = w[i]-utf8_width(s);
       int last = i==t->n_cols-1;
-      if( t->right[i] && r>0 ) fprintf(f, "%*s%s", (int)pad, "", s);
+      if( t->right[i]==1 && r>0 ) fprintf(f, "%*s%s", (int)pad, "", s);
       else fprintf(f, "%s%*s", s, last ? 0 : (int)pad, "");
       fputs(last ? "\n" : "  ", f);
     }
