@@ -175,15 +175,21 @@ struct trec_value {
 };
 
 /*! trec_value_read() : decode the value starting at p, validating it and all
- *  its children (nesting deeper than TREC_VALUE_MAX_DEPTH is corrupt).
+ *  its children (nesting deeper than TREC_VALUE_MAX_DEPTH levels is corrupt;
+ *  so are bad UTF-8, n > total and unknown tags: doc/FORMAT.md 7.3). Bytes
+ *  after the value are not looked at.
  *  @return TREC_OK, or TREC_ERR_CORRUPT when the bytes are not a value or
- *  run past end. On success v->end points just past the value. */
+ *  run past end (*v is then zeroed). On success v->end points just past the
+ *  value; for STR, v->n is the number of code points stored. EXC: total and
+ *  n are those of its args tuple. */
 #define TREC_VALUE_MAX_DEPTH 64
 int trec_value_read(const unsigned char *p, const unsigned char *end,
                     struct trec_value *v);
 
 /*! trec_value_typename() : the Python type name of a decoded value ("int",
- *  "list", "NoneType", or the recorded name for objects). Never NULL. */
+ *  "list", "NoneType", or the recorded name for objects; REF: the
+ *  referent's kind). Never NULL. A recorded name borrows from the input and
+ *  is not NUL-terminated: read *len bytes (len may be NULL). */
 const char *trec_value_typename(const struct trec_value *v, size_t *len);
 
 enum trec_render_flags {
@@ -196,9 +202,11 @@ enum trec_render_flags {
  *  repr() would print it for None, bool, int, float, str, bytes, tuple,
  *  list, set, frozenset, dict and exceptions; objects as
  *  <module.Class object at 0x...>; a container cut short by the recorder
- *  ends with "...". When max_len > 0 the text is cut at about max_len bytes
- *  and ends with "...".
- *  @return TREC_OK, or TREC_ERR_CORRUPT (out then holds a partial text). */
+ *  ends with "...". The rules are doc/FORMAT.md section 8. When max_len > 0
+ *  the appended text is at most max_len bytes, the last three "..." when it
+ *  was cut. The whole value is validated first.
+ *  @return TREC_OK, TREC_ERR_CORRUPT (nothing appended) or TREC_ERR_NOMEM
+ *  (out->oom set). */
 int trec_value_render(const unsigned char *p, const unsigned char *end,
                       unsigned flags, size_t max_len, struct trec_buf *out);
 
@@ -208,8 +216,10 @@ int trec_value_render(const unsigned char *p, const unsigned char *end,
 void trec_value_format_float(double d, struct trec_buf *out);
 
 /*! trec_value_item() : the i-th child of a container (DICT: the i-th value;
- *  trec_value_key() gives the key), or the i-th field of an OBJECT.
- *  @return TREC_OK, TREC_ERR_RANGE if i >= n, TREC_ERR_CORRUPT. */
+ *  trec_value_key() gives the key), the i-th field of an OBJECT, or the i-th
+ *  argument of an EXC.
+ *  @return TREC_OK, TREC_ERR_RANGE if i >= n, TREC_ERR_TYPE when v has no
+ *  children, TREC_ERR_CORRUPT. */
 int trec_value_item(const struct trec_value *v, uint64_t i,
                     struct trec_value *out);
 int trec_value_key(const struct trec_value *v, uint64_t i,
@@ -218,20 +228,27 @@ int trec_value_key(const struct trec_value *v, uint64_t i,
 int trec_value_field_name(const struct trec_value *v, uint64_t i,
                           const char **name, size_t *len);
 
-/*! trec_value_getattr() : the OBJECT field called name.
- *  trec_value_getitem() : a container item by key; the key is given as an
- *  encoded value and matched by value (ints, strs, bools, None, floats).
- *  @return TREC_OK, TREC_ERR_NOTFOUND, TREC_ERR_CORRUPT. */
+/*! trec_value_getattr() : the OBJECT field called name (an EXC has "args").
+ *  trec_value_getitem() : a DICT item by key, matched by value as Python
+ *  would (1, 1.0 and True find the same entry); a LIST or TUPLE item by an
+ *  int index, negative counting from the end (only when nothing was cut).
+ *  Items the recorder did not store are not found.
+ *  @return TREC_OK, TREC_ERR_NOTFOUND, TREC_ERR_TYPE (not subscriptable, or
+ *  a non-int index), TREC_ERR_CORRUPT. */
 int trec_value_getattr(const struct trec_value *v, const char *name,
                        struct trec_value *out);
 int trec_value_getitem(const struct trec_value *v, const struct trec_value *key,
                        struct trec_value *out);
 
 /*! trec_value_compare() : compare two decoded values as Python would for
- *  ==, <, <= ... on numbers, strings, bytes, None and bools.
+ *  ==, <, <= ... on numbers (ints of any size, floats and bools compare
+ *  exactly by value), strings (by code point), bytes, tuples and lists
+ *  (item by item). Cut strings and sequences compare by what was stored,
+ *  then by total length.
  *  @return TREC_OK with *cmp set to -1, 0 or 1, or TREC_ERR_TYPE when the
- *  two cannot be ordered (only equality is then defined: *cmp = 2 means
- *  "not equal"). */
+ *  two cannot be ordered (only equality is then defined: *cmp = 0 equal,
+ *  as None with None or an object, dict or set with itself by id; *cmp = 2
+ *  not equal, as with a NaN or values of unrelated types). */
 int trec_value_compare(const struct trec_value *a, const struct trec_value *b,
                        int *cmp);
 
