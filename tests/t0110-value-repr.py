@@ -294,6 +294,25 @@ class ReprTest(unittest.TestCase):
                     self.fail("code points rendered unlike repr(): %s" % bad[:20])
 
 
+class TableTest(unittest.TestCase):
+    def test_generated_table_is_current(self):
+        """schema/unicode_printable.h is what gen-printable.py makes now."""
+        src = os.environ.get("TREC_SRCDIR", os.path.join(os.path.dirname(__file__), ".."))
+        with open(os.path.join(src, "schema", "unicode_printable.h")) as f:
+            committed = f.read()
+        made_from = committed.split('TREC_UNICODE_VERSION "', 1)[1].split('"', 1)[0]
+        if made_from != unicodedata.unidata_version:
+            self.skipTest("table is Unicode %s, this Python has %s"
+                          % (made_from, unicodedata.unidata_version))
+        out = subprocess.run([sys.executable, os.path.join(src, "schema", "gen-printable.py")],
+                             stdout=subprocess.PIPE, check=True, universal_newlines=True).stdout
+
+        def body(text):   # all but the line naming the generating Python
+            return [ln for ln in text.splitlines() if "from Python" not in ln
+                    and not ln.startswith("** 3.")]
+        self.assertEqual(body(out), body(committed))
+
+
 def has_set(v):
     if isinstance(v, (set, frozenset)):
         return True
