@@ -13,6 +13,31 @@
 ** it that first call event, and returns None.
 */
 #include "recorder/recorder.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* threading.current_thread()._name, read without running the program's
+** code (a Thread subclass may override the `name` property; `_name` is the
+** plain attribute Thread.__init__ sets). A malloc'd copy, or NULL. */
+static char *thread_name(void){
+  PyObject *et, *ev, *etb;
+  char *s = NULL;
+  PyErr_Fetch(&et, &ev, &etb);
+  PyObject *threading = PyImport_ImportModule("threading");
+  PyObject *t = threading ? PyObject_CallMethod(threading, "current_thread", NULL)
+                          : NULL;
+  PyObject *key = PyUnicode_InternFromString("_name");
+  PyObject *name = t && key ? PyObject_GenericGetAttr(t, key) : NULL;
+  const char *u = name && PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
+  if( u!=NULL ) s = strdup(u);
+  Py_XDECREF(name);
+  Py_XDECREF(key);
+  Py_XDECREF(t);
+  Py_XDECREF(threading);
+  PyErr_Clear();
+  PyErr_Restore(et, ev, etb);
+  return s;
+}
 
 static PyObject *settrace_hook(PyObject *self, PyObject *args){
   trec_recorder *r = (trec_recorder *)self;
@@ -22,7 +47,9 @@ static PyObject *settrace_hook(PyObject *self, PyObject *args){
     PyEval_SetTrace(NULL, NULL);
     Py_RETURN_NONE;
   }
-  trec_recorder_thread_started(r);
+  char *name = thread_name();
+  trec_recorder_thread_started(r, name);
+  free(name);
   PyEval_SetTrace(trec_recorder_trace, self);
   if( PyFrame_Check(frame) && PyUnicode_CompareWithASCIIString(event, "call")==0 ){
     trec_recorder_trace(self, (PyFrameObject *)frame, PyTrace_CALL, Py_None);

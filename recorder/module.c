@@ -252,13 +252,16 @@ static PyObject *Recorder_set_thread_names(trec_recorder *r, PyObject *names){
     if( ident==(unsigned long)-1 && PyErr_Occurred() ) return NULL;
     const char *name = PyUnicode_AsUTF8(value);
     if( name==NULL ) return NULL;
-    for(size_t i=0; i<r->n_threads; i++){
-      if( r->threads[i]->ident!=ident ) continue;
-      if( trec_writer_set_thread_name(r->w, r->threads[i]->id, name)!=TREC_OK ){
+    /* the latest thread of that ident: earlier ones are dead threads
+    ** whose ident was reused, named when they started */
+    for(size_t i=r->n_threads; i>0; i--){
+      if( r->threads[i-1]->ident!=ident ) continue;
+      if( trec_writer_set_thread_name(r->w, r->threads[i-1]->id, name)!=TREC_OK ){
         PyErr_Format(PyExc_OSError, "set_thread_names: %s",
                      trec_writer_errmsg(r->w));
         return NULL;
       }
+      break;
     }
   }
   Py_RETURN_NONE;

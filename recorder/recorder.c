@@ -144,6 +144,19 @@ static uint32_t rec_file_id(trec_recorder *r, PyObject *filename,
   return id;
 }
 
+/* The code table keeps names space-separated, so a name must be non-empty
+** and without whitespace. co_names of module code can hold "" (`from .
+** import x`); such a slot never holds a variable, so a placeholder that is
+** no identifier does. */
+static const char *code_slot_name(const trec_layout *L, uint32_t i){
+  const char *s = trec_layout_name(L, i);
+  if( s==NULL || *s==0 ) return "<empty>";
+  for(const char *p = s; *p; p++){
+    if( *p==' ' || (*p>='\t' && *p<='\r') ) return "<invalid>";
+  }
+  return s;
+}
+
 /* Give co the facts of this recorder (ci: its old facts or NULL). */
 static struct trec_codeinfo *rec_code_register(trec_recorder *r,
                                                PyCodeObject *co,
@@ -194,7 +207,7 @@ static struct trec_codeinfo *rec_code_register(trec_recorder *r,
       trec_recorder_fail(r, TREC_ERR_NOMEM, "code object", NULL);
       goto out;
     }
-    for(uint32_t i=0; i<n; i++) names[i] = trec_layout_name(ci->layout, i);
+    for(uint32_t i=0; i<n; i++) names[i] = code_slot_name(ci->layout, i);
     const char *name = PyUnicode_AsUTF8(co->co_name);
 #if PY_VERSION_HEX >= 0x030B0000
     const char *qualname = PyUnicode_AsUTF8(co->co_qualname);
@@ -213,8 +226,11 @@ static struct trec_codeinfo *rec_code_register(trec_recorder *r,
     };
     rc = trec_writer_add_code(r->w, &c);
     if( rc!=TREC_OK ){
-      trec_recorder_fail(r, rc, "adding a code object to the trace",
-                         trec_writer_errmsg(r->w));
+      char what[256];
+      snprintf(what, sizeof what, "adding code %s (%s:%d) to the trace",
+               qualname, path, co->co_firstlineno);
+      trec_recorder_fail(r, rc, what, rc==TREC_ERR_INVALID ? NULL
+                                      : trec_writer_errmsg(r->w));
       goto out;
     }
     r->n_codes = c.id;
@@ -278,10 +294,12 @@ nomem:
   return NULL;
 }
 
-/* Forget the thread entries of ident (threading's hook: a new thread that
-** may reuse a dead thread's ident and thread state). The entries stay for
-** set_thread_names() but no longer match. */
-void trec_recorder_thread_started(trec_recorder *r){
+/* threading's start hook, in the new thread: a dead thread's ident and
+** thread state can be reused by this one, so retire entries that match
+** them; then register the thread now, under the name threading gave it
+** (set_thread_names() at the end can only name the latest thread of an
+** ident). name may be NULL. */
+void trec_recorder_thread_started(trec_recorder *r, const char *name){
   unsigned long ident = PyThread_get_thread_ident();
   for(size_t i=0; i<r->n_threads; i++){
     struct trec_rthread *t = r->threads[i];
@@ -292,6 +310,13 @@ void trec_recorder_thread_started(trec_recorder *r){
   }
   r->cur_tstate = NULL;
   r->cur = NULL;
+  struct trec_rthread *t = rec_thread(r, trec_compat_tstate());
+  if( t!=NULL && name!=NULL ){
+    int rc = trec_writer_set_thread_name(r->w, t->id, name);
+    if( rc!=TREC_OK ){
+      trec_recorder_fail(r, rc, "naming a thread", trec_writer_errmsg(r->w));
+    }
+  }
 }
 
 /* ---------------------------------------------------------------------

@@ -102,8 +102,9 @@ void trec_recorder_release_threads(trec_recorder *r);
 /* First event after fork() in the child: abandon the parent's writer. */
 void trec_recorder_forked(trec_recorder *r);
 /* threading's start hook in a new thread: retire stale entries of its
-** ident (a dead thread's ident and thread state can be reused). */
-void trec_recorder_thread_started(trec_recorder *r);
+** ident (a dead thread's ident and thread state can be reused) and
+** register it under name (may be NULL). */
+void trec_recorder_thread_started(trec_recorder *r, const char *name);
 
 /* backend-settrace.c: install/remove in every thread and in future
 ** threads (threading.settrace). @return 0 or -1 with a Python exception. */
