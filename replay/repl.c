@@ -21,6 +21,7 @@ struct display {
 struct trec_repl {
   trec_replay *rp;
   size_t sel;                 /* selected frame level (up/down) */
+  uint64_t sel_seq;           /* the cursor's seq when sel was chosen */
   char *last;                 /* the command an empty line repeats */
   int32_t list_next;          /* where a bare `list` continues, 0: around */
   uint32_t list_file;
@@ -138,6 +139,7 @@ static void show_stop(trec_repl *repl, struct trec_buf *out){
   struct trec_event ev;
   size_t n = trec_replay_n_frames(repl->rp);
   repl->sel = n ? n-1 : 0;
+  repl->sel_seq = trec_replay_seq(repl->rp);
   repl->list_next = 0;
   if( trec_replay_event(repl->rp, &ev) ){
     errline(out, "the recording has no events");
@@ -987,6 +989,12 @@ static void run_one(trec_repl *repl, const char *line, struct trec_buf *out){
   if( *line==0 ){
     if( repl->last ) run_one(repl, repl->last, out);
     return;
+  }
+  if( repl->sel_seq!=trec_replay_seq(repl->rp) ){
+    /* the cursor moved under us (another user of the engine) */
+    size_t n = trec_replay_n_frames(repl->rp);
+    repl->sel = n ? n-1 : 0;
+    repl->sel_seq = trec_replay_seq(repl->rp);
   }
   wl = strcspn(line, " \t");
   c = find_command(line, wl);

@@ -5,7 +5,7 @@
 ** chunk's first event, and rstack_apply() replays one event on it (call:
 ** push a fresh frame with the payload's values; other kinds: update the
 ** frame's line and changed values; return: the frame leaves at the thread's
-** next event). Values are pointers into the chunk and keyframe bytes, never
+** next event; an event in a frame below the top unwinds to it). Values are pointers into the chunk and keyframe bytes, never
 ** copies, so applying an event costs a few pointer writes per changed
 ** variable. Frames popped keep their slot arrays for reuse, so a deep
 ** recursion replayed again does not allocate.
@@ -113,29 +113,25 @@ int rstack_apply(trec_replay *rp, struct rstack *s, const struct trec_chunk *c,
   struct rframe *f;
   const unsigned char *p = c->payload + c->payload_off[j];
   const unsigned char *end = p + c->payload_len[j];
+  size_t d;
   int rc;
   if( s->pending_pop ){
     if( s->n ) s->n--;
     s->pending_pop = 0;
   }
-  /* A keyframe may still hold a frame whose return event ended the previous
-  ** chunk; the event's depth says how many frames are live. */
-  if( c->kind[j]==TREC_CALL ){
-    if( c->depth[j]>=1 && c->depth[j]<=s->n ) s->n = c->depth[j]-1;
-    if( c->depth[j]!=s->n+1 ){
-      return replay_err(rp, TREC_ERR_CORRUPT,
-                        "call event %llu at depth %u on a stack of %zu frames",
-                        (unsigned long long)c->seq[j], c->depth[j], s->n);
-    }
+  /* The event's depth is the truth (doc/FORMAT.md, chunk.c): a call pushes
+  ** at that depth; another event is in the frame at that depth, popping
+  ** frames above it (unwinding), or is a frame first seen there (a
+  ** recording that started inside it), which is pushed. */
+  d = c->depth[j];
+  if( d==0 || d>s->n+1 ) goto corrupt;
+  if( c->kind[j]==TREC_CALL || d==s->n+1 || s->f[d-1].frame!=c->frame[j] ){
+    if( c->kind[j]!=TREC_CALL && d<=s->n ) goto corrupt;
+    s->n = d-1;
     rc = stack_push(rp, s, c->frame[j], c->code[j], c->line[j]);
     if( rc ) return rc;
   }else{
-    if( c->depth[j]<s->n ) s->n = c->depth[j];
-    if( c->depth[j]!=s->n || s->n==0 || s->f[s->n-1].frame!=c->frame[j] ){
-      return replay_err(rp, TREC_ERR_CORRUPT,
-                        "event %llu is not in the innermost frame of its thread",
-                        (unsigned long long)c->seq[j]);
-    }
+    s->n = d;
   }
   f = &s->f[s->n-1];
   f->line = c->line[j];
@@ -143,6 +139,10 @@ int rstack_apply(trec_replay *rp, struct rstack *s, const struct trec_chunk *c,
   if( rc ) return rc;
   if( c->kind[j]==TREC_RETURN ) s->pending_pop = 1;
   return TREC_OK;
+corrupt:
+  return replay_err(rp, TREC_ERR_CORRUPT,
+                    "event %llu at depth %u does not fit its thread's stack of %zu frames",
+                    (unsigned long long)c->seq[j], c->depth[j], s->n);
 }
 
 struct rframe *rstack_find(struct rstack *s, uint64_t frame){

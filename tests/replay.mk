@@ -1,1 +1,10 @@
-# tests/replay.mk: tests of the replay part.
+# tests/replay.mk: tests of the replay engine and `tracerec replay`.
+# t-replay: the engine against a naive model on synthetic traces (every
+# event's state, every motion both ways, breakpoints, watches, the REPL).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/t-replay
+TESTS += tests/unit/t-replay
+tests_unit_t_replay_SOURCES = tests/unit/t-replay.c
+tests_unit_t_replay_CPPFLAGS = $(UNIT_TEST_FLAGS)
+tests_unit_t_replay_LDADD = replay/libtrecreplay.la $(UNIT_TEST_LIBS)
+endif
