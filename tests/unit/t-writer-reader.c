@@ -1,0 +1,655 @@
+/*
+** t-writer-reader.c: writer -> file -> reader round trips. Random streams
+** (t-writer-gen.h) go through trec_stream_append and the writer thread,
+** and must come back identical from the reader, with keyframes equal to
+** the naive model's state, every seq findable, and the metadata as set.
+** Also: boundary sizes, every codec, huge payloads, real concurrent
+** appenders under back-pressure, events of an idle thread reaching the file
+** while recording, and a process killed mid-recording.
+*/
+#include "config.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include "trace_int.h"
+#include "t-writer-gen.h"
+
+static char tmpdir[] = "/tmp/t-writer-reader.XXXXXX";
+static char path[256];
+
+static int setup_dir(void **state){
+  (void)state;
+  if( !mkdtemp(tmpdir) ) return -1;
+  snprintf(path, sizeof path, "%s/t.trace", tmpdir);
+  return 0;
+}
+
+static int remove_dir(void **state){
+  char cmd[300];
+  (void)state;
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+  return system(cmd);
+}
+
+static int exists(const char *suffix){
+  char p[300];
+  struct stat st;
+  snprintf(p, sizeof p, "%s%s", path, suffix);
+  return stat(p, &st)==0;
+}
+
+static void sleep_ms(long ms){
+  struct timespec ts = { ms/1000, (ms%1000)*1000000 };
+  nanosleep(&ts, NULL);
+}
+
+static trec_writer *open_writer(int codec, uint32_t chunk_events, uint32_t flush_ms,
+                                uint64_t max_buffered){
+  struct trec_writer_options o = { .path = path, .codec = codec,
+    .chunk_events = chunk_events, .flush_ms = flush_ms, .max_buffered = max_buffered };
+  trec_writer *w;
+  int rc = trec_writer_open(&o, &w);
+  if( rc ) fail_msg("writer_open: %s", trec_writer_errmsg(w));
+  return w;
+}
+
+/* Append every event of g through per-thread streams, in seq order. */
+static void append_all(trec_writer *w, const struct gen_stream *g){
+  for(size_t i=0; i<g->n; i++){
+    trec_stream *s;
+    assert_int_equal(trec_writer_stream(w, g->ev[i].thread, &s), TREC_OK);
+    assert_int_equal(trec_stream_append(s, &g->ev[i]), TREC_OK);
+  }
+}
+
+static void close_writer(trec_writer *w){
+  struct trec_close_info ci = { 3, 0, NULL };
+  int rc = trec_writer_close(w, &ci);
+  assert_int_equal(rc, TREC_OK);
+}
+
+static trec_reader *open_reader(void){
+  trec_reader *r;
+  int rc = trec_reader_open(path, 0, &r);
+  if( rc ) fail_msg("reader_open: %s", trec_reader_errmsg(r));
+  return r;
+}
+
+/* Each chunk's index row agrees with its decoded events. */
+static void check_index(trec_reader *r){
+  struct trec_chunk c;
+  trec_chunk_init(&c);
+  for(size_t i=0; i<trec_reader_n_chunks(r); i++){
+    const struct trec_chunk_info *ci = trec_reader_chunk(r, i);
+    uint32_t kinds[TREC_N_KINDS] = { 0 }, mind = UINT32_MAX, maxd = 0;
+    int64_t first_ts = TREC_NO_TS, last_ts = TREC_NO_TS;
+    int rc = trec_reader_read_chunk(r, i, &c);
+    if( rc ) fail_msg("chunk %zu: %s", i, trec_reader_errmsg(r));
+    assert_int_equal(c.index, i);
+    assert_int_equal(c.n, ci->n_events);
+    assert_int_equal(c.thread, ci->thread);
+    for(size_t j=0; j<c.n; j++){
+      kinds[c.kind[j]]++;
+      if( c.depth[j]<mind ) mind = c.depth[j];
+      if( c.depth[j]>maxd ) maxd = c.depth[j];
+      if( c.ts[j]!=TREC_NO_TS ){
+        if( first_ts==TREC_NO_TS ) first_ts = c.ts[j];
+        last_ts = c.ts[j];
+      }
+    }
+    assert_memory_equal(kinds, ci->n_kind, sizeof kinds);
+    assert_int_equal(mind, ci->min_depth);
+    assert_int_equal(maxd, ci->max_depth);
+    assert_int_equal(first_ts, ci->first_ts);
+    assert_int_equal(last_ts, ci->last_ts);
+    assert_true(i==0 || trec_reader_chunk(r, i-1)->first_seq < ci->first_seq);
+  }
+  trec_chunk_release(&c);
+}
+
+/* Compare; payload pointers of out borrow from per-chunk buffers, so this
+** runs chunk by chunk. */
+static void check_roundtrip(trec_reader *r, const struct gen_stream *g){
+  struct trec_chunk c;
+  check_index(r);
+  trec_chunk_init(&c);
+  assert_int_equal(trec_reader_n_events(r), g->n);
+  for(size_t i=0; i<trec_reader_n_chunks(r); i++){
+    assert_int_equal(trec_reader_read_chunk(r, i, &c), TREC_OK);
+    for(size_t j=0; j<c.n; j++){
+      struct trec_event e;
+      const struct trec_event *want = &g->ev[c.seq[j]-1];
+      trec_chunk_event(&c, j, &e);
+      assert_int_equal(e.seq, want->seq);
+      assert_int_equal(e.thread, want->thread);
+      assert_int_equal(e.frame, want->frame);
+      assert_int_equal(e.code, want->code);
+      assert_int_equal(e.line, want->line);
+      assert_int_equal(e.kind, want->kind);
+      assert_int_equal(e.ts, want->ts);
+      assert_int_equal(e.offset, want->offset);
+      assert_int_equal(e.depth, g->depth[c.seq[j]-1]);
+      assert_int_equal(e.payload_len, want->payload_len);
+      if( e.payload_len ) assert_memory_equal(e.payload, want->payload, e.payload_len);
+    }
+  }
+  trec_chunk_release(&c);
+}
+
+static void roundtrip(uint64_t seed, size_t n, uint32_t threads, int codec,
+                      uint32_t chunk_events, size_t huge){
+  struct gen_stream g;
+  trec_writer *w;
+  trec_reader *r;
+  gen_stream(&g, seed, n, threads, 20, seed & 1, huge);
+  w = open_writer(codec, chunk_events, 60000, 0);
+  append_all(w, &g);
+  close_writer(w);
+  r = open_reader();
+  assert_true(trec_reader_complete(r));
+  check_roundtrip(r, &g);
+  trec_reader_close(r);
+  gen_stream_release(&g);
+}
+
+static void test_empty_trace(void **state){
+  trec_writer *w;
+  trec_reader *r;
+  size_t at;
+  (void)state;
+  w = open_writer(TREC_CODEC_LZ4, 0, 0, 0);
+  close_writer(w);
+  assert_false(exists("-wal"));
+  r = open_reader();
+  assert_true(trec_reader_complete(r));
+  assert_int_equal(trec_reader_n_events(r), 0);
+  assert_int_equal(trec_reader_n_chunks(r), 0);
+  assert_int_equal(trec_reader_first_seq(r), 0);
+  assert_int_equal(trec_reader_find_chunk(r, 1, &at), TREC_ERR_NOTFOUND);
+  assert_string_equal(trec_reader_meta(r, "status"), "complete");
+  assert_string_equal(trec_reader_meta(r, "format_major"), "1");
+  assert_string_equal(trec_reader_meta(r, "n_events"), "0");
+  assert_string_equal(trec_reader_meta(r, "exit_status"), "3");
+  assert_string_equal(trec_reader_meta(r, "codec"), "lz4");
+  assert_string_equal(trec_reader_meta(r, "chunk_events"), "16384");
+  assert_null(trec_reader_meta(r, "error"));
+  trec_reader_close(r);
+}
+
+static void test_one_event(void **state){
+  (void)state;
+  roundtrip(2, 1, 1, TREC_CODEC_LZ4, 100, 0);
+}
+
+static void test_exactly_chunk_events(void **state){
+  trec_reader *r;
+  (void)state;
+  roundtrip(4, 100, 1, TREC_CODEC_LZ4, 100, 0);
+  r = open_reader();
+  assert_int_equal(trec_reader_n_chunks(r), 1);
+  trec_reader_close(r);
+}
+
+static void test_chunk_events_plus_one(void **state){
+  trec_reader *r;
+  (void)state;
+  roundtrip(6, 101, 1, TREC_CODEC_LZ4, 100, 0);
+  r = open_reader();
+  assert_int_equal(trec_reader_n_chunks(r), 2);
+  assert_int_equal(trec_reader_chunk(r, 0)->n_events, 100);
+  assert_int_equal(trec_reader_chunk(r, 1)->n_events, 1);
+  assert_int_equal(trec_reader_chunk(r, 1)->first_seq, 101);
+  trec_reader_close(r);
+}
+
+static void test_random_threads(void **state){
+  (void)state;
+  roundtrip(8, 20000, 4, TREC_CODEC_LZ4, 512, 0);
+  roundtrip(9, 5000, 7, TREC_CODEC_LZ4, 37, 0);
+}
+
+static void test_every_codec(void **state){
+  sqlite3 *db;
+  (void)state;
+  for(int codec=TREC_CODEC_RAW; codec<=TREC_CODEC_LZ4HC; codec++){
+    trec_reader *r;
+    sqlite3_stmt *st;
+    roundtrip(10 + (uint64_t)codec, 6000, 2, codec, 1000, 0);
+    r = open_reader();
+    db = trec_reader_db(r);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT max(codec) FROM chunks", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    /* a chunk is stored raw when compression does not shrink it */
+    assert_int_equal(sqlite3_column_int(st, 0), codec);
+    sqlite3_finalize(st);
+    trec_reader_close(r);
+  }
+}
+
+static void test_huge_payload(void **state){
+  (void)state;
+  roundtrip(13, 3000, 2, TREC_CODEC_LZ4, 256, (size_t)3 << 20);
+}
+
+/* Each chunk's keyframe is the model's state of that thread just before
+** the chunk's first event. */
+static void test_keyframes_match_model(void **state){
+  struct gen_stream g;
+  struct gen_thread *mo;
+  struct trec_keyframe k;
+  struct trec_buf want = TREC_BUF_INIT;
+  trec_writer *w;
+  trec_reader *r;
+  size_t next = 0, checked = 0;
+  (void)state;
+  gen_stream(&g, 15, 12000, 3, 25, 1, 0);
+  w = open_writer(TREC_CODEC_LZ4, 300, 60000, 0);
+  append_all(w, &g);
+  close_writer(w);
+  r = open_reader();
+  mo = calloc(4, sizeof *mo);
+  trec_keyframe_init(&k);
+  for(size_t i=0; i<g.n; i++){
+    while( next<trec_reader_n_chunks(r) && trec_reader_chunk(r, next)->first_seq==g.ev[i].seq ){
+      const struct gen_thread *t = &mo[g.ev[i].thread];
+      assert_int_equal(trec_reader_chunk(r, next)->thread, g.ev[i].thread);
+      assert_int_equal(trec_reader_read_keyframe(r, next, &k), TREC_OK);
+      assert_int_equal(k.n, t->depth);
+      assert_int_equal(trec_reader_chunk(r, next)->start_depth, t->depth);
+      for(size_t f=0; f<k.n; f++){
+        assert_int_equal(k.frames[f].frame, t->st[f].frame);
+        assert_int_equal(k.frames[f].code, t->st[f].code);
+        assert_int_equal(k.frames[f].line, t->st[f].line);
+        model_values(&t->st[f], &want);
+        assert_int_equal(k.frames[f].values_len, want.len);
+        if( want.len ) assert_memory_equal(k.frames[f].values, want.data, want.len);
+      }
+      next++;
+      checked++;
+    }
+    model_apply(&mo[g.ev[i].thread], &g.ev[i], NULL);
+  }
+  assert_int_equal(checked, trec_reader_n_chunks(r));
+  assert_true(checked > 30);
+  model_release(mo, 4);
+  free(mo);
+  trec_buf_release(&want);
+  trec_keyframe_release(&k);
+  trec_reader_close(r);
+  gen_stream_release(&g);
+}
+
+static void test_seek_every_seq(void **state){
+  struct gen_stream g;
+  struct trec_chunk c;
+  trec_writer *w;
+  trec_reader *r;
+  size_t at;
+  (void)state;
+  gen_stream(&g, 16, 8000, 5, 10, 0, 0);
+  w = open_writer(TREC_CODEC_LZ4, 200, 60000, 0);
+  append_all(w, &g);
+  close_writer(w);
+  r = open_reader();
+  trec_chunk_init(&c);
+  for(size_t i=0; i<g.n; i++){
+    ptrdiff_t j;
+    assert_int_equal(trec_reader_find_chunk(r, g.ev[i].seq, &at), TREC_OK);
+    assert_int_equal(trec_reader_chunk(r, at)->thread, g.ev[i].thread);
+    if( i%97==0 ){
+      assert_int_equal(trec_reader_read_chunk(r, at, &c), TREC_OK);
+      j = trec_chunk_find_seq(&c, g.ev[i].seq);
+      assert_true(j>=0);
+      assert_int_equal(c.line[j], g.ev[i].line);
+    }
+  }
+  assert_int_equal(trec_reader_find_chunk(r, g.n + 1, &at), TREC_ERR_NOTFOUND);
+  assert_int_equal(trec_reader_find_chunk(r, 0, &at), TREC_ERR_NOTFOUND);
+  assert_int_equal(trec_reader_read_chunk(r, trec_reader_n_chunks(r), &c), TREC_ERR_RANGE);
+  trec_chunk_release(&c);
+  trec_reader_close(r);
+  gen_stream_release(&g);
+}
+
+static void test_metadata(void **state){
+  static const char *const names[] = { "self", "x", "total" };
+  struct trec_code code = { 7, 2, "run", "Job.run", 12, TREC_CO_OPTIMIZED, 1, 3, names };
+  struct trec_code bare = { 8, 2, "<module>", NULL, 1, 0, 0, 0, NULL };
+  struct trec_thread th = { 1, 140000, 4242, "MainThread", 0, 0, 0 };
+  struct trec_event ev = { .seq = 5, .frame = 1, .ts = TREC_NO_TS, .thread = 1,
+    .code = 7, .line = 12, .offset = TREC_NO_OFFSET, .kind = TREC_CALL };
+  static const char src[] = "def run(self):\n    return 1\n";
+  struct trec_buf out = TREC_BUF_INIT;
+  const struct trec_code *c;
+  const struct trec_file *f;
+  const struct trec_thread *t;
+  trec_writer *w;
+  trec_reader *r;
+  trec_stream *s;
+  (void)state;
+  w = open_writer(TREC_CODEC_LZ4HC, 0, 0, 0);
+  assert_int_equal(trec_writer_set_meta(w, "argv", "[\"prog.py\", \"-v\"]"), TREC_OK);
+  assert_int_equal(trec_writer_set_meta_int(w, "pid", 1234), TREC_OK);
+  assert_int_equal(trec_writer_set_meta(w, "cwd", NULL), TREC_OK);
+  assert_int_equal(trec_writer_add_file(w, 2, "/src/job.py", src, sizeof src - 1), TREC_OK);
+  assert_int_equal(trec_writer_add_file(w, 3, "<string>", NULL, -1), TREC_OK);
+  assert_int_equal(trec_writer_add_file(w, 4, "empty.py", "", 0), TREC_OK);
+  assert_int_equal(trec_writer_add_code(w, &code), TREC_OK);
+  assert_int_equal(trec_writer_add_code(w, &bare), TREC_OK);
+  assert_int_equal(trec_writer_add_thread(w, &th), TREC_OK);
+  assert_int_equal(trec_writer_set_thread_name(w, 1, "Main"), TREC_OK);
+  assert_int_equal(trec_writer_set_thread_name(w, 9, "Worker-9"), TREC_OK);
+  assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
+  assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+  ev.seq = 9; ev.kind = TREC_RETURN;
+  assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+  assert_int_equal(trec_writer_stream(w, 2, &s), TREC_OK);   /* a thread never added */
+  ev.seq = 10; ev.thread = 2; ev.kind = TREC_CALL;
+  assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+  close_writer(w);
+
+  r = open_reader();
+  assert_string_equal(trec_reader_meta(r, "argv"), "[\"prog.py\", \"-v\"]");
+  assert_string_equal(trec_reader_meta(r, "pid"), "1234");
+  assert_null(trec_reader_meta(r, "cwd"));
+  assert_string_equal(trec_reader_meta(r, "codec"), "lz4hc");
+  assert_string_equal(trec_reader_meta(r, "tracerec_version"), PACKAGE_VERSION);
+  assert_string_equal(trec_reader_meta(r, "n_events"), "3");
+  c = trec_reader_code(r, 7);
+  assert_non_null(c);
+  assert_string_equal(c->name, "run");
+  assert_string_equal(c->qualname, "Job.run");
+  assert_int_equal(c->file, 2);
+  assert_int_equal(c->firstlineno, 12);
+  assert_int_equal(c->flags, TREC_CO_OPTIMIZED);
+  assert_int_equal(c->n_names, 3);
+  assert_string_equal(c->names[2], "total");
+  c = trec_reader_code(r, 8);
+  assert_string_equal(c->qualname, "<module>");
+  assert_int_equal(c->n_names, 0);
+  assert_null(trec_reader_code(r, 6));
+  assert_int_equal(trec_reader_max_code_id(r), 8);
+  f = trec_reader_file(r, 2);
+  assert_string_equal(f->path, "/src/job.py");
+  assert_int_equal(f->size, sizeof src - 1);
+  assert_int_equal(strncmp(f->hash, "xxh32:", 6), 0);
+  assert_int_equal(trec_reader_file_source(r, 2, &out), TREC_OK);
+  assert_int_equal(out.len, sizeof src - 1);
+  assert_memory_equal(out.data, src, out.len);
+  assert_int_equal(trec_reader_file(r, 3)->size, -1);
+  assert_int_equal(trec_reader_file_source(r, 3, &out), TREC_ERR_NOTFOUND);
+  assert_int_equal(trec_reader_file_source(r, 4, &out), TREC_OK);
+  assert_int_equal(out.len, 0);
+  assert_int_equal(trec_reader_file_source(r, 5, &out), TREC_ERR_NOTFOUND);
+  assert_int_equal(trec_reader_max_file_id(r), 4);
+  assert_int_equal(trec_reader_n_threads(r), 3);
+  t = trec_reader_thread_by_id(r, 1);
+  assert_string_equal(t->name, "Main");
+  assert_int_equal(t->ident, 140000);
+  assert_int_equal(t->native_id, 4242);
+  assert_int_equal(t->first_seq, 5);
+  assert_int_equal(t->last_seq, 9);
+  assert_int_equal(t->n_events, 2);
+  t = trec_reader_thread_by_id(r, 2);
+  assert_int_equal(t->n_events, 1);
+  assert_string_equal(t->name, "");
+  assert_string_equal(trec_reader_thread(r, 2)->name, "Worker-9");
+  assert_int_equal(trec_reader_first_seq(r), 5);
+  assert_int_equal(trec_reader_last_seq(r), 10);
+  trec_reader_close(r);
+  trec_buf_release(&out);
+}
+
+struct worker { trec_writer *w; uint32_t tid; _Atomic uint64_t *seq; size_t n; };
+
+static void *worker_main(void *arg){
+  struct worker *k = arg;
+  trec_stream *s;
+  unsigned char pay[40];
+  if( trec_writer_stream(k->w, k->tid, &s) ) return (void*)1;
+  for(size_t i=0; i<k->n; i++){
+    struct trec_event ev = { .seq = atomic_fetch_add(k->seq, 1), .frame = k->tid,
+      .ts = TREC_NO_TS, .thread = k->tid, .code = 1, .line = (int32_t)i,
+      .offset = TREC_NO_OFFSET, .kind = i ? TREC_LINE : TREC_CALL };
+    struct trec_buf b = { pay, 0, sizeof pay, 0 };
+    trec_payload_key(&b, TREC_PK_VAR, 0);
+    trec_venc_int(&b, (int64_t)i);
+    ev.payload = pay;
+    ev.payload_len = (uint32_t)b.len;
+    if( trec_stream_append(s, &ev) ) return (void*)1;
+    if( i%5000==0 ) sleep_ms(3);
+  }
+  return NULL;
+}
+
+/* Real threads appending at once, small buffers, a tiny max_buffered
+** (appenders block on the writer) and frequent partial flushes. */
+static void test_concurrent_appenders(void **state){
+  enum { T = 4, N = 30000 };
+  _Atomic uint64_t seq = 1;
+  struct worker k[T];
+  pthread_t th[T];
+  struct trec_chunk c;
+  trec_writer *w;
+  trec_reader *r;
+  unsigned char *seen = calloc(T*N + 1, 1);
+  (void)state;
+  w = open_writer(TREC_CODEC_LZ4, 500, 2, 64 << 10);
+  for(uint32_t i=0; i<T; i++){
+    k[i] = (struct worker){ w, i+1, &seq, N };
+    assert_int_equal(pthread_create(&th[i], NULL, worker_main, &k[i]), 0);
+  }
+  for(uint32_t i=0; i<T; i++){
+    void *ret;
+    pthread_join(th[i], &ret);
+    assert_null(ret);
+  }
+  close_writer(w);
+  r = open_reader();
+  assert_int_equal(trec_reader_n_events(r), T*N);
+  trec_chunk_init(&c);
+  for(size_t i=0; i<trec_reader_n_chunks(r); i++){
+    assert_int_equal(trec_reader_read_chunk(r, i, &c), TREC_OK);
+    for(size_t j=0; j<c.n; j++){
+      struct trec_entry e;
+      const unsigned char *p = c.payload + c.payload_off[j];
+      struct trec_value v;
+      assert_false(seen[c.seq[j]]);
+      seen[c.seq[j]] = 1;
+      assert_int_equal(c.frame[j], c.thread);
+      assert_int_equal(trec_payload_next(&p, p + c.payload_len[j], &e), TREC_OK);
+      assert_int_equal(trec_value_read(e.value, e.value_end, &v), TREC_OK);
+      assert_int_equal(v.i, c.line[j]);
+    }
+  }
+  for(size_t s=1; s<=T*N; s++) assert_true(seen[s]);
+  for(uint32_t t=1; t<=T; t++) assert_int_equal(trec_reader_thread_by_id(r, t)->n_events, N);
+  trec_chunk_release(&c);
+  trec_reader_close(r);
+  free(seen);
+}
+
+/* A thread that appends a few events and then waits (time.sleep) still
+** gets them committed within flush_ms, readable while recording goes on. */
+static void test_idle_stream_reaches_file(void **state){
+  struct trec_event ev = { .seq = 1, .frame = 1, .ts = TREC_NO_TS, .thread = 1,
+    .code = 1, .line = 1, .offset = TREC_NO_OFFSET, .kind = TREC_CALL };
+  trec_writer *w;
+  trec_reader *r = NULL;
+  trec_stream *s;
+  (void)state;
+  w = open_writer(TREC_CODEC_LZ4, 1000, 20, 0);
+  assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
+  for(int i=0; i<10; i++){
+    assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+    ev.seq++; ev.kind = TREC_LINE; ev.line++;
+  }
+  for(int tries=0; tries<300; tries++){
+    sleep_ms(10);
+    r = open_reader();
+    if( trec_reader_n_events(r)==10 ) break;
+    trec_reader_close(r);
+    r = NULL;
+  }
+  assert_non_null(r);
+  assert_false(trec_reader_complete(r));
+  assert_string_equal(trec_reader_meta(r, "status"), "recording");
+  trec_reader_close(r);
+  /* the rest of the same buffer goes into a later chunk */
+  for(int i=0; i<5; i++){
+    assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+    ev.seq++; ev.line++;
+  }
+  close_writer(w);
+  r = open_reader();
+  assert_true(trec_reader_complete(r));
+  assert_int_equal(trec_reader_n_events(r), 15);
+  assert_true(trec_reader_n_chunks(r) >= 2);
+  trec_reader_close(r);
+}
+
+/* A child records, commits, and is killed without closing: the trace opens,
+** says truncated, and holds every committed event. */
+static void test_killed_mid_recording(void **state){
+  pid_t pid;
+  int status;
+  trec_reader *r;
+  struct trec_chunk c;
+  uint64_t expect = 1;
+  (void)state;
+  pid = fork();
+  assert_true(pid>=0);
+  if( pid==0 ){
+    struct trec_event ev = { .seq = 1, .frame = 1, .ts = TREC_NO_TS, .thread = 1,
+      .code = 1, .line = 1, .offset = TREC_NO_OFFSET, .kind = TREC_CALL };
+    struct trec_writer_options o = { .path = path, .chunk_events = 100, .flush_ms = 10 };
+    trec_writer *w;
+    trec_stream *s;
+    if( trec_writer_open(&o, &w) || trec_writer_stream(w, 1, &s) ) _exit(1);
+    for(int i=0; i<1050; i++){
+      if( trec_stream_append(s, &ev) ) _exit(1);
+      ev.seq++; ev.kind = TREC_LINE; ev.line = 1 + i%7;
+    }
+    sleep_ms(300);
+    raise(SIGKILL);
+    _exit(1);
+  }
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status) && WTERMSIG(status)==SIGKILL);
+  r = open_reader();
+  assert_false(trec_reader_complete(r));
+  assert_int_equal(trec_reader_n_events(r), 1050);
+  trec_chunk_init(&c);
+  for(size_t i=0; i<trec_reader_n_chunks(r); i++){
+    assert_int_equal(trec_reader_read_chunk(r, i, &c), TREC_OK);
+    for(size_t j=0; j<c.n; j++) assert_int_equal(c.seq[j], expect++);
+  }
+  trec_chunk_release(&c);
+  trec_reader_close(r);
+}
+
+/* A forked child forgets the writer; the parent's recording carries on. */
+static void test_abandon_in_child(void **state){
+  struct gen_stream g;
+  trec_writer *w;
+  trec_reader *r;
+  pid_t pid;
+  int status;
+  (void)state;
+  gen_stream(&g, 17, 4000, 2, 10, 0, 0);
+  w = open_writer(TREC_CODEC_LZ4, 300, 5, 0);
+  for(size_t i=0; i<g.n; i++){
+    trec_stream *s;
+    if( i==2000 ){
+      pid = fork();
+      assert_true(pid>=0);
+      if( pid==0 ){
+        trec_writer_abandon(w);
+        _exit(0);
+      }
+      assert_int_equal(waitpid(pid, &status, 0), pid);
+      assert_true(WIFEXITED(status) && WEXITSTATUS(status)==0);
+    }
+    assert_int_equal(trec_writer_stream(w, g.ev[i].thread, &s), TREC_OK);
+    assert_int_equal(trec_stream_append(s, &g.ev[i]), TREC_OK);
+  }
+  close_writer(w);
+  r = open_reader();
+  assert_true(trec_reader_complete(r));
+  check_roundtrip(r, &g);
+  trec_reader_close(r);
+  gen_stream_release(&g);
+}
+
+static void test_writer_errors(void **state){
+  struct trec_writer_options o = { .path = "/nonexistent-dir/x/t.trace" };
+  struct trec_event ev = { .seq = 5, .frame = 1, .ts = TREC_NO_TS, .thread = 1,
+    .code = 1, .line = 1, .offset = TREC_NO_OFFSET, .kind = TREC_CALL };
+  static const char *const spaced[] = { "a b" };
+  struct trec_code code = { 3, 1, "f", "f", 1, 0, 0, 1, spaced };
+  trec_writer *w;
+  trec_stream *s;
+  FILE *f;
+  (void)state;
+  assert_int_equal(trec_writer_open(&o, &w), TREC_ERR_IO);
+  assert_non_null(strstr(trec_writer_errmsg(w), "/nonexistent-dir/x/t.trace"));
+  assert_int_equal(trec_writer_close(w, NULL), TREC_ERR_IO);
+  o.path = path;
+  o.codec = 9;
+  assert_int_equal(trec_writer_open(&o, &w), TREC_ERR_INVALID);
+  trec_writer_close(w, NULL);
+  assert_int_equal(trec_writer_close(NULL, NULL), TREC_OK);
+  trec_writer_abandon(NULL);
+  /* an existing file of that name is replaced */
+  f = fopen(path, "w");
+  fputs("not a trace", f);
+  fclose(f);
+  w = open_writer(TREC_CODEC_LZ4, 0, 0, 0);
+  assert_int_equal(trec_writer_stream(w, 0, &s), TREC_ERR_INVALID);
+  assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
+  assert_int_equal(trec_writer_add_code(w, &code), TREC_ERR_INVALID);
+  assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+  assert_int_equal(trec_stream_append(s, &ev), TREC_ERR_INVALID);   /* seq again */
+  ev.seq = 6; ev.kind = 9;
+  assert_int_equal(trec_stream_append(s, &ev), TREC_ERR_INVALID);
+  ev.kind = TREC_LINE; ev.frame = 0;
+  assert_int_equal(trec_stream_append(s, &ev), TREC_ERR_INVALID);
+  ev.frame = 1;
+  assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+  assert_int_equal(trec_stream_flush(s), TREC_OK);
+  close_writer(w);
+  trec_reader_close(NULL);
+}
+
+int main(void){
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_empty_trace),
+    cmocka_unit_test(test_one_event),
+    cmocka_unit_test(test_exactly_chunk_events),
+    cmocka_unit_test(test_chunk_events_plus_one),
+    cmocka_unit_test(test_random_threads),
+    cmocka_unit_test(test_every_codec),
+    cmocka_unit_test(test_huge_payload),
+    cmocka_unit_test(test_keyframes_match_model),
+    cmocka_unit_test(test_seek_every_seq),
+    cmocka_unit_test(test_metadata),
+    cmocka_unit_test(test_concurrent_appenders),
+    cmocka_unit_test(test_idle_stream_reaches_file),
+    cmocka_unit_test(test_killed_mid_recording),
+    cmocka_unit_test(test_abandon_in_child),
+    cmocka_unit_test(test_writer_errors),
+  };
+  return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+}
