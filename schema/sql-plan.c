@@ -5,10 +5,10 @@
 ** xFilter as a string with one letter per argument; xFilter turns the
 ** values into a struct sql_filter that the scans test on decoded columns.
 **
-** seq, thread, frame and kind are answered exactly (SQLite's comparison
-** rules included), so SQLite does not test them again (omit); function and
-** name are only narrowed (SQLite tests them again) because they are strings
-** whose comparison rules we need not reproduce.
+** Every constraint taken is answered exactly, SQLite's comparison rules
+** included (an INTEGER column against text, a TEXT column against a number,
+** NULL), so SQLite does not test it again (omit): rows that fail never
+** reach the VM. Text equality is taken only under the BINARY collation.
 */
 #include "config.h"
 #include <math.h>
@@ -73,7 +73,7 @@ int sql_plan(sqlite3_vtab *vt, sqlite3_index_info *info,
     }
     idx[n++] = l;
     info->aConstraintUsage[i].argvIndex = n;
-    info->aConstraintUsage[i].omit = !(role==SQL_R_FUNCTION || role==SQL_R_NAME);
+    info->aConstraintUsage[i].omit = 1;
     if( role==SQL_R_SEQ ){
       if( sqlite3_vtab_rhs_value(info, i, &rhs)!=SQLITE_OK ) rhs = NULL;
       if( rhs && sqlite3_value_type(rhs)!=SQLITE_INTEGER ) rhs = NULL;
@@ -185,11 +185,19 @@ static uint64_t filter_id(struct sql_filter *f, sqlite3_value *v){
   return (uint64_t)x;
 }
 
+/* A TEXT column against a number compares the number's text. */
+static const char *filter_text(struct sql_filter *f, sqlite3_value *v){
+  const char *s = NULL;
+  if( sqlite3_value_type(v)!=SQLITE_NULL ) s = (const char *)sqlite3_value_text(v);
+  if( !s ) f->empty = 1;
+  return s;
+}
+
 static int filter_function(struct sql_filter *f, struct sql_conn *c,
                            sqlite3_value *v){
-  const char *name = (const char *)sqlite3_value_text(v);
+  const char *name = filter_text(f, v);
   uint32_t id, max = trec_reader_max_code_id(c->r);
-  if( sqlite3_value_type(v)!=SQLITE_TEXT || !name ) return SQLITE_OK;
+  if( !name ) return SQLITE_OK;
   free(f->codes);
   f->codes = calloc((size_t)max+1, 1);
   if( !f->codes ) return SQLITE_NOMEM;
@@ -224,7 +232,7 @@ int sql_filter_init(struct sql_filter *f, struct sql_conn *c, const char *idx,
         f->frame = filter_id(f, v);
         break;
       case 'k': {
-        const char *s = (const char *)sqlite3_value_text(v);
+        const char *s = filter_text(f, v);
         f->kind = s ? trec_kind_parse(s) : -1;
         if( f->kind<0 ) f->empty = 1;
         break;
@@ -233,14 +241,14 @@ int sql_filter_init(struct sql_filter *f, struct sql_conn *c, const char *idx,
         rc = filter_function(f, c, v);
         if( rc!=SQLITE_OK ) return rc;
         break;
-      case 'v':
-        if( sqlite3_value_type(v)==SQLITE_TEXT ){
-          const char *s = (const char *)sqlite3_value_text(v);
-          free(f->name);
-          f->name = s ? strdup(s) : NULL;
-          if( s && !f->name ) return SQLITE_NOMEM;
-        }
+      case 'v': {
+        const char *s = filter_text(f, v);
+        if( !s ) break;
+        free(f->name);
+        f->name = strdup(s);
+        if( !f->name ) return SQLITE_NOMEM;
         break;
+      }
     }
   }
   if( f->lo>f->hi ) f->empty = 1;

@@ -101,6 +101,10 @@ class SyntheticSQL(unittest.TestCase):
             ("kind = 'CALL' COLLATE NOCASE", lambda e: e["kind"] == "call"),
             ("frame = 100 AND thread = 2", lambda e: False),
             ("line = 21", lambda e: e["line"] == 21),
+            ("function = 5", lambda e: False),
+            ("function = NULL", lambda e: False),
+            ("kind = 1", lambda e: False),
+            ("function = 'f' AND kind = 'line'", lambda e: e["function"] == "f" and e["kind"] == "line"),
         ]
         for where, pred in cases:
             self.check("SELECT * FROM events WHERE " + where, [e for e in ev if pred(e)])
@@ -144,6 +148,8 @@ class SyntheticSQL(unittest.TestCase):
             ("frame = 101 AND name = 'y'", lambda r: r["frame"] == 101 and r["name"] == "y"),
             ("seq BETWEEN 5 AND 20", lambda r: 5 <= r["seq"] <= 20),
             ("name = 'nobody'", lambda r: False),
+            ("name = NULL", lambda r: False),
+            ("name = 'n' AND frame = 104", lambda r: r["name"] == "n" and r["frame"] == 104),
         ]
         for where, pred in cases:
             self.check("SELECT * FROM vars WHERE " + where, [r for r in rows if pred(r)])
