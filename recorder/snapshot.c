@@ -64,7 +64,11 @@ struct trec_snap {
   unsigned char *path_tag;
   int path_cap;
   int path_len;
+  int path_base;              /* this entry's first path element */
   size_t budget_end;          /* out->len past which items are dropped */
+  int busy;                   /* entries running (see snap_enter) */
+  struct trec_buf *diff;      /* Borrowed: scratch or scratch_nested */
+  struct trec_buf scratch_nested;   /* Owned */
   PyObject *s_module;         /* Owned: interned "__module__" */
   PyObject *s_name, *s_file, *s_spec, *s_origin, *s_fileattr;
   char errmsg[200];
@@ -317,12 +321,25 @@ static int is_frozen(PyObject *v, int depth){
 
 static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out);
 
+/* A borrowed child. With capture_repr, a __repr__ may drop the last
+** reference to anything we are walking: hold it while it is encoded. */
+static void enc_child(trec_snap *s, PyObject *v, int depth,
+                      struct trec_buf *out){
+  if( !s->o.capture_repr ){
+    enc(s, v, depth, out);
+    return;
+  }
+  Py_INCREF(v);
+  enc(s, v, depth, out);
+  Py_DECREF(v);
+}
+
 static int over_budget(const trec_snap *s, const struct trec_buf *out){
   return out->len >= s->budget_end;
 }
 
 static int path_find(const trec_snap *s, PyObject *v){
-  for(int i=0; i<s->path_len; i++) if( s->path[i]==v ) return i;
+  for(int i=s->path_base; i<s->path_len; i++) if( s->path[i]==v ) return i;
   return -1;
 }
 
@@ -397,6 +414,8 @@ static void enc_long(trec_snap *s, PyObject *v, struct trec_buf *out){
   trec_venc_bigint(out, neg, s->mag, n);
 }
 
+/* items: a tuple's items, or NULL for a list (read item by item). */
+
 /* TUPLE/LIST/SET/FROZENSET/DICT/OBJECT headers promise min(total,
 ** max_items) items; at = where that count was written, for patch_count. */
 static uint64_t put_count(trec_snap *s, uint64_t total, size_t *at,
@@ -416,7 +435,14 @@ static void seq_body(trec_snap *s, PyObject *v, enum trec_vtag tag,
   trec_venc_tag(out, tag);
   trec_buf_put_varint(out, obj_id(v));
   uint64_t planned = put_count(s, (uint64_t)total, &at, out), i = 0;
-  for(; i<planned && !over_budget(s, out); i++) enc(s, items[i], depth+1, out);
+  for(; i<planned && !over_budget(s, out); i++){
+    if( items==NULL ){   /* a list: a __repr__ may have resized it */
+      if( (Py_ssize_t)i>=PyList_GET_SIZE(v) ) break;
+      enc_child(s, PyList_GET_ITEM(v, (Py_ssize_t)i), depth+1, out);
+    }else{
+      enc_child(s, items[i], depth+1, out);
+    }
+  }
   if( i<planned ) patch_count(out, at, planned, i);
 }
 
@@ -439,7 +465,7 @@ static void enc_set(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
   uint64_t planned = put_count(s, (uint64_t)total, &at, out), i = 0;
   while( i<planned && !over_budget(s, out)
          && trec_locals_set_next(v, &pos, &key) ){
-    enc(s, key, depth+1, out);
+    enc_child(s, key, depth+1, out);
     i++;
   }
   if( i<planned ) patch_count(out, at, planned, i);
@@ -471,7 +497,7 @@ static void enc_named(trec_snap *s, int redacted, PyObject *v, int depth,
     trec_venc_redacted(out, (const char *)s->tname.data, s->tname.len);
     return;
   }
-  enc(s, v, depth, out);
+  enc_child(s, v, depth, out);
 }
 
 static void enc_dict(trec_snap *s, PyObject *v, int depth,
@@ -484,8 +510,10 @@ static void enc_dict(trec_snap *s, PyObject *v, int depth,
   trec_buf_put_varint(out, obj_id(v));
   uint64_t planned = put_count(s, (uint64_t)total, &at, out), i = 0;
   while( i<planned && !over_budget(s, out) && PyDict_Next(v, &pos, &key, &val) ){
-    enc(s, key, depth+1, out);
+    if( s->o.capture_repr ) Py_INCREF(val);
+    enc_child(s, key, depth+1, out);
     enc_named(s, redacted_key(s, key), val, depth+1, out);
+    if( s->o.capture_repr ) Py_DECREF(val);
     i++;
   }
   if( i<planned ) patch_count(out, at, planned, i);
@@ -532,6 +560,7 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
   }
   size_t at;
   if( !enter(s, v, TREC_V_OBJECT, depth, total, out) ) return;
+  if( dict!=NULL && s->o.capture_repr ) Py_INCREF(dict);
   type_name(s, tp);
   trec_venc_tag(out, TREC_V_OBJECT);
   trec_buf_put_varint(out, obj_id(v));
@@ -551,7 +580,7 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
         enc_named(s, redacted_key(s, key), val, depth+1, out);
       }else{
         trec_venc_name(out, "?", 1);
-        enc(s, val, depth+1, out);
+        enc_child(s, val, depth+1, out);
       }
       i++;
     }
@@ -565,6 +594,7 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
       i++;
     }
   }
+  if( dict!=NULL && s->o.capture_repr ) Py_DECREF(dict);
   if( i<planned ) patch_count(out, at, planned, i);
   leave(s);
 }
@@ -582,8 +612,10 @@ static void enc_exc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
   /* The args tuple, one level down, is part of the EXC value: never a
   ** TRUNC or REF itself. */
   if( args!=NULL && PyTuple_CheckExact(args) ){
+    Py_INCREF(args);    /* a capture_repr __repr__ could replace e.args */
     seq_body(s, args, TREC_V_TUPLE, ((PyTupleObject *)args)->ob_item,
              PyTuple_GET_SIZE(args), depth+1, out);
+    Py_DECREF(args);
   }else{
     trec_venc_container(out, TREC_V_TUPLE, args ? obj_id(args) : 0, 0, 0);
   }
@@ -814,7 +846,7 @@ static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
     return;
   }
   if( tp==&PyList_Type ){
-    enc_seq(s, v, TREC_V_LIST, ((PyListObject *)v)->ob_item, PyList_GET_SIZE(v),
+    enc_seq(s, v, TREC_V_LIST, NULL, PyList_GET_SIZE(v),
             depth, out);
     return;
   }
@@ -831,9 +863,43 @@ static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
 
 /* ---- public: values ---- */
 
-static int finish(trec_snap *s, struct trec_buf *out, struct saved_exc *saved){
-  s->path_len = 0;
-  exc_restore(saved);
+/* Every public entry runs between snap_enter and snap_leave. The entries
+** share s's scratch state, which is safe because they hold the GIL, with
+** one exception: a capture_repr __repr__ may release the GIL, and another
+** thread's event then enters while this one is half done. Such a nested
+** entry gets its own path window and diff buffer and no capture_repr (so it
+** cannot release the GIL itself and always finishes before the outer one
+** resumes). */
+struct snap_entry {
+  struct saved_exc exc;
+  int capture_repr, path_base, path_len;
+  size_t budget_end;
+  struct trec_buf *diff;
+};
+
+static void snap_enter(trec_snap *s, struct snap_entry *e){
+  exc_save(&e->exc);
+  e->capture_repr = s->o.capture_repr;
+  e->path_base = s->path_base;
+  e->path_len = s->path_len;
+  e->budget_end = s->budget_end;
+  e->diff = s->diff;
+  if( s->busy++ ){
+    s->o.capture_repr = 0;
+    s->path_base = s->path_len;
+    s->diff = &s->scratch_nested;
+  }
+}
+
+static int snap_leave(trec_snap *s, struct snap_entry *e,
+                      struct trec_buf *out){
+  s->busy--;
+  s->o.capture_repr = e->capture_repr;
+  s->path_base = e->path_base;
+  s->path_len = e->path_len;
+  s->budget_end = e->budget_end;
+  s->diff = e->diff;
+  exc_restore(&e->exc);
   if( out->oom || s->text.oom || s->tname.oom || s->u8.oom ){
     s->text.oom = s->tname.oom = s->u8.oom = 0;
     return snap_fail(s, TREC_ERR_NOMEM, "out of memory encoding a value");
@@ -842,26 +908,26 @@ static int finish(trec_snap *s, struct trec_buf *out, struct saved_exc *saved){
 }
 
 static void enc_top(trec_snap *s, PyObject *v, struct trec_buf *out){
-  s->path_len = 0;
+  s->path_len = s->path_base;
   s->budget_end = out->len + (size_t)s->o.max_value_bytes;
-  enc(s, v, 0, out);
+  enc_child(s, v, 0, out);
 }
 
 int trec_snap_value(trec_snap *s, PyObject *v, struct trec_buf *out){
-  struct saved_exc saved;
-  exc_save(&saved);
+  struct snap_entry e;
+  snap_enter(s, &e);
   enc_top(s, v, out);
-  return finish(s, out, &saved);
+  return snap_leave(s, &e, out);
 }
 
 int trec_snap_exception(trec_snap *s, PyObject *exc, struct trec_buf *out){
-  struct saved_exc saved;
-  exc_save(&saved);
-  s->path_len = 0;
+  struct snap_entry e;
+  snap_enter(s, &e);
+  s->path_len = s->path_base;
   s->budget_end = out->len + (size_t)s->o.max_value_bytes;
   if( PyExceptionInstance_Check(exc) ) enc_exc(s, exc, 0, out);
-  else enc(s, exc, 0, out);
-  return finish(s, out, &saved);
+  else enc_child(s, exc, 0, out);
+  return snap_leave(s, &e, out);
 }
 
 /* ---- lifecycle ---- */
@@ -921,6 +987,8 @@ int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
     }
   }
   trec_buf_init(&s->scratch);
+  trec_buf_init(&s->scratch_nested);
+  s->diff = &s->scratch;
   trec_buf_init(&s->tname);
   trec_buf_init(&s->text);
   trec_buf_init(&s->u8);
@@ -942,6 +1010,7 @@ void trec_snap_free(trec_snap *s){
   for(size_t i=0; i<REDACT_CACHE; i++) Py_XDECREF(s->rcache[i].key);
   free(s->pat);
   trec_buf_release(&s->scratch);
+  trec_buf_release(&s->scratch_nested);
   trec_buf_release(&s->tname);
   trec_buf_release(&s->text);
   trec_buf_release(&s->u8);
@@ -1065,7 +1134,7 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
     enc_top(s, v, out);
     return;
   }
-  struct trec_buf *b = &s->scratch;
+  struct trec_buf *b = s->diff;
   trec_buf_reset(b);
   if( L->redact[i] ){
     type_name(s, Py_TYPE(v));
@@ -1085,8 +1154,8 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
 
 int trec_snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
                     PyFrameObject *f, int full, struct trec_buf *out){
-  struct saved_exc saved;
-  exc_save(&saved);
+  struct snap_entry e;
+  snap_enter(s, &e);
   if( full ) for(uint32_t i=0; i<sh->n; i++) shadow_clear(&sh->slot[i]);
   if( L->fast ){
     PyObject **fast = trec_locals_fast(f);
@@ -1101,7 +1170,7 @@ int trec_snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
       snap_slot(s, L, i, &sh->slot[i], v, out);
     }
   }
-  return finish(s, out, &saved);
+  return snap_leave(s, &e, out);
 }
 
 /* ---- test-only entry points (see snapshot.h) ---- */

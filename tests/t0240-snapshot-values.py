@@ -425,6 +425,21 @@ class NoUserCode(unittest.TestCase):
         self.assertEqual(decode(snap(R(), capture_repr=1)), (REPR, type_name(R), "<R!>"))
         self.assertEqual(CALLS, ["repr"])
 
+    def test_capture_repr_that_mutates_what_is_being_encoded(self):
+        holder = []
+
+        class Evil:
+            def __repr__(self):
+                holder.clear()
+                gc_fodder = [holder]          # allocate while items die
+                return "evil %d" % len(gc_fodder)
+        holder.extend([Evil(), Evil(), [1, 2], {"k": Evil()}])
+        d = decode(snap(holder, capture_repr=1))
+        self.assertEqual(d[0], LIST)
+        self.assertEqual(d[2], 4)             # the length when encoding began
+        self.assertEqual(d[3], [(REPR, type_name(Evil), "evil 1")])
+        del CALLS[:]
+
     def test_capture_repr_failure_is_object_and_clears(self):
         d = decode(snap(Noisy(), capture_repr=1))
         self.assertEqual(d[0], OBJECT)

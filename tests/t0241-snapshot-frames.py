@@ -268,6 +268,53 @@ class Functions(unittest.TestCase):
             f().snap(sys._getframe())
 
 
+class Threads(unittest.TestCase):
+    def test_capture_repr_releasing_the_gil(self):
+        # A __repr__ that sleeps lets another thread's snapshot run in the
+        # middle of this one, on the same snapshotter: both must come out
+        # whole (decodable, right values).
+        import threading
+        import time
+
+        class Slow:
+            def __repr__(self):
+                time.sleep(0.0005)
+                return "slow"
+
+        def body(cap, out, rounds):
+            data = [Slow(), [1, 2], {"a": Slow()}, Slow()]
+            n = 0
+            fr = sys._getframe()
+            for _ in range(rounds):
+                n += 1
+                out.append(M._snapshot_frame(cap, fr, True))
+
+        cap = M._snapshot_session(body.__code__, capture_repr=1)
+        outs = [[], [], []]
+        threads = [threading.Thread(target=body, args=(cap, o, 20)) for o in outs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        names = M._snapshot_names(cap)[0]
+        reprs = 0
+        for out in outs:
+            self.assertEqual(len(out), 20)
+            for payload in out:
+                got = {names[k]: v for k, v in entries(payload).items()}
+                first = got["data"][3][0]
+                # a snapshot that came in while another was inside __repr__
+                # runs without capture_repr (it must not release the GIL)
+                if first[0] == V.REPR:
+                    self.assertEqual(first, (V.REPR, V.type_name(Slow), "slow"))
+                    reprs += 1
+                else:
+                    self.assertEqual(first[:3:2], (OBJECT, V.type_name(Slow)))
+                self.assertEqual(got["data"][3][1][3], [(INT, 1), (INT, 2)])
+                self.assertEqual(got["n"][0], INT)
+        self.assertGreater(reprs, 0)
+
+
 class Namespaces(unittest.TestCase):
     def run_module(self, src):
         """Run src as module code; SNAP() inside it snapshots its frame."""
