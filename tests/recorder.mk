@@ -1,1 +1,60 @@
-# tests/recorder.mk: tests of the recorder part.
+# tests/recorder.mk: end-to-end tests of recording (`tracerec run`, the
+# tracerec package), against plain python and a sys.settrace reference.
+check_PROGRAMS += tests/helper/trec-dump
+tests_helper_trec_dump_SOURCES = tests/helper/trec-dump.c
+tests_helper_trec_dump_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS) $(SQLITE3_CFLAGS)
+tests_helper_trec_dump_LDADD = schema/libtrecschema.la $(JANSSON_LIBS) \
+	$(SQLITE3_LIBS) $(LZ4_LIBS) -lm -lpthread
+
+TESTS += tests/t0200-run-cli.sh tests/t0201-run-like-python.py \
+	tests/t0210-run-reference.py tests/t0220-run-crash-fork.py \
+	tests/t0221-run-record-api.py
+EXTRA_DIST += tests/t0200-run-cli.sh tests/t0201-run-like-python.py \
+	tests/t0210-run-reference.py tests/t0220-run-crash-fork.py \
+	tests/t0221-run-record-api.py tests/reftrace.py tests/rectest.py \
+	$(RECORDER_CORPUS_FILES)
+RECORDER_CORPUS_FILES = \
+	tests/programs/async_basic.py \
+	tests/programs/async_gen.py \
+	tests/programs/atexit_handlers.py \
+	tests/programs/classes.py \
+	tests/programs/closures.py \
+	tests/programs/comprehensions.py \
+	tests/programs/decorators.py \
+	tests/programs/deep_recursion.py \
+	tests/programs/exc_caught.py \
+	tests/programs/exc_chained.py \
+	tests/programs/exc_finally.py \
+	tests/programs/exc_reraise.py \
+	tests/programs/exc_suppressed.py \
+	tests/programs/exc_uncaught.py \
+	tests/programs/fork_child.py \
+	tests/programs/future_flags.py \
+	tests/programs/generators.py \
+	tests/programs/helper_mod.py \
+	tests/programs/hostile_objects.py \
+	tests/programs/imports_local.py \
+	tests/programs/inplace.py \
+	tests/programs/keyboard_interrupt.py \
+	tests/programs/lambda_sorted.py \
+	tests/programs/large_data.py \
+	tests/programs/long_running.py \
+	tests/programs/loops.py \
+	tests/programs/module_level.py \
+	tests/programs/record_region.py \
+	tests/programs/recursion.py \
+	tests/programs/recursive_data.py \
+	tests/programs/redaction.py \
+	tests/programs/show_env.py \
+	tests/programs/sigterm_self.py \
+	tests/programs/stdlib_calls.py \
+	tests/programs/strings_bytes.py \
+	tests/programs/system_exit.py \
+	tests/programs/system_exit_msg.py \
+	tests/programs/threads.py \
+	tests/programs/threads_concurrent.py \
+	tests/programs/unbound.py \
+	tests/programs/yield_from.py \
+	tests/programs/pkgmod/__init__.py \
+	tests/programs/pkgmod/__main__.py \
+	tests/programs/pkgmod/sub.py

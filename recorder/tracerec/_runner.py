@@ -72,7 +72,10 @@ def _restore_environment():
         os.environ.pop("PYTHONPATH", None)
     else:
         os.environ["PYTHONPATH"] = old
+    kept = set(old.split(os.pathsep)) if old else set()
     for entry in added.split(os.pathsep):
+        if entry in kept:
+            continue          # python would have it anyway (site dedups)
         for i, p in enumerate(sys.path):
             if p == entry or (p and os.path.abspath(p) == os.path.abspath(entry)):
                 del sys.path[i]
@@ -119,6 +122,8 @@ class _Target:
 
     def _module(self, opts):
         import runpy
+        self.path0 = os.getcwd()
+        sys.path[0:1] = [self.path0]     # where python looks for the module
         try:
             _, spec, code = runpy._get_module_details(opts.target)
         except ImportError as e:
@@ -132,7 +137,6 @@ class _Target:
                  __loader__=spec.loader, __package__=spec.parent,
                  __spec__=spec, __annotations__={})
         self.argv = [spec.origin] + list(opts.args)
-        self.path0 = os.getcwd()
 
     def _code(self, opts):
         self.source_name, self.source_text = "<string>", opts.target

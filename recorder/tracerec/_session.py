@@ -1,9 +1,8 @@
 """_session: the life of one recording in this process, shared by
 `tracerec run` and tracerec.record()/start()/stop().
 
-It opens the trace, writes the metadata, remembers thread names (a thread
-that has ended is gone from threading.enumerate(), so names are collected as
-threads start), follows fork (a child must never write through the parent's
+It opens the trace, writes the metadata, passes the final thread names,
+follows fork (a child must never write through the parent's
 SQLite handle: it continues into <stem>-<pid>.trace) and prints the summary.
 At most one session records at a time in a process.
 """
@@ -19,31 +18,6 @@ _current = None          # the Session recording now, or None
 
 def current():
     return _current
-
-
-class _ThreadRegistry(dict):
-    """Stands in for threading._active so that every thread that starts is
-    remembered with its Thread object, whose name is read at the end."""
-
-    __slots__ = ("seen",)
-
-    def __setitem__(self, ident, thread):
-        self.seen[ident] = thread
-        dict.__setitem__(self, ident, thread)
-
-
-_seen_threads = {}
-
-
-def _watch_threads():
-    active = getattr(threading, "_active", None)
-    if type(active) is dict:
-        reg = _ThreadRegistry(active)
-        reg.seen = _seen_threads
-        threading._active = reg
-    for t in threading.enumerate():
-        if t.ident is not None:
-            _seen_threads[t.ident] = t
 
 
 def _size_text(n):
@@ -79,7 +53,6 @@ class Session:
         except (OSError, RuntimeError, ValueError) as e:
             raise OSError("cannot write the trace %s: %s" % (path, e))
         self.t0 = time.monotonic()
-        _watch_threads()
         self._meta(meta or {})
         _current = self
 
@@ -109,11 +82,10 @@ class Session:
         self.rec.stop()
 
     def thread_names(self):
-        names = {ident: t.name for ident, t in _seen_threads.items()}
-        for t in threading.enumerate():
-            if t.ident is not None:
-                names[t.ident] = t.name
-        return names
+        """Names of the threads alive now (the recorder names every thread
+        as it starts; an ident names only its latest thread)."""
+        return {t.ident: t.name for t in threading.enumerate()
+                if t.ident is not None}
 
     def close(self, exit_status=0, signal=0, error=None):
         """Finish the trace (idempotent) and print the summary unless quiet."""

@@ -1,0 +1,532 @@
+"""reftrace: a reference recorder written with sys.settrace, the oracle of
+the recorder's end-to-end tests (tests/t0210-run-reference.py).
+
+    python tests/reftrace.py [--trace-all] -o OUT.json SCRIPT [ARGS...]
+
+It runs SCRIPT through tracerec's own runner (same sys.argv, sys.path[0],
+__main__, exception handling and shutdown order as `tracerec run`) but with
+a plain Python trace function instead of the C recorder, and writes what it
+observed as JSON: threads (in order of first event) with their events.
+
+What it records follows the recorder's rules, written down independently:
+- program code in full: call, line, return and exception events; standard
+  library and site-packages (and frozen modules): call and return only;
+  tracerec's package, runpy and this file: nothing.
+- frame identity: a new one per activation; a generator or coroutine keeps
+  one across resumes.
+- values: at call every bound variable; at later events of the frame the
+  variables whose value changed since the frame's previous event, and
+  "<unbound>" for one bound before and unbound now. A change is: for deeply
+  immutable builtins (None, bool, int, float, str, bytes, tuples of these)
+  another object; for anything else a different encoding within the bounds
+  (max_str 256, max_items 32, max_depth 3), where containers and objects
+  carry their identity and objects their instance attributes. Variables
+  whose names match the redaction patterns change only with their type.
+- each value is written as repr() when it is "simple" (builtin scalars, and
+  flat builtin containers of them, all well within the bounds), else null:
+  the test compares the recorder's rendering only for simple values.
+"""
+import atexit
+import fnmatch
+import json
+import os
+import struct
+import sys
+import threading
+
+MAX_STR, MAX_ITEMS, MAX_DEPTH = 256, 32, 3
+FROZEN_TUPLE_MAX, FROZEN_DEPTH_MAX = 1024, 4
+REDACT = ("*password*", "*passwd*", "*secret*", "*token*", "*api_key*",
+          "*apikey*", "*authorization*", "*cookie*")
+FULL, CALLS, SKIP = 0, 1, 2
+CO_OPTIMIZED = 0x1
+GENERATOR_FLAGS = 0x20 | 0x80 | 0x200 | 0x100   # generator, coroutine,
+                                                 # async gen, iterable coroutine
+SCALARS = (type(None), bool, int, float, str, bytes)
+MISSING = object()
+
+
+def redacted_name(name):
+    low = name.lower()
+    return any(fnmatch.fnmatchcase(low, p) for p in REDACT)
+
+
+def is_frozen(v, depth=0):
+    t = type(v)
+    if v is None or t in (bool, int, float, str, bytes):
+        return True
+    if t is tuple and depth < FROZEN_DEPTH_MAX and len(v) <= FROZEN_TUPLE_MAX:
+        return all(is_frozen(x, depth + 1) for x in v)
+    return False
+
+
+def type_key(t):
+    return id(t)
+
+
+def _generic_getattr(t):
+    if t.__getattribute__ is not object.__getattribute__:
+        return False
+    return not any("__getattr__" in k.__dict__ for k in t.__mro__)
+
+
+def enc(v, depth, path):
+    """A hashable, user-code-free stand-in for the recorder's encoding."""
+    t = type(v)
+    if v is None:
+        return ("N",)
+    if t is bool:
+        return ("B", bool(v))
+    if t is int:
+        return ("I", int(v))
+    if t is float:
+        return ("D", struct.pack("<d", v))
+    if t is str:
+        return ("S", str.__str__(v[:MAX_STR]), len(v))
+    if t is bytes:
+        return ("Y", bytes(v[:MAX_STR]), len(v))
+    if t in (tuple, list, set, frozenset, dict) or isinstance(v, BaseException):
+        for p in path:
+            if p is v:
+                return ("REF", id(v))
+    if isinstance(v, BaseException):
+        path.append(v)
+        args = v.args if type(v.args) is tuple else ()
+        out = ("X", id(v), type_key(t), id(args), len(args),
+               tuple(enc(a, depth + 1, path) for a in args[:MAX_ITEMS]))
+        path.pop()
+        return out
+    if t in (tuple, list, set, frozenset):
+        if depth >= MAX_DEPTH:
+            return ("TR", t.__name__, id(v), len(v))
+        path.append(v)
+        items = []
+        for i, x in enumerate(v):
+            if i >= MAX_ITEMS:
+                break
+            items.append(enc(x, depth + 1, path))
+        path.pop()
+        return (t.__name__, id(v), len(v), tuple(items))
+    if t is dict:
+        if depth >= MAX_DEPTH:
+            return ("TR", "dict", id(v), len(v))
+        path.append(v)
+        items = []
+        for i, (k, x) in enumerate(dict.items(v)):
+            if i >= MAX_ITEMS:
+                break
+            items.append((enc(k, depth + 1, path), named(k, x, depth + 1, path)))
+        path.pop()
+        return ("dict", id(v), len(v), tuple(items))
+    if t is complex:
+        return ("P", "complex", struct.pack("<dd", v.real, v.imag))
+    if t is range:
+        return ("P", "range", v.start, v.stop, v.step)
+    if callable(v) and t.__name__ in ("function", "builtin_function_or_method",
+                                       "method"):
+        return ("P", t.__name__, id(getattr(v, "__self__", None)),
+                getattr(v, "__name__", ""), id(v) if t.__name__ == "function" else 0)
+    if isinstance(v, type) or t.__name__ == "module":
+        return ("P", id(v))
+    # an object: identity, type and instance attributes
+    for p in path:
+        if p is v:
+            return ("REF", id(v))
+    if depth >= MAX_DEPTH:
+        return ("TR", "object", id(v))
+    fields = ()
+    if _generic_getattr(t):
+        try:
+            d = object.__getattribute__(v, "__dict__")
+        except Exception:
+            d = None
+        if type(d) is dict:
+            path.append(v)
+            fields = tuple((k if type(k) is str else "?", named(k, x, depth + 1, path))
+                           for i, (k, x) in enumerate(dict.items(d)) if i < MAX_ITEMS)
+            path.pop()
+    return ("O", id(v), type_key(t), fields)
+
+
+def named(k, v, depth, path):
+    if type(k) is str and redacted_name(k):
+        return ("R", type_key(type(v)))
+    return enc(v, depth, path)
+
+
+def simple(v, depth=0):
+    """Whether repr(v) is safe and certainly within the recorder's bounds."""
+    t = type(v)
+    if t in SCALARS:
+        return not (t in (str, bytes) and len(v) > MAX_STR // 2)
+    if depth == 0 and t in (tuple, list, set, frozenset):
+        return len(v) <= MAX_ITEMS // 2 and all(simple(x, 1) for x in v)
+    if depth == 0 and t is dict:
+        return len(v) <= MAX_ITEMS // 2 and all(
+            simple(k, 1) and simple(x, 1) and not (type(k) is str and redacted_name(k))
+            for k, x in dict.items(v))
+    return False
+
+
+def display(v):
+    return repr(v) if simple(v) else None
+
+
+class Shadow:
+    """The values a frame's previous event saw: name -> (kind, thing)."""
+    __slots__ = ("slots",)
+
+    def __init__(self):
+        self.slots = {}
+
+
+class Tracer:
+    def __init__(self, library, skip, trace_all):
+        self.library = tuple(library)
+        self.skip = tuple(skip)
+        self.trace_all = trace_all
+        self.decisions = {}
+        self.gen_frames = {}       # generator frame -> (fid, shadow), held
+        self.live = {}             # id(frame) -> (fid, shadow), running frames
+        self.next_fid = 1
+        self.stacks = {}           # thread key -> [fid, ...]
+        self.threads = {}          # thread key -> [events]
+        self.order = []            # thread keys in order of first event
+        self.thread_names = {}     # thread key -> name (not the Thread:
+                                   # holding it would change when it dies)
+        self.tls = threading.local()   # a thread's key: idents get reused
+        self.lock = threading.Lock()
+
+    def decide(self, code):
+        d = self.decisions.get(code)
+        if d is None:
+            fn = code.co_filename
+            if fn.startswith(self.skip):
+                d = SKIP
+            elif fn.startswith(self.library) and not self.trace_all:
+                d = CALLS
+            else:
+                d = FULL
+            self.decisions[code] = d
+        return d
+
+    def names(self, code):
+        if code.co_flags & CO_OPTIMIZED:
+            out = list(code.co_varnames)
+            out += [n for n in code.co_cellvars if n not in out]
+            out += [n for n in code.co_freevars if n not in out]
+            return out
+        return list(code.co_names)
+
+    def values(self, frame):
+        code = frame.f_code
+        if code.co_flags & CO_OPTIMIZED:
+            ns = frame.f_locals
+        elif code.co_name == "<module>":
+            ns = frame.f_globals
+        else:
+            ns = frame.f_locals
+        for n in self.names(code):
+            try:
+                v = ns[n] if n in ns else MISSING
+            except Exception:
+                v = MISSING
+            yield n, v
+
+    def diff(self, frame, shadow, full):
+        out = {}
+        if full:
+            shadow.slots.clear()
+        for n, v in self.values(frame):
+            old = shadow.slots.get(n)
+            if v is MISSING:
+                if old is not None:
+                    del shadow.slots[n]
+                    out[n] = "<unbound>"
+                continue
+            red = redacted_name(n)
+            if not red and is_frozen(v):
+                if old is not None and old[0] == "H" and old[1] is v:
+                    continue
+                new = ("H", v)
+            else:
+                new = ("R", type_key(type(v))) if red else ("E", enc(v, 0, []))
+                if old is not None and old[0] != "H" and old == new:
+                    continue
+            shadow.slots[n] = new
+            out[n] = "<redacted>" if red else display(v)
+        return out
+
+    def thread_key(self):
+        key = getattr(self.tls, "key", None)
+        if key is None:
+            with self.lock:
+                key = self.tls.key = len(self.order) + 1
+                self.order.append(key)
+                self.threads[key] = []
+        if key not in self.thread_names:
+            # registered by threading once the thread runs: a plain lookup,
+            # as current_thread() would make a dummy thread this early
+            t = threading._active.get(threading.get_ident())
+            if t is not None:
+                self.thread_names[key] = t.name
+        return key
+
+    def emit(self, frame, kind, fid, depth, values, extra=None):
+        key = self.thread_key()
+        code = frame.f_code
+        ev = {"kind": kind, "file": code.co_filename, "name": code.co_name,
+              "qualname": getattr(code, "co_qualname", code.co_name),
+              "line": frame.f_lineno, "depth": depth, "frame": fid,
+              "vars": values}
+        if extra:
+            ev.update(extra)
+        self.threads[key].append(ev)
+
+    def activation(self, frame):
+        """(fid, shadow, fresh) of frame at a call event."""
+        if frame.f_code.co_flags & GENERATOR_FLAGS:
+            got = self.gen_frames.get(frame)
+            if got is not None:
+                return got[0], got[1], False
+            entry = (self.next_fid, Shadow())
+            self.next_fid += 1
+            self.gen_frames[frame] = entry
+            return entry[0], entry[1], True
+        entry = (self.next_fid, Shadow())
+        self.next_fid += 1
+        self.live[id(frame)] = entry
+        return entry[0], entry[1], True
+
+    def lookup(self, frame):
+        got = self.gen_frames.get(frame) if frame.f_code.co_flags & GENERATOR_FLAGS else None
+        return got if got is not None else self.live.get(id(frame))
+
+    def global_trace(self, frame, event, arg):
+        if event != "call":
+            return None
+        d = self.decide(frame.f_code)
+        if d == SKIP:
+            return None
+        fid, shadow, _fresh = self.activation(frame)
+        stack = self.stacks.setdefault(self.thread_key(), [])
+        stack.append(fid)
+        values = self.diff(frame, shadow, True)
+        self.emit(frame, "call", fid, len(stack), values,
+                  {"lib": True} if d == CALLS else None)
+        if d == CALLS:
+            frame.f_trace_lines = False
+            return self.library_trace
+        return self.full_trace
+
+    def _return(self, frame, arg, values, lib=False):
+        stack = self.stacks.get(self.thread_key(), [])
+        got = self.lookup(frame)
+        fid = got[0] if got else 0
+        extra = {"ret": display(arg)}
+        if lib:
+            extra["lib"] = True
+        self.emit(frame, "return", fid, len(stack), values, extra)
+        if stack:
+            stack.pop()
+        if not frame.f_code.co_flags & GENERATOR_FLAGS:
+            self.live.pop(id(frame), None)
+
+    def library_trace(self, frame, event, arg):
+        if event == "return":
+            self._return(frame, arg, {}, lib=True)
+        return self.library_trace
+
+    def full_trace(self, frame, event, arg):
+        got = self.lookup(frame)
+        if got is None:
+            return self.full_trace
+        fid, shadow = got
+        stack = self.stacks.get(self.thread_key(), [])
+        if event == "line":
+            self.emit(frame, "line", fid, len(stack), self.diff(frame, shadow, False))
+        elif event == "return":
+            self._return(frame, arg, self.diff(frame, shadow, False))
+        elif event == "exception":
+            self.emit(frame, "exception", fid, len(stack),
+                      self.diff(frame, shadow, False),
+                      {"exc": type(arg[1]).__name__ if arg[1] is not None
+                       else getattr(arg[0], "__name__", "?")})
+        return self.full_trace
+
+
+class _ReferenceSession:
+    """Stands in for tracerec's Session in the runner: the same life, a
+    Python trace function instead of the recorder."""
+
+    def __init__(self, tracer, out):
+        self.tracer, self.out = tracer, out
+        self.closed = False
+
+    def start(self):
+        threading.settrace(self.tracer.global_trace)
+        sys.settrace(self.tracer.global_trace)
+
+    def stop(self):
+        sys.settrace(None)
+        threading.settrace(None)
+
+    def close(self, exit_status=0, signal=0):
+        if self.closed:
+            return
+        self.closed = True
+        self.stop()
+        t = self.tracer
+        names = t.thread_names
+        doc = {"exit_status": exit_status, "signal": signal,
+               "threads": [{"name": names.get(k, ""), "events": t.threads[k]}
+                           for k in t.order]}
+        with open(self.out, "w") as f:
+            json.dump(doc, f)
+
+
+def main(argv):
+    from tracerec import _cli, _runner
+    trace_all = False
+    out = None
+    while argv and argv[0].startswith("-"):
+        if argv[0] == "--trace-all":
+            trace_all = True
+            argv = argv[1:]
+        elif argv[0] == "-o":
+            out, argv = os.path.abspath(argv[1]), argv[2:]
+        else:
+            break
+    if out is None or not argv:
+        sys.stderr.write(__doc__)
+        raise SystemExit(2)
+    opts = _cli.parse(["-q", "--"] + argv)
+    target = _runner._Target(opts)
+    me = os.path.abspath(__file__)
+    skip = _runner.skip_paths() + (__file__, me, os.path.realpath(me))
+    tracer = Tracer(_runner.library_paths(), skip, trace_all)
+    target.install()
+    session = _ReferenceSession(tracer, out)
+    outcome = _runner._Outcome()
+    atexit.register(lambda: session.close(outcome.exit_status, int(outcome.signal)))
+    _runner._execute(target, session, outcome)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+
+
+# ---- helpers for the tests (tests/t02*) ----
+
+def env_for_tests(**extra):
+    """The environment of a recorded or reference run: fixed hash seed so
+    that set and dict orders of str are the same in both runs."""
+    env = dict(os.environ)
+    env["PYTHONHASHSEED"] = "0"
+    env.update(extra)
+    return env
+
+
+def programs_dir():
+    return os.path.join(os.environ.get("TREC_SRCDIR", "."), "tests", "programs")
+
+
+def corpus():
+    """The corpus programs compared in full (not the special ones)."""
+    d = programs_dir()
+    out = []
+    for name in sorted(os.listdir(d)):
+        if not name.endswith(".py"):
+            continue
+        with open(os.path.join(d, name), encoding="utf-8") as f:
+            head = f.read(400)
+        if "tracerec-test:" not in head:
+            out.append(name)
+    return out
+
+
+def dump(trace):
+    """trec-dump's output as {header, threads, codes, events (by seq)}."""
+    import subprocess
+    exe = os.path.join(os.environ["TREC_BUILDDIR"], "tests", "helper", "trec-dump")
+    p = subprocess.run([exe, trace], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True)
+    if p.returncode != 0:
+        raise AssertionError("trec-dump failed: " + p.stderr)
+    d = {"threads": {}, "codes": {}, "events": []}
+    for line in p.stdout.splitlines():
+        o = json.loads(line)
+        t = o.pop("type")
+        if t == "header":
+            d["header"] = o
+        elif t == "thread":
+            d["threads"][o["id"]] = o
+        elif t == "code":
+            d["codes"][o["id"]] = o
+        else:
+            d["events"].append(o)
+    d["events"].sort(key=lambda e: e["seq"])
+    return d
+
+
+def _renumber(events):
+    ids = {}
+    for e in events:
+        e["frame"] = ids.setdefault(e["frame"], len(ids) + 1)
+    return events
+
+
+def normalize_dump(d):
+    """The recorded trace in the reference's shape: [{name, events}]."""
+    per_thread, order = {}, []
+    for e in d["events"]:
+        c = d["codes"].get(e["code"], {})
+        vars_, extra = {}, {}
+        for v in e.get("vars", []):
+            if v["kind"] == "var":
+                vars_[v["name"]] = v["value"]
+            elif v["kind"] == "return":
+                extra["ret"] = v["value"]
+            else:
+                extra["exc"] = v["value"].split("(")[0].rsplit(".", 1)[-1]
+        ev = {"kind": e["kind"], "file": c.get("file"), "name": c.get("name"),
+              "qualname": c.get("qualname"), "line": e["line"],
+              "depth": e["depth"], "frame": e["frame"], "vars": vars_}
+        ev.update(extra)
+        if e["thread"] not in per_thread:
+            per_thread[e["thread"]] = []
+            order.append(e["thread"])
+        per_thread[e["thread"]].append(ev)
+    return [{"name": d["threads"].get(t, {}).get("name", ""),
+             "events": _renumber(per_thread[t])} for t in order]
+
+
+def normalize_ref(doc):
+    return [{"name": t["name"], "events": _renumber(t["events"])}
+            for t in doc["threads"]]
+
+
+def comparable(ref_ev, rec_ev, with_qualname):
+    """The two events reduced to what both must agree on: kind, code, line,
+    depth, frame; the changed variables the reference can judge (simple
+    values), with their text; the return value when simple; the exception
+    type."""
+    def base(e):
+        return (e["kind"], e["file"], e["qualname"] if with_qualname else e["name"],
+                e["line"], e["depth"], e["frame"])
+    if ref_ev.get("lib"):
+        # library code: its values (thread idents, times, ids) differ from
+        # run to run; only the events and the argument names are compared
+        a = base(ref_ev) + (sorted(ref_ev["vars"]),)
+        return a, base(rec_ev) + (sorted(rec_ev["vars"]),)
+    judged = {n: v for n, v in ref_ev["vars"].items() if v is not None}
+    a = base(ref_ev) + (judged, ref_ev.get("ret"), ref_ev.get("exc"))
+    rec_vars = {n: v for n, v in rec_ev["vars"].items() if n in judged}
+    if ref_ev["kind"] == "call":
+        # every bound variable, judged or not, must be there at a call
+        missing = set(ref_ev["vars"]) ^ set(rec_ev["vars"])
+        if missing:
+            rec_vars["<names differ>"] = sorted(missing)
+    ret = rec_ev.get("ret") if ref_ev.get("ret") is not None else None
+    b = base(rec_ev) + (rec_vars, ret, rec_ev.get("exc"))
+    return a, b

@@ -1,0 +1,25 @@
+# t0200-run-cli.sh: `tracerec run` command-line errors: one line on stderr
+# starting with "tracerec run:", and the right status; never a traceback.
+. "${TREC_SRCDIR:-.}/tests/lib.sh"
+P="$TREC_SRCDIR/tests/programs"
+
+check_fails "no target is a usage error" 2 "$TRACEREC" run
+check_fails "unknown option" 2 "$TRACEREC" run --frobnicate "$P/recursion.py"
+check_fails "option needs a value" 2 "$TRACEREC" run -o
+check_fails "count needs a number" 2 "$TRACEREC" run --max-str many "$P/recursion.py"
+check_fails "missing script" 2 "$TRACEREC" run -o "$T_DIR/x.trace" "$T_DIR/nonexistent.py"
+check_fails "missing module" 1 "$TRACEREC" run -o "$T_DIR/x.trace" -m no_such_module_xyz
+check_fails "unwritable output" 73 "$TRACEREC" run -o "$T_DIR/no/such/dir/x.trace" "$P/recursion.py"
+check_fails "unknown backend" 2 "$TRACEREC" run --backend nosuch -o "$T_DIR/x.trace" "$P/recursion.py"
+grep -q '^tracerec run: ' "$T_DIR/err" && ok "errors name the command" || not_ok "errors name the command"
+check "--help exits 0" "$TRACEREC" run --help
+grep -q -- '--no-redact' "$T_DIR/out" && ok "--help lists the options" || not_ok "--help lists the options"
+
+# options end at the first non-option: the program's own -q and -o are its
+( cd "$T_DIR" && "$TRACEREC" run -q "$P/show_env.py" -q -o x </dev/null >out 2>err )
+grep -q '"argv": \[".*show_env.py", "-q", "-o", "x"\]' "$T_DIR/out" \
+  && ok "options end at the script" || { not_ok "options end at the script"; sed 's/^/# /' "$T_DIR/out" "$T_DIR/err"; }
+[ -f "$T_DIR/show_env.trace" ] && ok "default output is <stem>.trace in the cwd" \
+  || not_ok "default output is <stem>.trace in the cwd"
+[ ! -s "$T_DIR/err" ] && ok "-q prints nothing" || not_ok "-q prints nothing"
+done_testing

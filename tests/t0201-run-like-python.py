@@ -1,0 +1,128 @@
+"""t0201: `tracerec run` behaves like `python`: the same exit status, stdout
+and stderr for every corpus program, the same sys.argv, sys.path[0] and
+__main__ in script, -m and -c modes, and signal deaths."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import reftrace
+
+TRACEREC = os.environ["TRACEREC"]
+PYTHON = os.environ.get("PYTHON", sys.executable)
+PROGRAMS = reftrace.programs_dir()
+
+
+def run(cmd, stdin=b"", cwd=PROGRAMS, env=None):
+    p = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, cwd=cwd,
+                       env=env or reftrace.env_for_tests(), timeout=120)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+class LikePython(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.trace = os.path.join(self.tmp.name, "t.trace")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def both(self, args, **kw):
+        mine = run([TRACEREC, "run", "-q", "-o", self.trace] + args, **kw)
+        theirs = run([PYTHON] + args, **kw)
+        return mine, theirs
+
+    def test_corpus_status_and_output(self):
+        for name in reftrace.corpus():
+            with self.subTest(program=name):
+                mine, theirs = self.both([os.path.join(PROGRAMS, name)])
+                self.assertEqual(mine, theirs)
+                self.assertTrue(os.path.exists(self.trace))
+
+    def env_of(self, args, stdin=b""):
+        (s1, o1, e1), (s2, o2, e2) = self.both(args, stdin=stdin)
+        self.assertEqual((s1, e1), (0, ""))
+        self.assertEqual((s2, e2), (0, ""))
+        mine, theirs = json.loads(o1), json.loads(o2)
+        # tracerec also installs __main__ as __mp_main__ (for multiprocessing)
+        self.assertTrue(mine.pop("mp_main"))
+        theirs.pop("mp_main")
+        return mine, theirs
+
+    def test_script_sees_what_python_shows(self):
+        mine, theirs = self.env_of(["show_env.py", "a", "-x", "--y"], stdin=b"in")
+        self.assertEqual(mine, theirs)
+        self.assertEqual(mine["argv"], ["show_env.py", "a", "-x", "--y"])
+        self.assertEqual(mine["stdin"], "in")
+        self.assertTrue(mine["main_is_this"] and mine["builtins"])
+
+    def test_script_by_absolute_path_from_elsewhere(self):
+        script = os.path.join(PROGRAMS, "show_env.py")
+        mine, theirs = self.env_of([script], stdin=b"")
+        self.assertEqual(mine, theirs)
+        self.assertEqual(mine["path0"], os.path.realpath(PROGRAMS))
+
+    def test_module_mode(self):
+        mine, theirs = self.both(["-m", "pkgmod", "p", "q"])
+        self.assertEqual(mine, theirs)
+        self.assertEqual(mine[0], 0)
+        self.assertIn("__main__ pkgmod pkgmod.__main__ ['p', 'q'] 126", mine[1])
+
+    def test_module_mode_env(self):
+        mine, theirs = self.env_of(["-m", "show_env", "z"])
+        self.assertEqual(mine, theirs)
+        self.assertEqual(mine["path0"], os.path.realpath(PROGRAMS))
+
+    def test_code_mode(self):
+        code = ("import sys, json; print(json.dumps([sys.argv, sys.path[0], "
+                "__name__, sorted(globals()), type(__loader__).__name__]))")
+        mine, theirs = self.both(["-c", code, "arg1", "-q"])
+        self.assertEqual(mine, theirs)
+        self.assertEqual(json.loads(mine[1])[0:2], [["-c", "arg1", "-q"], ""])
+
+    def test_pythonpath_restored(self):
+        env = reftrace.env_for_tests(PYTHONPATH="/nonexistent-xyz")
+        (s1, o1, e1), (s2, o2, e2) = self.both(["show_env.py"], env=env)
+        mine, theirs = json.loads(o1), json.loads(o2)
+        mine.pop("mp_main")
+        theirs.pop("mp_main")
+        self.assertEqual((s1, e1, mine), (s2, e2, theirs))
+        self.assertEqual(mine["pythonpath"], "/nonexistent-xyz")
+        self.assertFalse(mine["recorder_on_path"])
+
+    def test_sigterm_status(self):
+        mine, theirs = self.both(["sigterm_self.py"])
+        self.assertEqual(mine, theirs)
+        self.assertEqual(mine[0], -15)
+        self.assertTrue(os.path.getsize(self.trace) > 0)
+
+    def test_keyboard_interrupt_status(self):
+        mine, theirs = self.both(["keyboard_interrupt.py"])
+        self.assertEqual(mine, theirs)
+        self.assertEqual(mine[0], -2)
+        self.assertIn("KeyboardInterrupt", mine[2])
+
+    def test_python_m_tracerec_run(self):
+        env = reftrace.env_for_tests()
+        env["PYTHONPATH"] = os.pathsep.join(
+            [os.path.join(os.environ["TREC_SRCDIR"], "recorder"),
+             os.path.join(os.environ["TREC_BUILDDIR"], "recorder", ".libs")])
+        mine = run([PYTHON, "-m", "tracerec", "run", "-q", "-o", self.trace,
+                    "exc_uncaught.py"], env=env)
+        theirs = run([PYTHON, "exc_uncaught.py"])
+        self.assertEqual(mine, theirs)
+
+    def test_summary_line(self):
+        s, o, e = run([TRACEREC, "run", "-o", self.trace, "recursion.py"])
+        self.assertEqual(s, 0)
+        lines = e.splitlines()
+        self.assertEqual(len(lines), 1, e)
+        self.assertRegex(lines[0], r"^tracerec: [0-9,]+ events, [0-9.]+ s, trace .*t\.trace \(")
+
+
+if __name__ == "__main__":
+    import taprunner
+    taprunner.main()

@@ -1,0 +1,111 @@
+"""t0220: a trace survives kill -9 (opens, says truncated); a forked child
+records into its own trace and never into the parent's; redaction keeps
+secrets out of the trace."""
+import glob
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import reftrace
+
+TRACEREC = os.environ["TRACEREC"]
+PYTHON = os.environ.get("PYTHON", sys.executable)
+PROGRAMS = reftrace.programs_dir()
+
+
+def calls(d):
+    names = []
+    for e in d["events"]:
+        if e["kind"] == "call":
+            names.append(d["codes"][e["code"]]["name"])
+    return names
+
+
+def run(args, tmp):
+    return subprocess.run([TRACEREC, "run", "-q"] + args, cwd=PROGRAMS,
+                          env=reftrace.env_for_tests(), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True,
+                          timeout=120)
+
+
+class Crash(unittest.TestCase):
+    def test_kill_9_leaves_a_truncated_trace(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = os.path.join(tmp, "k.trace")
+            p = subprocess.Popen([TRACEREC, "run", "-q", "-o", trace, "long_running.py", "60"],
+                                 cwd=PROGRAMS, stdout=subprocess.PIPE,
+                                 env=reftrace.env_for_tests())
+            try:
+                self.assertEqual(p.stdout.readline().strip(), b"started")
+                # chunks are committed at least every half second
+                time.sleep(1.5)
+            finally:
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+                p.stdout.close()
+            self.assertEqual(p.returncode, -9)
+            d = reftrace.dump(trace)
+            self.assertEqual(d["header"]["complete"], 0)
+            self.assertGreater(len(d["events"]), 0)
+            self.assertIn("step", calls(d))
+
+
+class Fork(unittest.TestCase):
+    def test_child_records_into_its_own_trace(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = os.path.join(tmp, "f.trace")
+            p = run(["-o", trace, "fork_child.py"], tmp)
+            plain = subprocess.run([PYTHON, "fork_child.py"], cwd=PROGRAMS,
+                                   stdout=subprocess.PIPE, universal_newlines=True)
+            self.assertEqual((p.returncode, p.stdout), (plain.returncode, plain.stdout))
+            parent = reftrace.dump(trace)
+            self.assertEqual(parent["header"]["complete"], 1)
+            self.assertIn("parent_work", calls(parent))
+            self.assertNotIn("child_work", calls(parent))
+            children = glob.glob(os.path.join(tmp, "f-*.trace"))
+            self.assertEqual(len(children), 1, children)
+            child = reftrace.dump(children[0])
+            self.assertIn("child_work", calls(child))
+            self.assertNotIn("parent_work", calls(child))
+
+
+class Redaction(unittest.TestCase):
+    def values(self, args):
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = os.path.join(tmp, "r.trace")
+            p = run(args + ["-o", trace, "redaction.py"], tmp)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            d = reftrace.dump(trace)
+            out = {}
+            for e in d["events"]:
+                for v in e.get("vars", []):
+                    if v["name"]:
+                        out.setdefault(v["name"], []).append(v["value"])
+            return out
+
+    def test_defaults_redact_secrets(self):
+        vals = self.values([])
+        text = repr(vals)
+        self.assertNotIn("SECRETVALUE", text)
+        self.assertNotIn("TEULAVTERCES", text)
+        self.assertEqual(set(vals["password"]), {"<redacted>"})
+        self.assertEqual(set(vals["api_token"]), {"<redacted>"})
+        self.assertIn("visible-alice", text)
+
+    def test_no_redact(self):
+        vals = self.values(["--no-redact"])
+        self.assertIn("'hunter2-SECRETVALUE'", vals["password"])
+
+    def test_redact_adds_patterns(self):
+        vals = self.values(["--redact", "PLAIN"])
+        self.assertEqual(set(vals["plain"]), {"<redacted>"})
+        self.assertEqual(set(vals["password"]), {"<redacted>"})
+
+
+if __name__ == "__main__":
+    import taprunner
+    taprunner.main()
