@@ -89,6 +89,7 @@ int trec_settrace_start(trec_recorder *r){
   }
   if( set_threading_hook(r, r->hook, 1)<0 ) return -1;
   r->hook_set = 1;
+  if( r->opcodes ) trec_compat_prepare_opcodes();
   if( trec_compat_settrace_all(trec_recorder_trace, (PyObject *)r)<0 ){
     trec_settrace_stop_quiet(r);
     return -1;

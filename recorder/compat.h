@@ -184,6 +184,28 @@ static inline int trec_compat_gen_suspending(PyFrameObject *f){
 #endif
 }
 
+/* 3.12 turns on INSTRUCTION events for the trace function only if some
+** frame's f_trace_opcodes was set through Python before the trace function
+** was installed (interp->f_opcode_trace_set, read by _PyEval_SetTrace;
+** python/cpython#103082). 3.13 enables them per code when a traced frame has
+** f_trace_opcodes (legacy_tracing.c _PyEval_SetOpcodeTrace), as 3.9-3.11 do
+** per frame. So on 3.12 only, set and clear it once on the current frame
+** before installing. */
+static inline void trec_compat_prepare_opcodes(void){
+#if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
+  PyFrameObject *f = PyEval_GetFrame();
+  if( f==NULL ) return;
+  PyObject *et, *ev, *etb;
+  PyErr_Fetch(&et, &ev, &etb);
+  char old = f->f_trace_opcodes;
+  if( PyObject_SetAttrString((PyObject *)f, "f_trace_opcodes", Py_True)<0 ){
+    PyErr_Clear();
+  }
+  f->f_trace_opcodes = old;
+  PyErr_Restore(et, ev, etb);
+#endif
+}
+
 /* ---- installing the C trace function ----
 ** _PyEval_SetTrace(tstate, ...) sets another thread's trace function; it is
 ** exported up to 3.12 and is what 3.12's PyEval_SetTraceAllThreads()

@@ -336,7 +336,7 @@ static void rec_emit(trec_recorder *r, struct trec_rthread *t,
   }
   struct trec_event ev = {
     .seq = r->seq + 1, .frame = e->id, .ts = ts, .thread = t->id,
-    .code = e->ci->id, .line = line, .offset = offset, .depth = 0,
+    .code = e->ci->id, .line = line<0 ? 0 : line, .offset = offset, .depth = 0,
     .kind = (uint8_t)kind, .payload = r->payload.data,
     .payload_len = (uint32_t)r->payload.len
   };
