@@ -27,7 +27,7 @@
 /* Rendering may follow REFs into repeated (non-cyclic) values; these bound
 ** the work a crafted value can cause. */
 #define RENDER_MAX_DEPTH (2*TREC_VALUE_MAX_DEPTH)
-#define RENDER_MAX_EXPANSIONS 256
+#define RENDER_MAX_SEARCHES 256
 /* Decimal conversion is quadratic; beyond this many magnitude bytes
 ** (about 19700 digits, over Python's own 4300-digit repr limit) big ints
 ** print in hex. */
@@ -38,10 +38,10 @@ struct render {
   unsigned flags;
   size_t limit;                       /* stop once out->len passes it; 0: none */
   const unsigned char *root, *root_end;
-  uint64_t open_ids[RENDER_MAX_DEPTH+1];   /* containers being rendered */
-  enum trec_vtag open_tags[RENDER_MAX_DEPTH+1];
+  const struct trec_value *open[RENDER_MAX_DEPTH+1];  /* the containers,
+                                         objects and exceptions being rendered */
   int n_open;
-  int expansions;
+  int searches;                       /* REF look-ups done in root */
 };
 
 static int render_value(struct render *r, const struct trec_value *v, int depth);
@@ -301,9 +301,7 @@ static void put_recursion_marker(struct render *r, enum trec_vtag t){
 
 static int push_open(struct render *r, const struct trec_value *v){
   if( r->n_open>RENDER_MAX_DEPTH ) return 0;
-  r->open_ids[r->n_open] = v->id;
-  r->open_tags[r->n_open] = v->tag;
-  r->n_open++;
+  r->open[r->n_open++] = v;
   return 1;
 }
 
@@ -390,19 +388,21 @@ static int render_exc(struct render *r, const struct trec_value *v, int depth){
   int rc;
   if( trec_value_read(v->items, v->end, &args) ) return TREC_ERR_CORRUPT;
   put_short_name(r, v->type, v->type_len);
+  if( !push_open(r, v) ){ trec_buf_puts(r->out, "(...)"); return TREC_OK; }
   if( args.n==1 && args.total==1 ){
     /* one argument prints bare: ValueError('x'), not ValueError(('x',)) */
     p = args.items;
-    if( (rc = next_child(&p, args.end, 0, NULL, NULL, &a0))!=TREC_OK ) return rc;
-    trec_buf_put_u8(r->out, '(');
-    if( !push_open(r, v) ){ trec_buf_puts(r->out, "...)"); return TREC_OK; }
-    rc = render_value(r, &a0, depth+1);
-    r->n_open--;
-    if( rc!=TREC_OK ) return rc;
-    trec_buf_put_u8(r->out, ')');
-    return TREC_OK;
+    rc = next_child(&p, args.end, 0, NULL, NULL, &a0);
+    if( rc==TREC_OK ){
+      trec_buf_put_u8(r->out, '(');
+      rc = render_value(r, &a0, depth+1);
+      trec_buf_put_u8(r->out, ')');
+    }
+  }else{
+    rc = render_container(r, &args, depth);
   }
-  return render_container(r, &args, depth);
+  r->n_open--;
+  return rc;
 }
 
 /* Find the value with this id and tag inside the rendered root, so that a
@@ -440,34 +440,29 @@ static int find_in_root(const struct render *r, uint64_t id, enum trec_vtag tag,
   return find_by_id(&root, id, tag, 1, found);
 }
 
+/* A REF to an enclosing value is a cycle: Python prints its recursion
+** marker. Any other REF is a repeat of a value stored elsewhere in the root,
+** printed in full as Python would print it. */
 static int render_ref(struct render *r, const struct trec_value *v, int depth){
+  const struct trec_value *enclosing = NULL;
   struct trec_value target;
-  int i;
-  for(i=r->n_open-1; i>=0; i--)
-    if( r->open_ids[i]==v->id && r->open_tags[i]==v->sub ) break;
-  if( i<0 && r->expansions<RENDER_MAX_EXPANSIONS
-   && find_in_root(r, v->id, v->sub, &target) ){
-    r->expansions++;
-    return render_value(r, &target, depth+1);
+  for(int i=r->n_open-1; i>=0 && !enclosing; i--)
+    if( r->open[i]->id==v->id && r->open[i]->tag==v->sub ) enclosing = r->open[i];
+  if( !enclosing && r->searches<RENDER_MAX_SEARCHES ){
+    r->searches++;
+    if( find_in_root(r, v->id, v->sub, &target) )
+      return render_value(r, &target, depth+1);
   }
-  if( v->sub==TREC_V_OBJECT || v->sub==TREC_V_EXC ){
-    struct trec_value obj;
-    const char *type = NULL;
-    size_t type_len = 0;
-    if( find_in_root(r, v->id, v->sub, &obj) ){
-      type = obj.type;
-      type_len = obj.type_len;
-    }
-    if( v->sub==TREC_V_EXC ){
-      put_short_name(r, type ? type : "", type_len);
-      trec_buf_puts(r->out, "(...)");
-    }else{
-      put_object_head(r, type, type_len, v->id);
-      trec_buf_put_u8(r->out, '>');
-    }
-    return TREC_OK;
+  if( v->sub==TREC_V_OBJECT ){
+    put_object_head(r, enclosing ? enclosing->type : NULL,
+                    enclosing ? enclosing->type_len : 0, v->id);
+    trec_buf_put_u8(r->out, '>');
+  }else if( v->sub==TREC_V_EXC ){
+    put_short_name(r, enclosing ? enclosing->type : "", enclosing ? enclosing->type_len : 0);
+    trec_buf_puts(r->out, "(...)");
+  }else{
+    put_recursion_marker(r, v->sub);
   }
-  put_recursion_marker(r, v->sub);
   return TREC_OK;
 }
 
@@ -532,7 +527,8 @@ static void put_newline_indent(struct render *r, size_t indent){
 }
 
 /* Render v on one line into flat; *fits says whether it took at most
-** max_width code points. Rendering stops early when it cannot fit. */
+** max_width code points (SIZE_MAX: no bound). Rendering stops early when it
+** cannot fit. */
 static int render_flat(struct render *r, const struct trec_value *v, int depth,
                        size_t max_width, struct trec_buf *flat, int *fits){
   struct trec_buf *save_out = r->out;
@@ -541,7 +537,8 @@ static int render_flat(struct render *r, const struct trec_value *v, int depth,
   int rc;
   r->out = flat;
   r->flags &= ~(unsigned)TREC_RENDER_PRETTY;
-  r->limit = 4*max_width + 4;
+  /* a code point takes at most 4 bytes: past this it cannot fit */
+  r->limit = max_width < (SIZE_MAX-4)/4 ? 4*max_width + 4 : 0;
   rc = render_value(r, v, depth);
   r->out = save_out;
   r->flags = save_flags;
@@ -574,7 +571,7 @@ static int pretty_container(struct render *r, const struct trec_value *v,
     if( v->tag==TREC_V_DICT ){
       if( (rc = next_child(&p, v->end, 0, NULL, NULL, &k))!=TREC_OK ) break;
       trec_buf_reset(&key);
-      if( (rc = render_flat(r, &k, depth+1, SIZE_MAX/8, &key, &fits))!=TREC_OK ) break;
+      if( (rc = render_flat(r, &k, depth+1, SIZE_MAX, &key, &fits))!=TREC_OK ) break;
       trec_buf_put(r->out, key.data, key.len);
       trec_buf_puts(r->out, ": ");
       key_width = cp_count(key.data, key.len) + 2;

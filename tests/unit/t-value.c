@@ -282,6 +282,28 @@ static void test_ref_trunc(void **state){
   assert_string_equal(render(f, 0, 0), "<m.C object at 0xabc>");
 }
 
+static void test_ref_object_exc(void **state){
+  struct fix *f = *state;
+  /* a = m.C(); a.v = [a] */
+  trec_venc_object(&f->b, 0x10, "m.C", 3, 1, 1);
+  trec_venc_name(&f->b, "v", 1);
+  trec_venc_container(&f->b, TREC_V_LIST, 0x20, 1, 1);
+  trec_venc_ref(&f->b, 0x10, TREC_V_OBJECT);
+  assert_string_equal(render(f, TREC_RENDER_FIELDS, 0),
+                      "<m.C object at 0x10 v=[<m.C object at 0x10>]>");
+  trec_buf_reset(&f->b);
+  /* e = ValueError(); e.args = (1, e) */
+  trec_venc_exc(&f->b, 0x30, "ValueError", 10);
+  trec_venc_container(&f->b, TREC_V_TUPLE, 0x40, 2, 2);
+  trec_venc_int(&f->b, 1);
+  trec_venc_ref(&f->b, 0x30, TREC_V_EXC);
+  assert_string_equal(render(f, 0, 0), "ValueError(1, ValueError(...))");
+  trec_buf_reset(&f->b);
+  /* a REF to nothing stored prints the marker */
+  trec_venc_ref(&f->b, 0x50, TREC_V_DICT);
+  assert_string_equal(render(f, 0, 0), "{...}");
+}
+
 static void test_repr_unbound_redacted(void **state){
   struct fix *f = *state;
   struct trec_value v;
@@ -646,7 +668,7 @@ int main(void){
     T(test_none_bool), T(test_int_roundtrip), T(test_bigint),
     T(test_float_render), T(test_str), T(test_str_cut), T(test_bytes),
     T(test_containers), T(test_container_cut), T(test_object),
-    T(test_ref_trunc), T(test_repr_unbound_redacted), T(test_exc),
+    T(test_ref_trunc), T(test_ref_object_exc), T(test_repr_unbound_redacted), T(test_exc),
     T(test_truncated_everywhere), T(test_nesting_bound), T(test_malformed),
     T(test_trailing_bytes), T(test_navigation), T(test_getitem),
     T(test_compare_numbers), T(test_compare_other), T(test_compare_sequences),
