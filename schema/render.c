@@ -81,7 +81,7 @@ static void render_str(struct render *r, const struct trec_value *v){
   uint32_t cp;
   trec_buf_put_u8(r->out, (unsigned)q);
   while( p<end ){
-    size_t k = trec_utf8_decode(p, end, &cp);
+    size_t k = trec_value_utf8_decode(p, end, &cp);
     if( k==0 ){ k = 1; cp = 0xfffd; }  /* cannot happen after validation */
     if( cp==(uint32_t)q || cp=='\\' ){
       esc[0] = '\\'; esc[1] = (char)cp; puts_n(r, esc, 2);

@@ -20,7 +20,7 @@
 /* Decode one UTF-8 sequence (lone surrogates allowed, as Python's
 ** "surrogatepass" writes them). Returns its length, or 0 when it is not
 ** valid: truncated, overlong, above U+10FFFF or a stray continuation. */
-size_t trec_utf8_decode(const unsigned char *p, const unsigned char *end,
+size_t trec_value_utf8_decode(const unsigned char *p, const unsigned char *end,
                         uint32_t *cp){
   unsigned c = p[0];
   size_t n, i;
@@ -47,7 +47,7 @@ static int64_t utf8_count(const unsigned char *p, size_t len){
   int64_t n = 0;
   uint32_t cp;
   while( p<end ){
-    size_t k = trec_utf8_decode(p, end, &cp);
+    size_t k = trec_value_utf8_decode(p, end, &cp);
     if( k==0 ) return -1;
     p += k;
     n++;

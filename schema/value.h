@@ -252,12 +252,12 @@ int trec_value_getitem(const struct trec_value *v, const struct trec_value *key,
 int trec_value_compare(const struct trec_value *a, const struct trec_value *b,
                        int *cmp);
 
-/*! trec_utf8_decode() : decode the UTF-8 sequence at p (p < end) into *cp.
+/*! trec_value_utf8_decode() : decode the UTF-8 sequence at p (p < end) into *cp.
  *  Lone surrogates (U+D800..U+DFFF in their 3-byte form, as Python's
  *  "surrogatepass" writes them) are accepted; overlong forms, stray
  *  continuation bytes, truncated sequences and values above U+10FFFF are not.
  *  @return the sequence's length (1-4), or 0 when it is not valid. */
-size_t trec_utf8_decode(const unsigned char *p, const unsigned char *end,
+size_t trec_value_utf8_decode(const unsigned char *p, const unsigned char *end,
                         uint32_t *cp);
 
 /*! trec_value_truthy() : Python truth value of a decoded value (objects and
