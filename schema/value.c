@@ -20,8 +20,8 @@
 /* Decode one UTF-8 sequence (lone surrogates allowed, as Python's
 ** "surrogatepass" writes them). Returns its length, or 0 when it is not
 ** valid: truncated, overlong, above U+10FFFF or a stray continuation. */
-size_t trec_value_utf8_decode(const unsigned char *p, const unsigned char *end,
-                        uint32_t *cp){
+size_t trec_value_utf8_decode(const unsigned char *p,
+                              const unsigned char *end, uint32_t *cp){
   unsigned c = p[0];
   size_t n, i;
   uint32_t v, min;

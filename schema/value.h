@@ -257,11 +257,12 @@ int trec_value_compare(const struct trec_value *a, const struct trec_value *b,
  *  "surrogatepass" writes them) are accepted; overlong forms, stray
  *  continuation bytes, truncated sequences and values above U+10FFFF are not.
  *  @return the sequence's length (1-4), or 0 when it is not valid. */
-size_t trec_value_utf8_decode(const unsigned char *p, const unsigned char *end,
-                        uint32_t *cp);
+size_t trec_value_utf8_decode(const unsigned char *p,
+                              const unsigned char *end, uint32_t *cp);
 
-/*! trec_value_truthy() : Python truth value of a decoded value (objects and
- *  truncated values are true). */
+/*! trec_value_truthy() : Python truth value of a decoded value: 1 or 0.
+ *  Cut strings and containers go by their total; objects, REF, REPR,
+ *  REDACTED, exceptions and truncated values are true; UNBOUND is false. */
 int trec_value_truthy(const struct trec_value *v);
 
 #endif /* TREC_VALUE_H */
