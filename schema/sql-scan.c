@@ -52,12 +52,16 @@ static int lane_advance(struct sql_scan *s, struct sql_lane *l, char **errmsg){
         l->li++;
         continue;
       }
-      rc = trec_reader_read_chunk(conn->r, l->list[l->li], &l->c);
-      if( rc!=TREC_OK ){
-        char what[64];
-        snprintf(what, sizeof(what), "chunk %zu", l->list[l->li]);
-        *errmsg = sql_errmsg(conn->r, rc, what);
-        return sql_rc_for(rc);
+      if( l->cached!=l->list[l->li] ){
+        l->cached = SIZE_MAX;
+        rc = trec_reader_read_chunk(conn->r, l->list[l->li], &l->c);
+        if( rc!=TREC_OK ){
+          char what[64];
+          snprintf(what, sizeof(what), "chunk %zu", l->list[l->li]);
+          *errmsg = sql_errmsg(conn->r, rc, what);
+          return sql_rc_for(rc);
+        }
+        l->cached = l->list[l->li];
       }
       l->loaded = 1;
       l->pos = 0;
@@ -103,27 +107,31 @@ void sql_scan_release(struct sql_scan *s){
 
 int sql_scan_start(struct sql_scan *s, struct sql_conn *conn,
                    const struct sql_filter *f, int need_payload, char **errmsg){
-  size_t t, k;
+  size_t t;
   int rc;
-  sql_scan_release(s);
   s->conn = conn;
   s->f = f;
   s->need_payload = need_payload;
+  s->cur = NULL;
   s->eof = 1;
-  if( f->empty ) return SQLITE_OK;
-  s->lanes = calloc(conn->n_threads ? conn->n_threads : 1, sizeof(*s->lanes));
-  if( !s->lanes ) return SQLITE_NOMEM;
-  for(t=0; t<conn->n_threads; t++){
-    struct sql_lane *l;
-    if( f->thread && conn->threads[t]!=f->thread ) continue;
-    l = &s->lanes[s->n_lanes++];
-    trec_chunk_init(&l->c);
-    l->list = conn->thread_chunks[t];
-    l->n_list = conn->n_thread_chunks[t];
-    l->li = lane_seek(conn, l, f->lo);
+  if( !s->lanes ){
+    s->lanes = calloc(conn->n_threads ? conn->n_threads : 1, sizeof(*s->lanes));
+    if( !s->lanes ) return SQLITE_NOMEM;
+    s->n_lanes = conn->n_threads;
+    for(t=0; t<s->n_lanes; t++){
+      trec_chunk_init(&s->lanes[t].c);
+      s->lanes[t].cached = SIZE_MAX;
+      s->lanes[t].list = conn->thread_chunks[t];
+      s->lanes[t].n_list = conn->n_thread_chunks[t];
+    }
   }
-  for(k=0; k<s->n_lanes; k++){
-    rc = lane_advance(s, &s->lanes[k], errmsg);
+  for(t=0; t<s->n_lanes; t++){
+    struct sql_lane *l = &s->lanes[t];
+    l->loaded = 0;
+    l->done = f->empty || (f->thread && conn->threads[t]!=f->thread);
+    if( l->done ) continue;
+    l->li = lane_seek(conn, l, f->lo);
+    rc = lane_advance(s, l, errmsg);
     if( rc!=SQLITE_OK ) return rc;
   }
   scan_pick(s);

@@ -110,6 +110,7 @@ struct sql_lane {
   const size_t *list;          /* Borrowed: this thread's chunk indexes */
   size_t n_list, li;
   struct trec_chunk c;
+  size_t cached;               /* chunk index decoded in c, SIZE_MAX: none */
   size_t pos;
   int loaded, done;
 };
@@ -117,7 +118,9 @@ struct sql_scan {
   struct sql_conn *conn;       /* Borrowed */
   const struct sql_filter *f;  /* Borrowed */
   int need_payload;            /* only events with a payload match */
-  struct sql_lane *lanes;      /* Owned */
+  struct sql_lane *lanes;      /* Owned: one per thread of the trace; kept
+                                  across xFilter calls, so that a join
+                                  probing the same chunk decodes it once */
   size_t n_lanes;
   struct sql_lane *cur;        /* the lane holding the current event */
   int eof;
