@@ -178,7 +178,8 @@ enum trec_codec { TREC_CODEC_RAW = 0, TREC_CODEC_LZ4 = 1, TREC_CODEC_LZ4HC = 2 }
 struct trec_writer_options {
   const char *path;         /* the trace to create; an existing file of that
                                name is replaced */
-  int codec;                /* enum trec_codec, default LZ4 */
+  int codec;                /* enum trec_codec; note 0 is TREC_CODEC_RAW,
+                               so set TREC_CODEC_LZ4 for the usual choice */
   int level;                /* LZ4HC level, default 9 */
   uint32_t chunk_events;    /* events per chunk, default 16384 */
   uint32_t flush_ms;        /* commit buffered events at least this often,

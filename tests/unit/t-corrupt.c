@@ -37,7 +37,8 @@ static int remove_dir(void **state){
 
 /* A small complete trace: two threads, a stored source file. */
 static void make_trace(void){
-  struct trec_writer_options o = { .path = path, .chunk_events = 150, .flush_ms = 60000 };
+  struct trec_writer_options o = { .path = path, .codec = TREC_CODEC_LZ4,
+    .chunk_events = 150, .flush_ms = 60000 };
   struct gen_stream g;
   trec_writer *w;
   gen_stream(&g, 1234, 1000, 2, 8, 0, 0);
