@@ -7,5 +7,5 @@ tests_helper_sql_gen_LDADD = schema/libtrecschema.la $(SQLITE3_LIBS) $(LZ4_LIBS)
 
 TESTS += tests/t1001-sql-synthetic.py
 EXTRA_DIST += tests/helper/sql-model.py tests/t1001-sql-synthetic.py
-TESTS += tests/t1002-sql-cli.sh tests/t1003-sql-doc.py tests/t1010-sql-reference.py tests/t1050-info.py
-EXTRA_DIST += tests/t1002-sql-cli.sh tests/t1003-sql-doc.py tests/t1010-sql-reference.py tests/t1050-info.py doc/SQL.md
+TESTS += tests/t1002-sql-cli.sh tests/t1003-sql-doc.py tests/t1004-sql-prompt.py tests/t1010-sql-reference.py tests/t1050-info.py
+EXTRA_DIST += tests/t1002-sql-cli.sh tests/t1003-sql-doc.py tests/t1004-sql-prompt.py tests/t1010-sql-reference.py tests/t1050-info.py doc/SQL.md
