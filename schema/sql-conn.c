@@ -101,12 +101,13 @@ static int conn_index_threads(struct sql_conn *c){
   uint32_t *ids = NULL;
   ids = malloc((n ? n : 1)*sizeof(*ids));
   if( !ids ) return TREC_ERR_NOMEM;
-  c->n_calls_est = 0;
   for(i=0; i<n; i++){
     const struct trec_chunk_info *ci = trec_reader_chunk(c->r, i);
+    int kd;
     ids[i] = ci->thread;
-    c->n_calls_est += ci->n_kind[TREC_CALL];
+    for(kd=0; kd<TREC_N_KINDS; kd++) c->n_kind[kd] += ci->n_kind[kd];
   }
+  c->n_calls_est = c->n_kind[TREC_CALL];
   qsort(ids, n, sizeof(*ids), cmp_u32);
   for(i=0; i<n; i++) if( m==0 || ids[m-1]!=ids[i] ) ids[m++] = ids[i];
   c->threads = ids;
@@ -296,12 +297,31 @@ static int cmp_call(const void *a, const void *b){
   return x->return_seq<y->return_seq ? -1 : x->return_seq>y->return_seq;
 }
 
-static const struct sql_call *sort_rows;
-static int cmp_by_frame(const void *a, const void *b){
-  const struct sql_call *x = &sort_rows[*(const uint32_t *)a];
-  const struct sql_call *y = &sort_rows[*(const uint32_t *)b];
+struct frame_key { uint64_t frame; uint32_t i; };
+static int cmp_frame_key(const void *a, const void *b){
+  const struct frame_key *x = a, *y = b;
   if( x->frame!=y->frame ) return x->frame<y->frame ? -1 : 1;
-  return cmp_call(x, y);
+  return x->i<y->i ? -1 : x->i>y->i;
+}
+
+/* calls_by_frame: call indexes ordered by frame, then call order. */
+static int conn_index_frames(struct sql_conn *c, const struct sql_call *rows, size_t n){
+  struct frame_key *k = malloc((n ? n : 1)*sizeof(*k));
+  size_t i;
+  if( !k ) return TREC_ERR_NOMEM;
+  c->calls_by_frame = malloc((n ? n : 1)*sizeof(uint32_t));
+  if( !c->calls_by_frame ){
+    free(k);
+    return TREC_ERR_NOMEM;
+  }
+  for(i=0; i<n; i++){
+    k[i].frame = rows[i].frame;
+    k[i].i = (uint32_t)i;
+  }
+  qsort(k, n, sizeof(*k), cmp_frame_key);
+  for(i=0; i<n; i++) c->calls_by_frame[i] = k[i].i;
+  free(k);
+  return TREC_OK;
 }
 
 int sql_conn_calls(struct sql_conn *c, char **errmsg){
@@ -329,11 +349,8 @@ int sql_conn_calls(struct sql_conn *c, char **errmsg){
   }
   if( b.n>UINT32_MAX ){ rc = TREC_ERR_LIMIT; goto out; }
   qsort(b.rows, b.n, sizeof(*b.rows), cmp_call);
-  c->calls_by_frame = malloc((b.n ? b.n : 1)*sizeof(uint32_t));
-  if( !c->calls_by_frame ){ rc = TREC_ERR_NOMEM; goto out; }
-  for(i=0; i<b.n; i++) c->calls_by_frame[i] = (uint32_t)i;
-  sort_rows = b.rows;
-  qsort(c->calls_by_frame, b.n, sizeof(uint32_t), cmp_by_frame);
+  rc = conn_index_frames(c, b.rows, b.n);
+  if( rc!=TREC_OK ) goto out;
   c->calls = b.rows;
   c->n_calls = b.n;
   b.rows = NULL;

@@ -60,7 +60,7 @@ static int ev_disconnect(sqlite3_vtab *vt){
 static int ev_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
   struct ev_vtab *v = (struct ev_vtab *)vt;
   double n = (double)trec_reader_n_events(v->conn->r);
-  return sql_plan(vt, info, ev_roles, EV_N, n > 1 ? n : 1, EV_SEQ, 0.05);
+  return sql_plan(v->conn, info, ev_roles, EV_N, n > 1 ? n : 1, EV_SEQ, 0.05);
 }
 
 static int ev_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out){

@@ -47,7 +47,7 @@ static int plan_is_text_role(enum sql_role role){
   return role==SQL_R_KIND || role==SQL_R_FUNCTION || role==SQL_R_NAME;
 }
 
-int sql_plan(sqlite3_vtab *vt, sqlite3_index_info *info,
+int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
              const enum sql_role *roles, int n_cols, double n_rows,
              int order_col, double decode_cost){
   char idx[MAX_ARGS+1];
@@ -55,7 +55,7 @@ int sql_plan(sqlite3_vtab *vt, sqlite3_index_info *info,
   double scanned = n_rows, rows;
   sqlite3_int64 lo = 1, hi = -1;
   int have_lo = 0, have_hi = 0, seq_eq = 0;
-  (void)vt;
+  double kind_frac = 0.2;
   for(i=0; i<info->nConstraint && n<MAX_ARGS; i++){
     const struct sqlite3_index_constraint *k = &info->aConstraint[i];
     enum sql_role role;
@@ -70,6 +70,14 @@ int sql_plan(sqlite3_vtab *vt, sqlite3_index_info *info,
     if( role!=SQL_R_SEQ ){
       if( seen & (1<<role) ) continue;
       seen |= 1<<role;
+    }
+    if( role==SQL_R_KIND && c->r && trec_reader_n_events(c->r)
+        && sqlite3_vtab_rhs_value(info, i, &rhs)==SQLITE_OK
+        && sqlite3_value_type(rhs)==SQLITE_TEXT ){
+      /* the chunk index counts every kind: the estimate is exact */
+      int kd = trec_kind_parse((const char *)sqlite3_value_text(rhs));
+      kind_frac = kd<0 ? 0 : (double)c->n_kind[kd]/(double)trec_reader_n_events(c->r);
+      rhs = NULL;
     }
     idx[n++] = l;
     info->aConstraintUsage[i].argvIndex = n;
@@ -89,10 +97,13 @@ int sql_plan(sqlite3_vtab *vt, sqlite3_index_info *info,
   else if( have_lo==1 && have_hi==1 ) scanned = hi>=lo ? (double)(hi-lo+1) : 1;
   else if( have_lo && have_hi ) scanned = n_rows/100;
   else if( have_lo || have_hi ) scanned = n_rows/3;
-  if( seen & (1<<SQL_R_THREAD) ) scanned /= 2;
+  if( (seen & (1<<SQL_R_THREAD)) && c->n_threads>1 ) scanned /= (double)c->n_threads;
   if( seen & (1<<SQL_R_FRAME) ) scanned /= 1000;
   rows = scanned;
-  if( seen & (1<<SQL_R_KIND) ){ rows /= 5; scanned /= 2; }
+  if( seen & (1<<SQL_R_KIND) ){
+    rows *= kind_frac;
+    if( kind_frac<0.05 ) scanned *= kind_frac*4;   /* chunks without it are skipped */
+  }
   if( seen & (1<<SQL_R_FUNCTION) ) rows /= 20;
   if( seen & (1<<SQL_R_NAME) ) rows /= 10;
   if( rows<1 ) rows = 1;

@@ -65,7 +65,7 @@ static int va_disconnect(sqlite3_vtab *vt){
 static int va_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
   struct va_vtab *v = (struct va_vtab *)vt;
   double n = (double)trec_reader_n_events(v->conn->r);
-  return sql_plan(vt, info, va_roles, VA_N, n > 1 ? n : 1, VA_SEQ, 0.05);
+  return sql_plan(v->conn, info, va_roles, VA_N, n > 1 ? n : 1, VA_SEQ, 0.05);
 }
 
 static int va_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out){

@@ -62,6 +62,7 @@ struct sql_conn {
   size_t **thread_chunks;      /* Owned: per thread, its chunk indexes */
   size_t *n_thread_chunks;
   size_t n_threads;
+  uint64_t n_kind[TREC_N_KINDS]; /* events of each kind in the trace */
   uint64_t n_calls_est;        /* call events in the trace */
   struct sql_call *calls;      /* Owned: index, ordered by call_seq */
   size_t n_calls;
@@ -96,7 +97,7 @@ int sql_rc_for(int trec_rc);
 char *sql_errmsg(trec_reader *r, int rc, const char *what);
 
 /* sql-plan.c */
-int sql_plan(sqlite3_vtab *vt, sqlite3_index_info *info,
+int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
              const enum sql_role *roles, int n_cols, double n_rows,
              int order_col, double decode_cost);
 int sql_filter_init(struct sql_filter *f, struct sql_conn *c, const char *idx,
