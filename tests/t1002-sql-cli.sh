@@ -37,7 +37,8 @@ for q in "DELETE FROM meta" "INSERT INTO files(path, hash, size) VALUES ('x', ''
          "CREATE TABLE evil(a)" "DROP TABLE chunks" "UPDATE chunks SET data = x''" \
          "ATTACH '$T_DIR/other.db' AS o" "SELECT load_extension('/nonexistent')" \
          "PRAGMA writable_schema = 1; UPDATE sqlite_schema SET sql = ''" \
-         "VACUUM INTO '$T_DIR/copy.db'"; do
+         "VACUUM INTO '$T_DIR/copy.db'" "PRAGMA query_only = 0; DELETE FROM meta" \
+         "PRAGMA journal_mode = DELETE; DELETE FROM threads"; do
   check_fails "refused: $q" 1 "$TRACEREC" sql "$T" "$q"
 done
 [ "$(cksum <"$T")" = "$sum_before" ] && ok "trace unchanged" || not_ok "trace unchanged"
@@ -58,6 +59,8 @@ check_fails "damaged chunk in calls is 65" 65 "$TRACEREC" sql "$T_DIR/bad.trace"
 check "undamaged chunks still answer" "$TRACEREC" sql --csv "$T_DIR/bad.trace" "SELECT seq FROM events WHERE seq <= 2"
 [ "$(cat "$T_DIR/out")" = "$(printf 'seq\n1\n2')" ] && ok "rows of the good chunk" || not_ok "rows of the good chunk"
 
+check "--help" "$TRACEREC" sql --help
+grep -q '^usage: tracerec sql' "$T_DIR/out" && ok "--help prints the usage" || not_ok "--help prints the usage"
 check "--extension-path" "$TRACEREC" sql --extension-path
 ext=$(cat "$T_DIR/out")
 [ -f "$ext" ] && ok "extension exists at $ext" || not_ok "extension exists at $ext"
