@@ -2,7 +2,9 @@
 ** fuzz-driver.c: runs a libFuzzer target without libFuzzer. Replays every
 ** file of the corpus directories given (default: the chunk corpus under
 ** $TREC_SRCDIR) and, for each, every truncation and a fixed set of bit
-** flips, printing one TAP line per file. `--generate DIR` writes the seed
+** flips, printing one TAP line per directory (a failing input aborts).
+** The corpus holds the generated seeds and what libFuzzer found from them
+** (merged with -merge=1). `--generate DIR` writes the seed
 ** corpus from the encoder, so seeds follow the format when it changes.
 */
 #include <dirent.h>
@@ -126,7 +128,8 @@ static int run_dir(const char *dir, int *test_no){
   DIR *d = opendir(dir);
   struct dirent *de;
   char **names = NULL;
-  size_t n = 0, cap = 0;
+  size_t n = 0, cap = 0, total = 0;
+  int bad = 0;
   if( !d ){
     printf("not ok %d - cannot open corpus %s\n", ++*test_no, dir);
     return 1;
@@ -145,22 +148,25 @@ static int run_dir(const char *dir, int *test_no){
   for(size_t i=0; i<n; i++){
     char *path = join(dir, names[i]);
     unsigned char *data = NULL;
-    long len;
+    long len = -1;
     FILE *f = fopen(path, "rb");
     if( f && !fseek(f, 0, SEEK_END) && (len = ftell(f))>=0 && !fseek(f, 0, SEEK_SET)
      && (data = malloc((size_t)len + 1)) && fread(data, 1, (size_t)len, f)==(size_t)len ){
       replay(data, (size_t)len);
-      printf("ok %d - %s (%ld bytes, every prefix, 64 bit flips)\n", ++*test_no, names[i], len);
+      total += (size_t)len;
     }else{
-      printf("not ok %d - cannot read %s\n", ++*test_no, path);
+      printf("# cannot read %s\n", path);
+      bad++;
     }
     if( f ) fclose(f);
     free(path);
     free(data);
     free(names[i]);
   }
+  printf("%s %d - %s: %zu inputs (%zu bytes), each with every prefix and 64 bit flips\n",
+         bad || n==0 ? "not ok" : "ok", ++*test_no, dir, n, total);
   free(names);
-  return 0;
+  return bad;
 }
 
 int main(int argc, char **argv){
