@@ -232,6 +232,52 @@ static void bench_writer(const struct trec_event *ev, size_t n, const char *path
   if( !getenv("BENCH_KEEP") ) unlink(path);
 }
 
+static int cmp_double(const void *a, const void *b){
+  double x = *(const double*)a, y = *(const double*)b;
+  return x<y ? -1 : x>y;
+}
+
+/* Opening a trace of many small chunks, and seeking in it: find the chunk
+** of a random seq, read its keyframe, decode it. */
+static void bench_reader(const struct trec_event *ev, size_t n, const char *path){
+  struct trec_writer_options o = { .path = path, .codec = TREC_CODEC_LZ4,
+                                   .chunk_events = 64, .flush_ms = 1000 };
+  trec_writer *w;
+  trec_stream *s;
+  trec_reader *r;
+  struct trec_chunk c;
+  struct trec_keyframe k;
+  double t, lat[2000];
+  uint64_t x = 88172645463325252ULL;
+  if( trec_writer_open(&o, &w) || trec_writer_stream(w, 1, &s) ) exit(1);
+  for(size_t i=0; i<n; i++) if( trec_stream_append(s, &ev[i]) ) exit(1);
+  if( trec_writer_close(w, NULL) ) exit(1);
+  t = now_s();
+  if( trec_reader_open(path, 0, &r) ){
+    fprintf(stderr, "bench-codec: %s\n", trec_reader_errmsg(r));
+    exit(1);
+  }
+  t = now_s() - t;
+  printf("reader open  %6.1f ms with %zu chunks\n", t*1e3, trec_reader_n_chunks(r));
+  trec_chunk_init(&c);
+  trec_keyframe_init(&k);
+  for(int i=0; i<2000; i++){
+    size_t at;
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    t = now_s();
+    if( trec_reader_find_chunk(r, 1 + x % n, &at) || trec_reader_read_keyframe(r, at, &k)
+     || trec_reader_read_chunk(r, at, &c) || trec_chunk_find_seq(&c, 1 + x % n)<0 ) exit(1);
+    lat[i] = now_s() - t;
+  }
+  qsort(lat, 2000, sizeof *lat, cmp_double);
+  printf("reader seek  p50 %.1f us, p99 %.1f us (find chunk, keyframe, decode; 64-event chunks)\n",
+         lat[1000]*1e6, lat[1980]*1e6);
+  trec_keyframe_release(&k);
+  trec_chunk_release(&c);
+  trec_reader_close(r);
+  if( !getenv("BENCH_KEEP") ) unlink(path);
+}
+
 int main(int argc, char **argv){
   size_t n = argc>1 ? (size_t)strtoull(argv[1], NULL, 10) : (size_t)4 << 20;
   struct trec_buf pay = TREC_BUF_INIT;
@@ -245,6 +291,7 @@ int main(int argc, char **argv){
   bench_codec(ev, n, TREC_CODEC_LZ4HC);
   snprintf(path, sizeof path, "/tmp/bench-codec.%d.trace", getenv("BENCH_KEEP") ? 0 : (int)getpid());
   bench_writer(ev, n, path);
+  bench_reader(ev, n, path);
   free(ev);
   trec_buf_release(&pay);
   return 0;

@@ -335,7 +335,7 @@ static int load_chunks(trec_reader *r){
   if( sqlite3_prepare_v2(r->db,
         "SELECT chunk_id, thread_id, first_seq, last_seq, n_events, first_ts,"
         " last_ts, min_depth, max_depth, start_depth, n_call, n_line, n_return,"
-        " n_exception, n_opcode FROM chunks ORDER BY first_seq, chunk_id",
+        " n_exception, n_opcode FROM chunks ORDER BY first_seq",
         -1, &st, NULL) ){
     rc = reader_sql_fail(r, "reading the chunk index");
     goto out;

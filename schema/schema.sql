@@ -67,7 +67,11 @@ CREATE TABLE chunks(
   checksum INTEGER NOT NULL,     -- XXH32 of data
   data BLOB NOT NULL             -- the chunk, compressed
 );
-CREATE INDEX chunks_first_seq ON chunks(first_seq);
+-- Covering index of the chunk index: readers load every column but data
+-- at open, and the data blobs make the table's own pages many times larger.
+CREATE INDEX chunks_first_seq ON chunks(first_seq, thread_id, last_seq,
+  n_events, first_ts, last_ts, min_depth, max_depth, start_depth, n_call,
+  n_line, n_return, n_exception, n_opcode);
 
 -- The thread's full stack with every variable's value before a chunk's
 -- first event (section 5). One row per chunk.
