@@ -183,8 +183,9 @@ int main(int argc, char **argv){
       /* the worker thread runs while main is between two calls */
       call_add(&worker, 10, 20);
     }
+    /* the recorder stores a value only when it changed */
+    if( i!=0 ) var_int(C_WORK, 1, total + i);
     total += i;
-    var_int(C_WORK, 1, total);
     emit(&main_t, TREC_LINE, 7);
   }
   emit(&main_t, TREC_LINE, 9);

@@ -8,5 +8,7 @@ tests_t4_export_mktrace_SOURCES = tests/t4-export-mktrace.c
 tests_t4_export_mktrace_CPPFLAGS = $(UNIT_TEST_FLAGS)
 tests_t4_export_mktrace_LDADD = $(UNIT_TEST_LIBS)
 
-TESTS += tests/t4001-export.py
-EXTRA_DIST += tests/t4001-export.py
+TESTS += tests/t4001-export.py tests/t3001-view-api.py tests/t3002-view-browser.sh
+EXTRA_DIST += tests/t4001-export.py tests/t3001-view-api.py tests/t3002-view-browser.sh \
+	tests/browser/view.test.mjs tests/browser/package.json tests/browser/package-lock.json
+CLEANFILES += tests/artifacts/view.png

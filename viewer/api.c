@@ -480,14 +480,14 @@ static json_t *api_search(struct api_req *q){
 }
 
 static json_t *api_timeline(struct api_req *q){
-  uint64_t from, to, px;
+  uint64_t from, to, px, summary;
   json_t *o = NULL;
   int rc;
   if( api_u64(q, "from", 0, &from) || api_u64(q, "to", 0, &to) || api_u64(q, "px", 1000, &px)
-      || px==0 || px>100000 )
+      || api_u64(q, "summary", 0, &summary) || px==0 || px>100000 )
     return api_error(q, 400, "bad from/to/px");
   trec_buf_reset(&q->a->msg);
-  rc = view_timeline(q->a->r, from, to, (unsigned)px, &o, &q->a->msg);
+  rc = view_timeline(q->a->r, from, to, (unsigned)px, summary!=0, &o, &q->a->msg);
   if( rc!=TREC_OK ) return api_error(q, 500, "%s", trec_buf_cstr(&q->a->msg));
   return o;
 }

@@ -143,7 +143,7 @@ out:
 }
 
 int view_timeline(trec_reader *r, uint64_t from, uint64_t to, unsigned px,
-                  json_t **out, struct trec_buf *msg){
+                  int summary, json_t **out, struct trec_buf *msg){
   uint64_t n_events = 0;
   json_t *res, *threads;
   size_t n_slices = 0;
@@ -161,7 +161,7 @@ int view_timeline(trec_reader *r, uint64_t from, uint64_t to, unsigned px,
     const struct trec_chunk_info *ci = trec_reader_chunk(r, i);
     if( ci->last_seq>=from && ci->first_seq<=to ) n_events += ci->n_events;
   }
-  if( n_events>TIMELINE_DETAIL_EVENTS ){
+  if( summary || n_events>TIMELINE_DETAIL_EVENTS ){
     res = timeline_summary(r, from, to, px);
     goto done;
   }

@@ -54,9 +54,10 @@ json_t *view_json_render(const unsigned char *p, const unsigned char *end,
 json_t *view_json_value(const unsigned char *p, const unsigned char *end);
 
 /*! view_timeline() : the flame chart window [from, to] (0: the end) at px
- *  pixels wide, as described in timeline.c and doc/VIEWER.md. */
+ *  pixels wide, as described in timeline.c and doc/VIEWER.md; summary
+ *  forces the chunk-index answer even for a small window. */
 int view_timeline(trec_reader *r, uint64_t from, uint64_t to, unsigned px,
-                  json_t **out, struct trec_buf *msg);
+                  int summary, json_t **out, struct trec_buf *msg);
 
 /* The name of a code object's variable slot, or NULL. */
 const char *view_slot_name(trec_reader *r, uint32_t code, uint32_t slot);

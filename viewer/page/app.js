@@ -325,6 +325,11 @@ const timeline = {
     d.threads.forEach((t, ti) => {
       const top = ti * band;
       if (ti) { g.fillStyle = '#ddd'; g.fillRect(0, top, c.width, 1); }
+      if (d.threads.length > 1) {
+        const th = info.threads.find((x) => x.id === t.id);
+        g.fillStyle = '#888';
+        g.fillText(th && th.name ? th.name : 'thread ' + t.id, c.width - 90, top + band - 4, 86);
+      }
       if (d.mode === 'slices') {
         for (const [a, z, depth, code] of t.slices) {
           const x = this.xOf(a), w = Math.max(1, this.xOf(z + 1) - x), y = top + (depth - 1) * row;
@@ -401,7 +406,9 @@ function wire() {
     });
   });
   $('seq').addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') run(async () => render(await api('goto', { seq: e.target.value }, true)));
+    if (e.key !== 'Enter') return;
+    e.target.blur();  // so that s, n, r, c act on the page again
+    run(async () => render(await api('goto', { seq: e.target.value }, true)));
   });
   $('scrub').addEventListener('change', (e) => run(async () => render(await api('goto', { seq: e.target.value }, true))));
   $('threads').addEventListener('change', (e) => run(async () => render(await api('thread', { id: e.target.value }, true))));
