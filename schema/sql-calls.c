@@ -29,8 +29,9 @@ struct ca_cursor {
   sqlite3_vtab_cursor base;
   struct sql_filter f;
   struct sql_conn *conn;       /* Borrowed */
-  size_t i, end;               /* position in calls[] or calls_by_frame[] */
-  int by_frame;
+  size_t i;                    /* position in calls[] or calls_by_frame[] */
+  size_t a, z;                 /* the positions that may match: [a, z) */
+  int by_frame, desc, eof;
   struct trec_buf tmp;
 };
 
@@ -100,19 +101,28 @@ static int ca_matches(const struct ca_cursor *c, const struct sql_call *k){
   return 1;
 }
 
-static void ca_skip(struct ca_cursor *c){
-  for(; c->i<c->end; c->i++){
-    const struct sql_call *k = ca_row(c);
-    if( c->by_frame && k->frame!=c->f.frame ){
-      c->i = c->end;
-      return;
-    }
-    if( !c->by_frame && c->f.seq_set && k->call_seq>c->f.hi ){
-      c->i = c->end;
-      return;
-    }
-    if( ca_matches(c, k) ) return;
+/* From position i on (in the cursor's direction), the first row that
+** matches, or eof. */
+static void ca_settle(struct ca_cursor *c){
+  for(;;){
+    if( c->i<c->a || c->i>=c->z ){ c->eof = 1; return; }
+    if( ca_matches(c, ca_row(c)) ) return;
+    if( c->desc ){
+      if( c->i==c->a ){ c->eof = 1; return; }
+      c->i--;
+    }else c->i++;
   }
+}
+
+/* First position whose key is >= v: frame order or call_seq order. */
+static size_t ca_lower(const struct sql_conn *conn, int by_frame, uint64_t v){
+  size_t a = 0, z = conn->n_calls;
+  while( a<z ){
+    size_t m = a+(z-a)/2;
+    uint64_t key = by_frame ? conn->calls[conn->calls_by_frame[m]].frame : conn->calls[m].call_seq;
+    if( key<v ) a = m+1; else z = m;
+  }
+  return a;
 }
 
 static int ca_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
@@ -120,10 +130,8 @@ static int ca_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
   struct ca_cursor *c = (struct ca_cursor *)cur;
   struct sql_conn *conn = c->conn;
   char *err = NULL;
-  size_t a, z;
   int rc;
-  (void)idx_num;
-  c->i = c->end = 0;
+  c->eof = 1;
   sql_filter_release(&c->f);
   rc = sql_filter_init(&c->f, conn, idx, argc, argv);
   if( rc==SQLITE_OK ) rc = sql_conn_calls(conn, &err);
@@ -135,36 +143,37 @@ static int ca_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
     return rc;
   }
   if( c->f.empty ) return SQLITE_OK;
+  c->eof = 0;
+  c->desc = (idx_num & SQL_PLAN_DESC)!=0;
   c->by_frame = c->f.frame!=0;
-  a = 0;
-  z = conn->n_calls;
+  c->a = 0;
+  c->z = conn->n_calls;
   if( c->by_frame ){
-    while( a<z ){
-      size_t m = a+(z-a)/2;
-      if( conn->calls[conn->calls_by_frame[m]].frame<c->f.frame ) a = m+1; else z = m;
-    }
+    c->a = ca_lower(conn, 1, c->f.frame);
+    c->z = ca_lower(conn, 1, c->f.frame+1);
   }else if( c->f.seq_set ){
-    while( a<z ){
-      size_t m = a+(z-a)/2;
-      if( conn->calls[m].call_seq<c->f.lo ) a = m+1; else z = m;
-    }
+    c->a = ca_lower(conn, 0, c->f.lo);
+    if( c->f.hi!=UINT64_MAX ) c->z = ca_lower(conn, 0, c->f.hi+1);
   }
-  c->i = a;
-  c->end = conn->n_calls;
-  ca_skip(c);
+  if( c->a>=c->z ){ c->eof = 1; return SQLITE_OK; }
+  c->i = c->desc ? c->z-1 : c->a;
+  ca_settle(c);
   return SQLITE_OK;
 }
 
 static int ca_next(sqlite3_vtab_cursor *cur){
   struct ca_cursor *c = (struct ca_cursor *)cur;
-  c->i++;
-  ca_skip(c);
+  if( c->eof ) return SQLITE_OK;
+  if( c->desc ){
+    if( c->i==c->a ){ c->eof = 1; return SQLITE_OK; }
+    c->i--;
+  }else c->i++;
+  ca_settle(c);
   return SQLITE_OK;
 }
 
 static int ca_eof(sqlite3_vtab_cursor *cur){
-  struct ca_cursor *c = (struct ca_cursor *)cur;
-  return c->i>=c->end;
+  return ((struct ca_cursor *)cur)->eof;
 }
 
 static int ca_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col){

@@ -113,11 +113,10 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
   struct sql_conn *conn = ((struct ev_vtab *)cur->pVtab)->conn;
   char *err = NULL;
   int rc;
-  (void)idx_num;
   sql_filter_release(&c->f);
   rc = sql_filter_init(&c->f, conn, idx, argc, argv);
   if( rc==SQLITE_OK ) rc = ev_narrow_frame(conn, &c->f, &err);
-  if( rc==SQLITE_OK ) rc = sql_scan_start(&c->scan, conn, &c->f, 0, &err);
+  if( rc==SQLITE_OK ) rc = sql_scan_start(&c->scan, conn, &c->f, 0, idx_num & SQL_PLAN_DESC, &err);
   return ev_fail(cur, rc, err);
 }
 

@@ -2,8 +2,9 @@
 ** sql-scan.c: walk a trace's events in seq order, filtered. Chunks hold one
 ** thread's events each and the threads' seq ranges interleave, so the scan
 ** keeps one "lane" per thread (its current decoded chunk and position) and
-** always yields the lane with the smallest next seq: rows come out in seq
-** order, which lets `ORDER BY seq` cost nothing.
+** always yields the lane with the smallest next seq (the largest, walking
+** backwards): rows come out in seq order, which lets `ORDER BY seq` and
+** `ORDER BY seq DESC` (the last events, the usual question) cost nothing.
 **
 ** Filters are tested on the decoded columns, before SQLite sees a row. The
 ** chunk index skips whole chunks: outside the seq range, of another thread,
@@ -17,12 +18,28 @@
 #define TREC_SQL_INTERNAL
 #include "schema/sql.h"
 
-/* First position in the lane's list whose chunk may hold seq >= lo. */
-static size_t lane_seek(struct sql_conn *c, const struct sql_lane *l, uint64_t lo){
-  size_t a = 0, z = l->n_list;
+/* Decode chunk list[k] into the lane (unless it is there already). */
+static int lane_load(struct sql_scan *s, struct sql_lane *l, size_t k, char **errmsg){
+  int rc;
+  if( l->cached==l->list[k] ) return SQLITE_OK;
+  l->cached = SIZE_MAX;
+  rc = trec_reader_read_chunk(s->conn->r, l->list[k], &l->c);
+  if( rc!=TREC_OK ){
+    char what[64];
+    snprintf(what, sizeof(what), "chunk %zu", l->list[k]);
+    *errmsg = sql_errmsg(s->conn->r, rc, what);
+    return sql_rc_for(rc);
+  }
+  l->cached = l->list[k];
+  return SQLITE_OK;
+}
+
+/* First index of the decoded chunk with seq >= v (n if none). */
+static size_t chunk_lower(const struct trec_chunk *c, uint64_t v){
+  size_t a = 0, z = c->n;
   while( a<z ){
     size_t m = a+(z-a)/2;
-    if( trec_reader_chunk(c->r, l->list[m])->last_seq<lo ) a = m+1; else z = m;
+    if( c->seq[m]<v ) a = m+1; else z = m;
   }
   return a;
 }
@@ -37,42 +54,27 @@ static int event_matches(const struct sql_scan *s, const struct trec_chunk *c,
   return 1;
 }
 
-/* Bring lane l to its next matching event at or after its position. */
-static int lane_advance(struct sql_scan *s, struct sql_lane *l, char **errmsg){
+static int chunk_skippable(const struct sql_filter *f, const struct trec_chunk_info *ci){
+  return ci->last_seq<f->lo || ci->first_seq>f->hi
+      || (f->kind>=0 && ci->n_kind[f->kind]==0);
+}
+
+/* Forwards: li is the list position of the current (or next) chunk. Bring
+** lane l to its next matching event at or after its position. */
+static int lane_forward(struct sql_scan *s, struct sql_lane *l, char **errmsg){
   const struct sql_filter *f = s->f;
-  struct sql_conn *conn = s->conn;
   int rc;
   while( !l->done ){
     if( !l->loaded ){
       const struct trec_chunk_info *ci;
       if( l->li>=l->n_list ){ l->done = 1; break; }
-      ci = trec_reader_chunk(conn->r, l->list[l->li]);
+      ci = trec_reader_chunk(s->conn->r, l->list[l->li]);
       if( ci->first_seq>f->hi ){ l->done = 1; break; }
-      if( ci->last_seq<f->lo || (f->kind>=0 && ci->n_kind[f->kind]==0) ){
-        l->li++;
-        continue;
-      }
-      if( l->cached!=l->list[l->li] ){
-        l->cached = SIZE_MAX;
-        rc = trec_reader_read_chunk(conn->r, l->list[l->li], &l->c);
-        if( rc!=TREC_OK ){
-          char what[64];
-          snprintf(what, sizeof(what), "chunk %zu", l->list[l->li]);
-          *errmsg = sql_errmsg(conn->r, rc, what);
-          return sql_rc_for(rc);
-        }
-        l->cached = l->list[l->li];
-      }
+      if( chunk_skippable(f, ci) ){ l->li++; continue; }
+      rc = lane_load(s, l, l->li, errmsg);
+      if( rc!=SQLITE_OK ) return rc;
       l->loaded = 1;
-      l->pos = 0;
-      if( l->c.n && l->c.seq[0]<f->lo ){
-        size_t a = 0, z = l->c.n;
-        while( a<z ){
-          size_t m = a+(z-a)/2;
-          if( l->c.seq[m]<f->lo ) a = m+1; else z = m;
-        }
-        l->pos = a;
-      }
+      l->pos = chunk_lower(&l->c, f->lo);
     }
     for(; l->pos<l->c.n; l->pos++){
       if( l->c.seq[l->pos]>f->hi ){ l->done = 1; return SQLITE_OK; }
@@ -84,13 +86,64 @@ static int lane_advance(struct sql_scan *s, struct sql_lane *l, char **errmsg){
   return SQLITE_OK;
 }
 
+/* Backwards: li is one past the list position of the current chunk. */
+static int lane_backward(struct sql_scan *s, struct sql_lane *l, char **errmsg){
+  const struct sql_filter *f = s->f;
+  int rc;
+  while( !l->done ){
+    if( !l->loaded ){
+      const struct trec_chunk_info *ci;
+      size_t end;
+      if( l->li==0 ){ l->done = 1; break; }
+      ci = trec_reader_chunk(s->conn->r, l->list[l->li-1]);
+      if( ci->last_seq<f->lo ){ l->done = 1; break; }
+      if( chunk_skippable(f, ci) ){ l->li--; continue; }
+      rc = lane_load(s, l, l->li-1, errmsg);
+      if( rc!=SQLITE_OK ) return rc;
+      end = f->hi==UINT64_MAX ? l->c.n : chunk_lower(&l->c, f->hi+1);
+      if( end==0 ){ l->li--; continue; }
+      l->loaded = 1;
+      l->pos = end-1;
+    }
+    for(;;){
+      if( l->c.seq[l->pos]<f->lo ){ l->done = 1; return SQLITE_OK; }
+      if( event_matches(s, &l->c, l->pos) ) return SQLITE_OK;
+      if( l->pos==0 ) break;
+      l->pos--;
+    }
+    l->loaded = 0;
+    l->li--;
+  }
+  return SQLITE_OK;
+}
+
+static int lane_advance(struct sql_scan *s, struct sql_lane *l, char **errmsg){
+  return s->desc ? lane_backward(s, l, errmsg) : lane_forward(s, l, errmsg);
+}
+
+/* The list position to start from: forwards the first chunk that may hold
+** seq >= lo; backwards one past the last chunk that may hold seq <= hi. */
+static size_t lane_seek(struct sql_scan *s, const struct sql_lane *l){
+  size_t a = 0, z = l->n_list;
+  while( a<z ){
+    size_t m = a+(z-a)/2;
+    const struct trec_chunk_info *ci = trec_reader_chunk(s->conn->r, l->list[m]);
+    int before = s->desc ? ci->first_seq<=s->f->hi : ci->last_seq<s->f->lo;
+    if( before ) a = m+1; else z = m;
+  }
+  return a;
+}
+
 static void scan_pick(struct sql_scan *s){
   size_t k;
   s->cur = NULL;
   for(k=0; k<s->n_lanes; k++){
     struct sql_lane *l = &s->lanes[k];
+    uint64_t q;
     if( l->done ) continue;
-    if( !s->cur || l->c.seq[l->pos]<s->cur->c.seq[s->cur->pos] ) s->cur = l;
+    q = l->c.seq[l->pos];
+    if( !s->cur ) s->cur = l;
+    else if( s->desc ? q>s->cur->c.seq[s->cur->pos] : q<s->cur->c.seq[s->cur->pos] ) s->cur = l;
   }
   s->eof = s->cur==NULL;
 }
@@ -105,13 +158,14 @@ void sql_scan_release(struct sql_scan *s){
   s->eof = 1;
 }
 
-int sql_scan_start(struct sql_scan *s, struct sql_conn *conn,
-                   const struct sql_filter *f, int need_payload, char **errmsg){
+int sql_scan_start(struct sql_scan *s, struct sql_conn *conn, const struct sql_filter *f,
+                   int need_payload, int desc, char **errmsg){
   size_t t;
   int rc;
   s->conn = conn;
   s->f = f;
   s->need_payload = need_payload;
+  s->desc = desc;
   s->cur = NULL;
   s->eof = 1;
   if( !s->lanes ){
@@ -130,7 +184,7 @@ int sql_scan_start(struct sql_scan *s, struct sql_conn *conn,
     l->loaded = 0;
     l->done = f->empty || (f->thread && conn->threads[t]!=f->thread);
     if( l->done ) continue;
-    l->li = lane_seek(conn, l, f->lo);
+    l->li = lane_seek(s, l);
     rc = lane_advance(s, l, errmsg);
     if( rc!=SQLITE_OK ) return rc;
   }
@@ -139,10 +193,16 @@ int sql_scan_start(struct sql_scan *s, struct sql_conn *conn,
 }
 
 int sql_scan_next(struct sql_scan *s, char **errmsg){
+  struct sql_lane *l = s->cur;
   int rc;
   if( s->eof ) return SQLITE_OK;
-  s->cur->pos++;
-  rc = lane_advance(s, s->cur, errmsg);
+  if( !s->desc ) l->pos++;
+  else if( l->pos>0 ) l->pos--;
+  else{
+    l->loaded = 0;
+    l->li--;
+  }
+  rc = lane_advance(s, l, errmsg);
   if( rc!=SQLITE_OK ) return rc;
   scan_pick(s);
   return SQLITE_OK;

@@ -161,7 +161,6 @@ static int va_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
   int rc;
   uint64_t lo, hi;
   uint32_t thread = 0;
-  (void)idx_num;
   c->rowid = 0;
   sql_filter_release(&c->f);
   rc = sql_filter_init(&c->f, conn, idx, argc, argv);
@@ -176,7 +175,7 @@ static int va_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
       if( c->f.lo>c->f.hi ) c->f.empty = 1;
     }
   }
-  if( rc==SQLITE_OK ) rc = sql_scan_start(&c->scan, conn, &c->f, 1, &err);
+  if( rc==SQLITE_OK ) rc = sql_scan_start(&c->scan, conn, &c->f, 1, idx_num & SQL_PLAN_DESC, &err);
   if( rc!=SQLITE_OK ) return va_fail(cur, rc, err);
   return va_settle(c, 1);
 }

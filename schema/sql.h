@@ -71,6 +71,9 @@ struct sql_conn {
   int calls_built;
 };
 
+/* idxNum bits set by sql_plan(). */
+#define SQL_PLAN_DESC 1          /* rows wanted in descending order */
+
 /* What xBestIndex chose and xFilter was given, decoded. */
 struct sql_filter {
   uint64_t lo, hi;             /* seq range, inclusive */
@@ -119,6 +122,7 @@ struct sql_scan {
   struct sql_conn *conn;       /* Borrowed */
   const struct sql_filter *f;  /* Borrowed */
   int need_payload;            /* only events with a payload match */
+  int desc;                    /* walk backwards (ORDER BY seq DESC) */
   struct sql_lane *lanes;      /* Owned: one per thread of the trace; kept
                                   across xFilter calls, so that a join
                                   probing the same chunk decodes it once */
@@ -126,8 +130,8 @@ struct sql_scan {
   struct sql_lane *cur;        /* the lane holding the current event */
   int eof;
 };
-int sql_scan_start(struct sql_scan *s, struct sql_conn *conn,
-                   const struct sql_filter *f, int need_payload, char **errmsg);
+int sql_scan_start(struct sql_scan *s, struct sql_conn *conn, const struct sql_filter *f,
+                   int need_payload, int desc, char **errmsg);
 int sql_scan_next(struct sql_scan *s, char **errmsg);
 void sql_scan_release(struct sql_scan *s);
 

@@ -116,6 +116,37 @@ class SyntheticSQL(unittest.TestCase):
         self.check("SELECT seq, thread FROM events WHERE thread = 2 ORDER BY seq",
                    [{"seq": e["seq"], "thread": 2} for e in ev if e["thread"] == 2])
 
+    def test_order_by_seq_desc(self):
+        ev, vs, calls = self.m.events, self.m.vars, self.m.calls_rows()
+        cases = [
+            ("", lambda e: True),
+            ("WHERE seq BETWEEN 4 AND 17", lambda e: 4 <= e["seq"] <= 17),
+            ("WHERE seq < 9", lambda e: e["seq"] < 9),
+            ("WHERE seq > 20", lambda e: e["seq"] > 20),
+            ("WHERE thread = 2", lambda e: e["thread"] == 2),
+            ("WHERE kind = 'line' AND seq <= 24", lambda e: e["kind"] == "line" and e["seq"] <= 24),
+            ("WHERE frame = 105", lambda e: e["frame"] == 105),
+            ("WHERE seq = 13", lambda e: e["seq"] == 13),
+        ]
+        for where, pred in cases:
+            q = "SELECT * FROM events %s ORDER BY seq DESC" % where
+            self.check(q, [e for e in reversed(ev) if pred(e)])
+            self.check(q + " LIMIT 3", [e for e in reversed(ev) if pred(e)][:3])
+        # vars keep payload order within one event; compare as (seq, name) pairs
+        got = self.sql("SELECT seq, name FROM vars ORDER BY seq DESC")
+        self.assertEqual([r["seq"] for r in got], sorted((v["seq"] for v in vs), reverse=True))
+        self.assertEqual(sorted((r["seq"], r["name"]) for r in got),
+                         sorted((v["seq"], v["name"]) for v in vs))
+        for where, pred in [("", lambda c: True), ("WHERE call_seq > 6", lambda c: c["call_seq"] > 6),
+                            ("WHERE frame = 105", lambda c: c["frame"] == 105),
+                            ("WHERE call_seq BETWEEN 3 AND 20", lambda c: 3 <= c["call_seq"] <= 20)]:
+            self.check("SELECT * FROM calls %s ORDER BY call_seq DESC" % where,
+                       [c for c in reversed(calls) if pred(c)])
+        for q in ["SELECT * FROM events ORDER BY seq DESC", "SELECT * FROM vars ORDER BY seq",
+                  "SELECT * FROM calls WHERE function = 'g' ORDER BY call_seq DESC"]:
+            plan = " ".join(r["detail"] for r in self.sql("EXPLAIN QUERY PLAN " + q))
+            self.assertNotIn("ORDER BY", plan, q)
+
     def test_counts_by_kind(self):
         want = {}
         for e in self.m.events:

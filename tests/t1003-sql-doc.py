@@ -98,6 +98,9 @@ def expected(name, m):
         return [{"thread_id": t, "name": nm,
                  "events": sum(1 for e in ev if e["thread"] == t)}
                 for t, nm in sorted(m.threads.items())]
+    if name == "last":
+        return [{k: e[k] for k in ("seq", "thread", "kind", "function", "line")}
+                for e in reversed(ev)][:5]
     if name == "open":
         return [{"function": c["function"], "thread": c["thread"], "call_seq": c["call_seq"]}
                 for c in calls if c["return_seq"] is None]
