@@ -593,6 +593,28 @@ static void test_abandon_in_child(void **state){
   gen_stream_release(&g);
 }
 
+/* A WAL-mode trace (a truncated one, copied without its -wal) whose -shm
+** cannot be created (a read-only directory; root ignores permissions, so a
+** directory in its place stands in) still opens. */
+static void test_wal_trace_without_shm(void **state){
+  char shm[300];
+  sqlite3 *db;
+  trec_reader *r;
+  (void)state;
+  roundtrip(18, 3000, 1, TREC_CODEC_LZ4, 500, 0);
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  assert_false(exists("-wal"));
+  snprintf(shm, sizeof shm, "%s-shm", path);
+  assert_int_equal(mkdir(shm, 0700), 0);
+  r = open_reader();
+  assert_int_equal(trec_reader_n_events(r), 3000);
+  assert_true(trec_reader_complete(r));
+  trec_reader_close(r);
+  rmdir(shm);
+}
+
 static void test_writer_errors(void **state){
   struct trec_writer_options o = { .path = "/nonexistent-dir/x/t.trace" };
   struct trec_event ev = { .seq = 5, .frame = 1, .ts = TREC_NO_TS, .thread = 1,
@@ -649,6 +671,7 @@ int main(void){
     cmocka_unit_test(test_idle_stream_reaches_file),
     cmocka_unit_test(test_killed_mid_recording),
     cmocka_unit_test(test_abandon_in_child),
+    cmocka_unit_test(test_wal_trace_without_shm),
     cmocka_unit_test(test_writer_errors),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
