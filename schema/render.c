@@ -24,6 +24,9 @@
 #include "unicode_printable.h"
 
 #define PRETTY_WIDTH 79
+/* Wrapping a long text measures each candidate piece: quadratic in the
+** worst case, so longer texts stay on one line. */
+#define PRETTY_MAX_TEXT 8192
 /* Rendering may follow REFs into repeated (non-cyclic) values; these bound
 ** the work a crafted value can cause. */
 #define RENDER_MAX_DEPTH (2*TREC_VALUE_MAX_DEPTH)
@@ -74,49 +77,62 @@ static char choose_quote(const unsigned char *s, size_t n){
   return sq && !dq ? '"' : '\'';
 }
 
-static void render_str(struct render *r, const struct trec_value *v){
-  const unsigned char *p = v->data, *end = v->data + v->data_len;
-  char q = choose_quote(v->data, v->data_len);
+/* repr() of n bytes of UTF-8 text; stops once b->len passes limit (if
+** not 0). */
+static void str_repr(struct trec_buf *b, const unsigned char *s, size_t n,
+                     size_t limit){
+  const unsigned char *p = s, *end = s + n;
+  char q = choose_quote(s, n);
   char esc[12];
   uint32_t cp;
-  trec_buf_put_u8(r->out, (unsigned)q);
+  trec_buf_put_u8(b, (unsigned)q);
   while( p<end ){
     size_t k = trec_value_utf8_decode(p, end, &cp);
     if( k==0 ){ k = 1; cp = 0xfffd; }  /* cannot happen after validation */
     if( cp==(uint32_t)q || cp=='\\' ){
-      esc[0] = '\\'; esc[1] = (char)cp; puts_n(r, esc, 2);
-    }else if( cp=='\t' ) puts_n(r, "\\t", 2);
-    else if( cp=='\n' ) puts_n(r, "\\n", 2);
-    else if( cp=='\r' ) puts_n(r, "\\r", 2);
-    else if( cp>=0x20 && cp<0x7f ) trec_buf_put_u8(r->out, cp);
-    else if( cp>=0x80 && is_printable(cp) ) puts_n(r, (const char*)p, k);
-    else if( cp<=0xff ) puts_n(r, esc, (size_t)snprintf(esc, sizeof esc, "\\x%02x", cp));
-    else if( cp<=0xffff ) puts_n(r, esc, (size_t)snprintf(esc, sizeof esc, "\\u%04x", cp));
-    else puts_n(r, esc, (size_t)snprintf(esc, sizeof esc, "\\U%08x", cp));
+      esc[0] = '\\'; esc[1] = (char)cp; trec_buf_put(b, esc, 2);
+    }else if( cp=='\t' ) trec_buf_put(b, "\\t", 2);
+    else if( cp=='\n' ) trec_buf_put(b, "\\n", 2);
+    else if( cp=='\r' ) trec_buf_put(b, "\\r", 2);
+    else if( cp>=0x20 && cp<0x7f ) trec_buf_put_u8(b, cp);
+    else if( cp>=0x80 && is_printable(cp) ) trec_buf_put(b, p, k);
+    else if( cp<=0xff ) trec_buf_put(b, esc, (size_t)snprintf(esc, sizeof esc, "\\x%02x", cp));
+    else if( cp<=0xffff ) trec_buf_put(b, esc, (size_t)snprintf(esc, sizeof esc, "\\u%04x", cp));
+    else trec_buf_put(b, esc, (size_t)snprintf(esc, sizeof esc, "\\U%08x", cp));
     p += k;
-    if( full(r) ) return;
+    if( limit && b->len>limit ) return;
   }
-  trec_buf_put_u8(r->out, (unsigned)q);
-  if( v->n<v->total ) puts_n(r, "...", 3);
+  trec_buf_put_u8(b, (unsigned)q);
+}
+
+static void bytes_repr(struct trec_buf *b, const unsigned char *s, size_t n,
+                       size_t limit){
+  char q = choose_quote(s, n);
+  char esc[8];
+  trec_buf_put_u8(b, 'b');
+  trec_buf_put_u8(b, (unsigned)q);
+  for(size_t i=0; i<n; i++){
+    unsigned c = s[i];
+    if( c==(unsigned char)q || c=='\\' ){
+      esc[0] = '\\'; esc[1] = (char)c; trec_buf_put(b, esc, 2);
+    }else if( c=='\t' ) trec_buf_put(b, "\\t", 2);
+    else if( c=='\n' ) trec_buf_put(b, "\\n", 2);
+    else if( c=='\r' ) trec_buf_put(b, "\\r", 2);
+    else if( c<0x20 || c>=0x7f ) trec_buf_put(b, esc, (size_t)snprintf(esc, sizeof esc, "\\x%02x", c));
+    else trec_buf_put_u8(b, c);
+    if( limit && b->len>limit ) return;
+  }
+  trec_buf_put_u8(b, (unsigned)q);
+}
+
+static void render_str(struct render *r, const struct trec_value *v){
+  str_repr(r->out, v->data, v->data_len, r->limit);
+  if( v->n<v->total && !full(r) ) puts_n(r, "...", 3);
 }
 
 static void render_bytes(struct render *r, const struct trec_value *v){
-  char q = choose_quote(v->data, v->data_len);
-  char esc[8];
-  trec_buf_put_u8(r->out, 'b');
-  trec_buf_put_u8(r->out, (unsigned)q);
-  for(size_t i=0; i<v->data_len && !full(r); i++){
-    unsigned c = v->data[i];
-    if( c==(unsigned char)q || c=='\\' ){
-      esc[0] = '\\'; esc[1] = (char)c; puts_n(r, esc, 2);
-    }else if( c=='\t' ) puts_n(r, "\\t", 2);
-    else if( c=='\n' ) puts_n(r, "\\n", 2);
-    else if( c=='\r' ) puts_n(r, "\\r", 2);
-    else if( c<0x20 || c>=0x7f ) puts_n(r, esc, (size_t)snprintf(esc, sizeof esc, "\\x%02x", c));
-    else trec_buf_put_u8(r->out, c);
-  }
-  trec_buf_put_u8(r->out, (unsigned)q);
-  if( v->n<v->total ) puts_n(r, "...", 3);
+  bytes_repr(r->out, v->data, v->data_len, r->limit);
+  if( v->n<v->total && !full(r) ) puts_n(r, "...", 3);
 }
 
 /* Does digits (n of them, d.ddd) times 10^exp read back as x? */
@@ -593,6 +609,153 @@ close:
   return TREC_OK;
 }
 
+/* Python's str.isspace(), what re's \s matches in a str pattern */
+static int is_space(uint32_t c){
+  return (c>=0x09 && c<=0x0d) || (c>=0x1c && c<=0x20) || c==0x85 || c==0xa0
+      || c==0x1680 || (c>=0x2000 && c<=0x200a) || c==0x2028 || c==0x2029
+      || c==0x202f || c==0x205f || c==0x3000;
+}
+
+/* Where str.splitlines() ends a line */
+static int is_line_break(uint32_t c){
+  return c=='\n' || c=='\r' || c==0x0b || c==0x0c || (c>=0x1c && c<=0x1e)
+      || c==0x85 || c==0x2028 || c==0x2029;
+}
+
+/* Pieces of a long str or bytes, each printed as its own literal. */
+struct pieces {
+  size_t (*at)[2];       /* Owned: [offset, length] pairs */
+  size_t n, cap;
+  struct trec_buf tmp;   /* scratch for measuring literals */
+  int bytes;
+};
+
+static long piece_width(struct pieces *ps, const unsigned char *s, size_t n){
+  trec_buf_reset(&ps->tmp);
+  if( ps->bytes ) bytes_repr(&ps->tmp, s, n, 0);
+  else str_repr(&ps->tmp, s, n, 0);
+  return (long)cp_count(ps->tmp.data, ps->tmp.len);
+}
+
+static int piece_add(struct pieces *ps, size_t off, size_t len){
+  if( ps->n==ps->cap ){
+    size_t cap = ps->cap ? 2*ps->cap : 16;
+    void *p = realloc(ps->at, cap * sizeof *ps->at);
+    if( !p ) return TREC_ERR_NOMEM;
+    ps->at = p;
+    ps->cap = cap;
+  }
+  ps->at[ps->n][0] = off;
+  ps->at[ps->n][1] = len;
+  ps->n++;
+  return TREC_OK;
+}
+
+/* pprint's _pprint_str: each line (str.splitlines(keepends)) that fits is
+** one piece; a longer line is cut after runs of whitespace (\S*\s*), each
+** piece as wide as the line allows. */
+static int split_str(struct pieces *ps, const unsigned char *s, size_t n,
+                     long width, long allowance){
+  long width1 = width;
+  size_t pos = 0;
+  uint32_t cp;
+  int rc = TREC_OK;
+  while( pos<n && rc==TREC_OK ){
+    size_t end = pos, k;
+    while( end<n ){
+      k = trec_value_utf8_decode(s+end, s+n, &cp);
+      if( k==0 ) return TREC_ERR_CORRUPT;
+      end += k;
+      if( is_line_break(cp) ){
+        if( cp=='\r' && end<n && s[end]=='\n' ) end++;
+        break;
+      }
+    }
+    if( end==n ) width1 -= allowance;
+    if( piece_width(ps, s+pos, end-pos)<=width1 ){
+      rc = piece_add(ps, pos, end-pos);
+    }else{
+      long width2 = width;
+      size_t cur = pos, part = pos;
+      while( part<end && rc==TREC_OK ){
+        size_t q = part;
+        int in_space = 0;
+        while( q<end ){
+          k = trec_value_utf8_decode(s+q, s+end, &cp);
+          if( k==0 ) return TREC_ERR_CORRUPT;
+          if( is_space(cp) ) in_space = 1;
+          else if( in_space ) break;
+          q += k;
+        }
+        if( q==end && end==n ) width2 -= allowance;
+        if( piece_width(ps, s+cur, q-cur)>width2 ){
+          if( part>cur ) rc = piece_add(ps, cur, part-cur);
+          cur = part;
+        }
+        part = q;
+      }
+      if( rc==TREC_OK && end>cur ) rc = piece_add(ps, cur, end-cur);
+    }
+    pos = end;
+  }
+  return rc;
+}
+
+/* pprint's _wrap_bytes_repr: groups of 4 bytes, as many as fit. Like
+** pprint, the allowance only counts when the length is not a multiple
+** of 4. */
+static int split_bytes(struct pieces *ps, const unsigned char *s, size_t n,
+                       long width, long allowance){
+  size_t cur = 0, last = n/4*4;
+  int rc = TREC_OK;
+  for(size_t i=0; i<n && rc==TREC_OK; i+=4){
+    size_t part_end = i+4<n ? i+4 : n;
+    if( i==last ) width -= allowance;
+    if( piece_width(ps, s+cur, part_end-cur)>width ){
+      if( i>cur ) rc = piece_add(ps, cur, i-cur);
+      cur = i;
+    }
+  }
+  if( rc==TREC_OK && n>cur ) rc = piece_add(ps, cur, n-cur);
+  return rc;
+}
+
+/* A whole str or bytes too wide for its line, as pprint prints it: one
+** literal per line, in parentheses at the top level. */
+static int pretty_text(struct render *r, const struct trec_value *v,
+                       size_t indent, size_t allowance, int level){
+  struct pieces ps;
+  int parens = level==1, rc;
+  memset(&ps, 0, sizeof ps);
+  trec_buf_init(&ps.tmp);
+  ps.bytes = v->tag==TREC_V_BYTES;
+  if( parens ){ indent++; allowance++; }
+  if( ps.bytes )
+    rc = split_bytes(&ps, v->data, v->data_len,
+                     (long)PRETTY_WIDTH - (long)indent, (long)allowance);
+  else
+    rc = split_str(&ps, v->data, v->data_len,
+                   (long)PRETTY_WIDTH - (long)indent, (long)allowance);
+  if( rc==TREC_OK && !ps.bytes && ps.n<=1 ){   /* pprint's own exception */
+    rc = render_value(r, v, level);
+  }else if( rc==TREC_OK ){
+    if( parens ) trec_buf_put_u8(r->out, '(');
+    for(size_t i=0; i<ps.n && !full(r); i++){
+      if( i ){
+        trec_buf_put_u8(r->out, '\n');
+        for(size_t k=0; k<indent; k++) trec_buf_put_u8(r->out, ' ');
+      }
+      if( ps.bytes ) bytes_repr(r->out, v->data + ps.at[i][0], ps.at[i][1], r->limit);
+      else str_repr(r->out, v->data + ps.at[i][0], ps.at[i][1], r->limit);
+    }
+    if( parens ) trec_buf_put_u8(r->out, ')');
+    rc = full(r) ? TREC_ERR_LIMIT : TREC_OK;
+  }
+  free(ps.at);
+  trec_buf_release(&ps.tmp);
+  return rc;
+}
+
 /* pprint's _format: the one-line form when it fits in what is left of the
 ** line, else one item per line, nested items indented under their opener. */
 static int pretty_value(struct render *r, const struct trec_value *v,
@@ -611,6 +774,14 @@ static int pretty_value(struct render *r, const struct trec_value *v,
     case TREC_V_FROZENSET: case TREC_V_DICT:
       if( v->n>0 && depth<=RENDER_MAX_DEPTH ){
         rc = pretty_container(r, v, indent, allowance, depth);
+        break;
+      }
+      /* fall through */
+    case TREC_V_STR: case TREC_V_BYTES:
+      /* only whole texts of a size worth measuring piece by piece */
+      if( v->n==v->total && v->data_len<=PRETTY_MAX_TEXT
+       && (v->tag==TREC_V_STR || v->data_len>4) ){
+        rc = pretty_text(r, v, indent, allowance, depth);
         break;
       }
       /* fall through */

@@ -253,6 +253,9 @@ class ReprTest(unittest.TestCase):
                   (tuple(range(30)),), [{"a": "x" * 30, "b": ["y" * 30, "z" * 30]}],
                   [[1, 2], [3, 4]], {"short": 1}]
         values += [nested(rng) for _ in range(30)]
+        values += [wordy(rng) for _ in range(150)]
+        values += ["word " * 40, ["word " * 40], {"k": "a\nb " * 30}, b"0123" * 40,
+                   [b"\x00\xff'" * 30], "x" * 200, "\u3000\u2028é\U0001F600 " * 20]
         values = [v for v in values if not has_set(v)]
         self.check_all("pretty", values, RENDER_PRETTY,
                        lambda v: pprint.pformat(v, width=79, sort_dicts=False))
@@ -311,6 +314,27 @@ class TableTest(unittest.TestCase):
             return [ln for ln in text.splitlines() if "from Python" not in ln
                     and not ln.startswith("** 3.")]
         self.assertEqual(body(out), body(committed))
+
+
+WORDS = ["a", "bb", "ccc", "dddddddd", "x" * 30, "y" * 90, " ", "  ", "\n", "\t",
+         "\r\n", "\x0b", "\u3000", "\u00e9", "\U0001F600", "\u2028", "'", '"']
+
+
+def wordy(rng, depth=0):
+    """Long texts with every kind of space and line break, nested: what
+    pprint wraps."""
+    r = rng.random()
+    if depth > 3 or r < 0.45:
+        text = "".join(rng.choice(WORDS) + rng.choice(["", " ", "  "])
+                       for _ in range(rng.randint(0, 40)))
+        return rng.choice([text, text.encode("utf-8"), rng.randint(0, 9),
+                           bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 120)))])
+    kids = [wordy(rng, depth + 1) for _ in range(rng.randint(0, 5))]
+    if r < 0.6:
+        return tuple(kids)
+    if r < 0.8:
+        return {"key%d" % i: k for i, k in enumerate(kids)}
+    return kids
 
 
 def has_set(v):
