@@ -348,7 +348,7 @@ int sql_conn_calls(struct sql_conn *c, char **errmsg){
     }
   }
   if( b.n>UINT32_MAX ){ rc = TREC_ERR_LIMIT; goto out; }
-  qsort(b.rows, b.n, sizeof(*b.rows), cmp_call);
+  if( b.n>1 ) qsort(b.rows, b.n, sizeof(*b.rows), cmp_call);
   rc = conn_index_frames(c, b.rows, b.n);
   if( rc!=TREC_OK ) goto out;
   c->calls = b.rows;

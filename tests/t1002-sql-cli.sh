@@ -59,6 +59,14 @@ check_fails "damaged chunk in calls is 65" 65 "$TRACEREC" sql "$T_DIR/bad.trace"
 check "undamaged chunks still answer" "$TRACEREC" sql --csv "$T_DIR/bad.trace" "SELECT seq FROM events WHERE seq <= 2"
 [ "$(cat "$T_DIR/out")" = "$(printf 'seq\n1\n2')" ] && ok "rows of the good chunk" || not_ok "rows of the good chunk"
 
+# a trace without events
+printf 'file 1 /x.py\nthread 1 1 Main\nclose 0\n' | "$GEN" "$T_DIR/empty.trace"
+for q in "SELECT * FROM events" "SELECT * FROM calls" "SELECT * FROM vars WHERE frame = 3" \
+         "SELECT * FROM events WHERE seq = 1 ORDER BY seq DESC"; do
+  check "empty trace: $q" "$TRACEREC" sql "$T_DIR/empty.trace" "$q"
+done
+check "empty trace: info" "$TRACEREC" info "$T_DIR/empty.trace"
+
 check "--help" "$TRACEREC" sql --help
 grep -q '^usage: tracerec sql' "$T_DIR/out" && ok "--help prints the usage" || not_ok "--help prints the usage"
 check "--extension-path" "$TRACEREC" sql --extension-path
