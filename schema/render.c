@@ -567,6 +567,46 @@ static int render_flat(struct render *r, const struct trec_value *v, int depth,
 static int pretty_value(struct render *r, const struct trec_value *v,
                         size_t indent, size_t allowance, int depth);
 
+struct set_item {
+  struct trec_value v;
+  uint64_t index;
+};
+
+/* pprint's _safe_key order: by value where Python can order the two, else
+** by type name; ties keep the recorded order (sorted() is stable). */
+static int set_item_cmp(const void *a, const void *b){
+  const struct set_item *x = a, *y = b;
+  size_t xl, yl;
+  const char *xt, *yt;
+  int c, rc = trec_value_compare(&x->v, &y->v, &c);
+  if( rc==TREC_OK && c!=0 ) return c;
+  if( rc!=TREC_OK ){
+    xt = trec_value_typename(&x->v, &xl);
+    yt = trec_value_typename(&y->v, &yl);
+    c = memcmp(xt, yt, xl<yl ? xl : yl);
+    if( c ) return c;
+    if( xl!=yl ) return xl<yl ? -1 : 1;
+  }
+  return x->index<y->index ? -1 : 1;
+}
+
+/* The stored items of a set, sorted as pprint sorts a set it wraps. */
+static int sorted_set_items(const struct trec_value *v, struct set_item **out){
+  const unsigned char *p = v->items;
+  struct set_item *items = calloc(v->n ? v->n : 1, sizeof *items);
+  if( !items ) return TREC_ERR_NOMEM;
+  for(uint64_t i=0; i<v->n; i++){
+    if( next_child(&p, v->end, 0, NULL, NULL, &items[i].v)!=TREC_OK ){
+      free(items);
+      return TREC_ERR_CORRUPT;
+    }
+    items[i].index = i;
+  }
+  qsort(items, v->n, sizeof *items, set_item_cmp);
+  *out = items;
+  return TREC_OK;
+}
+
 static int pretty_container(struct render *r, const struct trec_value *v,
                             size_t indent, size_t allowance, int depth){
   const char *open = open_text(v->tag);
@@ -575,8 +615,11 @@ static int pretty_container(struct render *r, const struct trec_value *v,
   const unsigned char *p = v->items;
   struct trec_value k, c;
   struct trec_buf key = TREC_BUF_INIT;
+  struct set_item *sorted = NULL;
   size_t inner = indent + strlen(open), last_allow, key_width;
   int rc = TREC_OK, fits;
+  if( (v->tag==TREC_V_SET || v->tag==TREC_V_FROZENSET)
+   && (rc = sorted_set_items(v, &sorted))!=TREC_OK ) return rc;
   trec_buf_puts(r->out, open);
   if( !push_open(r, v) ){ trec_buf_puts(r->out, "..."); goto close; }
   last_allow = allowance + strlen(close);
@@ -592,21 +635,25 @@ static int pretty_container(struct render *r, const struct trec_value *v,
       trec_buf_puts(r->out, ": ");
       key_width = cp_count(key.data, key.len) + 2;
     }
-    if( (rc = next_child(&p, v->end, 0, NULL, NULL, &c))!=TREC_OK ) break;
+    if( sorted ) c = sorted[i].v;
+    else if( (rc = next_child(&p, v->end, 0, NULL, NULL, &c))!=TREC_OK ) break;
     rc = pretty_value(r, &c, inner + key_width, last ? last_allow : 1, depth+1);
     if( rc!=TREC_OK ) break;
     if( full(r) ){ rc = TREC_ERR_LIMIT; break; }
   }
   r->n_open--;
   trec_buf_release(&key);
-  if( rc!=TREC_OK ) return rc;
+  if( rc!=TREC_OK ) goto out;
   if( v->n<v->total ){
     if( v->n ) put_newline_indent(r, inner);
     trec_buf_puts(r->out, "...");
   }
 close:
   trec_buf_puts(r->out, close);
-  return TREC_OK;
+  rc = TREC_OK;
+out:
+  free(sorted);
+  return rc;
 }
 
 /* Python's str.isspace(), what re's \s matches in a str pattern */
