@@ -7,15 +7,18 @@ streams, and its own traceback on an uncaught exception. tracerec's exit
 status is the program's, including death by SIGINT or SIGTERM. The model is
 coverage.py's PyRunner; see doc/tracerec.1 for the user-facing rules.
 
+tracerec imports as little as it can (no json, socket, signal, sysconfig):
+a module it imports is one the program's own `import` finds loaded, and
+those import events would be missing from the trace.
+
 The trace is closed by an atexit function registered before the program
 starts, so it runs after Python has joined the non-daemon threads and after
 the program's own atexit functions: their events are in the trace.
 """
+import _signal
 import atexit
 import os
-import signal
 import sys
-import types
 
 from tracerec import _cli
 from tracerec import _session
@@ -26,13 +29,8 @@ _RECORDER_DIR = os.path.dirname(os.path.abspath(__file__))
 def library_paths():
     """Path prefixes of the standard library and site-packages (calls and
     returns only unless --trace-all), and of frozen modules."""
-    import sysconfig
     import site
-    paths = set()
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-        p = sysconfig.get_paths().get(key)
-        if p:
-            paths.add(p)
+    paths = {os.path.dirname(os.__file__)}
     try:
         paths.update(site.getsitepackages())
     except AttributeError:
@@ -51,13 +49,9 @@ def library_paths():
 def skip_paths():
     """Code never recorded: tracerec's own package and runpy, which runs it
     for `python -m tracerec`."""
-    import runpy
+    rp = os.path.join(os.path.dirname(os.__file__), "runpy.py")
     out = {_RECORDER_DIR + os.sep, os.path.realpath(_RECORDER_DIR) + os.sep,
-           "<frozen runpy>"}
-    rp = getattr(runpy, "__file__", None)
-    if rp:
-        out.add(rp)
-        out.add(os.path.realpath(rp))
+           "<frozen runpy>", rp, os.path.realpath(rp)}
     return tuple(sorted(out))
 
 
@@ -89,7 +83,7 @@ class _Target:
         self.mode = opts.mode
         self.source_name = None
         self.source_text = None
-        self.main = types.ModuleType("__main__")
+        self.main = type(sys)("__main__")
         g = self.main.__dict__
         import builtins
         g["__builtins__"] = builtins
@@ -112,7 +106,8 @@ class _Target:
                       % (path, e.errno or 0, e.strerror or e), 2)
         absolute = os.path.abspath(path)
         self.code = self._compile(source, absolute)
-        from importlib.machinery import SourceFileLoader
+        # what python itself uses, without importing importlib.machinery
+        SourceFileLoader = sys.modules["_frozen_importlib_external"].SourceFileLoader
         g = self.main.__dict__
         g.update(__file__=absolute, __cached__=None, __doc__=None,
                  __loader__=SourceFileLoader("__main__", absolute),
@@ -141,9 +136,9 @@ class _Target:
     def _code(self, opts):
         self.source_name, self.source_text = "<string>", opts.target
         self.code = self._compile(opts.target, "<string>")
-        import importlib.machinery
         g = self.main.__dict__
-        g.update(__doc__=None, __loader__=importlib.machinery.BuiltinImporter,
+        g.update(__doc__=None,
+                 __loader__=sys.modules["_frozen_importlib"].BuiltinImporter,
                  __package__=None, __spec__=None, __annotations__={})
         self.argv = ["-c"] + list(opts.args)
         self.path0 = ""
@@ -245,17 +240,17 @@ def _quiet_excepthook(*args):
 
 
 def _install_sigterm(session, outcome):
-    if signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+    if _signal.getsignal(_signal.SIGTERM) != _signal.SIG_DFL:
         return
 
     def on_sigterm(signum, frame):
         outcome.exit_status = 128 + signum
         outcome.signal = int(signum)
         session.close(outcome.exit_status, int(signum))
-        signal.signal(signum, signal.SIG_DFL)
+        _signal.signal(signum, _signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
-    signal.signal(signal.SIGTERM, on_sigterm)
+    _signal.signal(_signal.SIGTERM, on_sigterm)
 
 
 def _execute(target, session, outcome):
@@ -269,8 +264,8 @@ def _execute(target, session, outcome):
         outcome.exit_status = _system_exit_status(e.code)
         raise
     except KeyboardInterrupt as e:
-        outcome.exit_status = 128 + int(signal.SIGINT)
-        outcome.signal = int(signal.SIGINT)
+        outcome.exit_status = 128 + int(_signal.SIGINT)
+        outcome.signal = int(_signal.SIGINT)
         _print_uncaught(e)
         # Python kills itself with SIGINT after its normal shutdown when a
         # KeyboardInterrupt reaches the top: let it, without printing twice.

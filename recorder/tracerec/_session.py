@@ -6,9 +6,7 @@ follows fork (a child must never write through the parent's
 SQLite handle: it continues into <stem>-<pid>.trace) and prints the summary.
 At most one session records at a time in a process.
 """
-import json
 import os
-import socket
 import sys
 import threading
 import time
@@ -18,6 +16,39 @@ _current = None          # the Session recording now, or None
 
 def current():
     return _current
+
+
+def _json_str(s):
+    out = ['"']
+    for c in s:
+        if c == '"' or c == "\\":
+            out.append("\\" + c)
+        elif c < " " or "\ud800" <= c <= "\udfff":
+            out.append("\\u%04x" % ord(c))
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
+
+
+def to_json(v):
+    """JSON text of str/int/bool/None/list/tuple/dict (keys sorted): the
+    json module is not imported, so that the program's own import of it is
+    recorded (see _runner)."""
+    if v is None:
+        return "null"
+    if v is True or v is False:
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(int(v))
+    if isinstance(v, str):
+        return _json_str(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(to_json(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join("%s: %s" % (_json_str(str(k)), to_json(v[k]))
+                               for k in sorted(v, key=str)) + "}"
+    return _json_str(str(v))
 
 
 def _size_text(n):
@@ -62,10 +93,10 @@ class Session:
             "python_version": sys.version.split()[0],
             "python_implementation": sys.implementation.name,
             "python_executable": sys.executable or "",
-            "argv": json.dumps(sys.argv),
+            "argv": to_json(sys.argv),
             "cwd": os.getcwd(),
-            "options": json.dumps(self.options, sort_keys=True),
-            "hostname": socket.gethostname(),
+            "options": to_json(self.options),
+            "hostname": os.uname().nodename,
             "pid": os.getpid(),
             "tracerec_version": __version__,
         }
