@@ -657,6 +657,7 @@ int trec_reader_read_chunk(trec_reader *r, size_t i, struct trec_chunk *c){
     return reader_fail(r, TREC_ERR_RANGE, "no chunk %zu (the trace has %zu)", i, r->n_chunks);
   ci = &r->chunks[i];
   if( c==&r->scratch ) r->scratch_ok = 0;
+  c->n = 0;     /* on failure c holds nothing, not a stale chunk */
   if( (rc = load_blob(r, r->st_chunk, ci->chunk_id, "chunk", &c->raw)) ) return rc;
   rc = trec_chunk_decode(c->raw.data, c->raw.len, c);
   if( rc )
@@ -678,6 +679,7 @@ int trec_reader_read_keyframe(trec_reader *r, size_t i, struct trec_keyframe *k)
   if( i>=r->n_chunks )
     return reader_fail(r, TREC_ERR_RANGE, "no chunk %zu (the trace has %zu)", i, r->n_chunks);
   ci = &r->chunks[i];
+  k->n = 0;
   if( (rc = load_blob(r, r->st_key, ci->chunk_id, "keyframe of chunk", &k->raw)) )
     return rc;
   rc = trec_keyframe_decode(k->raw.data, k->raw.len, k);
