@@ -338,23 +338,79 @@ static int next_child(const unsigned char **p, const unsigned char *end,
   return TREC_OK;
 }
 
+/* Items in the order pprint prints them: a set it wraps, and dicts unless
+** sort_dicts=False. */
+struct sort_item {
+  struct trec_value key;   /* the set item, or the dict key */
+  struct trec_value val;   /* DICT: the value */
+  uint64_t index;
+};
+
+/* pprint's _safe_key order: by value where Python can order the two, else
+** by type name; ties keep the recorded order (sorted() is stable). */
+static int sort_item_cmp(const void *a, const void *b){
+  const struct sort_item *x = a, *y = b;
+  size_t xl, yl;
+  const char *xt, *yt;
+  int c, rc = trec_value_compare(&x->key, &y->key, &c);
+  if( rc==TREC_OK && c!=0 ) return c;
+  if( rc!=TREC_OK ){
+    xt = trec_value_typename(&x->key, &xl);
+    yt = trec_value_typename(&y->key, &yl);
+    c = memcmp(xt, yt, xl<yl ? xl : yl);
+    if( c ) return c;
+    if( xl!=yl ) return xl<yl ? -1 : 1;
+  }
+  return x->index<y->index ? -1 : 1;
+}
+
+/* The stored items of v (DICT: pairs, by key) sorted; *out is Owned by the
+** caller. */
+static int sorted_items(const struct trec_value *v, struct sort_item **out){
+  const unsigned char *p = v->items;
+  struct sort_item *items = calloc(v->n ? v->n : 1, sizeof *items);
+  if( !items ) return TREC_ERR_NOMEM;
+  for(uint64_t i=0; i<v->n; i++){
+    if( next_child(&p, v->end, 0, NULL, NULL, &items[i].key)!=TREC_OK
+     || (v->tag==TREC_V_DICT
+         && next_child(&p, v->end, 0, NULL, NULL, &items[i].val)!=TREC_OK) ){
+      free(items);
+      return TREC_ERR_CORRUPT;
+    }
+    items[i].index = i;
+  }
+  qsort(items, v->n, sizeof *items, sort_item_cmp);
+  *out = items;
+  return TREC_OK;
+}
+
 static int render_items(struct render *r, const struct trec_value *v, int depth){
   const unsigned char *p = v->items;
   struct trec_value k, c;
-  int rc;
+  struct sort_item *sorted = NULL;
+  int rc = TREC_OK;
+  if( v->tag==TREC_V_DICT && (r->flags & TREC_RENDER_SORT_DICTS)
+   && (rc = sorted_items(v, &sorted))!=TREC_OK ) return rc;
   for(uint64_t i=0; i<v->n; i++){
     if( i ) trec_buf_puts(r->out, ", ");
+    if( sorted ){
+      k = sorted[i].key;
+      c = sorted[i].val;
+    }else if( v->tag==TREC_V_DICT ){
+      if( (rc = next_child(&p, v->end, 0, NULL, NULL, &k))!=TREC_OK ) goto out;
+    }
     if( v->tag==TREC_V_DICT ){
-      if( (rc = next_child(&p, v->end, 0, NULL, NULL, &k))!=TREC_OK ) return rc;
-      if( (rc = render_value(r, &k, depth+1))!=TREC_OK ) return rc;
+      if( (rc = render_value(r, &k, depth+1))!=TREC_OK ) goto out;
       trec_buf_puts(r->out, ": ");
     }
-    if( (rc = next_child(&p, v->end, 0, NULL, NULL, &c))!=TREC_OK ) return rc;
-    if( (rc = render_value(r, &c, depth+1))!=TREC_OK ) return rc;
-    if( full(r) ) return TREC_ERR_LIMIT;
+    if( !sorted && (rc = next_child(&p, v->end, 0, NULL, NULL, &c))!=TREC_OK ) goto out;
+    if( (rc = render_value(r, &c, depth+1))!=TREC_OK ) goto out;
+    if( full(r) ){ rc = TREC_ERR_LIMIT; goto out; }
   }
   if( v->n<v->total ) trec_buf_puts(r->out, v->n ? ", ..." : "...");
-  return TREC_OK;
+out:
+  free(sorted);
+  return rc;
 }
 
 static int render_container(struct render *r, const struct trec_value *v,
@@ -567,46 +623,6 @@ static int render_flat(struct render *r, const struct trec_value *v, int depth,
 static int pretty_value(struct render *r, const struct trec_value *v,
                         size_t indent, size_t allowance, int depth);
 
-struct set_item {
-  struct trec_value v;
-  uint64_t index;
-};
-
-/* pprint's _safe_key order: by value where Python can order the two, else
-** by type name; ties keep the recorded order (sorted() is stable). */
-static int set_item_cmp(const void *a, const void *b){
-  const struct set_item *x = a, *y = b;
-  size_t xl, yl;
-  const char *xt, *yt;
-  int c, rc = trec_value_compare(&x->v, &y->v, &c);
-  if( rc==TREC_OK && c!=0 ) return c;
-  if( rc!=TREC_OK ){
-    xt = trec_value_typename(&x->v, &xl);
-    yt = trec_value_typename(&y->v, &yl);
-    c = memcmp(xt, yt, xl<yl ? xl : yl);
-    if( c ) return c;
-    if( xl!=yl ) return xl<yl ? -1 : 1;
-  }
-  return x->index<y->index ? -1 : 1;
-}
-
-/* The stored items of a set, sorted as pprint sorts a set it wraps. */
-static int sorted_set_items(const struct trec_value *v, struct set_item **out){
-  const unsigned char *p = v->items;
-  struct set_item *items = calloc(v->n ? v->n : 1, sizeof *items);
-  if( !items ) return TREC_ERR_NOMEM;
-  for(uint64_t i=0; i<v->n; i++){
-    if( next_child(&p, v->end, 0, NULL, NULL, &items[i].v)!=TREC_OK ){
-      free(items);
-      return TREC_ERR_CORRUPT;
-    }
-    items[i].index = i;
-  }
-  qsort(items, v->n, sizeof *items, set_item_cmp);
-  *out = items;
-  return TREC_OK;
-}
-
 static int pretty_container(struct render *r, const struct trec_value *v,
                             size_t indent, size_t allowance, int depth){
   const char *open = open_text(v->tag);
@@ -615,11 +631,12 @@ static int pretty_container(struct render *r, const struct trec_value *v,
   const unsigned char *p = v->items;
   struct trec_value k, c;
   struct trec_buf key = TREC_BUF_INIT;
-  struct set_item *sorted = NULL;
+  struct sort_item *sorted = NULL;
   size_t inner = indent + strlen(open), last_allow, key_width;
   int rc = TREC_OK, fits;
-  if( (v->tag==TREC_V_SET || v->tag==TREC_V_FROZENSET)
-   && (rc = sorted_set_items(v, &sorted))!=TREC_OK ) return rc;
+  if( (v->tag==TREC_V_SET || v->tag==TREC_V_FROZENSET
+       || (v->tag==TREC_V_DICT && (r->flags & TREC_RENDER_SORT_DICTS)))
+   && (rc = sorted_items(v, &sorted))!=TREC_OK ) return rc;
   trec_buf_puts(r->out, open);
   if( !push_open(r, v) ){ trec_buf_puts(r->out, "..."); goto close; }
   last_allow = allowance + strlen(close);
@@ -628,14 +645,15 @@ static int pretty_container(struct render *r, const struct trec_value *v,
     if( i ) put_newline_indent(r, inner);
     key_width = 0;
     if( v->tag==TREC_V_DICT ){
-      if( (rc = next_child(&p, v->end, 0, NULL, NULL, &k))!=TREC_OK ) break;
+      if( sorted ) k = sorted[i].key;
+      else if( (rc = next_child(&p, v->end, 0, NULL, NULL, &k))!=TREC_OK ) break;
       trec_buf_reset(&key);
       if( (rc = render_flat(r, &k, depth+1, SIZE_MAX, &key, &fits))!=TREC_OK ) break;
       trec_buf_put(r->out, key.data, key.len);
       trec_buf_puts(r->out, ": ");
       key_width = cp_count(key.data, key.len) + 2;
     }
-    if( sorted ) c = sorted[i].v;
+    if( sorted ) c = v->tag==TREC_V_DICT ? sorted[i].val : sorted[i].key;
     else if( (rc = next_child(&p, v->end, 0, NULL, NULL, &c))!=TREC_OK ) break;
     rc = pretty_value(r, &c, inner + key_width, last ? last_allow : 1, depth+1);
     if( rc!=TREC_OK ) break;

@@ -195,7 +195,9 @@ const char *trec_value_typename(const struct trec_value *v, size_t *len);
 enum trec_render_flags {
   TREC_RENDER_FIELDS = 1 << 0,  /* objects: append recorded fields,
                                    <m.C object at 0x.. x=1, y=2> */
-  TREC_RENDER_PRETTY = 1 << 1   /* pprint-like line breaks for wide values */
+  TREC_RENDER_PRETTY = 1 << 1,  /* pprint-like line breaks for wide values */
+  TREC_RENDER_SORT_DICTS = 1 << 2  /* dict items sorted by key, as pprint's
+                                   default sort_dicts=True (pdb's pp) */
 };
 
 /*! trec_value_render() : append the value's text to out, exactly as Python's

@@ -23,7 +23,7 @@ import valenc
 
 HELPER = os.path.join(os.environ.get("TREC_BUILDDIR", "."),
                       "tests", "helper", "trec-render")
-RENDER_FIELDS, RENDER_PRETTY = 1, 2
+RENDER_FIELDS, RENDER_PRETTY, RENDER_SORT_DICTS = 1, 2, 4
 
 
 def render_all(encoded, flags=0, max_len=0):
@@ -284,6 +284,19 @@ class ReprTest(unittest.TestCase):
         self.assertEqual(bad, [], "%d of %d differ" % (len(bad), len(values)))
         cut = render_all([snap(list(range(10)), max_items=3), snap("abcdefgh", max_str=4)])
         self.assertEqual([t for _, t in cut], ["[0, 1, 2, ...]", "'abcd'..."])
+
+    def test_pretty_sorted(self):
+        """PRETTY|SORT_DICTS is pprint's default (pdb's pp); SORT_DICTS alone
+        is pprint.saferepr()."""
+        rng = random.Random(9)
+        values = [wordy(rng) for _ in range(60)] + [nested(rng) for _ in range(60)]
+        values += [{"k%d" % rng.randint(0, 99): list(range(rng.randint(0, 30)))
+                    for _ in range(8)} for _ in range(20)]
+        values += [{"b": 1, "a": {"d": 2, "c": 3}}, {2: "x", 1.5: "y", True: "z"}]
+        values = [v for v in values if not has_mixed_set(v)]
+        self.check_all("pprint", values, RENDER_PRETTY | RENDER_SORT_DICTS,
+                       lambda v: pprint.pformat(v, width=79))
+        self.check_all("saferepr", values, RENDER_SORT_DICTS, pprint.saferepr)
 
     def test_printable_table(self):
         """repr() of every assigned code point, 4096 at a time."""
