@@ -8,10 +8,10 @@ tests_helper_trec_dump_LDADD = schema/libtrecschema.la $(JANSSON_LIBS) \
 
 TESTS += tests/t0200-run-cli.sh tests/t0201-run-like-python.py \
 	tests/t0210-run-reference.py tests/t0220-run-crash-fork.py \
-	tests/t0221-run-record-api.py
+	tests/t0221-run-record-api.py tests/t0222-run-options.py
 EXTRA_DIST += tests/t0200-run-cli.sh tests/t0201-run-like-python.py \
 	tests/t0210-run-reference.py tests/t0220-run-crash-fork.py \
-	tests/t0221-run-record-api.py tests/reftrace.py tests/rectest.py \
+	tests/t0221-run-record-api.py tests/t0222-run-options.py tests/reftrace.py \
 	$(RECORDER_CORPUS_FILES)
 RECORDER_CORPUS_FILES = \
 	tests/programs/async_basic.py \
