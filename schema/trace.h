@@ -219,7 +219,9 @@ int trec_writer_stream(trec_writer *w, uint32_t thread_id, trec_stream **out);
  *  payload into the stream's buffer; when the buffer is full (chunk_events)
  *  it goes to the writer thread, which encodes, compresses and commits it.
  *  Blocks while more than max_buffered bytes wait (back-pressure). Events of
- *  one stream must come in increasing seq. ev->depth is ignored.
+ *  one stream must come in increasing seq (else TREC_ERR_INVALID, not
+ *  sticky). ev->depth is ignored, and so is ev->thread: the stream's
+ *  thread is used.
  *  @return TREC_OK, or a sticky error of the writer (recording must stop). */
 int trec_stream_append(trec_stream *s, const struct trec_event *ev);
 
