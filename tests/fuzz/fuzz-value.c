@@ -46,8 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
   struct trec_buf out = TREC_BUF_INIT;
   struct trec_value v;
   static const unsigned flags[] = {
-    0, TREC_RENDER_FIELDS, TREC_RENDER_PRETTY,
-    TREC_RENDER_FIELDS | TREC_RENDER_PRETTY
+    0, TREC_RENDER_FIELDS | TREC_RENDER_SORT_DICTS, TREC_RENDER_PRETTY,
+    TREC_RENDER_FIELDS | TREC_RENDER_PRETTY | TREC_RENDER_SORT_DICTS
   };
   int rc;
   if( !p ) return 0;
