@@ -110,6 +110,7 @@ static int value_parse(const unsigned char *p, const unsigned char *end,
   uint64_t x;
   int64_t cps;
   memset(v, 0, sizeof *v);
+  v->start = p;
   if( depth>TREC_VALUE_MAX_DEPTH ) return -1;
   if( get_u8(&p, end, &tag) || tag>TREC_V_MAXTAG ) return -1;
   v->tag = (enum trec_vtag)tag;

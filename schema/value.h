@@ -172,6 +172,8 @@ struct trec_value {
   uint64_t n;                 /* containers: items (DICT: pairs); OBJECT: fields */
   const unsigned char *items; /* containers/OBJECT: first child; EXC: the args tuple */
   const unsigned char *end;   /* one past this whole value */
+  const unsigned char *start; /* this value's first byte (its tag): [start,
+                                 end) is the value, e.g. to decode again */
 };
 
 /*! trec_value_read() : decode the value starting at p, validating it and all

@@ -48,6 +48,7 @@ static const char *render(struct fix *f, unsigned flags, size_t max_len){
 
 static void read_ok(struct fix *f, struct trec_value *v){
   assert_int_equal(trec_value_read(beg(f), fin(f), v), TREC_OK);
+  assert_ptr_equal(v->start, beg(f));
   assert_ptr_equal(v->end, fin(f));
 }
 
@@ -247,6 +248,10 @@ static void test_object(void **state){
   assert_memory_equal(name, "y", 1);
   assert_int_equal(trec_value_getattr(&v, "x", &c), TREC_OK);
   assert_int_equal(c.tag, TREC_V_INT);
+  assert_int_equal(c.i, 1);
+  /* a child found by navigation can be decoded again from its bytes */
+  assert_ptr_equal(c.start + 2, c.end);
+  assert_int_equal(trec_value_read(c.start, c.end, &c), TREC_OK);
   assert_int_equal(c.i, 1);
   assert_int_equal(trec_value_getattr(&v, "z", &c), TREC_ERR_NOTFOUND);
   assert_int_equal(trec_value_field_name(&v, 2, &name, &len), TREC_ERR_RANGE);
