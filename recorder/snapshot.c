@@ -20,7 +20,6 @@
 #include <Python.h>
 #include <frameobject.h>
 #include <structmember.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include "recorder/snapshot.h"
 #include "recorder/locals.h"
@@ -40,11 +39,12 @@ static const char *const default_redact[] = {
 /* Tuples longer than this are diffed by encoding, not held by pointer:
 ** proving a tuple deeply immutable costs a walk over it. */
 #define FROZEN_TUPLE_MAX 1024
+#define FROZEN_DEPTH_MAX 4
+
 /* Field names and dict keys repeat at every event: their redaction verdict
 ** is cached by str object (a direct-mapped table; glob matching each name
 ** again was a third of the recorder's time on attribute-heavy code). */
 #define REDACT_CACHE 256
-#define FROZEN_DEPTH_MAX 4
 
 struct trec_snap {
   struct trec_snap_options o;
