@@ -332,6 +332,72 @@ class ViewAPI(unittest.TestCase):
         self.assertEqual(b[2][0][:2], [20, 23])
 
 
+class Recorded(unittest.TestCase):
+    """A real program through `tracerec run`, when the recorder is built:
+    the state the viewer shows at every event agrees with the events as the
+    JSON lines export (which reads chunks directly, not through the replay
+    engine) lists them, and the page's requests all succeed."""
+
+    PROGRAMS = ("classes.py", "generators.py", "exc_caught.py")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.traces = {}
+        cls.skip = None
+        for prog in cls.PROGRAMS:
+            trace = os.path.join(cls.tmp.name, prog + ".trace")
+            p = subprocess.run([TRACEREC, "run", "-q", "-o", trace,
+                                os.path.join(os.environ.get("TREC_SRCDIR", "."), "tests", "programs", prog)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+            if not os.path.exists(trace):
+                cls.skip = "tracerec run is not available here (%s)" % (p.stderr.strip().splitlines() or ["?"])[-1]
+                return
+            cls.traces[prog] = trace
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_every_event(self):
+        if self.skip:
+            self.skipTest(self.skip)
+        for prog, trace in self.traces.items():
+            with self.subTest(program=prog):
+                j = subprocess.run([TRACEREC, "export", trace, "--format", "jsonl"],
+                                   stdout=subprocess.PIPE, universal_newlines=True, check=True)
+                events = [json.loads(l) for l in j.stdout.splitlines()]
+                s = Server(trace)
+                try:
+                    info = s.api("info")
+                    self.assertEqual(info["n_events"], len(events))
+                    self.assertIn(prog, info["meta"]["argv"])
+                    src = {}
+                    for ev in events:
+                        st = s.api("goto", post=True, seq=ev["seq"])
+                        self.assertEqual((st["seq"], st["kind"], st["thread"]),
+                                         (ev["seq"], ev["kind"], ev["thread"]))
+                        top = st["frames"][-1]
+                        self.assertEqual((top["function"], top["line"], top["path"], len(st["frames"])),
+                                         (ev["function"], ev["line"], ev["file"], ev["depth"]))
+                        shown = {v["name"]: v["v"]["r"] for v in st["vars"]}
+                        for name, r in ev.get("values", {}).items():
+                            if r != "<unbound>":
+                                self.assertEqual(shown.get(name), r, "seq %d %s" % (ev["seq"], name))
+                        if top["file"] not in src:
+                            src[top["file"]] = s.api("source", file=top["file"])["text"]
+                        if src[top["file"]] is not None and ev["line"] > 0:
+                            self.assertLessEqual(ev["line"], len(src[top["file"]].splitlines()))
+                    tl = s.api("timeline", px=800)
+                    self.assertEqual(tl["mode"], "slices")
+                    n_slices = sum(len(t["slices"]) for t in tl["threads"])
+                    self.assertEqual(n_slices, sum(1 for e in events if e["kind"] == "call"))
+                finally:
+                    s.stop()
+                    s.p.stdout.close()
+                    s.p.stderr.close()
+
+
 class Lifecycle(unittest.TestCase):
     def test_sigint_stops_cleanly(self):
         with tempfile.TemporaryDirectory() as d:

@@ -135,7 +135,7 @@ int main(int argc, char **argv){
   opt.chunk_events = 5;
   trec_buf_init(&pay);
   if( (rc = trec_writer_open(&opt, &w))!=TREC_OK ) fail("open", rc);
-  trec_writer_set_meta(w, "argv", "prog.py");
+  trec_writer_set_meta(w, "argv", "[\"prog.py\", \"-v\"]");  /* JSON, as the recorder */
   trec_writer_add_file(w, 1, PATH, PROG, (int64_t)strlen(PROG));
   memset(&co, 0, sizeof(co));
   co.file = 1;

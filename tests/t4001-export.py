@@ -134,7 +134,7 @@ class Synthetic(unittest.TestCase):
         names = {e["tid"]: e["args"]["name"] for e in meta if e["name"] == "thread_name"}
         self.assertEqual(names, {501: "MainThread", 502: "worker"})
         proc = [e for e in meta if e["name"] == "process_name"]
-        self.assertEqual(proc[0]["args"]["name"], "python prog.py")
+        self.assertEqual(proc[0]["args"]["name"], "python prog.py -v")
 
     def test_jsonl_events(self):
         self.assertEqual(self.jsonl_run.returncode, 0, self.jsonl_run.stderr)
@@ -226,6 +226,12 @@ class Recorded(unittest.TestCase):
         by_tid = {}
         for e in xs:
             by_tid.setdefault(e["tid"], []).append((e["args"]["seq"], e["args"]["end_seq"], e["name"]))
+        for s in by_tid.values():
+            check_nesting(self, s)
+        by_tid = {}
+        for e in xs:
+            by_tid.setdefault(e["tid"], []).append(
+                (round(e["ts"] * 1000), round((e["ts"] + e["dur"]) * 1000), e["name"]))
         for s in by_tid.values():
             check_nesting(self, s)
         seqs = [e["seq"] for e in events]

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <jansson.h>
+#include <sqlite3.h>
 #include "replay/replay.h"
 #include "viewer/view_int.h"
 
@@ -234,11 +235,22 @@ static json_t *api_state(struct api_req *q){
   return o;
 }
 
+/* Every meta row, as text: the page shows what the recorder chose to keep. */
+static void api_meta(trec_reader *r, json_t *meta){
+  sqlite3_stmt *st = NULL;
+  if( sqlite3_prepare_v2(trec_reader_db(r), "SELECT key, CAST(value AS TEXT) FROM meta",
+                         -1, &st, NULL)!=SQLITE_OK ) return;
+  while( sqlite3_step(st)==SQLITE_ROW ){
+    const char *k = (const char *)sqlite3_column_text(st, 0);
+    const char *v = (const char *)sqlite3_column_text(st, 1);
+    if( k && v ) json_object_set_new(meta, k, view_json_string(v, strlen(v)));
+  }
+  sqlite3_finalize(st);
+}
+
 static json_t *api_info(struct api_req *q){
   trec_reader *r = q->a->r;
   json_t *files = json_array(), *codes = json_array(), *meta = json_object();
-  static const char *keys[] = { "argv", "cwd", "python", "python_version", "start",
-    "end", "exit_status", "status", "pid", "script", "tracerec_version", NULL };
   for(uint32_t i=1; i<=trec_reader_max_file_id(r); i++){
     const struct trec_file *f = trec_reader_file(r, i);
     if( f ) json_array_append_new(files, json_pack("{s:i,s:o,s:b}", "id", (int)f->id,
@@ -251,10 +263,7 @@ static json_t *api_info(struct api_req *q){
       "qualname", view_json_string(c->qualname, strlen(c->qualname)),
       "firstlineno", (int)c->firstlineno));
   }
-  for(int i=0; keys[i]; i++){
-    const char *v = trec_reader_meta(r, keys[i]);
-    if( v ) json_object_set_new(meta, keys[i], view_json_string(v, strlen(v)));
-  }
+  api_meta(r, meta);
   return json_pack("{s:o,s:b,s:I,s:I,s:I,s:I,s:o,s:o,s:o}",
     "meta", meta, "complete", trec_reader_complete(r),
     "n_events", (json_int_t)trec_reader_n_events(r),

@@ -9,6 +9,7 @@
 */
 #include "config.h"
 #include <stdlib.h>
+#include <jansson.h>
 #include "viewer/view_int.h"
 
 struct chrome_call {
@@ -23,6 +24,7 @@ struct chrome_thread {
   uint32_t id;
   uint64_t tid;
   int64_t first_ts, last_ts;
+  int64_t clock;            /* latest timestamp seen on this thread */
   uint64_t last_seq;
   size_t n, cap;
   struct chrome_call *calls;  /* Owned: the open calls, outermost first */
@@ -31,6 +33,7 @@ struct chrome_thread {
 struct chrome {
   trec_reader *r;
   int use_seq;              /* the trace has no timestamps */
+  int64_t clock;            /* latest timestamp seen on any thread */
   size_t max_len;
   uint64_t pid;
   int n_out;                /* trace events written so far */
@@ -39,9 +42,15 @@ struct chrome {
   struct chrome_thread *threads;
 };
 
-static int64_t chrome_ts(const struct chrome *x, const struct trec_event *ev){
-  if( x->use_seq || ev->ts==TREC_NO_TS ) return (int64_t)ev->seq * 1000;
-  return ev->ts;
+/* The recorder stamps only some events (calls, returns, exceptions); an
+** unstamped event happened at its thread's last stamp, as far as we know. */
+static int64_t chrome_ts(struct chrome *x, struct chrome_thread *t,
+                         const struct trec_event *ev){
+  if( x->use_seq ) return (int64_t)ev->seq * 1000;
+  if( t->clock==INT64_MIN ) t->clock = x->clock;
+  if( ev->ts!=TREC_NO_TS && ev->ts>t->clock ) t->clock = ev->ts;
+  if( t->clock>x->clock ) x->clock = t->clock;
+  return t->clock;
 }
 
 static void chrome_begin_event(struct chrome *x){
@@ -112,7 +121,7 @@ static struct chrome_thread *chrome_thread(struct chrome *x, uint32_t id){
 }
 
 static int chrome_call_event(struct chrome *x, struct chrome_thread *t,
-                             const struct trec_event *ev){
+                             const struct trec_event *ev, int64_t ts){
   const struct trec_code *co = trec_reader_code(x->r, ev->code);
   const unsigned char *p = ev->payload, *end = ev->payload + ev->payload_len;
   struct chrome_call *c;
@@ -120,7 +129,7 @@ static int chrome_call_event(struct chrome *x, struct chrome_thread *t,
   int n = 0, rc = chrome_push(t, &c);
   if( rc!=TREC_OK ) return rc;
   c->seq = ev->seq;
-  c->ts = chrome_ts(x, ev);
+  c->ts = ts;
   c->code = ev->code;
   if( ev->payload==NULL ) return TREC_OK;
   while( (rc = trec_payload_next(&p, end, &e))==TREC_OK ){
@@ -150,7 +159,7 @@ static int chrome_entry(struct chrome *x, const struct trec_event *ev,
 }
 
 static int chrome_return_event(struct chrome *x, struct chrome_thread *t,
-                               const struct trec_event *ev){
+                               const struct trec_event *ev, int64_t ts){
   struct trec_buf ret = TREC_BUF_INIT;
   int rc = chrome_entry(x, ev, TREC_PK_RETURN, &ret);
   if( rc!=TREC_OK ) goto out;
@@ -163,7 +172,7 @@ static int chrome_return_event(struct chrome *x, struct chrome_thread *t,
     c->ts = t->first_ts;
     c->code = ev->code;
   }
-  chrome_emit_call(x, t, &t->calls[t->n-1], chrome_ts(x, ev), ev->seq, &ret, 0);
+  chrome_emit_call(x, t, &t->calls[t->n-1], ts, ev->seq, &ret, 0);
   chrome_pop(t);
 out:
   trec_buf_release(&ret);
@@ -171,7 +180,7 @@ out:
 }
 
 static int chrome_exception_event(struct chrome *x, struct chrome_thread *t,
-                                  const struct trec_event *ev){
+                                  const struct trec_event *ev, int64_t ts){
   const unsigned char *p = ev->payload, *end = ev->payload + ev->payload_len;
   const struct trec_code *co = trec_reader_code(x->r, ev->code);
   struct trec_buf repr = TREC_BUF_INIT;
@@ -194,7 +203,7 @@ static int chrome_exception_event(struct chrome *x, struct chrome_thread *t,
                   (unsigned long long)x->pid, (unsigned long long)t->tid);
   view_json_str(&x->b, type, type_len);
   trec_buf_puts(&x->b, ",\"ts\":");
-  view_json_us(&x->b, chrome_ts(x, ev));
+  view_json_us(&x->b, ts);
   trec_buf_printf(&x->b, ",\"args\":{\"seq\":%llu,\"line\":%d,\"function\":",
                   (unsigned long long)ev->seq, ev->line);
   view_json_cstr(&x->b, co ? co->qualname : NULL);
@@ -219,8 +228,19 @@ static void chrome_metadata(struct chrome *x){
   trec_buf_printf(&x->b, "{\"ph\":\"M\",\"pid\":%llu,\"tid\":0,\"name\":\"process_name\",\"args\":{\"name\":",
                   (unsigned long long)x->pid);
   if( argv ){
+    /* The recorder stores argv as a JSON array; show it as a command line. */
     struct trec_buf t = TREC_BUF_INIT;
-    trec_buf_printf(&t, "python %s", argv);
+    json_t *a = json_loads(argv, JSON_DECODE_ANY, NULL), *item;
+    size_t i;
+    trec_buf_puts(&t, "python");
+    if( json_is_array(a) ){
+      json_array_foreach(a, i, item){
+        if( json_is_string(item) ) trec_buf_printf(&t, " %s", json_string_value(item));
+      }
+    }else{
+      trec_buf_printf(&t, " %s", argv);
+    }
+    json_decref(a);
     view_json_str(&x->b, (const char *)t.data, t.len);
     trec_buf_release(&t);
   }else{
@@ -247,6 +267,7 @@ int view_export_chrome(trec_reader *r, size_t max_len, FILE *out,
   struct view_evstream s;
   struct trec_event ev;
   const char *pid = trec_reader_meta(r, "pid");
+  int64_t ts;
   int rc = TREC_ERR_NOMEM;
   memset(&x, 0, sizeof(x));
   memset(&s, 0, sizeof(s));
@@ -263,6 +284,7 @@ int view_export_chrome(trec_reader *r, size_t max_len, FILE *out,
     x.threads[i].id = th->id;
     x.threads[i].tid = th->native_id ? th->native_id : th->id;
     x.threads[i].first_ts = INT64_MIN;
+    x.threads[i].clock = INT64_MIN;
   }
   trec_buf_puts(&x.b, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
   chrome_metadata(&x);
@@ -275,13 +297,14 @@ int view_export_chrome(trec_reader *r, size_t max_len, FILE *out,
                       (unsigned long long)ev.seq, ev.thread);
       goto out;
     }
-    if( t->first_ts==INT64_MIN ) t->first_ts = chrome_ts(&x, &ev);
-    t->last_ts = chrome_ts(&x, &ev);
+    ts = chrome_ts(&x, t, &ev);
+    if( t->first_ts==INT64_MIN ) t->first_ts = ts;
+    t->last_ts = ts;
     t->last_seq = ev.seq;
     switch( ev.kind ){
-      case TREC_CALL:      rc = chrome_call_event(&x, t, &ev); break;
-      case TREC_RETURN:    rc = chrome_return_event(&x, t, &ev); break;
-      case TREC_EXCEPTION: rc = chrome_exception_event(&x, t, &ev); break;
+      case TREC_CALL:      rc = chrome_call_event(&x, t, &ev, ts); break;
+      case TREC_RETURN:    rc = chrome_return_event(&x, t, &ev, ts); break;
+      case TREC_EXCEPTION: rc = chrome_exception_event(&x, t, &ev, ts); break;
       default:             rc = TREC_OK; break;
     }
     if( rc!=TREC_OK ){

@@ -461,7 +461,8 @@ async function search(q) {
 async function main() {
   info = await api('info');
   codes = new Map(info.codes.map((c) => [c.id, c]));
-  const argv = info.meta.argv || '';
+  let argv = info.meta.argv || '';
+  try { const a = JSON.parse(argv); if (Array.isArray(a)) argv = a.join(' '); } catch (e) { /* plain text */ }
   $('title').textContent = argv || 'tracerec';
   document.title = `tracerec \u2014 ${argv}`;
   wire();
