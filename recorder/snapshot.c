@@ -87,7 +87,8 @@ struct trec_layout {
 enum shadow_state {
   SH_NONE = 0,    /* nothing recorded, or recorded as unbound */
   SH_HELD = 1,    /* held: a strong reference to an immutable builtin */
-  SH_HASH = 2     /* hash: of the last recorded encoding */
+  SH_HASH = 2,    /* hash: of the last recorded encoding */
+  SH_IDENT = 3    /* hash: of what an identity REPR's text depends on */
 };
 
 struct shadow_slot {
@@ -1093,6 +1094,40 @@ const char *trec_layout_name(const trec_layout *L, uint32_t slot){
 
 /* ---- shadows and frames ---- */
 
+static uint64_t mix(uint64_t h, const void *p){
+  h = (h ^ (uint64_t)(uintptr_t)p) * 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 29);
+}
+
+/* Functions, classes, modules and builtins, which module frames hold by the
+** dozen, are recorded as REPR text that depends only on a few pointers
+** (the object, its qualname or name string, its spec...): hashing those
+** instead of building the text at every event keeps module-level loops
+** cheap. @return 1 and *fp for such values, 0 for others. */
+static int identity_fp(trec_snap *s, PyObject *v, uint64_t *fp){
+  PyTypeObject *tp = Py_TYPE(v);
+  uint64_t h = mix(0x51ed270b7a3c9d4full, v);
+  if( tp==&PyFunction_Type ){
+    h = mix(h, ((PyFunctionObject *)v)->func_qualname);
+  }else if( tp==&PyCFunction_Type ){
+    h = mix(mix(h, ((PyCFunctionObject *)v)->m_self),
+            ((PyCFunctionObject *)v)->m_ml);
+  }else if( PyType_Check(v) && tp->tp_repr==PyType_Type.tp_repr ){
+    PyTypeObject *t = (PyTypeObject *)v;
+    if( t->tp_flags & Py_TPFLAGS_HEAPTYPE )
+      h = mix(mix(h, ((PyHeapTypeObject *)t)->ht_qualname),
+              dict_get(t->tp_dict, s->s_module));
+  }else if( tp==&PyModule_Type ){
+    PyObject *d = PyModule_GetDict(v);
+    h = mix(mix(mix(h, dict_get(d, s->s_name)), dict_get(d, s->s_spec)),
+            dict_get(d, s->s_file));
+  }else{
+    return 0;
+  }
+  *fp = mix(h, tp);
+  return 1;
+}
+
 int trec_shadow_new(const trec_layout *L, trec_shadow **out){
   trec_shadow *sh = calloc(1, sizeof *sh + (size_t)L->n * sizeof sh->slot[0]);
   *out = sh;
@@ -1130,6 +1165,16 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
     Py_INCREF(v);
     x->held = v;
     x->state = SH_HELD;
+    trec_payload_key(out, TREC_PK_VAR, i);
+    enc_top(s, v, out);
+    return;
+  }
+  uint64_t fp;
+  if( !L->redact[i] && identity_fp(s, v, &fp) ){
+    if( x->state==SH_IDENT && x->hash==fp ) return;
+    shadow_clear(x);
+    x->state = SH_IDENT;
+    x->hash = fp;
     trec_payload_key(out, TREC_PK_VAR, i);
     enc_top(s, v, out);
     return;

@@ -342,6 +342,31 @@ class Namespaces(unittest.TestCase):
         self.assertEqual(set(out[1]), {"x", "items"})
         self.assertEqual(out[2], {"x": (UNBOUND,)})
 
+    def test_module_functions_classes_modules(self):
+        out, ns = self.run_module(
+            "import os, sys\n"
+            "def f(): pass\n"
+            "class C: pass\n"
+            "m = os\n"
+            "SNAP(True)\n"
+            "SNAP()\n"
+            "m = sys\n"
+            "SNAP()\n"
+            "def f(): return 1\n"
+            "SNAP()\n"
+            "f.__qualname__ = 'renamed'\n"
+            "C.__module__ = 'elsewhere'\n"
+            "SNAP()\n")
+        full = out[0]
+        self.assertEqual(full["f"][0], V.REPR)
+        self.assertEqual(full["C"][2], "<class 't0241mod.C'>")
+        self.assertEqual(out[1], {})
+        self.assertEqual(out[2], {"m": (V.REPR, "module", repr(sys))})
+        self.assertEqual(set(out[3]), {"f"})
+        self.assertEqual(out[4]["f"][2], repr(ns["f"]))
+        self.assertIn("renamed", out[4]["f"][2])
+        self.assertEqual(out[4]["C"][2], "<class 'elsewhere.C'>")
+
     def test_module_comprehension(self):
         # 3.12 inlines module-level comprehensions (CPython #105256 area)
         out, ns = self.run_module(
