@@ -976,6 +976,8 @@ int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
         goto out;
   }else{
     rc = TREC_ERR_INVALID;
+    /* a bare str is a sequence of one-letter patterns: surely a mistake */
+    if( PyUnicode_Check(redact) ) goto out;
     seq = PySequence_Fast(redact, "redact must be a sequence of str");
     if( seq==NULL ) goto out;
     for(Py_ssize_t i=0; i<PySequence_Fast_GET_SIZE(seq); i++){

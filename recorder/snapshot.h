@@ -40,8 +40,8 @@ typedef struct trec_snap trec_snap;     /* per recorder: options, redaction, scr
  *  (fnmatch-style, case-insensitive), or NULL for the defaults (*password*,
  *  *passwd*, *secret*, *token*, *api_key*, *apikey*, *authorization*,
  *  *cookie*); an empty sequence disables redaction. Copied: redact is not
- *  kept. @return TREC_OK, TREC_ERR_NOMEM, TREC_ERR_INVALID (a pattern that is
- *  not a str; *out is then NULL). trec_snap_free() accepts NULL and, like
+ *  kept. @return TREC_OK, TREC_ERR_NOMEM, TREC_ERR_INVALID (redact is a str
+ *  or not a sequence, or a pattern is not a str; *out is then NULL). trec_snap_free() accepts NULL and, like
  *  every function here, needs the GIL. */
 int  trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
                    trec_snap **out);

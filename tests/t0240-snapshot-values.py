@@ -552,8 +552,9 @@ class Redaction(unittest.TestCase):
         self.assertEqual(d["pin"], (REDACTED, "int"))
 
     def test_bad_pattern(self):
-        with self.assertRaises(TypeError):
-            snap(1, redact=[3])
+        for bad in ([3], "password", 7):
+            with self.assertRaises(TypeError):
+                snap(1, redact=bad)
 
 
 if __name__ == "__main__":
