@@ -116,6 +116,8 @@ int trec_settrace_stop(trec_recorder *r){
     r->hook_set = 0;
     Py_CLEAR(r->prev_hook);
   }
+  /* the hook references the recorder: drop it so no cycle outlives start */
+  Py_CLEAR(r->hook);
   return rc;
 }
 

@@ -10,6 +10,7 @@
 */
 #include "recorder/recorder.h"
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,7 +20,35 @@ volatile unsigned trec_fork_gen;
 static uint64_t rec_generation;
 static trec_recorder *rec_active;       /* Borrowed: the running recorder */
 
-static void fork_child(void){ trec_fork_gen++; }
+/* fork() while the writer thread is inside SQLite would leave the child
+** with SQLite's global mutexes locked by a thread that does not exist
+** there, and after_fork_child() would deadlock opening its new trace (the
+** allocator mutex, seen in practice). So the forking thread takes SQLite's
+** static mutexes in SQLite's own nesting order before fork() and releases
+** them after, in the parent and in the child; the parent's connection
+** itself is never used by the child (trec_writer_abandon). */
+static const int fork_mutex_ids[] = {
+  SQLITE_MUTEX_STATIC_MAIN, SQLITE_MUTEX_STATIC_OPEN,
+  SQLITE_MUTEX_STATIC_VFS1, SQLITE_MUTEX_STATIC_VFS2,
+  SQLITE_MUTEX_STATIC_VFS3, SQLITE_MUTEX_STATIC_PRNG,
+  SQLITE_MUTEX_STATIC_LRU, SQLITE_MUTEX_STATIC_PMEM, SQLITE_MUTEX_STATIC_MEM
+};
+#define N_FORK_MUTEX (sizeof fork_mutex_ids / sizeof fork_mutex_ids[0])
+
+static void fork_prepare(void){
+  for(size_t i=0; i<N_FORK_MUTEX; i++){
+    sqlite3_mutex_enter(sqlite3_mutex_alloc(fork_mutex_ids[i]));
+  }
+}
+static void fork_parent(void){
+  for(size_t i=N_FORK_MUTEX; i>0; i--){
+    sqlite3_mutex_leave(sqlite3_mutex_alloc(fork_mutex_ids[i-1]));
+  }
+}
+static void fork_child(void){
+  fork_parent();
+  trec_fork_gen++;
+}
 
 /* ---- option helpers ---- */
 
@@ -453,7 +482,8 @@ PyMODINIT_FUNC PyInit__tracerec(void){
     }
   }
   if( !fork_handler ){
-    if( pthread_atfork(NULL, NULL, fork_child)!=0 ){
+    if( sqlite3_initialize()!=SQLITE_OK
+     || pthread_atfork(fork_prepare, fork_parent, fork_child)!=0 ){
       PyErr_SetString(PyExc_RuntimeError, "pthread_atfork failed");
       return NULL;
     }
