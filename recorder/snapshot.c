@@ -607,6 +607,13 @@ static void enc_exc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
     trec_venc_ref(out, obj_id(v), TREC_V_EXC);
     return;
   }
+  if( depth>=s->o.max_depth ){
+    type_name(s, Py_TYPE(v));
+    trec_venc_trunc(out, TREC_V_EXC, obj_id(v), (const char *)s->tname.data,
+                    s->tname.len, args && PyTuple_CheckExact(args)
+                                  ? (uint64_t)PyTuple_GET_SIZE(args) : 0);
+    return;
+  }
   if( path_push(s, v, TREC_V_EXC) ){ out->oom = 1; return; }
   type_name(s, Py_TYPE(v));
   trec_venc_exc(out, obj_id(v), (const char *)s->tname.data, s->tname.len);
@@ -960,7 +967,11 @@ int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
   s->o = *o;
   if( s->o.max_str<0 ) s->o.max_str = 0;
   if( s->o.max_items<0 ) s->o.max_items = 0;
+  /* a reader refuses values nested deeper than TREC_VALUE_MAX_DEPTH; ours
+  ** reach max_depth + 2 (an EXC's args tuple, then a TRUNC in it) */
   if( s->o.max_depth<1 ) s->o.max_depth = 1;
+  if( s->o.max_depth>TREC_VALUE_MAX_DEPTH - 4 )
+    s->o.max_depth = TREC_VALUE_MAX_DEPTH - 4;
   if( s->o.max_value_bytes<64 ) s->o.max_value_bytes = 64;
   s->s_module = PyUnicode_InternFromString("__module__");
   s->s_name = PyUnicode_InternFromString("__name__");

@@ -486,6 +486,28 @@ class Objects(unittest.TestCase):
         d = decode(snap(KeyError("k")))
         self.assertEqual(d[2], "KeyError")
 
+    def test_exception_chain_is_bounded(self):
+        e = ValueError("bottom")
+        for _ in range(100000):          # deeper than any C stack
+            e = ValueError(e)
+        data = snap(e, max_depth=3)
+        self.assertLess(len(data), 200)
+        d = decode(data)
+        inner = d[3][3][0][3][3][0]      # an EXC's args are two levels down
+        self.assertEqual(inner[:2], (TRUNC, EXC))
+        self.assertEqual(render([data])[0],
+                         "ValueError(ValueError(ValueError(...)))")
+
+    def test_depth_option_is_capped(self):
+        v = []
+        for _ in range(200):
+            v = [v]
+        d = decode(snap(v, max_depth=1000))
+        for level in range(55):
+            d = d[3][0]
+        self.assertIn(d[0], (LIST, TRUNC))
+        self.assertIsNotNone(render([snap(v, max_depth=1000)])[0])
+
     def test_exception_self_cycle(self):
         e = ValueError()
         e.args = (e,)
