@@ -6,9 +6,9 @@
 ** It reads a few fields of frame and generator objects directly instead of
 ** through getattr, because the trace function runs at every event: the
 ** frame struct is public up to 3.10 (cpython/frameobject.h) and internal
-** since 3.11 (python/cpython#91989 made PyFrameObject opaque); the internal
-** header is included the way Cython does, with Py_BUILD_CORE set only
-** around it.
+** since 3.11 (python/cpython#90992 moved PyFrameObject to the internal C
+** API); the internal header is included the way Cython does, with
+** Py_BUILD_CORE set only around it.
 */
 #ifndef TREC_COMPAT_H
 #define TREC_COMPAT_H
@@ -64,8 +64,8 @@ static inline PyThreadState *trec_compat_tstate(void){
 /* ---- frame fields ---- */
 
 /* Borrowed code object of a frame. 3.11 moved it to the interpreter frame
-** (python/cpython#88841 "frame object lazily created"); 3.13 renamed the
-** field f_executable (python/cpython#117045). */
+** (python/cpython#88756, frame objects created lazily); 3.13 renamed the
+** field f_executable (python/cpython#100987). */
 static inline PyCodeObject *trec_compat_frame_code(PyFrameObject *f){
 #if PY_VERSION_HEX >= 0x030D0000
   return (PyCodeObject *)f->f_frame->f_executable;
@@ -90,10 +90,11 @@ static inline void trec_compat_frame_set_trace_opcodes(PyFrameObject *f,
 
 /* The line sys.settrace's frame.f_lineno reports at this event. 3.9's
 ** PyFrame_GetLineNumber() recomputes from f_lasti unless f_trace is set (it
-** is not for a C tracer), while ceval keeps f_lineno current for tracing
-** (bpo-17288); from 3.10 (PEP 626) PyFrame_GetLineNumber() uses f_lineno
-** when set and computes it otherwise, exactly as the frame.f_lineno getter
-** that a sys.settrace function reads. */
+** is not for a C tracer), while ceval's maybe_call_line_trace() keeps
+** f_lineno current for every traced frame; from 3.10 (PEP 626)
+** PyFrame_GetLineNumber() uses f_lineno when set and computes it
+** otherwise, exactly as the frame.f_lineno getter that a sys.settrace
+** function reads. */
 static inline int trec_compat_frame_line(PyFrameObject *f){
 #if PY_VERSION_HEX >= 0x030A0000
   return PyFrame_GetLineNumber(f);
@@ -104,7 +105,7 @@ static inline int trec_compat_frame_line(PyFrameObject *f){
 
 /* Byte offset of the instruction being executed (frame.f_lasti). 3.10
 ** counts f_lasti in code units (bpo-27129); 3.11 added PyFrame_GetLasti()
-** (python/cpython#93937). */
+** (bpo-40421, frame getters). */
 static inline int trec_compat_frame_lasti(PyFrameObject *f){
 #if PY_VERSION_HEX >= 0x030B0000
   return PyFrame_GetLasti(f);
@@ -162,10 +163,10 @@ static inline int trec_compat_first_resume(PyCodeObject *co){
 /* At a `return` event of generator code: 1 if the frame is suspending
 ** (yield or await), 0 at its final return or exception exit.
 ** 3.9: YIELD_VALUE/YIELD_FROM keep f_stacktop, a return leaves it NULL
-** (ceval "exiting:" in bpo-14/Python/ceval.c 3.9). 3.10 records the state in
-** f_state (FRAME_SUSPENDED, bpo-43760). 3.11+ keep it in the generator's
+** (Python/ceval.c of 3.9). 3.10 records the state in f_state
+** (FRAME_SUSPENDED, bpo-40941). 3.11+ keep it in the generator's
 ** gi_frame_state, set to FRAME_SUSPENDED (3.13 also
-** FRAME_SUSPENDED_YIELD_FROM, python/cpython#111520) before the yield event,
+** FRAME_SUSPENDED_YIELD_FROM, python/cpython#111354) before the yield event,
 ** i.e. < FRAME_EXECUTING, while a final return sets FRAME_COMPLETED after
 ** the event with the state still FRAME_EXECUTING. */
 static inline int trec_compat_gen_suspending(PyFrameObject *f){
@@ -209,8 +210,9 @@ static inline void trec_compat_prepare_opcodes(void){
 /* ---- installing the C trace function ----
 ** _PyEval_SetTrace(tstate, ...) sets another thread's trace function; it is
 ** exported up to 3.12 and is what 3.12's PyEval_SetTraceAllThreads()
-** (python/cpython#59013) loops over. 3.13 made it internal and unexported
-** (python/cpython#106320), so 3.12+ use PyEval_SetTraceAllThreads(), which
+** (python/cpython#93503) loops over. 3.13 made it internal and unexported
+** (python/cpython#108433, reported as python/cpython#127748), so 3.12+
+** use PyEval_SetTraceAllThreads(), which
 ** gives every thread the same `obj`: the recorder therefore finds its
 ** per-thread state from the thread state, never from `obj`. */
 static inline int trec_compat_settrace_all(Py_tracefunc func, PyObject *obj){
