@@ -46,6 +46,11 @@ static const char *const default_redact[] = {
 ** again was a third of the recorder's time on attribute-heavy code). */
 #define REDACT_CACHE 256
 
+/* Type names and the pieces of REPR texts (qualnames, module paths) are cut
+** here: a program can set __qualname__ to anything. Field names are kept
+** whole, since readers look fields up by name. */
+#define NAME_MAX_CP 4096
+
 struct trec_snap {
   struct trec_snap_options o;
   char **pat;                 /* Owned: lower-cased redaction patterns */
@@ -286,14 +291,14 @@ static void type_name(trec_snap *s, PyTypeObject *tp){
     const char *u;
     if( mod==NULL && PyErr_Occurred() ) PyErr_Clear();
     if( mod!=NULL && PyUnicode_CheckExact(mod) && str_ready(mod) ){
-      u = str_utf8(s, mod, PY_SSIZE_T_MAX, &len, &cp);
+      u = str_utf8(s, mod, NAME_MAX_CP, &len, &cp);
       if( !(len==8 && memcmp(u, "builtins", 8)==0) ){
         trec_buf_put(b, u, len);
         trec_buf_put_u8(b, '.');
       }
     }
     if( qn!=NULL && PyUnicode_CheckExact(qn) && str_ready(qn) ){
-      u = str_utf8(s, qn, PY_SSIZE_T_MAX, &len, &cp);
+      u = str_utf8(s, qn, NAME_MAX_CP, &len, &cp);
       trec_buf_put(b, u, len);
       return;
     }
@@ -643,7 +648,7 @@ static void text_quoted(trec_snap *s, PyObject *u){
   Py_ssize_t cp;
   struct trec_buf *t = &s->text;
   if( !str_ready(u) ){ trec_buf_puts(t, "'?'"); return; }
-  const char *p = str_utf8(s, u, PY_SSIZE_T_MAX, &len, &cp);
+  const char *p = str_utf8(s, u, NAME_MAX_CP, &len, &cp);
   int sq = memchr(p, '\'', len)!=NULL, dq = memchr(p, '"', len)!=NULL;
   char q = (sq && !dq) ? '"' : '\'';
   trec_buf_put_u8(t, (unsigned)q);
@@ -667,7 +672,7 @@ static void text_str(trec_snap *s, PyObject *u){
     trec_buf_put_u8(&s->text, '?');
     return;
   }
-  const char *p = str_utf8(s, u, PY_SSIZE_T_MAX, &len, &cp);
+  const char *p = str_utf8(s, u, NAME_MAX_CP, &len, &cp);
   trec_buf_put(&s->text, p, len);
 }
 
