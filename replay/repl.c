@@ -987,7 +987,11 @@ static void run_one(trec_repl *repl, const char *line, struct trec_buf *out){
   size_t wl;
   while( *line==' ' || *line=='\t' ) line++;
   if( *line==0 ){
-    if( repl->last ) run_one(repl, repl->last, out);
+    if( repl->last ){
+      char *again = strdup(repl->last);   /* run_one replaces repl->last */
+      if( again ) run_one(repl, again, out);
+      free(again);
+    }
     return;
   }
   if( repl->sel_seq!=trec_replay_seq(repl->rp) ){

@@ -8,3 +8,7 @@ tests_unit_t_replay_SOURCES = tests/unit/t-replay.c
 tests_unit_t_replay_CPPFLAGS = $(UNIT_TEST_FLAGS)
 tests_unit_t_replay_LDADD = replay/libtrecreplay.la $(UNIT_TEST_LIBS)
 endif
+
+# Scripted sessions over recorded corpus programs against tests/reftrace.py.
+TESTS += tests/t2500-replay-reference.py
+EXTRA_DIST += tests/t2500-replay-reference.py

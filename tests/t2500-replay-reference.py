@@ -1,0 +1,406 @@
+"""t2500: `tracerec replay` over recorded corpus programs, checked against
+what a sys.settrace reference (tests/reftrace.py) saw on the same programs:
+
+- a full forward `step` walk stops at exactly the reference's events of the
+  thread (kind, file, line, function), and shows the frame's recorded values
+  as the reference saw them; a full `reverse-step` walk from the end visits
+  exactly the reverse, and both ends say so and keep the position;
+- every motion (step, next, return, until and their reverse forms) from
+  every event lands where pdb's rules, applied to the reference's events,
+  say it must;
+- breakpoints with conditions stop at the same events forward and backward;
+  watch stops where the reference saw the value change, both ways;
+- where/up/down in deep recursion, generators, threads (`threads`,
+  `thread N`), a truncated trace, and bad traces (exit 65/66).
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import reftrace
+
+TRACEREC = os.environ["TRACEREC"]
+PYTHON = os.environ.get("PYTHON", sys.executable)
+PROGRAMS = reftrace.programs_dir()
+REFTRACE = os.path.join(os.environ["TREC_SRCDIR"], "tests", "reftrace.py")
+MARK = "'@@'"
+LOC = re.compile(r"^> (.*)\((-?\d+)\)(\S+?)\(\)(->.*)?$")
+
+
+def record(name, tmp):
+    trace = os.path.join(tmp, name + ".trace")
+    ref = os.path.join(tmp, name + ".json")
+    env = reftrace.env_for_tests()
+    for cmd in ([TRACEREC, "run", "-q", "-o", trace, name],
+                [PYTHON, REFTRACE, "-o", ref, name]):
+        subprocess.run(cmd, cwd=PROGRAMS, env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=300)
+    with open(ref) as f:
+        return trace, json.load(f)
+
+
+def session(trace, commands, args=()):
+    """Run commands, return (start text, [output of each command])."""
+    script = ["p " + MARK]
+    for c in commands:
+        script += [c, "p " + MARK]
+    p = subprocess.run([TRACEREC, "replay"] + list(args) + [trace],
+                       input="\n".join(script) + "\n", stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True, timeout=600)
+    if p.returncode != 0:
+        raise AssertionError("replay failed (%d): %s" % (p.returncode, p.stderr))
+    parts = p.stdout.split(MARK + "\n")
+    return parts[0], parts[1:len(commands) + 1]
+
+
+def parse_stop(text):
+    """(kind, file, line, function) of the location a motion printed, or
+    None when it printed no location (an end of the recording)."""
+    kind = "line"
+    for l in text.splitlines():
+        if l == "--Call--":
+            kind = "call"
+        elif l == "--Return--":
+            kind = "return"
+        elif l.startswith("--End of recording--") or l.startswith("--Start of recording--"):
+            continue
+        elif l.startswith("> "):
+            m = LOC.match(l)
+            if m:
+                return (kind, m.group(1), int(m.group(2)), m.group(3))
+        elif not l.startswith("-> ") and not l.startswith("display ") \
+                and not l.startswith("***") and kind == "line":
+            kind = "exception"
+    return None
+
+
+def key(e):
+    return (e["kind"], e["file"], e["line"], e["name"])
+
+
+def first_difference(got, want):
+    """None, or where two lists first differ (assertEqual's diff of long
+    lists takes minutes)."""
+    for i, (a, b) in enumerate(zip(got, want)):
+        if a != b:
+            return "item %d: got %r, want %r" % (i, a, b)
+    if len(got) != len(want):
+        return "got %d items, want %d" % (len(got), len(want))
+    return None
+
+
+def parse_locals(text):
+    out = {}
+    for l in text.splitlines():
+        if " = " in l:
+            k, v = l.split(" = ", 1)
+            out[k] = v
+    return out
+
+
+def naive(evs, gran, d, pos, arg=0):
+    """The motion rules of replay.h applied to one thread's event list."""
+    c = evs[pos]
+    kind0 = c["kind"]
+    target = arg if arg > 0 else c["line"] + d
+    out = False
+    if kind0 == ("return" if d > 0 else "call"):
+        if gran in ("next", "until"):
+            gran = "step"
+        elif gran == "return":
+            out = True
+    i = pos + d
+    while 0 <= i < len(evs):
+        e = evs[i]
+        same = e["depth"] == c["depth"] and e["frame"] == c["frame"]
+        shallower = e["depth"] < c["depth"]
+        if out:
+            if shallower:
+                return i
+        elif gran == "step":
+            return i
+        elif gran == "next":
+            if e["depth"] <= c["depth"]:
+                return i
+        elif gran == "return":
+            if shallower or (same and e["kind"] == ("return" if d > 0 else "call")):
+                return i
+        elif gran == "until":
+            if shallower:
+                return i
+            if same:
+                if e["kind"] == ("return" if d > 0 else "call"):
+                    return i
+                if e["kind"] in ("line", "exception") and \
+                        (e["line"] >= target if d > 0 else e["line"] <= target):
+                    return i
+        i += d
+    return None
+
+
+MOTIONS = [("s", "step", 1), ("n", "next", 1), ("r", "return", 1), ("unt", "until", 1),
+           ("rs", "step", -1), ("rn", "next", -1), ("rf", "return", -1),
+           ("runt", "until", -1)]
+
+
+class Replay(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp()
+        cls.rec = {}
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def program(self, name):
+        if name not in self.rec:
+            self.rec[name] = record(name, self.tmp)
+        return self.rec[name]
+
+    def start_index(self, evs):
+        # the REPL starts where pdb starts: the module's first line
+        return 1 if len(evs) > 1 and evs[0]["kind"] == "call" and evs[1]["depth"] == 1 else 0
+
+    def test_walks_match_reference(self):
+        for name in ("recursion.py", "loops.py", "generators.py", "yield_from.py",
+                     "exc_caught.py", "exc_uncaught.py", "classes.py", "closures.py",
+                     "decorators.py", "comprehensions.py", "threads.py"):
+            with self.subTest(program=name):
+                trace, ref = self.program(name)
+                evs = ref["threads"][0]["events"]
+                s0 = self.start_index(evs)
+                n = len(evs)
+                cmds = []
+                for _ in range(s0 + 1, n + 1):
+                    cmds += ["s", "locals"]
+                cmds += ["rs"] * n
+                start, outs = session(trace, cmds)
+                self.assertEqual(parse_stop(start), key(evs[s0]))
+                fwd = [parse_stop(o) for o in outs[0:2 * (n - s0):2]]
+                self.assertIsNone(first_difference(fwd[:-1], [key(e) for e in evs[s0 + 1:]]))
+                self.assertIsNone(fwd[-1])
+                self.assertIn("--End of recording--: no later event", outs[2 * (n - s0) - 2])
+                bwd = [parse_stop(o) for o in outs[2 * (n - s0):]]
+                self.assertIsNone(first_difference(bwd[:-1], [key(e) for e in reversed(evs[:-1])]))
+                self.assertIsNone(bwd[-1])
+                self.assertIn("--Start of recording--: no earlier event", outs[-1])
+                # values: the frame's variables as the reference accumulated them
+                frames = {}
+                for i, e in enumerate(evs):
+                    vs = frames.setdefault(e["frame"], {})
+                    if e["kind"] == "call":
+                        vs.clear()
+                    for k, v in e["vars"].items():
+                        if v == "<unbound>":
+                            vs.pop(k, None)
+                        else:
+                            vs[k] = v
+                    if i <= s0:
+                        continue
+                    got = parse_locals(outs[2 * (i - s0 - 1) + 1])
+                    for k, v in vs.items():
+                        if v is None or reftrace.redacted_name(k):
+                            continue
+                        self.assertEqual(got.get(k), v, "%s at event %d %r" % (k, i, key(e)))
+
+    def test_every_motion_from_every_event(self):
+        for name in ("recursion.py", "generators.py", "exc_caught.py", "closures.py",
+                     "loops.py", "yield_from.py"):
+            with self.subTest(program=name):
+                trace, ref = self.program(name)
+                self.assertEqual(len(ref["threads"]), 1)
+                evs = ref["threads"][0]["events"]
+                cmds, want = [], []
+                for pos in range(len(evs)):
+                    for word, gran, d in MOTIONS:
+                        t = naive(evs, gran, d, pos)
+                        cmds.append("goto %d;;%s;;when" % (pos + 1, word))
+                        want.append((pos, word, t))
+                _, outs = session(trace, cmds)
+                for (pos, word, t), o in zip(want, outs):
+                    seq = int(o.strip().splitlines()[-1])
+                    expect = pos + 1 if t is None else t + 1
+                    self.assertEqual(seq, expect, "%s from event %d (%r)" % (word, pos + 1, key(evs[pos])))
+                    if t is None:
+                        self.assertIn("of recording--: no", o)
+
+    def first_lines_after_call(self, evs, func):
+        out = []
+        for i in range(1, len(evs)):
+            if evs[i]["kind"] == "line" and evs[i]["name"] == func \
+                    and evs[i - 1]["kind"] == "call" and evs[i - 1]["frame"] == evs[i]["frame"]:
+                out.append(i)
+        return out
+
+    def test_breakpoints_both_ways(self):
+        trace, ref = self.program("recursion.py")
+        evs = ref["threads"][0]["events"]
+        hits = [i for i in self.first_lines_after_call(evs, "fib")
+                if evs[i - 1]["vars"].get("n") == "3"]
+        self.assertGreater(len(hits), 2)
+        cmds = ["break fib, n == 3"] + ["c;;p n;;when"] * (len(hits) + 1) \
+            + ["rc;;when"] * (len(hits) + 1)
+        _, outs = session(trace, cmds)
+        self.assertRegex(outs[0], r"^Breakpoint 1 at fib")
+        for h, o in zip(hits, outs[1:]):
+            lines = o.strip().splitlines()
+            self.assertEqual(lines[-2], "3")
+            self.assertEqual(int(lines[-1]), h + 1)
+            self.assertEqual(parse_stop(o), key(evs[h]))
+        self.assertIn("--End of recording--", outs[len(hits) + 1])
+        back = outs[len(hits) + 2:]
+        for h, o in zip(reversed(hits), back):
+            self.assertEqual(int(o.strip().splitlines()[-1]), h + 1)
+        self.assertIn("--Start of recording--", back[-1])
+        # file:line with a condition on another variable; disable, ignore, tbreak
+        line = evs[hits[0]]["line"]
+        _, outs = session(trace, ["break recursion.py:%d, n > 5 and n < 8" % line, "c;;p n",
+                                  "c;;p n", "disable 1", "c;;when", "enable 1", "goto 1",
+                                  "ignore 1 1", "c;;p n", "clear 1", "goto 1;;tbreak fib", "c;;p n",
+                                  "break"])
+        self.assertRegex(outs[0], r"^Breakpoint 1 at .*recursion\.py:%d" % line)
+        self.assertEqual(outs[1].strip().splitlines()[-1], "7")
+        self.assertEqual(outs[2].strip().splitlines()[-1], "6")
+        self.assertEqual(int(outs[4].strip().splitlines()[-1]), len(evs))
+        self.assertIn("Will ignore next 1 crossing of breakpoint 1.", outs[7])
+        self.assertEqual(outs[8].strip().splitlines()[-1], "6")
+        self.assertIn("Deleted breakpoint 1", outs[9])
+        self.assertIn("Deleted breakpoint 2", outs[11])
+        self.assertEqual(outs[11].strip().splitlines()[-1], "10")
+        self.assertIn("No breakpoints", outs[12])
+
+    def test_watch_both_ways(self):
+        trace, ref = self.program("loops.py")
+        evs = ref["threads"][0]["events"]
+        # watch `i` in the first call of search: the reference's changes
+        call = next(i for i, e in enumerate(evs) if e["kind"] == "call" and e["name"] == "search")
+        frame = evs[call]["frame"]
+        changes = [i for i, e in enumerate(evs) if e["frame"] == frame and e["kind"] != "call"
+                   and "i" in e["vars"]]
+        first_i = next(i for i, e in enumerate(evs) if e["frame"] == frame and "i" in e["vars"])
+        fwd = [c for c in changes if c > first_i]
+        cmds = ["goto %d" % (first_i + 1), "watch i"] + ["c;;when"] * (len(fwd) + 1) \
+            + ["rc;;when"] * (len(changes) + 2)
+        _, outs = session(trace, cmds)
+        self.assertIn("Watchpoint 1: i = %s" % evs[first_i]["vars"]["i"], outs[1])
+        for c, o in zip(fwd, outs[2:]):
+            self.assertIn("Watchpoint 1: i\n", o)
+            self.assertIn("New value = %s\n" % evs[c]["vars"]["i"], o)
+            self.assertEqual(int(o.strip().splitlines()[-1]), c + 1)
+        self.assertIn("--End of recording--", outs[2 + len(fwd)])
+        back = outs[3 + len(fwd):]
+        for c, o in zip(reversed(changes), back):
+            self.assertIn("New value = %s\n" % evs[c]["vars"]["i"], o)
+            self.assertEqual(int(o.strip().splitlines()[-1]), c + 1)
+        # before its first value `i` had none: then the start of the recording
+        self.assertIn("Old value = <no value>", back[len(changes) - 1])
+        self.assertIn("--Start of recording--", back[len(changes)])
+
+    def test_where_up_down_deep_recursion(self):
+        trace, ref = self.program("deep_recursion.py")
+        evs = ref["threads"][0]["events"]
+        deepest = max(range(len(evs)), key=lambda i: evs[i]["depth"])
+        d = evs[deepest]["depth"]
+        _, outs = session(trace, ["goto %d" % (deepest + 1), "where", "up 3", "p n", "down",
+                                  "p n", "down 100", "down", "up 100000", "up", "rf;;when",
+                                  "r;;when"])
+        frames = [l for l in outs[1].splitlines() if l.startswith(("> ", "  /"))]
+        self.assertEqual(len(frames), d)
+        self.assertTrue(frames[-1].startswith("> "))
+        self.assertEqual(int(outs[3].strip()) - int(outs[5].strip()), 1)
+        self.assertIn("*** Newest frame", outs[7])
+        self.assertTrue(outs[8].startswith("> "))
+        self.assertIn("*** Oldest frame", outs[9])
+        call = naive(evs, "return", -1, deepest)
+        ret = naive(evs, "return", 1, call)
+        self.assertEqual(int(outs[10].strip().splitlines()[-1]), call + 1)
+        self.assertEqual(int(outs[11].strip().splitlines()[-1]), ret + 1)
+
+    def test_threads(self):
+        trace, ref = self.program("threads.py")
+        threads = ref["threads"]
+        self.assertGreater(len(threads), 1)
+        w = threads[1]["events"]
+        cmds = ["threads", "goto 1", "thread 2"] + ["s"] * (len(w) - 1) + ["threads", "thread 1;;when"]
+        _, outs = session(trace, cmds)
+        self.assertEqual(len([l for l in outs[0].splitlines() if l.strip()]), len(threads))
+        self.assertIn("worker", outs[0])
+        self.assertEqual(parse_stop(outs[2]), key(w[0]))
+        got = [parse_stop(o) for o in outs[3:3 + len(w) - 1]]
+        self.assertIsNone(first_difference(got, [key(e) for e in w[1:]]))
+        self.assertIn("* 2 ", outs[-2])
+        self.assertIn("(finished)", outs[-2])
+
+    def test_repl_words(self):
+        trace, ref = self.program("recursion.py")
+        start, outs = session(trace, ["b fact", "c", "args", "retval", "r", "retval", "rv",
+                                      "list", "l 1, 3", "ll", "display n", "rs", "info",
+                                      "history n", "help", "p nosuch", "bogus", "", "q", "n"])
+        self.assertTrue(start.startswith("> "))
+        self.assertEqual(outs[2], "n = 10\n")
+        self.assertIn("*** Not yet returned!", outs[3])
+        self.assertIn("--Return--", outs[4])
+        self.assertRegex(outs[4], r"fact\(\)->3628800\n")
+        self.assertEqual(outs[5], outs[6])
+        self.assertIn(" 7  ->\t    return n * fact(n - 1)\n", outs[7])
+        self.assertEqual(len(outs[8].splitlines()), 3)
+        self.assertIn("def fact(n):", outs[9])
+        self.assertIn("display n: 10", outs[10])
+        self.assertIn("display n: 9  [old: 10]", outs[11])
+        self.assertIn("Recording: ", outs[12])
+        self.assertRegex(outs[13], r"^seq \d+ line 4: n = 9\n$")
+        self.assertIn("reverse-step", outs[14])
+        self.assertIn("*** NameError: name 'nosuch' is not defined", outs[15])
+        self.assertIn("*** Unknown command 'bogus'", outs[16])
+        self.assertEqual(len(outs), 18)   # quit ended the session
+
+    def test_x_commands_and_empty_line(self):
+        trace, ref = self.program("loops.py")
+        p = subprocess.run([TRACEREC, "replay", "-x", "n", "-x", "when", trace], input="\nwhen\n",
+                           stdout=subprocess.PIPE, universal_newlines=True, timeout=60)
+        lines = p.stdout.splitlines()
+        nums = [int(l) for l in lines if l.isdigit()]
+        self.assertEqual(len(nums), 2)
+        self.assertGreater(nums[1], nums[0])
+
+    def test_truncated_trace(self):
+        trace = os.path.join(self.tmp, "k.trace")
+        p = subprocess.Popen([TRACEREC, "run", "-q", "-o", trace, "long_running.py", "60"],
+                             cwd=PROGRAMS, stdout=subprocess.PIPE, env=reftrace.env_for_tests())
+        try:
+            self.assertEqual(p.stdout.readline().strip(), b"started")
+            time.sleep(1.5)
+        finally:
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            p.stdout.close()
+        start, outs = session(trace, ["goto end", "s", "rc;;when", "n;;n;;rn;;when"])
+        self.assertIn("*** The recording is truncated", start)
+        self.assertTrue(outs[0].startswith(">") or outs[0].startswith("--"))
+        self.assertIn("--End of recording--: no later event", outs[1])
+        self.assertEqual(int(outs[2].strip().splitlines()[-1]), 1)
+
+    def test_bad_traces(self):
+        bad = os.path.join(self.tmp, "bad.trace")
+        with open(bad, "w") as f:
+            f.write("not a trace at all\n" * 100)
+        for path, status in ((bad, 65), (os.path.join(self.tmp, "missing.trace"), 66)):
+            p = subprocess.run([TRACEREC, "replay", path], input="", stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+            self.assertEqual(p.returncode, status)
+            self.assertEqual(p.stdout, "")
+            self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+            self.assertTrue(p.stderr.startswith("tracerec replay: "))
+
+
+if __name__ == "__main__":
+    import taprunner
+    taprunner.main()
