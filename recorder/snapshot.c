@@ -51,6 +51,16 @@ static const char *const default_redact[] = {
 ** whole, since readers look fields up by name. */
 #define NAME_MAX_CP 4096
 
+/* Type names, cached by type: every object encoded needs one, and building
+** it costs a dict lookup and two UTF-8 conversions. An entry is valid while
+** the type keeps its version tag: CPython gives a type a fresh tag from a
+** global counter and drops it (PyType_Modified) whenever an attribute of the
+** type is set, __module__ and __qualname__ included, so (type, tag) cannot
+** name a different or renamed type. Types without a valid tag are not
+** cached. */
+#define TNAME_CACHE 64
+#define TNAME_LEN 86
+
 struct trec_snap {
   struct trec_snap_options o;
   char **pat;                 /* Owned: lower-cased redaction patterns */
@@ -74,6 +84,12 @@ struct trec_snap {
   int busy;                   /* entries running (see snap_enter) */
   struct trec_buf *diff;      /* Borrowed: scratch or scratch_nested */
   struct trec_buf scratch_nested;   /* Owned */
+  struct {
+    PyTypeObject *tp;         /* Borrowed, compared only */
+    unsigned int tag;
+    uint16_t len;
+    char name[TNAME_LEN];
+  } tcache[TNAME_CACHE];
   PyObject *s_module;         /* Owned: interned "__module__" */
   PyObject *s_name, *s_file, *s_spec, *s_origin, *s_fileattr;
   char errmsg[200];
@@ -279,9 +295,8 @@ static int str_ready(PyObject *u){
 /* The name a type prints as: "module.QualName", bare for builtins. Read
 ** from the type's own dict and struct, never through getattr (a metaclass
 ** could define __getattr__ or a property). Result in s->tname. */
-static void type_name(trec_snap *s, PyTypeObject *tp){
+static void type_name_build(trec_snap *s, PyTypeObject *tp){
   struct trec_buf *b = &s->tname;
-  trec_buf_reset(b);
   if( tp->tp_flags & Py_TPFLAGS_HEAPTYPE ){
     PyObject *qn = ((PyHeapTypeObject *)tp)->ht_qualname;
     PyObject *mod = tp->tp_dict ? PyDict_GetItemWithError(tp->tp_dict,
@@ -304,6 +319,24 @@ static void type_name(trec_snap *s, PyTypeObject *tp){
     }
   }
   trec_buf_puts(b, tp->tp_name);
+}
+
+static void type_name(trec_snap *s, PyTypeObject *tp){
+  unsigned int tag = tp->tp_version_tag;
+  int valid = tag!=0 && (tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG);
+  size_t h = ((uintptr_t)tp >> 4) % TNAME_CACHE;
+  trec_buf_reset(&s->tname);
+  if( valid && s->tcache[h].tp==tp && s->tcache[h].tag==tag ){
+    trec_buf_put(&s->tname, s->tcache[h].name, s->tcache[h].len);
+    return;
+  }
+  type_name_build(s, tp);
+  if( valid && !s->tname.oom && s->tname.len>0 && s->tname.len<=TNAME_LEN ){
+    s->tcache[h].tp = tp;
+    s->tcache[h].tag = tag;
+    s->tcache[h].len = (uint16_t)s->tname.len;
+    memcpy(s->tcache[h].name, s->tname.data, s->tname.len);
+  }
 }
 
 /* Deeply immutable exact builtins: holding a strong reference to one is

@@ -455,6 +455,19 @@ class Objects(unittest.TestCase):
         self.assertEqual(d[4], [("v", (NONE,)), ("w", decode(snap(v.w)))])
         self.assertEqual(snap(v), valenc.encode(v, max_depth=3))
 
+    def test_renamed_class(self):
+        class Renamed:
+            pass
+        r = Renamed()
+        r.x = 1
+        for _ in range(3):               # warm any cache, version tags
+            self.assertEqual(decode(snap(r))[2], __name__ + ".Objects.test_renamed_class.<locals>.Renamed")
+        Renamed.__qualname__ = "Other"
+        self.assertEqual(decode(snap(r))[2], __name__ + ".Other")
+        Renamed.__module__ = "mod"
+        self.assertEqual(decode(snap([r, r.x]))[3][0][2], "mod.Other")
+        self.assertEqual(decode(snap(Renamed)), (REPR, "type", "<class 'mod.Other'>"))
+
     def test_many_fields_cut(self):
         v = Outer.Inner()
         for i in range(40):
