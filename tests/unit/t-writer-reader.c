@@ -496,7 +496,7 @@ static void test_idle_stream_reaches_file(void **state){
     assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
     ev.seq++; ev.kind = TREC_LINE; ev.line++;
   }
-  for(int tries=0; tries<300; tries++){
+  for(int tries=0; tries<2000; tries++){     /* up to 20 s on a loaded machine */
     sleep_ms(10);
     r = open_reader();
     if( trec_reader_n_events(r)==10 ) break;
@@ -542,7 +542,15 @@ static void test_killed_mid_recording(void **state){
       if( trec_stream_append(s, &ev) ) _exit(1);
       ev.seq++; ev.kind = TREC_LINE; ev.line = 1 + i%7;
     }
-    sleep_ms(300);
+    /* wait until everything is committed (a loaded machine may take a
+    ** while to run the writer thread), then die without closing */
+    for(int tries=0; tries<2000; tries++){
+      trec_reader *r2;
+      int done = trec_reader_open(path, 0, &r2)==TREC_OK && trec_reader_n_events(r2)==1050;
+      trec_reader_close(r2);
+      if( done ) break;
+      sleep_ms(10);
+    }
     raise(SIGKILL);
     _exit(1);
   }
