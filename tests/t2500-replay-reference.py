@@ -185,6 +185,15 @@ class Replay(unittest.TestCase):
                 start, outs = session(trace, cmds)
                 self.assertEqual(parse_stop(start), key(evs[s0]))
                 fwd = [parse_stop(o) for o in outs[0:2 * (n - s0):2]]
+                if name == "threads.py":
+                    # how often the main thread's join() polls inside the
+                    # standard library depends on timing: compare the
+                    # program's own events only
+                    own = [k for k in fwd[:-1] if k and k[1].startswith(PROGRAMS)]
+                    want = [key(e) for e in evs[s0 + 1:] if e["file"].startswith(PROGRAMS)]
+                    self.assertIsNone(first_difference(own, want))
+                    self.assertIsNone(fwd[-1])
+                    continue
                 self.assertIsNone(first_difference(fwd[:-1], [key(e) for e in evs[s0 + 1:]]))
                 self.assertIsNone(fwd[-1])
                 self.assertIn("--End of recording--: no later event", outs[2 * (n - s0) - 2])
@@ -329,13 +338,15 @@ class Replay(unittest.TestCase):
         threads = ref["threads"]
         self.assertGreater(len(threads), 1)
         w = threads[1]["events"]
-        cmds = ["threads", "goto 1", "thread 2"] + ["s"] * (len(w) - 1) + ["threads", "thread 1;;when"]
+        cmds = ["threads", "goto 1", "thread 2"] + ["s"] * (len(w) + 20) + ["threads", "thread 1;;when"]
         _, outs = session(trace, cmds)
         self.assertEqual(len([l for l in outs[0].splitlines() if l.strip()]), len(threads))
         self.assertIn("worker", outs[0])
         self.assertEqual(parse_stop(outs[2]), key(w[0]))
-        got = [parse_stop(o) for o in outs[3:3 + len(w) - 1]]
-        self.assertIsNone(first_difference(got, [key(e) for e in w[1:]]))
+        got = [parse_stop(o) for o in outs[3:3 + len(w) + 20]]
+        own = [k for k in got if k and k[1].startswith(PROGRAMS)]
+        self.assertIsNone(first_difference(own, [key(e) for e in w[1:] if e["file"].startswith(PROGRAMS)]))
+        self.assertGreater(len(own), 5)
         self.assertIn("* 2 ", outs[-2])
         self.assertIn("(finished)", outs[-2])
 
@@ -360,7 +371,7 @@ class Replay(unittest.TestCase):
         self.assertIn("reverse-step", outs[14])
         self.assertIn("*** NameError: name 'nosuch' is not defined", outs[15])
         self.assertIn("*** Unknown command 'bogus'", outs[16])
-        self.assertEqual(len(outs), 18)   # quit ended the session
+        self.assertEqual(outs[18:], [""])   # quit ended the session
 
     def test_x_commands_and_empty_line(self):
         trace, ref = self.program("loops.py")
