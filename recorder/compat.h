@@ -207,6 +207,25 @@ static inline void trec_compat_prepare_opcodes(void){
 #endif
 }
 
+/* What a parked (suspended) generator entry keeps alive. 3.13 closes a
+** generator suspended outside any try block without resuming it, so no
+** event tells the recorder it is gone (Objects/genobject.c gen_close,
+** python/cpython#100762; 3.12 has the shortcut but it never fires,
+** python/cpython#111107). From 3.11 the frame object does not own a
+** generator's locals (python/cpython#88756), so holding it keeps no program
+** value alive, and a refcount of 1 means the generator is gone: the park
+** table holds the frame and sweeps such entries. Up to 3.10 the frame owns
+** the locals (holding it could keep a reference cycle alive) and closing
+** always runs the generator, so the table holds the code object only. */
+#define TREC_COMPAT_PARK_SWEEP (PY_VERSION_HEX >= 0x030B0000)
+static inline PyObject *trec_compat_park_ref(PyFrameObject *f){
+#if PY_VERSION_HEX >= 0x030B0000
+  return (PyObject *)f;
+#else
+  return (PyObject *)f->f_code;
+#endif
+}
+
 /* ---- installing the C trace function ----
 ** _PyEval_SetTrace(tstate, ...) sets another thread's trace function; it is
 ** exported up to 3.12 and is what 3.12's PyEval_SetTraceAllThreads()

@@ -12,7 +12,7 @@
 static void fentry_free(struct trec_fentry *e){
   trec_shadow_free(e->shadow);
   e->shadow = NULL;
-  Py_CLEAR(e->code);
+  Py_CLEAR(e->held);
   e->frame = NULL;
 }
 
@@ -83,8 +83,18 @@ static struct trec_fentry *fpark_lookup(struct trec_fpark *p, PyFrameObject *f){
   return NULL;
 }
 
-/* Rebuild with room for twice the live entries (drops tombstones). */
+/* Rebuild with room for twice the live entries, dropping tombstones and
+** the entries of frames nobody but the table references any more. */
 static int fpark_grow(struct trec_fpark *p){
+  for(size_t i=0; i<p->cap; i++){
+    struct trec_fentry *e = &p->slot[i];
+    if( e->frame==NULL || e->frame==FPARK_TOMB ) continue;
+    if( TREC_COMPAT_PARK_SWEEP && Py_REFCNT(e->held)==1 ){
+      fentry_free(e);
+      e->frame = FPARK_TOMB;
+      p->n_live--;
+    }
+  }
   size_t cap = 64;
   while( cap < (p->n_live+1)*4 ) cap *= 2;
   struct trec_fentry *ns = calloc(cap, sizeof *ns);
@@ -103,8 +113,7 @@ static int fpark_grow(struct trec_fpark *p){
   return TREC_OK;
 }
 
-int trec_fpark_put(struct trec_fpark *p, const struct trec_fentry *e,
-                   PyCodeObject *co){
+int trec_fpark_put(struct trec_fpark *p, const struct trec_fentry *e){
   trec_fpark_drop(p, e->frame);
   if( (p->n_used+1)*2 > p->cap ){
     int rc = fpark_grow(p);
@@ -116,8 +125,8 @@ int trec_fpark_put(struct trec_fpark *p, const struct trec_fentry *e,
   }
   if( p->slot[i].frame==NULL ) p->n_used++;
   p->slot[i] = *e;
-  Py_INCREF(co);
-  p->slot[i].code = co;
+  p->slot[i].held = trec_compat_park_ref(e->frame);
+  Py_INCREF(p->slot[i].held);
   p->n_live++;
   return TREC_OK;
 }
@@ -127,7 +136,7 @@ int trec_fpark_take(struct trec_fpark *p, PyFrameObject *f,
   struct trec_fentry *e = fpark_lookup(p, f);
   if( e==NULL ) return 0;
   *out = *e;
-  Py_CLEAR(out->code);
+  Py_CLEAR(out->held);
   e->frame = FPARK_TOMB;
   e->shadow = NULL;
   p->n_live--;

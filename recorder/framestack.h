@@ -8,8 +8,11 @@
 ** finds the same frame identity and value shadow again.
 **
 ** Entries hold a Borrowed frame pointer while on a stack (the frame is
-** alive while it runs); a parked (suspended) entry holds a strong reference
-** to its code object instead, because its shadow borrows the code's layout.
+** alive while it runs). A parked entry holds a strong reference chosen by
+** compat.h trec_compat_park_ref(): at least the code object, whose layout
+** its shadow borrows; from 3.11 the frame object, so that a generator that
+** died without a final event is found (only the table references its
+** frame) and freed when the table grows.
 */
 #ifndef TREC_FRAMESTACK_H
 #define TREC_FRAMESTACK_H
@@ -25,7 +28,7 @@ struct trec_fentry {
   uint64_t id;                  /* the trace's frame id, > 0 */
   struct trec_codeinfo *ci;     /* Borrowed from the code's extra slot */
   trec_shadow *shadow;          /* Owned */
-  PyCodeObject *code;           /* Owned while parked, else NULL */
+  PyObject *held;               /* Owned while parked, else NULL */
 };
 
 struct trec_fstack {
@@ -55,10 +58,9 @@ struct trec_fpark {
 void trec_fpark_init(struct trec_fpark *p);
 /* Frees every parked entry (shadow, code reference) and the table. */
 void trec_fpark_release(struct trec_fpark *p);
-/* Move *e in (taking a reference to e->ci's code, given as co). */
-int trec_fpark_put(struct trec_fpark *p, const struct trec_fentry *e,
-                   PyCodeObject *co);
-/* Move f's entry out into *out (dropping the code reference); 1 if found. */
+/* Move *e in (taking the reference trec_compat_park_ref() names). */
+int trec_fpark_put(struct trec_fpark *p, const struct trec_fentry *e);
+/* Move f's entry out into *out (dropping that reference); 1 if found. */
 int trec_fpark_take(struct trec_fpark *p, PyFrameObject *f,
                     struct trec_fentry *out);
 /* Free f's entry if one is parked (a new activation reuses the address). */

@@ -365,7 +365,7 @@ static int rec_new_entry(trec_recorder *r, struct trec_fentry *e,
   e->frame = f;
   e->id = ++r->next_frame;
   e->ci = ci;
-  e->code = NULL;
+  e->held = NULL;
   e->shadow = NULL;
   int rc = trec_shadow_new(ci->layout, &e->shadow);
   if( rc!=TREC_OK ){
@@ -495,7 +495,7 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
   struct trec_fentry done = *e;
   t->stack.len--;
   if( ci->is_gen && trec_compat_gen_suspending(f) ){
-    rc = trec_fpark_put(&r->park, &done, trec_compat_frame_code(f));
+    rc = trec_fpark_put(&r->park, &done);
     if( rc!=TREC_OK ){
       trec_shadow_free(done.shadow);
       trec_recorder_fail(r, rc, "parking a generator frame", NULL);
