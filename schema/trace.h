@@ -181,7 +181,8 @@ struct trec_writer_options {
   int codec;                /* enum trec_codec; note 0 is TREC_CODEC_RAW,
                                so set TREC_CODEC_LZ4 for the usual choice */
   int level;                /* LZ4HC level, default 9 */
-  uint32_t chunk_events;    /* events per chunk, default 16384 */
+  uint32_t chunk_events;    /* events per chunk, default 16384, at most
+                               2^20 */
   uint32_t flush_ms;        /* commit buffered events at least this often,
                                default 250 */
   uint64_t max_buffered;    /* bytes of events waiting for the writer thread
@@ -220,8 +221,9 @@ int trec_writer_stream(trec_writer *w, uint32_t thread_id, trec_stream **out);
  *  it goes to the writer thread, which encodes, compresses and commits it.
  *  Blocks while more than max_buffered bytes wait (back-pressure). Events of
  *  one stream must come in increasing seq (else TREC_ERR_INVALID, not
- *  sticky). ev->depth is ignored, and so is ev->thread: the stream's
- *  thread is used.
+ *  sticky), and a payload must not exceed 512 MiB (TREC_ERR_LIMIT).
+ *  ev->depth is ignored, and so is ev->thread: the stream's thread is
+ *  used.
  *  @return TREC_OK, or a sticky error of the writer (recording must stop). */
 int trec_stream_append(trec_stream *s, const struct trec_event *ev);
 

@@ -454,6 +454,8 @@ int trec_stream_append(trec_stream *s, const struct trec_event *ev){
   if( ev->kind>=TREC_N_KINDS || ev->frame==0 || ev->code==0
    || ev->seq<=s->last_seq || (ev->offset<0 && ev->offset!=TREC_NO_OFFSET)
    || (ev->payload_len && !ev->payload) ) return TREC_ERR_INVALID;
+  /* a chunk must stay readable: raw blocks are at most TREC_MAX_RAW_LEN */
+  if( ev->payload_len > TREC_MAX_RAW_LEN/2 ) return TREC_ERR_LIMIT;
   if( b->n==b->cap || b->pay_cap - b->pay_len < ev->payload_len ){
     if( (rc = stream_rotate(s)) ) return rc;
     b = s->cur;
@@ -975,7 +977,7 @@ int trec_writer_open(const struct trec_writer_options *opt, trec_writer **out){
     return writer_fail(w, TREC_ERR_INVALID, "no trace path given");
   if( !trec_codec_name(w->opt.codec) )
     return writer_fail(w, TREC_ERR_INVALID, "unknown codec %d", w->opt.codec);
-  if( w->opt.chunk_events > (1u << 24) )
+  if( w->opt.chunk_events > (1u << 20) )
     return writer_fail(w, TREC_ERR_INVALID, "chunk_events %u is too large",
                        w->opt.chunk_events);
   w->path = dup_str(opt->path);
