@@ -116,7 +116,7 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
   sql_filter_release(&c->f);
   rc = sql_filter_init(&c->f, conn, idx, argc, argv);
   if( rc==SQLITE_OK ) rc = ev_narrow_frame(conn, &c->f, &err);
-  if( rc==SQLITE_OK ) rc = sql_scan_start(&c->scan, conn, &c->f, 0, idx_num & SQL_PLAN_DESC, &err);
+  if( rc==SQLITE_OK ) rc = sql_scan_start(&c->scan, conn, &c->f, 0, idx_num, &err);
   return ev_fail(cur, rc, err);
 }
 
@@ -133,10 +133,15 @@ static int ev_eof(sqlite3_vtab_cursor *cur){
 
 static int ev_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col){
   struct ev_cursor *c = (struct ev_cursor *)cur;
-  const struct trec_chunk *ch = &c->scan.cur->c;
-  size_t j = c->scan.cur->pos;
+  const struct trec_chunk *ch;
+  size_t j;
   trec_reader *r = c->scan.conn->r;
   const struct trec_code *co;
+  char *err = NULL;
+  int rc = sql_scan_materialize(&c->scan, &err);
+  if( rc!=SQLITE_OK ) return ev_fail(cur, rc, err);
+  ch = &c->scan.cur->c;
+  j = c->scan.cur->pos;
   switch( col ){
     case EV_SEQ:    sqlite3_result_int64(ctx, (sqlite3_int64)ch->seq[j]); break;
     case EV_THREAD: sqlite3_result_int64(ctx, ch->thread); break;
@@ -171,6 +176,9 @@ static int ev_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col){
 
 static int ev_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid){
   struct ev_cursor *c = (struct ev_cursor *)cur;
+  char *err = NULL;
+  int rc = sql_scan_materialize(&c->scan, &err);
+  if( rc!=SQLITE_OK ) return ev_fail(cur, rc, err);
   *rowid = (sqlite3_int64)c->scan.cur->c.seq[c->scan.cur->pos];
   return SQLITE_OK;
 }

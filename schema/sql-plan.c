@@ -114,7 +114,7 @@ int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
   }
   info->estimatedRows = (sqlite3_int64)rows;
   info->estimatedCost = scanned*decode_cost + rows;
-  info->idxNum = 0;
+  info->idxNum = info->colUsed==0 ? SQL_PLAN_NOCOLS : 0;
   if( info->nOrderBy==1 && info->aOrderBy[0].iColumn==order_col ){
     info->orderByConsumed = 1;
     if( info->aOrderBy[0].desc ) info->idxNum |= SQL_PLAN_DESC;

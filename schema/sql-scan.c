@@ -8,7 +8,10 @@
 **
 ** Filters are tested on the decoded columns, before SQLite sees a row. The
 ** chunk index skips whole chunks: outside the seq range, of another thread,
-** or (for kind=) holding no event of that kind. This loop is what makes
+** or (for kind=) holding no event of that kind. When SQLite reads no column
+** (count(*)), a chunk wholly inside the range is not even decoded: its
+** per-kind event counts say how many rows it gives ("phantom" rows, decoded
+** after all if a column is asked for). This loop is what makes
 ** `count(*) ... WHERE kind='call'` fast, so it touches only the arrays.
 */
 #include "config.h"
@@ -71,6 +74,13 @@ static int lane_forward(struct sql_scan *s, struct sql_lane *l, char **errmsg){
       ci = trec_reader_chunk(s->conn->r, l->list[l->li]);
       if( ci->first_seq>f->hi ){ l->done = 1; break; }
       if( chunk_skippable(f, ci) ){ l->li++; continue; }
+      if( s->counting && ci->first_seq>=f->lo && ci->last_seq<=f->hi ){
+        /* the chunk index knows how many rows this chunk gives */
+        l->phantom = l->phantom_total = f->kind>=0 ? ci->n_kind[f->kind] : ci->n_events;
+        if( l->phantom==0 ){ l->li++; continue; }
+        l->loaded = 1;
+        return SQLITE_OK;
+      }
       rc = lane_load(s, l, l->li, errmsg);
       if( rc!=SQLITE_OK ) return rc;
       l->loaded = 1;
@@ -134,9 +144,38 @@ static size_t lane_seek(struct sql_scan *s, const struct sql_lane *l){
   return a;
 }
 
+/* A row counted from the chunk index is wanted after all (a column or the
+** rowid asked for): decode its chunk and find it. */
+int sql_scan_materialize(struct sql_scan *s, char **errmsg){
+  struct sql_lane *l = s->cur;
+  size_t want, j;
+  int rc;
+  if( s->eof || !l->phantom ) return SQLITE_OK;
+  want = (size_t)(l->phantom_total-l->phantom);
+  rc = lane_load(s, l, l->li, errmsg);
+  if( rc!=SQLITE_OK ) return rc;
+  for(j=0; j<l->c.n; j++){
+    if( event_matches(s, &l->c, j) && want--==0 ) break;
+  }
+  if( j>=l->c.n ){
+    *errmsg = sqlite3_mprintf("tracerec: chunk %zu: its event counts do not match its events",
+                              l->list[l->li]);
+    return SQLITE_CORRUPT_VTAB;
+  }
+  l->phantom = 0;
+  l->pos = j;
+  return SQLITE_OK;
+}
+
 static void scan_pick(struct sql_scan *s){
   size_t k;
   s->cur = NULL;
+  if( s->counting ){
+    /* no column is read, so the order of rows cannot be seen */
+    for(k=0; k<s->n_lanes && !s->cur; k++) if( !s->lanes[k].done ) s->cur = &s->lanes[k];
+    s->eof = s->cur==NULL;
+    return;
+  }
   for(k=0; k<s->n_lanes; k++){
     struct sql_lane *l = &s->lanes[k];
     uint64_t q;
@@ -159,13 +198,13 @@ void sql_scan_release(struct sql_scan *s){
 }
 
 int sql_scan_start(struct sql_scan *s, struct sql_conn *conn, const struct sql_filter *f,
-                   int need_payload, int desc, char **errmsg){
-  size_t t;
+                   int need_payload, int flags, char **errmsg){
+  size_t t, n_active = 0;
   int rc;
   s->conn = conn;
   s->f = f;
   s->need_payload = need_payload;
-  s->desc = desc;
+  s->desc = (flags & SQL_PLAN_DESC)!=0;
   s->cur = NULL;
   s->eof = 1;
   if( !s->lanes ){
@@ -182,7 +221,17 @@ int sql_scan_start(struct sql_scan *s, struct sql_conn *conn, const struct sql_f
   for(t=0; t<s->n_lanes; t++){
     struct sql_lane *l = &s->lanes[t];
     l->loaded = 0;
+    l->phantom = 0;
     l->done = f->empty || (f->thread && conn->threads[t]!=f->thread);
+    if( !l->done ) n_active++;
+  }
+  /* Rows may be counted from the chunk index when the order of rows
+  ** across threads cannot matter: one thread, or no column read at all
+  ** (a column asked for anyway decodes the chunk, sql_scan_materialize). */
+  s->counting = !s->desc && !need_payload && !f->frame && !f->codes
+                && (n_active==1 || (flags & SQL_PLAN_NOCOLS));
+  for(t=0; t<s->n_lanes; t++){
+    struct sql_lane *l = &s->lanes[t];
     if( l->done ) continue;
     l->li = lane_seek(s, l);
     rc = lane_advance(s, l, errmsg);
@@ -196,7 +245,11 @@ int sql_scan_next(struct sql_scan *s, char **errmsg){
   struct sql_lane *l = s->cur;
   int rc;
   if( s->eof ) return SQLITE_OK;
-  if( !s->desc ) l->pos++;
+  if( l->phantom ){
+    if( --l->phantom ) return SQLITE_OK;
+    l->loaded = 0;
+    l->li++;
+  }else if( !s->desc ) l->pos++;
   else if( l->pos>0 ) l->pos--;
   else{
     l->loaded = 0;

@@ -73,6 +73,7 @@ struct sql_conn {
 
 /* idxNum bits set by sql_plan(). */
 #define SQL_PLAN_DESC 1          /* rows wanted in descending order */
+#define SQL_PLAN_NOCOLS 2        /* no column is read (count(*)) */
 
 /* What xBestIndex chose and xFilter was given, decoded. */
 struct sql_filter {
@@ -115,6 +116,9 @@ struct sql_lane {
   size_t n_list, li;
   struct trec_chunk c;
   size_t cached;               /* chunk index decoded in c, SIZE_MAX: none */
+  uint64_t phantom;            /* rows of the current chunk still to give
+                                  without decoding it (count(*)) */
+  uint64_t phantom_total;
   size_t pos;
   int loaded, done;
 };
@@ -123,6 +127,7 @@ struct sql_scan {
   const struct sql_filter *f;  /* Borrowed */
   int need_payload;            /* only events with a payload match */
   int desc;                    /* walk backwards (ORDER BY seq DESC) */
+  int counting;                /* rows may be phantom: no column is read */
   struct sql_lane *lanes;      /* Owned: one per thread of the trace; kept
                                   across xFilter calls, so that a join
                                   probing the same chunk decodes it once */
@@ -131,7 +136,8 @@ struct sql_scan {
   int eof;
 };
 int sql_scan_start(struct sql_scan *s, struct sql_conn *conn, const struct sql_filter *f,
-                   int need_payload, int desc, char **errmsg);
+                   int need_payload, int flags, char **errmsg);
+int sql_scan_materialize(struct sql_scan *s, char **errmsg);
 int sql_scan_next(struct sql_scan *s, char **errmsg);
 void sql_scan_release(struct sql_scan *s);
 

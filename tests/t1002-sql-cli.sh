@@ -54,7 +54,11 @@ data = bytes(b ^ 0x5a for b in data)
 c.execute("UPDATE chunks SET data = ? WHERE chunk_id = ?", (data, cid))
 c.commit()
 EOF
-check_fails "damaged chunk is 65" 65 "$TRACEREC" sql "$T_DIR/bad.trace" "SELECT count(*) FROM events"
+check_fails "damaged chunk is 65" 65 "$TRACEREC" sql "$T_DIR/bad.trace" "SELECT count(*), sum(line) FROM events"
+check_fails "damaged chunk in vars is 65" 65 "$TRACEREC" sql "$T_DIR/bad.trace" "SELECT count(*) FROM vars"
+# count(*) is answered from the chunk index, which is intact
+check "count(*) of a damaged trace" "$TRACEREC" sql --csv "$T_DIR/bad.trace" "SELECT count(*) AS n FROM events"
+[ "$(cat "$T_DIR/out")" = "$(printf 'n\n6')" ] && ok "count from the chunk index" || not_ok "count from the chunk index"
 check_fails "damaged chunk in calls is 65" 65 "$TRACEREC" sql "$T_DIR/bad.trace" "SELECT * FROM calls"
 check "undamaged chunks still answer" "$TRACEREC" sql --csv "$T_DIR/bad.trace" "SELECT seq FROM events WHERE seq <= 2"
 [ "$(cat "$T_DIR/out")" = "$(printf 'seq\n1\n2')" ] && ok "rows of the good chunk" || not_ok "rows of the good chunk"
