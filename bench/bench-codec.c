@@ -247,18 +247,21 @@ static void bench_reader(const struct trec_event *ev, size_t n, const char *path
   trec_reader *r;
   struct trec_chunk c;
   struct trec_keyframe k;
-  double t, lat[2000];
+  double t, c0, lat[2000];
   uint64_t x = 88172645463325252ULL;
   if( trec_writer_open(&o, &w) || trec_writer_stream(w, 1, &s) ) exit(1);
   for(size_t i=0; i<n; i++) if( trec_stream_append(s, &ev[i]) ) exit(1);
   if( trec_writer_close(w, NULL) ) exit(1);
   t = now_s();
+  c0 = cpu_s();
   if( trec_reader_open(path, 0, &r) ){
     fprintf(stderr, "bench-codec: %s\n", trec_reader_errmsg(r));
     exit(1);
   }
+  c0 = cpu_s() - c0;
   t = now_s() - t;
-  printf("reader open  %6.1f ms with %zu chunks\n", t*1e3, trec_reader_n_chunks(r));
+  printf("reader open  %6.1f ms of CPU (%.1f wall) with %zu chunks\n", c0*1e3, t*1e3,
+         trec_reader_n_chunks(r));
   trec_chunk_init(&c);
   trec_keyframe_init(&k);
   for(int i=0; i<2000; i++){
