@@ -2,13 +2,15 @@
 ** cmd-export.c: `tracerec export TRACE [--format chrome|jsonl] [-o FILE]`.
 ** Writes to stdout unless -o; with -o the export goes to FILE.tmp first and
 ** is renamed into place only when whole, so a failed export never leaves a
-** half-written file under the requested name.
+** half-written file under the requested name (unless FILE exists and is not
+** a regular file, such as /dev/null or a pipe, which is written directly).
 */
 #include "config.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli/cmd.h"
 #include "schema/trace.h"
@@ -28,7 +30,7 @@ int trec_cmd_export(int argc, char **argv){
   struct trec_buf msg = TREC_BUF_INIT, tmp = TREC_BUF_INIT;
   trec_reader *r = NULL;
   FILE *out = NULL;
-  int status = TREC_EXIT_SOFTWARE, rc;
+  int status = TREC_EXIT_SOFTWARE, rc, direct = 0;
 
   for(int i=1; i<argc; i++){
     const char *a = argv[i];
@@ -69,11 +71,23 @@ int trec_cmd_export(int argc, char **argv){
     goto out;
   }
   if( output && strcmp(output, "-") ){
-    trec_buf_printf(&tmp, "%s.tmp", output);
-    if( tmp.oom || (out = fopen(trec_buf_cstr(&tmp), "w"))==NULL ){
-      trec_cli_error("export", "cannot create %s: %s", trec_buf_cstr(&tmp), strerror(errno));
-      status = TREC_EXIT_CANTCREAT;
-      goto out;
+    struct stat sb;
+    /* Only a regular file is replaced through a temporary name; a device
+    ** or pipe (/dev/null, /dev/stdout, a FIFO) is written in place. */
+    if( stat(output, &sb)==0 && !S_ISREG(sb.st_mode) ){
+      if( (out = fopen(output, "w"))==NULL ){
+        trec_cli_error("export", "cannot open %s: %s", output, strerror(errno));
+        status = TREC_EXIT_CANTCREAT;
+        goto out;
+      }
+      direct = 1;
+    }else{
+      trec_buf_printf(&tmp, "%s.tmp", output);
+      if( tmp.oom || (out = fopen(trec_buf_cstr(&tmp), "w"))==NULL ){
+        trec_cli_error("export", "cannot create %s: %s", trec_buf_cstr(&tmp), strerror(errno));
+        status = TREC_EXIT_CANTCREAT;
+        goto out;
+      }
     }
   }
   rc = trec_export(r, &opt, out ? out : stdout, &msg);
@@ -83,11 +97,11 @@ int trec_cmd_export(int argc, char **argv){
       trec_buf_printf(&msg, "cannot write %s: %s", output, strerror(errno));
     }
     out = NULL;
-    if( rc==TREC_OK && rename(trec_buf_cstr(&tmp), output)!=0 ){
+    if( !direct && rc==TREC_OK && rename(trec_buf_cstr(&tmp), output)!=0 ){
       rc = TREC_ERR_IO;
       trec_buf_printf(&msg, "cannot rename to %s: %s", output, strerror(errno));
     }
-    if( rc!=TREC_OK ) unlink(trec_buf_cstr(&tmp));
+    if( !direct && rc!=TREC_OK ) unlink(trec_buf_cstr(&tmp));
   }
   if( rc!=TREC_OK ){
     trec_cli_error("export", "%s: %s", trace, trec_buf_cstr(&msg));

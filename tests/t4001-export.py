@@ -185,6 +185,21 @@ class Errors(unittest.TestCase):
             self.assertEqual(run(MKTRACE, trace).returncode, 0)
             self.expect_fail(73, trace, "-o", os.path.join(d, "no", "such", "dir.json"))
 
+    def test_output_to_a_device_writes_through(self):
+        # never replace a device node by renaming a temporary file onto it
+        with tempfile.TemporaryDirectory() as d:
+            trace = os.path.join(d, "s.trace")
+            self.assertEqual(run(MKTRACE, trace).returncode, 0)
+            fifo = os.path.join(d, "fifo")
+            os.mkfifo(fifo)
+            reader = subprocess.Popen(["cat", fifo], stdout=subprocess.PIPE)
+            p = run(TRACEREC, "export", trace, "--format", "jsonl", "-o", fifo)
+            out = reader.communicate(timeout=30)[0]
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertTrue(os.path.exists(fifo) and not os.path.isfile(fifo))
+            self.assertFalse(os.path.exists(fifo + ".tmp"))
+            self.assertEqual(len(out.splitlines()), 39)
+
     def test_help(self):
         p = run(TRACEREC, "export", "--help")
         self.assertEqual(p.returncode, 0)
