@@ -383,6 +383,49 @@ class RecorderCore(unittest.TestCase):
         self.assertNotIn(11, lines_seen, "no events between stop and start")
         self.assertIn(13, lines_seen)
 
+    def test_recording_error_stops_cleanly(self):
+        try:
+            import resource
+            import signal
+            signal.SIGXFSZ
+        except (ImportError, AttributeError):
+            self.skipTest("no RLIMIT_FSIZE")
+        # the trace cannot grow past 200 kB: the writer fails, recording
+        # stops in every thread, and the program runs on unaltered
+        prog = self.write("full.py", """\
+            import _tracerec, resource, signal, sys, threading
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            rec = _tracerec.Recorder(sys.argv[1], chunk_events=256, flush_ms=10)
+            rec.start()
+            resource.setrlimit(resource.RLIMIT_FSIZE,
+                               (200000, resource.RLIM_INFINITY))
+            def work(n):
+                s = 0
+                for i in range(n):
+                    s += i * i
+                return s
+            try:
+                raise ValueError("pending")
+            except ValueError:
+                total = sum(work(2000) for _ in range(50))
+                print(sys.exc_info()[0].__name__)
+            t = threading.Thread(target=work, args=(10,))
+            t.start()
+            t.join()
+            print(total, sys.gettrace() is None, threading.gettrace() is None
+                  if hasattr(threading, "gettrace") else True)
+            err = rec.stats()["error"]
+            print(err is not None, rec.close() == err)
+            """)
+        trace = os.path.join(self.dir, "full.trace")
+        r = subprocess.run([sys.executable, prog, trace], capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.splitlines(), [
+            "ValueError", "%d True True" % sum(
+                sum(i * i for i in range(2000)) for _ in range(50)),
+            "True True"])
+
     def test_fork(self):
         if not hasattr(os, "fork"):
             self.skipTest("no fork")
