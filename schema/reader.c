@@ -516,7 +516,7 @@ int trec_reader_open(const char *path, unsigned flags, trec_reader **out){
                          " WHERE file_id=?", -1, SQLITE_PREPARE_PERSISTENT,
                          &r->st_src, NULL) )
     return reader_sql_fail(r, "preparing statements");
-  (void)flags;
+  (void)flags;   /* TREC_READER_TRUSTED is reserved */
   return TREC_OK;
 }
 

@@ -55,8 +55,8 @@ struct item {
   struct item *next;
   enum item_kind kind;
   int has_int, null_value;
-  int64_t a, b, c, d, e, f;
-  char *s1, *s2, *s3, *s4;
+  int64_t a, b, c, d, e;
+  char *s1, *s2, *s3;
   void *blob;
 };
 
@@ -180,7 +180,7 @@ const char *trec_writer_errmsg(trec_writer *w){
 
 static void item_free(struct item *it){
   if( !it ) return;
-  free(it->s1); free(it->s2); free(it->s3); free(it->s4); free(it->blob);
+  free(it->s1); free(it->s2); free(it->s3); free(it->blob);
   free(it);
 }
 
