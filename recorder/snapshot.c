@@ -341,11 +341,14 @@ static void type_name(trec_snap *s, PyTypeObject *tp){
 
 /* Deeply immutable exact builtins: holding a strong reference to one is
 ** unobservable (no __del__, no weakrefs), and pointer equality implies an
-** unchanged value. */
+** unchanged value. complex and range are here too: their REPR is costly to
+** build at every event. */
 static int is_frozen(PyObject *v, int depth){
   PyTypeObject *tp = Py_TYPE(v);
   if( v==Py_None || tp==&PyBool_Type || tp==&PyLong_Type
-      || tp==&PyFloat_Type || tp==&PyUnicode_Type || tp==&PyBytes_Type )
+      || tp==&PyFloat_Type || tp==&PyUnicode_Type || tp==&PyBytes_Type
+      || tp==&PyComplex_Type || tp==&PyRange_Type || v==Py_Ellipsis
+      || v==Py_NotImplemented )
     return 1;
   if( tp==&PyTuple_Type && depth<FROZEN_DEPTH_MAX
       && PyTuple_GET_SIZE(v)<=FROZEN_TUPLE_MAX ){
