@@ -499,6 +499,10 @@ int trec_reader_open(const char *path, unsigned flags, trec_reader **out){
   if( app_id!=(int)TREC_APPLICATION_ID )
     return reader_fail(r, TREC_ERR_NOTTRACE, "%s is not a tracerec trace"
                        " (SQLite application_id %#x)", path, (unsigned)app_id);
+  /* one read transaction for all the loads: a trace being recorded commits
+  ** meanwhile, and the chunk index must not name code rows we did not load */
+  if( sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL)!=SQLITE_OK )
+    return reader_sql_fail(r, "reading the trace");
   if( (rc = load_meta(r)) || (rc = check_version(r, path)) ) return rc;
   {
     const char *status = trec_reader_meta(r, "status");
@@ -506,6 +510,7 @@ int trec_reader_open(const char *path, unsigned flags, trec_reader **out){
   }
   if( (rc = load_code(r)) || (rc = load_files(r)) || (rc = load_chunks(r))
    || (rc = load_threads(r)) ) return rc;
+  sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
   if( sqlite3_prepare_v3(r->db, "SELECT codec, raw_len, checksum, data FROM chunks"
                          " WHERE chunk_id=?", -1, SQLITE_PREPARE_PERSISTENT,
                          &r->st_chunk, NULL)
