@@ -5,10 +5,10 @@
 ** whole trace function and, on 3.12, broke `import ast` through inlined
 ** comprehensions, python/cpython#105256), no attribute lookups, no new
 ** objects (3.11+ instances keep attributes in "inline values"; asking for
-** their __dict__ would create one, python/cpython#89503).
+** their __dict__ would create one, bpo-45340).
 **
 ** 3.11+ needs the internal frame layout (_PyInterpreterFrame, introduced by
-** python/cpython#88276 / bpo-44032), reached through Py_BUILD_CORE and the
+** bpo-44590, frames made lazily), reached through Py_BUILD_CORE and the
 ** installed internal headers; 3.9/3.10 use the public PyFrameObject.
 */
 #define PY_SSIZE_T_CLEAN
@@ -41,7 +41,7 @@
 #if PY_VERSION_HEX >= 0x030B0000
 /* 3.11+: one localsplus array with a kind byte per slot; an argument that
 ** is also a cell is a single slot of kind LOCAL|CELL
-** (python/cpython#88276, bpo-43693). With PEP 709 inlined comprehensions
+** (bpo-43693). With PEP 709 inlined comprehensions
 ** (3.12) a CELL slot can briefly hold a plain value, so readers check
 ** PyCell_Check (python/cpython#128396). */
 Py_ssize_t trec_locals_n_slots(PyCodeObject *co){
@@ -59,6 +59,15 @@ PyObject *trec_locals_slot(PyCodeObject *co, Py_ssize_t i,
 
 PyObject **trec_locals_fast(PyFrameObject *f){
   return f->f_frame->localsplus;
+}
+
+/* f_code became f_executable in 3.13 (python/cpython#105727). */
+PyCodeObject *trec_locals_code(PyFrameObject *f){
+#if PY_VERSION_HEX >= 0x030D0000
+  return (PyCodeObject *)f->f_frame->f_executable;
+#else
+  return f->f_frame->f_code;
+#endif
 }
 
 PyObject *trec_locals_namespace(PyFrameObject *f){
@@ -108,6 +117,10 @@ PyObject *trec_locals_slot(PyCodeObject *co, Py_ssize_t i,
 
 PyObject **trec_locals_fast(PyFrameObject *f){
   return f->f_localsplus;
+}
+
+PyCodeObject *trec_locals_code(PyFrameObject *f){
+  return f->f_code;
 }
 
 PyObject *trec_locals_namespace(PyFrameObject *f){
@@ -166,7 +179,7 @@ static PyDictValues *inline_values(PyObject *obj){
 }
 #elif PY_VERSION_HEX >= 0x030B0000
 /* 3.11: separate values and dict pointers before the object header
-** (python/cpython#89503). */
+** (bpo-45340). */
 PyObject *trec_locals_instance_dict(PyObject *obj){
   PyTypeObject *tp = Py_TYPE(obj);
   if( tp->tp_flags & Py_TPFLAGS_MANAGED_DICT )

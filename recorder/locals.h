@@ -37,6 +37,9 @@ Py_ssize_t trec_locals_n_slots(PyCodeObject *co);
 PyObject *trec_locals_slot(PyCodeObject *co, Py_ssize_t i,
                            struct trec_slot_src *src);
 
+/*! trec_locals_code() : the code object the frame runs (Borrowed). */
+PyCodeObject *trec_locals_code(PyFrameObject *f);
+
 /*! trec_locals_fast() : the frame's localsplus array (Borrowed; valid while
  *  the frame runs), or NULL if the frame has no fast locals. */
 PyObject **trec_locals_fast(PyFrameObject *f);

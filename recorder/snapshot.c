@@ -96,6 +96,7 @@ struct trec_snap {
 };
 
 struct trec_layout {
+  PyCodeObject *co;           /* Borrowed, compared only */
   uint32_t n;                 /* slots */
   uint32_t n_args;
   int fast;                   /* 1: function (fast locals); 0: namespace */
@@ -1090,6 +1091,7 @@ int trec_layout_new(trec_snap *s, PyCodeObject *co, trec_layout **out){
   trec_layout *L = calloc(1, sizeof *L);
   *out = NULL;
   if( L==NULL ) goto out;
+  L->co = co;
   L->fast = (co->co_flags & CO_OPTIMIZED)!=0;
   L->n = (uint32_t)(L->fast ? trec_locals_n_slots(co)
                             : PyTuple_GET_SIZE(co->co_names));
@@ -1254,6 +1256,10 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
 int trec_snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
                     PyFrameObject *f, int full, struct trec_buf *out){
   struct snap_entry e;
+  /* a layout read against another code's frame would index past its
+  ** localsplus */
+  if( trec_locals_code(f)!=L->co || sh->L!=L )
+    return snap_fail(s, TREC_ERR_INVALID, "frame, layout and shadow disagree");
   snap_enter(s, &e);
   if( full ) for(uint32_t i=0; i<sh->n; i++) shadow_clear(&sh->slot[i]);
   if( L->fast ){
