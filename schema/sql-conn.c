@@ -372,8 +372,8 @@ out:
 
 /* The seq span holding every event of frame, from the calls index.
 ** @return 1 when known, 0 when the frame has no recorded activation. */
-int sql_conn_frame_range(struct sql_conn *c, uint64_t frame, uint32_t *thread,
-                         uint64_t *lo, uint64_t *hi){
+static int conn_frame_range(struct sql_conn *c, uint64_t frame, uint32_t *thread,
+                            uint64_t *lo, uint64_t *hi){
   size_t a = 0, z = c->n_calls;
   int found = 0;
   while( a<z ){
@@ -392,6 +392,24 @@ int sql_conn_frame_range(struct sql_conn *c, uint64_t frame, uint32_t *thread,
     found = 1;
   }
   return found;
+}
+
+int sql_conn_narrow_frame(struct sql_conn *c, struct sql_filter *f, char **errmsg){
+  uint64_t lo, hi;
+  uint32_t thread = 0;
+  int rc;
+  if( !f->frame || f->empty ) return SQLITE_OK;
+  rc = sql_conn_calls(c, errmsg);
+  if( rc!=SQLITE_OK ) return rc;
+  /* a frame the recording started inside of and never left has no
+  ** activation: its events are found by the full scan */
+  if( !conn_frame_range(c, f->frame, &thread, &lo, &hi) ) return SQLITE_OK;
+  if( f->thread && f->thread!=thread ) f->empty = 1;
+  f->thread = thread;
+  if( lo>f->lo ) f->lo = lo;
+  if( hi<f->hi ) f->hi = hi;
+  if( f->lo>f->hi ) f->empty = 1;
+  return SQLITE_OK;
 }
 
 int trec_sql_register(sqlite3 *db){

@@ -90,23 +90,6 @@ static int ev_fail(sqlite3_vtab_cursor *cur, int rc, char *msg){
   return rc;
 }
 
-/* frame= : narrow the scan to the seq span of that frame's activations. */
-static int ev_narrow_frame(struct sql_conn *conn, struct sql_filter *f, char **err){
-  uint64_t lo, hi;
-  uint32_t thread = 0;
-  int rc;
-  if( !f->frame || f->empty ) return SQLITE_OK;
-  rc = sql_conn_calls(conn, err);
-  if( rc!=SQLITE_OK ) return rc;
-  if( !sql_conn_frame_range(conn, f->frame, &thread, &lo, &hi) ) return SQLITE_OK;
-  if( f->thread && f->thread!=thread ) f->empty = 1;
-  f->thread = thread;
-  if( lo>f->lo ) f->lo = lo;
-  if( hi<f->hi ) f->hi = hi;
-  if( f->lo>f->hi ) f->empty = 1;
-  return SQLITE_OK;
-}
-
 static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
                      int argc, sqlite3_value **argv){
   struct ev_cursor *c = (struct ev_cursor *)cur;
@@ -115,7 +98,7 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
   int rc;
   sql_filter_release(&c->f);
   rc = sql_filter_init(&c->f, conn, idx, argc, argv);
-  if( rc==SQLITE_OK ) rc = ev_narrow_frame(conn, &c->f, &err);
+  if( rc==SQLITE_OK ) rc = sql_conn_narrow_frame(conn, &c->f, &err);
   if( rc==SQLITE_OK ) rc = sql_scan_start(&c->scan, conn, &c->f, 0, idx_num, &err);
   return ev_fail(cur, rc, err);
 }

@@ -159,22 +159,11 @@ static int va_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
   struct sql_conn *conn = ((struct va_vtab *)cur->pVtab)->conn;
   char *err = NULL;
   int rc;
-  uint64_t lo, hi;
-  uint32_t thread = 0;
   c->rowid = 0;
   sql_filter_release(&c->f);
   rc = sql_filter_init(&c->f, conn, idx, argc, argv);
   if( rc==SQLITE_OK && c->f.name ) rc = va_codes_for_name(&c->f, conn->r);
-  if( rc==SQLITE_OK && c->f.frame && !c->f.empty ){
-    rc = sql_conn_calls(conn, &err);
-    if( rc==SQLITE_OK && sql_conn_frame_range(conn, c->f.frame, &thread, &lo, &hi) ){
-      if( c->f.thread && c->f.thread!=thread ) c->f.empty = 1;
-      c->f.thread = thread;
-      if( lo>c->f.lo ) c->f.lo = lo;
-      if( hi<c->f.hi ) c->f.hi = hi;
-      if( c->f.lo>c->f.hi ) c->f.empty = 1;
-    }
-  }
+  if( rc==SQLITE_OK ) rc = sql_conn_narrow_frame(conn, &c->f, &err);
   if( rc==SQLITE_OK ) rc = sql_scan_start(&c->scan, conn, &c->f, 1, idx_num & SQL_PLAN_DESC, &err);
   if( rc!=SQLITE_OK ) return va_fail(cur, rc, err);
   return va_settle(c, 1);

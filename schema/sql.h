@@ -95,8 +95,9 @@ enum sql_role { SQL_R_NONE, SQL_R_SEQ, SQL_R_THREAD, SQL_R_FRAME, SQL_R_KIND,
 /* sql-conn.c */
 int sql_conn_open(struct sql_conn *c, char **errmsg);
 int sql_conn_calls(struct sql_conn *c, char **errmsg);
-int sql_conn_frame_range(struct sql_conn *c, uint64_t frame, uint32_t *thread,
-                         uint64_t *lo, uint64_t *hi);
+/* frame= : narrow f to the seq span and thread of that frame's activations
+** (builds the calls index on first use). */
+int sql_conn_narrow_frame(struct sql_conn *c, struct sql_filter *f, char **errmsg);
 int sql_rc_for(int trec_rc);
 char *sql_errmsg(trec_reader *r, int rc, const char *what);
 
