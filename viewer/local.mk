@@ -17,3 +17,5 @@ CLEANFILES += viewer/assets.inc
 viewer/assets.inc: $(VIEW_PAGE) $(top_srcdir)/viewer/gen-assets.sh
 	$(AM_V_GEN)mkdir -p viewer && \
 	$(SHELL) $(top_srcdir)/viewer/gen-assets.sh $(VIEW_PAGE) > $@.tmp && mv $@.tmp $@
+# Also when a target is made directly (BUILT_SOURCES only covers all/check).
+$(viewer_libtrecview_la_OBJECTS): viewer/assets.inc
