@@ -346,9 +346,12 @@ const timeline = {
         for (const s of t.exceptions) g.fillRect(this.xOf(s), top, 2, 6);
       } else {
         for (const [a, z, mn, mx, exc] of t.buckets) {
-          const x = this.xOf(a), w = Math.max(1, this.xOf(z + 1) - x);
+          const x = this.xOf(a), w = Math.max(1, this.xOf(z + 1) - x), lo = Math.max(1, mn);
+          // frames below the bucket's shallowest event were open throughout
+          g.fillStyle = '#d5dde3';
+          g.fillRect(x, top, w, (lo - 1) * row);
           g.fillStyle = '#9ab';
-          g.fillRect(x, top + Math.max(0, mn - 1) * row, w, Math.max(1, (mx - Math.max(1, mn) + 1) * row));
+          g.fillRect(x, top + (lo - 1) * row, w, Math.max(1, (mx - lo + 1) * row));
           if (exc) { g.fillStyle = '#d22'; g.fillRect(x, top, Math.max(2, w), 6); }
         }
       }
