@@ -853,6 +853,13 @@ static int repr_known(trec_snap *s, PyObject *v){
     trec_buf_printf(&s->text, " object at %p>>", (void *)self);
     return 1;
   }
+  if( tp==&PyGen_Type || tp==&PyCoro_Type || tp==&PyAsyncGen_Type ){
+    /* generators, coroutines and async generators share their header */
+    trec_buf_printf(&s->text, "<%s object ", tp->tp_name);
+    text_str(s, ((PyGenObject *)v)->gi_qualname);
+    trec_buf_printf(&s->text, " at %p>", (void *)v);
+    return 1;
+  }
   if( tp==&PyComplex_Type ) return repr_complex(s, v);
   if( tp==&PyRange_Type ) return repr_range(s, v);
   if( v==Py_Ellipsis ){ trec_buf_puts(&s->text, "Ellipsis"); return 1; }
@@ -1156,7 +1163,7 @@ static uint64_t mix(uint64_t h, const void *p){
 }
 
 /* Functions, classes, modules and builtins, which module frames hold by the
-** dozen, are recorded as REPR text that depends only on a few pointers
+** dozen, and generators and coroutines, are recorded as REPR text that depends only on a few pointers
 ** (the object, its qualname or name string, its spec...): hashing those
 ** instead of building the text at every event keeps module-level loops
 ** cheap. @return 1 and *fp for such values, 0 for others. */
@@ -1165,6 +1172,8 @@ static int identity_fp(trec_snap *s, PyObject *v, uint64_t *fp){
   uint64_t h = mix(0x51ed270b7a3c9d4full, v);
   if( tp==&PyFunction_Type ){
     h = mix(h, ((PyFunctionObject *)v)->func_qualname);
+  }else if( tp==&PyGen_Type || tp==&PyCoro_Type || tp==&PyAsyncGen_Type ){
+    h = mix(h, ((PyGenObject *)v)->gi_qualname);
   }else if( tp==&PyCFunction_Type ){
     h = mix(mix(h, ((PyCFunctionObject *)v)->m_self),
             ((PyCFunctionObject *)v)->m_ml);

@@ -540,6 +540,20 @@ class Reprs(unittest.TestCase):
             self.assertEqual(d[1], type_name(type(v)))
             self.assertEqual(d[2], repr(v))
 
+    def test_generators_and_coroutines(self):
+        async def co():
+            pass
+
+        async def agen():
+            yield 1
+        g = (i for i in range(3))
+        c = co()
+        a = agen()
+        for v in (g, c, a):
+            with self.subTest(v=v):
+                self.check(v)
+        c.close()
+
     def test_known_reprs(self):
         for v in (helper_function, Outer, Outer.Inner, int, ValueError,
                   os, sys, math, len, [].append, Outer.Inner().__init__,
