@@ -338,7 +338,7 @@ class Recorded(unittest.TestCase):
     JSON lines export (which reads chunks directly, not through the replay
     engine) lists them, and the page's requests all succeed."""
 
-    PROGRAMS = ("classes.py", "generators.py", "exc_caught.py")
+    PROGRAMS = ("classes.py", "generators.py", "exc_caught.py", "threads.py")
 
     @classmethod
     def setUpClass(cls):

@@ -207,16 +207,23 @@ class Errors(unittest.TestCase):
 
 
 class Recorded(unittest.TestCase):
-    """A real program through `tracerec run`, when the recorder is built."""
+    """Real programs through `tracerec run`, when the recorder is built."""
+
+    PROGRAMS = ("recursion.py", "threads.py", "generators.py", "exc_uncaught.py")
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        cls.trace = os.path.join(cls.tmp.name, "r.trace")
-        prog = os.path.join(SRC, "tests", "programs", "recursion.py")
-        p = run(TRACEREC, "run", "-o", cls.trace, prog)
-        cls.skip = None if p.returncode == 0 and os.path.exists(cls.trace) else \
-            "tracerec run is not available here (%s)" % (p.stderr.strip().splitlines() or ["?"])[-1]
+        cls.traces = {}
+        cls.skip = None
+        for prog in cls.PROGRAMS:
+            trace = os.path.join(cls.tmp.name, prog + ".trace")
+            p = run(TRACEREC, "run", "-q", "-o", trace, os.path.join(SRC, "tests", "programs", prog))
+            if not os.path.exists(trace):
+                cls.skip = "tracerec run is not available here (%s)" % \
+                    (p.stderr.strip().splitlines() or ["?"])[-1]
+                return
+            cls.traces[prog] = trace
 
     @classmethod
     def tearDownClass(cls):
@@ -227,30 +234,31 @@ class Recorded(unittest.TestCase):
             self.skipTest(self.skip)
 
     def test_slices_match_calls_and_nest(self):
-        c = run(TRACEREC, "export", self.trace)
-        j = run(TRACEREC, "export", self.trace, "--format", "jsonl")
+        for prog, trace in self.traces.items():
+            with self.subTest(program=prog):
+                self.check(trace)
+
+    def check(self, trace):
+        c = run(TRACEREC, "export", trace)
+        j = run(TRACEREC, "export", trace, "--format", "jsonl")
         self.assertEqual(c.returncode, 0, c.stderr)
         self.assertEqual(j.returncode, 0, j.stderr)
         events = [json.loads(l) for l in j.stdout.splitlines()]
+        seqs = [e["seq"] for e in events]
+        self.assertEqual(seqs, sorted(seqs))
         calls = sorted(e["seq"] for e in events if e["kind"] == "call")
         xs = [e for e in json.loads(c.stdout)["traceEvents"] if e["ph"] == "X"]
         self.assertEqual(sorted(e["args"]["seq"] for e in xs), calls)
         names = {e["seq"]: e["function"] for e in events if e["kind"] == "call"}
         for e in xs:
             self.assertEqual(e["name"], names[e["args"]["seq"]])
-        by_tid = {}
-        for e in xs:
-            by_tid.setdefault(e["tid"], []).append((e["args"]["seq"], e["args"]["end_seq"], e["name"]))
-        for s in by_tid.values():
-            check_nesting(self, s)
-        by_tid = {}
-        for e in xs:
-            by_tid.setdefault(e["tid"], []).append(
-                (round(e["ts"] * 1000), round((e["ts"] + e["dur"]) * 1000), e["name"]))
-        for s in by_tid.values():
-            check_nesting(self, s)
-        seqs = [e["seq"] for e in events]
-        self.assertEqual(seqs, sorted(seqs))
+        for key in (lambda e: (e["args"]["seq"], e["args"]["end_seq"], e["name"]),
+                    lambda e: (round(e["ts"] * 1000), round((e["ts"] + e["dur"]) * 1000), e["name"])):
+            by_tid = {}
+            for e in xs:
+                by_tid.setdefault(e["tid"], []).append(key(e))
+            for s in by_tid.values():
+                check_nesting(self, s)
 
 
 if __name__ == "__main__":
