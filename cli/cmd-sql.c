@@ -410,10 +410,17 @@ int trec_cmd_sql(int argc, char **argv){
   const char *path = NULL, *query = NULL;
   sqlite3 *db = NULL;
   char *input = NULL;
-  int i, status;
+  int i, status, n_pos = 0, opts = 1;
+  const char *pos[3] = { NULL, NULL, NULL };
+  /* options may come anywhere before "--"; a query starting with '-'
+  ** goes after "--" */
   for(i=1; i<argc; i++){
     const char *a = argv[i];
-    if( !strcmp(a, "--csv") ) o.mode = MODE_CSV;
+    if( !opts || a[0]!='-' || !a[1] ){
+      if( n_pos<3 ) pos[n_pos] = a;
+      n_pos++;
+    }else if( !strcmp(a, "--") ) opts = 0;
+    else if( !strcmp(a, "--csv") ) o.mode = MODE_CSV;
     else if( !strcmp(a, "--json") ) o.mode = MODE_JSON;
     else if( !strcmp(a, "--table") ) o.mode = MODE_TABLE;
     else if( !strcmp(a, "--extension-path") ){
@@ -422,17 +429,14 @@ int trec_cmd_sql(int argc, char **argv){
     }else if( !strcmp(a, "--help") || !strcmp(a, "-h") ){
       sql_usage(stdout);
       return 0;
-    }else if( !strcmp(a, "--") ){
-      i++;
-      break;
-    }else if( a[0]=='-' && a[1] ){
+    }else{
       trec_cli_error("sql", "unknown option '%s'; see 'tracerec sql --help'", a);
       return TREC_EXIT_USAGE;
-    }else break;
+    }
   }
-  if( i<argc ) path = argv[i++];
-  if( i<argc ) query = argv[i++];
-  if( !path || i<argc ){
+  path = pos[0];
+  query = pos[1];
+  if( !path || n_pos>2 ){
     trec_cli_error("sql", "usage: tracerec sql [--table | --csv | --json] TRACE [QUERY]");
     return TREC_EXIT_USAGE;
   }

@@ -22,6 +22,12 @@ EOF
 [ -s "$T" ] && ok "generator wrote a trace" || not_ok "generator wrote a trace"
 
 check "a query runs" "$TRACEREC" sql "$T" "SELECT count(*) FROM events"
+check "options after the trace" "$TRACEREC" sql "$T" --csv "SELECT count(*) AS n FROM events"
+[ "$(cat "$T_DIR/out")" = "$(printf 'n\n6')" ] && ok "--csv after the trace applies" || not_ok "--csv after the trace applies"
+check "a query after --" "$TRACEREC" sql --csv "$T" -- "-- a comment
+SELECT 1 AS one"
+[ "$(cat "$T_DIR/out")" = "$(printf 'one\n1')" ] && ok "query starting with -- runs" || not_ok "query starting with -- runs"
+check_fails "two queries is a usage error" 2 "$TRACEREC" sql "$T" "SELECT 1" "SELECT 2"
 check_fails "missing file is 66" 66 "$TRACEREC" sql "$T_DIR/nope.trace" "SELECT 1"
 echo "hello" >"$T_DIR/text.trace"
 check_fails "a text file is 65" 65 "$TRACEREC" sql "$T_DIR/text.trace" "SELECT 1"
