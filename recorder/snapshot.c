@@ -238,7 +238,7 @@ static size_t varint_len(uint64_t v){
 static void patch_count(struct trec_buf *out, size_t at, uint64_t planned,
                         uint64_t actual){
   size_t ol = varint_len(planned), nl = varint_len(actual);
-  if( out->oom ) return;
+  if( out->oom || at + ol > out->len ) return;   /* out was reset under us */
   trec_varint_write(out->data + at, actual);
   if( nl<ol ){
     memmove(out->data + at + nl, out->data + at + ol, out->len - at - ol);
