@@ -90,6 +90,7 @@ struct trec_stream {
   uint32_t thread;
   struct sbuf *cur;          /* appender's; replaced under the mutex */
   uint64_t last_seq;         /* appender's */
+  size_t want;               /* events of the next buffer (under the mutex) */
   /* writer thread only */
   struct sframe *frames;     /* Owned, shadow stack */
   size_t depth, frames_cap;
@@ -352,19 +353,33 @@ static void sbuf_free(struct sbuf *b){
   free(b);
 }
 
-static struct sbuf *sbuf_new(trec_writer *w){
+/* Buffers start small and double per rotation up to chunk_events, so a
+** program with a hundred mostly idle threads holds 128 KiB per thread, not
+** 2 MiB, while a busy thread reaches full chunks after a few. */
+#define SBUF_FIRST_CAP 1024
+
+static struct sbuf *sbuf_new(void){
   struct sbuf *b = calloc(1, sizeof *b);
-  if( !b ) return NULL;
-  b->it.kind = IT_CHUNK;
-  b->cap = w->opt.chunk_events;
-  b->ev = malloc(b->cap * sizeof *b->ev);
-  b->pay_cap = b->cap * 64;
-  b->pay = malloc(b->pay_cap);
-  if( !b->ev || !b->pay ){
-    sbuf_free(b);
-    return NULL;
-  }
+  if( b ) b->it.kind = IT_CHUNK;
   return b;
+}
+
+/* Give a buffer nobody else sees (new or from the free list) room for at
+** least cap events. */
+static int sbuf_fit(struct sbuf *b, size_t cap){
+  void *p;
+  if( b->cap>=cap ) return 0;
+  p = realloc(b->ev, cap * sizeof *b->ev);
+  if( !p ) return -1;
+  b->ev = p;
+  b->cap = cap;
+  if( b->pay_cap < cap*64 ){
+    p = realloc(b->pay, cap*64);
+    if( !p ) return -1;
+    b->pay = p;
+    b->pay_cap = cap*64;
+  }
+  return 0;
 }
 
 static uint64_t sbuf_bytes(const struct sbuf *b){
@@ -375,8 +390,15 @@ static uint64_t sbuf_bytes(const struct sbuf *b){
 static struct sbuf *sbuf_get_locked(trec_writer *w, trec_stream *s){
   struct sbuf *b = w->free_list;
   if( b ) w->free_list = b->next_free;
-  else b = sbuf_new(w);
+  else b = sbuf_new();
   if( !b ) return NULL;
+  if( sbuf_fit(b, s->want) ){
+    b->next_free = w->free_list;
+    w->free_list = b;
+    return NULL;
+  }
+  if( s->want < w->opt.chunk_events )
+    s->want = s->want*2 < w->opt.chunk_events ? s->want*2 : w->opt.chunk_events;
   b->s = s;
   b->n = b->taken = b->pay_len = 0;
   atomic_store_explicit(&b->published, 0, memory_order_relaxed);
@@ -430,6 +452,7 @@ int trec_writer_stream(trec_writer *w, uint32_t thread_id, trec_stream **out){
     if( !s ) goto unlock;
     s->w = w;
     s->thread = thread_id;
+    s->want = w->opt.chunk_events < SBUF_FIRST_CAP ? w->opt.chunk_events : SBUF_FIRST_CAP;
     s->cur = sbuf_get_locked(w, s);
     if( !s->cur ){
       free(s);

@@ -601,6 +601,48 @@ static void test_abandon_in_child(void **state){
   gen_stream_release(&g);
 }
 
+/* Many threads with a few events each, and one busy thread: every event
+** arrives, and the busy thread's buffers grow to full chunk_events chunks. */
+static void test_many_threads_and_growth(void **state){
+  struct trec_event ev = { .seq = 1, .frame = 1, .ts = TREC_NO_TS, .code = 1,
+    .line = 1, .offset = TREC_NO_OFFSET, .kind = TREC_CALL };
+  trec_writer *w;
+  trec_reader *r;
+  uint32_t biggest = 0;
+  (void)state;
+  w = open_writer(TREC_CODEC_LZ4, 0, 60000, 0);
+  for(uint32_t t=1; t<=300; t++){
+    trec_stream *s;
+    assert_int_equal(trec_writer_stream(w, t, &s), TREC_OK);
+    for(int i=0; i<3; i++){
+      ev.frame = t;
+      ev.kind = i ? TREC_LINE : TREC_CALL;
+      assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+      ev.seq++;
+    }
+  }
+  {
+    trec_stream *s;
+    assert_int_equal(trec_writer_stream(w, 301, &s), TREC_OK);
+    ev.frame = 301;
+    for(int i=0; i<70000; i++){
+      ev.kind = i ? TREC_LINE : TREC_CALL;
+      ev.line = 1 + i%5;
+      assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+      ev.seq++;
+    }
+  }
+  close_writer(w);
+  r = open_reader();
+  assert_int_equal(trec_reader_n_events(r), 300*3 + 70000);
+  assert_int_equal(trec_reader_n_threads(r), 301);
+  for(size_t i=0; i<trec_reader_n_chunks(r); i++)
+    if( trec_reader_chunk(r, i)->n_events > biggest ) biggest = trec_reader_chunk(r, i)->n_events;
+  assert_int_equal(biggest, 16384);
+  check_index(r);
+  trec_reader_close(r);
+}
+
 /* A WAL-mode trace (a truncated one, copied without its -wal) whose -shm
 ** cannot be created (a read-only directory; root ignores permissions, so a
 ** directory in its place stands in) still opens. */
@@ -679,6 +721,7 @@ int main(void){
     cmocka_unit_test(test_idle_stream_reaches_file),
     cmocka_unit_test(test_killed_mid_recording),
     cmocka_unit_test(test_abandon_in_child),
+    cmocka_unit_test(test_many_threads_and_growth),
     cmocka_unit_test(test_wal_trace_without_shm),
     cmocka_unit_test(test_writer_errors),
   };
