@@ -72,6 +72,7 @@ struct rwatch {
   uint64_t frame;
   uint32_t thread;
   uint32_t slot;
+  uint32_t depth;          /* the frame's depth; 0 if it may move (generators) */
 };
 
 struct trec_replay {

@@ -52,6 +52,11 @@ int trec_replay_watch_add(trec_replay *rp, size_t level, const char *expr,
   w.thread = rp->thr[rp->cur_t].id;
   w.slot = slot;
   w.enabled = 1;
+  {
+    const struct trec_code *co = trec_reader_code(rp->r, rp->cur.f[fl].code);
+    int moves = co && (co->flags & (TREC_CO_GENERATOR | TREC_CO_COROUTINE | TREC_CO_ASYNC_GEN));
+    w.depth = moves ? 0 : (uint32_t)fl + 1;
+  }
   if( rp->n_watch==rp->watch_cap ){
     size_t cap = rp->watch_cap ? 2*rp->watch_cap : 4;
     struct rwatch *nw = realloc(rp->watch, cap*sizeof(*nw));
@@ -149,6 +154,12 @@ static int watch_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
   return ws->a.len!=ws->b.len || memcmp(ws->a.data, ws->b.data, ws->a.len)!=0;
 }
 
+/* A frame that never moves is only in chunks whose depth range holds it. */
+static int watch_skip(void *ctx, const struct trec_chunk_info *ci){
+  const struct wscan *ws = ctx;
+  return ws->w->depth && (ci->min_depth>ws->w->depth || ci->max_depth<ws->w->depth);
+}
+
 int watch_scan(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
                size_t *oti, size_t *ok, size_t *oj, int *id,
                int *old_absent, int *new_absent){
@@ -160,7 +171,7 @@ int watch_scan(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
     size_t ti = replay_thread_index(rp, rp->watch[i].thread), k, j;
     if( !rp->watch[i].enabled || ti==SIZE_MAX ) continue;
     ws.w = &rp->watch[i];
-    rc = replay_scan(rp, ti, dir, from, bound, watch_match, NULL, &ws, &k, &j);
+    rc = replay_scan(rp, ti, dir, from, bound, watch_match, watch_skip, &ws, &k, &j);
     if( rc==TREC_ERR_NOTFOUND ){ rc = TREC_OK; continue; }
     if( rc ) break;
     {
