@@ -342,14 +342,13 @@ static void type_name(trec_snap *s, PyTypeObject *tp){
 
 /* Deeply immutable exact builtins: holding a strong reference to one is
 ** unobservable (no __del__, no weakrefs), and pointer equality implies an
-** unchanged value. complex and range are here too: their REPR is costly to
-** build at every event. */
+** unchanged value. The list is the contract's (snapshot.h), which the
+** reference recorder of the tests (tests/reftrace.py) mirrors: an equal
+** value in a new object is a change for these types, not for others. */
 static int is_frozen(PyObject *v, int depth){
   PyTypeObject *tp = Py_TYPE(v);
   if( v==Py_None || tp==&PyBool_Type || tp==&PyLong_Type
-      || tp==&PyFloat_Type || tp==&PyUnicode_Type || tp==&PyBytes_Type
-      || tp==&PyComplex_Type || tp==&PyRange_Type || v==Py_Ellipsis
-      || v==Py_NotImplemented )
+      || tp==&PyFloat_Type || tp==&PyUnicode_Type || tp==&PyBytes_Type )
     return 1;
   if( tp==&PyTuple_Type && depth<FROZEN_DEPTH_MAX
       && PyTuple_GET_SIZE(v)<=FROZEN_TUPLE_MAX ){

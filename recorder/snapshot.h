@@ -66,9 +66,10 @@ const char *trec_layout_name(const trec_layout *L, uint32_t slot);
 uint32_t trec_layout_n_args(const trec_layout *L);
 
 /* Per frame activation. Holds strong references only to values of exact
-** immutable builtin types (None, bool, int, float, complex, str, bytes,
-** range, tuples of those), whose lifetime nobody can observe (no __del__,
-** no weakrefs); never to mutable or user objects. */
+** immutable builtin types (None, bool, int, float, str, bytes, tuples of
+** those), whose lifetime nobody can observe (no __del__, no weakrefs), and
+** compares them by pointer; never to mutable or user objects, which it
+** compares by a hash of their bounded encoding. */
 typedef struct trec_shadow trec_shadow;
 
 /*! trec_shadow_new() : an empty shadow for frames of L (L must outlive it).
