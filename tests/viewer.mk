@@ -8,6 +8,14 @@ tests_t4_export_mktrace_SOURCES = tests/t4-export-mktrace.c
 tests_t4_export_mktrace_CPPFLAGS = $(UNIT_TEST_FLAGS)
 tests_t4_export_mktrace_LDADD = $(UNIT_TEST_LIBS)
 
+if HAVE_CMOCKA
+check_PROGRAMS += tests/t4002-export-unit
+TESTS += tests/t4002-export-unit
+tests_t4002_export_unit_SOURCES = tests/t4002-export-unit.c
+tests_t4002_export_unit_CPPFLAGS = $(UNIT_TEST_FLAGS) -I$(top_srcdir)/tests $(JANSSON_CFLAGS)
+tests_t4002_export_unit_LDADD = viewer/libtrecview.la $(UNIT_TEST_LIBS) $(JANSSON_LIBS)
+endif
+
 TESTS += tests/t4001-export.py tests/t3001-view-api.py tests/t3002-view-browser.sh
 EXTRA_DIST += tests/t4001-export.py tests/t3001-view-api.py tests/t3002-view-browser.sh \
 	tests/browser/view.test.mjs tests/browser/package.json tests/browser/package-lock.json
