@@ -50,9 +50,15 @@ static PyObject *settrace_hook(PyObject *self, PyObject *args){
   char *name = thread_name();
   trec_recorder_thread_started(r, name);
   free(name);
-  PyEval_SetTrace(trec_recorder_trace, self);
+  /* sys.monitoring needs no per-thread trace function: drop sys's */
+  if( r->backend==TREC_BACKEND_SETTRACE ){
+    PyEval_SetTrace(trec_recorder_trace, self);
+  }else{
+    PyEval_SetTrace(NULL, NULL);
+  }
   if( PyFrame_Check(frame) && PyUnicode_CompareWithASCIIString(event, "call")==0 ){
-    trec_recorder_trace(self, (PyFrameObject *)frame, PyTrace_CALL, Py_None);
+    trec_recorder_event(r, (PyFrameObject *)frame, PyTrace_CALL, Py_None,
+                        TREC_LINE_UNKNOWN);
   }
   Py_RETURN_NONE;
 }
@@ -82,13 +88,18 @@ out:
   return rc;
 }
 
-int trec_settrace_start(trec_recorder *r){
+int trec_thread_hook_install(trec_recorder *r){
   if( r->hook==NULL ){
     r->hook = PyCFunction_New(&trec_settrace_hook_def, (PyObject *)r);
     if( r->hook==NULL ) return -1;
   }
   if( set_threading_hook(r, r->hook, 1)<0 ) return -1;
   r->hook_set = 1;
+  return 0;
+}
+
+int trec_settrace_start(trec_recorder *r){
+  if( trec_thread_hook_install(r)<0 ) return -1;
   if( r->opcodes ) trec_compat_prepare_opcodes();
   if( trec_compat_settrace_all(trec_recorder_trace, (PyObject *)r)<0 ){
     trec_settrace_stop_quiet(r);
@@ -99,6 +110,12 @@ int trec_settrace_start(trec_recorder *r){
 
 int trec_settrace_stop(trec_recorder *r){
   int rc = trec_compat_settrace_all(NULL, NULL);
+  if( trec_thread_hook_remove(r)<0 ) rc = -1;
+  return rc;
+}
+
+int trec_thread_hook_remove(trec_recorder *r){
+  int rc = 0;
   if( r->hook_set ){
     PyObject *threading = PyImport_ImportModule("threading");
     PyObject *cur = threading ? PyObject_GetAttrString(threading, "_trace_hook")

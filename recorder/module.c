@@ -50,6 +50,26 @@ static void fork_child(void){
   trec_fork_gen++;
 }
 
+#if PY_VERSION_HEX >= 0x030C0000
+#  define TREC_BACKENDS_TEXT "settrace, monitoring"
+#else
+#  define TREC_BACKENDS_TEXT "settrace"
+#endif
+
+static const char *backend_name(trec_recorder *r){
+  return r->backend==TREC_BACKEND_MONITORING ? "monitoring" : "settrace";
+}
+
+static int backend_start(trec_recorder *r){
+  return r->backend==TREC_BACKEND_MONITORING ? trec_monitoring_start(r)
+                                             : trec_settrace_start(r);
+}
+
+static void backend_stop_quiet(trec_recorder *r){
+  if( r->backend==TREC_BACKEND_MONITORING ) trec_monitoring_stop_quiet(r);
+  else trec_settrace_stop_quiet(r);
+}
+
 /* ---- option helpers ---- */
 
 static void free_list(char **l){
@@ -118,9 +138,16 @@ static int Recorder_init(trec_recorder *r, PyObject *args, PyObject *kw){
         &codec, &chunk_events, &flush_ms) ){
     return -1;
   }
-  if( strcmp(backend, "auto")!=0 && strcmp(backend, "settrace")!=0 ){
-    PyErr_Format(PyExc_ValueError,
-                 "backend '%s' is not available (have: settrace)", backend);
+  r->mon_tool = -1;
+  if( strcmp(backend, "auto")==0 || strcmp(backend, "settrace")==0 ){
+    r->backend = TREC_BACKEND_SETTRACE;
+#if PY_VERSION_HEX >= 0x030C0000
+  }else if( strcmp(backend, "monitoring")==0 ){
+    r->backend = TREC_BACKEND_MONITORING;
+#endif
+  }else{
+    PyErr_Format(PyExc_ValueError, "backend '%s' is not available (have: %s)",
+                 backend, TREC_BACKENDS_TEXT);
     goto fail;
   }
   if( strcmp(codec, "lz4")==0 ) r->wopt.codec = TREC_CODEC_LZ4;
@@ -173,7 +200,7 @@ static int Recorder_init(trec_recorder *r, PyObject *args, PyObject *kw){
   r->gen = ++rec_generation;
   r->fork_gen = trec_fork_gen;
   trec_writer_set_meta(r->w, "python_version", Py_GetVersion());
-  trec_writer_set_meta(r->w, "backend", "settrace");
+  trec_writer_set_meta(r->w, "backend", backend_name(r));
   trec_writer_set_meta_int(r->w, "opt_opcodes", r->opcodes);
   trec_writer_set_meta_int(r->w, "opt_trace_all", r->trace_all);
   trec_writer_set_meta_int(r->w, "opt_max_str", so.max_str);
@@ -189,7 +216,9 @@ fail:
 static void rec_stop(trec_recorder *r){
   if( r->state==TREC_REC_RUNNING ){
     r->state = TREC_REC_STOPPED;
-    trec_settrace_stop_quiet(r);
+    backend_stop_quiet(r);
+  }else if( r->backend==TREC_BACKEND_MONITORING && r->mon_tool>=0 ){
+    backend_stop_quiet(r);   /* stopped by a recording error */
   }
   trec_recorder_release_frames(r);
   if( rec_active==r ) rec_active = NULL;
@@ -216,7 +245,7 @@ static PyObject *Recorder_start(trec_recorder *r, PyObject *Py_UNUSED(a)){
   }
   r->state = TREC_REC_RUNNING;
   rec_active = r;
-  if( trec_settrace_start(r)<0 ){
+  if( backend_start(r)<0 ){
     r->state = TREC_REC_STOPPED;
     rec_active = NULL;
     return NULL;
@@ -284,7 +313,7 @@ static PyObject *Recorder_set_thread_names(trec_recorder *r, PyObject *names){
     /* the latest thread of that ident: earlier ones are dead threads
     ** whose ident was reused, named when they started */
     for(size_t i=r->n_threads; i>0; i--){
-      if( r->threads[i-1]->ident!=ident ) continue;
+      if( r->threads[i-1]->ident!=ident || !r->threads[i-1]->armed ) continue;
       if( trec_writer_set_thread_name(r->w, r->threads[i-1]->id, name)!=TREC_OK ){
         PyErr_Format(PyExc_OSError, "set_thread_names: %s",
                      trec_writer_errmsg(r->w));
@@ -371,7 +400,7 @@ static PyObject *Recorder_after_fork_child(trec_recorder *r, PyObject *arg){
   clock_gettime(CLOCK_MONOTONIC, &ts);
   r->t0_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
   trec_writer_set_meta(r->w, "python_version", Py_GetVersion());
-  trec_writer_set_meta(r->w, "backend", "settrace");
+  trec_writer_set_meta(r->w, "backend", backend_name(r));
   trec_writer_set_meta_int(r->w, "fork_child", 1);
   /* the trace function is still installed in this (the only) thread */
   if( was_running || rec_active==r ){
@@ -415,6 +444,7 @@ static void Recorder_dealloc(trec_recorder *r){
   Py_CLEAR(r->files);
   Py_CLEAR(r->hook);
   Py_CLEAR(r->prev_hook);
+  Py_CLEAR(r->mon_disable);
   Py_TYPE(r)->tp_free((PyObject *)r);
 }
 
@@ -456,7 +486,11 @@ PyTypeObject trec_recorder_type = {
 /* ---- module ---- */
 
 static PyObject *mod_backends(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a)){
+#if PY_VERSION_HEX >= 0x030C0000
+  return Py_BuildValue("(ss)", "settrace", "monitoring");
+#else
   return Py_BuildValue("(s)", "settrace");
+#endif
 }
 
 static PyMethodDef module_methods[] = {

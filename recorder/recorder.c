@@ -41,7 +41,9 @@ void trec_recorder_fail(trec_recorder *r, int rc, const char *what,
   }
   if( r->state==TREC_REC_RUNNING ){
     r->state = TREC_REC_STOPPED;
-    trec_settrace_stop_quiet(r);
+    /* monitoring callbacks, being called now, stay registered (and return
+    ** at once) until stop() or close() unregisters them */
+    if( r->backend==TREC_BACKEND_SETTRACE ) trec_settrace_stop_quiet(r);
   }
 }
 
@@ -248,7 +250,16 @@ out:
 ** A PyThreadState address can be reused by a later thread; the thread
 ** ident tells them apart, and threading's start hook retires an old entry
 ** whose ident a new thread takes over. */
-static struct trec_rthread *rec_thread(trec_recorder *r, PyThreadState *ts){
+static int rec_preexisting(trec_recorder *r, PyThreadState *ts,
+                           unsigned long ident){
+  for(size_t i=0; i<r->n_pre; i++){
+    if( r->pre[i].tstate==ts && r->pre[i].ident==ident ) return 1;
+  }
+  return 0;
+}
+
+static struct trec_rthread *rec_thread(trec_recorder *r, PyThreadState *ts,
+                                       int arm){
   unsigned long ident = PyThread_get_thread_ident();
   struct trec_rthread *t = NULL;
   for(size_t i=0; i<r->n_threads; i++){
@@ -268,9 +279,12 @@ static struct trec_rthread *rec_thread(trec_recorder *r, PyThreadState *ts){
   if( t==NULL ) goto nomem;
   t->tstate = ts;
   t->ident = ident;
-  t->id = ++r->n_threads_seen;
   trec_fstack_init(&t->stack);
   r->threads[r->n_threads++] = t;
+  t->armed = arm || r->backend==TREC_BACKEND_SETTRACE
+             || rec_preexisting(r, ts, ident);
+  if( !t->armed ) goto found;
+  t->id = ++r->n_threads_seen;
   struct trec_thread info = {
     .id = t->id, .ident = ident,
 #ifdef PY_HAVE_THREAD_NATIVE_ID
@@ -310,7 +324,7 @@ void trec_recorder_thread_started(trec_recorder *r, const char *name){
   }
   r->cur_tstate = NULL;
   r->cur = NULL;
-  struct trec_rthread *t = rec_thread(r, trec_compat_tstate());
+  struct trec_rthread *t = rec_thread(r, trec_compat_tstate(), 1);
   if( t!=NULL && name!=NULL ){
     int rc = trec_writer_set_thread_name(r->w, t->id, name);
     if( rc!=TREC_OK ){
@@ -387,6 +401,11 @@ static int rec_push(trec_recorder *r, struct trec_rthread *t,
 static void rec_call(trec_recorder *r, struct trec_rthread *t,
                      PyFrameObject *f, struct trec_codeinfo *ci){
   struct trec_fentry e = { NULL, 0, NULL, NULL, NULL };
+  struct trec_fentry *cur = trec_fstack_top(&t->stack);
+  /* a running frame cannot be called again: this is the same call seen
+  ** twice (a new thread's Thread.run, by threading's hook and then by a
+  ** sys.monitoring callback) */
+  if( cur!=NULL && cur->frame==f ) return;
   if( ci->is_gen ){
     if( trec_compat_gen_fresh(f, ci->first_resume) ){
       trec_fpark_drop(&r->park, f);
@@ -435,13 +454,15 @@ static struct trec_fentry *rec_find(trec_recorder *r, struct trec_rthread *t,
 }
 
 static void rec_line(trec_recorder *r, struct trec_rthread *t,
-                     PyFrameObject *f, struct trec_codeinfo *ci, int kind){
+                     PyFrameObject *f, struct trec_codeinfo *ci, int kind,
+                     int line){
   int full;
   struct trec_fentry *e = rec_find(r, t, f, ci, &full);
   if( e==NULL ) return;
   trec_buf_reset(&r->payload);
   if( rec_snap_frame(r, e, f, full)!=TREC_OK ) return;
-  rec_emit(r, t, e, kind, trec_compat_frame_line(f),
+  rec_emit(r, t, e, kind,
+           line!=TREC_LINE_UNKNOWN ? line : trec_compat_frame_line(f),
            kind==TREC_OPCODE ? trec_compat_frame_lasti(f) : TREC_NO_OFFSET,
            TREC_NO_TS);
 }
@@ -505,9 +526,8 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
   }
 }
 
-int trec_recorder_trace(PyObject *obj, PyFrameObject *f, int what,
-                        PyObject *arg){
-  trec_recorder *r = (trec_recorder *)obj;
+int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
+                        PyObject *arg, int line){
   if( r->state!=TREC_REC_RUNNING ) return 0;
   if( r->fork_gen!=trec_fork_gen ){
     trec_recorder_forked(r);
@@ -530,24 +550,30 @@ int trec_recorder_trace(PyObject *obj, PyFrameObject *f, int what,
   case TREC_DECIDE_CALLS:
     if( what==PyTrace_CALL || what==PyTrace_RETURN ) break;
     if( what==PyTrace_LINE ) trec_compat_frame_set_trace_lines(f, 0);
-    return 0;
+    return 1;
   default:
     if( what==PyTrace_CALL || what==PyTrace_LINE ){
       trec_compat_frame_set_trace_lines(f, 0);
     }
-    return 0;
+    return 1;
   }
   PyThreadState *ts = trec_compat_tstate();
-  struct trec_rthread *t = ts==r->cur_tstate ? r->cur : rec_thread(r, ts);
-  if( t==NULL ) return 0;
+  struct trec_rthread *t = ts==r->cur_tstate ? r->cur : rec_thread(r, ts, 0);
+  if( t==NULL || !t->armed ) return 0;
   switch( what ){
   case PyTrace_CALL:      rec_call(r, t, f, ci); break;
-  case PyTrace_LINE:      rec_line(r, t, f, ci, TREC_LINE); break;
+  case PyTrace_LINE:      rec_line(r, t, f, ci, TREC_LINE, line); break;
   case PyTrace_RETURN:    rec_return(r, t, f, ci, arg); break;
   case PyTrace_EXCEPTION: rec_exception(r, t, f, ci, arg); break;
-  case PyTrace_OPCODE:    rec_line(r, t, f, ci, TREC_OPCODE); break;
+  case PyTrace_OPCODE:    rec_line(r, t, f, ci, TREC_OPCODE, line); break;
   default: break;
   }
+  return 0;
+}
+
+int trec_recorder_trace(PyObject *obj, PyFrameObject *f, int what,
+                        PyObject *arg){
+  trec_recorder_event((trec_recorder *)obj, f, what, arg, TREC_LINE_UNKNOWN);
   return 0;
 }
 
@@ -572,6 +598,9 @@ void trec_recorder_release_threads(trec_recorder *r){
   free(r->threads);
   r->threads = NULL;
   r->n_threads = r->cap_threads = 0;
+  free(r->pre);
+  r->pre = NULL;
+  r->n_pre = 0;
 }
 
 /* First event in a forked child: the parent's writer is not ours to use.

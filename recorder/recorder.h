@@ -40,8 +40,15 @@ struct trec_rthread {
   uint32_t id;            /* threads.thread_id */
   trec_stream *stream;    /* Borrowed from the writer */
   uint64_t n_events;
+  int armed;              /* recorded; else id 0, stream NULL (see
+                             trec_recorder_thread_started) */
   struct trec_fstack stack;
 };
+
+/* A thread that existed when the monitoring backend started. */
+struct trec_prethread { PyThreadState *tstate; unsigned long ident; };
+
+enum trec_backend { TREC_BACKEND_SETTRACE, TREC_BACKEND_MONITORING };
 
 enum trec_rec_state { TREC_REC_NEW, TREC_REC_RUNNING, TREC_REC_STOPPED,
                       TREC_REC_CLOSED };
@@ -73,9 +80,17 @@ typedef struct {
   struct trec_rthread *cur;
   struct trec_fpark park;
   struct trec_buf payload;        /* scratch for one event's payload */
+  int backend;                    /* enum trec_backend */
+  /* settrace backend */
   PyObject *hook;                 /* Owned: threading.settrace hook */
   PyObject *prev_hook;            /* Owned: threading's hook before start */
   int hook_set;
+  /* monitoring backend */
+  struct trec_prethread *pre;     /* Owned: threads running at start */
+  size_t n_pre;
+  int mon_tool;                   /* sys.monitoring tool id, -1 if none */
+  PyObject *mon_disable;          /* Owned: sys.monitoring.DISABLE */
+  unsigned long mon_events[16];   /* event bit of each registered callback */
 } trec_recorder;
 
 extern PyTypeObject trec_recorder_type;
@@ -89,8 +104,18 @@ extern Py_ssize_t trec_code_extra_index;
 void trec_codeinfo_free(void *p);
 
 /* recorder.c */
+/* The C trace function (Py_tracefunc) of the settrace backend; obj is the
+** recorder. Always returns 0: errors stop recording, never the program. */
 int trec_recorder_trace(PyObject *obj, PyFrameObject *f, int what,
                         PyObject *arg);
+/* One event, what being a PyTrace_* kind, arg as a C trace function gets
+** it, line the event's line if the caller knows it, else
+** TREC_LINE_UNKNOWN. @return 1 when events of this kind are never
+** recorded for f's code (a monitoring backend may disable the location),
+** else 0. */
+#define TREC_LINE_UNKNOWN INT32_MIN
+int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
+                        PyObject *arg, int line);
 /* Latch a recording error: keep the first message, stop every thread. */
 void trec_recorder_fail(trec_recorder *r, int rc, const char *what,
                         const char *detail);
@@ -103,15 +128,30 @@ void trec_recorder_release_threads(trec_recorder *r);
 void trec_recorder_forked(trec_recorder *r);
 /* threading's start hook in a new thread: retire stale entries of its
 ** ident (a dead thread's ident and thread state can be reused) and
-** register it under name (may be NULL). */
+** register it under name (may be NULL). Under sys.monitoring, which sees
+** every thread from its first frame, a thread started after start() is
+** recorded only from here on (Thread.run), as threading.settrace() makes
+** sys.settrace do. */
 void trec_recorder_thread_started(trec_recorder *r, const char *name);
 
 /* backend-settrace.c: install/remove in every thread and in future
 ** threads (threading.settrace). @return 0 or -1 with a Python exception. */
 int trec_settrace_start(trec_recorder *r);
 int trec_settrace_stop(trec_recorder *r);
+/* threading.settrace(hook) / restore threading's previous hook; both
+** backends use it to see threads start. */
+int trec_thread_hook_install(trec_recorder *r);
+int trec_thread_hook_remove(trec_recorder *r);
 /* The settrace backend with no Python exception possible (error paths). */
 void trec_settrace_stop_quiet(trec_recorder *r);
 extern PyMethodDef trec_settrace_hook_def;
+
+/* backend-monitoring.c (3.12+; elsewhere start fails with ValueError):
+** register C callbacks for every thread under a free sys.monitoring tool
+** id; stop unregisters them and frees the id. @return 0 or -1 with a
+** Python exception. */
+int trec_monitoring_start(trec_recorder *r);
+int trec_monitoring_stop(trec_recorder *r);
+void trec_monitoring_stop_quiet(trec_recorder *r);
 
 #endif /* TREC_RECORDER_H */

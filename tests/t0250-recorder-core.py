@@ -101,6 +101,11 @@ def dump(path):
     return code, threads, events
 
 
+def threading_file():
+    import threading
+    return threading.__file__
+
+
 def have_dump():
     exe = os.path.join(os.environ.get("TREC_BUILDDIR", "."), "tests", "helper",
                        "trec-dump")
@@ -382,6 +387,43 @@ class RecorderCore(unittest.TestCase):
         lines_seen = [e["line"] for e in events if e["kind"] == "line"]
         self.assertNotIn(11, lines_seen, "no events between stop and start")
         self.assertIn(13, lines_seen)
+
+    def test_backends_agree(self):
+        import _tracerec
+        if "monitoring" not in _tracerec.backends():
+            self.skipTest("no sys.monitoring backend on this Python")
+        prog = self.write("both.py", """\
+            import threading
+            def gen(n):
+                for i in range(n):
+                    got = yield i
+                return got
+            def f(a):
+                try:
+                    b = [a] * 2
+                    raise KeyError(a)
+                except KeyError:
+                    c = sorted(b, key=lambda v: -v)
+                return c
+            g = gen(3)
+            next(g); g.send(1)
+            for i in range(3): f(i)
+            t = threading.Thread(target=f, args=(9,))
+            t.start(); t.join()
+            print(list(g), [f(i) for i in range(2)])
+            """)
+        dumps = []
+        for backend in ("settrace", "monitoring"):
+            trace = os.path.join(self.dir, backend + ".trace")
+            r = self.run_driver("rec", prog, trace, {
+                "backend": backend, "library_paths": [os.path.dirname(
+                    threading_file())]})
+            code, threads, events = dump(trace)
+            dumps.append((r.stdout, [
+                (e["thread"], e["frame"], e["kind"], code[e["code"]]["name"],
+                 e["line"], [(v["kind"], v["name"], v["tag"]) for v in e["vars"]])
+                for e in events]))
+        self.assertEqual(dumps[0], dumps[1])
 
     def test_recording_error_stops_cleanly(self):
         try:
