@@ -12,8 +12,14 @@
 ** What it saves over PyEval_SetTrace: the legacy layer's dispatch, and
 ** every event of code that is not recorded, because a callback returns
 ** sys.monitoring.DISABLE for that code location (library lines, tracerec's
-** own code) and CPython stops calling it there. Monitoring covers every
-** thread, old and new, by itself.
+** own code) and CPython stops calling it there. Monitoring reaches every
+** thread by itself; threads started after start() are recorded from
+** Thread.run on, as threading.settrace() gives them to sys.settrace.
+**
+** One known difference: with opcodes=True, 3.13's legacy layer turns opcode
+** events on for a code object only at a traced frame's first non-line
+** event, so sys.settrace (and the settrace backend) miss the first
+** activation's early opcodes; this backend reports them all.
 */
 #include "recorder/recorder.h"
 #include <stdlib.h>

@@ -1,9 +1,10 @@
 /*
 ** recorder.h: the Recorder object of _tracerec and what its trace function
-** keeps per code object, per thread and per frame. module.c creates the
-** type; recorder.c implements the methods and the event path;
-** backend-settrace.c installs and removes the C trace function in every
-** thread.
+** keeps per code object, per thread and per frame. module.c holds the
+** type's Python methods and the module; recorder.c the event path shared
+** by both backends; backend-settrace.c installs the C trace function in
+** every thread (PyEval_SetTrace, 3.9+, the default); backend-monitoring.c
+** registers sys.monitoring callbacks instead (3.12+, backend="monitoring").
 */
 #ifndef TREC_RECORDER_H
 #define TREC_RECORDER_H
