@@ -313,6 +313,29 @@ class Replay(unittest.TestCase):
         self.assertIn("Old value = <no value>", back[len(changes) - 1])
         self.assertIn("--Start of recording--", back[len(changes)])
 
+    def test_watch_attribute_and_item(self):
+        trace = os.path.join(self.tmp, "w.trace")
+        subprocess.run([TRACEREC, "run", "-q", "-o", trace, "replay_watch.py"], cwd=PROGRAMS,
+                       env=reftrace.env_for_tests(), stdout=subprocess.DEVNULL, timeout=120)
+        _, outs = session(trace, ["break run", "c", "n", "n", "watch b.v", "watch d['k']",
+                                  "c", "c", "c", "c", "c", "rc", "rc", "rc", "rc", "rc"])
+        self.assertIn("Watchpoint 2: b.v = 0", outs[4])
+        self.assertIn("Watchpoint 3: d['k'] = 1", outs[5])
+        stops = []
+        for o in outs[6:]:
+            m = re.search(r"Watchpoint (\d): .*\nOld value = (.*)\nNew value = (.*)\n", o)
+            src = re.search(r"^-> (.*)$", o, re.M)
+            stops.append((m.groups() if m else None, src.group(1) if src else None))
+        after_bv = 'd["other"] = i'
+        self.assertEqual(stops[:5], [(("2", "0", "1"), after_bv), (("2", "1", "3"), after_bv),
+                                     (("3", "1", "5"), "for i in range(4):"),
+                                     (("2", "3", "6"), after_bv), (None, "break")])
+        self.assertIn("--End of recording--", outs[10])
+        self.assertEqual(stops[5:], [(("2", "3", "6"), after_bv), (("3", "1", "5"), "for i in range(4):"),
+                                     (("2", "1", "3"), after_bv), (("2", "0", "1"), after_bv),
+                                     # where d was first assigned: from no value to 1
+                                     (("3", "<no value>", "1"), "for i in range(4):")])
+
     def test_where_up_down_deep_recursion(self):
         trace, ref = self.program("deep_recursion.py")
         evs = ref["threads"][0]["events"]
