@@ -203,18 +203,34 @@ PyObject *trec_locals_instance_dict(PyObject *obj){
 
 #if PY_VERSION_HEX >= 0x030B0000
 /* Inline values are indexed like the type's shared keys (ht_cached_keys);
-** walk the keys in their order and skip attributes this instance lacks. */
+** the instance's own insertion order (the order vars() shows) is a byte
+** array next to them: after the values on 3.13, before them with its
+** length at values[-2] on 3.11/3.12 (_PyDictValues_AddToInsertionOrder). */
+static Py_ssize_t inline_order(PyDictValues *vals, Py_ssize_t k, Py_ssize_t *n){
+#if PY_VERSION_HEX >= 0x030D0000
+  *n = vals->size;
+  return ((uint8_t *)&vals->values[vals->capacity])[k];
+#else
+  uint8_t *size_ptr = (uint8_t *)vals - 2;
+  *n = *size_ptr;
+  return size_ptr[-(k + 1)];
+#endif
+}
+
 int trec_locals_inline_next(PyObject *obj, Py_ssize_t *pos, PyObject **name,
                             PyObject **value){
   PyDictValues *vals = inline_values(obj);
   PyTypeObject *tp = Py_TYPE(obj);
+  Py_ssize_t n;
   if( vals==NULL || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ) return 0;
   PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
   if( keys==NULL || !DK_IS_UNICODE(keys) ) return 0;
-  while( *pos < keys->dk_nentries ){
-    Py_ssize_t i = (*pos)++;
-    PyObject *k = DK_UNICODE_ENTRIES(keys)[i].me_key;
-    PyObject *v = vals->values[i];
+  inline_order(vals, 0, &n);
+  while( *pos < n ){
+    Py_ssize_t ix = inline_order(vals, (*pos)++, &n);
+    if( ix>=keys->dk_nentries ) continue;
+    PyObject *k = DK_UNICODE_ENTRIES(keys)[ix].me_key;
+    PyObject *v = vals->values[ix];
     if( k!=NULL && v!=NULL ){ *name = k; *value = v; return 1; }
   }
   return 0;

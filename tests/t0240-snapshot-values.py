@@ -476,6 +476,23 @@ class Objects(unittest.TestCase):
         self.assertEqual(d[3], 41)
         self.assertEqual([n for n, _ in d[4]], ["v", "f0", "f1", "f2"])
 
+    def test_field_order_is_insertion_order(self):
+        class Two:
+            pass
+        a, b = Two(), Two()
+        a.x, a.y, a.z = 1, 2, 3
+        b.z = 3
+        b.x = 1
+        b.y = 2
+        del a.y
+        # no __dict__ access before the snapshots: on 3.11+ both keep their
+        # attributes inline, in the type's shared key order x, y, z
+        fa = [n for n, _ in decode(snap(a))[4]]
+        fb = [n for n, _ in decode(snap(b))[4]]
+        self.assertEqual(fa, list(vars(a)))
+        self.assertEqual(fb, list(vars(b)))
+        self.assertEqual(fb, ["z", "x", "y"])
+
     def test_materialized_dict(self):
         v = Outer.Inner()
         v.__dict__["z"] = 3       # forces a real dict on 3.11+
