@@ -582,8 +582,20 @@ static void c_history(trec_repl *repl, const char *arg, struct trec_buf *out){
 *  Breakpoints and watches
 **************************************/
 
+/* pdb names a function breakpoint by the function's file and first line */
 static void bp_where(trec_repl *repl, const struct trec_replay_bp *b, struct trec_buf *out){
+  trec_reader *r = trec_replay_reader(repl->rp);
   if( b->function ){
+    uint32_t maxc = trec_reader_max_code_id(r);
+    for(uint32_t c=1; c<=maxc; c++){
+      const struct trec_code *co = trec_reader_code(r, c);
+      const struct trec_file *f;
+      if( co==NULL || (strcmp(co->name, b->function)
+                       && (co->qualname==NULL || strcmp(co->qualname, b->function))) ) continue;
+      f = trec_reader_file(r, co->file);
+      trec_buf_printf(out, "%s:%d", f ? f->path : "?", (int)co->firstlineno);
+      return;
+    }
     trec_buf_printf(out, "%s", b->function);
   }else{
     const struct trec_file *f = trec_reader_file(trec_replay_reader(repl->rp), b->file);

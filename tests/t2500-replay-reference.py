@@ -258,7 +258,7 @@ class Replay(unittest.TestCase):
         cmds = ["break fib, n == 3"] + ["c;;p n;;when"] * (len(hits) + 1) \
             + ["rc;;when"] * (len(hits) + 1)
         _, outs = session(trace, cmds)
-        self.assertRegex(outs[0], r"^Breakpoint 1 at fib")
+        self.assertRegex(outs[0], r"^Breakpoint 1 at .*/recursion\.py:10\n")
         for h, o in zip(hits, outs[1:]):
             lines = o.strip().splitlines()
             self.assertEqual(lines[-2], "3")
