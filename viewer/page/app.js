@@ -191,7 +191,7 @@ async function render(s) {
   renderBreakpoints();
   if (sel) await showSource(sel.file, sel.line, s.level === s.frames.length - 1);
   if (historyFor) markHistory();
-  timeline.draw();
+  timeline.follow(s.seq);
 }
 
 function renderBreakpoints() {
@@ -282,6 +282,12 @@ const timeline = {
     $('tl-all').addEventListener('click', () => this.setWindow(info.first_seq, info.last_seq));
     window.addEventListener('resize', () => this.fetch());
     this.fetch();
+  },
+  // Keep the cursor in view: re-centre the window when a motion leaves it.
+  follow(seq) {
+    if (seq >= this.from && seq <= this.to) { this.draw(); return; }
+    const w = this.to - this.from + 1;
+    this.setWindow(seq - w / 2, 0, w);
   },
   seqAt(x) { return this.from + (x / this.canvas.clientWidth) * (this.to - this.from + 1); },
   xOf(seq) { return (seq - this.from) / (this.to - this.from + 1) * this.canvas.width; },
