@@ -164,41 +164,53 @@ static void exc_restore(struct saved_exc *e){
 
 static int lower(int c){ return (c>='A' && c<='Z') ? c + 32 : c; }
 
-/* fnmatch with *, ? and [set] (! or ^ negates), ASCII case-insensitive;
-** p is already lower-cased. */
+/* One pattern token (?, [set] with ! negating and a-z ranges, or a
+** literal) against the byte c. @return the pattern past the token if it
+** matches, NULL if not. As in Python's fnmatch, a [ without its ] is a
+** literal, and so is a ^ at the start of a set. */
+static const char *glob_one(const char *p, int c){
+  c = lower(c);
+  if( *p=='?' ) return p + 1;
+  if( *p=='[' ){
+    const char *q = p + 1;
+    int neg = *q=='!', hit = 0;
+    if( neg ) q++;
+    const char *first = q;
+    while( *q && (*q!=']' || q==first) ){
+      if( q[1]=='-' && q[2] && q[2]!=']' ){
+        if( c>=(unsigned char)q[0] && c<=(unsigned char)q[2] ) hit = 1;
+        q += 3;
+      }else{
+        if( c==(unsigned char)*q ) hit = 1;
+        q++;
+      }
+    }
+    if( *q==']' ) return hit!=neg ? q + 1 : NULL;
+  }
+  return c==(unsigned char)*p ? p + 1 : NULL;
+}
+
+/* fnmatch, ASCII case-insensitive (p is already lower-cased), in time
+** O(len(p) * len(s)): on a mismatch only the last * is retried. */
 static int glob_match(const char *p, const char *s, const char *se){
-  while( *p ){
+  const char *star = NULL, *retry = NULL;
+  while( s<se ){
+    const char *next;
     if( *p=='*' ){
-      while( *p=='*' ) p++;
-      if( !*p ) return 1;
-      for(; s<=se; s++) if( glob_match(p, s, se) ) return 1;
+      star = ++p;
+      retry = s;
+    }else if( *p && (next = glob_one(p, (unsigned char)*s))!=NULL ){
+      p = next;
+      s++;
+    }else if( star ){
+      p = star;
+      s = ++retry;
+    }else{
       return 0;
     }
-    if( s>=se ) return 0;
-    if( *p=='[' ){
-      const char *q = p + 1;
-      int neg = (*q=='!' || *q=='^'), hit = 0;
-      if( neg ) q++;
-      int c = lower((unsigned char)*s);
-      do{
-        if( !*q ) return 0;
-        if( q[1]=='-' && q[2] && q[2]!=']' ){
-          if( c>=(unsigned char)q[0] && c<=(unsigned char)q[2] ) hit = 1;
-          q += 3;
-        }else{
-          if( c==(unsigned char)*q ) hit = 1;
-          q++;
-        }
-      }while( *q!=']' );
-      if( hit==neg ) return 0;
-      p = q + 1;
-    }else{
-      if( *p!='?' && lower((unsigned char)*s)!=(unsigned char)*p ) return 0;
-      p++;
-    }
-    s++;
   }
-  return s==se;
+  while( *p=='*' ) p++;
+  return *p==0;
 }
 
 static int redacted_utf8(const trec_snap *s, const char *name, size_t len){

@@ -617,6 +617,20 @@ class Redaction(unittest.TestCase):
         d = dict((k[2], x) for k, x in decode(snap(v, redact=["[a-p]in"]))[3])
         self.assertEqual(d["pin"], (REDACTED, "int"))
 
+    def test_patterns_match_like_fnmatch(self):
+        import fnmatch
+        names = ["password", "PassWord2", "x", "", "my_api_key", "a]b", "a[b",
+                 "tok", "token", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", "pin", "p-n"]
+        pats = ["*pass*", "p?n", "[a-p]in", "[!a]*", "*]*", "a[b", "[]]*",
+                "*a*a*a*a*a*a*a*a*c", "tok*n", "*", "", "p[-]n", "[^p]*",
+                "[!]]*", "*[!a-z]*"]
+        for pat in pats:
+            for name in names:
+                with self.subTest(pat=pat, name=name):
+                    want = fnmatch.fnmatchcase(name.lower(), pat.lower())
+                    got = decode(snap({name: 1}, redact=[pat]))[3][0][1]
+                    self.assertEqual(got == (REDACTED, "int"), want)
+
     def test_bad_pattern(self):
         for bad in ([3], "password", 7):
             with self.assertRaises(TypeError):
