@@ -468,8 +468,6 @@ static void enc_long(trec_snap *s, PyObject *v, struct trec_buf *out){
   trec_venc_bigint(out, neg, s->mag, n);
 }
 
-/* items: a tuple's items, or NULL for a list (read item by item). */
-
 /* TUPLE/LIST/SET/FROZENSET/DICT/OBJECT headers promise min(total,
 ** max_items) items; at = where that count was written, for patch_count. */
 static uint64_t put_count(trec_snap *s, uint64_t total, size_t *at,
@@ -482,6 +480,7 @@ static uint64_t put_count(trec_snap *s, uint64_t total, size_t *at,
   return planned;
 }
 
+/* items: a tuple's items, or NULL for a list (read item by item). */
 static void seq_body(trec_snap *s, PyObject *v, enum trec_vtag tag,
                      PyObject *const *items, Py_ssize_t total, int depth,
                      struct trec_buf *out){
@@ -564,10 +563,10 @@ static void enc_dict(trec_snap *s, PyObject *v, int depth,
   trec_buf_put_varint(out, obj_id(v));
   uint64_t planned = put_count(s, (uint64_t)total, &at, out), i = 0;
   while( i<planned && !over_budget(s, out) && PyDict_Next(v, &pos, &key, &val) ){
-    if( s->o.capture_repr ) Py_INCREF(val);
+    if( s->o.capture_repr ){ Py_INCREF(key); Py_INCREF(val); }
     enc_child(s, key, depth+1, out);
     enc_named(s, redacted_key(s, key), val, depth+1, out);
-    if( s->o.capture_repr ) Py_DECREF(val);
+    if( s->o.capture_repr ){ Py_DECREF(key); Py_DECREF(val); }
     i++;
   }
   if( i<planned ) patch_count(out, at, planned, i);
@@ -576,8 +575,8 @@ static void enc_dict(trec_snap *s, PyObject *v, int depth,
 
 /* __slots__ members of heap types along the MRO: (name, Borrowed value or
 ** NULL when unset). */
-static Py_ssize_t slot_members(PyObject *v, Py_ssize_t *pos, const char **name,
-                               PyObject **val){
+static int slot_members(PyObject *v, Py_ssize_t *pos, const char **name,
+                        PyObject **val){
   PyObject *mro = Py_TYPE(v)->tp_mro;
   Py_ssize_t k = 0;
   if( mro==NULL || !PyTuple_Check(mro) ) return 0;
