@@ -406,23 +406,29 @@ static struct sbuf *sbuf_get_locked(trec_writer *w, trec_stream *s){
 }
 
 /* Hand the current buffer (if it holds events) to the writer thread and
-** take a fresh one, waiting while too much is queued. */
+** take a fresh one, first waiting while too much is queued. The wait comes
+** before the handoff: while we wait (mutex released) the writer thread may
+** snapshot s->cur, which must then still be ours, not a buffer it has
+** already written and put on the free list for another thread. */
 static int stream_rotate(trec_stream *s){
   trec_writer *w = s->w;
   struct sbuf *b = s->cur, *fresh;
   int rc;
   if( b->n==0 ) return atomic_load(&w->rc);
   pthread_mutex_lock(&w->mu);
+  while( w->queued > w->opt.max_buffered && atomic_load(&w->rc)==TREC_OK && !w->stop )
+    pthread_cond_wait(&w->space, &w->mu);
   rc = atomic_load(&w->rc);
   if( rc==TREC_OK && w->stop ) rc = TREC_ERR_STATE;
   if( rc==TREC_OK ){
-    w->queued += sbuf_bytes(b);
-    enqueue_locked(w, &b->it);
-    while( w->queued > w->opt.max_buffered && atomic_load(&w->rc)==TREC_OK )
-      pthread_cond_wait(&w->space, &w->mu);
     fresh = sbuf_get_locked(w, s);
-    if( fresh ) s->cur = fresh;
-    else rc = TREC_ERR_NOMEM;
+    if( fresh ){
+      w->queued += sbuf_bytes(b);
+      enqueue_locked(w, &b->it);
+      s->cur = fresh;
+    }else{
+      rc = TREC_ERR_NOMEM;
+    }
   }
   pthread_mutex_unlock(&w->mu);
   if( rc==TREC_ERR_NOMEM )
