@@ -309,8 +309,9 @@ static int bp_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
   return bs->n_hit>0;
 }
 
-static int bp_skip(void *ctx, const struct trec_chunk_info *ci){
-  (void)ctx;
+static int bp_skip(trec_replay *rp, void *ctx, size_t ti, size_t k,
+                   const struct trec_chunk_info *ci){
+  (void)rp; (void)ctx; (void)ti; (void)k;
   return ci->n_kind[TREC_LINE]==0;
 }
 

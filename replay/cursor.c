@@ -29,7 +29,7 @@ int replay_scan(trec_replay *rp, size_t ti, int dir, uint64_t from,
     for(; k<t->n; k++, j=0){
       const struct trec_chunk_info *ci = trec_reader_chunk(rp->r, t->chunks[k]);
       if( ci->first_seq>=bound ) break;
-      if( skip && skip(ctx, ci) ) continue;
+      if( skip && skip(rp, ctx, ti, k, ci) ) continue;
       rc = cache_get(rp, t->chunks[k], &e);
       if( rc ) return rc;
       e->pins++;
@@ -52,7 +52,7 @@ int replay_scan(trec_replay *rp, size_t ti, int dir, uint64_t from,
   for(;;){
     const struct trec_chunk_info *ci = trec_reader_chunk(rp->r, t->chunks[k]);
     if( ci->last_seq<=bound ) break;
-    if( !(skip && skip(ctx, ci)) ){
+    if( !(skip && skip(rp, ctx, ti, k, ci)) ){
       rc = cache_get(rp, t->chunks[k], &e);
       if( rc ) return rc;
       e->pins++;
@@ -118,15 +118,29 @@ static int motion_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
   }
 }
 
-static int motion_skip(void *ctx, const struct trec_chunk_info *ci){
+/* The frame at depth d holds that depth from its call to its return, so
+** its return (call) is in the first (last) chunk where the depth goes below
+** d: some event shallower than d, or the next chunk starting shallower
+** (this chunk starting shallower). Other chunks are skipped unread. */
+static int return_skip(trec_replay *rp, const struct motion *m, size_t ti,
+                       size_t k, const struct trec_chunk_info *ci){
+  const struct rthread *t = &rp->thr[ti];
+  if( ci->min_depth<m->d ) return 0;
+  if( m->dir<0 ) return ci->start_depth>=m->d;
+  if( k+1>=t->n ) return 0;
+  return trec_reader_chunk(rp->r, t->chunks[k+1])->start_depth>=m->d;
+}
+
+static int motion_skip(trec_replay *rp, void *ctx, size_t ti, size_t k,
+                       const struct trec_chunk_info *ci){
   const struct motion *m = ctx;
   switch( m->gran ){
     case TREC_STEP_EVENT: return ci->n_events==0;
     case TREC_STEP_STEP:  return ci->n_kind[TREC_OPCODE]==ci->n_events;
     case TREC_STEP_LINE:  return ci->n_kind[TREC_LINE]==0;
     case TREC_STEP_NEXT:
-    case TREC_STEP_RETURN:
     case TREC_STEP_UNTIL: return ci->min_depth>m->d;
+    case TREC_STEP_RETURN: return return_skip(rp, m, ti, k, ci);
     case GRAN_OUT:        return ci->min_depth>=m->d;
     default: return 0;
   }

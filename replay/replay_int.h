@@ -154,7 +154,8 @@ int replay_lookup(trec_replay *rp, const struct rstack *s, size_t level,
 ** function returns 1 when no event of the chunk can match. */
 typedef int (*replay_scan_fn)(trec_replay *rp, void *ctx, size_t ti, size_t k,
                               struct centry *e, size_t j);
-typedef int (*replay_skip_fn)(void *ctx, const struct trec_chunk_info *ci);
+typedef int (*replay_skip_fn)(trec_replay *rp, void *ctx, size_t ti, size_t k,
+                              const struct trec_chunk_info *ci);
 /* Scan thread ti from seq `from` (exclusive) in direction dir, not reaching
 ** `bound` (exclusive). @return TREC_OK with *ok, *oj, or TREC_ERR_NOTFOUND. */
 int replay_scan(trec_replay *rp, size_t ti, int dir, uint64_t from,

@@ -155,8 +155,10 @@ static int watch_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
 }
 
 /* A frame that never moves is only in chunks whose depth range holds it. */
-static int watch_skip(void *ctx, const struct trec_chunk_info *ci){
+static int watch_skip(trec_replay *rp, void *ctx, size_t ti, size_t k,
+                      const struct trec_chunk_info *ci){
   const struct wscan *ws = ctx;
+  (void)rp; (void)ti; (void)k;
   return ws->w->depth && (ci->min_depth>ws->w->depth || ci->max_depth<ws->w->depth);
 }
 
@@ -223,8 +225,10 @@ static int hist_find_call(trec_replay *rp, void *ctx, size_t ti, size_t k,
   return !h->generator || c->line[j]<=h->firstline;
 }
 
-static int hist_skip(void *ctx, const struct trec_chunk_info *ci){
+static int hist_skip(trec_replay *rp, void *ctx, size_t ti, size_t k,
+                     const struct trec_chunk_info *ci){
   const struct hist *h = ctx;
+  (void)rp; (void)ti; (void)k;
   return !h->generator && ci->min_depth>h->depth;
 }
 
