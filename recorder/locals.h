@@ -78,6 +78,22 @@ PyObject *trec_locals_instance_dict(PyObject *obj);
 int trec_locals_inline_next(PyObject *obj, Py_ssize_t *pos, PyObject **name,
                             PyObject **value);
 
+/*! trec_locals_small_int() : an exact int that fits one internal digit
+ *  (the common case), read without a call. @return 1 and *x, else 0.
+ *  3.12 changed the int layout and added PyUnstable_Long_CompactValue
+ *  (python/cpython#101291). */
+static inline int trec_locals_small_int(PyObject *v, long long *x){
+#if PY_VERSION_HEX >= 0x030C0000
+  if( !PyUnstable_Long_IsCompact((PyLongObject *)v) ) return 0;
+  *x = (long long)PyUnstable_Long_CompactValue((PyLongObject *)v);
+#else
+  Py_ssize_t size = Py_SIZE(v);
+  if( size<-1 || size>1 ) return 0;
+  *x = (long long)size * (long long)((PyLongObject *)v)->ob_digit[0];
+#endif
+  return 1;
+}
+
 /*! trec_locals_long_bytes() : the magnitude of an int, little-endian, into
  *  buf (cap bytes). @return the number of bytes, 0 when it does not fit in
  *  cap, and sets *negative. */

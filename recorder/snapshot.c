@@ -446,7 +446,12 @@ static void enc_str(trec_snap *s, PyObject *v, struct trec_buf *out){
 
 static void enc_long(trec_snap *s, PyObject *v, struct trec_buf *out){
   int overflow = 0, neg = 0;
-  long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+  long long x;
+  if( trec_locals_small_int(v, &x) ){
+    trec_venc_int(out, (int64_t)x);
+    return;
+  }
+  x = PyLong_AsLongLongAndOverflow(v, &overflow);
   if( !overflow ){
     if( x==-1 && PyErr_Occurred() ) PyErr_Clear();
     trec_venc_int(out, (int64_t)x);

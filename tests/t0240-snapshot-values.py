@@ -245,6 +245,8 @@ def type_name(t):
 class Builtins(unittest.TestCase):
     CASES = [
         None, True, False, 0, 1, -1, 2**63 - 1, -2**63, 2**63, -2**63 - 1,
+        2**15 - 1, 2**15, 2**30 - 1, 2**30, -(2**30) + 1, -(2**30), 2**31,
+        -(2**62), 10**18,
         2**200 + 12345, -(2**520), 1.5, -0.0, float("inf"), float("-inf"),
         "", "abc", "h\u00e9llo", "\u20ac\U0001F600", "lone \ud800 surrogate",
         "\udfff", b"", b"\x00\xffbytes", (), (1,), (1, "a", (2.5, None)),
