@@ -153,6 +153,12 @@ static void stop_init(struct trec_replay_stop *stop, int reason){
 
 int trec_replay_step(trec_replay *rp, int dir, int gran, int32_t arg,
                      struct trec_replay_stop *stop){
+  size_t n = rp->empty ? 0 : rp->cur.n;
+  return trec_replay_step_frame(rp, n ? n-1 : 0, dir, gran, arg, stop);
+}
+
+int trec_replay_step_frame(trec_replay *rp, size_t level, int dir, int gran,
+                           int32_t arg, struct trec_replay_stop *stop){
   struct motion m;
   const struct trec_chunk *c;
   size_t k, j;
@@ -162,13 +168,14 @@ int trec_replay_step(trec_replay *rp, int dir, int gran, int32_t arg,
     return replay_err(rp, TREC_ERR_INVALID, "no such motion");
   }
   if( rp->empty ) return TREC_OK;
+  if( level>=rp->cur.n ) return replay_err(rp, TREC_ERR_RANGE, "no frame at level %zu", level);
   c = &rp->cur_e->ch;
-  kind0 = c->kind[rp->cur_j];
+  kind0 = level+1==rp->cur.n ? c->kind[rp->cur_j] : TREC_LINE;
   m.gran = gran;
   m.dir = dir;
-  m.d = c->depth[rp->cur_j];
-  m.frame = c->frame[rp->cur_j];
-  m.target = arg>0 ? arg : c->line[rp->cur_j] + (dir>0 ? 1 : -1);
+  m.d = (uint32_t)level + 1;
+  m.frame = rp->cur.f[level].frame;
+  m.target = arg>0 ? arg : rp->cur.f[level].line + (dir>0 ? 1 : -1);
   /* At the frame's boundary event in the direction of travel, pdb's next
   ** and until behave as step, and return leaves for the caller. */
   if( kind0==(dir>0 ? TREC_RETURN : TREC_CALL) ){

@@ -218,7 +218,9 @@ static void do_motion(trec_repl *repl, int dir, int gran, const char *arg,
   }
   memset(&st, 0, sizeof(st));
   for(int i=0; i<n; i++){
-    rc = trec_replay_step(repl->rp, dir, gran, 0, &st);
+    /* pdb moves relative to the selected frame (after up/down) */
+    rc = trec_replay_step_frame(repl->rp, i==0 ? repl->sel : trec_replay_n_frames(repl->rp)-1,
+                                dir, gran, 0, &st);
     if( rc || st.reason!=TREC_STOP_STEP ) break;
   }
   if( rc ){ engine_err(repl, out); return; }
@@ -245,13 +247,13 @@ static void do_until(trec_repl *repl, int dir, const char *arg, struct trec_buf 
     if( *end || line<1 ){ errline(out, "Error in argument: the line number must be a positive integer"); return; }
     if( dir>0 ){
       struct trec_replay_frame f;
-      if( trec_replay_frame(repl->rp, trec_replay_n_frames(repl->rp)-1, &f)==TREC_OK && line<=f.line ){
+      if( trec_replay_frame(repl->rp, repl->sel, &f)==TREC_OK && line<=f.line ){
         errline(out, "\"until\" line number is smaller than current line");
         return;
       }
     }
   }
-  if( trec_replay_step(repl->rp, dir, TREC_STEP_UNTIL, (int32_t)line, &st) ){
+  if( trec_replay_step_frame(repl->rp, repl->sel, dir, TREC_STEP_UNTIL, (int32_t)line, &st) ){
     engine_err(repl, out);
     return;
   }

@@ -156,6 +156,13 @@ struct trec_replay_stop {
 int trec_replay_step(trec_replay *rp, int dir, int gran, int32_t arg,
                      struct trec_replay_stop *stop);
 
+/*! trec_replay_step_frame() : trec_replay_step() measured from the frame
+ *  at `level` (0 = outermost) instead of the innermost one: NEXT, RETURN and
+ *  UNTIL then concern that frame, as pdb's next/return/until do after `up`.
+ *  @return as trec_replay_step(), TREC_ERR_RANGE for a bad level. */
+int trec_replay_step_frame(trec_replay *rp, size_t level, int dir, int gran,
+                           int32_t arg, struct trec_replay_stop *stop);
+
 /*! trec_replay_continue() : run in direction dir to the nearest event
  *  strictly after (before) the cursor where an enabled breakpoint's
  *  location matches and its condition holds (any thread), or a watched

@@ -342,8 +342,8 @@ class Replay(unittest.TestCase):
         deepest = max(range(len(evs)), key=lambda i: evs[i]["depth"])
         d = evs[deepest]["depth"]
         _, outs = session(trace, ["goto %d" % (deepest + 1), "where", "up 3", "p n", "down",
-                                  "p n", "down 100", "down", "up 100000", "up", "rf;;when",
-                                  "r;;when"])
+                                  "p n", "down 100", "down", "up 100000", "up", "down 100000",
+                                  "rf;;when", "r;;when"])
         frames = [l for l in outs[1].splitlines() if l.startswith(("> ", "  /"))]
         self.assertEqual(len(frames), d)
         self.assertTrue(frames[-1].startswith("> "))
@@ -353,8 +353,8 @@ class Replay(unittest.TestCase):
         self.assertIn("*** Oldest frame", outs[9])
         call = naive(evs, "return", -1, deepest)
         ret = naive(evs, "return", 1, call)
-        self.assertEqual(int(outs[10].strip().splitlines()[-1]), call + 1)
-        self.assertEqual(int(outs[11].strip().splitlines()[-1]), ret + 1)
+        self.assertEqual(int(outs[11].strip().splitlines()[-1]), call + 1)
+        self.assertEqual(int(outs[12].strip().splitlines()[-1]), ret + 1)
 
     def test_threads(self):
         trace, ref = self.program("threads.py")
@@ -395,6 +395,18 @@ class Replay(unittest.TestCase):
         self.assertIn("*** NameError: name 'nosuch' is not defined", outs[15])
         self.assertIn("*** Unknown command 'bogus'", outs[16])
         self.assertEqual(outs[18:], [""])   # quit ended the session
+
+    def test_motions_from_the_selected_frame(self):
+        # as in pdb, next/return/until after `up` concern the selected frame
+        trace, ref = self.program("recursion.py")
+        _, outs = session(trace, ["break fact, n == 5", "c", "up", "n", "p n", "rf", "up",
+                                  "rn;;p n", "up 2", "r;;p n"])
+        self.assertRegex(outs[3], r"--Return--\n> .*\(7\)fact\(\)->720\n")
+        self.assertEqual(outs[4], "6\n")
+        self.assertRegex(outs[5], r"--Call--\n> .*\(4\)fact\(\)\n")
+        self.assertTrue(outs[7].endswith("> %s(7)fact()\n-> return n * fact(n - 1)\n7\n"
+                                         % os.path.join(PROGRAMS, "recursion.py")), outs[7])
+        self.assertRegex(outs[9], r"--Return--\n> .*\(7\)fact\(\)->362880\n-> .*\n9\n$")
 
     def test_x_commands_and_empty_line(self):
         trace, ref = self.program("loops.py")
