@@ -1,0 +1,185 @@
+"""The reading side of the benchmark (issues 4, 5, 7): on traces of 1 M,
+10 M and the large count (default 50 M) events, recorded from
+bench/bigloop.py and cached in bench/_data: trace open time, seek and step
+latency (bench-seek, over replay.h), SQL scan rates (`tracerec sql`), and
+export rate (`tracerec export`).
+
+SQL and export times are measured around the `tracerec` process, so they
+include starting it and opening the trace; the same process running
+`SELECT 1` is measured too and subtracted for the rates. Rates are given
+both per wall second and per CPU second of the process (os.wait4), the
+latter being what "per core" targets mean on a shared machine.
+"""
+import os
+import sqlite3
+import subprocess
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def timed(cmd, timeout=None, env=None, stdout=subprocess.DEVNULL):
+    """Run cmd; return (wall s, cpu s, status, timed_out)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, env=env)
+    timed_out = False
+    while True:
+        pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if timeout and time.perf_counter() - t0 > timeout:
+            proc.kill()
+            pid, status, ru = os.wait4(proc.pid, 0)
+            timed_out = True
+            break
+        time.sleep(0.005)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
+    return wall, ru.ru_utime + ru.ru_stime, proc.returncode, timed_out
+
+
+def n_events(path):
+    try:
+        db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+        try:
+            return db.execute("SELECT sum(n_events) FROM chunks").fetchone()[0] or 0
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
+def big_trace(build, events, data, log):
+    """The cached trace of `events` events, recorded now if missing."""
+    os.makedirs(data, exist_ok=True)
+    path = os.path.join(data, "bigloop-%d.trace" % events)
+    if os.path.exists(path) and n_events(path) >= events:
+        return path, None
+    tmp = path + ".part"
+    for p in (tmp, tmp + "-wal", tmp + "-shm"):
+        if os.path.exists(p):
+            os.unlink(p)
+    env = dict(os.environ, BIG_EVENTS=str(events))
+    log("bench: recording a %d-event trace into %s" % (events, path))
+    wall, cpu, status, _ = timed([build.tracerec, "run", "-q", "-o", tmp,
+                                  os.path.join(HERE, "bigloop.py")], env=env)
+    if status != 0:
+        raise SystemExit("bench: recording the large trace failed (status %d)" % status)
+    os.replace(tmp, path)
+    return path, (wall, cpu)
+
+
+def seek_figures(build, path, n):
+    exe = os.path.join(build.dir, "bench", "bench-seek")
+    r = subprocess.run([exe, path, str(n)], capture_output=True, text=True)
+    if r.returncode:
+        return {"error": r.stderr.strip() or "status %d" % r.returncode}
+    return dict((k, float(v)) for k, v in (line.split() for line in r.stdout.splitlines()))
+
+
+def sql_figures(build, path, events):
+    tr = build.tracerec
+    mid = max(1, events // 2)
+    base = timed([tr, "sql", "--csv", path, "SELECT 1"])
+    queries = [
+        ("count(*) WHERE kind='call'", "SELECT count(*) FROM events WHERE kind = 'call'", events),
+        ("count(*) WHERE function='loop'", "SELECT count(*) FROM events WHERE function = 'loop'",
+         events),
+        ("seq BETWEEN (1000 events)",
+         "SELECT count(*), sum(line) FROM events WHERE seq BETWEEN %d AND %d" % (mid, mid + 999),
+         1000),
+    ]
+    rows = []
+    for name, q, scanned in queries:
+        wall, cpu, status, to = timed([tr, "sql", "--csv", path, q], timeout=600)
+        w, c = wall - base[0], cpu - base[1]
+        rows.append((name, wall, cpu, w, c, scanned, status, to))
+    return base, rows
+
+
+def export_figures(build, path, events, cap):
+    """jsonl: read its output for at most `cap` seconds, count lines (one per
+    event); chrome: the whole trace, up to 10 cap."""
+    tr = build.tracerec
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([tr, "export", path, "--format", "jsonl"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    lines = nbytes = 0
+    while True:
+        block = proc.stdout.read(1 << 20)
+        if not block:
+            break
+        lines += block.count(b"\n")
+        nbytes += len(block)
+        if time.perf_counter() - t0 > cap:
+            break
+    wall = time.perf_counter() - t0
+    proc.kill()
+    proc.wait()
+    proc.stdout.close()
+    chrome = timed([tr, "export", path, "--format", "chrome", "-o", os.devnull], timeout=cap * 10)
+    return (lines, nbytes, wall), chrome
+
+
+def rate(n, s):
+    if s <= 0:
+        return "-"
+    r = n / s
+    return "%.1f M/s" % (r / 1e6) if r >= 1e6 else "%.0f k/s" % (r / 1e3)
+
+
+def run(build, big, data, quick, log):
+    sizes = sorted({s for s in (1_000_000, 10_000_000) if s < big} | {big})
+    if quick:
+        sizes = [big]
+    out = ["", "## Reading side", "",
+           "Traces recorded from bench/bigloop.py (a tight loop: line events with one local "
+           "changing), cached in bench/_data. Seek/step: bench/bench-seek over replay.h, %s "
+           "random positions per figure, wall milliseconds." % (20 if quick else 200), ""]
+    seek_rows, traces = [], []
+    for n in sizes:
+        path, made = big_trace(build, n, data, log)
+        ev = n_events(path)
+        size = os.path.getsize(path)
+        traces.append((n, path, ev))
+        rec = ("recorded in %.1f s wall, %.1f s CPU" % made) if made else "cached"
+        out.append("- %s events: %.1f MiB, %.2f bytes/event (%s)" % (
+            format(ev, ","), size / 1048576, size / max(ev, 1), rec))
+        log("bench: seek/step on %d events" % ev)
+        seek_rows.append((ev, seek_figures(build, path, 20 if quick else 200)))
+    out += ["", "| events | open ms | seek median / worst ms | step | reverse-step | next | "
+            "reverse-next | return | reverse-finish |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for ev, f in seek_rows:
+        if "error" in f:
+            out.append("| %s | error: %s |||||||" % (format(ev, ","), f["error"]))
+            continue
+        cell = lambda k: "%.3f / %.3f" % (f.get(k + "_median_ms", float("nan")),
+                                         f.get(k + "_worst_ms", float("nan")))
+        out.append("| %s | %.1f | %s |" % (format(ev, ","), f["open_ms"], " | ".join(
+            cell(k) for k in ("seek", "step", "reverse_step", "next", "reverse_next", "return",
+                              "reverse_finish"))))
+
+    n, path, ev = traces[-1]
+    log("bench: SQL and export on %d events" % ev)
+    base, rows = sql_figures(build, path, ev)
+    out += ["", "SQL on the %s-event trace (`tracerec sql`; `SELECT 1` in the same process "
+            "took %.0f ms wall, %.0f ms CPU and is subtracted for the rates):" % (
+                format(ev, ","), base[0] * 1e3, base[1] * 1e3), "",
+            "| query | wall s | CPU s | events/s (wall) | events/s (CPU) |", "|---|---:|---:|---:|---:|"]
+    for name, wall, cpu, w, c, scanned, status, to in rows:
+        note = " (timed out)" if to else (" (status %d)" % status if status else "")
+        if name.startswith("seq"):
+            out.append("| %s%s | %.4f | %.4f | %.1f ms beyond open | %.1f ms CPU beyond open |" % (
+                name, note, wall, cpu, w * 1e3, c * 1e3))
+        else:
+            out.append("| %s%s | %.2f | %.2f | %s | %s |" % (name, note, wall, cpu, rate(scanned, w),
+                                                          rate(scanned, c)))
+    (lines, nbytes, wall), chrome = export_figures(build, path, ev, 5 if quick else 30)
+    out += ["", "Export on the same trace:", "",
+            "- jsonl: %s events (%.0f MiB) in %.1f s wall: %s (read for at most %d s)" % (
+                format(lines, ","), nbytes / 1048576, wall, rate(lines, wall), 5 if quick else 30),
+            "- chrome (whole trace to /dev/null): %.1f s wall, %.1f s CPU: %s per CPU second%s" % (
+                chrome[0], chrome[1], rate(ev, chrome[1]), " (timed out: lower bound)" if chrome[3]
+                else (" (status %d)" % chrome[2] if chrome[2] else ""))]
+    return out
