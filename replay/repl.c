@@ -174,13 +174,15 @@ static void show_motion(trec_repl *repl, const struct trec_replay_stop *st,
   }
   if( st->reason==TREC_STOP_END || st->reason==TREC_STOP_START ){
     const char *which = st->reason==TREC_STOP_END ? "End" : "Start";
+    const char *cut = st->reason==TREC_STOP_END && trec_replay_truncated(repl->rp)
+                      ? " (the recording is truncated: the program went on)" : "";
     if( !st->moved ){
-      trec_buf_printf(out, "--%s of recording--: %s\n", which,
+      trec_buf_printf(out, "--%s of recording--: %s%s\n", which,
                       st->reason==TREC_STOP_END ? "no later event to go to"
-                                                : "no earlier event to go to");
+                                                : "no earlier event to go to", cut);
       return;
     }
-    trec_buf_printf(out, "--%s of recording--\n", which);
+    trec_buf_printf(out, "--%s of recording--%s\n", which, cut);
   }
   show_stop(repl, out);
 }

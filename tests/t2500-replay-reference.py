@@ -431,7 +431,7 @@ class Replay(unittest.TestCase):
         start, outs = session(trace, ["goto end", "s", "rc;;when", "n;;n;;rn;;when"])
         self.assertIn("*** The recording is truncated", start)
         self.assertTrue(outs[0].startswith(">") or outs[0].startswith("--"))
-        self.assertIn("--End of recording--: no later event", outs[1])
+        self.assertIn("--End of recording--: no later event to go to (the recording is truncated", outs[1])
         self.assertEqual(int(outs[2].strip().splitlines()[-1]), 1)
 
     def test_bad_traces(self):
