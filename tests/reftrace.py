@@ -113,24 +113,18 @@ def enc(v, depth, path):
         if depth >= MAX_DEPTH:
             return ("TR", t.__name__, id(v), len(v))
         path.append(v)
-        items = []
-        for i, x in enumerate(v):
-            if i >= MAX_ITEMS:
-                break
-            items.append(enc(x, depth + 1, path))
+        # list() copies in C, atomically: other threads may change v
+        items = tuple(enc(x, depth + 1, path) for x in list(v)[:MAX_ITEMS])
         path.pop()
-        return (t.__name__, id(v), len(v), tuple(items))
+        return (t.__name__, id(v), len(v), items)
     if t is dict:
         if depth >= MAX_DEPTH:
             return ("TR", "dict", id(v), len(v))
         path.append(v)
-        items = []
-        for i, (k, x) in enumerate(dict.items(v)):
-            if i >= MAX_ITEMS:
-                break
-            items.append((enc(k, depth + 1, path), named(k, x, depth + 1, path)))
+        items = tuple((enc(k, depth + 1, path), named(k, x, depth + 1, path))
+                      for k, x in list(dict.items(v))[:MAX_ITEMS])
         path.pop()
-        return ("dict", id(v), len(v), tuple(items))
+        return ("dict", id(v), len(v), items)
     if t is complex:
         return ("P", "complex", v.real.hex(), v.imag.hex())
     if t is range:
@@ -156,7 +150,7 @@ def enc(v, depth, path):
         if type(d) is dict:
             path.append(v)
             fields = tuple((k if type(k) is str else "?", named(k, x, depth + 1, path))
-                           for i, (k, x) in enumerate(dict.items(d)) if i < MAX_ITEMS)
+                           for k, x in list(dict.items(d))[:MAX_ITEMS])
             path.pop()
     return ("O", id(v), type_key(t), fields)
 
@@ -173,11 +167,11 @@ def simple(v, depth=0):
     if t in SCALARS:
         return not (t in (str, bytes) and len(v) > MAX_STR // 2)
     if depth == 0 and t in (tuple, list, set, frozenset):
-        return len(v) <= MAX_ITEMS // 2 and all(simple(x, 1) for x in v)
+        return len(v) <= MAX_ITEMS // 2 and all(simple(x, 1) for x in list(v))
     if depth == 0 and t is dict:
         return len(v) <= MAX_ITEMS // 2 and all(
             simple(k, 1) and simple(x, 1) and not (type(k) is str and redacted_name(k))
-            for k, x in dict.items(v))
+            for k, x in list(dict.items(v)))
     return False
 
 
@@ -209,7 +203,8 @@ class Tracer:
         self.thread_names = {}     # thread key -> name (not the Thread:
                                    # holding it would change when it dies)
         self.tls = threading.local()   # a thread's key: idents get reused
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()   # C-level: safe inside the trace function
+        self.error = None
 
     def decide(self, code):
         d = self.decisions.get(code)
@@ -287,6 +282,7 @@ class Tracer:
         return key
 
     def emit(self, frame, kind, fid, depth, values, extra=None):
+        """Append one event to its thread's list (callers hold self.lock)."""
         key = self.thread_key()
         code = frame.f_code
         ev = {"kind": kind, "file": code.co_filename, "name": code.co_name,
@@ -337,7 +333,34 @@ class Tracer:
     def lookup(self, frame):
         return self.live.get(id(frame))
 
+    def guarded(self, fn, frame, event, arg):
+        """Run one trace step; a failure is kept (and reported in the output)
+        rather than raised into the program, which would end tracing."""
+        try:
+            with self.lock:
+                return fn(frame, event, arg)
+        except Exception as e:
+            if self.error is None:
+                self.error = "%s at %s event of %s: %r" % (
+                    type(e).__name__, event, frame.f_code.co_name, e)
+            return None
+
     def global_trace(self, frame, event, arg):
+        return self.guarded(self._global, frame, event, arg)
+
+    def full_trace(self, frame, event, arg):
+        self.guarded(self._full, frame, event, arg)
+        return self.full_trace
+
+    def library_trace(self, frame, event, arg):
+        if event == "return":
+            self.guarded(self._library_return, frame, event, arg)
+        return self.library_trace
+
+    def _library_return(self, frame, event, arg):
+        self._return(frame, arg, {}, lib=True)
+
+    def _global(self, frame, event, arg):
         if event != "call":
             return None
         d = self.decide(frame.f_code)
@@ -367,15 +390,10 @@ class Tracer:
         if not (frame.f_code.co_flags & GENERATOR_FLAGS and self.suspended(frame, False)):
             self.live.pop(id(frame), None)
 
-    def library_trace(self, frame, event, arg):
-        if event == "return":
-            self._return(frame, arg, {}, lib=True)
-        return self.library_trace
-
-    def full_trace(self, frame, event, arg):
+    def _full(self, frame, event, arg):
         got = self.lookup(frame)
         if got is None:
-            return self.full_trace
+            return
         fid, shadow = got
         stack = self.stacks.get(self.thread_key(), [])
         if event == "line":
@@ -387,7 +405,6 @@ class Tracer:
                       self.diff(frame, shadow, False),
                       {"exc": type(arg[1]).__name__ if arg[1] is not None
                        else getattr(arg[0], "__name__", "?")})
-        return self.full_trace
 
 
 class _ReferenceSession:
@@ -413,7 +430,7 @@ class _ReferenceSession:
         self.stop()
         t = self.tracer
         names = t.thread_names
-        doc = {"exit_status": exit_status, "signal": signal,
+        doc = {"exit_status": exit_status, "signal": signal, "error": t.error,
                "threads": [{"name": names.get(k, ""), "events": t.threads[k]}
                            for k in t.order]}
         import json     # only now: the program may import it itself
@@ -512,19 +529,19 @@ def prune_library_internals(events, is_lib):
     timing (Thread.start() waits on an Event only if the thread has not set
     it yet); the calls the program makes, and the program code that library
     code calls back, are kept."""
-    out, stack = [], []
+    out, stack = [], []          # stack: (is library, dropped) per frame
     for e in events:
-        lib = is_lib(e)
         if e["kind"] == "call":
-            parent_lib = stack[-1] if stack else False
-            stack.append(lib and parent_lib)
-            if not stack[-1]:
+            lib = is_lib(e)
+            parent_lib = stack[-1][0] if stack else False
+            stack.append((lib, lib and parent_lib))
+            if not stack[-1][1]:
                 out.append(e)
         elif e["kind"] == "return":
-            dropped = stack.pop() if stack else False
+            dropped = stack.pop()[1] if stack else False
             if not dropped:
                 out.append(e)
-        else:
+        elif not (stack and stack[-1][1]):
             out.append(e)
     return out
 
@@ -568,6 +585,8 @@ def normalize_dump(d):
 
 
 def normalize_ref(doc):
+    if doc.get("error"):
+        raise AssertionError("the reference recorder failed: " + doc["error"])
     def is_lib(e):
         return bool(e.get("lib"))
     return [{"name": t["name"],

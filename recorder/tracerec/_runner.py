@@ -5,7 +5,7 @@ sys.path[0], a fresh __main__ (also __mp_main__) with the same globals,
 code compiled without tracerec's __future__ flags, untouched standard
 streams, and its own traceback on an uncaught exception. tracerec's exit
 status is the program's, including death by SIGINT or SIGTERM. The model is
-coverage.py's PyRunner; see doc/tracerec.1 for the user-facing rules.
+coverage.py's PyRunner; `tracerec run --help` has the user-facing rules.
 
 tracerec imports as little as it can (no json, socket, signal, sysconfig):
 a module it imports is one the program's own `import` finds loaded, and
