@@ -36,6 +36,8 @@ include tests/viewer.mk
 
 # The C tests alone (unit tests and fuzz corpus replays), for the sanitizer
 # build, where the Python extension cannot be loaded by an uninstrumented Python.
+# Fragments add C test programs living elsewhere to C_UNIT_TESTS.
+C_UNIT_TESTS =
 check-unit:
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(filter tests/unit/% tests/fuzz/%,$(TESTS))'
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(filter tests/unit/% tests/fuzz/%,$(TESTS)) $(C_UNIT_TESTS)'
 .PHONY: check-unit

@@ -20,3 +20,4 @@ TESTS += tests/t4001-export.py tests/t3001-view-api.py tests/t3002-view-browser.
 EXTRA_DIST += tests/t4001-export.py tests/t3001-view-api.py tests/t3002-view-browser.sh \
 	tests/browser/view.test.mjs tests/browser/package.json tests/browser/package-lock.json
 CLEANFILES += tests/artifacts/view.png
+C_UNIT_TESTS += tests/t4002-export-unit
