@@ -24,6 +24,9 @@ UNIT_TEST_FLAGS = $(AM_CPPFLAGS) $(CMOCKA_CFLAGS) $(SQLITE3_CFLAGS) $(LZ4_CFLAGS
 UNIT_TEST_LIBS = schema/libtrecschema.la $(CMOCKA_LIBS) $(SQLITE3_LIBS) $(LZ4_LIBS) -lm -lpthread
 
 TESTS += tests/t0001-cli.sh
+# Fragments add C test programs living outside tests/unit/ to C_UNIT_TESTS
+# (check-unit, below, runs them under the sanitizers).
+C_UNIT_TESTS =
 
 include tests/schema.mk
 include tests/value.mk
@@ -36,8 +39,6 @@ include tests/viewer.mk
 
 # The C tests alone (unit tests and fuzz corpus replays), for the sanitizer
 # build, where the Python extension cannot be loaded by an uninstrumented Python.
-# Fragments add C test programs living elsewhere to C_UNIT_TESTS.
-C_UNIT_TESTS =
 check-unit:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(filter tests/unit/% tests/fuzz/%,$(TESTS)) $(C_UNIT_TESTS)'
 .PHONY: check-unit
