@@ -22,6 +22,7 @@
 #include "schema/trace.h"
 
 #define INFO_TOP 10
+#define INFO_FILES 10      /* file paths listed by the text output */
 
 struct info_fn { uint32_t code; uint64_t calls; };
 
@@ -190,6 +191,12 @@ static void info_text(struct info *in){
     printf("  %u %-20s %" PRIu64 " events\n", t->id, t->name ? t->name : "", t->n_events);
   }
   printf("files       %u\n", trec_reader_max_file_id(in->r));
+  for(i=1; i<=trec_reader_max_file_id(in->r) && i<=INFO_FILES; i++){
+    const struct trec_file *f = trec_reader_file(in->r, (uint32_t)i);
+    if( f ) printf("  %s%s\n", f->path, f->size<0 ? "  (source not stored)" : "");
+  }
+  if( trec_reader_max_file_id(in->r)>INFO_FILES )
+    printf("  ... and %u more\n", trec_reader_max_file_id(in->r)-INFO_FILES);
   printf("code        %u code objects\n", trec_reader_max_code_id(in->r));
   printf("most called\n");
   for(i=0; i<in->n_top; i++)
@@ -225,7 +232,7 @@ static json_t *json_meta(struct info *in){
 
 static int info_json(struct info *in){
   json_t *o = json_object(), *kinds = json_object(), *threads = json_array();
-  json_t *top = json_array(), *argv = NULL;
+  json_t *top = json_array(), *argv = NULL, *files;
   const char *s;
   int64_t a, b;
   uint64_t n = trec_reader_n_events(in->r);
@@ -252,7 +259,13 @@ static int info_json(struct info *in){
                           "last_seq", (json_int_t)t->last_seq, "events", (json_int_t)t->n_events));
   }
   json_object_set_new(o, "threads", threads);
-  json_object_set_new(o, "files", json_integer(trec_reader_max_file_id(in->r)));
+  files = json_array();
+  for(i=1; i<=trec_reader_max_file_id(in->r); i++){
+    const struct trec_file *f = trec_reader_file(in->r, (uint32_t)i);
+    if( f ) json_array_append_new(files, json_pack("{s:s, s:I, s:s}", "path", f->path,
+                                  "size", (json_int_t)f->size, "hash", f->hash ? f->hash : ""));
+  }
+  json_object_set_new(o, "files", files);
   json_object_set_new(o, "code_objects", json_integer(trec_reader_max_code_id(in->r)));
   for(i=0; i<in->n_top; i++){
     const struct trec_code *co = trec_reader_code(in->r, in->top[i].code);

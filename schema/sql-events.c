@@ -11,7 +11,7 @@
 #include "schema/sql.h"
 
 enum { EV_SEQ, EV_THREAD, EV_KIND, EV_FILE, EV_FUNCTION, EV_LINE, EV_DEPTH,
-       EV_FRAME, EV_VALUE, EV_TS, EV_CODE, EV_N };
+       EV_FRAME, EV_VALUE, EV_TS, EV_CODE, EV_OFFSET, EV_N };
 
 static const enum sql_role ev_roles[EV_N] = {
   [EV_SEQ] = SQL_R_SEQ, [EV_THREAD] = SQL_R_THREAD, [EV_KIND] = SQL_R_KIND,
@@ -41,7 +41,7 @@ static int ev_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
   rc = sqlite3_declare_vtab(db,
     "CREATE TABLE x(seq INTEGER, thread INTEGER, kind TEXT, file TEXT,"
     " function TEXT, line INTEGER, depth INTEGER, frame INTEGER, value TEXT,"
-    " ts INTEGER, code INTEGER HIDDEN)");
+    " ts INTEGER, code INTEGER HIDDEN, offset INTEGER HIDDEN)");
   if( rc!=SQLITE_OK ) return rc;
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   vt = sqlite3_malloc(sizeof(*vt));
@@ -153,6 +153,9 @@ static int ev_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col){
       if( ch->ts[j]!=TREC_NO_TS ) sqlite3_result_int64(ctx, ch->ts[j]);
       break;
     case EV_CODE:   sqlite3_result_int64(ctx, ch->code[j]); break;
+    case EV_OFFSET:
+      if( ch->offset[j]!=TREC_NO_OFFSET ) sqlite3_result_int(ctx, ch->offset[j]);
+      break;
   }
   return SQLITE_OK;
 }

@@ -221,6 +221,15 @@ class SyntheticSQL(unittest.TestCase):
         self.assertEqual([r["seq"] for r in got],
                          [e["seq"] for e in self.m.events if e["function"] == "f"])
 
+    def test_hidden_columns(self):
+        self.check("SELECT seq, code, offset FROM events WHERE seq <= 3",
+                   [{"seq": 1, "code": 1, "offset": None}, {"seq": 2, "code": 1, "offset": None},
+                    {"seq": 3, "code": 2, "offset": None}])
+        self.check("SELECT c.function, k.firstlineno FROM calls c JOIN code k ON k.code_id = c.code"
+                   " WHERE c.function = 'worker'", [{"function": "worker", "firstlineno": 30}])
+        self.check("SELECT DISTINCT thread, code FROM vars WHERE name = 'acc'",
+                   [{"thread": 2, "code": 4}])
+
     def test_plain_tables(self):
         self.check("SELECT name, qualname FROM code ORDER BY code_id",
                    [{"name": c[1], "qualname": c[2]} for _, c in sorted(self.m.codes.items())])

@@ -56,6 +56,8 @@ class Info(unittest.TestCase):
             n[c["function"]] = n.get(c["function"], 0) + 1
         self.assertEqual([(f["function"], f["calls"]) for f in j["most_called"]],
                          sorted(n.items(), key=lambda x: (-x[1], x[0])))
+        self.assertEqual([f["path"] for f in j["files"]],
+                         [p for _, p in sorted(self.m.files.items())])
         self.assertEqual(j["size_bytes"], os.path.getsize(self.trace))
         self.assertGreater(j["compression_ratio"], 0)
 
@@ -64,6 +66,8 @@ class Info(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("prog.py a b", p.stdout)
         self.assertIn("complete", p.stdout)
+        for path in self.m.files.values():
+            self.assertIn(path, p.stdout)
         self.assertIn("events      %d" % len(self.m.events), p.stdout)
 
     def test_errors(self):
