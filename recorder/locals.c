@@ -217,6 +217,16 @@ static Py_ssize_t inline_order(PyDictValues *vals, Py_ssize_t k, Py_ssize_t *n){
 #endif
 }
 
+/* Deleting an attribute takes its index out of the order array
+** (delete_index_from_values), so the array's length is the count. */
+Py_ssize_t trec_locals_inline_count(PyObject *obj){
+  PyDictValues *vals = inline_values(obj);
+  Py_ssize_t n = 0;
+  if( vals==NULL || !(Py_TYPE(obj)->tp_flags & Py_TPFLAGS_HEAPTYPE) ) return 0;
+  inline_order(vals, 0, &n);
+  return n;
+}
+
 int trec_locals_inline_next(PyObject *obj, Py_ssize_t *pos, PyObject **name,
                             PyObject **value){
   PyDictValues *vals = inline_values(obj);
@@ -236,6 +246,11 @@ int trec_locals_inline_next(PyObject *obj, Py_ssize_t *pos, PyObject **name,
   return 0;
 }
 #else
+Py_ssize_t trec_locals_inline_count(PyObject *obj){
+  (void)obj;
+  return 0;
+}
+
 int trec_locals_inline_next(PyObject *obj, Py_ssize_t *pos, PyObject **name,
                             PyObject **value){
   (void)obj; (void)pos; (void)name; (void)value;

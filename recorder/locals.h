@@ -94,6 +94,10 @@ static inline int trec_locals_small_int(PyObject *v, long long *x){
   return 1;
 }
 
+/*! trec_locals_inline_count() : how many attributes trec_locals_inline_next
+ *  will give, without walking them. */
+Py_ssize_t trec_locals_inline_count(PyObject *obj);
+
 /*! trec_locals_long_bytes() : the magnitude of an int, little-endian, into
  *  buf (cap bytes). @return the number of bytes, 0 when it does not fit in
  *  cap, and sets *negative. */

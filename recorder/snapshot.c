@@ -613,7 +613,7 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
     dict = trec_locals_instance_dict(v);
     if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
     if( dict!=NULL ) total += (uint64_t)PyDict_GET_SIZE(dict);
-    else for(pos=0; trec_locals_inline_next(v, &pos, &key, &val); ) total++;
+    else total += (uint64_t)trec_locals_inline_count(v);
     for(pos=0; slot_members(v, &pos, &mname, &val); ) if( val ) total++;
   }
   size_t at;
