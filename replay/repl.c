@@ -22,6 +22,7 @@ struct trec_repl {
   trec_replay *rp;
   size_t sel;                 /* selected frame level (up/down) */
   uint64_t sel_seq;           /* the cursor's seq when sel was chosen */
+  uint32_t thread;            /* the thread of the last stop shown */
   char *last;                 /* the command an empty line repeats */
   int32_t list_next;          /* where a bare `list` continues, 0: around */
   uint32_t list_file;
@@ -145,6 +146,11 @@ static void show_stop(trec_repl *repl, struct trec_buf *out){
     errline(out, "the recording has no events");
     return;
   }
+  if( repl->thread && ev.thread!=repl->thread ){
+    const struct trec_thread *t = trec_reader_thread_by_id(trec_replay_reader(repl->rp), ev.thread);
+    trec_buf_printf(out, "[Switching to thread %u (%s)]\n", ev.thread, t && t->name ? t->name : "");
+  }
+  repl->thread = ev.thread;
   if( ev.kind==TREC_CALL ) trec_buf_puts(out, "--Call--\n");
   else if( ev.kind==TREC_RETURN ) trec_buf_puts(out, "--Return--\n");
   else if( ev.kind==TREC_EXCEPTION ){

@@ -69,7 +69,7 @@ def parse_stop(text):
             kind = "call"
         elif l == "--Return--":
             kind = "return"
-        elif l.startswith("--End of recording--") or l.startswith("--Start of recording--"):
+        elif l.startswith(("--End of recording--", "--Start of recording--", "[Switching")):
             continue
         elif l.startswith("> "):
             m = LOC.match(l)
@@ -366,6 +366,7 @@ class Replay(unittest.TestCase):
         self.assertEqual(len([l for l in outs[0].splitlines() if l.strip()]), len(threads))
         self.assertIn("worker", outs[0])
         self.assertEqual(parse_stop(outs[2]), key(w[0]))
+        self.assertTrue(outs[2].startswith("[Switching to thread 2 (%s)]\n" % threads[1]["name"]), outs[2])
         got = [parse_stop(o) for o in outs[3:3 + len(w) + 20]]
         own = [k for k in got if k and k[1].startswith(PROGRAMS)]
         self.assertIsNone(first_difference(own, [key(e) for e in w[1:] if e["file"].startswith(PROGRAMS)]))
