@@ -534,6 +534,40 @@ static void test_bad_files(void **state){
   unlink(bad);
 }
 
+static void test_empty_trace(void **state){
+  struct trec_writer_options o = { .path = path };
+  struct trec_close_info ci = { 0, 0, NULL };
+  struct trec_replay_stop st;
+  struct trec_buf out = TREC_BUF_INIT;
+  struct trec_event ev;
+  trec_writer *w;
+  trec_replay *rp;
+  trec_repl *repl;
+  int id;
+  (void)state;
+  assert_int_equal(trec_writer_open(&o, &w), TREC_OK);
+  assert_int_equal(trec_writer_close(w, &ci), TREC_OK);
+  rp = open_rp();
+  assert_int_equal(trec_replay_seq(rp), 0);
+  assert_int_equal(trec_replay_n_frames(rp), 0);
+  assert_int_equal(trec_replay_event(rp, &ev), TREC_ERR_STATE);
+  assert_int_equal(trec_replay_step(rp, TREC_FORWARD, TREC_STEP_NEXT, 0, &st), TREC_OK);
+  assert_int_equal(st.reason, TREC_STOP_END);
+  assert_int_equal(trec_replay_continue(rp, TREC_BACKWARD, &st), TREC_OK);
+  assert_int_equal(st.reason, TREC_STOP_START);
+  assert_int_equal(trec_replay_seek(rp, 1), TREC_ERR_RANGE);
+  assert_int_not_equal(trec_replay_break_add(rp, "3", NULL, 0, &id), TREC_OK);
+  assert_int_equal(trec_repl_new(rp, &repl), TREC_OK);
+  trec_repl_start(repl, &out);
+  assert_string_equal(trec_buf_cstr(&out), "*** the recording has no events\n");
+  trec_buf_reset(&out);
+  trec_repl_command(repl, "n;;rs;;where;;locals;;threads;;info;;list;;ll;;p 1", &out);
+  assert_non_null(strstr(trec_buf_cstr(&out), "no later event"));
+  trec_repl_free(repl);
+  trec_buf_release(&out);
+  trec_replay_close(rp);
+}
+
 static int teardown(void **state){
   (void)state;
   unlink(path);
@@ -549,6 +583,7 @@ int main(void){
     cmocka_unit_test_teardown(test_watch, teardown),
     cmocka_unit_test_teardown(test_eval_and_repl, teardown),
     cmocka_unit_test(test_bad_files),
+    cmocka_unit_test_teardown(test_empty_trace, teardown),
   };
   const char *tmp = getenv("TMPDIR");
   snprintf(path, sizeof(path), "%s/t-replay-%d.trace", tmp ? tmp : "/tmp", (int)getpid());
