@@ -246,20 +246,29 @@ struct bpscan {
   size_t n_hit;
 };
 
-/* Is event j (a line event) the first one after its frame's call? */
+/* Is event j (a line event) the first one after its frame's call? A
+** generator's resumes are calls too, at the line of the yield; pdb stops
+** only on the first line of the function, so only a call at the function's
+** first line (a fresh activation) counts for generators. */
 static int after_call(trec_replay *rp, size_t ti, size_t k, struct centry *e,
-                      size_t j, int *yes){
-  struct centry *pe;
+                      size_t j, const struct trec_code *co, int *yes){
+  const struct trec_chunk *pc = &e->ch;
+  size_t pj = j-1;
   int rc;
-  if( j>0 ){
-    *yes = e->ch.kind[j-1]==TREC_CALL && e->ch.frame[j-1]==e->ch.frame[j];
-    return TREC_OK;
+  *yes = 0;
+  if( j==0 ){
+    struct centry *pe;
+    if( k==0 ) return TREC_OK;
+    rc = cache_get(rp, rp->thr[ti].chunks[k-1], &pe);
+    if( rc ) return rc;
+    if( pe->ch.n==0 ) return TREC_OK;
+    pc = &pe->ch;
+    pj = pe->ch.n-1;
   }
-  if( k==0 ){ *yes = 0; return TREC_OK; }
-  rc = cache_get(rp, rp->thr[ti].chunks[k-1], &pe);
-  if( rc ) return rc;
-  *yes = pe->ch.n && pe->ch.kind[pe->ch.n-1]==TREC_CALL
-         && pe->ch.frame[pe->ch.n-1]==e->ch.frame[j];
+  if( pc->kind[pj]!=TREC_CALL || pc->frame[pj]!=e->ch.frame[j] ) return TREC_OK;
+  if( (co->flags & (TREC_CO_GENERATOR | TREC_CO_COROUTINE | TREC_CO_ASYNC_GEN))
+      && pc->line[pj]>co->firstlineno ) return TREC_OK;
+  *yes = 1;
   return TREC_OK;
 }
 
@@ -279,7 +288,7 @@ static int bp_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
     if( b->function ){
       int yes = 0;
       if( !func_matches(co, b->function) ) continue;
-      rc = after_call(rp, ti, k, e, j, &yes);
+      rc = after_call(rp, ti, k, e, j, co, &yes);
       if( rc ) return -rc;
       if( !yes ) continue;
     }else if( co->file!=b->file || c->line[j]!=b->line ){
