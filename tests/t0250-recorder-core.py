@@ -425,6 +425,35 @@ class RecorderCore(unittest.TestCase):
                 for e in events]))
         self.assertEqual(dumps[0], dumps[1])
 
+    def test_sources_and_meta(self):
+        prog = self.write("src.py", """\
+            import sys, _tracerec
+            rec = _tracerec.Recorder(sys.argv[1])
+            text = "def g(x):\\n    return x * 3\\nprint(g(2))\\n"
+            rec.add_source("<generated>", text)
+            rec.set_meta("argv", "src.py a b")
+            rec.set_meta("answer", 42)
+            rec.start()
+            exec(compile(text, "<generated>", "exec"), {})
+            exec(compile("y = 1", "<nosource>", "exec"), {})
+            rec.stop()
+            rec.close()
+            """)
+        trace = os.path.join(self.dir, "src.trace")
+        r = subprocess.run([sys.executable, prog, trace], capture_output=True,
+                           text=True, check=True)
+        self.assertEqual(r.stdout, "6\n")
+        import sqlite3
+        db = sqlite3.connect(trace)
+        files = dict(db.execute("SELECT path, size FROM files"))
+        meta = dict(db.execute("SELECT key, value FROM meta"))
+        db.close()
+        self.assertEqual(files["<generated>"], len(
+            "def g(x):\n    return x * 3\nprint(g(2))\n"))
+        self.assertEqual(files["<nosource>"], -1)
+        self.assertEqual(meta["argv"], "src.py a b")
+        self.assertEqual(meta["answer"], 42)
+
     def test_recording_error_stops_cleanly(self):
         try:
             import resource
