@@ -129,7 +129,7 @@ struct rframe *rstack_find(struct rstack *s, uint64_t frame);
 int cache_get(trec_replay *rp, size_t index, struct centry **out);
 int cache_state(trec_replay *rp, struct centry *e, size_t j, struct rstack *out);
 void cache_release(trec_replay *rp);
-/* where the thread chunk list of thread ti holds chunk index */
+/* The index into rp->thr of a thread id, SIZE_MAX if none. */
 size_t replay_thread_index(trec_replay *rp, uint32_t thread_id);
 /* Latest event of thread ti at or before seq: *k, *j. NOTFOUND if none. */
 int replay_thread_at(trec_replay *rp, size_t ti, uint64_t seq,
@@ -146,6 +146,8 @@ int replay_expr_check(trec_replay *rp, const char *expr);
 int replay_eval_path(trec_replay *rp, const unsigned char *p,
                      const unsigned char *e, const char *path,
                      struct trec_buf *out, int *absent);
+/* A name as Python resolves it at frame `level`: the frame's own variable,
+** else a global of the module frame of the same file. */
 int replay_lookup(trec_replay *rp, const struct rstack *s, size_t level,
                   const char *name, size_t *flevel, uint32_t *slot);
 
