@@ -11,6 +11,8 @@ EXTRA_DIST += schema/schema.sql schema/gen-printable.py
 
 # schema.sql is the DDL as data, embedded as a C string (jq's builtin.inc).
 BUILT_SOURCES += schema/schema.inc
+# BUILT_SOURCES covers `make all` and `make check`, not `make tracerec`.
+$(schema_libtrecschema_la_OBJECTS): schema/schema.inc
 CLEANFILES += schema/schema.inc
 schema/schema.inc: $(top_srcdir)/schema/schema.sql
 	$(AM_V_GEN)mkdir -p schema && \
