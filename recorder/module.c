@@ -391,8 +391,7 @@ static PyObject *Recorder_after_fork_child(trec_recorder *r, PyObject *arg){
     return NULL;
   }
   PyDict_Clear(r->files);
-  r->n_files = r->n_codes = r->n_threads_seen = 0;
-  r->seq = r->next_frame = r->n_events = 0;
+  r->n_files = r->n_codes = 0;
   r->rc = TREC_OK;
   r->errmsg[0] = 0;
   r->gen = ++rec_generation;

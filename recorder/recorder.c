@@ -609,6 +609,17 @@ void trec_recorder_forked(trec_recorder *r){
   trec_writer_abandon(r->w);
   r->w = NULL;
   trec_recorder_release_threads(r);
+  r->seq = r->next_frame = r->n_events = 0;
+  r->n_threads_seen = 0;
+  /* the forking thread, the child's only one, is running already */
+  if( r->backend==TREC_BACKEND_MONITORING ){
+    r->pre = malloc(sizeof *r->pre);
+    if( r->pre!=NULL ){
+      r->pre[0].tstate = trec_compat_tstate();
+      r->pre[0].ident = PyThread_get_thread_ident();
+      r->n_pre = 1;
+    }
+  }
   r->fork_gen = trec_fork_gen;
   r->state = TREC_REC_STOPPED;
 }
