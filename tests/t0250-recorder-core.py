@@ -505,8 +505,8 @@ class RecorderCore(unittest.TestCase):
             def work(x):
                 y = x + 1
                 return y
-            path, mode = sys.argv[1], sys.argv[2]
-            rec = _tracerec.Recorder(path)
+            path, mode, backend = sys.argv[1], sys.argv[2], sys.argv[3]
+            rec = _tracerec.Recorder(path, backend=backend)
             os.register_at_fork(after_in_child=lambda: rec.after_fork_child(
                 path + ".child" if mode == "child" else None))
             rec.start()
@@ -521,9 +521,12 @@ class RecorderCore(unittest.TestCase):
             rec.stop()
             rec.close()
             """)
-        for mode in ("child", "none"):
-            trace = os.path.join(self.dir, "fork-%s.trace" % mode)
-            subprocess.run([sys.executable, prog, trace, mode], check=True)
+        import _tracerec
+        for backend, mode in [(b, m) for b in _tracerec.backends()
+                              for m in ("child", "none")]:
+            trace = os.path.join(self.dir, "fork-%s-%s.trace" % (backend, mode))
+            subprocess.run([sys.executable, prog, trace, mode, backend],
+                           check=True, stderr=subprocess.DEVNULL)
             code, threads, events = dump(trace)
             args = [v["value"] for e in events if e["kind"] == "call"
                     for v in e["vars"] if v["name"] == "x"]
