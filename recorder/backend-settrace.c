@@ -63,7 +63,7 @@ static PyObject *settrace_hook(PyObject *self, PyObject *args){
   Py_RETURN_NONE;
 }
 
-PyMethodDef trec_settrace_hook_def = {
+static PyMethodDef settrace_hook_def = {
   "_tracerec_thread_hook", settrace_hook, METH_VARARGS,
   "threading.settrace hook: record this new thread with the C tracer."
 };
@@ -90,7 +90,7 @@ out:
 
 int trec_thread_hook_install(trec_recorder *r){
   if( r->hook==NULL ){
-    r->hook = PyCFunction_New(&trec_settrace_hook_def, (PyObject *)r);
+    r->hook = PyCFunction_New(&settrace_hook_def, (PyObject *)r);
     if( r->hook==NULL ) return -1;
   }
   if( set_threading_hook(r, r->hook, 1)<0 ) return -1;

@@ -145,7 +145,6 @@ int trec_thread_hook_install(trec_recorder *r);
 int trec_thread_hook_remove(trec_recorder *r);
 /* The settrace backend with no Python exception possible (error paths). */
 void trec_settrace_stop_quiet(trec_recorder *r);
-extern PyMethodDef trec_settrace_hook_def;
 
 /* backend-monitoring.c (3.12+; elsewhere start fails with ValueError):
 ** register C callbacks for every thread under a free sys.monitoring tool
