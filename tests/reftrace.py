@@ -243,7 +243,10 @@ class Tracer:
             yield n, v
 
     def diff(self, frame, shadow, full):
-        out = {}
+        """(changed, simple): the changed variables with their text (None
+        when not simple), and the names of every variable whose value is
+        simple now, changed or not."""
+        out, simple_now = {}, []
         if full:
             shadow.slots.clear()
         for n, v in self.values(frame):
@@ -254,6 +257,8 @@ class Tracer:
                     out[n] = "<unbound>"
                 continue
             red = redacted_name(n)
+            if not red and simple(v):
+                simple_now.append(n)
             if not red and is_frozen(v):
                 if old is not None and old[0] == "H" and old[1] is v:
                     continue
@@ -264,7 +269,7 @@ class Tracer:
                     continue
             shadow.slots[n] = new
             out[n] = "<redacted>" if red else display(v)
-        return out
+        return out, simple_now
 
     def thread_key(self):
         key = getattr(self.tls, "key", None)
@@ -281,14 +286,15 @@ class Tracer:
                 self.thread_names[key] = t.name
         return key
 
-    def emit(self, frame, kind, fid, depth, values, extra=None):
+    def emit(self, frame, kind, fid, depth, diff, extra=None):
         """Append one event to its thread's list (callers hold self.lock)."""
+        values, simple_now = diff
         key = self.thread_key()
         code = frame.f_code
         ev = {"kind": kind, "file": code.co_filename, "name": code.co_name,
               "qualname": getattr(code, "co_qualname", code.co_name),
               "line": frame.f_lineno, "depth": depth, "frame": fid,
-              "vars": values}
+              "vars": values, "simple": simple_now}
         if extra:
             ev.update(extra)
         self.threads[key].append(ev)
@@ -358,7 +364,7 @@ class Tracer:
         return self.library_trace
 
     def _library_return(self, frame, event, arg):
-        self._return(frame, arg, {}, lib=True)
+        self._return(frame, arg, ({}, []), lib=True)
 
     def _global(self, frame, event, arg):
         if event != "call":
@@ -611,7 +617,9 @@ def comparable(ref_ev, rec_ev, with_qualname):
         return a, base(rec_ev) + (sorted(rec_ev["vars"]),)
     judged = {n: v for n, v in ref_ev["vars"].items() if v is not None}
     a = base(ref_ev) + (judged, ref_ev.get("ret"), ref_ev.get("exc"))
-    rec_vars = {n: v for n, v in rec_ev["vars"].items() if n in judged}
+    # a simple variable the reference saw unchanged must not be recorded
+    keys = set(judged) | set(ref_ev.get("simple", ()))
+    rec_vars = {n: v for n, v in rec_ev["vars"].items() if n in keys}
     if ref_ev["kind"] == "call":
         # every bound variable, judged or not, must be there at a call
         missing = set(ref_ev["vars"]) ^ set(rec_ev["vars"])
