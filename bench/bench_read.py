@@ -10,6 +10,7 @@ include starting it and opening the trace; the same process running
 both per wall second and per CPU second of the process (os.wait4), the
 latter being what "per core" targets mean on a shared machine.
 """
+import json
 import os
 import sqlite3
 import subprocess
@@ -19,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def timed(cmd, timeout=None, env=None, stdout=subprocess.DEVNULL):
-    """Run cmd; return (wall s, cpu s, status, timed_out)."""
+    """Run cmd; return (wall s, cpu s, status, timed_out, peak RSS MiB)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, env=env)
     timed_out = False
@@ -36,7 +37,7 @@ def timed(cmd, timeout=None, env=None, stdout=subprocess.DEVNULL):
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     proc.stderr.close()
-    return wall, ru.ru_utime + ru.ru_stime, proc.returncode, timed_out
+    return wall, ru.ru_utime + ru.ru_stime, proc.returncode, timed_out, ru.ru_maxrss / 1024
 
 
 def n_events(path):
@@ -54,20 +55,27 @@ def big_trace(build, events, data, log):
     """The cached trace of `events` events, recorded now if missing."""
     os.makedirs(data, exist_ok=True)
     path = os.path.join(data, "bigloop-%d.trace" % events)
+    info = path + ".json"
     if os.path.exists(path) and n_events(path) >= events:
-        return path, None
+        made = None
+        if os.path.exists(info):
+            with open(info) as f:
+                made = tuple(json.load(f))
+        return path, made
     tmp = path + ".part"
     for p in (tmp, tmp + "-wal", tmp + "-shm"):
         if os.path.exists(p):
             os.unlink(p)
     env = dict(os.environ, BIG_EVENTS=str(events))
     log("bench: recording a %d-event trace into %s" % (events, path))
-    wall, cpu, status, _ = timed([build.tracerec, "run", "-q", "-o", tmp,
-                                  os.path.join(HERE, "bigloop.py")], env=env)
+    wall, cpu, status, _, rss = timed([build.tracerec, "run", "-q", "-o", tmp,
+                                       os.path.join(HERE, "bigloop.py")], env=env)
     if status != 0:
         raise SystemExit("bench: recording the large trace failed (status %d)" % status)
     os.replace(tmp, path)
-    return path, (wall, cpu)
+    with open(info, "w") as f:
+        json.dump([wall, cpu, rss], f)
+    return path, (wall, cpu, rss)
 
 
 def seek_figures(build, path, n):
@@ -86,13 +94,15 @@ def sql_figures(build, path, events):
         ("count(*) WHERE kind='call'", "SELECT count(*) FROM events WHERE kind = 'call'", events),
         ("count(*) WHERE function='loop'", "SELECT count(*) FROM events WHERE function = 'loop'",
          events),
+        ("sum(line) WHERE kind='line' (decodes every chunk)",
+         "SELECT count(*), sum(line) FROM events WHERE kind = 'line'", events),
         ("seq BETWEEN (1000 events)",
          "SELECT count(*), sum(line) FROM events WHERE seq BETWEEN %d AND %d" % (mid, mid + 999),
          1000),
     ]
     rows = []
     for name, q, scanned in queries:
-        wall, cpu, status, to = timed([tr, "sql", "--csv", path, q], timeout=600)
+        wall, cpu, status, to, _ = timed([tr, "sql", "--csv", path, q], timeout=600)
         w, c = wall - base[0], cpu - base[1]
         rows.append((name, wall, cpu, w, c, scanned, status, to))
     return base, rows
@@ -100,7 +110,7 @@ def sql_figures(build, path, events):
 
 def export_figures(build, path, events, cap):
     """jsonl: read its output for at most `cap` seconds, count lines (one per
-    event); chrome: the whole trace, up to 10 cap."""
+    event); chrome: the whole trace, stopped after 3 cap."""
     tr = build.tracerec
     t0 = time.perf_counter()
     proc = subprocess.Popen([tr, "export", path, "--format", "jsonl"], stdout=subprocess.PIPE,
@@ -118,7 +128,7 @@ def export_figures(build, path, events, cap):
     proc.kill()
     proc.wait()
     proc.stdout.close()
-    chrome = timed([tr, "export", path, "--format", "chrome", "-o", os.devnull], timeout=cap * 10)
+    chrome = timed([tr, "export", path, "--format", "chrome", "-o", os.devnull], timeout=cap * 3)
     return (lines, nbytes, wall), chrome
 
 
@@ -143,7 +153,8 @@ def run(build, big, data, quick, log):
         ev = n_events(path)
         size = os.path.getsize(path)
         traces.append((n, path, ev))
-        rec = ("recorded in %.1f s wall, %.1f s CPU" % made) if made else "cached"
+        rec = ("recorded in %.1f s wall, %.1f s CPU, peak RSS %.0f MiB" % made) if made \
+            else "cached from an earlier run"
         out.append("- %s events: %.1f MiB, %.2f bytes/event (%s)" % (
             format(ev, ","), size / 1048576, size / max(ev, 1), rec))
         log("bench: seek/step on %d events" % ev)
@@ -175,10 +186,11 @@ def run(build, big, data, quick, log):
         else:
             out.append("| %s%s | %.2f | %.2f | %s | %s |" % (name, note, wall, cpu, rate(scanned, w),
                                                           rate(scanned, c)))
-    (lines, nbytes, wall), chrome = export_figures(build, path, ev, 5 if quick else 30)
+    cap = 5 if quick else 20
+    (lines, nbytes, wall), chrome = export_figures(build, path, ev, cap)
     out += ["", "Export on the same trace:", "",
             "- jsonl: %s events (%.0f MiB) in %.1f s wall: %s (read for at most %d s)" % (
-                format(lines, ","), nbytes / 1048576, wall, rate(lines, wall), 5 if quick else 30),
+                format(lines, ","), nbytes / 1048576, wall, rate(lines, wall), cap),
             "- chrome (whole trace to /dev/null): %.1f s wall, %.1f s CPU: %s per CPU second%s" % (
                 chrome[0], chrome[1], rate(ev, chrome[1]), " (timed out: lower bound)" if chrome[3]
                 else (" (status %d)" % chrome[2] if chrome[2] else ""))]

@@ -324,6 +324,16 @@ def fmt_num(n):
 
 # ---------------------------------------------------------------- the run
 
+def startup(py):
+    cpu = []
+    for _ in range(5):
+        proc = subprocess.Popen([py.exe, "-c", "pass"])
+        _, _, ru = os.wait4(proc.pid, 0)
+        proc.returncode = 0
+        cpu.append(ru.ru_utime + ru.ru_stime)
+    return statistics.median(cpu)
+
+
 def run_all(args, pythons, workloads, log):
     """results[py.version][workload][tool] = Cell"""
     results = {}
@@ -380,6 +390,11 @@ def tables(args, pythons, workloads, results):
         lower = {t: any(res[w][t].timed_out for w in workloads if t in res[w]) for t in traced}
         lines.append("| **geometric mean** | | " + " | ".join(
             "**%s**" % fmt_ratio(g[t], lower[t]) for t in traced) + " |")
+        adj = {t: gmean([(res[w][t].cpu - py.startup) / (res[w]["untraced"].cpu - py.startup)
+                         for w in workloads if t in res[w]
+                         and res[w]["untraced"].cpu > 1.5 * py.startup]) for t in traced}
+        lines.append("| geometric mean, startup (%.3f s) taken out | | " % py.startup + " | ".join(
+            fmt_ratio(adj[t], lower[t]) for t in traced) + " |")
         na = [] if py.has_coverage else ["coverage.py: not available (not importable by this Python)"]
         if not py.build:
             na.append("tracerec: no build for this Python (pass --build DIR configured with it)")
@@ -510,6 +525,8 @@ def main(argv):
     workloads = [w for w in names if not args.workloads or w in args.workloads.split(",")]
     log("bench: %d workloads x %d Pythons, %d repeats (%d for tracerec/naive), scale %g" % (
         len(workloads), len(pythons), args.repeats, args.slow_repeats, args.scale))
+    for py in pythons:
+        py.startup = startup(py)
     results = run_all(args, pythons, workloads, log)
     lines, summary = tables(args, pythons, workloads, results)
     lines += targets(summary)
@@ -537,7 +554,16 @@ def main(argv):
             "- `(output differs)` marks a tool under which the workload printed something else "
             "than untraced: a correctness failure, not a speed one."]
     doc += ["- " + n for n in args.note]
+    for py in pythons:
+        doc.append("- Python %s starting and exiting (`python -c pass`, median of 5): %.3f s CPU; "
+                   "it is included in every time; the second geometric mean row subtracts it from "
+                   "the tool's and the untraced time (leaving out workloads whose untraced "
+                   "time is under 1.5x it)." % (py.version, py.startup))
     doc += lines + reading
+    analysis = os.path.join(HERE, "analysis.md")
+    if os.path.exists(analysis) and not args.quick:
+        with open(analysis) as f:
+            doc += [""] + f.read().rstrip().splitlines()
     if args.codec:
         log("bench: %s" % args.codec)
         r = subprocess.run([args.codec] + (["200000"] if args.quick else []),
