@@ -55,6 +55,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/threads_concurrent.py \
 	tests/programs/unbound.py \
 	tests/programs/yield_from.py \
+	tests/programs/dirapp/__main__.py \
 	tests/programs/pkgmod/__init__.py \
 	tests/programs/pkgmod/__main__.py \
 	tests/programs/pkgmod/sub.py

@@ -76,6 +76,12 @@ class LikePython(unittest.TestCase):
         self.assertEqual(mine, theirs)
         self.assertEqual(mine["path0"], os.path.realpath(PROGRAMS))
 
+    def test_directory_mode(self):
+        mine, theirs = self.both(["dirapp", "d1"])
+        self.assertEqual(mine, theirs)
+        self.assertEqual(mine[0], 0)
+        self.assertIn("['dirapp', 'd1'] True __main__ __main__ True", mine[1])
+
     def test_code_mode(self):
         code = ("import sys, json; print(json.dumps([sys.argv, sys.path[0], "
                 "__name__, sorted(globals()), type(__loader__).__name__]))")

@@ -97,7 +97,8 @@ class _Target:
     def _script(self, opts):
         path = opts.target
         if os.path.isdir(path):
-            _cli.fail("'%s' is a directory; run its module with -m" % path, 2)
+            self._directory(opts)
+            return
         try:
             with open(path, "rb") as f:
                 source = f.read()
@@ -115,6 +116,29 @@ class _Target:
         self.argv = [path] + list(opts.args)
         self.path0 = os.path.dirname(os.path.realpath(absolute))
 
+    def _directory(self, opts):
+        """`python DIR`: DIR goes first on sys.path and its __main__ runs
+        as the module __main__."""
+        import runpy
+        self.path0 = os.path.abspath(opts.target)
+        sys.path[0:1] = [self.path0]
+        try:
+            _, spec, code = runpy._get_main_module_details()
+        except ImportError:
+            _cli.fail("can't find '__main__' module in '%s'" % self.path0, 1)
+        except SyntaxError as e:
+            self._print_exception(e, None)
+            raise SystemExit(1)
+        self._set_module_globals(spec, code)
+        self.argv = [opts.target] + list(opts.args)
+
+    def _set_module_globals(self, spec, code):
+        self.code = code
+        g = self.main.__dict__
+        g.update(__file__=spec.origin, __cached__=spec.cached, __doc__=None,
+                 __loader__=spec.loader, __package__=spec.parent,
+                 __spec__=spec, __annotations__={})
+
     def _module(self, opts):
         import runpy
         self.path0 = os.getcwd()
@@ -126,11 +150,7 @@ class _Target:
         except SyntaxError as e:
             self._print_exception(e, None)
             raise SystemExit(1)
-        self.code = code
-        g = self.main.__dict__
-        g.update(__file__=spec.origin, __cached__=spec.cached, __doc__=None,
-                 __loader__=spec.loader, __package__=spec.parent,
-                 __spec__=spec, __annotations__={})
+        self._set_module_globals(spec, code)
         self.argv = [spec.origin] + list(opts.args)
 
     def _code(self, opts):
@@ -223,6 +243,10 @@ def run(argv):
             "mode": opts.mode, "target": opts.target})
     except OSError as e:
         _cli.fail(str(e), 73)
+    except (TypeError, ValueError) as e:
+        _cli.fail("bad option: %s" % e, 2)
+    except Exception as e:
+        _cli.fail("cannot record: %s" % e, 70)
     if target.source_name:
         session.rec.add_source(target.source_name, target.source_text)
     outcome = _Outcome()
@@ -257,7 +281,11 @@ def _execute(target, session, outcome):
     """Run the program; recording goes on until the atexit close, so the
     threads it leaves running and its own atexit functions are recorded."""
     g = target.main.__dict__
-    session.start()
+    try:
+        session.start()
+    except Exception as e:
+        session.close(error=str(e))
+        _cli.fail("cannot start recording: %s" % e, 70)
     try:
         exec(target.code, g)
     except SystemExit as e:

@@ -81,7 +81,7 @@ class Session:
         self.started = False
         try:
             self.rec = _tracerec.Recorder(self.path, **self.options)
-        except (OSError, RuntimeError, ValueError) as e:
+        except (OSError, RuntimeError) as e:
             raise OSError("cannot write the trace %s: %s" % (path, e))
         self.t0 = time.monotonic()
         self._meta(meta or {})
