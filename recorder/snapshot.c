@@ -81,6 +81,9 @@ struct trec_snap {
   int path_len;
   int path_base;              /* this entry's first path element */
   size_t budget_end;          /* out->len past which items are dropped */
+  long fp_left;               /* nodes a fingerprint may still visit */
+  uint64_t fp_nonce;          /* makes a fingerprint unlike any before */
+  struct trec_buf fpbuf;      /* Owned: values fingerprinted by encoding */
   int busy;                   /* entries running (see snap_enter) */
   struct trec_buf *diff;      /* Borrowed: scratch or scratch_nested */
   struct trec_buf scratch_nested;   /* Owned */
@@ -116,6 +119,7 @@ enum shadow_state {
 struct shadow_slot {
   PyObject *held;             /* Owned when state == SH_HELD */
   uint64_t hash;
+  uint64_t fp;                /* SH_HASH: fingerprint (fp_top) behind hash */
   uint8_t state;
 };
 
@@ -1066,6 +1070,7 @@ int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
   }
   trec_buf_init(&s->scratch);
   trec_buf_init(&s->scratch_nested);
+  trec_buf_init(&s->fpbuf);
   s->diff = &s->scratch;
   trec_buf_init(&s->tname);
   trec_buf_init(&s->text);
@@ -1089,6 +1094,7 @@ void trec_snap_free(trec_snap *s){
   free(s->pat);
   trec_buf_release(&s->scratch);
   trec_buf_release(&s->scratch_nested);
+  trec_buf_release(&s->fpbuf);
   trec_buf_release(&s->tname);
   trec_buf_release(&s->text);
   trec_buf_release(&s->u8);
@@ -1208,6 +1214,214 @@ static int identity_fp(trec_snap *s, PyObject *v, uint64_t *fp){
   return 1;
 }
 
+/* ---- fingerprints of mutable values ----
+**
+** A slot holding a mutable or user value (list, dict, set, object...) may
+** change in place at any event, and we hold no reference to it, so its
+** shadow cannot be a pointer. Encoding it at every event to compare hashes
+** cost up to the bounds each time (24x the untraced time on a loop over a
+** list of 50 objects). Instead a fingerprint walks the value the way enc()
+** does, in the same order and to the same bounds (max_depth, max_items,
+** and a node count that covers what max_value_bytes lets enc() reach, each
+** encoded node taking a byte or more), hashing what the encoding depends
+** on without producing it: types, object addresses, lengths, field names,
+** and the values of immutable leaves. Only when the fingerprint differs is
+** the value encoded; the hash of that encoding still decides whether a VAR
+** entry is written, so the entries are exactly those of the plain design
+** unless two fingerprints collide (64 bits).
+**
+** The guarantee against reused addresses (ABA): nothing here is compared
+** by the address of an object that may have been freed and replaced. A
+** container's address is hashed, but so is everything inside it that the
+** encoding shows, and its address is itself part of the encoding (its id).
+** Leaves are hashed by value: int by value (magnitude bytes when big),
+** float by bits, str by its cached hash when CPython computed one (fixed
+** for its contents: dict keys and attribute names always have it) else by
+** its first max_str code points, bytes by content, plus lengths. So a
+** freed element replaced by a new object at the same address is seen when
+** its value differs, and when it does not, the encoding does not either.
+** Type names come from the type's address, its version tag and qualname
+** object: renaming a type (__qualname__, __module__) drops its tag
+** (PyType_Modified), and a type without a valid tag makes the fingerprint
+** unlike any before, so such values are always encoded. Values whose
+** encoding is built from several fields (ranges, complex, methods, ...)
+** are rare inside hot containers and fingerprinted by encoding them.
+** capture_repr runs the program's __repr__, which no fingerprint can
+** predict: with it, values are always encoded, as before. */
+
+static uint64_t fp_type(trec_snap *s, uint64_t h, PyTypeObject *tp){
+  h = mix(h, tp);
+  if( tp->tp_version_tag==0 || !(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) )
+    return mix(h, (void *)(uintptr_t)++s->fp_nonce);
+  h = mix(h, (void *)(uintptr_t)tp->tp_version_tag);
+  if( tp->tp_flags & Py_TPFLAGS_HEAPTYPE )
+    h = mix(h, ((PyHeapTypeObject *)tp)->ht_qualname);
+  return h;
+}
+
+static uint64_t mixu(uint64_t h, uint64_t x){
+  return mix(h, (void *)(uintptr_t)x);
+}
+
+/* v's encoding, hashed: for values whose encoding is built from parts that
+** are not worth mirroring here. No user code runs (capture_repr is off). */
+static uint64_t fp_encoded(trec_snap *s, uint64_t h, PyObject *v, int depth){
+  int path_len = s->path_len;
+  size_t budget_end = s->budget_end;
+  struct trec_buf *b = &s->fpbuf;
+  trec_buf_reset(b);
+  s->budget_end = (size_t)s->o.max_value_bytes;
+  enc(s, v, depth, b);
+  s->path_len = path_len;
+  s->budget_end = budget_end;
+  if( b->oom ){
+    b->oom = 0;
+    return mixu(h, ++s->fp_nonce);
+  }
+  return mixu(h, hash_bytes(b->data, b->len));
+}
+
+/* A str's hash is computed here when CPython has not yet (strings a
+** program builds and never hashes): once, then every later fingerprint of
+** it is O(1). Only for strings up to a few times max_str, so that a long
+** string costs no more than its bound; exact str hashing runs no user code
+** and caching it changes nothing the program can see. */
+#define FP_STR_HASH_MAX(s) (4 * (s)->o.max_str + 64)
+
+static uint64_t fp_str(trec_snap *s, uint64_t h, PyObject *v){
+  Py_ssize_t n = PyUnicode_GET_LENGTH(v);
+  Py_hash_t sh = ((PyASCIIObject *)v)->hash;
+  h = mixu(h, (uint64_t)n);
+  if( sh==-1 && n<=FP_STR_HASH_MAX(s) ){
+    sh = PyObject_Hash(v);
+    if( sh==-1 ) PyErr_Clear();
+  }
+  if( sh!=-1 ) return mixu(h, (uint64_t)sh);
+  if( n>s->o.max_str ) n = s->o.max_str;
+  return mixu(h, hash_bytes(PyUnicode_DATA(v), (size_t)n * PyUnicode_KIND(v)));
+}
+
+static uint64_t fp_long(trec_snap *s, uint64_t h, PyObject *v){
+  long long x;
+  int overflow = 0, neg = 0;
+  if( trec_locals_small_int(v, &x) ) return mixu(h, (uint64_t)x);
+  x = PyLong_AsLongLongAndOverflow(v, &overflow);
+  if( !overflow ){
+    if( x==-1 && PyErr_Occurred() ) PyErr_Clear();
+    return mixu(h, (uint64_t)x);
+  }
+  size_t want = (size_t)s->o.max_value_bytes + 16;
+  if( s->mag_cap<want ){
+    unsigned char *m = realloc(s->mag, want);
+    if( m==NULL ) return mixu(h, ++s->fp_nonce);
+    s->mag = m;
+    s->mag_cap = want;
+  }
+  size_t n = trec_locals_long_bytes(v, s->mag, (size_t)s->o.max_value_bytes,
+                                    &neg);
+  return mixu(mixu(h, (uint64_t)neg), hash_bytes(s->mag, n));
+}
+
+static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth);
+
+/* The fields enc_object() writes, or their count when truncated. */
+static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
+  PyTypeObject *tp = Py_TYPE(v);
+  PyObject *dict = NULL, *key, *val;
+  Py_ssize_t pos = 0, k = 0;
+  const char *mname;
+  h = fp_type(s, mix(h, v), tp);
+  if( tp->tp_getattro!=PyObject_GenericGetAttr ) return h;
+  dict = trec_locals_instance_dict(v);
+  if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
+  if( depth>=s->o.max_depth ){
+    uint64_t total = dict ? (uint64_t)PyDict_GET_SIZE(dict)
+                          : (uint64_t)trec_locals_inline_count(v);
+    while( slot_members(v, &pos, &mname, &val) ) if( val ) total++;
+    return mixu(h, total);
+  }
+  h = mix(h, dict);
+  while( k<s->o.max_items && (dict ? PyDict_Next(dict, &pos, &key, &val)
+                                   : trec_locals_inline_next(v, &pos, &key, &val)) ){
+    h = PyUnicode_CheckExact(key) ? fp_str(s, mix(h, key), key) : mix(h, key);
+    h = fp_value(s, h, val, depth+1);
+    k++;
+  }
+  pos = 0;
+  while( k<s->o.max_items && slot_members(v, &pos, &mname, &val) ){
+    h = mix(h, val);
+    if( val==NULL ) continue;
+    h = fp_value(s, mix(h, mname), val, depth+1);
+    k++;
+  }
+  return mixu(h, (uint64_t)k);
+}
+
+/* A hash of everything v's encoding at this depth depends on. */
+static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth){
+  PyTypeObject *tp = Py_TYPE(v);
+  Py_ssize_t n, pos = 0;
+  PyObject *key, *val;
+  if( --s->fp_left<0 ) return h;   /* beyond what enc() can reach */
+  if( v==Py_None || tp==&PyBool_Type ) return mix(h, v);
+  h = mix(h, tp);
+  if( tp==&PyLong_Type ) return fp_long(s, h, v);
+  if( tp==&PyFloat_Type ){
+    double d = PyFloat_AS_DOUBLE(v);
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    return mixu(h, bits);
+  }
+  if( tp==&PyUnicode_Type && str_ready(v) ) return fp_str(s, h, v);
+  if( tp==&PyBytes_Type ){
+    n = PyBytes_GET_SIZE(v);
+    h = mixu(h, (uint64_t)n);
+    return mixu(h, hash_bytes((const unsigned char *)PyBytes_AS_STRING(v),
+                              (size_t)(n < s->o.max_str ? n : s->o.max_str)));
+  }
+  if( tp==&PyTuple_Type || tp==&PyList_Type ){
+    n = Py_SIZE(v);
+    h = mixu(mix(h, v), (uint64_t)n);
+    if( depth>=s->o.max_depth ) return h;
+    PyObject **items = tp==&PyTuple_Type ? ((PyTupleObject *)v)->ob_item
+                                         : ((PyListObject *)v)->ob_item;
+    for(Py_ssize_t i=0; i<n && i<s->o.max_items; i++)
+      h = fp_value(s, h, items[i], depth+1);
+    return h;
+  }
+  if( tp==&PyDict_Type ){
+    n = PyDict_GET_SIZE(v);
+    h = mixu(mix(h, v), (uint64_t)n);
+    if( depth>=s->o.max_depth ) return h;
+    for(Py_ssize_t i=0; i<s->o.max_items && PyDict_Next(v, &pos, &key, &val); i++)
+      h = fp_value(s, fp_value(s, h, key, depth+1), val, depth+1);
+    return h;
+  }
+  if( tp==&PySet_Type || tp==&PyFrozenSet_Type ){
+    n = PySet_GET_SIZE(v);
+    h = mixu(mix(h, v), (uint64_t)n);
+    if( depth>=s->o.max_depth ) return h;
+    for(Py_ssize_t i=0; i<s->o.max_items && trec_locals_set_next(v, &pos, &key); i++)
+      h = fp_value(s, h, key, depth+1);
+    return h;
+  }
+  /* instances of classes: the common case, which the checks below (all
+  ** for builtin types, types and exceptions) would only slow down */
+  if( (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && !PyType_Check(v)
+      && !PyExceptionInstance_Check(v) )
+    return fp_object(s, h, v, depth);
+  uint64_t idfp;
+  if( identity_fp(s, v, &idfp) ) return mixu(h, idfp);
+  if( PyExceptionInstance_Check(v) || repr_known(s, v) )
+    return fp_encoded(s, h, v, depth);
+  return fp_object(s, h, v, depth);
+}
+
+static uint64_t fp_top(trec_snap *s, PyObject *v){
+  s->fp_left = (long)s->o.max_value_bytes + s->o.max_depth + 8;
+  return fp_value(s, 0x6a09e667f3bcc908ull, v, 0);
+}
+
 int trec_shadow_new(const trec_layout *L, trec_shadow **out){
   trec_shadow *sh = calloc(1, sizeof *sh + (size_t)L->n * sizeof sh->slot[0]);
   *out = sh;
@@ -1259,6 +1473,12 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
     enc_top(s, v, out);
     return;
   }
+  int fingerprinted = !L->redact[i] && !s->o.capture_repr;
+  uint64_t f = 0;
+  if( fingerprinted ){
+    f = fp_top(s, v);
+    if( x->state==SH_HASH && x->fp==f ) return;
+  }
   struct trec_buf *b = s->diff;
   trec_buf_reset(b);
   if( L->redact[i] ){
@@ -1269,10 +1489,14 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
   }
   if( b->oom ){ out->oom = 1; return; }
   uint64_t h = hash_bytes(b->data, b->len);
-  if( x->state==SH_HASH && x->hash==h ) return;
+  if( x->state==SH_HASH && x->hash==h ){
+    x->fp = f;
+    return;
+  }
   shadow_clear(x);
   x->state = SH_HASH;
   x->hash = h;
+  x->fp = f;
   trec_payload_key(out, TREC_PK_VAR, i);
   trec_buf_put(out, b->data, b->len);
 }
