@@ -95,7 +95,8 @@ class Session:
             "python_executable": sys.executable or "",
             "argv": to_json(sys.argv),
             "cwd": os.getcwd(),
-            "options": to_json(self.options),
+            "options": to_json({k: v for k, v in self.options.items()
+                                if k not in ("library_paths", "skip_paths")}),
             "hostname": os.uname().nodename,
             "pid": os.getpid(),
             "tracerec_version": __version__,
