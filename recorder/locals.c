@@ -258,6 +258,21 @@ int trec_locals_inline_next(PyObject *obj, Py_ssize_t *pos, PyObject **name,
 }
 #endif
 
+/* ---- dict versions ---- */
+
+/* ma_version_tag is deprecated since 3.12 (PEP 699) but still kept, and
+** every change of a dict still takes a new one from the global counter
+** (_PyDict_NotifyEvent returns DICT_NEXT_VERSION; the low bits are its
+** watchers'). */
+uint64_t trec_locals_dict_version(PyObject *dict){
+  PyDictObject *d = (PyDictObject *)dict;
+  if( d->ma_values!=NULL ) return 0;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  return d->ma_version_tag;
+#pragma GCC diagnostic pop
+}
+
 /* ---- big ints ---- */
 
 /* Two's complement of the value, then negated in place when negative: one

@@ -94,6 +94,13 @@ static inline int trec_locals_small_int(PyObject *v, long long *x){
   return 1;
 }
 
+/*! trec_locals_dict_version() : a combined-table dict's version tag (PEP
+ *  509): a fresh value from an interpreter-wide counter at its creation and
+ *  at every change of its entries, so (address, version) names one state of
+ *  its keys and value pointers. 0 when there is none to trust (split tables,
+ *  whose values an instance may change without touching the dict). */
+uint64_t trec_locals_dict_version(PyObject *dict);
+
 /*! trec_locals_inline_count() : how many attributes trec_locals_inline_next
  *  will give, without walking them. */
 Py_ssize_t trec_locals_inline_count(PyObject *obj);

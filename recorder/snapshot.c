@@ -59,6 +59,11 @@ static const char *const default_redact[] = {
 ** name a different or renamed type. Types without a valid tag are not
 ** cached. */
 #define TNAME_CACHE 64
+
+/* Dicts whose items are all immutable leaves (the counters and tables of
+** data crunching) keep their fingerprint by (address, version tag): an
+** unchanged one then costs a lookup, not a walk (see fp_dict). */
+#define FP_DICT_CACHE 64
 #define TNAME_LEN 86
 
 struct trec_snap {
@@ -82,6 +87,13 @@ struct trec_snap {
   int path_base;              /* this entry's first path element */
   size_t budget_end;          /* out->len past which items are dropped */
   long fp_left;               /* nodes a fingerprint may still visit */
+  struct {                    /* fingerprints of dicts of immutable leaves */
+    PyObject *dict;           /* Borrowed, compared only (with version) */
+    uint64_t version;         /* trec_locals_dict_version() */
+    uint64_t fp;              /* of its items, as walked at depth */
+    long nodes;               /* fp_left the walk took */
+    int depth;
+  } dcache[FP_DICT_CACHE];
   uint64_t fp_nonce;          /* makes a fingerprint unlike any before */
   struct trec_buf fpbuf;      /* Owned: values fingerprinted by encoding */
   int busy;                   /* entries running (see snap_enter) */
@@ -1357,11 +1369,49 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
   return mixu(h, (uint64_t)k);
 }
 
+/* Leaves whose value cannot change while a dict holds them. */
+static int fp_leaf(PyObject *v){
+  PyTypeObject *tp = Py_TYPE(v);
+  return v==Py_None || tp==&PyBool_Type || tp==&PyLong_Type
+         || tp==&PyFloat_Type || tp==&PyUnicode_Type || tp==&PyBytes_Type;
+}
+
+/* A dict's items. When they are all leaves, what they hash to is fixed by
+** the dict's keys and value pointers, that is by its version tag (a new
+** one at every change, never reused, even by a new dict at the same
+** address): kept in s->dcache and reused while the version holds, if the
+** walk fits in the node budget left as it did when cached. */
+static uint64_t fp_dict(trec_snap *s, uint64_t h, PyObject *v, int depth){
+  uint64_t version = trec_locals_dict_version(v), g = 0x3c6ef372fe94f82bull;
+  size_t at = ((uintptr_t)v >> 5) % FP_DICT_CACHE;
+  long left = s->fp_left;
+  Py_ssize_t pos = 0;
+  PyObject *key, *val;
+  int leaves = 1;
+  if( version!=0 && s->dcache[at].dict==v && s->dcache[at].version==version
+      && s->dcache[at].depth==depth && left>=s->dcache[at].nodes ){
+    s->fp_left -= s->dcache[at].nodes;
+    return mixu(h, s->dcache[at].fp);
+  }
+  for(Py_ssize_t i=0; i<s->o.max_items && PyDict_Next(v, &pos, &key, &val); i++){
+    leaves = leaves && fp_leaf(key) && fp_leaf(val);
+    g = fp_value(s, fp_value(s, g, key, depth+1), val, depth+1);
+  }
+  if( version!=0 && leaves && s->fp_left>=0 ){
+    s->dcache[at].dict = v;
+    s->dcache[at].version = version;
+    s->dcache[at].depth = depth;
+    s->dcache[at].nodes = left - s->fp_left;
+    s->dcache[at].fp = g;
+  }
+  return mixu(h, g);
+}
+
 /* A hash of everything v's encoding at this depth depends on. */
 static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth){
   PyTypeObject *tp = Py_TYPE(v);
   Py_ssize_t n, pos = 0;
-  PyObject *key, *val;
+  PyObject *key;
   if( --s->fp_left<0 ) return h;   /* beyond what enc() can reach */
   if( v==Py_None || tp==&PyBool_Type ) return mix(h, v);
   h = mix(h, tp);
@@ -1393,9 +1443,7 @@ static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth){
     n = PyDict_GET_SIZE(v);
     h = mixu(mix(h, v), (uint64_t)n);
     if( depth>=s->o.max_depth ) return h;
-    for(Py_ssize_t i=0; i<s->o.max_items && PyDict_Next(v, &pos, &key, &val); i++)
-      h = fp_value(s, fp_value(s, h, key, depth+1), val, depth+1);
-    return h;
+    return fp_dict(s, h, v, depth);
   }
   if( tp==&PySet_Type || tp==&PyFrozenSet_Type ){
     n = PySet_GET_SIZE(v);
