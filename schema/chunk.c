@@ -66,13 +66,77 @@ void trec_chunk_enc_init(struct trec_chunk_enc *e){
   for(int i=0; i<TREC_N_COLUMNS; i++) trec_buf_init(&e->col[i]);
   e->stack = NULL;
   e->stack_cap = 0;
+  e->codes = NULL;
+  e->n_codes = e->codes_cap = 0;
+  e->code_slot = NULL;
+  e->slot_cap = 0;
 }
 
 void trec_chunk_enc_release(struct trec_chunk_enc *e){
   for(int i=0; i<TREC_N_COLUMNS; i++) trec_buf_release(&e->col[i]);
   free(e->stack);
-  e->stack = NULL;
-  e->stack_cap = 0;
+  free(e->codes);
+  free(e->code_slot);
+  trec_chunk_enc_init(e);
+}
+
+/* The per-code event counts of the chunk being encoded. A loop's events
+** come in long runs of one code, so the caller only comes here when the
+** code changes; the hash keeps a chunk with thousands of small functions
+** linear. */
+static inline size_t enc_code_hash(uint32_t code, size_t cap){
+  return (size_t)((code * 2654435761u) & (uint32_t)(cap - 1));
+}
+
+static int enc_code_rehash(struct trec_chunk_enc *e, size_t cap){
+  uint32_t *slot = calloc(cap, sizeof(*slot));
+  if( !slot ) return -1;
+  for(size_t i=0; i<e->n_codes; i++){
+    size_t h = enc_code_hash(e->codes[i].code, cap);
+    while( slot[h] ) h = (h + 1) & (cap - 1);
+    slot[h] = (uint32_t)i + 1;
+  }
+  free(e->code_slot);
+  e->code_slot = slot;
+  e->slot_cap = cap;
+  return 0;
+}
+
+/* The count entry of code, added if new; NULL when out of memory. */
+static struct trec_code_count *enc_code_entry(struct trec_chunk_enc *e,
+                                              uint32_t code){
+  size_t h;
+  if( (e->n_codes + 1)*2 > e->slot_cap
+   && enc_code_rehash(e, e->slot_cap ? e->slot_cap*2 : 64) ) return NULL;
+  h = enc_code_hash(code, e->slot_cap);
+  while( e->code_slot[h] ){
+    struct trec_code_count *cc = &e->codes[e->code_slot[h] - 1];
+    if( cc->code==code ) return cc;
+    h = (h + 1) & (e->slot_cap - 1);
+  }
+  if( e->n_codes==e->codes_cap ){
+    size_t cap = e->codes_cap ? e->codes_cap*2 : 32;
+    struct trec_code_count *p = realloc(e->codes, cap*sizeof(*p));
+    if( !p ) return NULL;
+    e->codes = p;
+    e->codes_cap = cap;
+  }
+  e->code_slot[h] = (uint32_t)e->n_codes + 1;
+  e->codes[e->n_codes].code = code;
+  e->codes[e->n_codes].n = 0;
+  return &e->codes[e->n_codes++];
+}
+
+static int enc_code_add(struct trec_chunk_enc *e, uint32_t code, uint32_t n){
+  struct trec_code_count *cc = enc_code_entry(e, code);
+  if( !cc ) return -1;
+  cc->n += n;
+  return 0;
+}
+
+static void enc_codes_clear(struct trec_chunk_enc *e){
+  if( e->slot_cap ) memset(e->code_slot, 0, e->slot_cap*sizeof(*e->code_slot));
+  e->n_codes = 0;
 }
 
 static inline unsigned char *col_put_varint(unsigned char *p, uint64_t v){
@@ -91,8 +155,9 @@ int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
   uint64_t max_frame = 0, max_frame0, prev_seq;
   int64_t prev_ts = 0, base_ts = 0;
   int32_t last_line = 0, prev_off = 0;
-  uint32_t thread;
+  uint32_t thread, run_code = 0, run_n = 0;
 
+  enc_codes_clear(e);
   if( n==0 || ev[0].seq==0 || ev[0].thread==0 ) return TREC_ERR_INVALID;
   if( n_start > SIZE_MAX/sizeof(*stack) - n ) return TREC_ERR_NOMEM;
   if( e->stack_cap < n_start + n ){
@@ -202,7 +267,14 @@ int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
     }
     *kp++ = (unsigned char)kb;
     s.n_kind[x->kind]++;
+    if( x->code!=run_code ){
+      if( run_n && enc_code_add(e, run_code, run_n) ){ rc = TREC_ERR_NOMEM; goto out; }
+      run_code = x->code;
+      run_n = 0;
+    }
+    run_n++;
   }
+  if( enc_code_add(e, run_code, run_n) ){ rc = TREC_ERR_NOMEM; goto out; }
   s.last_seq = prev_seq;
   e->col[TREC_COL_KIND].len = (size_t)(kp - e->col[TREC_COL_KIND].data);
   e->col[TREC_COL_SEQ].len = (size_t)(sp - e->col[TREC_COL_SEQ].data);
@@ -282,8 +354,13 @@ static int chunk_reserve(struct trec_chunk *c, size_t n){
 }
 #undef GROW
 
-/* Read a varint or fail the decode: keeps the event loop readable. */
-#define GETV(p, e, v) do{ if( trec_get_varint(&(p), (e), &(v)) ) goto out; }while(0)
+/* Read a varint or fail the decode: keeps the event loop readable. Almost
+** every entry of a loop's columns is one byte: those are taken inline, the
+** general case goes to trec_get_varint(). */
+#define GETV(p, e, v) do{ \
+    if( (p)<(e) && *(p)<0x80 ) (v) = *(p)++; \
+    else if( trec_get_varint(&(p), (e), &(v)) ) goto out; \
+  }while(0)
 
 /* base + a zigzag delta, refused unless the result fits [lo, hi]. */
 static int add_delta32(int64_t base, uint64_t zz, int64_t lo, int64_t hi,
@@ -298,7 +375,14 @@ static int add_delta32(int64_t base, uint64_t zz, int64_t lo, int64_t hi,
 
 int trec_chunk_decode(const unsigned char *raw, size_t len,
                       struct trec_chunk *c){
+  return trec_chunk_decode_ex(raw, len, 0, c);
+}
+
+int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
+                         struct trec_chunk *c){
   int rc = TREC_ERR_CORRUPT;
+  const int want_ts = !(flags & TREC_DECODE_NO_TS);
+  const int want_pay = !(flags & TREC_DECODE_NO_PAYLOAD);
   const unsigned char *p = raw, *end = raw + len;
   const unsigned char *cp[TREC_N_COLUMNS], *ce[TREC_N_COLUMNS];
   struct trec_stack_entry local[64];
@@ -309,6 +393,8 @@ int trec_chunk_decode(const unsigned char *raw, size_t len,
   size_t depth = 0, pay_off = 0, pay_len;
 
   c->n = 0;
+  c->skipped = 0;
+  c->payload = NULL;
   if( trec_get_varint(&p, end, &n) || trec_get_varint(&p, end, &first_seq)
    || trec_get_varint(&p, end, &thread) || trec_get_svarint(&p, end, &prev_ts)
    || trec_get_varint(&p, end, &max_frame)
@@ -386,35 +472,46 @@ int trec_chunk_decode(const unsigned char *raw, size_t len,
     c->depth[i] = (uint32_t)(pos + 1);
     c->kind[i] = (uint8_t)kind;
     if( kind==TREC_RETURN ) depth = pos;
-    if( kb & TREC_KB_TS ){
-      GETV(cp[TREC_COL_TS], ce[TREC_COL_TS], v);
-      prev_ts = (int64_t)((uint64_t)prev_ts + (uint64_t)trec_unzigzag(v));
-      if( prev_ts==TREC_NO_TS ) goto out;
-      c->ts[i] = prev_ts;
-    }else{
-      c->ts[i] = TREC_NO_TS;
+    if( want_ts ){
+      if( kb & TREC_KB_TS ){
+        GETV(cp[TREC_COL_TS], ce[TREC_COL_TS], v);
+        prev_ts = (int64_t)((uint64_t)prev_ts + (uint64_t)trec_unzigzag(v));
+        if( prev_ts==TREC_NO_TS ) goto out;
+        c->ts[i] = prev_ts;
+      }else{
+        c->ts[i] = TREC_NO_TS;
+      }
+      if( kb & TREC_KB_OFFSET ){
+        GETV(cp[TREC_COL_OFFSET], ce[TREC_COL_OFFSET], v);
+        if( add_delta32(prev_off, v, 0, INT32_MAX, &prev_off) ) goto out;
+        c->offset[i] = prev_off;
+      }else{
+        c->offset[i] = TREC_NO_OFFSET;
+      }
     }
-    if( kb & TREC_KB_OFFSET ){
-      GETV(cp[TREC_COL_OFFSET], ce[TREC_COL_OFFSET], v);
-      if( add_delta32(prev_off, v, 0, INT32_MAX, &prev_off) ) goto out;
-      c->offset[i] = prev_off;
-    }else{
-      c->offset[i] = TREC_NO_OFFSET;
+    if( want_pay ){
+      c->payload_off[i] = (uint32_t)pay_off;
+      if( kb & TREC_KB_PAYLOAD ){
+        GETV(cp[TREC_COL_PAYLEN], ce[TREC_COL_PAYLEN], v);
+        if( v > pay_len - pay_off ) goto out;
+        pay_off += (size_t)v;
+      }else{
+        v = 0;
+      }
+      c->payload_len[i] = (uint32_t)v;
     }
-    c->payload_off[i] = (uint32_t)pay_off;
-    if( kb & TREC_KB_PAYLOAD ){
-      GETV(cp[TREC_COL_PAYLEN], ce[TREC_COL_PAYLEN], v);
-      if( v > pay_len - pay_off ) goto out;
-      pay_off += (size_t)v;
-    }else{
-      v = 0;
-    }
-    c->payload_len[i] = (uint32_t)v;
   }
-  for(int i=0; i<TREC_N_COLUMNS; i++)
-    if( i!=TREC_COL_KIND && i!=TREC_COL_PAYLOAD && cp[i]!=ce[i] ) goto out;
-  if( pay_off!=pay_len ) goto out;
-  c->payload = cp[TREC_COL_PAYLOAD];
+  /* every column decoded must be consumed exactly; skipped ones are not
+  ** looked at, so a partial decode checks less (section 4.3 still holds
+  ** for everything it returns) */
+  if( cp[TREC_COL_SEQ]!=ce[TREC_COL_SEQ] || cp[TREC_COL_LINE]!=ce[TREC_COL_LINE]
+   || cp[TREC_COL_FRAME]!=ce[TREC_COL_FRAME] ) goto out;
+  if( want_ts && (cp[TREC_COL_TS]!=ce[TREC_COL_TS]
+                  || cp[TREC_COL_OFFSET]!=ce[TREC_COL_OFFSET]) ) goto out;
+  if( want_pay && (cp[TREC_COL_PAYLEN]!=ce[TREC_COL_PAYLEN] || pay_off!=pay_len) )
+    goto out;
+  c->payload = want_pay ? cp[TREC_COL_PAYLOAD] : NULL;
+  c->skipped = flags & (TREC_DECODE_NO_TS | TREC_DECODE_NO_PAYLOAD);
   c->thread = (uint32_t)thread;
   c->n = (size_t)n;
   rc = TREC_OK;
@@ -426,16 +523,18 @@ out:
 
 void trec_chunk_event(const struct trec_chunk *c, size_t j,
                       struct trec_event *ev){
+  int ts = !(c->skipped & TREC_DECODE_NO_TS);
+  int pay = !(c->skipped & TREC_DECODE_NO_PAYLOAD);
   ev->seq = c->seq[j];
   ev->frame = c->frame[j];
-  ev->ts = c->ts[j];
+  ev->ts = ts ? c->ts[j] : TREC_NO_TS;
   ev->thread = c->thread;
   ev->code = c->code[j];
   ev->line = c->line[j];
-  ev->offset = c->offset[j];
+  ev->offset = ts ? c->offset[j] : TREC_NO_OFFSET;
   ev->depth = c->depth[j];
   ev->kind = c->kind[j];
-  ev->payload_len = c->payload_len[j];
+  ev->payload_len = pay ? c->payload_len[j] : 0;
   ev->payload = ev->payload_len ? c->payload + c->payload_off[j] : NULL;
 }
 

@@ -25,6 +25,7 @@
 #include "trace_int.h"
 
 struct meta_kv { char *key, *value; };
+struct chunk_ref { int64_t id; size_t index; };
 
 struct trec_reader {
   sqlite3 *db;
@@ -46,6 +47,9 @@ struct trec_reader {
   sqlite3_stmt *st_chunk, *st_key, *st_src;
   struct trec_chunk scratch;     /* find_chunk's decode */
   int scratch_ok;
+  int postings;                  /* chunk_code table: -1 unknown, 0 no, 1 yes */
+  sqlite3_stmt *st_post;
+  struct chunk_ref *by_id;       /* Owned: chunk ids -> index, by id */
 };
 
 static int reader_fail(trec_reader *r, int rc, const char *fmt, ...)
@@ -480,6 +484,7 @@ int trec_reader_open(const char *path, unsigned flags, trec_reader **out){
   if( !r ) return TREC_ERR_NOMEM;
   trec_buf_init(&r->msg);
   trec_chunk_init(&r->scratch);
+  r->postings = -1;
   if( !path ) return reader_fail(r, TREC_ERR_INVALID, "no trace path given");
   if( (rc = check_sqlite_header(r, path)) ) return rc;
   e = db_open(r, path, 0, &app_id);
@@ -530,6 +535,8 @@ void trec_reader_close(trec_reader *r){
   sqlite3_finalize(r->st_chunk);
   sqlite3_finalize(r->st_key);
   sqlite3_finalize(r->st_src);
+  sqlite3_finalize(r->st_post);
+  free(r->by_id);
   sqlite3_close(r->db);
   for(size_t i=0; i<r->n_meta; i++){
     free(r->meta[i].key);
@@ -656,6 +663,11 @@ out:
 }
 
 int trec_reader_read_chunk(trec_reader *r, size_t i, struct trec_chunk *c){
+  return trec_reader_read_chunk_ex(r, i, 0, c);
+}
+
+int trec_reader_read_chunk_ex(trec_reader *r, size_t i, unsigned flags,
+                              struct trec_chunk *c){
   const struct trec_chunk_info *ci;
   int rc;
   if( i>=r->n_chunks )
@@ -664,7 +676,7 @@ int trec_reader_read_chunk(trec_reader *r, size_t i, struct trec_chunk *c){
   if( c==&r->scratch ) r->scratch_ok = 0;
   c->n = 0;     /* on failure c holds nothing, not a stale chunk */
   if( (rc = load_blob(r, r->st_chunk, ci->chunk_id, "chunk", &c->raw)) ) return rc;
-  rc = trec_chunk_decode(c->raw.data, c->raw.len, c);
+  rc = trec_chunk_decode_ex(c->raw.data, c->raw.len, flags, c);
   if( rc )
     return reader_fail(r, rc, "chunk %lld: events do not decode: %s",
                        (long long)ci->chunk_id, trec_strerror(rc));
@@ -756,4 +768,81 @@ int trec_reader_find_chunk(trec_reader *r, uint64_t seq, size_t *index){
   }
   return reader_fail(r, TREC_ERR_NOTFOUND, "no event %llu in the trace",
                      (unsigned long long)seq);
+}
+
+/* ---- Postings ---- */
+
+static int cmp_chunk_ref(const void *a, const void *b){
+  const struct chunk_ref *x = a, *y = b;
+  return x->id<y->id ? -1 : x->id>y->id;
+}
+
+/* First use: does the trace have postings (format 1.1)? If so, prepare
+** their query and map chunk ids to index positions. Done lazily so that
+** opening stays independent of the trace's size. */
+static int postings_setup(trec_reader *r){
+  sqlite3_stmt *st = NULL;
+  int e;
+  if( r->postings>=0 ) return TREC_OK;
+  if( sqlite3_prepare_v2(r->db, "SELECT 1 FROM sqlite_schema WHERE type='table'"
+                         " AND name='chunk_code'", -1, &st, NULL) )
+    return reader_sql_fail(r, "looking for postings");
+  e = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if( e!=SQLITE_ROW && e!=SQLITE_DONE ) return reader_sql_fail(r, "looking for postings");
+  if( e==SQLITE_DONE ){
+    r->postings = 0;
+    return TREC_OK;
+  }
+  if( sqlite3_prepare_v3(r->db, "SELECT chunk_id, n_events FROM chunk_code"
+                         " WHERE code_id=?", -1, SQLITE_PREPARE_PERSISTENT,
+                         &r->st_post, NULL) )
+    return reader_sql_fail(r, "preparing the postings query");
+  r->by_id = malloc((r->n_chunks ? r->n_chunks : 1)*sizeof(*r->by_id));
+  if( !r->by_id ) return reader_fail(r, TREC_ERR_NOMEM, "out of memory");
+  for(size_t i=0; i<r->n_chunks; i++){
+    r->by_id[i].id = r->chunks[i].chunk_id;
+    r->by_id[i].index = i;
+  }
+  qsort(r->by_id, r->n_chunks, sizeof(*r->by_id), cmp_chunk_ref);
+  r->postings = 1;
+  return TREC_OK;
+}
+
+int trec_reader_has_postings(trec_reader *r){
+  return postings_setup(r)==TREC_OK && r->postings==1;
+}
+
+int trec_reader_code_chunks(trec_reader *r, uint32_t code, uint32_t *counts){
+  sqlite3_stmt *st;
+  int rc, e;
+  if( (rc = postings_setup(r)) ) return rc;
+  if( !r->postings )
+    return reader_fail(r, TREC_ERR_NOTFOUND, "the trace has no postings (format 1.0)");
+  st = r->st_post;
+  sqlite3_bind_int64(st, 1, code);
+  while( (e = sqlite3_step(st))==SQLITE_ROW ){
+    struct chunk_ref key, *hit;
+    int64_t n = sqlite3_column_int64(st, 1);
+    key.id = sqlite3_column_int64(st, 0);
+    hit = bsearch(&key, r->by_id, r->n_chunks, sizeof(*r->by_id), cmp_chunk_ref);
+    /* a chunk committed after the index was loaded (a trace still being
+    ** recorded) is not ours to count */
+    if( !hit ) continue;
+    if( n<=0 || n>r->chunks[hit->index].n_events
+     || counts[hit->index] > r->chunks[hit->index].n_events - n ){
+      rc = reader_fail(r, TREC_ERR_CORRUPT, "chunk %lld: bad postings row",
+                       (long long)key.id);
+      goto out;
+    }
+    counts[hit->index] += (uint32_t)n;
+  }
+  if( e!=SQLITE_DONE ){
+    rc = reader_sql_fail(r, "reading postings");
+    goto out;
+  }
+  rc = TREC_OK;
+out:
+  sqlite3_reset(st);
+  return rc;
 }

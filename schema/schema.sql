@@ -82,3 +82,14 @@ CREATE TABLE keyframes(
   checksum INTEGER NOT NULL,     -- XXH32 of data
   data BLOB NOT NULL             -- the keyframe, compressed
 );
+
+-- Postings (format 1.1): the code objects that ran in each chunk, with
+-- their event counts, so a filter on a function decodes only the chunks
+-- where it ran. Written with the chunk, in the same transaction. A trace
+-- of format 1.0 has no such table: readers then decode every chunk.
+CREATE TABLE chunk_code(
+  code_id INTEGER NOT NULL,      -- code.code_id
+  chunk_id INTEGER NOT NULL,     -- chunks.chunk_id
+  n_events INTEGER NOT NULL,     -- > 0: events of that chunk with this code
+  PRIMARY KEY(code_id, chunk_id)
+) WITHOUT ROWID;

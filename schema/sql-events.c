@@ -16,6 +16,7 @@ enum { EV_SEQ, EV_THREAD, EV_KIND, EV_FILE, EV_FUNCTION, EV_LINE, EV_DEPTH,
 static const enum sql_role ev_roles[EV_N] = {
   [EV_SEQ] = SQL_R_SEQ, [EV_THREAD] = SQL_R_THREAD, [EV_KIND] = SQL_R_KIND,
   [EV_FUNCTION] = SQL_R_FUNCTION, [EV_FRAME] = SQL_R_FRAME,
+  [EV_FILE] = SQL_R_FILE, [EV_CODE] = SQL_R_CODE, [EV_LINE] = SQL_R_LINE,
 };
 
 struct ev_vtab {
@@ -60,7 +61,14 @@ static int ev_disconnect(sqlite3_vtab *vt){
 static int ev_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
   struct ev_vtab *v = (struct ev_vtab *)vt;
   double n = (double)trec_reader_n_events(v->conn->r);
-  return sql_plan(v->conn, info, ev_roles, EV_N, n > 1 ? n : 1, EV_SEQ, 0.05);
+  int rc = sql_plan(v->conn, info, ev_roles, EV_N, n > 1 ? n : 1, EV_SEQ, 0.05);
+  /* a scan reading none of these columns decodes only kind, seq, code,
+  ** line, depth and frame */
+  if( !(info->colUsed & ((sqlite3_uint64)1<<EV_TS | (sqlite3_uint64)1<<EV_OFFSET)) )
+    info->idxNum |= SQL_PLAN_NOTS;
+  if( !(info->colUsed & ((sqlite3_uint64)1<<EV_VALUE)) )
+    info->idxNum |= SQL_PLAN_NOPAYLOAD;
+  return rc;
 }
 
 static int ev_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out){

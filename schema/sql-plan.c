@@ -20,7 +20,7 @@
 #define MAX_ARGS 24
 
 /* Letters of the idxStr: seq =, >, >=, <, <=; thread, frame, kind,
-** function, name equality. */
+** function, name, file (path), code (object), line equality. */
 static char plan_letter(enum sql_role role, unsigned char op){
   if( role==SQL_R_SEQ ){
     switch( op ){
@@ -39,12 +39,16 @@ static char plan_letter(enum sql_role role, unsigned char op){
     case SQL_R_KIND:     return 'k';
     case SQL_R_FUNCTION: return 'n';
     case SQL_R_NAME:     return 'v';
+    case SQL_R_FILE:     return 'p';
+    case SQL_R_CODE:     return 'o';
+    case SQL_R_LINE:     return 'l';
     default:             return 0;
   }
 }
 
 static int plan_is_text_role(enum sql_role role){
-  return role==SQL_R_KIND || role==SQL_R_FUNCTION || role==SQL_R_NAME;
+  return role==SQL_R_KIND || role==SQL_R_FUNCTION || role==SQL_R_NAME
+      || role==SQL_R_FILE;
 }
 
 int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
@@ -105,6 +109,9 @@ int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
     if( kind_frac<0.05 ) scanned *= kind_frac*4;   /* chunks without it are skipped */
   }
   if( seen & (1<<SQL_R_FUNCTION) ) rows /= 20;
+  if( seen & (1<<SQL_R_FILE) ) rows /= 5;
+  if( seen & (1<<SQL_R_CODE) ) rows /= 20;
+  if( seen & (1<<SQL_R_LINE) ) rows /= 20;
   if( seen & (1<<SQL_R_NAME) ) rows /= 10;
   if( rows<1 ) rows = 1;
   if( scanned<1 ) scanned = 1;
@@ -196,6 +203,25 @@ static uint64_t filter_id(struct sql_filter *f, sqlite3_value *v){
   return (uint64_t)x;
 }
 
+/* line= : an INTEGER column equal to an exact integer; a line number is a
+** 32-bit int, so anything else matches no event. */
+static void filter_line(struct sql_filter *f, sqlite3_value *v){
+  int t = sqlite3_value_numeric_type(v);
+  double d;
+  f->line_set = 1;
+  if( t==SQLITE_INTEGER ){
+    sqlite3_int64 x = sqlite3_value_int64(v);
+    if( x<INT32_MIN || x>INT32_MAX ){ f->empty = 1; return; }
+    f->line = (int32_t)x;
+  }else if( t==SQLITE_FLOAT ){
+    d = sqlite3_value_double(v);
+    if( d!=floor(d) || d<INT32_MIN || d>INT32_MAX ){ f->empty = 1; return; }
+    f->line = (int32_t)d;
+  }else{
+    f->empty = 1;
+  }
+}
+
 /* A TEXT column against a number compares the number's text. */
 static const char *filter_text(struct sql_filter *f, sqlite3_value *v){
   const char *s = NULL;
@@ -204,18 +230,36 @@ static const char *filter_text(struct sql_filter *f, sqlite3_value *v){
   return s;
 }
 
-static int filter_function(struct sql_filter *f, struct sql_conn *c,
-                           sqlite3_value *v){
-  const char *name = filter_text(f, v);
+/* function=, file=, code= : the code objects that may match; several of
+** them in one WHERE intersect. */
+static int filter_codes(struct sql_filter *f, struct sql_conn *c, char letter,
+                        sqlite3_value *v){
+  const char *name = NULL;
+  uint64_t want = 0;
   uint32_t id, max = trec_reader_max_code_id(c->r);
-  if( !name ) return SQLITE_OK;
-  free(f->codes);
-  f->codes = calloc((size_t)max+1, 1);
-  if( !f->codes ) return SQLITE_NOMEM;
-  f->n_codes = max+1;
+  if( letter=='o' ){
+    want = filter_id(f, v);
+    if( !want ) return SQLITE_OK;
+  }else{
+    name = filter_text(f, v);
+    if( !name ) return SQLITE_OK;
+  }
+  if( !f->codes ){
+    f->codes = malloc((size_t)max+1);
+    if( !f->codes ) return SQLITE_NOMEM;
+    memset(f->codes, 1, (size_t)max+1);
+    f->codes[0] = 0;
+    f->n_codes = max+1;
+  }
   for(id=1; id<=max; id++){
     const struct trec_code *co = trec_reader_code(c->r, id);
-    if( co && co->name && !strcmp(co->name, name) ) f->codes[id] = 1;
+    const char *path;
+    int ok;
+    if( !f->codes[id] ) continue;
+    if( letter=='o' ) ok = id==want;
+    else if( letter=='n' ) ok = co && co->name && !strcmp(co->name, name);
+    else ok = (path = sql_code_file(c->r, co))!=NULL && !strcmp(path, name);
+    f->codes[id] = (unsigned char)ok;
   }
   return SQLITE_OK;
 }
@@ -248,8 +292,11 @@ int sql_filter_init(struct sql_filter *f, struct sql_conn *c, const char *idx,
         if( f->kind<0 ) f->empty = 1;
         break;
       }
-      case 'n':
-        rc = filter_function(f, c, v);
+      case 'l':
+        filter_line(f, v);
+        break;
+      case 'n': case 'p': case 'o':
+        rc = filter_codes(f, c, idx[i], v);
         if( rc!=SQLITE_OK ) return rc;
         break;
       case 'v': {

@@ -24,9 +24,10 @@
 /* Decode chunk list[k] into the lane (unless it is there already). */
 static int lane_load(struct sql_scan *s, struct sql_lane *l, size_t k, char **errmsg){
   int rc;
-  if( l->cached==l->list[k] ) return SQLITE_OK;
+  if( l->cached==l->list[k] && (l->cached_skipped & ~s->decode_flags)==0 )
+    return SQLITE_OK;
   l->cached = SIZE_MAX;
-  rc = trec_reader_read_chunk(s->conn->r, l->list[k], &l->c);
+  rc = trec_reader_read_chunk_ex(s->conn->r, l->list[k], s->decode_flags, &l->c);
   if( rc!=TREC_OK ){
     char what[64];
     snprintf(what, sizeof(what), "chunk %zu", l->list[k]);
@@ -34,6 +35,7 @@ static int lane_load(struct sql_scan *s, struct sql_lane *l, size_t k, char **er
     return sql_rc_for(rc);
   }
   l->cached = l->list[k];
+  l->cached_skipped = l->c.skipped;
   return SQLITE_OK;
 }
 
@@ -52,14 +54,27 @@ static int event_matches(const struct sql_scan *s, const struct trec_chunk *c,
   const struct sql_filter *f = s->f;
   if( f->kind>=0 && c->kind[j]!=f->kind ) return 0;
   if( f->frame && c->frame[j]!=f->frame ) return 0;
+  if( f->line_set && c->line[j]!=f->line ) return 0;
   if( f->codes && !sql_filter_code(f, c->code[j]) ) return 0;
   if( s->need_payload && c->payload_len[j]==0 ) return 0;
   return 1;
 }
 
-static int chunk_skippable(const struct sql_filter *f, const struct trec_chunk_info *ci){
+static int chunk_skippable(const struct sql_scan *s, size_t index,
+                           const struct trec_chunk_info *ci){
+  const struct sql_filter *f = s->f;
   return ci->last_seq<f->lo || ci->first_seq>f->hi
-      || (f->kind>=0 && ci->n_kind[f->kind]==0);
+      || (f->kind>=0 && ci->n_kind[f->kind]==0)
+      || (s->chunk_n && s->chunk_n[index]==0);
+}
+
+/* Rows a chunk wholly inside the seq range gives, known from the chunk
+** index and the postings without decoding it (sql_scan_start allows
+** counting only when the filter is of this form). */
+static uint64_t chunk_rows(const struct sql_scan *s, size_t index,
+                           const struct trec_chunk_info *ci){
+  if( s->chunk_n ) return s->chunk_n[index];
+  return s->f->kind>=0 ? ci->n_kind[s->f->kind] : ci->n_events;
 }
 
 /* Forwards: li is the list position of the current (or next) chunk. Bring
@@ -73,10 +88,10 @@ static int lane_forward(struct sql_scan *s, struct sql_lane *l, char **errmsg){
       if( l->li>=l->n_list ){ l->done = 1; break; }
       ci = trec_reader_chunk(s->conn->r, l->list[l->li]);
       if( ci->first_seq>f->hi ){ l->done = 1; break; }
-      if( chunk_skippable(f, ci) ){ l->li++; continue; }
+      if( chunk_skippable(s, l->list[l->li], ci) ){ l->li++; continue; }
       if( s->counting && ci->first_seq>=f->lo && ci->last_seq<=f->hi ){
         /* the chunk index knows how many rows this chunk gives */
-        l->phantom = l->phantom_total = f->kind>=0 ? ci->n_kind[f->kind] : ci->n_events;
+        l->phantom = l->phantom_total = chunk_rows(s, l->list[l->li], ci);
         if( l->phantom==0 ){ l->li++; continue; }
         l->loaded = 1;
         return SQLITE_OK;
@@ -107,7 +122,7 @@ static int lane_backward(struct sql_scan *s, struct sql_lane *l, char **errmsg){
       if( l->li==0 ){ l->done = 1; break; }
       ci = trec_reader_chunk(s->conn->r, l->list[l->li-1]);
       if( ci->last_seq<f->lo ){ l->done = 1; break; }
-      if( chunk_skippable(f, ci) ){ l->li--; continue; }
+      if( chunk_skippable(s, l->list[l->li-1], ci) ){ l->li--; continue; }
       rc = lane_load(s, l, l->li-1, errmsg);
       if( rc!=SQLITE_OK ) return rc;
       end = f->hi==UINT64_MAX ? l->c.n : chunk_lower(&l->c, f->hi+1);
@@ -191,10 +206,46 @@ void sql_scan_release(struct sql_scan *s){
   size_t k;
   for(k=0; k<s->n_lanes; k++) trec_chunk_release(&s->lanes[k].c);
   free(s->lanes);
+  free(s->chunk_n);
+  s->chunk_n = NULL;
+  s->chunk_n_cap = 0;
   s->lanes = NULL;
   s->n_lanes = 0;
   s->cur = NULL;
   s->eof = 1;
+}
+
+/* A code filter (function=, file=, code=, vars' name=): sum the postings
+** of its codes per chunk, so that chunks where none of them ran are
+** skipped undecoded. A trace without postings (format 1.0) is scanned. */
+static int scan_postings(struct sql_scan *s, char **errmsg){
+  trec_reader *r = s->conn->r;
+  size_t n = trec_reader_n_chunks(r);
+  const struct sql_filter *f = s->f;
+  uint32_t id;
+  if( !f->codes || f->empty || !trec_reader_has_postings(r) ){
+    free(s->chunk_n);
+    s->chunk_n = NULL;
+    s->chunk_n_cap = 0;
+    return SQLITE_OK;
+  }
+  if( s->chunk_n_cap<n || !s->chunk_n ){
+    uint32_t *p = realloc(s->chunk_n, (n ? n : 1)*sizeof(*p));
+    if( !p ) return SQLITE_NOMEM;
+    s->chunk_n = p;
+    s->chunk_n_cap = n;
+  }
+  memset(s->chunk_n, 0, n*sizeof(*s->chunk_n));
+  for(id=1; id<f->n_codes; id++){
+    int rc;
+    if( !f->codes[id] ) continue;
+    rc = trec_reader_code_chunks(r, id, s->chunk_n);
+    if( rc!=TREC_OK ){
+      *errmsg = sql_errmsg(r, rc, "postings");
+      return sql_rc_for(rc);
+    }
+  }
+  return SQLITE_OK;
 }
 
 int sql_scan_start(struct sql_scan *s, struct sql_conn *conn, const struct sql_filter *f,
@@ -205,6 +256,10 @@ int sql_scan_start(struct sql_scan *s, struct sql_conn *conn, const struct sql_f
   s->f = f;
   s->need_payload = need_payload;
   s->desc = (flags & SQL_PLAN_DESC)!=0;
+  s->decode_flags = 0;
+  if( (flags & SQL_PLAN_NOTS) ) s->decode_flags |= TREC_DECODE_NO_TS;
+  if( (flags & SQL_PLAN_NOPAYLOAD) && !need_payload )
+    s->decode_flags |= TREC_DECODE_NO_PAYLOAD;
   s->cur = NULL;
   s->eof = 1;
   if( !s->lanes ){
@@ -228,7 +283,10 @@ int sql_scan_start(struct sql_scan *s, struct sql_conn *conn, const struct sql_f
   /* Rows may be counted from the chunk index when the order of rows
   ** across threads cannot matter: one thread, or no column read at all
   ** (a column asked for anyway decodes the chunk, sql_scan_materialize). */
-  s->counting = !s->desc && !need_payload && !f->frame && !f->codes
+  rc = scan_postings(s, errmsg);
+  if( rc!=SQLITE_OK ) return rc;
+  s->counting = !s->desc && !need_payload && !f->frame && !f->line_set
+                && (!f->codes || (s->chunk_n && f->kind<0))
                 && (n_active==1 || (flags & SQL_PLAN_NOCOLS));
   for(t=0; t<s->n_lanes; t++){
     struct sql_lane *l = &s->lanes[t];

@@ -74,6 +74,8 @@ struct sql_conn {
 /* idxNum bits set by sql_plan(). */
 #define SQL_PLAN_DESC 1          /* rows wanted in descending order */
 #define SQL_PLAN_NOCOLS 2        /* no column is read (count(*)) */
+#define SQL_PLAN_NOTS 4          /* no ts or offset column is read */
+#define SQL_PLAN_NOPAYLOAD 8     /* no column made from payloads is read */
 
 /* What xBestIndex chose and xFilter was given, decoded. */
 struct sql_filter {
@@ -83,14 +85,17 @@ struct sql_filter {
   uint32_t thread;             /* 0: any */
   uint64_t frame;              /* 0: any */
   int kind;                    /* -1: any */
-  unsigned char *codes;        /* Owned: code id -> allowed, NULL: any */
+  int line_set;                /* only events on line `line` */
+  int32_t line;
+  unsigned char *codes;        /* Owned: code id -> allowed, NULL: any;
+                                  function=, file= and code= intersect */
   uint32_t n_codes;
   char *name;                  /* Owned: vars.name filter, NULL: any */
 };
 
 /* Column roles the planner understands; each table maps its columns. */
 enum sql_role { SQL_R_NONE, SQL_R_SEQ, SQL_R_THREAD, SQL_R_FRAME, SQL_R_KIND,
-                SQL_R_FUNCTION, SQL_R_NAME };
+                SQL_R_FUNCTION, SQL_R_NAME, SQL_R_FILE, SQL_R_CODE, SQL_R_LINE };
 
 /* sql-conn.c */
 int sql_conn_open(struct sql_conn *c, char **errmsg);
@@ -117,6 +122,7 @@ struct sql_lane {
   size_t n_list, li;
   struct trec_chunk c;
   size_t cached;               /* chunk index decoded in c, SIZE_MAX: none */
+  unsigned cached_skipped;     /* the columns that decode left out */
   uint64_t phantom;            /* rows of the current chunk still to give
                                   without decoding it (count(*)) */
   uint64_t phantom_total;
@@ -129,11 +135,16 @@ struct sql_scan {
   int need_payload;            /* only events with a payload match */
   int desc;                    /* walk backwards (ORDER BY seq DESC) */
   int counting;                /* rows may be phantom: no column is read */
+  unsigned decode_flags;       /* enum trec_decode_flags: columns not needed */
   struct sql_lane *lanes;      /* Owned: one per thread of the trace; kept
                                   across xFilter calls, so that a join
                                   probing the same chunk decodes it once */
   size_t n_lanes;
   struct sql_lane *cur;        /* the lane holding the current event */
+  uint32_t *chunk_n;           /* Owned: per chunk index, its events of the
+                                  filter's codes (from the postings), NULL
+                                  when no code filter or no postings */
+  size_t chunk_n_cap;
   int eof;
 };
 int sql_scan_start(struct sql_scan *s, struct sql_conn *conn, const struct sql_filter *f,

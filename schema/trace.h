@@ -59,7 +59,7 @@ const char *trec_strerror(int rc);
 ** minor version is any; a newer major is refused with a message naming both
 ** versions (doc/FORMAT.md, "Versioning"). */
 #define TREC_FORMAT_MAJOR 1
-#define TREC_FORMAT_MINOR 0
+#define TREC_FORMAT_MINOR 1
 #define TREC_APPLICATION_ID 0x54524543   /* "TREC", PRAGMA application_id */
 
 /*-************************************
@@ -309,6 +309,18 @@ size_t trec_reader_n_threads(trec_reader *r);
 const struct trec_thread *trec_reader_thread(trec_reader *r, size_t i);
 const struct trec_thread *trec_reader_thread_by_id(trec_reader *r, uint32_t id);
 
+/*! trec_reader_code_chunks() : from the trace's postings (the chunk_code
+ *  table, format 1.1), add to counts[i] the number of events of code object
+ *  `code` in chunk i (chunk index order), for every chunk. counts must have
+ *  trec_reader_n_chunks() entries; chunks where the code did not run are
+ *  left alone, so calling it for several codes sums them.
+ *  @return TREC_OK; TREC_ERR_NOTFOUND when the trace has no postings (then
+ *  the caller must decode the chunks to know); TREC_ERR_CORRUPT when a
+ *  count exceeds its chunk's events; TREC_ERR_SQLITE. */
+int trec_reader_code_chunks(trec_reader *r, uint32_t code, uint32_t *counts);
+/*! trec_reader_has_postings() : 1 if trec_reader_code_chunks() can answer. */
+int trec_reader_has_postings(trec_reader *r);
+
 /*-************************************
 *  Decoded chunks and keyframes
 **************************************/
@@ -332,6 +344,16 @@ struct trec_chunk {
   const unsigned char *payload;   /* Borrowed from raw */
   struct trec_buf raw;      /* Owned: the decompressed chunk */
   size_t cap;
+  unsigned skipped;         /* enum trec_decode_flags of the columns left
+                               undecoded (their arrays hold stale data) */
+};
+
+/* Columns a scan may leave undecoded (trec_reader_read_chunk_ex()): a
+** filter on kind, code, frame, line or depth needs none of them, and
+** skipping them halves the decoder's work on a loop-heavy trace. */
+enum trec_decode_flags {
+  TREC_DECODE_NO_TS      = 1 << 0,  /* ts and offset */
+  TREC_DECODE_NO_PAYLOAD = 1 << 1   /* payload_off, payload_len, payload */
 };
 
 void trec_chunk_init(struct trec_chunk *c);
@@ -340,6 +362,13 @@ void trec_chunk_release(struct trec_chunk *c);
 /*! trec_reader_read_chunk() : decompress and decode chunk i into c.
  *  @return TREC_OK, TREC_ERR_RANGE, TREC_ERR_CORRUPT, TREC_ERR_CODEC. */
 int trec_reader_read_chunk(trec_reader *r, size_t i, struct trec_chunk *c);
+
+/*! trec_reader_read_chunk_ex() : the same, decoding only some columns:
+ *  flags are enum trec_decode_flags; c->skipped says which were left out,
+ *  and trec_chunk_event() then reports no ts, no offset, no payload. The
+ *  skipped columns are not checked either. */
+int trec_reader_read_chunk_ex(trec_reader *r, size_t i, unsigned flags,
+                              struct trec_chunk *c);
 
 /*! trec_chunk_event() : event j of a decoded chunk (payload Borrowed from c). */
 void trec_chunk_event(const struct trec_chunk *c, size_t j,
@@ -385,6 +414,10 @@ int trec_chunk_encode(const struct trec_event *ev, size_t n,
  *  outlive c's use) into c. @return TREC_OK or TREC_ERR_CORRUPT. */
 int trec_chunk_decode(const unsigned char *raw, size_t len,
                       struct trec_chunk *c);
+/*! trec_chunk_decode_ex() : the same, leaving out the columns named by
+ *  flags (enum trec_decode_flags). */
+int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
+                         struct trec_chunk *c);
 
 /*! trec_block_compress() / trec_block_decompress() : one block with the
  *  given codec. decompress checks that exactly raw_len bytes come out.

@@ -42,12 +42,21 @@ struct trec_chunk_stats {
   uint32_t n_kind[TREC_N_KINDS];
 };
 
+/* Events of one code object in a chunk: a row of the chunk_code postings. */
+struct trec_code_count { uint32_t code, n; };
+
 /* Reusable encoder scratch (columns and the stack); _init zeroes it,
 ** _release frees it. Lets the writer thread encode without allocating. */
 struct trec_chunk_enc {
   struct trec_buf col[TREC_N_COLUMNS];
   struct trec_stack_entry *stack;   /* Owned */
   size_t stack_cap;
+  /* After an encode: events per code object of that chunk, in order of
+  ** first appearance (the writer's chunk_code rows). */
+  struct trec_code_count *codes;    /* Owned */
+  size_t n_codes, codes_cap;
+  uint32_t *code_slot;              /* Owned: hash of codes, index+1, 0 empty */
+  size_t slot_cap;                  /* a power of two, > 2*n_codes */
 };
 void trec_chunk_enc_init(struct trec_chunk_enc *e);
 void trec_chunk_enc_release(struct trec_chunk_enc *e);

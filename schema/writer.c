@@ -116,7 +116,7 @@ struct trec_writer {
   size_t n_streams, streams_cap;
   /* writer thread only (and close, after the join) */
   sqlite3_stmt *st_chunk, *st_key, *st_meta, *st_file, *st_code, *st_thread,
-               *st_thread_name, *st_thread_stats;
+               *st_thread_name, *st_thread_stats, *st_chunk_code;
   struct trec_chunk_enc enc;
   struct trec_buf raw, comp, kraw, kcomp, vals;
   struct trec_stack_entry *start;
@@ -744,6 +744,13 @@ static int write_chunk(trec_writer *w, trec_stream *s,
   sqlite3_bind_int64(st, 4, trec_xxh32(w->kcomp.data, w->kcomp.len, 0));
   sqlite3_bind_blob(st, 5, w->kcomp.data, (int)w->kcomp.len, SQLITE_STATIC);
   if( (rc = step_reset(w, st, "inserting a keyframe")) ) return rc;
+  st = w->st_chunk_code;
+  for(size_t i=0; i<w->enc.n_codes; i++){
+    sqlite3_bind_int64(st, 1, w->enc.codes[i].code);
+    sqlite3_bind_int64(st, 2, id);
+    sqlite3_bind_int64(st, 3, w->enc.codes[i].n);
+    if( (rc = step_reset(w, st, "inserting postings")) ) return rc;
+  }
   if( s->n_events==0 ) s->first_seq = cs.first_seq;
   s->w_last_seq = cs.last_seq;
   s->n_events += n;
@@ -983,7 +990,9 @@ static int writer_setup_db(trec_writer *w){
          " DO UPDATE SET name=?2"))
    || (rc = prepare(w, &w->st_thread_stats,
          "INSERT INTO threads VALUES(?1,0,0,'',?2,?3,?4) ON CONFLICT(thread_id)"
-         " DO UPDATE SET first_seq=?2, last_seq=?3, n_events=?4")) )
+         " DO UPDATE SET first_seq=?2, last_seq=?3, n_events=?4"))
+   || (rc = prepare(w, &w->st_chunk_code,
+         "INSERT INTO chunk_code(code_id,chunk_id,n_events) VALUES(?,?,?)")) )
     return rc;
   return TREC_OK;
 }
@@ -1126,6 +1135,7 @@ int trec_writer_close(trec_writer *w, const struct trec_close_info *ci){
   sqlite3_finalize(w->st_thread);
   sqlite3_finalize(w->st_thread_name);
   sqlite3_finalize(w->st_thread_stats);
+  sqlite3_finalize(w->st_chunk_code);
   if( w->db && sqlite3_close(w->db)!=SQLITE_OK )
     writer_fail(w, TREC_ERR_SQLITE, "%s: closing: %s", w->path, sqlite3_errmsg(w->db));
   rc = atomic_load(&w->rc);

@@ -105,6 +105,27 @@ class SyntheticSQL(unittest.TestCase):
             ("function = NULL", lambda e: False),
             ("kind = 1", lambda e: False),
             ("function = 'f' AND kind = 'line'", lambda e: e["function"] == "f" and e["kind"] == "line"),
+            # file=, code= and line= are pushed down too (postings, decoded columns)
+            ("file = '/src/lib/work.py'", lambda e: e["file"] == "/src/lib/work.py"),
+            ("file = '/src/prog.py' AND function = 'g'",
+             lambda e: e["file"] == "/src/prog.py" and e["function"] == "g"),
+            ("file = '/src/lib/work.py' AND function = 'g'", lambda e: False),
+            ("file = '/SRC/PROG.PY' COLLATE NOCASE", lambda e: e["file"] == "/src/prog.py"),
+            ("file = 'nowhere.py'", lambda e: False),
+            ("code = 3", lambda e: e["function"] == "g"),
+            ("code = '4'", lambda e: e["function"] == "worker"),
+            ("code = 3.0 AND thread = 1", lambda e: e["function"] == "g" and e["thread"] == 1),
+            ("code = 3.5", lambda e: False),
+            ("code = 99", lambda e: False),
+            ("code = 4 AND function = 'g'", lambda e: False),
+            ("line = 21 AND function = 'g'", lambda e: e["line"] == 21 and e["function"] == "g"),
+            ("line = '21'", lambda e: e["line"] == 21),
+            ("line = 21.0", lambda e: e["line"] == 21),
+            ("line = 21.5", lambda e: False),
+            ("line = 'x'", lambda e: False),
+            ("line = NULL", lambda e: False),
+            ("line = 4294967317", lambda e: False),
+            ("line = 21 AND line = 22", lambda e: False),
         ]
         for where, pred in cases:
             self.check("SELECT * FROM events WHERE " + where, [e for e in ev if pred(e)])
@@ -179,6 +200,26 @@ class SyntheticSQL(unittest.TestCase):
                     self.assertEqual(sorted(r["r"] for r in got), [e["seq"] for e in sel], where)
                     self.check("SELECT seq, line FROM events" + where,
                                [{"seq": e["seq"], "line": e["line"]} for e in sel])
+
+    def test_count_by_code(self):
+        # count(*) with function=/file=/code= is answered from the postings
+        # for whole chunks; columns and rowid still decode the right events
+        ev = self.m.events
+        for where, pred in [
+                ("function = 'g'", lambda e: e["function"] == "g"),
+                ("function = 'worker'", lambda e: e["function"] == "worker"),
+                ("file = '/src/prog.py'", lambda e: e["file"] == "/src/prog.py"),
+                ("code = 2 AND seq BETWEEN 3 AND 20", lambda e: e["function"] == "f" and 3 <= e["seq"] <= 20),
+                ("function = 'g' AND thread = 1", lambda e: e["function"] == "g" and e["thread"] == 1),
+                ("function = 'f' AND kind = 'line'", lambda e: e["function"] == "f" and e["kind"] == "line"),
+                ("function = 'nobody'", lambda e: False)]:
+            sel = [e for e in ev if pred(e)]
+            self.check("SELECT count(*) AS n FROM events WHERE " + where, [{"n": len(sel)}])
+            got = self.sql("SELECT rowid AS r FROM events WHERE " + where)
+            self.assertEqual(sorted(r["r"] for r in got), [e["seq"] for e in sel], where)
+            self.check("SELECT seq, line, value, ts FROM events WHERE " + where,
+                       [{"seq": e["seq"], "line": e["line"], "value": e["value"], "ts": e["ts"]}
+                        for e in sel])
 
     def test_calls_constraints(self):
         rows = self.m.calls_rows()

@@ -86,6 +86,55 @@ static trec_reader *open_reader(void){
   return r;
 }
 
+/* The postings name, for every code object, exactly the chunks where its
+** events are and how many; a partial decode gives the same scan columns as
+** a full one and reports the rest as absent. */
+static void check_postings(trec_reader *r){
+  struct trec_chunk c, p;
+  size_t n = trec_reader_n_chunks(r);
+  uint32_t max_code = 0;
+  uint32_t *got = calloc(n ? n : 1, sizeof *got), *want = calloc(n ? n : 1, sizeof *want);
+  assert_non_null(got);
+  assert_non_null(want);
+  trec_chunk_init(&c);
+  trec_chunk_init(&p);
+  assert_true(trec_reader_has_postings(r));
+  for(size_t i=0; i<n; i++){
+    assert_int_equal(trec_reader_read_chunk(r, i, &c), TREC_OK);
+    assert_int_equal(trec_reader_read_chunk_ex(r, i, TREC_DECODE_NO_TS
+                                               | TREC_DECODE_NO_PAYLOAD, &p), TREC_OK);
+    assert_int_equal(p.n, c.n);
+    assert_memory_equal(p.seq, c.seq, c.n*sizeof *c.seq);
+    assert_memory_equal(p.frame, c.frame, c.n*sizeof *c.frame);
+    assert_memory_equal(p.code, c.code, c.n*sizeof *c.code);
+    assert_memory_equal(p.line, c.line, c.n*sizeof *c.line);
+    assert_memory_equal(p.depth, c.depth, c.n*sizeof *c.depth);
+    assert_memory_equal(p.kind, c.kind, c.n*sizeof *c.kind);
+    for(size_t j=0; j<c.n; j++){
+      struct trec_event e;
+      trec_chunk_event(&p, j, &e);
+      assert_int_equal(e.ts, TREC_NO_TS);
+      assert_int_equal(e.offset, TREC_NO_OFFSET);
+      assert_int_equal(e.payload_len, 0);
+      if( c.code[j]>max_code ) max_code = c.code[j];
+    }
+  }
+  for(uint32_t code=1; code<=max_code+1; code++){
+    memset(got, 0, n*sizeof *got);
+    assert_int_equal(trec_reader_code_chunks(r, code, got), TREC_OK);
+    for(size_t i=0; i<n; i++){
+      want[i] = 0;
+      assert_int_equal(trec_reader_read_chunk(r, i, &c), TREC_OK);
+      for(size_t j=0; j<c.n; j++) want[i] += c.code[j]==code;
+    }
+    assert_memory_equal(got, want, n*sizeof *got);
+  }
+  free(got);
+  free(want);
+  trec_chunk_release(&c);
+  trec_chunk_release(&p);
+}
+
 /* Each chunk's index row agrees with its decoded events. */
 static void check_index(trec_reader *r){
   struct trec_chunk c;
@@ -116,6 +165,7 @@ static void check_index(trec_reader *r){
     assert_true(i==0 || trec_reader_chunk(r, i-1)->first_seq < ci->first_seq);
   }
   trec_chunk_release(&c);
+  check_postings(r);
 }
 
 /* Compare; payload pointers of out borrow from per-chunk buffers, so this
