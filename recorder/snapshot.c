@@ -64,6 +64,7 @@ static const char *const default_redact[] = {
 ** data crunching) keep their fingerprint by (address, version tag): an
 ** unchanged one then costs a lookup, not a walk (see fp_dict). */
 #define FP_DICT_CACHE 64
+#define MODULE_CACHE 32
 #define TNAME_LEN 86
 
 struct trec_snap {
@@ -94,6 +95,11 @@ struct trec_snap {
     long nodes;               /* fp_left the walk took */
     int depth;
   } dcache[FP_DICT_CACHE];
+  struct {                    /* module_fp(): by module dict and version */
+    PyObject *dict;           /* Borrowed, compared only (with version) */
+    uint64_t version;
+    uint64_t fp;
+  } mcache[MODULE_CACHE];
   uint64_t fp_nonce;          /* makes a fingerprint unlike any before */
   struct trec_buf fpbuf;      /* Owned: values fingerprinted by encoding */
   int busy;                   /* entries running (see snap_enter) */
@@ -942,6 +948,12 @@ static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
   if( tp==&PySet_Type ){ enc_set(s, v, TREC_V_SET, depth, out); return; }
   if( tp==&PyFrozenSet_Type ){ enc_set(s, v, TREC_V_FROZENSET, depth, out); return; }
   if( PyExceptionInstance_Check(v) ){ enc_exc(s, v, depth, out); return; }
+  /* instances of classes, the common case, have no known repr */
+  if( (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && !PyType_Check(v)
+      && !s->o.capture_repr ){
+    enc_object(s, v, depth, out);
+    return;
+  }
   if( repr_known(s, v) || (s->o.capture_repr && repr_call(s, v)) ){
     put_repr(s, tp, out);
     return;
@@ -1195,6 +1207,28 @@ static uint64_t mix(uint64_t h, const void *p){
   return h ^ (h >> 29);
 }
 
+static uint64_t mixu(uint64_t h, uint64_t x){
+  return mix(h, (void *)(uintptr_t)x);
+}
+
+/* What a module's REPR is built from: its __name__, __spec__ and __file__
+** objects, looked up in its dict only when the dict changed since (module
+** frames hold modules by the dozen and look at each at every event). */
+static uint64_t module_fp(trec_snap *s, uint64_t h, PyObject *m){
+  PyObject *d = PyModule_GetDict(m);
+  uint64_t version = d ? trec_locals_dict_version(d) : 0;
+  size_t at = ((uintptr_t)d >> 5) % MODULE_CACHE;
+  if( version==0 || s->mcache[at].dict!=d || s->mcache[at].version!=version ){
+    uint64_t g = mix(mix(mix(0, dict_get(d, s->s_name)), dict_get(d, s->s_spec)),
+                     dict_get(d, s->s_file));
+    if( version==0 ) return mixu(h, g);
+    s->mcache[at].dict = d;
+    s->mcache[at].version = version;
+    s->mcache[at].fp = g;
+  }
+  return mixu(h, s->mcache[at].fp);
+}
+
 /* Functions, classes, modules and builtins, which module frames hold by the
 ** dozen, and generators and coroutines, are recorded as REPR text that depends only on a few pointers
 ** (the object, its qualname or name string, its spec...): hashing those
@@ -1211,14 +1245,12 @@ static int identity_fp(trec_snap *s, PyObject *v, uint64_t *fp){
     h = mix(mix(h, ((PyCFunctionObject *)v)->m_self),
             ((PyCFunctionObject *)v)->m_ml);
   }else if( PyType_Check(v) && tp->tp_repr==PyType_Type.tp_repr ){
-    PyTypeObject *t = (PyTypeObject *)v;
-    if( t->tp_flags & Py_TPFLAGS_HEAPTYPE )
-      h = mix(mix(h, ((PyHeapTypeObject *)t)->ht_qualname),
-              dict_get(t->tp_dict, s->s_module));
+    /* the name the REPR shows, from the cache type_name() keeps by
+    ** version tag: no dict lookup while the class is unchanged */
+    type_name(s, (PyTypeObject *)v);
+    h = mixu(h, hash_bytes(s->tname.data, s->tname.len));
   }else if( tp==&PyModule_Type ){
-    PyObject *d = PyModule_GetDict(v);
-    h = mix(mix(mix(h, dict_get(d, s->s_name)), dict_get(d, s->s_spec)),
-            dict_get(d, s->s_file));
+    h = module_fp(s, h, v);
   }else{
     return 0;
   }
@@ -1269,10 +1301,6 @@ static uint64_t fp_type(trec_snap *s, uint64_t h, PyTypeObject *tp){
   if( tp->tp_flags & Py_TPFLAGS_HEAPTYPE )
     h = mix(h, ((PyHeapTypeObject *)tp)->ht_qualname);
   return h;
-}
-
-static uint64_t mixu(uint64_t h, uint64_t x){
-  return mix(h, (void *)(uintptr_t)x);
 }
 
 /* v's encoding, hashed: for values whose encoding is built from parts that
@@ -1331,6 +1359,7 @@ static uint64_t fp_long(trec_snap *s, uint64_t h, PyObject *v){
   }
   size_t n = trec_locals_long_bytes(v, s->mag, (size_t)s->o.max_value_bytes,
                                     &neg);
+  if( n==0 ) return mix(h, v);   /* encoded as a TRUNC with its id */
   return mixu(mixu(h, (uint64_t)neg), hash_bytes(s->mag, n));
 }
 
