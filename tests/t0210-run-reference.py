@@ -32,11 +32,12 @@ def first_difference(ref, rec, with_qualname):
 
 
 class Reference(unittest.TestCase):
-    def record(self, name, tmp):
+    def record(self, name, tmp, backend):
         trace = os.path.join(tmp, "t.trace")
         ref = os.path.join(tmp, "ref.json")
         env = reftrace.env_for_tests()
-        p1 = subprocess.run([TRACEREC, "run", "-q", "-o", trace, name], cwd=PROGRAMS,
+        p1 = subprocess.run([TRACEREC, "run", "-q", "--backend", backend, "-o", trace, name],
+                            cwd=PROGRAMS,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             timeout=300)
         p2 = subprocess.run([PYTHON, REFTRACE, "-o", ref, name], cwd=PROGRAMS,
@@ -48,15 +49,22 @@ class Reference(unittest.TestCase):
                 reftrace.normalize_ref(json.load(f))
 
     def test_corpus_matches_reference(self):
+        """Every backend of this Python (settrace; sys.monitoring on 3.12+)."""
+        import _tracerec
         with_qualname = sys.version_info >= (3, 11)
-        for name in reftrace.corpus():
-            with self.subTest(program=name), tempfile.TemporaryDirectory() as tmp:
-                rec, ref = self.record(name, tmp)
-                self.assertEqual(len(rec), len(ref), "threads")
-                for a, b in zip(ref, rec):
-                    self.assertEqual(a["name"], b["name"])
-                    diff = first_difference(a["events"], b["events"], with_qualname)
-                    self.assertIsNone(diff, "thread %s: %s" % (a["name"], diff))
+        for backend in _tracerec.backends():
+            for name in reftrace.corpus():
+                self.compare(name, backend, with_qualname)
+
+    def compare(self, name, backend, with_qualname):
+        with self.subTest(program=name, backend=backend), \
+                tempfile.TemporaryDirectory() as tmp:
+            rec, ref = self.record(name, tmp, backend)
+            self.assertEqual(len(rec), len(ref), "threads")
+            for a, b in zip(ref, rec):
+                self.assertEqual(a["name"], b["name"])
+                diff = first_difference(a["events"], b["events"], with_qualname)
+                self.assertIsNone(diff, "thread %s: %s" % (a["name"], diff))
 
 
 if __name__ == "__main__":

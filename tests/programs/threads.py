@@ -1,19 +1,24 @@
-"""Threads, one after another so the output is deterministic."""
+"""Threads, one after another so the output is deterministic. Their results
+go to a class attribute: a variable of the main frame changed by another
+thread would show up at whichever main-frame event comes next, which
+depends on timing."""
 import threading
 
-results = {}
+
+class Results:
+    done = {}
 
 
 def worker(name, n):
     acc = 0
     for i in range(n):
         acc += i
-    results[name] = acc
+    Results.done[name] = acc
 
 
 for k in range(3):
     t = threading.Thread(target=worker, args=("w%d" % k, 5 + k), name="worker-%d" % k)
     t.start()
     t.join()
-print(sorted(results.items()))
+print(sorted(Results.done.items()))
 print("EXIT-SUCCESS")
