@@ -64,6 +64,21 @@ static const char *const default_redact[] = {
 ** data crunching) keep their fingerprint by (address, version tag): an
 ** unchanged one then costs a lookup, not a walk (see fp_dict). */
 #define FP_DICT_CACHE 64
+
+/* __slots__ listings, by type (see type_slots). */
+#define SLOT_CACHE 32
+#define SLOTS_MAX 16
+
+struct type_slots {
+  PyTypeObject *tp;           /* Borrowed, compared only (with tag) */
+  unsigned int tag;
+  int n;
+  struct {
+    Py_ssize_t offset;
+    const char *name;         /* Borrowed from the type's PyMemberDef */
+    unsigned char redacted;
+  } m[SLOTS_MAX];
+};
 #define MODULE_CACHE 32
 #define TNAME_LEN 86
 
@@ -100,6 +115,7 @@ struct trec_snap {
     uint64_t version;
     uint64_t fp;
   } mcache[MODULE_CACHE];
+  struct type_slots scache[SLOT_CACHE];
   uint64_t fp_nonce;          /* makes a fingerprint unlike any before */
   struct trec_buf fpbuf;      /* Owned: values fingerprinted by encoding */
   int busy;                   /* entries running (see snap_enter) */
@@ -600,11 +616,14 @@ static void enc_dict(trec_snap *s, PyObject *v, int depth,
   leave(s);
 }
 
-/* __slots__ members of heap types along the MRO: (name, Borrowed value or
-** NULL when unset). */
-static int slot_members(PyObject *v, Py_ssize_t *pos, const char **name,
-                        PyObject **val){
-  PyObject *mro = Py_TYPE(v)->tp_mro;
+/* __slots__ members of heap types along the MRO, listed once per type
+** (walking the MRO's member tables for every object encoded was a tenth
+** of the recorder's time on slotted objects). A listing is valid while
+** the type keeps its version tag: assigning __bases__ drops it, and a new
+** type at a freed type's address gets a fresh one. */
+static int type_slots_walk(PyTypeObject *type, Py_ssize_t *pos,
+                           PyMemberDef **out){
+  PyObject *mro = type->tp_mro;
   Py_ssize_t k = 0;
   if( mro==NULL || !PyTuple_Check(mro) ) return 0;
   for(Py_ssize_t t=0; t<PyTuple_GET_SIZE(mro); t++){
@@ -614,12 +633,59 @@ static int slot_members(PyObject *v, Py_ssize_t *pos, const char **name,
       if( m->type!=Py_T_OBJECT_EX || (m->flags & Py_READONLY) ) continue;
       if( k++ < *pos ) continue;
       (*pos)++;
-      *name = m->name;
-      *val = *(PyObject **)((char *)v + m->offset);
+      *out = m;
       return 1;
     }
   }
   return 0;
+}
+
+/* The cached listing of tp's slots, or NULL when it cannot be cached (no
+** valid version tag, or too many slots): then walked each time. */
+static const struct type_slots *type_slots(trec_snap *s, PyTypeObject *tp){
+  unsigned int tag = tp->tp_version_tag;
+  struct type_slots *c = &s->scache[((uintptr_t)tp >> 4) % SLOT_CACHE];
+  Py_ssize_t pos = 0;
+  PyMemberDef *m;
+  int n = 0;
+  if( tag==0 || !(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) ) return NULL;
+  if( c->tp==tp && c->tag==tag ) return c;
+  c->tp = NULL;
+  while( type_slots_walk(tp, &pos, &m) ){
+    if( n==SLOTS_MAX ) return NULL;
+    c->m[n].offset = m->offset;
+    c->m[n].name = m->name;
+    c->m[n].redacted = (unsigned char)(s->n_pat
+                                       && redacted_utf8(s, m->name, strlen(m->name)));
+    n++;
+  }
+  c->tp = tp;
+  c->tag = tag;
+  c->n = n;
+  return c;
+}
+
+/* Iterate v's slot members: (name, Borrowed value or NULL when unset,
+** whether the name is redacted). ts: type_slots(s, Py_TYPE(v)). */
+static int slot_members(trec_snap *s, const struct type_slots *ts, PyObject *v,
+                        Py_ssize_t *pos, const char **name, PyObject **val,
+                        int *redacted){
+  Py_ssize_t off;
+  if( ts!=NULL ){
+    if( *pos>=ts->n ) return 0;
+    off = ts->m[*pos].offset;
+    *name = ts->m[*pos].name;
+    *redacted = ts->m[*pos].redacted;
+    (*pos)++;
+  }else{
+    PyMemberDef *m;
+    if( !type_slots_walk(Py_TYPE(v), pos, &m) ) return 0;
+    off = m->offset;
+    *name = m->name;
+    *redacted = s->n_pat && redacted_utf8(s, m->name, strlen(m->name));
+  }
+  *val = *(PyObject **)((char *)v + off);
+  return 1;
 }
 
 static void enc_object(trec_snap *s, PyObject *v, int depth,
@@ -629,14 +695,17 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
   Py_ssize_t pos;
   const char *mname;
   uint64_t total = 0;
-  int fields = tp->tp_getattro==PyObject_GenericGetAttr;
+  int fields = tp->tp_getattro==PyObject_GenericGetAttr, red;
+  const struct type_slots *ts = NULL;
 
   if( fields ){
     dict = trec_locals_instance_dict(v);
     if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
     if( dict!=NULL ) total += (uint64_t)PyDict_GET_SIZE(dict);
     else total += (uint64_t)trec_locals_inline_count(v);
-    for(pos=0; slot_members(v, &pos, &mname, &val); ) if( val ) total++;
+    ts = type_slots(s, tp);
+    for(pos=0; slot_members(s, ts, v, &pos, &mname, &val, &red); )
+      if( val ) total++;
   }
   size_t at;
   if( !enter(s, v, TREC_V_OBJECT, depth, total, out) ) return;
@@ -666,11 +735,10 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
     }
     pos = 0;
     while( i<planned && !over_budget(s, out)
-           && slot_members(v, &pos, &mname, &val) ){
+           && slot_members(s, ts, v, &pos, &mname, &val, &red) ){
       if( val==NULL ) continue;
       trec_venc_name(out, mname, strlen(mname));
-      enc_named(s, s->n_pat && redacted_utf8(s, mname, strlen(mname)), val,
-                depth+1, out);
+      enc_named(s, red, val, depth+1, out);
       i++;
     }
   }
@@ -1371,14 +1439,16 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
   PyObject *dict = NULL, *key, *val;
   Py_ssize_t pos = 0, k = 0;
   const char *mname;
+  int red;
   h = fp_type(s, mix(h, v), tp);
   if( tp->tp_getattro!=PyObject_GenericGetAttr ) return h;
+  const struct type_slots *ts = type_slots(s, tp);
   dict = trec_locals_instance_dict(v);
   if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
   if( depth>=s->o.max_depth ){
     uint64_t total = dict ? (uint64_t)PyDict_GET_SIZE(dict)
                           : (uint64_t)trec_locals_inline_count(v);
-    while( slot_members(v, &pos, &mname, &val) ) if( val ) total++;
+    while( slot_members(s, ts, v, &pos, &mname, &val, &red) ) if( val ) total++;
     return mixu(h, total);
   }
   h = mix(h, dict);
@@ -1389,7 +1459,7 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
     k++;
   }
   pos = 0;
-  while( k<s->o.max_items && slot_members(v, &pos, &mname, &val) ){
+  while( k<s->o.max_items && slot_members(s, ts, v, &pos, &mname, &val, &red) ){
     h = mix(h, val);
     if( val==NULL ) continue;
     h = fp_value(s, mix(h, mname), val, depth+1);
