@@ -5,8 +5,11 @@
 ** Tuned for a trace function that runs at every line of a program: most
 ** events change one local or none, so a frame snapshot is a walk over the
 ** frame's slots comparing each value with the shadow's (a pointer compare
-** for immutable builtins); only mutable values are re-encoded, into a
-** reused scratch buffer, and compared by a 64-bit hash of their encoding.
+** for immutable builtins). Mutable values are compared by a fingerprint of
+** what their encoding depends on, walked without encoding (see "fingerprints
+** of mutable values" below, which states the guarantee); only when it
+** differs is the value encoded, into a reused scratch buffer, and compared
+** by a 64-bit hash of its encoding.
 **
 ** Nothing here runs the traced program's code: values are read through
 ** exact-type checks and struct/dict access (instance dicts are read, not

@@ -69,7 +69,8 @@ uint32_t trec_layout_n_args(const trec_layout *L);
 ** immutable builtin types (None, bool, int, float, str, bytes, tuples of
 ** those), whose lifetime nobody can observe (no __del__, no weakrefs), and
 ** compares them by pointer; never to mutable or user objects, which it
-** compares by a hash of their bounded encoding. */
+** compares by a fingerprint of their structure and leaf values (encoding
+** them only when that differs) and a hash of their bounded encoding. */
 typedef struct trec_shadow trec_shadow;
 
 /*! trec_shadow_new() : an empty shadow for frames of L (L must outlive it).
