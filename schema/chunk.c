@@ -429,6 +429,25 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
     unsigned kb = cp[TREC_COL_KIND][i], kind = kb & TREC_KB_KIND;
     size_t pos;
     int32_t base;
+    if( (kb & ~(unsigned)(TREC_KB_TS|TREC_KB_PAYLOAD))==TREC_LINE && depth>0
+     && cp[TREC_COL_LINE]<ce[TREC_COL_LINE] && *cp[TREC_COL_LINE]<0x80
+     && prev_seq!=UINT64_MAX ){
+      /* Most events of a loop: a line event of the top frame, next seq, a
+      ** one-byte line delta. Same rules as below, fewer tests; the line
+      ** stays in int32 because a one-byte delta is within +-64 and the
+      ** check is kept. */
+      int64_t ln;
+      pos = depth - 1;
+      ln = (int64_t)st.e[pos].line + trec_unzigzag(*cp[TREC_COL_LINE]++);
+      if( ln<INT32_MIN || ln>INT32_MAX ) goto out;
+      st.e[pos].line = last_line = c->line[i] = (int32_t)ln;
+      c->seq[i] = ++prev_seq;
+      c->frame[i] = st.e[pos].frame;
+      c->code[i] = st.e[pos].code;
+      c->depth[i] = (uint32_t)depth;
+      c->kind[i] = TREC_LINE;
+      goto rest;
+    }
     if( kind>=TREC_N_KINDS ) goto out;
     if( kb & TREC_KB_SEQGAP ){
       GETV(cp[TREC_COL_SEQ], ce[TREC_COL_SEQ], v);
@@ -472,6 +491,7 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
     c->depth[i] = (uint32_t)(pos + 1);
     c->kind[i] = (uint8_t)kind;
     if( kind==TREC_RETURN ) depth = pos;
+  rest:
     if( want_ts ){
       if( kb & TREC_KB_TS ){
         GETV(cp[TREC_COL_TS], ce[TREC_COL_TS], v);
