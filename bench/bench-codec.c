@@ -179,8 +179,11 @@ static void bench_codec(const struct trec_event *ev, size_t n, int codec){
     unsigned flags = pass<5 ? 0 : TREC_DECODE_NO_TS | TREC_DECODE_NO_PAYLOAD;
     t = cpu_s();
     for(size_t k=0; k<n_chunks; k++){
-      if( trec_block_decompress(codec, comp[k].data, comp[k].len, raw_len[k], &c.raw)
-       || trec_chunk_decode_ex(c.raw.data, c.raw.len, flags, &c) ) abort();
+      int rc = flags ? trec_chunk_decompress_scan(codec, comp[k].data, comp[k].len,
+                                                  raw_len[k], 64 + 3*CHUNK, &c.raw)
+                     : trec_block_decompress(codec, comp[k].data, comp[k].len,
+                                             raw_len[k], &c.raw);
+      if( rc || trec_chunk_decode_ex(c.raw.data, c.raw.len, flags, &c) ) abort();
       events += c.n;
     }
     t = cpu_s() - t;

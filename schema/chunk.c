@@ -383,6 +383,7 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
   int rc = TREC_ERR_CORRUPT;
   const int want_ts = !(flags & TREC_DECODE_NO_TS);
   const int want_pay = !(flags & TREC_DECODE_NO_PAYLOAD);
+  int n_cols;
   const unsigned char *p = raw, *end = raw + len;
   const unsigned char *cp[TREC_N_COLUMNS], *ce[TREC_N_COLUMNS];
   struct trec_stack_entry local[64];
@@ -412,14 +413,19 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
     last_line = st.e[i].line;
   }
   depth = (size_t)n_start;
-  for(int i=0; i<TREC_N_COLUMNS; i++){
+  /* kind, seq, line and frame come first: a scan needing only them may
+  ** have been given only that prefix of the chunk */
+  n_cols = want_ts || want_pay ? TREC_N_COLUMNS : TREC_COL_TS;
+  for(int i=0; i<TREC_N_COLUMNS; i++) cp[i] = ce[i] = p;
+  for(int i=0; i<n_cols; i++){
     GETV(p, end, v);
     if( v > (uint64_t)(end - p) ) goto out;
     cp[i] = p;
     ce[i] = p + v;
     p += v;
   }
-  if( p!=end || (uint64_t)(ce[TREC_COL_KIND] - cp[TREC_COL_KIND])!=n
+  if( (n_cols==TREC_N_COLUMNS && p!=end)
+   || (uint64_t)(ce[TREC_COL_KIND] - cp[TREC_COL_KIND])!=n
    || ce[TREC_COL_PAYLOAD] - cp[TREC_COL_PAYLOAD] > (ptrdiff_t)UINT32_MAX ) goto out;
   if( chunk_reserve(c, (size_t)n) ){ rc = TREC_ERR_NOMEM; goto out; }
   pay_len = (size_t)(ce[TREC_COL_PAYLOAD] - cp[TREC_COL_PAYLOAD]);
@@ -567,6 +573,40 @@ ptrdiff_t trec_chunk_find_seq(const struct trec_chunk *c, uint64_t seq){
   return lo<c->n && c->seq[lo]==seq ? (ptrdiff_t)lo : -1;
 }
 
+size_t trec_chunk_scan_len(const unsigned char *raw, size_t avail){
+  const unsigned char *p = raw, *end = raw + avail;
+  uint64_t v, n_start;
+  int64_t sv;
+  if( trec_get_varint(&p, end, &v) || trec_get_varint(&p, end, &v)
+   || trec_get_varint(&p, end, &v) || trec_get_svarint(&p, end, &sv)
+   || trec_get_varint(&p, end, &v) || trec_get_varint(&p, end, &n_start)
+   || n_start > avail ) return 0;
+  for(uint64_t i=0; i<3*n_start; i++)
+    if( trec_get_varint(&p, end, &v) ) return 0;
+  for(int i=0; i<TREC_COL_TS; i++){
+    if( trec_get_varint(&p, end, &v) ) return 0;
+    if( v > (uint64_t)(end - p) ) return (size_t)(p - raw) + (v > TREC_MAX_RAW_LEN ? 0 : (size_t)v);
+    p += v;
+  }
+  return (size_t)(p - raw);
+}
+
+/* LZ4 restarts from the block's start on every call, so a good first
+** guess matters: a loop-heavy chunk's prefix is ~2 of its ~8 bytes per
+** event. */
+int trec_chunk_decompress_scan(int codec, const void *src, size_t len,
+                               size_t raw_len, size_t guess, struct trec_buf *out){
+  size_t want = guess;
+  for(;;){
+    size_t need;
+    int rc = trec_block_decompress_prefix(codec, src, len, raw_len, want, out);
+    if( rc || out->len>=raw_len ) return rc;
+    need = trec_chunk_scan_len(out->data, out->len);
+    if( need && need<=out->len ) return TREC_OK;
+    want = need>want ? need + need/8 : want*2;
+  }
+}
+
 /* ---- Keyframes ---- */
 
 void trec_keyframe_init(struct trec_keyframe *k){
@@ -644,6 +684,23 @@ int trec_block_compress(int codec, int level, const void *src, size_t len,
   else
     r = LZ4_compress_HC(src, (char*)out->data, (int)len, bound, level);
   if( r<=0 ) return TREC_ERR_CODEC;
+  out->len = (size_t)r;
+  return TREC_OK;
+}
+
+int trec_block_decompress_prefix(int codec, const void *src, size_t len,
+                                 size_t raw_len, size_t want, struct trec_buf *out){
+  int r;
+  if( codec!=TREC_CODEC_LZ4 && codec!=TREC_CODEC_LZ4HC )
+    return trec_block_decompress(codec, src, len, raw_len, out);
+  if( want>=raw_len ) return trec_block_decompress(codec, src, len, raw_len, out);
+  trec_buf_reset(out);
+  if( raw_len > TREC_MAX_RAW_LEN || len > INT_MAX ) return TREC_ERR_CORRUPT;
+  if( trec_buf_room(out, raw_len) ) return TREC_ERR_NOMEM;
+  if( len==0 ) return TREC_ERR_CORRUPT;
+  r = LZ4_decompress_safe_partial(src, (char*)out->data, (int)len, (int)want,
+                                  (int)raw_len);
+  if( r<0 || (size_t)r<want ) return TREC_ERR_CORRUPT;
   out->len = (size_t)r;
   return TREC_OK;
 }

@@ -621,9 +621,10 @@ const struct trec_thread *trec_reader_thread_by_id(trec_reader *r, uint32_t id){
 /* ---- Blobs ---- */
 
 /* Fetch the row id of st, check the blob's checksum, and decompress it
-** into out. `what` names the row in messages ("chunk 12"). */
+** into out. `what` names the row in messages ("chunk 12"). scan_guess > 0:
+** a chunk of which only the scan columns are wanted, about this long. */
 static int load_blob(trec_reader *r, sqlite3_stmt *st, int64_t id,
-                     const char *what, struct trec_buf *out){
+                     const char *what, struct trec_buf *out, size_t scan_guess){
   int rc, e;
   int64_t codec, raw_len, sum;
   const void *data;
@@ -650,7 +651,10 @@ static int load_blob(trec_reader *r, sqlite3_stmt *st, int64_t id,
     rc = reader_fail(r, TREC_ERR_CORRUPT, "%s %lld: checksum mismatch", what, (long long)id);
     goto out;
   }
-  rc = trec_block_decompress((int)codec, data, (size_t)len, (size_t)raw_len, out);
+  if( scan_guess )
+    rc = trec_chunk_decompress_scan((int)codec, data, (size_t)len, (size_t)raw_len, scan_guess, out);
+  else
+    rc = trec_block_decompress((int)codec, data, (size_t)len, (size_t)raw_len, out);
   if( rc==TREC_ERR_CODEC )
     rc = reader_fail(r, TREC_ERR_CORRUPT, "%s %lld: unknown codec %lld", what,
                      (long long)id, (long long)codec);
@@ -668,14 +672,18 @@ int trec_reader_read_chunk(trec_reader *r, size_t i, struct trec_chunk *c){
 
 int trec_reader_read_chunk_ex(trec_reader *r, size_t i, unsigned flags,
                               struct trec_chunk *c){
+  const unsigned scan = TREC_DECODE_NO_TS | TREC_DECODE_NO_PAYLOAD;
   const struct trec_chunk_info *ci;
+  size_t guess = 0;
   int rc;
   if( i>=r->n_chunks )
     return reader_fail(r, TREC_ERR_RANGE, "no chunk %zu (the trace has %zu)", i, r->n_chunks);
   ci = &r->chunks[i];
   if( c==&r->scratch ) r->scratch_ok = 0;
   c->n = 0;     /* on failure c holds nothing, not a stale chunk */
-  if( (rc = load_blob(r, r->st_chunk, ci->chunk_id, "chunk", &c->raw)) ) return rc;
+  if( (flags & scan)==scan )
+    guess = 64 + 32*(size_t)ci->start_depth + 3*(size_t)ci->n_events;
+  if( (rc = load_blob(r, r->st_chunk, ci->chunk_id, "chunk", &c->raw, guess)) ) return rc;
   rc = trec_chunk_decode_ex(c->raw.data, c->raw.len, flags, c);
   if( rc )
     return reader_fail(r, rc, "chunk %lld: events do not decode: %s",
@@ -697,7 +705,7 @@ int trec_reader_read_keyframe(trec_reader *r, size_t i, struct trec_keyframe *k)
     return reader_fail(r, TREC_ERR_RANGE, "no chunk %zu (the trace has %zu)", i, r->n_chunks);
   ci = &r->chunks[i];
   k->n = 0;
-  if( (rc = load_blob(r, r->st_key, ci->chunk_id, "keyframe of chunk", &k->raw)) )
+  if( (rc = load_blob(r, r->st_key, ci->chunk_id, "keyframe of chunk", &k->raw, 0)) )
     return rc;
   rc = trec_keyframe_decode(k->raw.data, k->raw.len, k);
   if( rc==TREC_OK && k->n!=ci->start_depth ) rc = TREC_ERR_CORRUPT;

@@ -78,6 +78,26 @@ int trec_keyframe_decode(const unsigned char *raw, size_t len,
  *  payload entries, else TREC_ERR_CORRUPT. */
 int trec_payload_check(const unsigned char *p, const unsigned char *end);
 
+/*! trec_block_decompress_prefix() : like trec_block_decompress() but an
+ *  LZ4 block is decompressed only until at least `want` bytes (of raw_len)
+ *  are out; out->len says how many. Other codecs and want >= raw_len give
+ *  the whole block. */
+int trec_block_decompress_prefix(int codec, const void *src, size_t len,
+                                 size_t raw_len, size_t want, struct trec_buf *out);
+
+/*! trec_chunk_scan_len() : given the first avail bytes of a raw chunk, the
+ *  length of its prefix that holds the header and the kind, seq, line and
+ *  frame columns (all a decode with TREC_DECODE_NO_TS|NO_PAYLOAD reads),
+ *  possibly more than avail; 0 when avail is too short to tell. */
+size_t trec_chunk_scan_len(const unsigned char *raw, size_t avail);
+
+/*! trec_chunk_decompress_scan() : decompress at least the scan prefix
+ *  (trec_chunk_scan_len()) of a stored chunk, starting from `guess` bytes
+ *  and decompressing more while the prefix turns out longer; out then
+ *  holds a prefix of the raw chunk, or all of it. */
+int trec_chunk_decompress_scan(int codec, const void *src, size_t len,
+                               size_t raw_len, size_t guess, struct trec_buf *out);
+
 /*! trec_codec_name() : "raw", "lz4", "lz4hc", or NULL. */
 const char *trec_codec_name(int codec);
 

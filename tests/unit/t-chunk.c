@@ -309,6 +309,66 @@ static void test_truncation_every_length(void **state){
   trec_buf_release(&raw);
 }
 
+/* The scan prefix: a decode of only kind, seq, line and frame needs
+** exactly trec_chunk_scan_len() bytes, gives the same columns as a full
+** decode, fails cleanly on anything shorter, and the LZ4 path that
+** decompresses only that prefix agrees whatever its first guess. */
+static void test_scan_prefix(void **state){
+  const unsigned scan = TREC_DECODE_NO_TS | TREC_DECODE_NO_PAYLOAD;
+  struct trec_buf raw = TREC_BUF_INIT, comp = TREC_BUF_INIT, out = TREC_BUF_INIT;
+  struct trec_chunk c, p;
+  size_t need;
+  (void)state;
+  trec_chunk_init(&c);
+  trec_chunk_init(&p);
+  encode_sample(&raw, 52, 300);
+  assert_int_equal(trec_chunk_decode(raw.data, raw.len, &c), TREC_OK);
+  need = trec_chunk_scan_len(raw.data, raw.len);
+  assert_true(need>0 && need<raw.len);
+  for(size_t cut=0; cut<=raw.len; cut++){
+    unsigned char *b = malloc(cut ? cut : 1);
+    size_t got;
+    int rc;
+    memcpy(b, raw.data, cut);
+    got = trec_chunk_scan_len(b, cut);
+    assert_true(got==0 || got==need || (cut<need && got>cut));
+    if( cut>=need ) assert_int_equal(got, need);
+    rc = trec_chunk_decode_ex(b, cut, scan, &p);
+    assert_int_equal(rc, cut<need ? TREC_ERR_CORRUPT : TREC_OK);
+    if( rc==TREC_OK ){
+      assert_int_equal(p.n, c.n);
+      assert_memory_equal(p.seq, c.seq, c.n*sizeof *c.seq);
+      assert_memory_equal(p.line, c.line, c.n*sizeof *c.line);
+      assert_memory_equal(p.frame, c.frame, c.n*sizeof *c.frame);
+      assert_memory_equal(p.code, c.code, c.n*sizeof *c.code);
+      assert_memory_equal(p.depth, c.depth, c.n*sizeof *c.depth);
+      assert_memory_equal(p.kind, c.kind, c.n*sizeof *c.kind);
+    }
+    free(b);
+  }
+  assert_int_equal(trec_block_compress(TREC_CODEC_LZ4, 0, raw.data, raw.len, &comp), TREC_OK);
+  for(size_t guess=1; guess<raw.len+10; guess+=guess/3+1){
+    assert_int_equal(trec_chunk_decompress_scan(TREC_CODEC_LZ4, comp.data, comp.len,
+                                                raw.len, guess, &out), TREC_OK);
+    assert_true(out.len>=need && out.len<=raw.len);
+    assert_memory_equal(out.data, raw.data, out.len);
+  }
+  /* a cut block may still hold the prefix (the checksum guards the rest),
+  ** but never yields more than it holds */
+  assert_int_equal(trec_chunk_decompress_scan(TREC_CODEC_LZ4, comp.data, comp.len / 8,
+                                              raw.len, raw.len, &out), TREC_ERR_CORRUPT);
+  for(size_t cut=1; cut<comp.len; cut+=7){
+    int rc = trec_chunk_decompress_scan(TREC_CODEC_LZ4, comp.data, cut, raw.len, 16, &out);
+    assert_true(rc==TREC_ERR_CORRUPT || (rc==TREC_OK && out.len>=need && out.len<raw.len
+                                          && !memcmp(out.data, raw.data, out.len)));
+  }
+  trec_buf_release(&out);
+  trec_buf_release(&comp);
+  trec_chunk_release(&c);
+  trec_chunk_release(&p);
+  trec_buf_release(&raw);
+}
+
 /* Random bit flips: an error or a chunk that still obeys the invariants. */
 static void test_bit_flips(void **state){
   struct trec_buf raw = TREC_BUF_INIT;
@@ -323,7 +383,9 @@ static void test_bit_flips(void **state){
     memcpy(p, raw.data, raw.len);
     for(uint32_t k=1+gen_below(&r, 3); k>0; k--)
       p[gen_below(&r, (uint32_t)raw.len)] ^= (unsigned char)(1u << gen_below(&r, 8));
-    int rc = trec_chunk_decode(p, raw.len, &c);
+    int rc = trec_chunk_decode_ex(p, raw.len, TREC_DECODE_NO_TS | TREC_DECODE_NO_PAYLOAD, &c);
+    assert_true(rc==TREC_OK || rc==TREC_ERR_CORRUPT);
+    rc = trec_chunk_decode(p, raw.len, &c);
     assert_true(rc==TREC_OK || rc==TREC_ERR_CORRUPT);
     if( rc==TREC_OK ){
       ok++;
@@ -498,6 +560,7 @@ int main(void){
     cmocka_unit_test(test_blocks_every_codec),
     cmocka_unit_test(test_blocks_bad_input),
     cmocka_unit_test(test_truncation_every_length),
+    cmocka_unit_test(test_scan_prefix),
     cmocka_unit_test(test_bit_flips),
     cmocka_unit_test(test_payload_every_type),
     cmocka_unit_test(test_payload_bad),
