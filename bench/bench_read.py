@@ -91,7 +91,7 @@ def sql_figures(build, path, events):
     mid = max(1, events // 2)
     base = timed([tr, "sql", "--csv", path, "SELECT 1"])
     queries = [
-        ("count(*) WHERE kind='call'", "SELECT count(*) FROM events WHERE kind = 'call'", events),
+        ("count(*) WHERE kind='call' (from the chunk index's counts)", "SELECT count(*) FROM events WHERE kind = 'call'", events),
         ("count(*) WHERE function='loop'", "SELECT count(*) FROM events WHERE function = 'loop'",
          events),
         ("sum(line) WHERE kind='line' (decodes every chunk)",
@@ -188,10 +188,47 @@ def run(build, big, data, quick, log):
                                                           rate(scanned, c)))
     cap = 5 if quick else 20
     (lines, nbytes, wall), chrome = export_figures(build, path, ev, cap)
+    small_n, small = traces[0][2], traces[0][1]
+    whole = timed([build.tracerec, "export", small, "--format", "jsonl", "-o", os.devnull],
+                  timeout=cap * 3)
     out += ["", "Export on the same trace:", "",
             "- jsonl: %s events (%.0f MiB) in %.1f s wall: %s (read for at most %d s)" % (
                 format(lines, ","), nbytes / 1048576, wall, rate(lines, wall), cap),
+            "- jsonl, the whole %s-event trace to /dev/null: %.1f s wall, %.1f s CPU: %s per CPU "
+            "second" % (format(small_n, ","), whole[0], whole[1], rate(small_n, whole[1])),
             "- chrome (whole trace to /dev/null): %.1f s wall, %.1f s CPU: %s per CPU second%s" % (
                 chrome[0], chrome[1], rate(ev, chrome[1]), " (timed out: lower bound)" if chrome[3]
                 else (" (status %d)" % chrome[2] if chrome[2] else ""))]
+    out += targets(seek_rows, rows)
+    return out
+
+
+def targets(seek_rows, rows):
+    """Issues 4 and 5's reading-side targets against the figures."""
+    out = ["", "### Reading-side targets (issues 4, 5)", "",
+           "| target | measured | verdict |", "|---|---|---|"]
+
+    def row(what, val, limit, f, below=True):
+        ok = val <= limit if below else val >= limit
+        far = val / limit if below else limit / max(val, 1e-9)
+        out.append("| %s | %s | %s |" % (what, f % val, "met" if ok else "NOT met (%.2fx)" % far))
+
+    ev, f = seek_rows[-1]
+    if "error" not in f:
+        row("open a trace under 100 ms (%s events)" % format(ev, ","), f["open_ms"], 100.0, "%.1f ms")
+        worst = max(v for k, v in f.items() if k.endswith("_worst_ms"))
+        med = max(v for k, v in f.items() if k.endswith("_median_ms"))
+        row("any seek or step under 10 ms: slowest median", med, 10.0, "%.3f ms")
+        row("any seek or step under 10 ms: worst of all", worst, 10.0, "%.3f ms")
+    for name, wall, cpu, w, c, scanned, status, to in rows:
+        if name.startswith("seq"):
+            row("seq BETWEEN of 1000 events under 5 ms (beyond process start and open, wall)",
+                w * 1e3, 5.0, "%.1f ms")
+            row("the same in CPU time (the wall figure includes waiting for a shared CPU)",
+                c * 1e3, 5.0, "%.1f ms")
+        elif "function" in name or "kind='call'" in name:
+            tiny = c < 0.001
+            row("%s at >= 100 M events/s per core" % name.split(" (")[0],
+                scanned / max(c, 0.001) / 1e6, 100.0,
+                "> %.0f M/s (under 1 ms of CPU)" if tiny else "%.1f M/s", below=False)
     return out

@@ -29,7 +29,7 @@ bench: all
 .PHONY: bench bench-codec
 
 EXTRA_DIST += bench/run.py bench/bench_read.py bench/peer.py bench/naive_recorder.py \
-	bench/floor.c bench/bigloop.py bench/workloads bench/RESULTS.md \
+	bench/floor.c bench/bigloop.py bench/workloads bench/RESULTS.md bench/analysis.md \
 	tests/t5001-bench-smoke.sh
 
 # A smoke test of the runner in quick mode on one tiny workload: structure,

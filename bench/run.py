@@ -459,7 +459,9 @@ def tables(args, pythons, workloads, results):
                 row.append("-" if c is None else "%.2f [%.2f-%.2f] (%.2f)%s" % (
                     c.cpu, c.cpu_min, c.cpu_max, c.wall, " timeout" if c.timed_out else ""))
             lines.append("| %s | %s |" % (w, " | ".join(row)))
-        summary[py.version] = {"ratio": g, "lower": lower, "bpe": {t: gmean(v) for t, v in bpe.items()},
+        fin = [res[w]["naive"].cpu / res[w][t].cpu for w in workloads for t in rec[:1]
+               if "naive" in res[w] and t in res[w] and not res[w]["naive"].timed_out]
+        summary[py.version] = {"finished": (gmean(fin), len(fin)), "ratio": g, "lower": lower, "bpe": {t: gmean(v) for t, v in bpe.items()},
                                "vsfloor": vsfloor, "mem": mem, "rec": rec}
     return lines, summary
 
@@ -488,14 +490,19 @@ def targets(summary):
                 if val is None:
                     out.append("| %s | %s | %s | - | not measured |" % (ver, t, what))
                     continue
-                verdict = "met" if val <= limit else "NOT met (%.1fx over)" % (val / limit)
+                verdict = "met" if val <= limit else "NOT met (%.2fx over)" % (val / limit)
                 out.append("| %s | %s | %s | %s | %s |" % (ver, t, what, f % val, verdict))
+            fin, nfin = s["finished"]
+            if fin is not None and s["lower"].get("naive"):
+                verdict = "met" if fin >= 20 else "NOT met (%.2fx short)" % (20 / fin)
+                out.append("| %s | %s | >= 20x faster than the naive recorder, over the %d workloads "
+                           "it finished | %.1fx | %s |" % (ver, t, nfin, fin, verdict))
             if speedup is None:
                 out.append("| %s | %s | >= 20x faster than the naive recorder | - | not measured |"
                            % (ver, t))
             else:
                 lower = s["lower"].get("naive")
-                verdict = "met" if speedup >= 20 else "NOT met (%.1fx short)" % (20 / speedup)
+                verdict = "met" if speedup >= 20 else "NOT met (%.2fx short)" % (20 / speedup)
                 if lower and speedup < 20:
                     verdict = "at least %.1fx (naive timed out: lower bound)" % speedup
                 out.append("| %s | %s | >= 20x faster than the naive recorder | %s%.1fx | %s |" % (
