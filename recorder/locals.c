@@ -245,7 +245,35 @@ int trec_locals_inline_next(PyObject *obj, Py_ssize_t *pos, PyObject **name,
   }
   return 0;
 }
+Py_ssize_t trec_locals_inline_items(PyObject *obj, Py_ssize_t cap,
+                                    PyObject **values, uint32_t *index,
+                                    const void **keys_out){
+  PyDictValues *vals = inline_values(obj);
+  PyTypeObject *tp = Py_TYPE(obj);
+  Py_ssize_t n, got = 0;
+  if( vals==NULL || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ) return 0;
+  PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
+  if( keys==NULL || !DK_IS_UNICODE(keys) ) return 0;
+  *keys_out = keys;
+  inline_order(vals, 0, &n);
+  for(Py_ssize_t k=0; k<n && got<cap; k++){
+    Py_ssize_t ix = inline_order(vals, k, &n);
+    if( ix>=keys->dk_nentries ) continue;
+    PyObject *v = vals->values[ix];
+    if( DK_UNICODE_ENTRIES(keys)[ix].me_key==NULL || v==NULL ) continue;
+    values[got] = v;
+    index[got++] = (uint32_t)ix;
+  }
+  return got;
+}
 #else
+Py_ssize_t trec_locals_inline_items(PyObject *obj, Py_ssize_t cap,
+                                    PyObject **values, uint32_t *index,
+                                    const void **keys){
+  (void)obj; (void)cap; (void)values; (void)index; (void)keys;
+  return 0;
+}
+
 Py_ssize_t trec_locals_inline_count(PyObject *obj){
   (void)obj;
   return 0;

@@ -68,6 +68,9 @@ static const char *const default_redact[] = {
 ** unchanged one then costs a lookup, not a walk (see fp_dict). */
 #define FP_DICT_CACHE 64
 
+/* Inline attributes read in one call when max_items is at most this. */
+#define FP_INLINE_MAX 64
+
 /* __slots__ listings, by type (see type_slots). */
 #define SLOT_CACHE 32
 #define SLOTS_MAX 16
@@ -1355,6 +1358,9 @@ static int identity_fp(trec_snap *s, PyObject *v, uint64_t *fp){
 ** its first max_str code points, bytes by content, plus lengths. So a
 ** freed element replaced by a new object at the same address is seen when
 ** its value differs, and when it does not, the encoding does not either.
+** Attributes kept inline (3.11+) are named by their index in the type's
+** shared keys, which only ever grow while the type lives (a new type at a
+** freed one's address has a new version tag, below).
 ** Type names come from the type's address, its version tag and qualname
 ** object: renaming a type (__qualname__, __module__) drops its tag
 ** (PyType_Modified), and a type without a valid tag makes the fingerprint
@@ -1455,7 +1461,15 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
     return mixu(h, total);
   }
   h = mix(h, dict);
-  while( k<s->o.max_items && (dict ? PyDict_Next(dict, &pos, &key, &val)
+  if( dict==NULL && s->o.max_items<=FP_INLINE_MAX ){
+    /* inline attributes: a name is its index in the type's shared keys */
+    PyObject *vals[FP_INLINE_MAX];
+    uint32_t ix[FP_INLINE_MAX];
+    const void *keys = NULL;
+    k = trec_locals_inline_items(v, s->o.max_items, vals, ix, &keys);
+    h = mix(h, keys);
+    for(Py_ssize_t i=0; i<k; i++) h = fp_value(s, mixu(h, ix[i]), vals[i], depth+1);
+  }else while( k<s->o.max_items && (dict ? PyDict_Next(dict, &pos, &key, &val)
                                    : trec_locals_inline_next(v, &pos, &key, &val)) ){
     h = PyUnicode_CheckExact(key) ? fp_str(s, mix(h, key), key) : mix(h, key);
     h = fp_value(s, h, val, depth+1);
