@@ -435,13 +435,13 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
     unsigned kb = cp[TREC_COL_KIND][i], kind = kb & TREC_KB_KIND;
     size_t pos;
     int32_t base;
-    if( (kb & ~(unsigned)(TREC_KB_TS|TREC_KB_PAYLOAD))==TREC_LINE && depth>0
+    if( kind!=TREC_CALL && kind<TREC_N_KINDS && depth>0
+     && (kb & (TREC_KB_FRAME|TREC_KB_SEQGAP|TREC_KB_OFFSET))==0
      && cp[TREC_COL_LINE]<ce[TREC_COL_LINE] && *cp[TREC_COL_LINE]<0x80
      && prev_seq!=UINT64_MAX ){
-      /* Most events of a loop: a line event of the top frame, next seq, a
-      ** one-byte line delta. Same rules as below, fewer tests; the line
-      ** stays in int32 because a one-byte delta is within +-64 and the
-      ** check is kept. */
+      /* Most events of a loop: a line (or return) event of the top frame,
+      ** next seq, a one-byte line delta. Same rules as below, fewer
+      ** tests. */
       int64_t ln;
       pos = depth - 1;
       ln = (int64_t)st.e[pos].line + trec_unzigzag(*cp[TREC_COL_LINE]++);
@@ -451,7 +451,8 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
       c->frame[i] = st.e[pos].frame;
       c->code[i] = st.e[pos].code;
       c->depth[i] = (uint32_t)depth;
-      c->kind[i] = TREC_LINE;
+      c->kind[i] = (uint8_t)kind;
+      if( kind==TREC_RETURN ) depth = pos;
       goto rest;
     }
     if( kind>=TREC_N_KINDS ) goto out;

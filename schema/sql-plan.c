@@ -320,6 +320,3 @@ void sql_filter_release(struct sql_filter *f){
   f->name = NULL;
 }
 
-int sql_filter_code(const struct sql_filter *f, uint32_t code){
-  return !f->codes || (code<f->n_codes && f->codes[code]);
-}

@@ -49,8 +49,8 @@ static size_t chunk_lower(const struct trec_chunk *c, uint64_t v){
   return a;
 }
 
-static int event_matches(const struct sql_scan *s, const struct trec_chunk *c,
-                         size_t j){
+static inline int event_matches(const struct sql_scan *s, const struct trec_chunk *c,
+                                size_t j){
   const struct sql_filter *f = s->f;
   if( f->kind>=0 && c->kind[j]!=f->kind ) return 0;
   if( f->frame && c->frame[j]!=f->frame ) return 0;

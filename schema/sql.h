@@ -113,7 +113,10 @@ int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
 int sql_filter_init(struct sql_filter *f, struct sql_conn *c, const char *idx,
                     int argc, sqlite3_value **argv);
 void sql_filter_release(struct sql_filter *f);
-int sql_filter_code(const struct sql_filter *f, uint32_t code);
+/* Whether events of code object `code` may match f (tested per event). */
+static inline int sql_filter_code(const struct sql_filter *f, uint32_t code){
+  return !f->codes || (code<f->n_codes && f->codes[code]);
+}
 
 /* sql-scan.c: events in seq order across threads, filtered on the decoded
 ** columns so non-matching events never reach SQLite. */
