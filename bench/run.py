@@ -60,13 +60,16 @@ def parse_args(argv):
                    help="events in the reading-side trace (0: skip the reading side)")
     p.add_argument("--data", default=os.path.join(HERE, "_data"),
                    help="cache for the large trace and built floors")
-    p.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    p.add_argument("--out", help="the report (default bench/RESULTS.md; with --quick "
+                   "bench/_data/RESULTS-quick.md, so a smoke test keeps the real results)")
     p.add_argument("--note", action="append", default=[],
                    help="a line added to RESULTS.md's method section (repeatable)")
     a = p.parse_args(argv)
     if a.quick:
         a.repeats, a.slow_repeats, a.scale = 1, 1, min(a.scale, 0.02)
         a.big_events = min(a.big_events, 200_000)
+    if a.out is None:
+        a.out = os.path.join(a.data, "RESULTS-quick.md") if a.quick else os.path.join(HERE, "RESULTS.md")
     if a.slow_repeats is None:
         a.slow_repeats = a.repeats
     return a
@@ -579,6 +582,7 @@ def main(argv):
         doc += ["```"]
     text = "\n".join(doc) + "\n"
     print(text)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(text)
     log("bench: wrote %s" % args.out)
