@@ -21,6 +21,15 @@
 #define TREC_SQL_INTERNAL
 #include "schema/sql.h"
 
+/* Forget the summed postings: no code filter now, or another one. */
+static void scan_postings_clear(struct sql_scan *s){
+  free(s->chunk_n);
+  free(s->chunk_n_codes);
+  s->chunk_n = NULL;
+  s->chunk_n_codes = NULL;
+  s->chunk_n_n_codes = 0;
+}
+
 /* Decode chunk list[k] into the lane (unless it is there already). */
 static int lane_load(struct sql_scan *s, struct sql_lane *l, size_t k, char **errmsg){
   int rc;
@@ -206,9 +215,7 @@ void sql_scan_release(struct sql_scan *s){
   size_t k;
   for(k=0; k<s->n_lanes; k++) trec_chunk_release(&s->lanes[k].c);
   free(s->lanes);
-  free(s->chunk_n);
-  s->chunk_n = NULL;
-  s->chunk_n_cap = 0;
+  scan_postings_clear(s);
   s->lanes = NULL;
   s->n_lanes = 0;
   s->cur = NULL;
@@ -224,27 +231,30 @@ static int scan_postings(struct sql_scan *s, char **errmsg){
   const struct sql_filter *f = s->f;
   uint32_t id;
   if( !f->codes || f->empty || !trec_reader_has_postings(r) ){
-    free(s->chunk_n);
-    s->chunk_n = NULL;
-    s->chunk_n_cap = 0;
+    scan_postings_clear(s);
     return SQLITE_OK;
   }
-  if( s->chunk_n_cap<n || !s->chunk_n ){
-    uint32_t *p = realloc(s->chunk_n, (n ? n : 1)*sizeof(*p));
-    if( !p ) return SQLITE_NOMEM;
-    s->chunk_n = p;
-    s->chunk_n_cap = n;
+  if( s->chunk_n && s->chunk_n_n_codes==f->n_codes
+   && !memcmp(s->chunk_n_codes, f->codes, f->n_codes) ) return SQLITE_OK;
+  scan_postings_clear(s);
+  s->chunk_n = calloc(n ? n : 1, sizeof(*s->chunk_n));
+  s->chunk_n_codes = malloc(f->n_codes ? f->n_codes : 1);
+  if( !s->chunk_n || !s->chunk_n_codes ){
+    scan_postings_clear(s);
+    return SQLITE_NOMEM;
   }
-  memset(s->chunk_n, 0, n*sizeof(*s->chunk_n));
   for(id=1; id<f->n_codes; id++){
     int rc;
     if( !f->codes[id] ) continue;
     rc = trec_reader_code_chunks(r, id, s->chunk_n);
     if( rc!=TREC_OK ){
+      scan_postings_clear(s);
       *errmsg = sql_errmsg(r, rc, "postings");
       return sql_rc_for(rc);
     }
   }
+  memcpy(s->chunk_n_codes, f->codes, f->n_codes);
+  s->chunk_n_n_codes = f->n_codes;
   return SQLITE_OK;
 }
 

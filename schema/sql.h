@@ -147,7 +147,9 @@ struct sql_scan {
   uint32_t *chunk_n;           /* Owned: per chunk index, its events of the
                                   filter's codes (from the postings), NULL
                                   when no code filter or no postings */
-  size_t chunk_n_cap;
+  unsigned char *chunk_n_codes; /* Owned: the codes mask chunk_n was summed
+                                  for (a join's xFilters reuse it) */
+  uint32_t chunk_n_n_codes;
   int eof;
 };
 int sql_scan_start(struct sql_scan *s, struct sql_conn *conn, const struct sql_filter *f,
