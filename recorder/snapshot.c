@@ -672,10 +672,13 @@ static const struct type_slots *type_slots(trec_snap *s, PyTypeObject *tp){
 }
 
 /* Iterate v's slot members: (name, Borrowed value or NULL when unset,
-** whether the name is redacted). ts: type_slots(s, Py_TYPE(v)). */
-static int slot_members(trec_snap *s, const struct type_slots *ts, PyObject *v,
-                        Py_ssize_t *pos, const char **name, PyObject **val,
-                        int *redacted){
+** whether the name is redacted). The listing is looked up at each step,
+** not held: encoding a member's value may reuse its cache entry for another
+** type. The cached listing and the walk count members alike, so *pos means
+** the same in both. */
+static int slot_members(trec_snap *s, PyObject *v, Py_ssize_t *pos,
+                        const char **name, PyObject **val, int *redacted){
+  const struct type_slots *ts = type_slots(s, Py_TYPE(v));
   Py_ssize_t off;
   if( ts!=NULL ){
     if( *pos>=ts->n ) return 0;
@@ -702,15 +705,13 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
   const char *mname;
   uint64_t total = 0;
   int fields = tp->tp_getattro==PyObject_GenericGetAttr, red;
-  const struct type_slots *ts = NULL;
 
   if( fields ){
     dict = trec_locals_instance_dict(v);
     if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
     if( dict!=NULL ) total += (uint64_t)PyDict_GET_SIZE(dict);
     else total += (uint64_t)trec_locals_inline_count(v);
-    ts = type_slots(s, tp);
-    for(pos=0; slot_members(s, ts, v, &pos, &mname, &val, &red); )
+    for(pos=0; slot_members(s, v, &pos, &mname, &val, &red); )
       if( val ) total++;
   }
   size_t at;
@@ -741,7 +742,7 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
     }
     pos = 0;
     while( i<planned && !over_budget(s, out)
-           && slot_members(s, ts, v, &pos, &mname, &val, &red) ){
+           && slot_members(s, v, &pos, &mname, &val, &red) ){
       if( val==NULL ) continue;
       trec_venc_name(out, mname, strlen(mname));
       enc_named(s, red, val, depth+1, out);
@@ -1451,13 +1452,12 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
   int red;
   h = fp_type(s, mix(h, v), tp);
   if( tp->tp_getattro!=PyObject_GenericGetAttr ) return h;
-  const struct type_slots *ts = type_slots(s, tp);
   dict = trec_locals_instance_dict(v);
   if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
   if( depth>=s->o.max_depth ){
     uint64_t total = dict ? (uint64_t)PyDict_GET_SIZE(dict)
                           : (uint64_t)trec_locals_inline_count(v);
-    while( slot_members(s, ts, v, &pos, &mname, &val, &red) ) if( val ) total++;
+    while( slot_members(s, v, &pos, &mname, &val, &red) ) if( val ) total++;
     return mixu(h, total);
   }
   h = mix(h, dict);
@@ -1476,7 +1476,7 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
     k++;
   }
   pos = 0;
-  while( k<s->o.max_items && slot_members(s, ts, v, &pos, &mname, &val, &red) ){
+  while( k<s->o.max_items && slot_members(s, v, &pos, &mname, &val, &red) ){
     h = mix(h, val);
     if( val==NULL ) continue;
     h = fp_value(s, mix(h, mname), val, depth+1);

@@ -12,6 +12,7 @@ direct tests: the reference encoder (valenc) reads __dict__ only.
 """
 import importlib.util
 import os
+import sys
 import unittest
 
 _spec = importlib.util.spec_from_file_location(
@@ -100,6 +101,61 @@ def budgets():
 PROGRAMS = [element_attribute, equal_but_new, nested_append, aba,
             renamed_type, budgets]
 CODES = {f.__code__ for f in PROGRAMS} | {Cell.__init__.__code__}
+
+
+def slotted_graph():
+    # holders of 10 __slots__ members, each an instance of one of 40 other
+    # slotted classes: more types than the snapshot's per-type caches hold
+    inner = [type("In%d" % i, (), {"__slots__": ("a", "b")}) for i in range(40)]
+    holder = type("Holder", (), {"__slots__": tuple("m%d" % i for i in range(10))})
+    holders = []
+    for j in range(8):
+        h = holder()
+        for i in range(10):
+            o = inner[(j * 10 + i) % 40]()
+            o.a, o.b = j, i
+            setattr(h, "m%d" % i, o)
+        holders.append(h)
+    return holders
+
+
+def expect_slotted(holders):
+    V = T.V
+    return (V.LIST, id(holders), len(holders), [
+        (V.OBJECT, id(h), __name__ + ".Holder", 10, [
+            ("m%d" % i, (V.OBJECT, id(getattr(h, "m%d" % i)),
+                         __name__ + ".In%d" % ((j * 10 + i) % 40), 2,
+                         [("a", (V.INT, getattr(h, "m%d" % i).a)),
+                          ("b", (V.INT, i))]))
+            for i in range(10)])
+        for j, h in enumerate(holders)])
+
+
+class Slots(unittest.TestCase):
+    # __slots__ members are read through a per-type listing kept in a small
+    # cache; the reference recorder does not read slots, so these compare
+    # with the objects themselves
+    def test_many_slotted_types(self):
+        holders = slotted_graph()
+        self.assertEqual(T.V.decode(T.V.snap(holders)), expect_slotted(holders))
+
+    def test_slot_change_at_depth_2_in_a_frame(self):
+        M = T.M
+
+        def body():
+            holders = slotted_graph()
+            frame = sys._getframe()
+            cap = M._snapshot_session(frame.f_code)
+            slot = M._snapshot_names(cap)[0].index("holders")
+            full = T.V.entries(M._snapshot_frame(cap, frame, True))
+            same = T.V.entries(M._snapshot_frame(cap, frame, False))
+            holders[3].m4.a = 99
+            changed = T.V.entries(M._snapshot_frame(cap, frame, False))
+            return holders, slot, full, same, changed
+        holders, slot, full, same, changed = body()
+        self.assertEqual(full[slot], expect_slotted(holders)[:3] + (full[slot][3],))
+        self.assertNotIn(slot, same)
+        self.assertEqual(changed[slot], expect_slotted(holders))
 
 
 class InPlace(unittest.TestCase):
