@@ -92,7 +92,9 @@ const shown = () => page.evaluate(() => {
     vars, changed: changed.sort(), prev,
   };
 });
-const waitSeq = (seq) => page.waitForFunction((s) => document.getElementById('seq').value === String(s),
+// body[data-seq] is set when a position is completely rendered; the seq input
+// alone is not enough (typing into it shows the number before the page moves).
+const waitSeq = (seq) => page.waitForFunction((s) => document.body.dataset.seq === String(s),
   seq, { timeout: 10000 }).then(() => true, () => false);
 
 // Compare the page with the trace at event seq.
@@ -172,7 +174,7 @@ try {
   const box = await (await page.$('#flame')).boundingBox();
   ok(box && box.width > 100, 'timeline canvas is drawn');
   await page.mouse.click(box.x + box.width * 0.9, box.y + 10);
-  await page.waitForFunction(() => +document.getElementById('seq').value > 30, null, { timeout: 5000 }).catch(() => {});
+  await page.waitForFunction(() => +document.body.dataset.seq > 30, null, { timeout: 5000 }).catch(() => {});
   ok((await shown()).seq > 30, 'clicking the timeline jumps late in the run');
 
   // history of a variable: click its name, then an entry

@@ -192,6 +192,8 @@ async function render(s) {
   if (sel) await showSource(sel.file, sel.line, s.level === s.frames.length - 1);
   if (historyFor) markHistory();
   timeline.follow(s.seq);
+  // the position is fully shown: tests (and anything scripted) wait for this
+  document.body.dataset.seq = s.seq;
 }
 
 function renderBreakpoints() {
