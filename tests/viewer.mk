@@ -16,8 +16,8 @@ tests_t4002_export_unit_CPPFLAGS = $(UNIT_TEST_FLAGS) -I$(top_srcdir)/tests $(JA
 tests_t4002_export_unit_LDADD = viewer/libtrecview.la $(UNIT_TEST_LIBS) $(JANSSON_LIBS)
 endif
 
-TESTS += tests/t4001-export.py tests/t3001-view-api.py tests/t3002-view-browser.sh
-EXTRA_DIST += tests/t4001-export.py tests/t3001-view-api.py tests/t3002-view-browser.sh \
+TESTS += tests/t4001-export.py tests/t3001-view-api.py tests/t3002-view-browser.sh tests/t3003-view-firefox.sh
+EXTRA_DIST += tests/t4001-export.py tests/t3001-view-api.py tests/t3002-view-browser.sh tests/t3003-view-firefox.sh tests/browser/firefox.test.mjs \
 	tests/browser/view.test.mjs tests/browser/package.json tests/browser/package-lock.json
 CLEANFILES += tests/artifacts/view.png
 C_UNIT_TESTS += tests/t4002-export-unit
