@@ -141,7 +141,7 @@ int trec_monitoring_start(trec_recorder *r){
     }
     r->pre = np;
     r->pre[r->n_pre].tstate = ts;
-    r->pre[r->n_pre++].ident = ts->thread_id;
+    r->pre[r->n_pre++].uid = trec_compat_tstate_uid(ts);
   }
   if( trec_thread_hook_install(r)<0 ) goto out;
   for(size_t i=0; i<sizeof mon_tool_ids/sizeof mon_tool_ids[0]; i++){

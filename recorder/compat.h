@@ -50,6 +50,14 @@ static inline int trec_compat_code_set_extra(PyCodeObject *co, Py_ssize_t i,
 #endif
 }
 
+/* ---- a thread state's unique id ----
+** PyThreadState.id (3.7+) counts up per interpreter and is never reused,
+** unlike the thread state's address and the thread ident, which a new
+** thread can take over from a dead one. */
+static inline uint64_t trec_compat_tstate_uid(PyThreadState *ts){
+  return (uint64_t)ts->id;
+}
+
 /* ---- the current thread state, without the NULL check ----
 ** Renamed public PyThreadState_GetUnchecked() in 3.13
 ** (python/cpython#106004). */

@@ -247,13 +247,17 @@ out:
 }
 
 /* The state of the thread running tstate, created at its first event.
-** A PyThreadState address can be reused by a later thread; the thread
-** ident tells them apart, and threading's start hook retires an old entry
-** whose ident a new thread takes over. */
-static int rec_preexisting(trec_recorder *r, PyThreadState *ts,
-                           unsigned long ident){
+** A new thread can get both the PyThreadState address and the ident of a
+** dead one, and under sys.monitoring its first events (Thread._bootstrap)
+** come before threading's start hook, so entries are keyed by the thread
+** state's unique id, which is never reused, not by address or ident. */
+static int rec_same(PyThreadState *a, uint64_t a_uid, PyThreadState *b){
+  return a==b && a_uid==trec_compat_tstate_uid(b);
+}
+
+static int rec_preexisting(trec_recorder *r, PyThreadState *ts){
   for(size_t i=0; i<r->n_pre; i++){
-    if( r->pre[i].tstate==ts && r->pre[i].ident==ident ) return 1;
+    if( rec_same(r->pre[i].tstate, r->pre[i].uid, ts) ) return 1;
   }
   return 0;
 }
@@ -263,7 +267,7 @@ static struct trec_rthread *rec_thread(trec_recorder *r, PyThreadState *ts,
   unsigned long ident = PyThread_get_thread_ident();
   struct trec_rthread *t = NULL;
   for(size_t i=0; i<r->n_threads; i++){
-    if( r->threads[i]->tstate==ts && r->threads[i]->ident==ident ){
+    if( rec_same(r->threads[i]->tstate, r->threads[i]->uid, ts) ){
       t = r->threads[i];
       goto found;
     }
@@ -278,11 +282,12 @@ static struct trec_rthread *rec_thread(trec_recorder *r, PyThreadState *ts,
   t = calloc(1, sizeof *t);
   if( t==NULL ) goto nomem;
   t->tstate = ts;
+  t->uid = trec_compat_tstate_uid(ts);
   t->ident = ident;
   trec_fstack_init(&t->stack);
   r->threads[r->n_threads++] = t;
   t->armed = arm || r->backend==TREC_BACKEND_SETTRACE
-             || rec_preexisting(r, ts, ident);
+             || rec_preexisting(r, ts);
   if( !t->armed ) goto found;
   t->id = ++r->n_threads_seen;
   struct trec_thread info = {
@@ -300,7 +305,6 @@ static struct trec_rthread *rec_thread(trec_recorder *r, PyThreadState *ts,
     return NULL;
   }
 found:
-  r->cur_tstate = ts;
   r->cur = t;
   return t;
 nomem:
@@ -308,9 +312,11 @@ nomem:
   return NULL;
 }
 
-/* threading's start hook, in the new thread: a dead thread's ident and
-** thread state can be reused by this one, so retire entries that match
-** them; then register the thread now, under the name threading gave it
+/* threading's start hook, in the new thread: retire the entries of dead
+** threads whose ident this one reuses (freeing their frames; set_thread_names
+** finds the live one), and this thread's own unrecorded entry made by
+** monitoring events before the hook; then register the thread now, under
+** the name threading gave it
 ** (set_thread_names() at the end can only name the latest thread of an
 ** ident). name may be NULL. */
 void trec_recorder_thread_started(trec_recorder *r, const char *name){
@@ -322,7 +328,6 @@ void trec_recorder_thread_started(trec_recorder *r, const char *name){
       t->tstate = NULL;
     }
   }
-  r->cur_tstate = NULL;
   r->cur = NULL;
   struct trec_rthread *t = rec_thread(r, trec_compat_tstate(), 1);
   if( t!=NULL && name!=NULL ){
@@ -558,7 +563,9 @@ int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
     return 1;
   }
   PyThreadState *ts = trec_compat_tstate();
-  struct trec_rthread *t = ts==r->cur_tstate ? r->cur : rec_thread(r, ts, 0);
+  struct trec_rthread *t = r->cur!=NULL && rec_same(r->cur->tstate,
+                                                    r->cur->uid, ts)
+                           ? r->cur : rec_thread(r, ts, 0);
   if( t==NULL || !t->armed ) return 0;
   switch( what ){
   case PyTrace_CALL:      rec_call(r, t, f, ci); break;
@@ -587,7 +594,6 @@ void trec_recorder_release_frames(trec_recorder *r){
     trec_fstack_release(&r->threads[i]->stack);
   }
   trec_fpark_release(&r->park);
-  r->cur_tstate = NULL;
   r->cur = NULL;
 }
 
@@ -616,7 +622,7 @@ void trec_recorder_forked(trec_recorder *r){
     r->pre = malloc(sizeof *r->pre);
     if( r->pre!=NULL ){
       r->pre[0].tstate = trec_compat_tstate();
-      r->pre[0].ident = PyThread_get_thread_ident();
+      r->pre[0].uid = trec_compat_tstate_uid(r->pre[0].tstate);
       r->n_pre = 1;
     }
   }

@@ -36,7 +36,8 @@ struct trec_codeinfo {
 
 /* One recorded thread. */
 struct trec_rthread {
-  PyThreadState *tstate;  /* Borrowed: identity (with ident) */
+  PyThreadState *tstate;  /* Borrowed: identity (with uid); NULL retired */
+  uint64_t uid;           /* trec_compat_tstate_uid(): never reused */
   unsigned long ident;
   uint32_t id;            /* threads.thread_id */
   trec_stream *stream;    /* Borrowed from the writer */
@@ -47,7 +48,7 @@ struct trec_rthread {
 };
 
 /* A thread that existed when the monitoring backend started. */
-struct trec_prethread { PyThreadState *tstate; unsigned long ident; };
+struct trec_prethread { PyThreadState *tstate; uint64_t uid; };
 
 enum trec_backend { TREC_BACKEND_SETTRACE, TREC_BACKEND_MONITORING };
 
@@ -77,8 +78,7 @@ typedef struct {
   /* threads */
   struct trec_rthread **threads;  /* Owned array of Owned */
   size_t n_threads, cap_threads;
-  PyThreadState *cur_tstate;      /* cache of the last lookup */
-  struct trec_rthread *cur;
+  struct trec_rthread *cur;       /* Borrowed: cache of the last lookup */
   struct trec_fpark park;
   struct trec_buf payload;        /* scratch for one event's payload */
   int backend;                    /* enum trec_backend */
@@ -128,7 +128,8 @@ void trec_recorder_release_threads(trec_recorder *r);
 /* First event after fork() in the child: abandon the parent's writer. */
 void trec_recorder_forked(trec_recorder *r);
 /* threading's start hook in a new thread: retire stale entries of its
-** ident (a dead thread's ident and thread state can be reused) and
+** ident (dead threads whose ident it reuses; they can no longer match,
+** being keyed by the thread state's unique id, but hold frames) and
 ** register it under name (may be NULL). Under sys.monitoring, which sees
 ** every thread from its first frame, a thread started after start() is
 ** recorded only from here on (Thread.run), as threading.settrace() makes

@@ -348,6 +348,43 @@ class RecorderCore(unittest.TestCase):
         self.assertEqual(kinds[(by_name["late"], "later")],
                          {"call", "line", "return"})
 
+    def test_sequential_threads_stay_apart(self):
+        """Threads started one after another often get a dead thread's
+        ident and PyThreadState address; under sys.monitoring a new thread's
+        first events (Thread._bootstrap) come before threading's start hook,
+        and were once recorded as the dead thread's."""
+        import _tracerec
+        prog = self.write("seq.py", """\
+            import threading
+            def work(k):
+                s = k * 2
+                return s
+            for k in range(60):
+                t = threading.Thread(target=work, args=(k,), name="w%d" % k)
+                t.start()
+                t.join()
+            print("done")
+            """)
+        for backend in _tracerec.backends():
+            with self.subTest(backend=backend):
+                code, threads, events = self.compare(
+                    prog, backend=backend,
+                    library_paths=[os.path.dirname(threading_file())])
+                name = {t["id"]: t["name"] for t in threads}
+                works = {}
+                for e in events:
+                    fn = code[e["code"]]["name"]
+                    if fn == "work" and e["kind"] == "call":
+                        works.setdefault(e["thread"], []).append(e)
+                    # recorded from Thread.run on, as sys.settrace sees it
+                    self.assertNotEqual(fn, "_bootstrap",
+                                        "thread %d" % e["thread"])
+                self.assertEqual(len(works), 60, "one thread per work()")
+                self.assertEqual(sorted(name[t] for t in works),
+                                 sorted("w%d" % k for k in range(60)))
+                for t, calls in works.items():
+                    self.assertEqual(len(calls), 1, name[t])
+
     def test_api_rules(self):
         prog = self.write("api.py", """\
             import os, sys, _tracerec
