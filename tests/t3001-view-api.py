@@ -382,8 +382,16 @@ class Recorded(unittest.TestCase):
                                          (ev["function"], ev["line"], ev["file"], ev["depth"]))
                         shown = {v["name"]: v["v"]["r"] for v in st["vars"]}
                         for name, r in ev.get("values", {}).items():
-                            if r != "<unbound>":
-                                self.assertEqual(shown.get(name), r, "seq %d %s" % (ev["seq"], name))
+                            if r == "<unbound>":
+                                continue
+                            got = shown.get(name)
+                            # the API cuts values shorter (a tree node) than the
+                            # export does: then the export's text must extend it
+                            if got is not None and got.endswith("...") and len(got) < len(r):
+                                self.assertTrue(r.startswith(got[:-3]), "seq %d %s: %r vs %r"
+                                                % (ev["seq"], name, got, r))
+                            else:
+                                self.assertEqual(got, r, "seq %d %s" % (ev["seq"], name))
                         if top["file"] not in src:
                             src[top["file"]] = s.api("source", file=top["file"])["text"]
                         if src[top["file"]] is not None and ev["line"] > 0:
