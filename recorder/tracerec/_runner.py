@@ -50,7 +50,11 @@ def skip_paths():
     """Code never recorded: tracerec's own package and runpy, which runs it
     for `python -m tracerec`."""
     rp = os.path.join(os.path.dirname(os.__file__), "runpy.py")
-    out = {_RECORDER_DIR + os.sep, os.path.realpath(_RECORDER_DIR) + os.sep,
+    # co_filename keeps the path as the import found it ("a/../b" is not
+    # normalized), so the package directory is listed as spelt, absolute
+    # and resolved
+    raw = os.path.dirname(__file__)
+    out = {raw + os.sep, _RECORDER_DIR + os.sep, os.path.realpath(_RECORDER_DIR) + os.sep,
            "<frozen runpy>", rp, os.path.realpath(rp)}
     return tuple(sorted(out))
 
@@ -105,7 +109,10 @@ class _Target:
         except OSError as e:
             _cli.fail("can't open file '%s': [Errno %d] %s"
                       % (path, e.errno or 0, e.strerror or e), 2)
-        absolute = os.path.abspath(path)
+        # python's own rule (Python/pathconfig.c _Py_abspath): the cwd
+        # joined to the path as given, never normalized, so that __file__
+        # and tracebacks show "a/../b.py" exactly as python would
+        absolute = path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
         self.code = self._compile(source, absolute)
         # what python itself uses, without importing importlib.machinery
         SourceFileLoader = sys.modules["_frozen_importlib_external"].SourceFileLoader
