@@ -29,6 +29,7 @@ import reftrace
 TRACEREC = os.environ["TRACEREC"]
 PYTHON = os.environ.get("PYTHON", sys.executable)
 PROGRAMS = reftrace.programs_dir()
+PROGRAMS_REAL = os.path.realpath(PROGRAMS) + os.sep
 REFTRACE = os.path.join(os.environ["TREC_SRCDIR"], "tests", "reftrace.py")
 MARK = "'@@'"
 LOC = re.compile(r"^> (.*)\((-?\d+)\)(\S+?)\(\)(->.*)?$")
@@ -217,6 +218,11 @@ class Replay(unittest.TestCase):
                             vs[k] = v
                     if i <= s0:
                         continue
+                    # library frames are compared by events only: their
+                    # arguments (thread ids, addresses) differ between the
+                    # reference's process and the recorded one
+                    if not os.path.realpath(e["file"]).startswith(PROGRAMS_REAL):
+                        continue
                     got = parse_locals(outs[2 * (i - s0 - 1) + 1])
                     for k, v in vs.items():
                         if v is None or reftrace.redacted_name(k):
@@ -330,9 +336,12 @@ class Replay(unittest.TestCase):
             src = re.search(r"^-> (.*)$", o, re.M)
             stops.append((m.groups() if m else None, src.group(1) if src else None))
         after_bv = 'd["other"] = i'
-        self.assertEqual(stops[:5], [(("2", "0", "1"), after_bv), (("2", "1", "3"), after_bv),
+        self.assertEqual(stops[:4], [(("2", "0", "1"), after_bv), (("2", "1", "3"), after_bv),
                                      (("3", "1", "5"), "for i in range(4):"),
-                                     (("2", "3", "6"), after_bv), (None, "break")])
+                                     (("2", "3", "6"), after_bv)])
+        # no further change: the fifth continue ends at the recording's last
+        # event, which lies in the interpreter's shutdown (version-dependent)
+        self.assertIsNone(stops[4][0])
         self.assertIn("--End of recording--", outs[10])
         self.assertEqual(stops[5:], [(("2", "3", "6"), after_bv), (("3", "1", "5"), "for i in range(4):"),
                                      (("2", "1", "3"), after_bv), (("2", "0", "1"), after_bv),
