@@ -28,6 +28,7 @@
 */
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -35,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
@@ -943,9 +945,55 @@ static int prepare(trec_writer *w, sqlite3_stmt **st, const char *sql){
   return TREC_OK;
 }
 
+/* The trace's own files must not take the lowest free descriptors: the
+** program would then see other fd numbers than under plain python (what
+** os.open() returns, an asyncio selector's repr). SQLite's unix VFS lets
+** its open() be replaced (xSetSystemCall); the replacement moves the
+** trace's files, and only them (matched by full path, so -wal and -shm
+** too), near the top of the descriptor table. It is installed once per
+** process and never removed; with no room up there the fd stays put. */
+static sqlite3_syscall_ptr sys_open;
+static char high_path[4096];
+static size_t high_len;
+
+static int high_fd_open(const char *path, int flags, int mode){
+  int fd = ((int (*)(const char*, int, int))sys_open)(path, flags, mode);
+  struct rlimit rl;
+  rlim_t floor;
+  int hi;
+  if( fd<0 || high_len==0 || strncmp(path, high_path, high_len) ) return fd;
+  if( getrlimit(RLIMIT_NOFILE, &rl) ) return fd;
+  /* not past 1000: a huge limit would make the kernel grow the fd table */
+  floor = rl.rlim_cur==RLIM_INFINITY || rl.rlim_cur>1032 ? 1000 : rl.rlim_cur - 32;
+  if( rl.rlim_cur<128 || (rlim_t)fd>=floor ) return fd;
+  hi = fcntl(fd, F_DUPFD_CLOEXEC, (int)floor);
+  if( hi<0 ) return fd;
+  close(fd);
+  return hi;
+}
+
+static void writer_high_fds(const char *path){
+  sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+  if( !vfs || vfs->iVersion<3 || !vfs->xSetSystemCall || !vfs->xGetSystemCall
+      || !vfs->xFullPathname ) return;
+  if( vfs->xFullPathname(vfs, path, (int)sizeof(high_path), high_path)!=SQLITE_OK ){
+    high_len = 0;
+    return;
+  }
+  high_len = strlen(high_path);
+  if( sys_open==NULL ){
+    sqlite3_syscall_ptr cur = vfs->xGetSystemCall(vfs, "open");
+    if( cur && vfs->xSetSystemCall(vfs, "open", (sqlite3_syscall_ptr)high_fd_open)==SQLITE_OK )
+      sys_open = cur;
+    else
+      high_len = 0;
+  }
+}
+
 static int writer_setup_db(trec_writer *w){
   char *sql;
   int rc;
+  writer_high_fds(w->path);
   if( sqlite3_open_v2(w->path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                       | SQLITE_OPEN_NOMUTEX, NULL)!=SQLITE_OK ){
     if( !w->db ) return writer_fail(w, TREC_ERR_NOMEM, "out of memory opening SQLite");

@@ -30,6 +30,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/exc_uncaught.py \
 	tests/programs/fork_child.py \
 	tests/programs/future_flags.py \
+	tests/programs/fd_numbers.py \
 	tests/programs/generators.py \
 	tests/programs/helper_mod.py \
 	tests/programs/hostile_objects.py \
