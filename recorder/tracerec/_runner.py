@@ -26,6 +26,21 @@ from tracerec import _session
 _RECORDER_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+def _own_dirs():
+    """tracerec's package directory as every spelling of it that can reach a
+    code object's co_filename: as imported (python normalizes PYTHONPATH
+    entries), resolved, and as the `tracerec` binary named the runner script
+    (the path as given, "a/../b" kept). Taken while __main__ is still ours."""
+    dirs = {os.path.dirname(__file__), _RECORDER_DIR, os.path.realpath(_RECORDER_DIR)}
+    script = getattr(sys.modules.get("__main__"), "__file__", None)
+    if script and os.path.realpath(os.path.dirname(script)) == os.path.realpath(_RECORDER_DIR):
+        dirs.add(os.path.dirname(script))
+    return dirs
+
+
+_OWN_DIRS = _own_dirs()
+
+
 def library_paths():
     """Path prefixes of the standard library and site-packages (calls and
     returns only unless --trace-all), and of frozen modules."""
@@ -50,12 +65,8 @@ def skip_paths():
     """Code never recorded: tracerec's own package and runpy, which runs it
     for `python -m tracerec`."""
     rp = os.path.join(os.path.dirname(os.__file__), "runpy.py")
-    # co_filename keeps the path as the import found it ("a/../b" is not
-    # normalized), so the package directory is listed as spelt, absolute
-    # and resolved
-    raw = os.path.dirname(__file__)
-    out = {raw + os.sep, _RECORDER_DIR + os.sep, os.path.realpath(_RECORDER_DIR) + os.sep,
-           "<frozen runpy>", rp, os.path.realpath(rp)}
+    out = {d + os.sep for d in _OWN_DIRS}
+    out.update(("<frozen runpy>", rp, os.path.realpath(rp)))
     return tuple(sorted(out))
 
 
