@@ -17,7 +17,7 @@ AM_TESTS_ENVIRONMENT = \
 	PYTHONPATH='$(abs_top_srcdir)/recorder:$(abs_top_builddir)/recorder/.libs:$(abs_top_srcdir)/tests'; export PYTHONPATH; \
 	PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE; \
 	LC_ALL=C.UTF-8; export LC_ALL;
-EXTRA_DIST += tests/lib.sh tests/taprunner.py
+EXTRA_DIST += tests/lib.sh tests/taprunner.py tests/t0001-cli.sh
 
 # C unit tests link the format library directly.
 UNIT_TEST_FLAGS = $(AM_CPPFLAGS) $(CMOCKA_CFLAGS) $(SQLITE3_CFLAGS) $(LZ4_CFLAGS)
