@@ -126,7 +126,7 @@ class LikePython(unittest.TestCase):
         self.assertEqual(s, 0)
         lines = e.splitlines()
         self.assertEqual(len(lines), 1, e)
-        self.assertRegex(lines[0], r"^tracerec: [0-9,]+ events, [0-9.]+ s, trace .*t\.trace \(")
+        self.assertRegex(lines[0], r"^tracerec: [0-9,]+ events, [0-9.]+ m?s, trace .*t\.trace \(")
 
 
 if __name__ == "__main__":

@@ -151,8 +151,9 @@ class Session:
             size = " (%s)" % _size_text(os.path.getsize(self.path))
         except OSError:
             size = ""
-        line = "tracerec: %s events, %.2f s, trace %s%s" % (
-            format(events, ","), elapsed, _display(self.path), size)
+        took = "%.3g ms" % (elapsed * 1000) if elapsed < 1 else "%.2f s" % elapsed
+        line = "tracerec: %s events, %s, trace %s%s" % (
+            format(events, ","), took, _display(self.path), size)
         why = close_error or st.get("error")
         if why:
             line += "; the trace is incomplete: %s" % why
