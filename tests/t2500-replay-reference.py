@@ -28,8 +28,9 @@ import reftrace
 
 TRACEREC = os.environ["TRACEREC"]
 PYTHON = os.environ.get("PYTHON", sys.executable)
-PROGRAMS = reftrace.programs_dir()
-PROGRAMS_REAL = os.path.realpath(PROGRAMS) + os.sep
+# resolved: the programs run with it as their cwd, so recorded paths are physical
+PROGRAMS = os.path.realpath(reftrace.programs_dir())
+PROGRAMS_REAL = PROGRAMS + os.sep
 REFTRACE = os.path.join(os.environ["TREC_SRCDIR"], "tests", "reftrace.py")
 MARK = "'@@'"
 LOC = re.compile(r"^> (.*)\((-?\d+)\)(\S+?)\(\)(->.*)?$")
