@@ -20,11 +20,6 @@ static const enum sql_role ca_roles[CA_N] = {
   [CA_FUNCTION] = SQL_R_FUNCTION, [CA_CALL_SEQ] = SQL_R_SEQ,
 };
 
-struct ca_vtab {
-  sqlite3_vtab base;
-  struct sql_conn *conn;       /* Borrowed */
-};
-
 struct ca_cursor {
   sqlite3_vtab_cursor base;
   struct sql_filter f;
@@ -37,34 +32,16 @@ struct ca_cursor {
 
 static int ca_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                       sqlite3_vtab **out, char **err){
-  struct sql_conn *conn = aux;
-  struct ca_vtab *vt;
-  int rc;
   (void)argc; (void)argv;
-  rc = sql_conn_open(conn, err);
-  if( rc!=SQLITE_OK ) return rc;
-  rc = sqlite3_declare_vtab(db,
+  return sql_vtab_connect(db, aux,
     "CREATE TABLE x(frame INTEGER, thread INTEGER, parent INTEGER,"
     " function TEXT, qualname TEXT, file TEXT, line INTEGER, depth INTEGER,"
     " call_seq INTEGER, return_seq INTEGER, duration_ns INTEGER,"
-    " returned TEXT, raised TEXT, code INTEGER HIDDEN)");
-  if( rc!=SQLITE_OK ) return rc;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  vt = sqlite3_malloc(sizeof(*vt));
-  if( !vt ) return SQLITE_NOMEM;
-  memset(vt, 0, sizeof(*vt));
-  vt->conn = conn;
-  *out = &vt->base;
-  return SQLITE_OK;
-}
-
-static int ca_disconnect(sqlite3_vtab *vt){
-  sqlite3_free(vt);
-  return SQLITE_OK;
+    " returned TEXT, raised TEXT, code INTEGER HIDDEN)", out, err);
 }
 
 static int ca_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
-  struct ca_vtab *v = (struct ca_vtab *)vt;
+  struct sql_vtab *v = (struct sql_vtab *)vt;
   double n = v->conn->calls_built ? (double)v->conn->n_calls
                                   : (double)v->conn->n_calls_est;
   return sql_plan(v->conn, info, ca_roles, CA_N, n > 1 ? n : 1, CA_CALL_SEQ, 0.01);
@@ -73,7 +50,7 @@ static int ca_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
 static int ca_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out){
   struct ca_cursor *c = calloc(1, sizeof(*c));
   if( !c ) return SQLITE_NOMEM;
-  c->conn = ((struct ca_vtab *)vt)->conn;
+  c->conn = ((struct sql_vtab *)vt)->conn;
   trec_buf_init(&c->tmp);
   *out = &c->base;
   return SQLITE_OK;
@@ -228,8 +205,8 @@ sqlite3_module sql_calls_module = {
   .xCreate = NULL,             /* eponymous only */
   .xConnect = ca_connect,
   .xBestIndex = ca_best_index,
-  .xDisconnect = ca_disconnect,
-  .xDestroy = ca_disconnect,
+  .xDisconnect = sql_vtab_disconnect,
+  .xDestroy = sql_vtab_disconnect,
   .xOpen = ca_open,
   .xClose = ca_close,
   .xFilter = ca_filter,

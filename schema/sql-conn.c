@@ -436,3 +436,25 @@ int trec_sql_register(sqlite3 *db){
   }
   return rc;
 }
+
+int sql_vtab_connect(sqlite3 *db, void *aux, const char *schema,
+                     sqlite3_vtab **out, char **err){
+  struct sql_conn *conn = aux;
+  struct sql_vtab *vt;
+  int rc = sql_conn_open(conn, err);
+  if( rc!=SQLITE_OK ) return rc;
+  rc = sqlite3_declare_vtab(db, schema);
+  if( rc!=SQLITE_OK ) return rc;
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  vt = sqlite3_malloc(sizeof(*vt));
+  if( !vt ) return SQLITE_NOMEM;
+  memset(vt, 0, sizeof(*vt));
+  vt->conn = conn;
+  *out = &vt->base;
+  return SQLITE_OK;
+}
+
+int sql_vtab_disconnect(sqlite3_vtab *vt){
+  sqlite3_free(vt);
+  return SQLITE_OK;
+}

@@ -19,11 +19,6 @@ static const enum sql_role ev_roles[EV_N] = {
   [EV_FILE] = SQL_R_FILE, [EV_CODE] = SQL_R_CODE, [EV_LINE] = SQL_R_LINE,
 };
 
-struct ev_vtab {
-  sqlite3_vtab base;
-  struct sql_conn *conn;       /* Borrowed: the module's client data */
-};
-
 struct ev_cursor {
   sqlite3_vtab_cursor base;
   struct sql_filter f;
@@ -33,33 +28,15 @@ struct ev_cursor {
 
 static int ev_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                       sqlite3_vtab **out, char **err){
-  struct sql_conn *conn = aux;
-  struct ev_vtab *vt;
-  int rc;
   (void)argc; (void)argv;
-  rc = sql_conn_open(conn, err);
-  if( rc!=SQLITE_OK ) return rc;
-  rc = sqlite3_declare_vtab(db,
+  return sql_vtab_connect(db, aux,
     "CREATE TABLE x(seq INTEGER, thread INTEGER, kind TEXT, file TEXT,"
     " function TEXT, line INTEGER, depth INTEGER, frame INTEGER, value TEXT,"
-    " ts INTEGER, code INTEGER HIDDEN, offset INTEGER HIDDEN)");
-  if( rc!=SQLITE_OK ) return rc;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  vt = sqlite3_malloc(sizeof(*vt));
-  if( !vt ) return SQLITE_NOMEM;
-  memset(vt, 0, sizeof(*vt));
-  vt->conn = conn;
-  *out = &vt->base;
-  return SQLITE_OK;
-}
-
-static int ev_disconnect(sqlite3_vtab *vt){
-  sqlite3_free(vt);
-  return SQLITE_OK;
+    " ts INTEGER, code INTEGER HIDDEN, offset INTEGER HIDDEN)", out, err);
 }
 
 static int ev_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
-  struct ev_vtab *v = (struct ev_vtab *)vt;
+  struct sql_vtab *v = (struct sql_vtab *)vt;
   double n = (double)trec_reader_n_events(v->conn->r);
   int rc = sql_plan(v->conn, info, ev_roles, EV_N, n > 1 ? n : 1, EV_SEQ, 0.05);
   /* a scan reading none of these columns decodes only kind, seq, code,
@@ -101,7 +78,7 @@ static int ev_fail(sqlite3_vtab_cursor *cur, int rc, char *msg){
 static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
                      int argc, sqlite3_value **argv){
   struct ev_cursor *c = (struct ev_cursor *)cur;
-  struct sql_conn *conn = ((struct ev_vtab *)cur->pVtab)->conn;
+  struct sql_conn *conn = ((struct sql_vtab *)cur->pVtab)->conn;
   char *err = NULL;
   int rc;
   sql_filter_release(&c->f);
@@ -189,8 +166,8 @@ sqlite3_module sql_events_module = {
   .xCreate = NULL,             /* eponymous only: no CREATE VIRTUAL TABLE */
   .xConnect = ev_connect,
   .xBestIndex = ev_best_index,
-  .xDisconnect = ev_disconnect,
-  .xDestroy = ev_disconnect,
+  .xDisconnect = sql_vtab_disconnect,
+  .xDestroy = sql_vtab_disconnect,
   .xOpen = ev_open,
   .xClose = ev_close,
   .xFilter = ev_filter,

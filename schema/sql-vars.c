@@ -21,11 +21,6 @@ static const enum sql_role va_roles[VA_N] = {
   [VA_THREAD] = SQL_R_THREAD,
 };
 
-struct va_vtab {
-  sqlite3_vtab base;
-  struct sql_conn *conn;       /* Borrowed */
-};
-
 struct va_cursor {
   sqlite3_vtab_cursor base;
   struct sql_filter f;
@@ -38,32 +33,14 @@ struct va_cursor {
 
 static int va_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                       sqlite3_vtab **out, char **err){
-  struct sql_conn *conn = aux;
-  struct va_vtab *vt;
-  int rc;
   (void)argc; (void)argv;
-  rc = sql_conn_open(conn, err);
-  if( rc!=SQLITE_OK ) return rc;
-  rc = sqlite3_declare_vtab(db,
+  return sql_vtab_connect(db, aux,
     "CREATE TABLE x(seq INTEGER, frame INTEGER, name TEXT, value TEXT,"
-    " type TEXT, thread INTEGER HIDDEN, code INTEGER HIDDEN)");
-  if( rc!=SQLITE_OK ) return rc;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  vt = sqlite3_malloc(sizeof(*vt));
-  if( !vt ) return SQLITE_NOMEM;
-  memset(vt, 0, sizeof(*vt));
-  vt->conn = conn;
-  *out = &vt->base;
-  return SQLITE_OK;
-}
-
-static int va_disconnect(sqlite3_vtab *vt){
-  sqlite3_free(vt);
-  return SQLITE_OK;
+    " type TEXT, thread INTEGER HIDDEN, code INTEGER HIDDEN)", out, err);
 }
 
 static int va_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
-  struct va_vtab *v = (struct va_vtab *)vt;
+  struct sql_vtab *v = (struct sql_vtab *)vt;
   double n = (double)trec_reader_n_events(v->conn->r);
   return sql_plan(v->conn, info, va_roles, VA_N, n > 1 ? n : 1, VA_SEQ, 0.05);
 }
@@ -156,7 +133,7 @@ static int va_codes_for_name(struct sql_filter *f, trec_reader *r){
 static int va_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
                      int argc, sqlite3_value **argv){
   struct va_cursor *c = (struct va_cursor *)cur;
-  struct sql_conn *conn = ((struct va_vtab *)cur->pVtab)->conn;
+  struct sql_conn *conn = ((struct sql_vtab *)cur->pVtab)->conn;
   char *err = NULL;
   int rc;
   c->rowid = 0;
@@ -208,8 +185,8 @@ sqlite3_module sql_vars_module = {
   .xCreate = NULL,             /* eponymous only */
   .xConnect = va_connect,
   .xBestIndex = va_best_index,
-  .xDisconnect = va_disconnect,
-  .xDestroy = va_disconnect,
+  .xDisconnect = sql_vtab_disconnect,
+  .xDestroy = sql_vtab_disconnect,
   .xOpen = va_open,
   .xClose = va_close,
   .xFilter = va_filter,

@@ -97,8 +97,19 @@ struct sql_filter {
 enum sql_role { SQL_R_NONE, SQL_R_SEQ, SQL_R_THREAD, SQL_R_FRAME, SQL_R_KIND,
                 SQL_R_FUNCTION, SQL_R_NAME, SQL_R_FILE, SQL_R_CODE, SQL_R_LINE };
 
+/* A table of the module: every vtab is this, its client data the connection. */
+struct sql_vtab {
+  sqlite3_vtab base;
+  struct sql_conn *conn;       /* Borrowed: the module's client data */
+};
+
 /* sql-conn.c */
 int sql_conn_open(struct sql_conn *c, char **errmsg);
+/* xConnect of every table: open the trace (once per connection), declare
+** `schema`, and return a struct sql_vtab over the connection in aux. */
+int sql_vtab_connect(sqlite3 *db, void *aux, const char *schema,
+                     sqlite3_vtab **out, char **err);
+int sql_vtab_disconnect(sqlite3_vtab *vt);
 int sql_conn_calls(struct sql_conn *c, char **errmsg);
 /* frame= : narrow f to the seq span and thread of that frame's activations
 ** (builds the calls index on first use). */
