@@ -86,6 +86,19 @@ static char *dup_text(const unsigned char *s){
   return p;
 }
 
+/* Room for element n of an array that doubles from `first` elements of
+** `elem` bytes: the array to use from now on (arr itself when n < *cap),
+** or NULL when out of memory (arr is then untouched and still owned). */
+static void *grow(void *arr, size_t *cap, size_t n, size_t elem, size_t first){
+  size_t nc;
+  void *p;
+  if( n<*cap ) return arr;
+  nc = *cap ? *cap*2 : first;
+  p = realloc(arr, nc*elem);
+  if( p ) *cap = nc;
+  return p;
+}
+
 /* ---- Opening ---- */
 
 /* "file:" URI for path with immutable=1 (percent-encoding what a URI
@@ -162,13 +175,9 @@ static int load_meta(trec_reader *r){
     goto out;
   }
   while( (e = sqlite3_step(st))==SQLITE_ROW ){
-    if( r->n_meta==cap ){
-      size_t nc = cap ? cap*2 : 32;
-      void *p = realloc(r->meta, nc*sizeof(*r->meta));
-      if( !p ) goto out;
-      r->meta = p;
-      cap = nc;
-    }
+    void *p = grow(r->meta, &cap, r->n_meta, sizeof(*r->meta), 32);
+    if( !p ) goto out;
+    r->meta = p;
     r->meta[r->n_meta].key = dup_text(sqlite3_column_text(st, 0));
     r->meta[r->n_meta].value = sqlite3_column_type(st, 1)==SQLITE_NULL ? NULL
                                : dup_text(sqlite3_column_text(st, 1));
@@ -257,7 +266,7 @@ static int load_code_row(trec_reader *r, sqlite3_stmt *st, struct trec_code *c,
 static int load_code(trec_reader *r){
   sqlite3_stmt *st = NULL;
   int rc = TREC_ERR_NOMEM, e;
-  size_t cap = 0;
+  size_t cap = 0, cap_text = 0;   /* codes[] and code_text[] grow alike */
   if( sqlite3_prepare_v2(r->db, "SELECT code_id, file_id, name, qualname, firstlineno,"
                          " flags, n_args, names FROM code"
                          " WHERE code_id BETWEEN 1 AND 4294967295 ORDER BY code_id",
@@ -266,16 +275,12 @@ static int load_code(trec_reader *r){
     goto out;
   }
   while( (e = sqlite3_step(st))==SQLITE_ROW ){
-    if( r->n_codes==cap ){
-      size_t nc = cap ? cap*2 : 256;
-      void *p = realloc(r->codes, nc*sizeof(*r->codes));
-      if( !p ) goto out;
-      r->codes = p;
-      p = realloc(r->code_text, nc*sizeof(*r->code_text));
-      if( !p ) goto out;
-      r->code_text = p;
-      cap = nc;
-    }
+    void *p = grow(r->codes, &cap, r->n_codes, sizeof(*r->codes), 256);
+    if( !p ) goto out;
+    r->codes = p;
+    p = grow(r->code_text, &cap_text, r->n_codes, sizeof(*r->code_text), 256);
+    if( !p ) goto out;
+    r->code_text = p;
     if( load_code_row(r, st, &r->codes[r->n_codes], &r->code_text[r->n_codes]) ) goto out;
     r->n_codes++;
   }
@@ -302,13 +307,9 @@ static int load_files(trec_reader *r){
   }
   while( (e = sqlite3_step(st))==SQLITE_ROW ){
     struct trec_file *f;
-    if( r->n_files==cap ){
-      size_t nc = cap ? cap*2 : 64;
-      void *p = realloc(r->files, nc*sizeof(*r->files));
-      if( !p ) goto out;
-      r->files = p;
-      cap = nc;
-    }
+    void *p = grow(r->files, &cap, r->n_files, sizeof(*r->files), 64);
+    if( !p ) goto out;
+    r->files = p;
     f = &r->files[r->n_files];
     f->id = (uint32_t)sqlite3_column_int64(st, 0);
     f->size = sqlite3_column_int64(st, 3);
@@ -334,7 +335,7 @@ out:
 static int load_chunks(trec_reader *r){
   sqlite3_stmt *st = NULL;
   int rc = TREC_ERR_NOMEM, e;
-  size_t cap = 0;
+  size_t cap = 0, cap_last = 0;   /* chunks[] and max_last[] grow alike */
   uint64_t maxl = 0;
   if( sqlite3_prepare_v2(r->db,
         "SELECT chunk_id, thread_id, first_seq, last_seq, n_events, first_ts,"
@@ -347,16 +348,12 @@ static int load_chunks(trec_reader *r){
   while( (e = sqlite3_step(st))==SQLITE_ROW ){
     struct trec_chunk_info *c;
     int64_t v[15];
-    if( r->n_chunks==cap ){
-      size_t nc = cap ? cap*2 : 1024;
-      void *p = realloc(r->chunks, nc*sizeof(*r->chunks));
-      if( !p ) goto out;
-      r->chunks = p;
-      p = realloc(r->max_last, nc*sizeof(*r->max_last));
-      if( !p ) goto out;
-      r->max_last = p;
-      cap = nc;
-    }
+    void *p = grow(r->chunks, &cap, r->n_chunks, sizeof(*r->chunks), 1024);
+    if( !p ) goto out;
+    r->chunks = p;
+    p = grow(r->max_last, &cap_last, r->n_chunks, sizeof(*r->max_last), 1024);
+    if( !p ) goto out;
+    r->max_last = p;
     for(int i=0; i<15; i++) v[i] = sqlite3_column_int64(st, i);
     if( v[1]<=0 || v[1]>UINT32_MAX || v[2]<=0 || v[3]<v[2] || v[4]<=0
      || v[4]>UINT32_MAX || (uint64_t)(v[3]-v[2]) < (uint64_t)(v[4]-1)
@@ -416,6 +413,7 @@ static int load_threads(trec_reader *r){
   sqlite3_stmt *st = NULL;
   int rc = TREC_ERR_NOMEM, e;
   size_t cap = 0;
+  void *p;
   if( sqlite3_prepare_v2(r->db, "SELECT thread_id, ident, native_id, name FROM threads"
                          " WHERE thread_id BETWEEN 1 AND 4294967295 ORDER BY thread_id",
                          -1, &st, NULL) ){
@@ -426,13 +424,9 @@ static int load_threads(trec_reader *r){
     struct trec_thread *t;
     e = sqlite3_step(st);
     if( e!=SQLITE_ROW ) break;
-    if( r->n_threads==cap ){
-      size_t nc = cap ? cap*2 : 16;
-      void *p = realloc(r->threads, nc*sizeof(*r->threads));
-      if( !p ) goto out;
-      r->threads = p;
-      cap = nc;
-    }
+    p = grow(r->threads, &cap, r->n_threads, sizeof(*r->threads), 16);
+    if( !p ) goto out;
+    r->threads = p;
     t = &r->threads[r->n_threads];
     memset(t, 0, sizeof *t);
     t->id = (uint32_t)sqlite3_column_int64(st, 0);
@@ -450,13 +444,9 @@ static int load_threads(trec_reader *r){
     const struct trec_chunk_info *c = &r->chunks[i];
     struct trec_thread *t = thread_slot(r, c->thread);
     if( !t ){
-      if( r->n_threads==cap ){
-        size_t nc = cap ? cap*2 : 16;
-        void *p = realloc(r->threads, nc*sizeof(*r->threads));
-        if( !p ) goto out;
-        r->threads = p;
-        cap = nc;
-      }
+      p = grow(r->threads, &cap, r->n_threads, sizeof(*r->threads), 16);
+      if( !p ) goto out;
+      r->threads = p;
       t = &r->threads[r->n_threads];
       memset(t, 0, sizeof *t);
       t->id = c->thread;
