@@ -9,11 +9,13 @@ tests_unit_t_chunk_SOURCES = tests/unit/t-chunk.c tests/unit/t-writer-gen.h
 tests_unit_t_chunk_CPPFLAGS = $(UNIT_TEST_FLAGS)
 tests_unit_t_chunk_LDADD = $(UNIT_TEST_LIBS)
 
-tests_unit_t_writer_reader_SOURCES = tests/unit/t-writer-reader.c tests/unit/t-writer-gen.h
+tests_unit_t_writer_reader_SOURCES = tests/unit/t-writer-reader.c tests/unit/t-writer-gen.h \
+	tests/unit/t-tmpdir.h
 tests_unit_t_writer_reader_CPPFLAGS = $(UNIT_TEST_FLAGS)
 tests_unit_t_writer_reader_LDADD = $(UNIT_TEST_LIBS)
 
-tests_unit_t_corrupt_SOURCES = tests/unit/t-corrupt.c tests/unit/t-writer-gen.h
+tests_unit_t_corrupt_SOURCES = tests/unit/t-corrupt.c tests/unit/t-writer-gen.h \
+	tests/unit/t-tmpdir.h
 tests_unit_t_corrupt_CPPFLAGS = $(UNIT_TEST_FLAGS)
 tests_unit_t_corrupt_LDADD = $(UNIT_TEST_LIBS)
 endif

@@ -17,23 +17,7 @@
 #include <sqlite3.h>
 #include "trace_int.h"
 #include "t-writer-gen.h"
-
-static char tmpdir[] = "/tmp/t-corrupt.XXXXXX";
-static char path[256];
-
-static int setup_dir(void **state){
-  (void)state;
-  if( !mkdtemp(tmpdir) ) return -1;
-  snprintf(path, sizeof path, "%s/t.trace", tmpdir);
-  return 0;
-}
-
-static int remove_dir(void **state){
-  char cmd[300];
-  (void)state;
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd);
-}
+#include "t-tmpdir.h"
 
 /* A small complete trace: two threads, a stored source file. */
 static void make_trace(void){

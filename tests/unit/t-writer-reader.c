@@ -24,23 +24,7 @@
 #include <sqlite3.h>
 #include "trace_int.h"
 #include "t-writer-gen.h"
-
-static char tmpdir[] = "/tmp/t-writer-reader.XXXXXX";
-static char path[256];
-
-static int setup_dir(void **state){
-  (void)state;
-  if( !mkdtemp(tmpdir) ) return -1;
-  snprintf(path, sizeof path, "%s/t.trace", tmpdir);
-  return 0;
-}
-
-static int remove_dir(void **state){
-  char cmd[300];
-  (void)state;
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd);
-}
+#include "t-tmpdir.h"
 
 static int exists(const char *suffix){
   char p[300];
