@@ -29,6 +29,11 @@ struct trec_fentry {
   struct trec_codeinfo *ci;     /* Borrowed from the code's extra slot */
   trec_shadow *shadow;          /* Owned */
   PyObject *held;               /* Owned while parked, else NULL */
+  /* for quick snapshots (recorder.c rec_snap_frame, lineflow.h) */
+  uint64_t act;                 /* recorder activity at its last event */
+  uint64_t clock;               /* dict version clock then, or 0 */
+  int line;                     /* line of its last event */
+  int iter_ok;                  /* its line's FOR_ITER iterator is safe */
 };
 
 struct trec_fstack {

@@ -301,6 +301,31 @@ uint64_t trec_locals_dict_version(PyObject *dict){
 #pragma GCC diagnostic pop
 }
 
+/* ---- the value stack ---- */
+
+/* The eval loop stores its stack pointer in the frame before it calls a
+** line trace function on every version (so that a debugger may set
+** f_lineno): stacktop, an index into localsplus, on 3.11-3.13; the
+** stack depth on 3.10 (bpo-43933); f_stacktop on 3.9. Checked against
+** the code's bounds all the same. */
+PyObject *trec_locals_stack_top(PyFrameObject *f){
+#if PY_VERSION_HEX >= 0x030B0000
+  _PyInterpreterFrame *fr = f->f_frame;
+  PyCodeObject *co = trec_locals_code(f);
+  int top = fr->stacktop;
+  if( top<=co->co_nlocalsplus || top>co->co_nlocalsplus + co->co_stacksize )
+    return NULL;
+  return fr->localsplus[top-1];
+#elif PY_VERSION_HEX >= 0x030A0000
+  if( f->f_stackdepth<=0 || f->f_stackdepth>f->f_code->co_stacksize ) return NULL;
+  return f->f_valuestack[f->f_stackdepth-1];
+#else
+  if( f->f_stacktop==NULL || f->f_stacktop<=f->f_valuestack
+      || f->f_stacktop>f->f_valuestack + f->f_code->co_stacksize ) return NULL;
+  return f->f_stacktop[-1];
+#endif
+}
+
 /* ---- big ints ---- */
 
 /* Two's complement of the value, then negated in place when negative: one

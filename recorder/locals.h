@@ -114,6 +114,11 @@ Py_ssize_t trec_locals_inline_items(PyObject *obj, Py_ssize_t cap,
  *  will give, without walking them. */
 Py_ssize_t trec_locals_inline_count(PyObject *obj);
 
+/*! trec_locals_stack_top() : the top of f's value stack (Borrowed), or
+ *  NULL when it is empty or not known. Valid only inside a line event,
+ *  where every version keeps the frame's stack pointer current. */
+PyObject *trec_locals_stack_top(PyFrameObject *f);
+
 /*! trec_locals_long_bytes() : the magnitude of an int, little-endian, into
  *  buf (cap bytes). @return the number of bytes, 0 when it does not fit in
  *  cap, and sets *negative. */

@@ -119,23 +119,23 @@ static int Recorder_init(trec_recorder *r, PyObject *args, PyObject *kw){
     "path", "opcodes", "trace_all", "include", "exclude", "library_paths",
     "skip_paths", "redact", "max_str", "max_items", "max_depth",
     "max_value_bytes", "capture_repr", "backend", "codec", "chunk_events",
-    "flush_ms", NULL
+    "flush_ms", "quick", NULL
   };
   PyObject *path = NULL, *include = NULL, *exclude = NULL, *library = NULL;
   PyObject *skip = NULL, *redact = Py_None;
   struct trec_snap_options so = { 256, 32, 3, 65536, 0 };
   const char *backend = "auto", *codec = "lz4";
   unsigned int chunk_events = 16384, flush_ms = 250;
-  int rc;
+  int rc, quick = 1;
   if( r->state!=TREC_REC_NEW || r->w!=NULL || r->path!=NULL ){
     PyErr_SetString(PyExc_RuntimeError, "Recorder already initialised");
     return -1;
   }
-  if( !PyArg_ParseTupleAndKeywords(args, kw, "O&|$ppOOOOOnninpssII", kwlist,
+  if( !PyArg_ParseTupleAndKeywords(args, kw, "O&|$ppOOOOOnninpssIIp", kwlist,
         PyUnicode_FSConverter, &path, &r->opcodes, &r->trace_all, &include,
         &exclude, &library, &skip, &redact, &so.max_str, &so.max_items,
         &so.max_depth, &so.max_value_bytes, &so.capture_repr, &backend,
-        &codec, &chunk_events, &flush_ms) ){
+        &codec, &chunk_events, &flush_ms, &quick) ){
     return -1;
   }
   r->mon_tool = -1;
@@ -168,6 +168,15 @@ static int Recorder_init(trec_recorder *r, PyObject *args, PyObject *kw){
    || list_arg(skip, "skip_paths", &r->skip)<0 ){
     goto fail;
   }
+  /* Quick snapshots need every Python function start to reach the trace
+  ** function (lineflow.h). sys.monitoring stops calling it for code it
+  ** disables, which is excluded code; tracerec's own code runs only when
+  ** the program calls it. */
+  r->quick = quick && !(r->backend==TREC_BACKEND_MONITORING
+                        && r->exclude!=NULL && r->exclude[0]!=NULL);
+  /* the escape hatch README documents: same trace, slower */
+  const char *env = getenv("TRACEREC_QUICK");
+  if( env!=NULL && strcmp(env, "0")==0 ) r->quick = 0;
   rc = trec_snap_new(&so, redact==Py_None ? NULL : redact, &r->snap);
   if( rc!=TREC_OK ){
     if( !PyErr_Occurred() ){
@@ -522,6 +531,7 @@ PyMODINIT_FUNC PyInit__tracerec(void){
     }
     fork_handler = 1;
   }
+  if( trec_lineflow_init()<0 ) return NULL;
   if( PyType_Ready(&trec_recorder_type)<0 ) return NULL;
   m = PyModule_Create(&tracerec_module);
   if( m==NULL ) return NULL;

@@ -16,6 +16,7 @@
 ** keeps the message; the program itself never sees it.
 */
 #include "recorder/recorder.h"
+#include "recorder/locals.h"
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ void trec_codeinfo_free(void *p){
   struct trec_codeinfo *ci = p;
   if( ci==NULL ) return;
   trec_layout_free(ci->layout);
+  trec_lineflow_free(ci->flow);
   free(ci);
 }
 
@@ -182,6 +184,8 @@ static struct trec_codeinfo *rec_code_register(trec_recorder *r,
   }
   trec_layout_free(ci->layout);
   ci->layout = NULL;
+  trec_lineflow_free(ci->flow);
+  ci->flow = NULL;
   ci->gen = 0;
   ci->id = 0;
   ci->is_gen = (co->co_flags & CO_ANY_GEN)!=0;
@@ -197,6 +201,13 @@ static struct trec_codeinfo *rec_code_register(trec_recorder *r,
     if( rc!=TREC_OK ){
       trec_recorder_fail(r, rc, "code layout", trec_snap_errmsg(r->snap));
       goto out;
+    }
+    if( ci->decision==TREC_DECIDE_FULL && r->quick ){
+      rc = trec_lineflow_new(co, (co->co_flags & CO_OPTIMIZED)!=0, &ci->flow);
+      if( rc!=TREC_OK ){
+        trec_recorder_fail(r, rc, "code analysis", NULL);
+        goto out;
+      }
     }
     uint32_t file = rec_file_id(r, co->co_filename, path);
     if( file==0 ){
@@ -369,10 +380,42 @@ static void rec_emit(trec_recorder *r, struct trec_rthread *t,
   t->n_events++;
 }
 
+/* The snapshot of f for an event (kind) at line. A frame's event after a
+** line that cannot have changed anything in place, with no event anywhere
+** in between, compares variables by identity (lineflow.h); the facts that
+** decide it for a line's item reads and FOR_ITER are taken as the line
+** starts, here, for the frame's next event. */
 static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
-                          PyFrameObject *f, int full){
-  int rc = trec_snap_frame(r->snap, e->ci->layout, e->shadow, f, full,
-                           &r->payload);
+                          PyFrameObject *f, int full, int line, int kind){
+  const trec_lineflow *lf = e->ci->flow;
+  uint64_t store = 0, inplace = 0, unused, clock = 0;
+  int iter_at = -1, rc;
+  int prev = full || e->act + 1!=r->activity ? TREC_LF_IMPURE
+           : trec_lineflow_line(lf, e->line, e->iter_ok, &store, &inplace,
+                                &iter_at);
+  /* this line as the frame's next event will see it */
+  int cur = trec_lineflow_line(lf, line, 0, &unused, &unused, &iter_at);
+  int iter_ok = iter_at>=0 && kind==TREC_LINE
+    && trec_compat_frame_lasti(f)==iter_at
+    && trec_lineflow_iter_safe(trec_locals_stack_top(f));
+  if( iter_ok ) cur = trec_lineflow_line(lf, line, 1, &unused, &unused, &iter_at);
+  if( (prev & (TREC_LF_SUBSCR | TREC_LF_IMPURE))==TREC_LF_SUBSCR
+      || (cur & (TREC_LF_SUBSCR | TREC_LF_IMPURE))==TREC_LF_SUBSCR )
+    clock = trec_lineflow_dict_clock();
+  int quick = !(prev & TREC_LF_IMPURE)
+    && (!(prev & TREC_LF_SUBSCR) || trec_lineflow_dict_quiet(e->clock, clock))
+    && (!(prev & TREC_LF_ITER) || e->iter_ok);
+  if( quick ){
+    rc = trec_snap_frame_quick(r->snap, e->ci->layout, e->shadow, f, store,
+                               inplace, &r->payload);
+  }else{
+    rc = trec_snap_frame(r->snap, e->ci->layout, e->shadow, f, full,
+                         &r->payload);
+  }
+  e->act = r->activity;
+  e->line = line;
+  e->clock = (cur & (TREC_LF_SUBSCR | TREC_LF_IMPURE))==TREC_LF_SUBSCR ? clock : 0;
+  e->iter_ok = iter_ok;
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "snapshot of a frame", trec_snap_errmsg(r->snap));
   }
@@ -386,6 +429,8 @@ static int rec_new_entry(trec_recorder *r, struct trec_fentry *e,
   e->ci = ci;
   e->held = NULL;
   e->shadow = NULL;
+  e->act = e->clock = 0;
+  e->line = e->iter_ok = 0;
   int rc = trec_shadow_new(ci->layout, &e->shadow);
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "frame shadow", trec_snap_errmsg(r->snap));
@@ -405,7 +450,7 @@ static int rec_push(trec_recorder *r, struct trec_rthread *t,
 
 static void rec_call(trec_recorder *r, struct trec_rthread *t,
                      PyFrameObject *f, struct trec_codeinfo *ci){
-  struct trec_fentry e = { NULL, 0, NULL, NULL, NULL };
+  struct trec_fentry e = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0 };
   struct trec_fentry *cur = trec_fstack_top(&t->stack);
   /* a running frame cannot be called again: this is the same call seen
   ** twice (a new thread's Thread.run, by threading's hook and then by a
@@ -428,9 +473,9 @@ static void rec_call(trec_recorder *r, struct trec_rthread *t,
   }
   trec_buf_reset(&r->payload);
   struct trec_fentry *top = trec_fstack_top(&t->stack);
-  if( rec_snap_frame(r, top, f, 1)!=TREC_OK ) return;
-  rec_emit(r, t, top, TREC_CALL, trec_compat_frame_line(f), TREC_NO_OFFSET,
-           rec_now(r));
+  int line = trec_compat_frame_line(f);
+  if( rec_snap_frame(r, top, f, 1, line, TREC_CALL)!=TREC_OK ) return;
+  rec_emit(r, t, top, TREC_CALL, line, TREC_NO_OFFSET, rec_now(r));
 }
 
 /* The entry of f for a non-call event; *full is set when the frame is new
@@ -449,7 +494,7 @@ static struct trec_fentry *rec_find(trec_recorder *r, struct trec_rthread *t,
     return trec_fstack_top(&t->stack);
   }
   if( ci->decision!=TREC_DECIDE_FULL ) return NULL;
-  struct trec_fentry ne = { NULL, 0, NULL, NULL, NULL };
+  struct trec_fentry ne = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0 };
   if( !(ci->is_gen && trec_fpark_take(&r->park, f, &ne)) ){
     if( rec_new_entry(r, &ne, f, ci)!=TREC_OK ) return NULL;
   }
@@ -465,9 +510,9 @@ static void rec_line(trec_recorder *r, struct trec_rthread *t,
   struct trec_fentry *e = rec_find(r, t, f, ci, &full);
   if( e==NULL ) return;
   trec_buf_reset(&r->payload);
-  if( rec_snap_frame(r, e, f, full)!=TREC_OK ) return;
-  rec_emit(r, t, e, kind,
-           line!=TREC_LINE_UNKNOWN ? line : trec_compat_frame_line(f),
+  if( line==TREC_LINE_UNKNOWN ) line = trec_compat_frame_line(f);
+  if( rec_snap_frame(r, e, f, full, line, kind)!=TREC_OK ) return;
+  rec_emit(r, t, e, kind, line,
            kind==TREC_OPCODE ? trec_compat_frame_lasti(f) : TREC_NO_OFFSET,
            TREC_NO_TS);
 }
@@ -479,7 +524,8 @@ static void rec_exception(trec_recorder *r, struct trec_rthread *t,
   struct trec_fentry *e = rec_find(r, t, f, ci, &full);
   if( e==NULL ) return;
   trec_buf_reset(&r->payload);
-  if( rec_snap_frame(r, e, f, full)!=TREC_OK ) return;
+  int line = trec_compat_frame_line(f);
+  if( rec_snap_frame(r, e, f, full, line, TREC_EXCEPTION)!=TREC_OK ) return;
   /* (type, value, traceback) on every version for a C trace function */
   PyObject *exc = arg;
   if( arg!=NULL && PyTuple_CheckExact(arg) && PyTuple_GET_SIZE(arg)==3 ){
@@ -492,8 +538,7 @@ static void rec_exception(trec_recorder *r, struct trec_rthread *t,
                        trec_snap_errmsg(r->snap));
     return;
   }
-  rec_emit(r, t, e, TREC_EXCEPTION, trec_compat_frame_line(f), TREC_NO_OFFSET,
-           rec_now(r));
+  rec_emit(r, t, e, TREC_EXCEPTION, line, TREC_NO_OFFSET, rec_now(r));
 }
 
 static void rec_return(trec_recorder *r, struct trec_rthread *t,
@@ -503,9 +548,9 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
   struct trec_fentry *e = rec_find(r, t, f, ci, &full);
   if( e==NULL ) return;
   trec_buf_reset(&r->payload);
-  if( ci->decision==TREC_DECIDE_FULL && rec_snap_frame(r, e, f, full)!=TREC_OK ){
-    return;
-  }
+  int line = trec_compat_frame_line(f);
+  if( ci->decision==TREC_DECIDE_FULL
+      && rec_snap_frame(r, e, f, full, line, TREC_RETURN)!=TREC_OK ) return;
   /* NULL when the frame exits by an exception; sys.settrace shows None */
   trec_payload_key(&r->payload, TREC_PK_RETURN, 0);
   int rc = trec_snap_value(r->snap, arg ? arg : Py_None, &r->payload);
@@ -514,8 +559,7 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
                        trec_snap_errmsg(r->snap));
     return;
   }
-  rec_emit(r, t, e, TREC_RETURN, trec_compat_frame_line(f), TREC_NO_OFFSET,
-           rec_now(r));
+  rec_emit(r, t, e, TREC_RETURN, line, TREC_NO_OFFSET, rec_now(r));
   if( r->state!=TREC_REC_RUNNING ) return;
   /* e is the top entry */
   struct trec_fentry done = *e;
@@ -533,6 +577,7 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
 
 int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
                         PyObject *arg, int line){
+  r->activity++;
   if( r->state!=TREC_REC_RUNNING ) return 0;
   if( r->fork_gen!=trec_fork_gen ){
     trec_recorder_forked(r);

@@ -14,6 +14,7 @@
 #include "schema/trace.h"
 #include "recorder/snapshot.h"
 #include "recorder/framestack.h"
+#include "recorder/lineflow.h"
 
 /* What is recorded of a code object's frames. */
 enum trec_decision {
@@ -32,6 +33,7 @@ struct trec_codeinfo {
   uint8_t is_gen;         /* generator, coroutine or async generator code */
   int first_resume;       /* compat.h trec_compat_gen_fresh() */
   trec_layout *layout;    /* Owned; NULL when SKIP */
+  trec_lineflow *flow;    /* Owned; NULL when not FULL or not analysable */
 };
 
 /* One recorded thread. */
@@ -74,6 +76,11 @@ typedef struct {
   PyObject *files;                /* Owned dict: filename -> file id */
   uint32_t n_files, n_codes, n_threads_seen;
   uint64_t seq, next_frame, n_events;
+  uint64_t activity;              /* trace function calls, on any thread:
+                                     unchanged but for one between two events
+                                     of a frame, nothing else ran (lineflow.h) */
+  int quick;                      /* quick snapshots allowed (see
+                                     rec_quick_allowed) */
   int64_t t0_ns;                  /* CLOCK_MONOTONIC at open */
   /* threads */
   struct trec_rthread **threads;  /* Owned array of Owned */

@@ -160,6 +160,7 @@ struct shadow_slot {
   PyObject *held;             /* Owned when state == SH_HELD */
   uint64_t hash;
   uint64_t fp;                /* SH_HASH: fingerprint (fp_top) behind hash */
+  PyObject *seen;             /* the value last compared: identity only */
   uint8_t state;
 };
 
@@ -1611,12 +1612,14 @@ void trec_shadow_free(trec_shadow *sh){
 static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
                       struct shadow_slot *x, PyObject *v, struct trec_buf *out){
   if( v==NULL ){
+    x->seen = NULL;
     if( x->state==SH_NONE ) return;
     shadow_clear(x);
     trec_payload_key(out, TREC_PK_VAR, i);
     trec_venc_unbound(out);
     return;
   }
+  x->seen = v;
   if( x->state==SH_HELD && x->held==v ) return;
   if( !L->redact[i] && is_frozen(v, 0) ){
     shadow_clear(x);
@@ -1665,9 +1668,31 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
   trec_buf_put(out, b->data, b->len);
 }
 
-int trec_snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
-                    PyFrameObject *f, int full, struct trec_buf *out){
+/* Values an in-place operator replaces rather than changes. */
+static int inplace_safe(PyObject *v){
+  PyTypeObject *tp;
+  if( v==NULL || v==Py_None ) return 1;
+  tp = Py_TYPE(v);
+  return tp==&PyLong_Type || tp==&PyBool_Type || tp==&PyFloat_Type
+         || tp==&PyUnicode_Type || tp==&PyBytes_Type || tp==&PyTuple_Type
+         || tp==&PyComplex_Type;
+}
+
+static uint64_t slot_bit(uint32_t i){ return (uint64_t)1 << (i<63 ? i : 63); }
+
+/* A namespace frame's variable i (Borrowed), NULL when unbound. */
+static PyObject *ns_read(const trec_layout *L, PyObject *ns, uint32_t i){
+  PyObject *v = ns ? PyDict_GetItemWithError(ns, L->names[i]) : NULL;
+  if( v==NULL && PyErr_Occurred() ) PyErr_Clear();
+  return v;
+}
+
+/* quick: see trec_snap_frame_quick(); store, inplace its slot masks. */
+static int snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
+                      PyFrameObject *f, int full, int quick, uint64_t store,
+                      uint64_t inplace, struct trec_buf *out){
   struct snap_entry e;
+  PyObject **fast = NULL, *ns = NULL;
   /* a layout read against another code's frame would index past its
   ** localsplus */
   if( trec_locals_code(f)!=L->co || sh->L!=L )
@@ -1675,19 +1700,33 @@ int trec_snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
   snap_enter(s, &e);
   if( full ) for(uint32_t i=0; i<sh->n; i++) shadow_clear(&sh->slot[i]);
   if( L->fast ){
-    PyObject **fast = trec_locals_fast(f);
-    if( fast!=NULL )
-      for(uint32_t i=0; i<L->n; i++)
-        snap_slot(s, L, i, &sh->slot[i], trec_locals_read(fast, &L->src[i]), out);
+    fast = trec_locals_fast(f);
+    if( fast==NULL ) return snap_leave(s, &e, out);
   }else{
-    PyObject *ns = trec_locals_namespace(f);
-    for(uint32_t i=0; i<L->n; i++){
-      PyObject *v = ns ? PyDict_GetItemWithError(ns, L->names[i]) : NULL;
-      if( v==NULL && PyErr_Occurred() ) PyErr_Clear();
-      snap_slot(s, L, i, &sh->slot[i], v, out);
-    }
+    ns = trec_locals_namespace(f);
+  }
+  for(uint32_t i=0; quick && inplace && i<L->n; i++){
+    if( !(inplace & slot_bit(i)) ) continue;
+    if( !inplace_safe(fast ? trec_locals_read(fast, &L->src[i]) : ns_read(L, ns, i)) )
+      quick = 0;
+  }
+  for(uint32_t i=0; i<L->n; i++){
+    PyObject *v = fast ? trec_locals_read(fast, &L->src[i]) : ns_read(L, ns, i);
+    if( quick && v==sh->slot[i].seen && !(store & slot_bit(i)) ) continue;
+    snap_slot(s, L, i, &sh->slot[i], v, out);
   }
   return snap_leave(s, &e, out);
+}
+
+int trec_snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
+                    PyFrameObject *f, int full, struct trec_buf *out){
+  return snap_frame(s, L, sh, f, full, 0, 0, 0, out);
+}
+
+int trec_snap_frame_quick(trec_snap *s, const trec_layout *L, trec_shadow *sh,
+                          PyFrameObject *f, uint64_t store, uint64_t inplace,
+                          struct trec_buf *out){
+  return snap_frame(s, L, sh, f, 0, 1, store, inplace, out);
 }
 
 /* ---- test-only entry points (see snapshot.h) ---- */

@@ -89,6 +89,17 @@ void trec_shadow_free(trec_shadow *sh);
 int  trec_snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
                      PyFrameObject *f, int full, struct trec_buf *out);
 
+/*! trec_snap_frame_quick() : trec_snap_frame(full = 0) after a line that
+ *  recorder/lineflow.h says cannot have changed any value in place (and
+ *  with no other event since this shadow's previous snapshot): a variable
+ *  outside `store` still holding the object it held then is unchanged
+ *  without being fingerprinted. store, inplace: lineflow's slot masks; when
+ *  a slot of `inplace` holds anything but an immutable scalar, every value
+ *  is compared as trec_snap_frame() does. */
+int trec_snap_frame_quick(trec_snap *s, const trec_layout *L, trec_shadow *sh,
+                          PyFrameObject *f, uint64_t store, uint64_t inplace,
+                          struct trec_buf *out);
+
 /*! trec_snap_value() : append one value (value.h) to out, bounded. */
 int  trec_snap_value(trec_snap *s, PyObject *v, struct trec_buf *out);
 

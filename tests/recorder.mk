@@ -43,6 +43,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/loops.py \
 	tests/programs/module_level.py \
 	tests/programs/record_region.py \
+	tests/programs/quick_paths.py \
 	tests/programs/recursion.py \
 	tests/programs/recursive_data.py \
 	tests/programs/redaction.py \

@@ -12,6 +12,8 @@ tests__snaptest_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 tests__snaptest_la_LIBADD = schema/libtrecschema.la $(SQLITE3_LIBS) $(LZ4_LIBS) -lm -lpthread
 
 TESTS += tests/t0240-snapshot-values.py tests/t0241-snapshot-frames.py \
-	tests/t0242-snapshot-settrace.py tests/t0243-snapshot-inplace.py
+	tests/t0242-snapshot-settrace.py tests/t0243-snapshot-inplace.py \
+	tests/t0244-snapshot-quick.py
 EXTRA_DIST += tests/t0240-snapshot-values.py tests/t0241-snapshot-frames.py \
-	tests/t0242-snapshot-settrace.py tests/t0243-snapshot-inplace.py
+	tests/t0242-snapshot-settrace.py tests/t0243-snapshot-inplace.py \
+	tests/t0244-snapshot-quick.py

@@ -1,0 +1,79 @@
+/*
+** lineflow.h: which lines of a code object can change a value in place.
+**
+** A frame's snapshot compares every variable with what was recorded at the
+** frame's previous event; a list, dict or object can change without its
+** variable being assigned, so those are fingerprinted (walked) each time,
+** and that walk was most of the recorder's cost on object-heavy code. But
+** between two consecutive events of a frame, with no other event anywhere
+** in between, only the bytecode of the earlier event's line ran. If that
+** line only loads, computes, compares, jumps and stores plain local
+** variables (no call, no attribute or item store, no subscript read, no
+** in-place operator on anything but a local that now holds an immutable
+** scalar), nothing reachable from the frame can have changed in place: any
+** Python code it could trigger (a property, __eq__, __del__, __iter__...)
+** would have produced an event first. Then a variable whose object is the
+** same as at the previous event needs no fingerprint, only a pointer
+** compare; the line's stored variables are still checked in full.
+**
+** The analysis is done once per code object from its (unspecialized)
+** bytecode and line table; opcodes are classified by name from the running
+** Python's `opcode` module, so a renamed or new opcode is simply impure.
+*/
+#ifndef TREC_LINEFLOW_H
+#define TREC_LINEFLOW_H
+
+#include <Python.h>
+#include <stdint.h>
+
+typedef struct trec_lineflow trec_lineflow;
+
+/*! trec_lineflow_init() : classify opcodes from the `opcode` module. Call
+ *  once at module init (runs Python code: not on the recording path).
+ *  @return 0, or -1 with a Python exception set. */
+int trec_lineflow_init(void);
+
+/*! trec_lineflow_new() : the per-line facts of co. fast: the frame's
+ *  variables are fast locals (functions) rather than a namespace (module,
+ *  class), which decides what STORE_NAME means. Allocates Python objects
+ *  (the bytecode and line table are read through the code object's API):
+ *  call it where code objects are registered, not per event. Never leaves a
+ *  Python exception set.
+ *  @return TREC_OK, or TREC_ERR_NOMEM; *out is NULL when the code could not
+ *  be analysed (every line then counts as impure). trec_lineflow_free()
+ *  accepts NULL. */
+int  trec_lineflow_new(PyCodeObject *co, int fast, trec_lineflow **out);
+void trec_lineflow_free(trec_lineflow *lf);
+
+/* What the bytecode of a line may do. */
+enum trec_lineflow_flags {
+  TREC_LF_IMPURE = 1,   /* may change a value in place */
+  TREC_LF_SUBSCR = 2,   /* reads an item: pure if no dict changed */
+  TREC_LF_ITER = 4      /* one FOR_ITER: pure if its iterator is safe */
+};
+
+/*! trec_lineflow_line() : the flags of `line` (TREC_LF_IMPURE for a line
+ *  lf does not know, and when lf is NULL) as run from its start, or with
+ *  from_iter from its FOR_ITER on (a loop's next iteration); unless
+ *  impure, *store holds the slots it may assign or delete and *inplace
+ *  those an in-place operator assigns (each must then hold an immutable
+ *  scalar), one bit per slot, bit 63 standing for every slot from 63 on,
+ *  and *iter_at the byte offset of its FOR_ITER (TREC_LF_ITER). */
+int trec_lineflow_line(const trec_lineflow *lf, int line, int from_iter,
+                       uint64_t *store, uint64_t *inplace, int *iter_at);
+
+/*! trec_lineflow_dict_clock() : the interpreter's dict version clock,
+ *  moved by one step (a probe dict of our own is changed to read it); 0 if
+ *  this Python has none. Two readings one step apart mean that no dict
+ *  anywhere changed in between. */
+uint64_t trec_lineflow_dict_clock(void);
+/*! trec_lineflow_dict_quiet() : 1 when reading `now` followed reading
+ *  `then` with no dict change in between. */
+int trec_lineflow_dict_quiet(uint64_t then, uint64_t now);
+
+/*! trec_lineflow_iter_safe() : 1 when FOR_ITER on it runs no C code that
+ *  could change another value: iterators of builtin sequences, dicts,
+ *  sets and strings, and enumerate, zip and reversed over those. */
+int trec_lineflow_iter_safe(PyObject *it);
+
+#endif /* TREC_LINEFLOW_H */
