@@ -185,6 +185,7 @@ static int Recorder_init(trec_recorder *r, PyObject *args, PyObject *kw){
     }
     goto fail;
   }
+  trec_snap_track(r->snap, &r->ends);
   r->sources = PyDict_New();
   r->files = PyDict_New();
   r->path = strdup(PyBytes_AS_STRING(path));
@@ -443,6 +444,7 @@ static void Recorder_dealloc(trec_recorder *r){
   trec_recorder_release_threads(r);
   trec_snap_free(r->snap);
   trec_buf_release(&r->payload);
+  trec_buf_release(&r->ends);
   free_list(r->include);
   free_list(r->exclude);
   free_list(r->library);

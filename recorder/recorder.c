@@ -353,6 +353,18 @@ void trec_recorder_thread_started(trec_recorder *r, const char *name){
 ** Event path
 */
 
+static void rec_payload_reset(trec_recorder *r){
+  trec_buf_reset(&r->payload);
+  trec_buf_reset(&r->ends);
+  r->ends.oom = 0;
+}
+
+/* The end of an entry the recorder appended itself (see trec_snap_track). */
+static void rec_entry_done(trec_recorder *r){
+  uint32_t end = (uint32_t)r->payload.len;
+  trec_buf_put(&r->ends, &end, sizeof end);
+}
+
 static void rec_emit(trec_recorder *r, struct trec_rthread *t,
                      const struct trec_fentry *e, int kind, int line,
                      int offset, int64_t ts){
@@ -368,7 +380,9 @@ static void rec_emit(trec_recorder *r, struct trec_rthread *t,
     .seq = r->seq + 1, .frame = e->id, .ts = ts, .thread = t->id,
     .code = e->ci->id, .line = line<0 ? 0 : line, .offset = offset, .depth = 0,
     .kind = (uint8_t)kind, .payload = r->payload.data,
-    .payload_len = (uint32_t)r->payload.len
+    .payload_len = (uint32_t)r->payload.len,
+    .entry_end = r->ends.oom ? NULL : (const uint32_t *)(void *)r->ends.data,
+    .n_entries = (uint32_t)(r->ends.len / sizeof(uint32_t))
   };
   int rc = trec_stream_append(t->stream, &ev);
   if( rc!=TREC_OK ){
@@ -471,7 +485,7 @@ static void rec_call(trec_recorder *r, struct trec_rthread *t,
   }else{
     trec_compat_frame_set_trace_lines(f, 0);
   }
-  trec_buf_reset(&r->payload);
+  rec_payload_reset(r);
   struct trec_fentry *top = trec_fstack_top(&t->stack);
   int line = trec_compat_frame_line(f);
   if( rec_snap_frame(r, top, f, 1, line, TREC_CALL)!=TREC_OK ) return;
@@ -509,7 +523,7 @@ static void rec_line(trec_recorder *r, struct trec_rthread *t,
   int full;
   struct trec_fentry *e = rec_find(r, t, f, ci, &full);
   if( e==NULL ) return;
-  trec_buf_reset(&r->payload);
+  rec_payload_reset(r);
   if( line==TREC_LINE_UNKNOWN ) line = trec_compat_frame_line(f);
   if( rec_snap_frame(r, e, f, full, line, kind)!=TREC_OK ) return;
   rec_emit(r, t, e, kind, line,
@@ -523,7 +537,7 @@ static void rec_exception(trec_recorder *r, struct trec_rthread *t,
   int full;
   struct trec_fentry *e = rec_find(r, t, f, ci, &full);
   if( e==NULL ) return;
-  trec_buf_reset(&r->payload);
+  rec_payload_reset(r);
   int line = trec_compat_frame_line(f);
   if( rec_snap_frame(r, e, f, full, line, TREC_EXCEPTION)!=TREC_OK ) return;
   /* (type, value, traceback) on every version for a C trace function */
@@ -533,6 +547,7 @@ static void rec_exception(trec_recorder *r, struct trec_rthread *t,
   }
   trec_payload_key(&r->payload, TREC_PK_EXCEPTION, 0);
   int rc = trec_snap_exception(r->snap, exc ? exc : Py_None, &r->payload);
+  rec_entry_done(r);
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "snapshot of an exception",
                        trec_snap_errmsg(r->snap));
@@ -547,13 +562,14 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
   int full;
   struct trec_fentry *e = rec_find(r, t, f, ci, &full);
   if( e==NULL ) return;
-  trec_buf_reset(&r->payload);
+  rec_payload_reset(r);
   int line = trec_compat_frame_line(f);
   if( ci->decision==TREC_DECIDE_FULL
       && rec_snap_frame(r, e, f, full, line, TREC_RETURN)!=TREC_OK ) return;
   /* NULL when the frame exits by an exception; sys.settrace shows None */
   trec_payload_key(&r->payload, TREC_PK_RETURN, 0);
   int rc = trec_snap_value(r->snap, arg ? arg : Py_None, &r->payload);
+  rec_entry_done(r);
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "snapshot of a return value",
                        trec_snap_errmsg(r->snap));

@@ -88,6 +88,7 @@ typedef struct {
   struct trec_rthread *cur;       /* Borrowed: cache of the last lookup */
   struct trec_fpark park;
   struct trec_buf payload;        /* scratch for one event's payload */
+  struct trec_buf ends;           /* its entries' ends (uint32_t each) */
   int backend;                    /* enum trec_backend */
   /* settrace backend */
   PyObject *hook;                 /* Owned: threading.settrace hook */

@@ -47,7 +47,7 @@ static const char *const default_redact[] = {
 /* Field names and dict keys repeat at every event: their redaction verdict
 ** is cached by str object (a direct-mapped table; glob matching each name
 ** again was a third of the recorder's time on attribute-heavy code). */
-#define REDACT_CACHE 256
+#define REDACT_CACHE 1024
 
 /* Type names and the pieces of REPR texts (qualnames, module paths) are cut
 ** here: a program can set __qualname__ to anything. Field names are kept
@@ -70,6 +70,16 @@ static const char *const default_redact[] = {
 
 /* Inline attributes read in one call when max_items is at most this. */
 #define FP_INLINE_MAX 64
+
+/* Encodings of variables' values by (address, fingerprint): a method's
+** `self` is encoded whole at every call (a call records every argument),
+** and re-encoding an unchanged object graph was the largest cost on
+** object-heavy code. Equal fingerprints of one address mean equal
+** encodings at the top level (see "fingerprints of mutable values"), so a
+** hit is copied instead. Encodings longer than ENC_CACHE_MAX are not kept,
+** which bounds the cache at ENC_CACHE * ENC_CACHE_MAX bytes. */
+#define ENC_CACHE 256
+#define ENC_CACHE_MAX 4096
 
 /* __slots__ listings, by type (see type_slots). */
 #define SLOT_CACHE 32
@@ -122,8 +132,14 @@ struct trec_snap {
     uint64_t fp;
   } mcache[MODULE_CACHE];
   struct type_slots scache[SLOT_CACHE];
+  struct {
+    PyObject *obj;            /* Borrowed, compared only (with fp) */
+    uint64_t fp, hash;        /* fp_top() of obj; hash_bytes() of data */
+    struct trec_buf data;     /* Owned: obj's encoding */
+  } ecache[ENC_CACHE];
   uint64_t fp_nonce;          /* makes a fingerprint unlike any before */
   struct trec_buf fpbuf;      /* Owned: values fingerprinted by encoding */
+  struct trec_buf *ends;      /* Borrowed: see trec_snap_track(), or NULL */
   int busy;                   /* entries running (see snap_enter) */
   struct trec_buf *diff;      /* Borrowed: scratch or scratch_nested */
   struct trec_buf scratch_nested;   /* Owned */
@@ -268,6 +284,13 @@ static int redacted_utf8(const trec_snap *s, const char *name, size_t len){
 
 static uint64_t obj_id(PyObject *v){ return (uint64_t)(uintptr_t)v; }
 
+/* The entry of address p in a direct-mapped cache of n (a power of two)
+** entries. Objects of one size class lie a fixed stride apart, so the low
+** bits of their addresses alone would use a fraction of the entries. */
+static size_t cache_at(const void *p, size_t n){
+  return (size_t)(((uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull) >> 40) & (n - 1);
+}
+
 static uint64_t hash_bytes(const unsigned char *p, size_t n){
   uint64_t h = 0x243f6a8885a308d3ull ^ n;
   while( n>=8 ){
@@ -382,7 +405,7 @@ static void type_name_build(trec_snap *s, PyTypeObject *tp){
 static void type_name(trec_snap *s, PyTypeObject *tp){
   unsigned int tag = tp->tp_version_tag;
   int valid = tag!=0 && (tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG);
-  size_t h = ((uintptr_t)tp >> 4) % TNAME_CACHE;
+  size_t h = cache_at(tp, TNAME_CACHE);
   trec_buf_reset(&s->tname);
   if( valid && s->tcache[h].tp==tp && s->tcache[h].tag==tag ){
     trec_buf_put(&s->tname, s->tcache[h].name, s->tcache[h].len);
@@ -580,7 +603,7 @@ static int redacted_key(trec_snap *s, PyObject *key){
   size_t len;
   Py_ssize_t cp;
   if( s->n_pat==0 || !PyUnicode_CheckExact(key) ) return 0;
-  size_t h = ((uintptr_t)key >> 4) & (REDACT_CACHE - 1);
+  size_t h = cache_at(key, REDACT_CACHE);
   if( s->rcache[h].key==key ) return s->rcache[h].hit;
   if( !str_ready(key) ) return 0;
   const char *u = str_utf8(s, key, PY_SSIZE_T_MAX, &len, &cp);
@@ -651,7 +674,7 @@ static int type_slots_walk(PyTypeObject *type, Py_ssize_t *pos,
 ** valid version tag, or too many slots): then walked each time. */
 static const struct type_slots *type_slots(trec_snap *s, PyTypeObject *tp){
   unsigned int tag = tp->tp_version_tag;
-  struct type_slots *c = &s->scache[((uintptr_t)tp >> 4) % SLOT_CACHE];
+  struct type_slots *c = &s->scache[cache_at(tp, SLOT_CACHE)];
   Py_ssize_t pos = 0;
   PyMemberDef *m;
   int n = 0;
@@ -924,6 +947,19 @@ static int repr_range(trec_snap *s, PyObject *v){
   return 1;
 }
 
+/* " at 0x...>" as %p writes it (glibc): these reprs are built at every
+** event that shows a new function, method or generator, and vsnprintf,
+** run twice by trec_buf_printf, was a tenth of a generator-heavy run. */
+static void put_at(struct trec_buf *b, const void *p, const char *end){
+  char hex[2 + 2 * sizeof(uintptr_t)];
+  size_t n = sizeof hex;
+  uintptr_t x = (uintptr_t)p;
+  do{ hex[--n] = "0123456789abcdef"[x & 15]; x >>= 4; }while( x );
+  trec_buf_puts(b, " at 0x");
+  trec_buf_put(b, hex + n, sizeof hex - n);
+  trec_buf_puts(b, end);
+}
+
 /* The repr of types whose repr is known not to run the program's code,
 ** built in C; into s->text. @return 1 if built. */
 static int repr_known(trec_snap *s, PyObject *v){
@@ -932,7 +968,7 @@ static int repr_known(trec_snap *s, PyObject *v){
   if( tp==&PyFunction_Type ){
     trec_buf_puts(&s->text, "<function ");
     text_str(s, ((PyFunctionObject *)v)->func_qualname);
-    trec_buf_printf(&s->text, " at %p>", (void *)v);
+    put_at(&s->text, v, ">");
     return 1;
   }
   if( PyType_Check(v) && tp->tp_repr==PyType_Type.tp_repr ){
@@ -963,14 +999,17 @@ static int repr_known(trec_snap *s, PyObject *v){
     type_name(s, Py_TYPE(self));
     trec_buf_puts(&s->text, " of <");
     trec_buf_put(&s->text, s->tname.data, s->tname.len);
-    trec_buf_printf(&s->text, " object at %p>>", (void *)self);
+    trec_buf_puts(&s->text, " object");
+    put_at(&s->text, self, ">>");
     return 1;
   }
   if( tp==&PyGen_Type || tp==&PyCoro_Type || tp==&PyAsyncGen_Type ){
     /* generators, coroutines and async generators share their header */
-    trec_buf_printf(&s->text, "<%s object ", tp->tp_name);
+    trec_buf_puts(&s->text, "<");
+    trec_buf_puts(&s->text, tp->tp_name);
+    trec_buf_puts(&s->text, " object ");
     text_str(s, ((PyGenObject *)v)->gi_qualname);
-    trec_buf_printf(&s->text, " at %p>", (void *)v);
+    put_at(&s->text, v, ">");
     return 1;
   }
   if( tp==&PyComplex_Type ) return repr_complex(s, v);
@@ -1195,6 +1234,7 @@ void trec_snap_free(trec_snap *s){
   trec_buf_release(&s->scratch);
   trec_buf_release(&s->scratch_nested);
   trec_buf_release(&s->fpbuf);
+  for(size_t i=0; i<ENC_CACHE; i++) trec_buf_release(&s->ecache[i].data);
   trec_buf_release(&s->tname);
   trec_buf_release(&s->text);
   trec_buf_release(&s->u8);
@@ -1293,7 +1333,7 @@ static uint64_t mixu(uint64_t h, uint64_t x){
 static uint64_t module_fp(trec_snap *s, uint64_t h, PyObject *m){
   PyObject *d = PyModule_GetDict(m);
   uint64_t version = d ? trec_locals_dict_version(d) : 0;
-  size_t at = ((uintptr_t)d >> 5) % MODULE_CACHE;
+  size_t at = cache_at(d, MODULE_CACHE);
   if( version==0 || s->mcache[at].dict!=d || s->mcache[at].version!=version ){
     uint64_t g = mix(mix(mix(0, dict_get(d, s->s_name)), dict_get(d, s->s_spec)),
                      dict_get(d, s->s_file));
@@ -1500,7 +1540,7 @@ static int fp_leaf(PyObject *v){
 ** walk fits in the node budget left as it did when cached. */
 static uint64_t fp_dict(trec_snap *s, uint64_t h, PyObject *v, int depth){
   uint64_t version = trec_locals_dict_version(v), g = 0x3c6ef372fe94f82bull;
-  size_t at = ((uintptr_t)v >> 5) % FP_DICT_CACHE;
+  size_t at = cache_at(v, FP_DICT_CACHE);
   long left = s->fp_left;
   Py_ssize_t pos = 0;
   PyObject *key, *val;
@@ -1608,6 +1648,13 @@ void trec_shadow_free(trec_shadow *sh){
   free(sh);
 }
 
+void trec_snap_track(trec_snap *s, struct trec_buf *ends){ s->ends = ends; }
+
+static void entry_done(trec_snap *s, const struct trec_buf *out){
+  uint32_t end = (uint32_t)out->len;
+  if( s->ends ) trec_buf_put(s->ends, &end, sizeof end);
+}
+
 /* One slot's current value v (NULL: unbound) against its shadow x. */
 static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
                       struct shadow_slot *x, PyObject *v, struct trec_buf *out){
@@ -1617,6 +1664,7 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
     shadow_clear(x);
     trec_payload_key(out, TREC_PK_VAR, i);
     trec_venc_unbound(out);
+    entry_done(s, out);
     return;
   }
   x->seen = v;
@@ -1628,6 +1676,7 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
     x->state = SH_HELD;
     trec_payload_key(out, TREC_PK_VAR, i);
     enc_top(s, v, out);
+    entry_done(s, out);
     return;
   }
   uint64_t fp;
@@ -1638,24 +1687,45 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
     x->hash = fp;
     trec_payload_key(out, TREC_PK_VAR, i);
     enc_top(s, v, out);
+    entry_done(s, out);
     return;
   }
   int fingerprinted = !L->redact[i] && !s->o.capture_repr;
-  uint64_t f = 0;
+  uint64_t f = 0, h;
+  struct trec_buf *b = s->diff;
+  const unsigned char *data;
+  size_t len;
   if( fingerprinted ){
     f = fp_top(s, v);
     if( x->state==SH_HASH && x->fp==f ) return;
   }
-  struct trec_buf *b = s->diff;
-  trec_buf_reset(b);
-  if( L->redact[i] ){
-    type_name(s, Py_TYPE(v));
-    trec_venc_redacted(b, (const char *)s->tname.data, s->tname.len);
+  size_t at = cache_at(v, ENC_CACHE);
+  if( fingerprinted && s->ecache[at].obj==v && s->ecache[at].fp==f ){
+    h = s->ecache[at].hash;
+    data = s->ecache[at].data.data;
+    len = s->ecache[at].data.len;
   }else{
-    enc_top(s, v, b);
+    trec_buf_reset(b);
+    if( L->redact[i] ){
+      type_name(s, Py_TYPE(v));
+      trec_venc_redacted(b, (const char *)s->tname.data, s->tname.len);
+    }else{
+      enc_top(s, v, b);
+    }
+    if( b->oom ){ out->oom = 1; return; }
+    h = hash_bytes(b->data, b->len);
+    data = b->data;
+    len = b->len;
+    if( fingerprinted && len<=ENC_CACHE_MAX ){
+      struct trec_buf *c = &s->ecache[at].data;
+      trec_buf_reset(c);
+      trec_buf_put(c, data, len);
+      s->ecache[at].obj = c->oom ? NULL : v;
+      s->ecache[at].fp = f;
+      s->ecache[at].hash = h;
+      c->oom = 0;
+    }
   }
-  if( b->oom ){ out->oom = 1; return; }
-  uint64_t h = hash_bytes(b->data, b->len);
   if( x->state==SH_HASH && x->hash==h ){
     x->fp = f;
     return;
@@ -1665,7 +1735,8 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
   x->hash = h;
   x->fp = f;
   trec_payload_key(out, TREC_PK_VAR, i);
-  trec_buf_put(out, b->data, b->len);
+  trec_buf_put(out, data, len);
+  entry_done(s, out);
 }
 
 /* Values an in-place operator replaces rather than changes. */

@@ -100,6 +100,13 @@ int trec_snap_frame_quick(trec_snap *s, const trec_layout *L, trec_shadow *sh,
                           PyFrameObject *f, uint64_t store, uint64_t inplace,
                           struct trec_buf *out);
 
+/*! trec_snap_track() : from now on, while ends is not NULL, each payload
+ *  entry trec_snap_frame*() appends is followed by its end offset in the
+ *  output buffer, a uint32_t appended to *ends (Borrowed), for the
+ *  writer's trec_event.entry_end. The caller resets both buffers together
+ *  and records the ends of the entries it appends itself. */
+void trec_snap_track(trec_snap *s, struct trec_buf *ends);
+
 /*! trec_snap_value() : append one value (value.h) to out, bounded. */
 int  trec_snap_value(trec_snap *s, PyObject *v, struct trec_buf *out);
 

@@ -97,6 +97,12 @@ struct trec_event {
   uint8_t kind;            /* enum trec_kind */
   const unsigned char *payload;  /* Borrowed; may be NULL when payload_len = 0 */
   uint32_t payload_len;
+  /* Writer only, optional: where each payload entry ends (offsets into
+  ** payload, increasing, the last = payload_len). The writer thread keeps
+  ** every variable's latest value for keyframes; with these it need not
+  ** parse values to find where they end. NULL: it parses them. */
+  const uint32_t *entry_end;     /* Borrowed */
+  uint32_t n_entries;
 };
 
 /*-************************************

@@ -487,25 +487,38 @@ int trec_stream_append(trec_stream *s, const struct trec_event *ev){
    || (ev->payload_len && !ev->payload) ) return TREC_ERR_INVALID;
   /* a chunk must stay readable: raw blocks are at most TREC_MAX_RAW_LEN */
   if( ev->payload_len > TREC_MAX_RAW_LEN/2 ) return TREC_ERR_LIMIT;
-  if( b->n==b->cap || b->pay_cap - b->pay_len < ev->payload_len ){
+  /* the entry ends go into the payload area too, aligned, after the bytes */
+  size_t n_ends = ev->entry_end && ev->payload_len ? ev->n_entries : 0;
+  if( n_ends && ev->entry_end[n_ends-1]!=ev->payload_len ) return TREC_ERR_INVALID;
+  size_t need = ev->payload_len + (n_ends ? 3 + n_ends*sizeof(uint32_t) : 0);
+  if( b->n==b->cap || b->pay_cap - b->pay_len < need ){
     if( (rc = stream_rotate(s)) ) return rc;
     b = s->cur;
-    if( b->pay_cap < ev->payload_len ){
+    if( b->pay_cap < need ){
       /* an empty buffer: the writer thread reads nothing of it yet */
-      unsigned char *p = realloc(b->pay, ev->payload_len);
+      unsigned char *p = realloc(b->pay, need);
       if( !p ) return writer_fail(s->w, TREC_ERR_NOMEM, "out of memory for a payload");
       b->pay = p;
-      b->pay_cap = ev->payload_len;
+      b->pay_cap = need;
     }
   }
   d = &b->ev[b->n];
   *d = *ev;
   d->thread = s->thread;
   d->depth = 0;
+  d->entry_end = NULL;
+  d->n_entries = 0;
   if( ev->payload_len ){
     d->payload = b->pay + b->pay_len;
     memcpy(b->pay + b->pay_len, ev->payload, ev->payload_len);
     b->pay_len += ev->payload_len;
+    if( n_ends ){
+      size_t at = (b->pay_len + 3) & ~(size_t)3;
+      d->entry_end = (const uint32_t *)(void *)(b->pay + at);
+      d->n_entries = (uint32_t)n_ends;
+      memcpy(b->pay + at, ev->entry_end, n_ends*sizeof(uint32_t));
+      b->pay_len = at + n_ends*sizeof(uint32_t);
+    }
   }else{
     d->payload = NULL;
   }
@@ -608,6 +621,24 @@ static int shadow_apply(trec_stream *s, const struct trec_event *ev){
     }
   }
   f->line = ev->line;
+  if( ev->entry_end ){
+    /* the appender said where entries end: only the keys are read */
+    uint32_t start = 0;
+    for(uint32_t i=0; i<ev->n_entries; i++){
+      const unsigned char *q = ev->payload + start;
+      uint64_t key;
+      if( ev->entry_end[i]<=start || ev->entry_end[i]>ev->payload_len
+       || trec_get_varint(&q, ev->payload + ev->entry_end[i], &key) )
+        return TREC_ERR_CORRUPT;
+      start = ev->entry_end[i];
+      if( (key & 3)!=TREC_PK_VAR ) continue;
+      if( key>>2 > UINT32_MAX ) return TREC_ERR_CORRUPT;
+      rc = sframe_set(f, (uint32_t)(key>>2), q, (size_t)(ev->payload + start - q));
+      if( rc ) return rc;
+    }
+    if( ev->kind==TREC_RETURN ) s->depth--;
+    return TREC_OK;
+  }
   while( p && (rc = trec_payload_next(&p, end, &e))==TREC_OK ){
     if( e.kind!=TREC_PK_VAR ) continue;
     rc = sframe_set(f, e.slot, e.value, (size_t)(e.value_end - e.value));

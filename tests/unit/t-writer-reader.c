@@ -57,6 +57,26 @@ static void append_all(trec_writer *w, const struct gen_stream *g){
   }
 }
 
+/* The same, telling the writer where each payload entry ends, as the
+** recorder does (trec_event.entry_end). */
+static void append_all_with_ends(trec_writer *w, const struct gen_stream *g){
+  uint32_t ends[256];
+  for(size_t i=0; i<g->n; i++){
+    struct trec_event ev = g->ev[i];
+    const unsigned char *p = ev.payload, *end = p ? p + ev.payload_len : p;
+    struct trec_entry e;
+    trec_stream *s;
+    ev.n_entries = 0;
+    while( p && trec_payload_next(&p, end, &e)==TREC_OK ){
+      assert_true(ev.n_entries < 256);
+      ends[ev.n_entries++] = (uint32_t)(p - ev.payload);
+    }
+    ev.entry_end = ends;
+    assert_int_equal(trec_writer_stream(w, ev.thread, &s), TREC_OK);
+    assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+  }
+}
+
 static void close_writer(trec_writer *w){
   struct trec_close_info ci = { 3, 0, NULL };
   int rc = trec_writer_close(w, &ci);
@@ -278,8 +298,9 @@ static void test_huge_payload(void **state){
 }
 
 /* Each chunk's keyframe is the model's state of that thread just before
-** the chunk's first event. */
-static void test_keyframes_match_model(void **state){
+** the chunk's first event, whether the writer finds the payload entries'
+** ends itself or is told them. */
+static void keyframes_match_model(int with_ends){
   struct gen_stream g;
   struct gen_thread *mo;
   struct trec_keyframe k;
@@ -287,10 +308,9 @@ static void test_keyframes_match_model(void **state){
   trec_writer *w;
   trec_reader *r;
   size_t next = 0, checked = 0;
-  (void)state;
   gen_stream(&g, 15, 12000, 3, 25, 1, 0);
   w = open_writer(TREC_CODEC_LZ4, 300, 60000, 0);
-  append_all(w, &g);
+  if( with_ends ) append_all_with_ends(w, &g); else append_all(w, &g);
   close_writer(w);
   r = open_reader();
   mo = calloc(4, sizeof *mo);
@@ -323,6 +343,16 @@ static void test_keyframes_match_model(void **state){
   trec_keyframe_release(&k);
   trec_reader_close(r);
   gen_stream_release(&g);
+}
+
+static void test_keyframes_match_model(void **state){
+  (void)state;
+  keyframes_match_model(0);
+}
+
+static void test_keyframes_with_entry_ends(void **state){
+  (void)state;
+  keyframes_match_model(1);
 }
 
 static void test_seek_every_seq(void **state){
@@ -749,6 +779,7 @@ int main(void){
     cmocka_unit_test(test_every_codec),
     cmocka_unit_test(test_huge_payload),
     cmocka_unit_test(test_keyframes_match_model),
+    cmocka_unit_test(test_keyframes_with_entry_ends),
     cmocka_unit_test(test_seek_every_seq),
     cmocka_unit_test(test_metadata),
     cmocka_unit_test(test_concurrent_appenders),
