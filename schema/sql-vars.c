@@ -141,7 +141,10 @@ static int va_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
   rc = sql_filter_init(&c->f, conn, idx, argc, argv);
   if( rc==SQLITE_OK && c->f.name ) rc = va_codes_for_name(&c->f, conn->r);
   if( rc==SQLITE_OK ) rc = sql_conn_narrow_frame(conn, &c->f, &err);
-  if( rc==SQLITE_OK ) rc = sql_scan_start(&c->scan, conn, &c->f, 1, idx_num & SQL_PLAN_DESC, &err);
+  /* no column of vars is made from ts or offset: those are never decoded;
+  ** values are rendered only by xColumn, for the rows and columns read */
+  if( rc==SQLITE_OK )
+    rc = sql_scan_start(&c->scan, conn, &c->f, 1, (idx_num & SQL_PLAN_DESC) | SQL_PLAN_NOTS, &err);
   if( rc!=SQLITE_OK ) return va_fail(cur, rc, err);
   return va_settle(c, 1);
 }
