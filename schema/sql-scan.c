@@ -58,18 +58,6 @@ static size_t chunk_lower(const struct trec_chunk *c, uint64_t v){
   return a;
 }
 
-static inline int event_matches(const struct sql_scan *s, const struct trec_chunk *c,
-                                size_t j){
-  const struct sql_filter *f = s->f;
-  if( f->kind>=0 && c->kind[j]!=f->kind ) return 0;
-  if( f->frame && c->frame[j]!=f->frame ) return 0;
-  if( f->line_set && c->line[j]!=f->line ) return 0;
-  if( f->depth_set && (c->depth[j]<f->depth_lo || c->depth[j]>f->depth_hi) ) return 0;
-  if( f->codes && !sql_filter_code(f, c->code[j]) ) return 0;
-  if( s->need_payload && c->payload_len[j]==0 ) return 0;
-  return 1;
-}
-
 static int chunk_skippable(const struct sql_scan *s, size_t index,
                            const struct trec_chunk_info *ci){
   const struct sql_filter *f = s->f;
@@ -95,6 +83,56 @@ static uint64_t chunk_rows(const struct sql_scan *s, size_t index,
   return s->f->kind>=0 ? ci->n_kind[s->f->kind] : ci->n_events;
 }
 
+/* Keep the entries of sel[0..n) whose event passes TEST (an expression of
+** j), in order; n becomes their count. No branch per event: a filter that
+** half the events pass (line=, kind=) would mispredict every other one. */
+#define SELECT_KEEP(TEST) do{ \
+    size_t i_, m_ = 0; \
+    for(i_=0; i_<n; i_++){ \
+      uint32_t j = sel[i_]; \
+      sel[m_] = j; \
+      m_ += (size_t)((TEST)!=0); \
+    } \
+    n = m_; \
+  }while(0)
+
+/* Events a..z-1 of c that match f, in scan order, into sel: one small
+** pass per filter in use; returns how many. */
+static size_t select_range(const struct sql_scan *s, const struct trec_chunk *c,
+                           size_t a, size_t z, uint32_t *sel){
+  const struct sql_filter *f = s->f;
+  size_t k, n = z-a;
+  for(k=0; k<n; k++) sel[k] = (uint32_t)(s->desc ? z-1-k : a+k);
+  if( f->kind>=0 ){
+    const uint8_t *col = c->kind, want = (uint8_t)f->kind;
+    SELECT_KEEP(col[j]==want);
+  }
+  if( f->line_set ){
+    const int32_t *col = c->line, want = f->line;
+    SELECT_KEEP(col[j]==want);
+  }
+  if( f->depth_set ){
+    const uint32_t *col = c->depth, lo = f->depth_lo, span = f->depth_hi-f->depth_lo;
+    SELECT_KEEP(col[j]-lo<=span);
+  }
+  if( f->frame ){
+    const uint64_t *col = c->frame, want = f->frame;
+    SELECT_KEEP(col[j]==want);
+  }
+  if( f->codes ){
+    /* codes[0] is 0: no code object has id 0 */
+    const uint32_t *col = c->code, n_codes = f->n_codes;
+    const unsigned char *codes = f->codes;
+    SELECT_KEEP(codes[col[j]<n_codes ? col[j] : 0]);
+  }
+  if( s->need_payload ){
+    const uint32_t *col = c->payload_len;
+    SELECT_KEEP(col[j]);
+  }
+  return n;
+}
+#undef SELECT_KEEP
+
 /* The matching events of the lane's decoded chunk, in scan order, into
 ** l->sel: one tight pass per chunk, so that moving to the next row is an
 ** index increment (sql_scan_next_fast). */
@@ -102,23 +140,16 @@ static int lane_select(struct sql_scan *s, struct sql_lane *l){
   const struct trec_chunk *c = &l->c;
   const struct sql_filter *f = s->f;
   size_t a = chunk_lower(c, f->lo), z = f->hi==UINT64_MAX ? c->n : chunk_lower(c, f->hi+1);
-  size_t j, n = 0;
   if( c->n>l->sel_cap ){
     uint32_t *p = realloc(l->sel, c->n*sizeof(*p));
     if( !p ) return SQLITE_NOMEM;
     l->sel = p;
     l->sel_cap = c->n;
   }
-  if( s->desc ){
-    for(j=z; j>a; j--) if( s->match_all || event_matches(s, c, j-1) ) l->sel[n++] = (uint32_t)(j-1);
-    l->last = a>0;
-  }else{
-    for(j=a; j<z; j++) if( s->match_all || event_matches(s, c, j) ) l->sel[n++] = (uint32_t)j;
-    l->last = z<c->n;
-  }
-  l->n_sel = n;
+  l->n_sel = select_range(s, c, a, z, l->sel);
+  l->last = s->desc ? a>0 : z<c->n;
   l->si = 0;
-  if( n ) l->pos = l->sel[0];
+  if( l->n_sel ) l->pos = l->sel[0];
   return SQLITE_OK;
 }
 
@@ -268,8 +299,6 @@ int sql_scan_start(struct sql_scan *s, struct sql_conn *conn, const struct sql_f
   s->conn = conn;
   s->f = f;
   s->need_payload = need_payload;
-  s->match_all = f->kind<0 && !f->frame && !f->line_set && !f->depth_set && !f->codes
-                 && !need_payload;
   s->desc = (flags & SQL_PLAN_DESC)!=0;
   s->decode_flags = 0;
   if( (flags & SQL_PLAN_NOTS) ) s->decode_flags |= TREC_DECODE_NO_TS;

@@ -157,7 +157,6 @@ struct sql_scan {
   int need_payload;            /* only events with a payload match */
   int desc;                    /* walk backwards (ORDER BY seq DESC) */
   int counting;                /* rows may be phantom: no column is read */
-  int match_all;               /* no filter but the seq range */
   unsigned decode_flags;       /* enum trec_decode_flags: columns not needed */
   struct sql_lane *lanes;      /* Owned: one per thread of the trace; kept
                                   across xFilter calls, so that a join
