@@ -13,6 +13,7 @@ latter being what "per core" targets mean on a shared machine.
 """
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import time
@@ -148,6 +149,20 @@ def sql_figures(build, path, events):
     return base, rows
 
 
+def sqlite_floor(events):
+    """CPU seconds the stock sqlite3 shell takes to count `events` rows of its
+    own trivial virtual table (generate_series): the per-row cost of SQLite
+    itself, below which no table goes when every event is a row. None
+    without a shell that has generate_series."""
+    shell = shutil.which("sqlite3")
+    if not shell:
+        return None
+    _, cpu, status, _, _ = timed([shell, ":memory:",
+                                  "SELECT count(*) FROM generate_series(1, %d)" % events],
+                                 timeout=600)
+    return cpu if status == 0 else None
+
+
 def export_figures(build, path, events, cap):
     """jsonl: read its output for at most `cap` seconds, count lines (one per
     event); chrome: the whole trace, stopped after 3 cap."""
@@ -227,6 +242,12 @@ def run(build, big, data, quick, log):
         else:
             out.append("| %s%s | %.2f | %.2f | %s | %s |" % (name, note, wall, cpu, rate(scanned, w),
                                                           rate(scanned, c)))
+    floor = sqlite_floor(ev)
+    if floor:
+        out += ["", "SQLite's own floor: the stock `sqlite3` shell counts %s rows of its "
+                "`generate_series` in %.2f s CPU, %s per CPU second; a query whose every "
+                "event is a row (`function='loop'` here) cannot be faster through "
+                "SQLite." % (format(ev, ","), floor, rate(ev, floor))]
     cap = 5 if quick else 20
     (lines, nbytes, wall), chrome = export_figures(build, path, ev, cap)
     small_n, small = traces[0][2], traces[0][1]
