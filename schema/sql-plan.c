@@ -1,7 +1,8 @@
 /*
 ** sql-plan.c: constraint pushdown shared by the three tables. xBestIndex
 ** takes the constraints the chunk index or the decoded columns can answer
-** (seq ranges, thread=, frame=, kind=, function=, name=) and passes them to
+** (seq and depth ranges, thread=, frame=, kind=, function=, file=, code=,
+** line=, name=) and passes them to
 ** xFilter as a string with one letter per argument; xFilter turns the
 ** values into a struct sql_filter that the scans test on decoded columns.
 **

@@ -6,12 +6,17 @@
 ** backwards): rows come out in seq order, which lets `ORDER BY seq` and
 ** `ORDER BY seq DESC` (the last events, the usual question) cost nothing.
 **
-** Filters are tested on the decoded columns, before SQLite sees a row. The
-** chunk index skips whole chunks: outside the seq range, of another thread,
-** or (for kind=) holding no event of that kind. When SQLite reads no column
-** (count(*)), a chunk wholly inside the range is not even decoded: its
-** per-kind event counts say how many rows it gives ("phantom" rows, decoded
-** after all if a column is asked for). This loop is what makes
+** Filters are tested on the decoded columns, before SQLite sees a row: when
+** a chunk is decoded, one branch-free pass per filter in use selects its
+** matching events, and each next row is then an index step (inline in the
+** tables' xNext). Tuned on a 60 M-event loop, where SQLite's own cost per
+** row is most of what is left. The chunk index skips whole chunks: outside
+** the seq range, of another thread, outside the depth range (its min and
+** max depth), holding no event of that kind (kind=) or of those code
+** objects (postings). When SQLite reads no column (count(*)), a chunk
+** wholly inside the ranges is not even decoded: its per-kind event counts
+** or the postings say how many rows it gives ("phantom" rows, decoded after
+** all if a column is asked for). This loop is what makes
 ** `count(*) ... WHERE kind='call'` fast, so it touches only the arrays.
 */
 #include "config.h"
