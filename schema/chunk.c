@@ -430,6 +430,14 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
   if( chunk_reserve(c, (size_t)n) ){ rc = TREC_ERR_NOMEM; goto out; }
   pay_len = (size_t)(ce[TREC_COL_PAYLOAD] - cp[TREC_COL_PAYLOAD]);
   prev_seq = first_seq - 1;
+  /* the output columns, disjoint from each other and from the input and
+  ** the stack: said so, the compiler keeps them in registers */
+  uint64_t *restrict o_seq = c->seq, *restrict o_frame = c->frame;
+  int64_t *restrict o_ts = c->ts;
+  uint32_t *restrict o_code = c->code, *restrict o_depth = c->depth;
+  int32_t *restrict o_line = c->line, *restrict o_offset = c->offset;
+  uint8_t *restrict o_kind = c->kind;
+  uint32_t *restrict o_payload_off = c->payload_off, *restrict o_payload_len = c->payload_len;
 
   for(size_t i=0; i<n; i++){
     unsigned kb = cp[TREC_COL_KIND][i], kind = kb & TREC_KB_KIND;
@@ -446,12 +454,12 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
       pos = depth - 1;
       ln = (int64_t)st.e[pos].line + trec_unzigzag(*cp[TREC_COL_LINE]++);
       if( ln<INT32_MIN || ln>INT32_MAX ) goto out;
-      st.e[pos].line = last_line = c->line[i] = (int32_t)ln;
-      c->seq[i] = ++prev_seq;
-      c->frame[i] = st.e[pos].frame;
-      c->code[i] = st.e[pos].code;
-      c->depth[i] = (uint32_t)depth;
-      c->kind[i] = (uint8_t)kind;
+      st.e[pos].line = last_line = o_line[i] = (int32_t)ln;
+      o_seq[i] = ++prev_seq;
+      o_frame[i] = st.e[pos].frame;
+      o_code[i] = st.e[pos].code;
+      o_depth[i] = (uint32_t)depth;
+      o_kind[i] = (uint8_t)kind;
       if( kind==TREC_RETURN ) depth = pos;
       goto rest;
     }
@@ -490,13 +498,13 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
       base = st.e[pos].line;
     }
     GETV(cp[TREC_COL_LINE], ce[TREC_COL_LINE], v);
-    if( add_delta32(base, v, INT32_MIN, INT32_MAX, &c->line[i]) ) goto out;
-    st.e[pos].line = last_line = c->line[i];
-    c->seq[i] = prev_seq;
-    c->frame[i] = st.e[pos].frame;
-    c->code[i] = st.e[pos].code;
-    c->depth[i] = (uint32_t)(pos + 1);
-    c->kind[i] = (uint8_t)kind;
+    if( add_delta32(base, v, INT32_MIN, INT32_MAX, &o_line[i]) ) goto out;
+    st.e[pos].line = last_line = o_line[i];
+    o_seq[i] = prev_seq;
+    o_frame[i] = st.e[pos].frame;
+    o_code[i] = st.e[pos].code;
+    o_depth[i] = (uint32_t)(pos + 1);
+    o_kind[i] = (uint8_t)kind;
     if( kind==TREC_RETURN ) depth = pos;
   rest:
     if( want_ts ){
@@ -504,20 +512,20 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
         GETV(cp[TREC_COL_TS], ce[TREC_COL_TS], v);
         prev_ts = (int64_t)((uint64_t)prev_ts + (uint64_t)trec_unzigzag(v));
         if( prev_ts==TREC_NO_TS ) goto out;
-        c->ts[i] = prev_ts;
+        o_ts[i] = prev_ts;
       }else{
-        c->ts[i] = TREC_NO_TS;
+        o_ts[i] = TREC_NO_TS;
       }
       if( kb & TREC_KB_OFFSET ){
         GETV(cp[TREC_COL_OFFSET], ce[TREC_COL_OFFSET], v);
         if( add_delta32(prev_off, v, 0, INT32_MAX, &prev_off) ) goto out;
-        c->offset[i] = prev_off;
+        o_offset[i] = prev_off;
       }else{
-        c->offset[i] = TREC_NO_OFFSET;
+        o_offset[i] = TREC_NO_OFFSET;
       }
     }
     if( want_pay ){
-      c->payload_off[i] = (uint32_t)pay_off;
+      o_payload_off[i] = (uint32_t)pay_off;
       if( kb & TREC_KB_PAYLOAD ){
         GETV(cp[TREC_COL_PAYLEN], ce[TREC_COL_PAYLEN], v);
         if( v > pay_len - pay_off ) goto out;
@@ -525,7 +533,7 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
       }else{
         v = 0;
       }
-      c->payload_len[i] = (uint32_t)v;
+      o_payload_len[i] = (uint32_t)v;
     }
   }
   /* every column decoded must be consumed exactly; skipped ones are not

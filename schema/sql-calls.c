@@ -17,7 +17,7 @@ enum { CA_FRAME, CA_THREAD, CA_PARENT, CA_FUNCTION, CA_QUALNAME, CA_FILE,
 
 static const enum sql_role ca_roles[CA_N] = {
   [CA_FRAME] = SQL_R_FRAME, [CA_THREAD] = SQL_R_THREAD,
-  [CA_FUNCTION] = SQL_R_FUNCTION, [CA_CALL_SEQ] = SQL_R_SEQ,
+  [CA_FUNCTION] = SQL_R_FUNCTION, [CA_CALL_SEQ] = SQL_R_SEQ, [CA_DEPTH] = SQL_R_DEPTH,
 };
 
 struct ca_cursor {
@@ -74,6 +74,7 @@ static int ca_matches(const struct ca_cursor *c, const struct sql_call *k){
   if( f->seq_set && (k->call_seq<f->lo || k->call_seq>f->hi) ) return 0;
   if( f->thread && k->thread!=f->thread ) return 0;
   if( f->frame && k->frame!=f->frame ) return 0;
+  if( f->depth_set && (k->depth<f->depth_lo || k->depth>f->depth_hi) ) return 0;
   if( f->codes && !sql_filter_code(f, k->code) ) return 0;
   return 1;
 }

@@ -17,6 +17,7 @@ static const enum sql_role ev_roles[EV_N] = {
   [EV_SEQ] = SQL_R_SEQ, [EV_THREAD] = SQL_R_THREAD, [EV_KIND] = SQL_R_KIND,
   [EV_FUNCTION] = SQL_R_FUNCTION, [EV_FRAME] = SQL_R_FRAME,
   [EV_FILE] = SQL_R_FILE, [EV_CODE] = SQL_R_CODE, [EV_LINE] = SQL_R_LINE,
+  [EV_DEPTH] = SQL_R_DEPTH,
 };
 
 struct ev_cursor {
@@ -24,7 +25,23 @@ struct ev_cursor {
   struct sql_filter f;
   struct sql_scan scan;
   struct trec_buf tmp;
+  /* the names of the code object of the last row asked for: a loop's
+  ** rows share one, and text results then need no strlen() each */
+  uint32_t name_code;
+  const char *function, *file;
+  int function_len, file_len;
 };
+
+/* Point the name cache at code object `code`. */
+static void ev_names(struct ev_cursor *c, uint32_t code){
+  trec_reader *r = c->scan.conn->r;
+  const struct trec_code *co = trec_reader_code(r, code);
+  c->function = co ? co->name : NULL;
+  c->file = sql_code_file(r, co);
+  c->function_len = c->function ? (int)strlen(c->function) : 0;
+  c->file_len = c->file ? (int)strlen(c->file) : 0;
+  c->name_code = code;
+}
 
 static int ev_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                       sqlite3_vtab **out, char **err){
@@ -90,14 +107,10 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
 
 static int ev_next(sqlite3_vtab_cursor *cur){
   struct ev_cursor *c = (struct ev_cursor *)cur;
-  struct sql_lane *l = c->scan.cur;
   char *err = NULL;
   int rc;
-  /* count(*) over whole chunks: one row of a phantom run costs only this */
-  if( l && l->phantom>1 ){
-    l->phantom--;
-    return SQLITE_OK;
-  }
+  /* most rows cost only this */
+  if( !c->scan.eof && sql_scan_next_fast(&c->scan) ) return SQLITE_OK;
   rc = sql_scan_next(&c->scan, &err);
   return ev_fail(cur, rc, err);
 }
@@ -110,11 +123,11 @@ static int ev_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col){
   struct ev_cursor *c = (struct ev_cursor *)cur;
   const struct trec_chunk *ch;
   size_t j;
-  trec_reader *r = c->scan.conn->r;
-  const struct trec_code *co;
-  char *err = NULL;
-  int rc = sql_scan_materialize(&c->scan, &err);
-  if( rc!=SQLITE_OK ) return ev_fail(cur, rc, err);
+  if( c->scan.cur->phantom ){
+    char *err = NULL;
+    int rc = sql_scan_materialize(&c->scan, &err);
+    if( rc!=SQLITE_OK ) return ev_fail(cur, rc, err);
+  }
   ch = &c->scan.cur->c;
   j = c->scan.cur->pos;
   switch( col ){
@@ -122,12 +135,12 @@ static int ev_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col){
     case EV_THREAD: sqlite3_result_int64(ctx, ch->thread); break;
     case EV_KIND:   sqlite3_result_text(ctx, trec_kind_name(ch->kind[j]), -1, SQLITE_STATIC); break;
     case EV_FILE:
-      co = trec_reader_code(r, ch->code[j]);
-      sqlite3_result_text(ctx, sql_code_file(r, co), -1, SQLITE_STATIC);
+      if( ch->code[j]!=c->name_code ) ev_names(c, ch->code[j]);
+      if( c->file ) sqlite3_result_text(ctx, c->file, c->file_len, SQLITE_STATIC);
       break;
     case EV_FUNCTION:
-      co = trec_reader_code(r, ch->code[j]);
-      if( co ) sqlite3_result_text(ctx, co->name, -1, SQLITE_STATIC);
+      if( ch->code[j]!=c->name_code ) ev_names(c, ch->code[j]);
+      if( c->function ) sqlite3_result_text(ctx, c->function, c->function_len, SQLITE_STATIC);
       break;
     case EV_LINE:   sqlite3_result_int(ctx, ch->line[j]); break;
     case EV_DEPTH:  sqlite3_result_int64(ctx, ch->depth[j]); break;

@@ -1,7 +1,8 @@
 /*
 ** sql-plan.c: constraint pushdown shared by the three tables. xBestIndex
 ** takes the constraints the chunk index or the decoded columns can answer
-** (seq ranges, thread=, frame=, kind=, function=, name=) and passes them to
+** (seq and depth ranges, thread=, frame=, kind=, function=, file=, code=,
+** line=, name=) and passes them to
 ** xFilter as a string with one letter per argument; xFilter turns the
 ** values into a struct sql_filter that the scans test on decoded columns.
 **
@@ -19,16 +20,18 @@
 
 #define MAX_ARGS 24
 
-/* Letters of the idxStr: seq =, >, >=, <, <=; thread, frame, kind,
-** function, name, file (path), code (object), line equality. */
+/* Letters of the idxStr: seq =, >, >=, <, <= (a to e); depth the same
+** (A to E); thread, frame, kind, function, name, file (path), code
+** (object), line equality. */
 static char plan_letter(enum sql_role role, unsigned char op){
-  if( role==SQL_R_SEQ ){
+  if( role==SQL_R_SEQ || role==SQL_R_DEPTH ){
+    char base = role==SQL_R_SEQ ? 'a' : 'A';
     switch( op ){
-      case SQLITE_INDEX_CONSTRAINT_EQ: return 'a';
-      case SQLITE_INDEX_CONSTRAINT_GT: return 'b';
-      case SQLITE_INDEX_CONSTRAINT_GE: return 'c';
-      case SQLITE_INDEX_CONSTRAINT_LT: return 'd';
-      case SQLITE_INDEX_CONSTRAINT_LE: return 'e';
+      case SQLITE_INDEX_CONSTRAINT_EQ: return base;
+      case SQLITE_INDEX_CONSTRAINT_GT: return base+1;
+      case SQLITE_INDEX_CONSTRAINT_GE: return base+2;
+      case SQLITE_INDEX_CONSTRAINT_LT: return base+3;
+      case SQLITE_INDEX_CONSTRAINT_LE: return base+4;
       default: return 0;
     }
   }
@@ -59,7 +62,7 @@ int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
   double scanned = n_rows, rows;
   sqlite3_int64 lo = 1, hi = -1;
   int have_lo = 0, have_hi = 0, seq_eq = 0;
-  double kind_frac = 0.2;
+  double kind_frac = 0.2, depth_frac = 1;
   for(i=0; i<info->nConstraint && n<MAX_ARGS; i++){
     const struct sqlite3_index_constraint *k = &info->aConstraint[i];
     enum sql_role role;
@@ -71,10 +74,11 @@ int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
     if( !l ) continue;
     if( plan_is_text_role(role)
         && sqlite3_stricmp(sqlite3_vtab_collation(info, i), "BINARY")!=0 ) continue;
-    if( role!=SQL_R_SEQ ){
+    if( role!=SQL_R_SEQ && role!=SQL_R_DEPTH ){
       if( seen & (1<<role) ) continue;
-      seen |= 1<<role;
     }
+    seen |= 1<<role;
+    if( role==SQL_R_DEPTH ) depth_frac *= l=='A' ? 0.1 : 0.5;
     if( role==SQL_R_KIND && c->r && trec_reader_n_events(c->r)
         && sqlite3_vtab_rhs_value(info, i, &rhs)==SQLITE_OK
         && sqlite3_value_type(rhs)==SQLITE_TEXT ){
@@ -101,6 +105,7 @@ int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
   else if( have_lo==1 && have_hi==1 ) scanned = hi>=lo ? (double)(hi-lo+1) : 1;
   else if( have_lo && have_hi ) scanned = n_rows/100;
   else if( have_lo || have_hi ) scanned = n_rows/3;
+  seen &= ~(1<<SQL_R_SEQ);
   if( (seen & (1<<SQL_R_THREAD)) && c->n_threads>1 ) scanned /= (double)c->n_threads;
   if( seen & (1<<SQL_R_FRAME) ) scanned /= 1000;
   rows = scanned;
@@ -113,9 +118,10 @@ int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
   if( seen & (1<<SQL_R_CODE) ) rows /= 20;
   if( seen & (1<<SQL_R_LINE) ) rows /= 20;
   if( seen & (1<<SQL_R_NAME) ) rows /= 10;
+  rows *= depth_frac;
   if( rows<1 ) rows = 1;
   if( scanned<1 ) scanned = 1;
-  if( seq_eq && !(seen & ~(1<<SQL_R_SEQ)) ){
+  if( seq_eq && !seen ){
     rows = 1;
     info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
   }
@@ -134,55 +140,73 @@ int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
   return SQLITE_OK;
 }
 
-/* Narrow [lo, hi] by `seq OP v` the way SQLite compares an INTEGER column. */
-static void filter_seq(struct sql_filter *f, char op, sqlite3_value *v){
+/* Narrow the inclusive range [*lo, *hi] of an INTEGER column by `col OP v`
+** (op 'a' to 'e': =, >, >=, <, <=) the way SQLite compares an INTEGER
+** column with v. Returns 0 when no integer is left. */
+static int filter_range(char op, sqlite3_value *v, int64_t *lo, int64_t *hi){
   int t = sqlite3_value_numeric_type(v);
-  sqlite3_int64 x;
-  uint64_t a = 1, z = UINT64_MAX;
-  f->seq_set = 1;
-  if( t==SQLITE_NULL ){ f->empty = 1; return; }
+  int64_t x, a = INT64_MIN, z = INT64_MAX;
+  if( t==SQLITE_NULL ) return 0;
   if( t==SQLITE_TEXT || t==SQLITE_BLOB ){
     /* every integer sorts before every text and blob */
-    if( op=='a' || op=='b' || op=='c' ) f->empty = 1;
-    return;
+    return !(op=='a' || op=='b' || op=='c') && *lo<=*hi;
   }
   if( t==SQLITE_FLOAT ){
     double d = sqlite3_value_double(v);
-    if( isnan(d) ){ f->empty = 1; return; }
-    if( op=='a' && d!=floor(d) ){ f->empty = 1; return; }
+    if( isnan(d) ) return 0;
+    if( op=='a' && d!=floor(d) ) return 0;
     if( op=='b' ){ d = floor(d)+1; op = 'c'; }
     else if( op=='c' ) d = ceil(d);
     else if( op=='d' ){ d = ceil(d)-1; op = 'e'; }
     else if( op=='e' ) d = floor(d);
-    if( d<-1 ) d = -1;
+    if( d<-9.2e18 ) d = -9.2e18;
     if( d>9.2e18 ) d = 9.2e18;
-    x = (sqlite3_int64)d;
+    x = (int64_t)d;
   }else{
     x = sqlite3_value_int64(v);
   }
   switch( op ){
-    case 'a':
-      if( x<1 ){ f->empty = 1; return; }
-      a = z = (uint64_t)x;
-      break;
+    case 'a': a = z = x; break;
     case 'b':
-      if( x==INT64_MAX ){ f->empty = 1; return; }
-      if( x>=0 ) a = (uint64_t)x+1;
+      if( x==INT64_MAX ) return 0;
+      a = x+1;
       break;
-    case 'c':
-      if( x>1 ) a = (uint64_t)x;
-      break;
+    case 'c': a = x; break;
     case 'd':
-      if( x<=1 ){ f->empty = 1; return; }
-      z = (uint64_t)x-1;
+      if( x==INT64_MIN ) return 0;
+      z = x-1;
       break;
-    case 'e':
-      if( x<1 ){ f->empty = 1; return; }
-      z = (uint64_t)x;
-      break;
+    case 'e': z = x; break;
   }
-  if( a>f->lo ) f->lo = a;
-  if( z<f->hi ) f->hi = z;
+  if( a>*lo ) *lo = a;
+  if( z<*hi ) *hi = z;
+  return *lo<=*hi;
+}
+
+/* seq OP v: seqs are from 1, and hi UINT64_MAX means no upper bound. */
+static void filter_seq(struct sql_filter *f, char op, sqlite3_value *v){
+  int64_t lo = f->lo>INT64_MAX ? INT64_MAX : (int64_t)f->lo;
+  int64_t hi = f->hi>INT64_MAX ? INT64_MAX : (int64_t)f->hi;
+  f->seq_set = 1;
+  if( !filter_range(op, v, &lo, &hi) ){
+    f->empty = 1;
+    return;
+  }
+  f->lo = (uint64_t)lo;
+  if( hi<INT64_MAX ) f->hi = (uint64_t)hi;
+}
+
+/* depth OP v: a depth is a 32-bit unsigned count of frames. */
+static void filter_depth(struct sql_filter *f, char op, sqlite3_value *v){
+  int64_t lo = f->depth_set ? f->depth_lo : 0;
+  int64_t hi = f->depth_set ? f->depth_hi : UINT32_MAX;
+  f->depth_set = 1;
+  if( !filter_range(op, v, &lo, &hi) ){
+    f->empty = 1;
+    return;
+  }
+  f->depth_lo = (uint32_t)lo;
+  f->depth_hi = (uint32_t)hi;
 }
 
 /* An id column (thread, frame): equality with an exact positive integer. */
@@ -276,6 +300,9 @@ int sql_filter_init(struct sql_filter *f, struct sql_conn *c, const char *idx,
     switch( idx[i] ){
       case 'a': case 'b': case 'c': case 'd': case 'e':
         filter_seq(f, idx[i], v);
+        break;
+      case 'A': case 'B': case 'C': case 'D': case 'E':
+        filter_depth(f, (char)(idx[i]-'A'+'a'), v);
         break;
       case 't': {
         uint64_t t = filter_id(f, v);

@@ -29,6 +29,12 @@ struct va_cursor {
   struct trec_entry e;          /* the current entry */
   sqlite3_int64 rowid;
   struct trec_buf tmp;
+  /* name= : which slots of each code object hold that name, so entries
+  ** are matched by slot number, not by comparing names */
+  unsigned char *slot_ok;       /* Owned: slot_ok[slot_at[code] + slot] */
+  size_t *slot_at;              /* Owned: per code id, and one past the last
+                                   (code's slots end at slot_at[code+1]) */
+  uint32_t n_slot_codes;        /* code ids covered */
 };
 
 static int va_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
@@ -60,6 +66,8 @@ static int va_close(sqlite3_vtab_cursor *cur){
   sql_scan_release(&c->scan);
   sql_filter_release(&c->f);
   trec_buf_release(&c->tmp);
+  free(c->slot_ok);
+  free(c->slot_at);
   free(c);
   return SQLITE_OK;
 }
@@ -99,8 +107,11 @@ static int va_settle(struct va_cursor *c, int fresh){
       }
       if( c->e.kind!=TREC_PK_VAR ) continue;
       if( c->f.name ){
-        const char *n = va_name(c->scan.conn->r, ch->code[j], c->e.slot);
-        if( !n || strcmp(n, c->f.name) ) continue;
+        uint32_t code = ch->code[j];
+        size_t at;
+        if( code>=c->n_slot_codes ) continue;
+        at = c->slot_at[code]+c->e.slot;
+        if( at>=c->slot_at[code+1] || !c->slot_ok[at] ) continue;
       }
       return SQLITE_OK;
     }
@@ -111,19 +122,36 @@ static int va_settle(struct va_cursor *c, int fresh){
   return SQLITE_OK;
 }
 
-/* name= : only code objects with a variable of that name can match. */
-static int va_codes_for_name(struct sql_filter *f, trec_reader *r){
+/* name= : only code objects with a variable of that name can match, and
+** only in the slots of that name (c->slot_ok). */
+static int va_codes_for_name(struct va_cursor *c, trec_reader *r){
+  struct sql_filter *f = &c->f;
   uint32_t id, k, max = trec_reader_max_code_id(r);
+  size_t n_slots = 0;
   free(f->codes);
+  free(c->slot_at);
+  free(c->slot_ok);
+  c->slot_ok = NULL;
+  c->n_slot_codes = 0;
   f->codes = calloc((size_t)max+1, 1);
-  if( !f->codes ) return SQLITE_NOMEM;
+  c->slot_at = calloc((size_t)max+2, sizeof(*c->slot_at));
+  if( !f->codes || !c->slot_at ) return SQLITE_NOMEM;
   f->n_codes = max+1;
+  for(id=1; id<=max; id++){
+    const struct trec_code *co = trec_reader_code(r, id);
+    c->slot_at[id] = n_slots;
+    if( co ) n_slots += co->n_names;
+  }
+  c->slot_at[max+1] = n_slots;
+  c->slot_ok = calloc(n_slots ? n_slots : 1, 1);
+  if( !c->slot_ok ) return SQLITE_NOMEM;
+  c->n_slot_codes = max+1;
   for(id=1; id<=max; id++){
     const struct trec_code *co = trec_reader_code(r, id);
     for(k=0; co && k<co->n_names; k++){
       if( co->names[k] && !strcmp(co->names[k], f->name) ){
         f->codes[id] = 1;
-        break;
+        c->slot_ok[c->slot_at[id]+k] = 1;
       }
     }
   }
@@ -139,9 +167,12 @@ static int va_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
   c->rowid = 0;
   sql_filter_release(&c->f);
   rc = sql_filter_init(&c->f, conn, idx, argc, argv);
-  if( rc==SQLITE_OK && c->f.name ) rc = va_codes_for_name(&c->f, conn->r);
+  if( rc==SQLITE_OK && c->f.name ) rc = va_codes_for_name(c, conn->r);
   if( rc==SQLITE_OK ) rc = sql_conn_narrow_frame(conn, &c->f, &err);
-  if( rc==SQLITE_OK ) rc = sql_scan_start(&c->scan, conn, &c->f, 1, idx_num & SQL_PLAN_DESC, &err);
+  /* no column of vars is made from ts or offset: those are never decoded;
+  ** values are rendered only by xColumn, for the rows and columns read */
+  if( rc==SQLITE_OK )
+    rc = sql_scan_start(&c->scan, conn, &c->f, 1, (idx_num & SQL_PLAN_DESC) | SQL_PLAN_NOTS, &err);
   if( rc!=SQLITE_OK ) return va_fail(cur, rc, err);
   return va_settle(c, 1);
 }

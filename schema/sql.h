@@ -87,6 +87,8 @@ struct sql_filter {
   int kind;                    /* -1: any */
   int line_set;                /* only events on line `line` */
   int32_t line;
+  int depth_set;               /* only events of depth_lo <= depth <= depth_hi */
+  uint32_t depth_lo, depth_hi;
   unsigned char *codes;        /* Owned: code id -> allowed, NULL: any;
                                   function=, file= and code= intersect */
   uint32_t n_codes;
@@ -95,7 +97,8 @@ struct sql_filter {
 
 /* Column roles the planner understands; each table maps its columns. */
 enum sql_role { SQL_R_NONE, SQL_R_SEQ, SQL_R_THREAD, SQL_R_FRAME, SQL_R_KIND,
-                SQL_R_FUNCTION, SQL_R_NAME, SQL_R_FILE, SQL_R_CODE, SQL_R_LINE };
+                SQL_R_FUNCTION, SQL_R_NAME, SQL_R_FILE, SQL_R_CODE, SQL_R_LINE,
+                SQL_R_DEPTH };
 
 /* A table of the module: every vtab is this, its client data the connection. */
 struct sql_vtab {
@@ -140,8 +143,13 @@ struct sql_lane {
   uint64_t phantom;            /* rows of the current chunk still to give
                                   without decoding it (count(*)) */
   uint64_t phantom_total;
-  size_t pos;
-  int loaded, done;
+  uint32_t *sel;               /* Owned: the decoded chunk's matching events,
+                                  in scan order */
+  size_t sel_cap, n_sel, si;   /* the current row is sel[si] */
+  size_t pos;                  /* = sel[si]: the current event of c */
+  int last;                    /* c reaches past the seq range: the lane ends
+                                  with its selection */
+  int done;
 };
 struct sql_scan {
   struct sql_conn *conn;       /* Borrowed */
@@ -155,6 +163,7 @@ struct sql_scan {
                                   probing the same chunk decodes it once */
   size_t n_lanes;
   struct sql_lane *cur;        /* the lane holding the current event */
+  size_t n_live;               /* lanes not done */
   uint32_t *chunk_n;           /* Owned: per chunk index, its events of the
                                   filter's codes (from the postings), NULL
                                   when no code filter or no postings */
@@ -167,6 +176,19 @@ int sql_scan_start(struct sql_scan *s, struct sql_conn *conn, const struct sql_f
                    int need_payload, int flags, char **errmsg);
 int sql_scan_materialize(struct sql_scan *s, char **errmsg);
 int sql_scan_next(struct sql_scan *s, char **errmsg);
+/* The common case of sql_scan_next(), inline for the tables' xNext: the
+** next row is in the current chunk (or phantom run) of the only live lane.
+** Returns 0 when the full sql_scan_next() is needed. */
+static inline int sql_scan_next_fast(struct sql_scan *s){
+  struct sql_lane *l = s->cur;
+  if( l->phantom>1 ){
+    l->phantom--;
+    return 1;
+  }
+  if( l->phantom || s->n_live!=1 || l->si+1>=l->n_sel ) return 0;
+  l->pos = l->sel[++l->si];
+  return 1;
+}
 void sql_scan_release(struct sql_scan *s);
 
 /* sql-events.c, sql-calls.c, sql-vars.c */

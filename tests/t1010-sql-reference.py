@@ -233,6 +233,23 @@ class Reference(unittest.TestCase):
 
         self.each(check)
 
+    def test_depth_pushdown(self):
+        # depth constraints pushed down (chunks skipped by their depth
+        # range, whole chunks counted) give the rows of the full scan that
+        # `+depth` forces
+        def check(trace, _ref):
+            top = sql(trace, "SELECT max(depth) AS d FROM events")[0]["d"]
+            for d in sorted({1, 2, top // 2, top - 1, top}):
+                for op in ("=", "<", "<=", ">", ">="):
+                    for q in ("SELECT * FROM events WHERE depth %s %d",
+                              "SELECT count(*) AS n, sum(line) AS s FROM events WHERE depth %s %d",
+                              "SELECT * FROM calls WHERE depth %s %d"):
+                        self.assertEqual(sql(trace, q % (op, d)),
+                                         sql(trace, (q % (op, d)).replace("depth", "+depth")),
+                                         q % (op, d))
+
+        self.each(check, with_reference=False)
+
     def test_stock_shell_agrees(self):
         sqlite3 = shutil.which("sqlite3")
         if not sqlite3:

@@ -153,6 +153,39 @@ static void test_calls_vars(void **state){
   sqlite3_close(db);
 }
 
+/* depth constraints pushed down (chunks of 5 events: some wholly of
+** one depth, counted from the index, some mixed, decoded) against +depth,
+** which SQLite tests itself; vars read without its value column. */
+static void test_depth_vars(void **state){
+  static const char *wheres[] = { "depth = 2", "depth < 2", "depth <= 1", "depth > 1",
+                                  "depth >= 2", "depth BETWEEN 1 AND 2", "depth = 3" };
+  sqlite3 *db = open_db();
+  size_t i;
+  (void)state;
+  assert_int_equal(one(db, "SELECT count(*) FROM events WHERE depth = 2"), 3*N_ROUNDS);
+  assert_int_equal(one(db, "SELECT count(*) FROM events WHERE depth < 2"), n_evs-3*N_ROUNDS);
+  for(i=0; i<sizeof(wheres)/sizeof(wheres[0]); i++){
+    char *a = sqlite3_mprintf("SELECT count(*) * 1000000 + coalesce(sum(seq), 0)"
+                              " FROM events WHERE %s", wheres[i]);
+    char *b = sqlite3_mprintf("SELECT count(*) * 1000000 + coalesce(sum(seq), 0)"
+                              " FROM events WHERE +%s", wheres[i]);
+    char *c = sqlite3_mprintf("SELECT group_concat(seq) IS (SELECT group_concat(seq) FROM"
+                              " (SELECT seq FROM events WHERE +%s ORDER BY seq DESC))"
+                              " FROM (SELECT seq FROM events WHERE %s ORDER BY seq DESC)",
+                              wheres[i], wheres[i]);
+    char *d = sqlite3_mprintf("SELECT count(*) FROM calls WHERE %s", wheres[i]);
+    char *e = sqlite3_mprintf("SELECT count(*) FROM calls WHERE +%s", wheres[i]);
+    assert_int_equal(one(db, a), one(db, b));
+    assert_int_equal(one(db, c), 1);
+    assert_int_equal(one(db, d), one(db, e));
+    sqlite3_free(a); sqlite3_free(b); sqlite3_free(c); sqlite3_free(d); sqlite3_free(e);
+  }
+  assert_int_equal(one(db, "SELECT count(*) FROM vars"), 2*N_ROUNDS);
+  assert_int_equal(one(db, "SELECT sum(seq) FROM vars WHERE name = 'i'"),
+                   one(db, "SELECT sum(seq) FROM events WHERE thread = 2 AND kind = 'line'"));
+  sqlite3_close(db);
+}
+
 static void test_not_a_trace(void **state){
   sqlite3 *db = NULL;
   sqlite3_stmt *st = NULL;
@@ -196,6 +229,7 @@ int main(void){
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_counts),
     cmocka_unit_test(test_calls_vars),
+    cmocka_unit_test(test_depth_vars),
     cmocka_unit_test(test_not_a_trace),
     cmocka_unit_test(test_damaged_chunk),
   };
