@@ -325,6 +325,7 @@ int trec_chunk_encode(const struct trec_event *ev, size_t n,
 void trec_chunk_init(struct trec_chunk *c){
   memset(c, 0, sizeof *c);
   trec_buf_init(&c->raw);
+  trec_buf_init(&c->resolved);
 }
 
 void trec_chunk_release(struct trec_chunk *c){
@@ -333,6 +334,7 @@ void trec_chunk_release(struct trec_chunk *c){
   free(c->offset); free(c->depth); free(c->kind); free(c->payload_off);
   free(c->payload_len);
   trec_buf_release(&c->raw);
+  trec_buf_release(&c->resolved);
   trec_chunk_init(c);
 }
 

@@ -3,7 +3,7 @@ noinst_LTLIBRARIES += schema/libtrecschema.la
 schema_libtrecschema_la_SOURCES = \
 	schema/trace.h schema/buf.h schema/value.h schema/trace_int.h \
 	schema/buf.c schema/error.c schema/chunk.c schema/xxh32.c \
-	schema/writer.c schema/reader.c schema/payload.c \
+	schema/writer.c schema/reader.c schema/payload.c schema/patch.c \
 	schema/value.c schema/render.c schema/unicode_printable.h
 schema_libtrecschema_la_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE3_CFLAGS) $(LZ4_CFLAGS)
 schema_libtrecschema_la_LIBADD = $(SQLITE3_LIBS) $(LZ4_LIBS) -lm

@@ -87,10 +87,21 @@ int trec_payload_next(const unsigned char **p, const unsigned char *end,
   const unsigned char *q = *p;
   uint64_t key;
   if( q>=end ) return TREC_ERR_NOTFOUND;
-  if( trec_get_varint(&q, end, &key) || (key & 3)==3 || (key >> 2) > UINT32_MAX )
+  if( trec_get_varint(&q, end, &key) || (key >> 2) > UINT32_MAX )
     return TREC_ERR_CORRUPT;
   e->kind = (enum trec_pkind)(key & 3);
   e->slot = (uint32_t)(key >> 2);
+  if( e->kind==TREC_PK_PATCH ){
+    uint64_t n;
+    if( trec_get_varint(&q, end, &e->head) || trec_get_varint(&q, end, &e->tail)
+     || trec_get_varint(&q, end, &n) || n > (uint64_t)(end - q) )
+      return TREC_ERR_CORRUPT;
+    e->value = q;
+    e->value_end = q + n;
+    *p = q + n;
+    return TREC_OK;
+  }
+  e->head = e->tail = 0;
   e->value = q;
   if( skip_value(&q, end, 0) ) return TREC_ERR_CORRUPT;
   e->value_end = q;

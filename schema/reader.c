@@ -46,6 +46,8 @@ struct trec_reader {
   size_t n_threads;
   sqlite3_stmt *st_chunk, *st_key, *st_src;
   struct trec_chunk scratch;     /* find_chunk's decode */
+  struct trec_keyframe patch_kf; /* a chunk's keyframe, to resolve PATCH */
+  int major;                     /* the file's format major version */
   int scratch_ok;
   int postings;                  /* chunk_code table: -1 unknown, 0 no, 1 yes */
   sqlite3_stmt *st_post;
@@ -217,7 +219,8 @@ static int check_version(trec_reader *r, const char *path){
     return reader_fail(r, TREC_ERR_VERSION,
                        "%s: trace format %lld.%lld is newer than this tracerec reads"
                        " (%d.x); upgrade tracerec", path, major, minor, TREC_FORMAT_MAJOR);
-  if( major<TREC_FORMAT_MAJOR )
+  r->major = (int)major;
+  if( major<TREC_FORMAT_OLDEST_MAJOR )
     return reader_fail(r, TREC_ERR_VERSION,
                        "%s: trace format %lld.%lld is older than this tracerec reads"
                        " (%d.x)", path, major, minor, TREC_FORMAT_MAJOR);
@@ -341,27 +344,32 @@ static int load_chunks(trec_reader *r){
   int rc = TREC_ERR_NOMEM, e;
   size_t cap = 0, cap_last = 0;   /* chunks[] and max_last[] grow alike */
   uint64_t maxl = 0;
-  if( sqlite3_prepare_v2(r->db,
-        "SELECT chunk_id, thread_id, first_seq, last_seq, n_events, first_ts,"
-        " last_ts, min_depth, max_depth, start_depth, n_call, n_line, n_return,"
-        " n_exception, n_opcode FROM chunks ORDER BY first_seq",
+  /* n_patch came with format 2.0; a 1.x trace has no PATCH entries */
+  if( sqlite3_prepare_v2(r->db, r->major>=2
+        ? "SELECT chunk_id, thread_id, first_seq, last_seq, n_events, first_ts,"
+          " last_ts, min_depth, max_depth, start_depth, n_call, n_line, n_return,"
+          " n_exception, n_opcode, n_patch FROM chunks ORDER BY first_seq"
+        : "SELECT chunk_id, thread_id, first_seq, last_seq, n_events, first_ts,"
+          " last_ts, min_depth, max_depth, start_depth, n_call, n_line, n_return,"
+          " n_exception, n_opcode, 0 FROM chunks ORDER BY first_seq",
         -1, &st, NULL) ){
     rc = reader_sql_fail(r, "reading the chunk index");
     goto out;
   }
   while( (e = sqlite3_step(st))==SQLITE_ROW ){
     struct trec_chunk_info *c;
-    int64_t v[15];
+    int64_t v[16];
     void *p = grow(r->chunks, &cap, r->n_chunks, sizeof(*r->chunks), 1024);
     if( !p ) goto out;
     r->chunks = p;
     p = grow(r->max_last, &cap_last, r->n_chunks, sizeof(*r->max_last), 1024);
     if( !p ) goto out;
     r->max_last = p;
-    for(int i=0; i<15; i++) v[i] = sqlite3_column_int64(st, i);
+    for(int i=0; i<16; i++) v[i] = sqlite3_column_int64(st, i);
     if( v[1]<=0 || v[1]>UINT32_MAX || v[2]<=0 || v[3]<v[2] || v[4]<=0
      || v[4]>UINT32_MAX || (uint64_t)(v[3]-v[2]) < (uint64_t)(v[4]-1)
-     || v[7]<0 || v[8]<v[7] || v[8]>UINT32_MAX || v[9]<0 || v[9]>UINT32_MAX ){
+     || v[7]<0 || v[8]<v[7] || v[8]>UINT32_MAX || v[9]<0 || v[9]>UINT32_MAX
+     || v[15]<0 || v[15]>UINT32_MAX ){
       rc = reader_fail(r, TREC_ERR_CORRUPT, "chunk %lld: bad index row", (long long)v[0]);
       goto out;
     }
@@ -378,6 +386,7 @@ static int load_chunks(trec_reader *r){
     c->start_depth = (uint32_t)v[9];
     for(int k=0; k<TREC_N_KINDS; k++)
       c->n_kind[k] = v[10+k]<0 || v[10+k]>UINT32_MAX ? 0 : (uint32_t)v[10+k];
+    c->n_patch = (uint32_t)v[15];
     if( c->last_seq>maxl ) maxl = c->last_seq;
     r->max_last[r->n_chunks] = maxl;
     r->n_events += c->n_events;
@@ -478,6 +487,7 @@ int trec_reader_open(const char *path, unsigned flags, trec_reader **out){
   if( !r ) return TREC_ERR_NOMEM;
   trec_buf_init(&r->msg);
   trec_chunk_init(&r->scratch);
+  trec_keyframe_init(&r->patch_kf);
   r->postings = -1;
   if( !path ) return reader_fail(r, TREC_ERR_INVALID, "no trace path given");
   if( (rc = check_sqlite_header(r, path)) ) return rc;
@@ -550,6 +560,7 @@ void trec_reader_close(trec_reader *r){
   free(r->chunks);
   free(r->max_last);
   trec_chunk_release(&r->scratch);
+  trec_keyframe_release(&r->patch_kf);
   trec_buf_release(&r->msg);
   free(r);
 }
@@ -687,6 +698,18 @@ int trec_reader_read_chunk_ex(trec_reader *r, size_t i, unsigned flags,
     c->n = 0;
     return reader_fail(r, TREC_ERR_CORRUPT, "chunk %lld does not match its index row",
                        (long long)ci->chunk_id);
+  }
+  if( ci->n_patch && !(c->skipped & TREC_DECODE_NO_PAYLOAD) ){
+    /* PATCH entries become whole values, from the chunk's keyframe */
+    if( (rc = trec_reader_read_keyframe(r, i, &r->patch_kf)) ){
+      c->n = 0;
+      return rc;
+    }
+    if( (rc = trec_patch_resolve(c, &r->patch_kf)) ){
+      c->n = 0;
+      return reader_fail(r, rc, "chunk %lld: values do not resolve: %s",
+                         (long long)ci->chunk_id, trec_strerror(rc));
+    }
   }
   c->index = i;
   return TREC_OK;

@@ -65,13 +65,14 @@ CREATE TABLE chunks(
   codec INTEGER NOT NULL,        -- codec of data
   raw_len INTEGER NOT NULL,      -- bytes of the raw chunk
   checksum INTEGER NOT NULL,     -- XXH32 of data
-  data BLOB NOT NULL             -- the chunk, compressed
+  data BLOB NOT NULL,            -- the chunk, compressed
+  n_patch INTEGER NOT NULL DEFAULT 0  -- PATCH payload entries (2.0)
 );
 -- Covering index of the chunk index: readers load every column but data
 -- at open, and the data blobs make the table's own pages many times larger.
 CREATE INDEX chunks_first_seq ON chunks(first_seq, thread_id, last_seq,
   n_events, first_ts, last_ts, min_depth, max_depth, start_depth, n_call,
-  n_line, n_return, n_exception, n_opcode);
+  n_line, n_return, n_exception, n_opcode, n_patch);
 
 -- The thread's full stack with every variable's value before a chunk's
 -- first event (section 5). One row per chunk.

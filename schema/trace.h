@@ -55,11 +55,13 @@ const char *trec_strerror(int rc);
 /*-************************************
 *  Format version
 **************************************/
-/* A reader accepts any file whose major version equals its own and whose
-** minor version is any; a newer major is refused with a message naming both
-** versions (doc/FORMAT.md, "Versioning"). */
-#define TREC_FORMAT_MAJOR 1
-#define TREC_FORMAT_MINOR 1
+/* A reader accepts any file whose major version it knows (1 and 2: 2.0
+** added PATCH payload entries, which 1.x files never hold) and any minor
+** version; a newer major is refused with a message naming both versions
+** (doc/FORMAT.md, "Versioning"). */
+#define TREC_FORMAT_MAJOR 2
+#define TREC_FORMAT_MINOR 0
+#define TREC_FORMAT_OLDEST_MAJOR 1
 #define TREC_APPLICATION_ID 0x54524543   /* "TREC", PRAGMA application_id */
 
 /*-************************************
@@ -114,7 +116,14 @@ struct trec_event {
 ** it changed since the frame's previous event; at a call event every bound
 ** variable is present. RETURN (slot 0) is the return value, EXCEPTION (slot
 ** 0) the exception (a TREC_V_EXC value) at exception events. */
-enum trec_pkind { TREC_PK_VAR = 0, TREC_PK_RETURN = 1, TREC_PK_EXCEPTION = 2 };
+enum trec_pkind { TREC_PK_VAR = 0, TREC_PK_RETURN = 1, TREC_PK_EXCEPTION = 2,
+                  TREC_PK_PATCH = 3 };
+/* PATCH (format 2.0) is a VAR whose value is given as a change of the
+** variable's previous value: varint head, varint tail, then the bytes
+** between as a name field (varint length, bytes); the new value is the
+** old one's first `head` bytes, those bytes, and its last `tail` bytes.
+** Only a chunk as stored holds them: trec_reader_read_chunk() gives whole
+** VAR values. */
 
 static inline void trec_payload_key(struct trec_buf *b, enum trec_pkind k,
                                     uint32_t slot){
@@ -124,8 +133,10 @@ static inline void trec_payload_key(struct trec_buf *b, enum trec_pkind k,
 struct trec_entry {
   enum trec_pkind kind;
   uint32_t slot;
-  const unsigned char *value;   /* Borrowed: the encoded value */
+  const unsigned char *value;   /* Borrowed: the encoded value (PATCH: the
+                                   new bytes between head and tail) */
   const unsigned char *value_end;
+  uint64_t head, tail;          /* PATCH only */
 };
 
 /*! trec_payload_next() : read the entry at *p and advance *p past it.
@@ -269,6 +280,7 @@ struct trec_chunk_info {
   uint32_t min_depth, max_depth; /* over the chunk's events */
   uint32_t start_depth;          /* stack depth at the keyframe */
   uint32_t n_kind[TREC_N_KINDS]; /* events of each kind */
+  uint32_t n_patch;              /* PATCH entries in its payloads */
 };
 
 enum trec_reader_flags {
@@ -347,8 +359,9 @@ struct trec_chunk {
   uint8_t *kind;
   uint32_t *payload_off;    /* into payload */
   uint32_t *payload_len;
-  const unsigned char *payload;   /* Borrowed from raw */
+  const unsigned char *payload;   /* Borrowed from raw, or from resolved */
   struct trec_buf raw;      /* Owned: the decompressed chunk */
+  struct trec_buf resolved; /* Owned: payloads with PATCH entries resolved */
   size_t cap;
   unsigned skipped;         /* enum trec_decode_flags of the columns left
                                undecoded (their arrays hold stale data) */

@@ -78,6 +78,17 @@ int trec_keyframe_decode(const unsigned char *raw, size_t len,
  *  payload entries, else TREC_ERR_CORRUPT. */
 int trec_payload_check(const unsigned char *p, const unsigned char *end);
 
+/* patch.c. trec_patch_entry() : append slot's VAR entry for value v to
+** out, as a PATCH of old (old_len bytes; NULL: none) when that is shorter.
+** @return 1 if it wrote a PATCH. */
+int trec_patch_entry(struct trec_buf *out, uint32_t slot,
+                     const unsigned char *old, size_t old_len,
+                     const unsigned char *v, size_t len);
+/* trec_patch_resolve() : rewrite c's payloads (decoded) with whole values,
+** into c->resolved, starting from k, the chunk's keyframe.
+** @return TREC_OK, TREC_ERR_CORRUPT, TREC_ERR_NOMEM, TREC_ERR_LIMIT. */
+int trec_patch_resolve(struct trec_chunk *c, const struct trec_keyframe *k);
+
 /*! trec_block_decompress_prefix() : like trec_block_decompress() but an
  *  LZ4 block is decompressed only until at least `want` bytes (of raw_len)
  *  are out; out->len says how many. Other codecs and want >= raw_len give

@@ -121,6 +121,11 @@ struct trec_writer {
                *st_thread_name, *st_thread_stats, *st_chunk_code;
   struct trec_chunk_enc enc;
   struct trec_buf raw, comp, kraw, kcomp, vals;
+  struct trec_event *pev;    /* Owned: a chunk's events as stored (PATCH) */
+  size_t pev_cap;
+  size_t *pev_at;            /* Owned: offset of a patched payload in pbuf,
+                                or SIZE_MAX: the event's own */
+  struct trec_buf pbuf;      /* patched payloads */
   struct trec_stack_entry *start;
   size_t start_cap;
   int in_txn;
@@ -598,9 +603,31 @@ static int shadow_push(trec_stream *s, uint64_t frame, uint32_t code,
   return TREC_OK;
 }
 
+/* The payload entries of an event, one by one: by the appender's entry
+** ends when it gave them (only the keys are read), else parsed. */
+struct entries { const struct trec_event *ev; const unsigned char *p; uint32_t i; };
+
+static int entry_next(struct entries *it, struct trec_entry *e){
+  const struct trec_event *ev = it->ev;
+  if( ev->payload==NULL ) return TREC_ERR_NOTFOUND;
+  const unsigned char *end = ev->payload + ev->payload_len;
+  if( !ev->entry_end ) return trec_payload_next(&it->p, end, e);
+  if( it->i>=ev->n_entries ) return TREC_ERR_NOTFOUND;
+  const unsigned char *q = it->p, *stop = ev->payload + ev->entry_end[it->i];
+  uint64_t key;
+  if( stop<=q || stop>end || trec_get_varint(&q, stop, &key) || key>>2 > UINT32_MAX )
+    return TREC_ERR_CORRUPT;
+  e->kind = (enum trec_pkind)(key & 3);
+  e->slot = (uint32_t)(key >> 2);
+  e->value = q;
+  e->value_end = stop;
+  it->p = stop;
+  it->i++;
+  return e->kind==TREC_PK_PATCH ? TREC_ERR_CORRUPT : TREC_OK;
+}
+
 /* Apply one event to the shadow stack, with the codec's stack rule (chunk.c). */
 static int shadow_apply(trec_stream *s, const struct trec_event *ev){
-  const unsigned char *p = ev->payload, *end = p + ev->payload_len;
   struct trec_entry e;
   struct sframe *f;
   int rc = TREC_ERR_NOTFOUND;
@@ -621,32 +648,74 @@ static int shadow_apply(trec_stream *s, const struct trec_event *ev){
     }
   }
   f->line = ev->line;
-  if( ev->entry_end ){
-    /* the appender said where entries end: only the keys are read */
-    uint32_t start = 0;
-    for(uint32_t i=0; i<ev->n_entries; i++){
-      const unsigned char *q = ev->payload + start;
-      uint64_t key;
-      if( ev->entry_end[i]<=start || ev->entry_end[i]>ev->payload_len
-       || trec_get_varint(&q, ev->payload + ev->entry_end[i], &key) )
-        return TREC_ERR_CORRUPT;
-      start = ev->entry_end[i];
-      if( (key & 3)!=TREC_PK_VAR ) continue;
-      if( key>>2 > UINT32_MAX ) return TREC_ERR_CORRUPT;
-      rc = sframe_set(f, (uint32_t)(key>>2), q, (size_t)(ev->payload + start - q));
-      if( rc ) return rc;
-    }
-    if( ev->kind==TREC_RETURN ) s->depth--;
-    return TREC_OK;
-  }
-  while( p && (rc = trec_payload_next(&p, end, &e))==TREC_OK ){
+  struct entries it = { ev, ev->payload, 0 };
+  while( (rc = entry_next(&it, &e))==TREC_OK ){
     if( e.kind!=TREC_PK_VAR ) continue;
     rc = sframe_set(f, e.slot, e.value, (size_t)(e.value_end - e.value));
     if( rc ) return rc;
   }
-  if( p && rc!=TREC_ERR_NOTFOUND ) return rc;
+  if( rc!=TREC_ERR_NOTFOUND ) return rc;
   if( ev->kind==TREC_RETURN ) s->depth--;
   return TREC_OK;
+}
+
+/* The shadow frame a non-call event of frame id `frame` will apply to
+** (shadow_apply's lookup, without its changes), NULL for a new frame. */
+static const struct sframe *shadow_find(const trec_stream *s, int kind,
+                                        uint64_t frame){
+  if( kind==TREC_CALL ) return NULL;
+  for(size_t i=s->depth; i>0; i--)
+    if( s->frames[i-1].frame==frame ) return &s->frames[i-1];
+  return NULL;
+}
+
+/* ev's payload as stored: VAR values that are mostly their variable's
+** previous value become PATCH entries (patch.c), into w->pbuf, with
+** *at set to their offset; *at = SIZE_MAX when nothing was patched.
+** @return the number of PATCH entries, or a negative TREC_ERR_*. */
+static int shadow_patch(trec_writer *w, const trec_stream *s,
+                        const struct trec_event *ev, size_t *at){
+  const struct sframe *f = shadow_find(s, ev->kind, ev->frame);
+  struct entries it = { ev, ev->payload, 0 };
+  struct trec_buf *b = &w->pbuf;
+  size_t start = b->len, entry = 0;
+  struct trec_entry e;
+  int n = 0, rc;
+  *at = SIZE_MAX;
+  if( f==NULL || ev->payload_len==0 ) return 0;
+  uint32_t seen[8];
+  size_t n_seen = 0;
+  while( (rc = entry_next(&it, &e))==TREC_OK ){
+    const unsigned char *old = NULL;
+    size_t old_len = 0, k = 0;
+    int first = 0;
+    /* only a slot's first entry in the event is patched (the recorder gives
+    ** each slot once): readers resolve a PATCH against the latest value */
+    if( e.kind==TREC_PK_VAR ){
+      while( k<n_seen && seen[k]!=e.slot ) k++;
+      first = k==n_seen && n_seen<8;
+      if( first ) seen[n_seen++] = e.slot;
+    }
+    if( first && e.slot<f->n_slots && f->slots[e.slot].len ){
+      old = f->arena.data + f->slots[e.slot].off;
+      old_len = f->slots[e.slot].len;
+    }
+    if( e.kind==TREC_PK_VAR ){
+      n += trec_patch_entry(b, e.slot, old, old_len, e.value,
+                            (size_t)(e.value_end - e.value));
+    }else{
+      trec_buf_put(b, ev->payload + entry, (size_t)(it.p - ev->payload) - entry);
+    }
+    entry = (size_t)(it.p - ev->payload);
+  }
+  if( rc!=TREC_ERR_NOTFOUND ) return rc;
+  if( b->oom ) return TREC_ERR_NOMEM;
+  if( n==0 ){
+    b->len = start;
+    return 0;
+  }
+  *at = start;
+  return n;
 }
 
 /* The keyframe and start skeleton of stream s as it is now. */
@@ -740,17 +809,40 @@ static int write_chunk(trec_writer *w, trec_stream *s,
   int rc, codec, kcodec;
   int64_t id;
   if( n==0 ) return TREC_OK;
+  int64_t n_patch = 0;
   if( (rc = shadow_keyframe(w, s)) )
     return writer_fail(w, rc, "%s: building a keyframe: %s", w->path, trec_strerror(rc));
+  size_t n_start = s->depth;
+  if( w->pev_cap<n ){
+    void *p = realloc(w->pev, n * sizeof *w->pev), *q;
+    if( p ) w->pev = p;
+    q = realloc(w->pev_at, n * sizeof *w->pev_at);
+    if( q ) w->pev_at = q;
+    if( !p || !q ) return writer_fail(w, TREC_ERR_NOMEM, "%s: out of memory", w->path);
+    w->pev_cap = n;
+  }
+  /* each event's payload against the state before it, then applied */
+  trec_buf_reset(&w->pbuf);
+  for(size_t i=0; i<n; i++){
+    if( (rc = shadow_patch(w, s, &ev[i], &w->pev_at[i]))<0
+     || (rc = shadow_apply(s, &ev[i])) )
+      return writer_fail(w, rc, "%s: event %llu: bad payload: %s", w->path,
+                         (unsigned long long)ev[i].seq, trec_strerror(rc));
+    n_patch += w->pev_at[i]!=SIZE_MAX;
+    w->pev[i] = ev[i];
+  }
+  /* patched payloads lie in pbuf in event order, each up to the next */
+  for(size_t i=n, next = w->pbuf.len; i>0; i--){
+    if( w->pev_at[i-1]==SIZE_MAX ) continue;
+    w->pev[i-1].payload = w->pbuf.data + w->pev_at[i-1];
+    w->pev[i-1].payload_len = (uint32_t)(next - w->pev_at[i-1]);
+    next = w->pev_at[i-1];
+  }
   trec_buf_reset(&w->raw);
-  rc = trec_chunk_encode_ex(&w->enc, ev, n, w->start, s->depth, &w->raw, &cs);
+  rc = trec_chunk_encode_ex(&w->enc, w->pev, n, w->start, n_start, &w->raw, &cs);
   if( rc )
     return writer_fail(w, rc, "%s: encoding events %llu..: %s", w->path,
                        (unsigned long long)ev[0].seq, trec_strerror(rc));
-  for(size_t i=0; i<n; i++)
-    if( (rc = shadow_apply(s, &ev[i])) )
-      return writer_fail(w, rc, "%s: event %llu: bad payload: %s", w->path,
-                         (unsigned long long)ev[i].seq, trec_strerror(rc));
   if( (codec = compress_best(w, &w->raw, &w->comp))<0 ) return atomic_load(&w->rc);
   if( (kcodec = compress_best(w, &w->kraw, &w->kcomp))<0 ) return atomic_load(&w->rc);
   if( (rc = txn_begin(w)) ) return rc;
@@ -768,6 +860,7 @@ static int write_chunk(trec_writer *w, trec_stream *s,
   sqlite3_bind_int64(st, 16, (int64_t)w->raw.len);
   sqlite3_bind_int64(st, 17, trec_xxh32(w->comp.data, w->comp.len, 0));
   sqlite3_bind_blob(st, 18, w->comp.data, (int)w->comp.len, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 19, n_patch);
   if( (rc = step_reset(w, st, "inserting a chunk")) ) return rc;
   id = sqlite3_last_insert_rowid(w->db);
   st = w->st_key;
@@ -1051,8 +1144,8 @@ static int writer_setup_db(trec_writer *w){
   if( (rc = prepare(w, &w->st_chunk,
          "INSERT INTO chunks(thread_id,first_seq,last_seq,n_events,first_ts,"
          "last_ts,min_depth,max_depth,start_depth,n_call,n_line,n_return,"
-         "n_exception,n_opcode,codec,raw_len,checksum,data)"
-         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
+         "n_exception,n_opcode,codec,raw_len,checksum,data,n_patch)"
+         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
    || (rc = prepare(w, &w->st_key,
          "INSERT INTO keyframes(chunk_id,codec,raw_len,checksum,data)"
          " VALUES(?,?,?,?,?)"))
@@ -1148,6 +1241,9 @@ static void writer_free(trec_writer *w){
   free(w->path);
   trec_chunk_enc_release(&w->enc);
   trec_buf_release(&w->raw);
+  trec_buf_release(&w->pbuf);
+  free(w->pev);
+  free(w->pev_at);
   trec_buf_release(&w->comp);
   trec_buf_release(&w->kraw);
   trec_buf_release(&w->kcomp);

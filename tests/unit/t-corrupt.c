@@ -107,9 +107,14 @@ static void test_wrong_application_id(void **state){
 static void test_newer_major_version(void **state){
   (void)state;
   make_trace();
-  exec_sql("UPDATE meta SET value=2 WHERE key='format_major'");
-  open_expect(TREC_ERR_VERSION, "is newer than this tracerec reads (1.x)");
-  open_expect(TREC_ERR_VERSION, "trace format 2.");
+  char sql[100], newer[64], mine[64];
+  snprintf(sql, sizeof sql, "UPDATE meta SET value=%d WHERE key='format_major'",
+           TREC_FORMAT_MAJOR + 1);
+  snprintf(newer, sizeof newer, "trace format %d.", TREC_FORMAT_MAJOR + 1);
+  snprintf(mine, sizeof mine, "is newer than this tracerec reads (%d.x)", TREC_FORMAT_MAJOR);
+  exec_sql(sql);
+  open_expect(TREC_ERR_VERSION, mine);
+  open_expect(TREC_ERR_VERSION, newer);
   open_expect(TREC_ERR_VERSION, "upgrade tracerec");
   exec_sql("UPDATE meta SET value=0 WHERE key='format_major'");
   open_expect(TREC_ERR_VERSION, "older");

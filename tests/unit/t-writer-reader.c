@@ -232,7 +232,9 @@ static void test_empty_trace(void **state){
   assert_int_equal(trec_reader_first_seq(r), 0);
   assert_int_equal(trec_reader_find_chunk(r, 1, &at), TREC_ERR_NOTFOUND);
   assert_string_equal(trec_reader_meta(r, "status"), "complete");
-  assert_string_equal(trec_reader_meta(r, "format_major"), "1");
+  char major[16];
+  snprintf(major, sizeof major, "%d", TREC_FORMAT_MAJOR);
+  assert_string_equal(trec_reader_meta(r, "format_major"), major);
   assert_string_equal(trec_reader_meta(r, "n_events"), "0");
   assert_string_equal(trec_reader_meta(r, "exit_status"), "3");
   assert_string_equal(trec_reader_meta(r, "codec"), "lz4");
@@ -353,6 +355,56 @@ static void test_keyframes_match_model(void **state){
 static void test_keyframes_with_entry_ends(void **state){
   (void)state;
   keyframes_match_model(1);
+}
+
+/* A variable whose long value changes a little at each event (an object
+** with one counter field, as recorded) is stored as PATCH entries, and
+** every payload still reads back whole; so does a chunk starting with a
+** patch of a value from its keyframe, and a frame holding two values. */
+static void test_patched_values(void **state){
+  enum { N = 3000 };
+  struct trec_buf pay[N];
+  struct trec_event ev[N];
+  trec_writer *w;
+  trec_reader *r;
+  trec_stream *s;
+  struct trec_chunk c;
+  size_t patched = 0;
+  (void)state;
+  for(size_t i=0; i<N; i++){
+    char text[120];
+    int n = snprintf(text, sizeof text, "a long text that stays the same %zu"
+                     " around a counter that changes at every event", i / 2);
+    trec_buf_init(&pay[i]);
+    trec_payload_key(&pay[i], TREC_PK_VAR, 0);
+    trec_venc_str(&pay[i], text, (size_t)n, (uint64_t)n);
+    if( i%7==0 ){
+      trec_payload_key(&pay[i], TREC_PK_VAR, 3);
+      trec_venc_str(&pay[i], text, (size_t)n - (i%3), (uint64_t)n);
+    }
+    ev[i] = (struct trec_event){ .seq = i + 1, .frame = 1, .ts = TREC_NO_TS,
+      .thread = 1, .code = 1, .line = 10 + (int32_t)(i%5), .offset = TREC_NO_OFFSET,
+      .kind = i==0 ? TREC_CALL : TREC_LINE, .payload = pay[i].data,
+      .payload_len = (uint32_t)pay[i].len };
+  }
+  w = open_writer(TREC_CODEC_LZ4, 500, 60000, 0);
+  assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
+  for(size_t i=0; i<N; i++) assert_int_equal(trec_stream_append(s, &ev[i]), TREC_OK);
+  close_writer(w);
+  r = open_reader();
+  trec_chunk_init(&c);
+  for(size_t k=0, i=0; k<trec_reader_n_chunks(r); k++){
+    patched += trec_reader_chunk(r, k)->n_patch;
+    assert_int_equal(trec_reader_read_chunk(r, k, &c), TREC_OK);
+    for(size_t j=0; j<c.n; j++, i++){
+      assert_int_equal(c.payload_len[j], pay[i].len);
+      assert_memory_equal(c.payload + c.payload_off[j], pay[i].data, pay[i].len);
+    }
+  }
+  assert_true(patched > N / 2);
+  trec_chunk_release(&c);
+  trec_reader_close(r);
+  for(size_t i=0; i<N; i++) trec_buf_release(&pay[i]);
 }
 
 static void test_seek_every_seq(void **state){
@@ -780,6 +832,7 @@ int main(void){
     cmocka_unit_test(test_huge_payload),
     cmocka_unit_test(test_keyframes_match_model),
     cmocka_unit_test(test_keyframes_with_entry_ends),
+    cmocka_unit_test(test_patched_values),
     cmocka_unit_test(test_seek_every_seq),
     cmocka_unit_test(test_metadata),
     cmocka_unit_test(test_concurrent_appenders),

@@ -1,0 +1,195 @@
+/*
+** patch.c: PATCH payload entries (doc/FORMAT.md 6): a variable's new value
+** written as a change of its previous value, kept head and tail plus the
+** bytes between.
+**
+** Why: the recorder re-encodes a container or object whole whenever
+** anything inside it changes, within the bounds (depth 3, 32 items), so a
+** method's `self` in an object-heavy program is hundreds of bytes at most
+** events while one field changed. The writer thread has every variable's
+** previous value (its keyframe state), so it stores the difference;
+** readers resolve a chunk back to whole values as they load it, from the
+** chunk's keyframe, and nothing past the reader ever sees a PATCH.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include "trace_int.h"
+
+/* Values shorter than this are stored whole: a patch saves too little. */
+#define PATCH_MIN 24
+
+static size_t varint_len(uint64_t v){
+  size_t n = 1;
+  while( v>=0x80 ){ v >>= 7; n++; }
+  return n;
+}
+
+/* Bytes equal at the start of a and b (n = the shorter length). */
+static size_t common_head(const unsigned char *a, const unsigned char *b, size_t n){
+  size_t i = 0;
+  while( i + 8<=n ){
+    uint64_t x, y;
+    memcpy(&x, a + i, 8);
+    memcpy(&y, b + i, 8);
+    if( x!=y ) break;
+    i += 8;
+  }
+  while( i<n && a[i]==b[i] ) i++;
+  return i;
+}
+
+/* Bytes equal at the ends of a (alen) and b (blen), at most n. */
+static size_t common_tail(const unsigned char *a, size_t alen,
+                          const unsigned char *b, size_t blen, size_t n){
+  size_t i = 0;
+  while( i<n && a[alen-1-i]==b[blen-1-i] ) i++;
+  return i;
+}
+
+int trec_patch_entry(struct trec_buf *out, uint32_t slot,
+                     const unsigned char *old, size_t old_len,
+                     const unsigned char *v, size_t len){
+  if( old!=NULL && len>=PATCH_MIN ){
+    size_t m = old_len<len ? old_len : len;
+    size_t head = common_head(old, v, m);
+    size_t tail = common_tail(old, old_len, v, len, m - head);
+    size_t mid = len - head - tail;
+    size_t cost = varint_len(head) + varint_len(tail) + varint_len(mid) + mid;
+    if( cost + 8<=len ){
+      trec_payload_key(out, TREC_PK_PATCH, slot);
+      trec_buf_put_varint(out, head);
+      trec_buf_put_varint(out, tail);
+      trec_buf_put_varint(out, mid);
+      trec_buf_put(out, v + head, mid);
+      return 1;
+    }
+  }
+  trec_payload_key(out, TREC_PK_VAR, slot);
+  trec_buf_put(out, v, len);
+  return 0;
+}
+
+/* ---- readers: a chunk's payloads resolved ---- */
+
+struct rslot { uint32_t off, len; };          /* a value in the arena */
+struct rframe {
+  uint64_t frame;
+  struct rslot *slot;                         /* Owned */
+  uint32_t n, cap;
+};
+
+struct rstack {
+  struct rframe *f;                           /* Owned */
+  size_t len, cap;
+};
+
+static void rstack_release(struct rstack *s){
+  for(size_t i=0; i<s->cap; i++) free(s->f[i].slot);
+  free(s->f);
+}
+
+/* Entry d (0-based) of the stack, started afresh for frame when asked. */
+static struct rframe *rstack_at(struct rstack *s, size_t d, uint64_t frame,
+                                int fresh){
+  if( d>=s->cap ){
+    size_t cap = s->cap ? s->cap : 16;
+    while( cap<=d ) cap *= 2;
+    struct rframe *p = realloc(s->f, cap * sizeof *p);
+    if( !p ) return NULL;
+    memset(p + s->cap, 0, (cap - s->cap) * sizeof *p);
+    s->f = p;
+    s->cap = cap;
+  }
+  struct rframe *f = &s->f[d];
+  if( fresh || d>=s->len || f->frame!=frame ){
+    f->frame = frame;
+    if( f->n ) memset(f->slot, 0, f->n * sizeof *f->slot);
+  }
+  s->len = d + 1;
+  return f;
+}
+
+static int rframe_set(struct rframe *f, uint32_t slot, uint32_t off, uint32_t len){
+  if( slot>=f->cap ){
+    uint32_t cap = f->cap ? f->cap : 8;
+    while( cap<=slot ){
+      if( cap>UINT32_MAX/2 ) return TREC_ERR_LIMIT;
+      cap *= 2;
+    }
+    struct rslot *p = realloc(f->slot, (size_t)cap * sizeof *p);
+    if( !p ) return TREC_ERR_NOMEM;
+    memset(p + f->cap, 0, (size_t)(cap - f->cap) * sizeof *p);
+    f->slot = p;
+    f->cap = cap;
+  }
+  if( slot>=f->n ) f->n = slot + 1;
+  f->slot[slot].off = off;
+  f->slot[slot].len = len;
+  return TREC_OK;
+}
+
+/* Append the entries of p..end to the arena as whole values, updating f
+** (NULL: a keyframe's values, only VAR entries allowed, copied likewise). */
+static int resolve_entries(struct trec_buf *a, struct rframe *f,
+                           const unsigned char *p, const unsigned char *end){
+  struct trec_entry e;
+  int rc;
+  while( (rc = trec_payload_next(&p, end, &e))==TREC_OK ){
+    size_t vlen = (size_t)(e.value_end - e.value), start;
+    if( e.kind==TREC_PK_PATCH ){
+      if( e.slot>=f->n || f->slot[e.slot].len==0 ) return TREC_ERR_CORRUPT;
+      struct rslot old = f->slot[e.slot];
+      if( e.head > old.len || e.tail > old.len - e.head ) return TREC_ERR_CORRUPT;
+      size_t len = (size_t)e.head + vlen + (size_t)e.tail;
+      if( trec_buf_room(a, 10 + len) ) return TREC_ERR_NOMEM;
+      trec_payload_key(a, TREC_PK_VAR, e.slot);
+      start = a->len;
+      memcpy(a->data + a->len, a->data + old.off, (size_t)e.head);
+      memcpy(a->data + a->len + e.head, e.value, vlen);
+      memcpy(a->data + a->len + e.head + vlen,
+             a->data + old.off + old.len - e.tail, (size_t)e.tail);
+      a->len += len;
+      vlen = len;
+    }else{
+      trec_payload_key(a, e.kind, e.slot);
+      start = a->len;
+      trec_buf_put(a, e.value, vlen);
+    }
+    if( a->oom ) return TREC_ERR_NOMEM;
+    if( a->len > UINT32_MAX ) return TREC_ERR_LIMIT;
+    if( e.kind==TREC_PK_VAR || e.kind==TREC_PK_PATCH ){
+      if( (rc = rframe_set(f, e.slot, (uint32_t)start, (uint32_t)vlen)) ) return rc;
+    }
+  }
+  return rc==TREC_ERR_NOTFOUND ? TREC_OK : rc;
+}
+
+int trec_patch_resolve(struct trec_chunk *c, const struct trec_keyframe *k){
+  struct rstack st = { NULL, 0, 0 };
+  struct trec_buf *a = &c->resolved;
+  int rc = TREC_OK;
+  trec_buf_reset(a);
+  for(size_t i=0; i<k->n && rc==TREC_OK; i++){
+    struct rframe *f = rstack_at(&st, i, k->frames[i].frame, 1);
+    if( f==NULL ){ rc = TREC_ERR_NOMEM; break; }
+    rc = resolve_entries(a, f, k->frames[i].values,
+                         k->frames[i].values + k->frames[i].values_len);
+  }
+  /* the keyframe's values stay first in the arena; events follow */
+  for(size_t i=0; i<c->n && rc==TREC_OK; i++){
+    if( c->depth[i]==0 ){ rc = TREC_ERR_CORRUPT; break; }
+    size_t d = c->depth[i] - 1;
+    if( d>st.len ){ rc = TREC_ERR_CORRUPT; break; }
+    struct rframe *f = rstack_at(&st, d, c->frame[i], c->kind[i]==TREC_CALL);
+    if( f==NULL ){ rc = TREC_ERR_NOMEM; break; }
+    size_t start = a->len;
+    const unsigned char *p = c->payload + c->payload_off[i];
+    rc = resolve_entries(a, f, p, p + c->payload_len[i]);
+    c->payload_off[i] = (uint32_t)start;
+    c->payload_len[i] = (uint32_t)(a->len - start);
+    if( c->kind[i]==TREC_RETURN ) st.len = d;
+  }
+  rstack_release(&st);
+  if( rc==TREC_OK ) c->payload = a->data;
+  return rc;
+}
