@@ -424,8 +424,7 @@ static int visit_ref(PyObject *o, void *arg){
       if( visit_ref(PyTuple_GET_ITEM(o, i), arg) ) return 1;
     return 0;
   }
-  iternextfunc next = Py_TYPE(o)->tp_iternext;
-  if( next==NULL || next==&_PyObject_NextNotImplemented ) return 0;
+  if( !PyIter_Check(o) ) return 0;
   return !iter_safe(o, depth + 1);
 }
 

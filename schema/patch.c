@@ -1,7 +1,7 @@
 /*
 ** patch.c: PATCH payload entries (doc/FORMAT.md 6): a variable's new value
-** written as a change of its previous value, kept head and tail plus the
-** bytes between.
+** written as a change of its previous value: runs of its bytes kept, and
+** the bytes that replace the stretches between them.
 **
 ** Why: the recorder re-encodes a container or object whole whenever
 ** anything inside it changes, within the bounds (depth 3, 32 items), so a
@@ -46,25 +46,70 @@ static size_t common_tail(const unsigned char *a, size_t alen,
   return i;
 }
 
-int trec_patch_entry(struct trec_buf *out, uint32_t slot,
+/* Where a and b agree again after a difference at their starts: the
+** least k <= RESYNC_WINDOW with RESYNC_RUN equal bytes at k in both
+** (a field's new value of the same length), or 0 if none. */
+#define RESYNC_WINDOW 32
+#define RESYNC_RUN 4
+#define MAX_OPS 64
+
+static size_t resync(const unsigned char *a, size_t alen,
+                     const unsigned char *b, size_t blen){
+  for(size_t k=1; k<=RESYNC_WINDOW; k++){
+    if( k + RESYNC_RUN > alen || k + RESYNC_RUN > blen ) return 0;
+    if( memcmp(a + k, b + k, RESYNC_RUN)==0 ) return k;
+  }
+  return 0;
+}
+
+static void put_op(struct trec_buf *b, size_t keep, size_t skip,
+                   const unsigned char *add, size_t n){
+  trec_buf_put_varint(b, keep);
+  trec_buf_put_varint(b, skip);
+  trec_buf_put_varint(b, n);
+  trec_buf_put(b, add, n);
+}
+
+int trec_patch_entry(struct trec_buf *out, struct trec_buf *scratch,
+                     enum trec_pkind kind, uint32_t slot, uint64_t from,
                      const unsigned char *old, size_t old_len,
                      const unsigned char *v, size_t len){
   if( old!=NULL && len>=PATCH_MIN ){
-    size_t m = old_len<len ? old_len : len;
-    size_t head = common_head(old, v, m);
-    size_t tail = common_tail(old, old_len, v, len, m - head);
-    size_t mid = len - head - tail;
-    size_t cost = varint_len(head) + varint_len(tail) + varint_len(mid) + mid;
-    if( cost + 8<=len ){
+    /* ops: runs kept from old, each followed by a replaced stretch; the
+    ** changes of a re-encoded object are a few same-length fields apart */
+    size_t i = 0, j = 0, n_ops = 0;
+    trec_buf_reset(scratch);
+    for(;;){
+      size_t m = old_len - i < len - j ? old_len - i : len - j;
+      size_t keep = common_head(old + i, v + j, m), k;
+      i += keep;
+      j += keep;
+      if( i==old_len && j==len ) break;   /* the rest is kept as it is */
+      if( n_ops + 1<MAX_OPS
+          && (k = resync(old + i, old_len - i, v + j, len - j))!=0 ){
+        put_op(scratch, keep, k, v + j, k);
+        n_ops++;
+        i += k;
+        j += k;
+        continue;
+      }
+      m = old_len - i < len - j ? old_len - i : len - j;
+      size_t tail = common_tail(old + i, old_len - i, v + j, len - j, m);
+      put_op(scratch, keep, old_len - i - tail, v + j, len - j - tail);
+      n_ops++;
+      break;
+    }
+    if( !scratch->oom
+        && 1 + varint_len(from) + varint_len(n_ops) + scratch->len + 8<=len ){
       trec_payload_key(out, TREC_PK_PATCH, slot);
-      trec_buf_put_varint(out, head);
-      trec_buf_put_varint(out, tail);
-      trec_buf_put_varint(out, mid);
-      trec_buf_put(out, v + head, mid);
+      trec_buf_put_u8(out, kind==TREC_PK_RETURN ? 1 : 0);
+      trec_buf_put_varint(out, from);
+      trec_buf_put_varint(out, n_ops);
+      trec_buf_put(out, scratch->data, scratch->len);
       return 1;
     }
   }
-  trec_payload_key(out, TREC_PK_VAR, slot);
+  trec_payload_key(out, kind, slot);
   trec_buf_put(out, v, len);
   return 0;
 }
@@ -128,28 +173,51 @@ static int rframe_set(struct rframe *f, uint32_t slot, uint32_t off, uint32_t le
   return TREC_OK;
 }
 
-/* Append the entries of p..end to the arena as whole values, updating f
-** (NULL: a keyframe's values, only VAR entries allowed, copied likewise). */
+/* The value a PATCH starts from (FORMAT.md 6): `from` 0 is the variable's
+** own, 1 + 2s slot s of its frame f, 2 + 2s slot s of the frame below. */
+static int patch_base(const struct trec_entry *e, const struct rframe *f,
+                      const struct rframe *below, struct rslot *out){
+  const struct rframe *in = e->from==0 ? f : (e->from & 1) ? f : below;
+  uint64_t slot = e->from==0 ? e->slot : (e->from - 1) / 2;
+  if( in==NULL || slot>=in->n || in->slot[slot].len==0 ) return TREC_ERR_CORRUPT;
+  *out = in->slot[slot];
+  return TREC_OK;
+}
+
+/* Append the entries of p..end to the arena as whole values, updating f;
+** below: the frame under f, or NULL. */
 static int resolve_entries(struct trec_buf *a, struct rframe *f,
+                           const struct rframe *below,
                            const unsigned char *p, const unsigned char *end){
   struct trec_entry e;
   int rc;
   while( (rc = trec_payload_next(&p, end, &e))==TREC_OK ){
     size_t vlen = (size_t)(e.value_end - e.value), start;
+    enum trec_pkind kind = e.kind;
     if( e.kind==TREC_PK_PATCH ){
-      if( e.slot>=f->n || f->slot[e.slot].len==0 ) return TREC_ERR_CORRUPT;
-      struct rslot old = f->slot[e.slot];
-      if( e.head > old.len || e.tail > old.len - e.head ) return TREC_ERR_CORRUPT;
-      size_t len = (size_t)e.head + vlen + (size_t)e.tail;
-      if( trec_buf_room(a, 10 + len) ) return TREC_ERR_NOMEM;
-      trec_payload_key(a, TREC_PK_VAR, e.slot);
+      struct rslot old;
+      if( (rc = patch_base(&e, f, below, &old)) ) return rc;
+      kind = e.what;
+      /* ops can only keep old's bytes, plus what they add */
+      if( trec_buf_room(a, 10 + old.len + vlen) ) return TREC_ERR_NOMEM;
+      trec_payload_key(a, kind, e.slot);
       start = a->len;
-      memcpy(a->data + a->len, a->data + old.off, (size_t)e.head);
-      memcpy(a->data + a->len + e.head, e.value, vlen);
-      memcpy(a->data + a->len + e.head + vlen,
-             a->data + old.off + old.len - e.tail, (size_t)e.tail);
-      a->len += len;
-      vlen = len;
+      const unsigned char *q = e.value;
+      size_t cur = 0;
+      for(uint64_t op=0; op<e.n_ops; op++){
+        uint64_t keep, skip, n;
+        if( trec_get_varint(&q, e.value_end, &keep) || trec_get_varint(&q, e.value_end, &skip)
+         || trec_get_varint(&q, e.value_end, &n) || n > (uint64_t)(e.value_end - q)
+         || keep > old.len - cur || skip > old.len - cur - keep ) return TREC_ERR_CORRUPT;
+        memcpy(a->data + a->len, a->data + old.off + cur, (size_t)keep);
+        memcpy(a->data + a->len + keep, q, (size_t)n);
+        a->len += (size_t)(keep + n);
+        q += n;
+        cur += (size_t)(keep + skip);
+      }
+      memcpy(a->data + a->len, a->data + old.off + cur, old.len - cur);
+      a->len += old.len - cur;
+      vlen = a->len - start;
     }else{
       trec_payload_key(a, e.kind, e.slot);
       start = a->len;
@@ -157,7 +225,7 @@ static int resolve_entries(struct trec_buf *a, struct rframe *f,
     }
     if( a->oom ) return TREC_ERR_NOMEM;
     if( a->len > UINT32_MAX ) return TREC_ERR_LIMIT;
-    if( e.kind==TREC_PK_VAR || e.kind==TREC_PK_PATCH ){
+    if( kind==TREC_PK_VAR ){
       if( (rc = rframe_set(f, e.slot, (uint32_t)start, (uint32_t)vlen)) ) return rc;
     }
   }
@@ -172,7 +240,7 @@ int trec_patch_resolve(struct trec_chunk *c, const struct trec_keyframe *k){
   for(size_t i=0; i<k->n && rc==TREC_OK; i++){
     struct rframe *f = rstack_at(&st, i, k->frames[i].frame, 1);
     if( f==NULL ){ rc = TREC_ERR_NOMEM; break; }
-    rc = resolve_entries(a, f, k->frames[i].values,
+    rc = resolve_entries(a, f, NULL, k->frames[i].values,
                          k->frames[i].values + k->frames[i].values_len);
   }
   /* the keyframe's values stay first in the arena; events follow */
@@ -184,7 +252,7 @@ int trec_patch_resolve(struct trec_chunk *c, const struct trec_keyframe *k){
     if( f==NULL ){ rc = TREC_ERR_NOMEM; break; }
     size_t start = a->len;
     const unsigned char *p = c->payload + c->payload_off[i];
-    rc = resolve_entries(a, f, p, p + c->payload_len[i]);
+    rc = resolve_entries(a, f, d ? &st.f[d-1] : NULL, p, p + c->payload_len[i]);
     c->payload_off[i] = (uint32_t)start;
     c->payload_len[i] = (uint32_t)(a->len - start);
     if( c->kind[i]==TREC_RETURN ) st.len = d;

@@ -92,16 +92,27 @@ int trec_payload_next(const unsigned char **p, const unsigned char *end,
   e->kind = (enum trec_pkind)(key & 3);
   e->slot = (uint32_t)(key >> 2);
   if( e->kind==TREC_PK_PATCH ){
-    uint64_t n;
-    if( trec_get_varint(&q, end, &e->head) || trec_get_varint(&q, end, &e->tail)
-     || trec_get_varint(&q, end, &n) || n > (uint64_t)(end - q) )
+    /* u8 what (0 VAR, 1 RETURN), varint from, varint n_ops, then per op
+    ** varint keep, skip, n and n bytes */
+    if( q>=end || *q>1 ) return TREC_ERR_CORRUPT;
+    e->what = *q++ ? TREC_PK_RETURN : TREC_PK_VAR;
+    if( trec_get_varint(&q, end, &e->from) || trec_get_varint(&q, end, &e->n_ops)
+     || e->n_ops > (uint64_t)(end - q)
+     || (e->what==TREC_PK_RETURN && (e->slot!=0 || e->from==0)) )
       return TREC_ERR_CORRUPT;
     e->value = q;
-    e->value_end = q + n;
-    *p = q + n;
+    for(uint64_t i=0; i<e->n_ops; i++){
+      uint64_t keep, skip, n;
+      if( trec_get_varint(&q, end, &keep) || trec_get_varint(&q, end, &skip)
+       || trec_get_varint(&q, end, &n) || n > (uint64_t)(end - q) )
+        return TREC_ERR_CORRUPT;
+      q += n;
+    }
+    e->value_end = q;
+    *p = q;
     return TREC_OK;
   }
-  e->head = e->tail = 0;
+  e->n_ops = 0;
   e->value = q;
   if( skip_value(&q, end, 0) ) return TREC_ERR_CORRUPT;
   e->value_end = q;

@@ -119,11 +119,9 @@ struct trec_event {
 enum trec_pkind { TREC_PK_VAR = 0, TREC_PK_RETURN = 1, TREC_PK_EXCEPTION = 2,
                   TREC_PK_PATCH = 3 };
 /* PATCH (format 2.0) is a VAR whose value is given as a change of the
-** variable's previous value: varint head, varint tail, then the bytes
-** between as a name field (varint length, bytes); the new value is the
-** old one's first `head` bytes, those bytes, and its last `tail` bytes.
-** Only a chunk as stored holds them: trec_reader_read_chunk() gives whole
-** VAR values. */
+** value already in the frame's state (doc/FORMAT.md 6): u8 what, varint
+** from, varint n_ops, then per op varint keep, skip, n and n bytes. Only a chunk as stored
+** holds them: trec_reader_read_chunk() gives whole VAR values. */
 
 static inline void trec_payload_key(struct trec_buf *b, enum trec_pkind k,
                                     uint32_t slot){
@@ -133,10 +131,13 @@ static inline void trec_payload_key(struct trec_buf *b, enum trec_pkind k,
 struct trec_entry {
   enum trec_pkind kind;
   uint32_t slot;
-  const unsigned char *value;   /* Borrowed: the encoded value (PATCH: the
-                                   new bytes between head and tail) */
+  const unsigned char *value;   /* Borrowed: the encoded value (PATCH: its
+                                   ops) */
   const unsigned char *value_end;
-  uint64_t head, tail;          /* PATCH only */
+  /* PATCH only: what it gives (VAR of slot, or RETURN), the value it
+  ** starts from and its number of ops (doc/FORMAT.md 6) */
+  enum trec_pkind what;
+  uint64_t from, n_ops;
 };
 
 /*! trec_payload_next() : read the entry at *p and advance *p past it.

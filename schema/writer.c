@@ -126,6 +126,7 @@ struct trec_writer {
   size_t *pev_at;            /* Owned: offset of a patched payload in pbuf,
                                 or SIZE_MAX: the event's own */
   struct trec_buf pbuf;      /* patched payloads */
+  struct trec_buf pscratch;  /* trec_patch_entry's */
   struct trec_stack_entry *start;
   size_t start_cap;
   int in_txn;
@@ -669,40 +670,73 @@ static const struct sframe *shadow_find(const trec_stream *s, int kind,
   return NULL;
 }
 
-/* ev's payload as stored: VAR values that are mostly their variable's
-** previous value become PATCH entries (patch.c), into w->pbuf, with
+/* A value a PATCH can start from, and how readers find it (FORMAT.md 6). */
+struct base { const unsigned char *v; size_t len; uint64_t from; };
+
+/* The first variable of frame f, other than those in skip, whose value
+** starts like v (the same tag and object id: the same container or object
+** as recorded elsewhere); from = `side` + 2 * its slot. */
+static void base_like(const struct sframe *f, const unsigned char *v,
+                      size_t len, const uint32_t *skip, size_t n_skip,
+                      int side, struct base *o){
+  if( len<8 ) return;
+  for(uint32_t j=0; j<f->n_slots; j++){
+    size_t k = 0;
+    if( f->slots[j].len<8 || memcmp(f->arena.data + f->slots[j].off, v, 8) ) continue;
+    while( k<n_skip && skip[k]!=j ) k++;
+    if( k<n_skip ) continue;
+    o->v = f->arena.data + f->slots[j].off;
+    o->len = f->slots[j].len;
+    o->from = (uint64_t)side + 2*(uint64_t)j;
+    return;
+  }
+}
+
+/* ev's payload as stored: values that are mostly a value the frame's
+** state already holds (the variable's previous value; for a call's
+** arguments a caller's variable; for a return value one of the frame's)
+** become PATCH entries (patch.c), into w->pbuf, with
 ** *at set to their offset; *at = SIZE_MAX when nothing was patched.
 ** @return the number of PATCH entries, or a negative TREC_ERR_*. */
 static int shadow_patch(trec_writer *w, const trec_stream *s,
                         const struct trec_event *ev, size_t *at){
   const struct sframe *f = shadow_find(s, ev->kind, ev->frame);
+  /* a call's arguments may start from a value of the caller */
+  const struct sframe *below = ev->kind==TREC_CALL && s->depth
+                               ? &s->frames[s->depth-1] : NULL;
   struct entries it = { ev, ev->payload, 0 };
   struct trec_buf *b = &w->pbuf;
-  size_t start = b->len, entry = 0;
+  size_t start = b->len, entry = 0, n_seen = 0;
+  uint32_t seen[64];            /* slots given so far in this payload */
+  int n = 0, rc, overflow = 0;
   struct trec_entry e;
-  int n = 0, rc;
   *at = SIZE_MAX;
-  if( f==NULL || ev->payload_len==0 ) return 0;
-  uint32_t seen[8];
-  size_t n_seen = 0;
+  if( (f==NULL && below==NULL) || ev->payload_len==0 ) return 0;
   while( (rc = entry_next(&it, &e))==TREC_OK ){
-    const unsigned char *old = NULL;
-    size_t old_len = 0, k = 0;
-    int first = 0;
-    /* only a slot's first entry in the event is patched (the recorder gives
-    ** each slot once): readers resolve a PATCH against the latest value */
+    size_t len = (size_t)(e.value_end - e.value);
+    struct base o = { NULL, 0, 0 };
     if( e.kind==TREC_PK_VAR ){
+      /* only a slot's first entry is patched (the recorder gives each slot
+      ** once): readers resolve a PATCH against the latest value */
+      size_t k = 0;
       while( k<n_seen && seen[k]!=e.slot ) k++;
-      first = k==n_seen && n_seen<8;
-      if( first ) seen[n_seen++] = e.slot;
+      int first = k==n_seen;
+      if( first && n_seen<64 ) seen[n_seen++] = e.slot;
+      else if( first ) overflow = 1;
+      if( first && f && e.slot<f->n_slots && f->slots[e.slot].len ){
+        o.v = f->arena.data + f->slots[e.slot].off;
+        o.len = f->slots[e.slot].len;
+      }else if( first && below ){
+        base_like(below, e.value, len, NULL, 0, 2, &o);
+      }
+    }else if( e.kind==TREC_PK_RETURN && f && !overflow ){
+      /* often the frame's own variable (return self): one this payload did
+      ** not change, so that writer and readers see the same value */
+      base_like(f, e.value, len, seen, n_seen, 1, &o);
     }
-    if( first && e.slot<f->n_slots && f->slots[e.slot].len ){
-      old = f->arena.data + f->slots[e.slot].off;
-      old_len = f->slots[e.slot].len;
-    }
-    if( e.kind==TREC_PK_VAR ){
-      n += trec_patch_entry(b, e.slot, old, old_len, e.value,
-                            (size_t)(e.value_end - e.value));
+    if( e.kind==TREC_PK_VAR || o.v ){
+      n += trec_patch_entry(b, &w->pscratch, e.kind, e.slot, o.from, o.v, o.len,
+                            e.value, len);
     }else{
       trec_buf_put(b, ev->payload + entry, (size_t)(it.p - ev->payload) - entry);
     }
@@ -1242,6 +1276,7 @@ static void writer_free(trec_writer *w){
   trec_chunk_enc_release(&w->enc);
   trec_buf_release(&w->raw);
   trec_buf_release(&w->pbuf);
+  trec_buf_release(&w->pscratch);
   free(w->pev);
   free(w->pev_at);
   trec_buf_release(&w->comp);

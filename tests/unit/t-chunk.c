@@ -436,7 +436,7 @@ static void test_payload_every_type(void **state){
 static void test_payload_bad(void **state){
   struct trec_buf b = TREC_BUF_INIT;
   (void)state;
-  trec_buf_put_varint(&b, 3);                  /* pkind 3 does not exist */
+  trec_buf_put_varint(&b, 3);                  /* a PATCH cut short */
   trec_venc_none(&b);
   assert_int_equal(trec_payload_check(b.data, b.data + b.len), TREC_ERR_CORRUPT);
   trec_buf_reset(&b);
