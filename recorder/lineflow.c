@@ -87,25 +87,6 @@ static uint64_t clock_step;                /* 0: no dict version clock */
 static int nb_inplace_lo = -1, nb_inplace_hi = -2;   /* BINARY_OP opargs */
 static int cache_op = -1;   /* 3.11+: CACHE entries that follow instructions */
 
-/* What a line's (or an instruction's) bytecode may do. */
-struct ifacts {
-  unsigned char flags;       /* TREC_LF_* */
-  unsigned char n_iter;      /* FOR_ITER instructions */
-  int32_t iter_at;           /* byte offset of the last one */
-  uint64_t store, inplace;   /* slot masks (lineflow.h) */
-};
-
-/* A line's facts when it starts at its first instruction, and when it
-** starts again at its FOR_ITER (the next iteration of a loop, whose line
-** event is at the FOR_ITER: the iterable expression before it does not
-** run again, and running it would take a backward jump, an event). */
-struct line2 { struct ifacts all, tail; };
-
-struct trec_lineflow {
-  int first;                 /* line of index 0 */
-  int n;                     /* lines covered */
-  struct line2 *line;        /* Owned, n */
-};
 
 static int classify(PyObject *opmap, const char *const *names, size_t n,
                     enum opclass c){
@@ -252,7 +233,7 @@ static uint64_t slot_bit(unsigned long slot){
 /* Add instruction i of code (n of them; arg with its extended argument)
 ** to *f. An in-place operator looks ahead at the store that follows it. */
 static void instr_facts(const unsigned char *code, Py_ssize_t n, Py_ssize_t i,
-                        unsigned long arg, int fast, struct ifacts *f){
+                        unsigned long arg, int fast, struct trec_lf_facts *f){
   unsigned c = opclass[code[2*i]];
   switch( c ){
   case OP_PURE:
@@ -335,15 +316,15 @@ int trec_lineflow_new(PyCodeObject *co, int fast, trec_lineflow **out){
   lf->n = hi - lo + 1;
   lf->line = calloc((size_t)lf->n, sizeof *lf->line);
   if( lf->line==NULL ){ rc = TREC_ERR_NOMEM; goto out; }
-  struct ifacts any = { 0, 0, 0, 0, 0 };   /* of instructions without a line */
+  struct trec_lf_facts any = { 0, 0, 0, 0, 0 };   /* of instructions without a line */
   for(int pass=0; pass<2; pass++){
     unsigned long arg = 0;
     for(Py_ssize_t i=0; i<n; i++){
       arg = (arg<<8) | code[2*i+1];
       if( opclass[code[2*i]]==OP_EXTENDED_ARG ) continue;
-      struct ifacts *to = &any;
+      struct trec_lf_facts *to = &any;
       if( line[i]!=NO_LINE ){
-        struct line2 *l2 = &lf->line[line[i] - lo];
+        struct trec_lf_line *l2 = &lf->line[line[i] - lo];
         to = pass==0 ? &l2->all : &l2->tail;
         if( pass==1 && (l2->all.n_iter!=1 || 2*i<l2->all.iter_at) ) to = NULL;
       }else if( pass==1 ){
@@ -354,7 +335,7 @@ int trec_lineflow_new(PyCodeObject *co, int fast, trec_lineflow **out){
     }
   }
   for(int k=0; k<lf->n; k++){
-    struct ifacts *f[2] = { &lf->line[k].all, &lf->line[k].tail };
+    struct trec_lf_facts *f[2] = { &lf->line[k].all, &lf->line[k].tail };
     for(int j=0; j<2; j++){
       f[j]->flags |= any.flags;
       f[j]->store |= any.store;
@@ -381,18 +362,6 @@ void trec_lineflow_free(trec_lineflow *lf){
   free(lf);
 }
 
-int trec_lineflow_line(const trec_lineflow *lf, int line, int from_iter,
-                       uint64_t *store, uint64_t *inplace, int *iter_at){
-  int64_t k = lf ? (int64_t)line - lf->first : -1;
-  *iter_at = -1;
-  if( k<0 || k>=lf->n ) return TREC_LF_IMPURE;
-  const struct ifacts *f = from_iter && lf->line[k].all.n_iter==1
-                           ? &lf->line[k].tail : &lf->line[k].all;
-  *store = f->store;
-  *inplace = f->inplace;
-  *iter_at = f->n_iter ? f->iter_at : -1;
-  return f->flags;
-}
 
 uint64_t trec_lineflow_dict_clock(void){
   if( clock_step==0 ) return 0;

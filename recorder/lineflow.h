@@ -52,6 +52,27 @@ enum trec_lineflow_flags {
   TREC_LF_ITER = 4      /* one FOR_ITER: pure if its iterator is safe */
 };
 
+/* The facts per line (lineflow.c fills them). Here so that the lookup,
+** made twice at every event, is inlined. */
+struct trec_lf_facts {
+  unsigned char flags;       /* TREC_LF_* */
+  unsigned char n_iter;      /* FOR_ITER instructions */
+  int32_t iter_at;           /* byte offset of the last one */
+  uint64_t store, inplace;   /* slot masks (lineflow.h) */
+};
+
+/* A line's facts when it starts at its first instruction, and when it
+** starts again at its FOR_ITER (the next iteration of a loop, whose line
+** event is at the FOR_ITER: the iterable expression before it does not
+** run again, and running it would take a backward jump, an event). */
+struct trec_lf_line { struct trec_lf_facts all, tail; };
+
+struct trec_lineflow {
+  int first;                 /* line of index 0 */
+  int n;                     /* lines covered */
+  struct trec_lf_line *line; /* Owned, n */
+};
+
 /*! trec_lineflow_line() : the flags of `line` (TREC_LF_IMPURE for a line
  *  lf does not know, and when lf is NULL) as run from its start, or with
  *  from_iter from its FOR_ITER on (a loop's next iteration); unless
@@ -59,8 +80,19 @@ enum trec_lineflow_flags {
  *  those an in-place operator assigns (each must then hold an immutable
  *  scalar), one bit per slot, bit 63 standing for every slot from 63 on,
  *  and *iter_at the byte offset of its FOR_ITER (TREC_LF_ITER). */
-int trec_lineflow_line(const trec_lineflow *lf, int line, int from_iter,
-                       uint64_t *store, uint64_t *inplace, int *iter_at);
+static inline int trec_lineflow_line(const trec_lineflow *lf, int line,
+                                     int from_iter, uint64_t *store,
+                                     uint64_t *inplace, int *iter_at){
+  int64_t k = lf ? (int64_t)line - lf->first : -1;
+  *iter_at = -1;
+  if( k<0 || k>=lf->n ) return TREC_LF_IMPURE;
+  const struct trec_lf_facts *f = from_iter && lf->line[k].all.n_iter==1
+                           ? &lf->line[k].tail : &lf->line[k].all;
+  *store = f->store;
+  *inplace = f->inplace;
+  *iter_at = f->n_iter ? f->iter_at : -1;
+  return f->flags;
+}
 
 /*! trec_lineflow_dict_clock() : the interpreter's dict version clock,
  *  moved by one step (a probe dict of our own is changed to read it); 0 if

@@ -15,8 +15,6 @@
 #include <string.h>
 #include "trace_int.h"
 
-/* Values shorter than this are stored whole: a patch saves too little. */
-#define PATCH_MIN 24
 
 static size_t varint_len(uint64_t v){
   size_t n = 1;
@@ -74,7 +72,7 @@ int trec_patch_entry(struct trec_buf *out, struct trec_buf *scratch,
                      enum trec_pkind kind, uint32_t slot, uint64_t from,
                      const unsigned char *old, size_t old_len,
                      const unsigned char *v, size_t len){
-  if( old!=NULL && len>=PATCH_MIN ){
+  if( old!=NULL && len>=TREC_PATCH_MIN ){
     /* ops: runs kept from old, each followed by a replaced stretch; the
     ** changes of a re-encoded object are a few same-length fields apart */
     size_t i = 0, j = 0, n_ops = 0;
@@ -109,8 +107,6 @@ int trec_patch_entry(struct trec_buf *out, struct trec_buf *scratch,
       return 1;
     }
   }
-  trec_payload_key(out, kind, slot);
-  trec_buf_put(out, v, len);
   return 0;
 }
 

@@ -78,10 +78,13 @@ int trec_keyframe_decode(const unsigned char *raw, size_t len,
  *  payload entries, else TREC_ERR_CORRUPT. */
 int trec_payload_check(const unsigned char *p, const unsigned char *end);
 
-/* patch.c. trec_patch_entry() : append the entry (kind VAR or RETURN) for
-** value v to out, as a PATCH of old (old_len bytes; NULL: none; from says
-** where readers find it, FORMAT.md 6) when that is shorter; scratch is
-** working space. @return 1 if it wrote a PATCH. */
+/* Values shorter than this are stored whole: a patch saves too little. */
+#define TREC_PATCH_MIN 24
+
+/* patch.c. trec_patch_entry() : append a PATCH entry giving value v (of
+** kind VAR or RETURN) as a change of old (old_len bytes; NULL: none; from
+** says where readers find it, FORMAT.md 6) when that is worth it; scratch
+** is working space. @return 1 if it wrote one, 0 if it wrote nothing. */
 int trec_patch_entry(struct trec_buf *out, struct trec_buf *scratch,
                      enum trec_pkind kind, uint32_t slot, uint64_t from,
                      const unsigned char *old, size_t old_len,

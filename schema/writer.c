@@ -706,12 +706,13 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
                                ? &s->frames[s->depth-1] : NULL;
   struct entries it = { ev, ev->payload, 0 };
   struct trec_buf *b = &w->pbuf;
-  size_t start = b->len, entry = 0, n_seen = 0;
+  size_t start = b->len, entry = 0, done = 0, n_seen = 0;
   uint32_t seen[64];            /* slots given so far in this payload */
   int n = 0, rc, overflow = 0;
   struct trec_entry e;
   *at = SIZE_MAX;
-  if( (f==NULL && below==NULL) || ev->payload_len==0 ) return 0;
+  /* no value in it is long enough to be patched (most events) */
+  if( (f==NULL && below==NULL) || ev->payload_len<TREC_PATCH_MIN ) return 0;
   while( (rc = entry_next(&it, &e))==TREC_OK ){
     size_t len = (size_t)(e.value_end - e.value);
     struct base o = { NULL, 0, 0 };
@@ -734,20 +735,28 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
       ** not change, so that writer and readers see the same value */
       base_like(f, e.value, len, seen, n_seen, 1, &o);
     }
-    if( e.kind==TREC_PK_VAR || o.v ){
-      n += trec_patch_entry(b, &w->pscratch, e.kind, e.slot, o.from, o.v, o.len,
-                            e.value, len);
-    }else{
-      trec_buf_put(b, ev->payload + entry, (size_t)(it.p - ev->payload) - entry);
+    if( o.v ){
+      /* the payload's bytes before this entry go first, once there is a
+      ** patch at all: most payloads are stored as they came */
+      size_t here = b->len;
+      trec_buf_put(b, ev->payload + done, entry - done);
+      if( trec_patch_entry(b, &w->pscratch, e.kind, e.slot, o.from, o.v, o.len,
+                           e.value, len) ){
+        n++;
+        done = (size_t)(it.p - ev->payload);
+      }else{
+        b->len = here;
+      }
     }
     entry = (size_t)(it.p - ev->payload);
   }
   if( rc!=TREC_ERR_NOTFOUND ) return rc;
-  if( b->oom ) return TREC_ERR_NOMEM;
   if( n==0 ){
     b->len = start;
     return 0;
   }
+  trec_buf_put(b, ev->payload + done, ev->payload_len - done);
+  if( b->oom ) return TREC_ERR_NOMEM;
   *at = start;
   return n;
 }
