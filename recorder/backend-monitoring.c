@@ -52,7 +52,10 @@ static PyObject *mon_event(PyObject *self, int what, PyObject *arg, int line,
   trec_recorder *r = (trec_recorder *)self;
   PyFrameObject *f = PyEval_GetFrame();
   if( f==NULL || r->state!=TREC_REC_RUNNING ) Py_RETURN_NONE;
-  return mon_result(r, trec_recorder_event(r, f, what, arg, line), disablable);
+  uint32_t seen = r->n_threads_seen;
+  int ignored = trec_recorder_event(r, f, what, arg, line);
+  trec_thread_name_new(r, seen);
+  return mon_result(r, ignored, disablable);
 }
 
 static PyObject *mon_start(PyObject *self, PyObject *const *a, Py_ssize_t n){

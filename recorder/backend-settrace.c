@@ -16,27 +16,64 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* threading.current_thread()._name, read without running the program's
-** code (a Thread subclass may override the `name` property; `_name` is the
-** plain attribute Thread.__init__ sets). A malloc'd copy, or NULL. */
+/* The name threading gave the calling thread: Thread._name (the plain
+** attribute Thread.__init__ sets; a subclass may override the `name`
+** property), found in threading._active. No Python code runs and nothing is
+** imported: current_thread() would make a _DummyThread for a thread
+** threading does not know, and the program sees those. A malloc'd copy, or
+** NULL for a thread threading does not know (yet). */
 static char *thread_name(void){
   PyObject *et, *ev, *etb;
   char *s = NULL;
   PyErr_Fetch(&et, &ev, &etb);
-  PyObject *threading = PyImport_ImportModule("threading");
-  PyObject *t = threading ? PyObject_CallMethod(threading, "current_thread", NULL)
-                          : NULL;
-  PyObject *key = PyUnicode_InternFromString("_name");
-  PyObject *name = t && key ? PyObject_GenericGetAttr(t, key) : NULL;
+  PyObject *modname = PyUnicode_FromString("threading");
+  PyObject *threading = modname ? PyImport_GetModule(modname) : NULL;
+  PyObject *active = threading ? PyObject_GetAttrString(threading, "_active")
+                               : NULL;
+  PyObject *ident = PyLong_FromUnsignedLong(PyThread_get_thread_ident());
+  PyObject *t = active && ident && PyDict_Check(active)
+                ? PyDict_GetItemWithError(active, ident) : NULL;   /* Borrowed */
+  PyObject *key = t ? PyUnicode_InternFromString("_name") : NULL;
+  PyObject *name = key ? PyObject_GenericGetAttr(t, key) : NULL;
   const char *u = name && PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
   if( u!=NULL ) s = strdup(u);
   Py_XDECREF(name);
   Py_XDECREF(key);
-  Py_XDECREF(t);
+  Py_XDECREF(ident);
+  Py_XDECREF(active);
   Py_XDECREF(threading);
+  Py_XDECREF(modname);
   PyErr_Clear();
   PyErr_Restore(et, ev, etb);
   return s;
+}
+
+void trec_thread_name_new(trec_recorder *r, uint32_t seen){
+  if( r->n_threads_seen==seen ) return;
+  for(size_t i=r->n_threads; i>0; i--){
+    struct trec_rthread *t = r->threads[i-1];
+    if( t->id!=r->n_threads_seen ) continue;
+    char *name = thread_name();
+    if( name!=NULL && r->w!=NULL ){
+      int rc = trec_writer_set_thread_name(r->w, t->id, name);
+      if( rc!=TREC_OK ){
+        trec_recorder_fail(r, rc, "naming a thread", trec_writer_errmsg(r->w));
+      }
+    }
+    free(name);
+    return;
+  }
+}
+
+/* The C trace function: recorder.c's event path, then the name of a
+** thread seen for the first time. */
+static int settrace_trace(PyObject *obj, PyFrameObject *f, int what,
+                          PyObject *arg){
+  trec_recorder *r = (trec_recorder *)obj;
+  uint32_t seen = r->n_threads_seen;
+  trec_recorder_event(r, f, what, arg, TREC_LINE_UNKNOWN);
+  trec_thread_name_new(r, seen);
+  return 0;
 }
 
 static PyObject *settrace_hook(PyObject *self, PyObject *args){
@@ -52,7 +89,7 @@ static PyObject *settrace_hook(PyObject *self, PyObject *args){
   free(name);
   /* sys.monitoring needs no per-thread trace function: drop sys's */
   if( r->backend==TREC_BACKEND_SETTRACE ){
-    PyEval_SetTrace(trec_recorder_trace, self);
+    PyEval_SetTrace(settrace_trace, self);
   }else{
     PyEval_SetTrace(NULL, NULL);
   }
@@ -101,7 +138,7 @@ int trec_thread_hook_install(trec_recorder *r){
 int trec_settrace_start(trec_recorder *r){
   if( trec_thread_hook_install(r)<0 ) return -1;
   if( r->opcodes ) trec_compat_prepare_opcodes();
-  if( trec_compat_settrace_all(trec_recorder_trace, (PyObject *)r)<0 ){
+  if( trec_compat_settrace_all(settrace_trace, (PyObject *)r)<0 ){
     trec_settrace_stop_quiet(r);
     return -1;
   }

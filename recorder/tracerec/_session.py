@@ -1,7 +1,9 @@
 """_session: the life of one recording in this process, shared by
 `tracerec run` and tracerec.record()/start()/stop().
 
-It opens the trace, writes the metadata, passes the final thread names,
+It opens the trace, writes the metadata, passes the thread names as they
+are at the end (the recorder names each thread when it first sees it, so
+this only updates threads renamed since),
 follows fork (a child must never write through the parent's
 SQLite handle: it continues into <stem>-<pid>.trace) and prints the summary.
 At most one session records at a time in a process.
@@ -114,8 +116,8 @@ class Session:
         self.rec.stop()
 
     def thread_names(self):
-        """Names of the threads alive now (the recorder names every thread
-        as it starts; an ident names only its latest thread)."""
+        """Names of the threads alive now, for those renamed since the
+        recorder first saw them (an ident names only its latest thread)."""
         return {t.ident: t.name for t in threading.enumerate()
                 if t.ident is not None}
 
