@@ -429,6 +429,13 @@ class _ReferenceSession:
         sys.settrace(None)
         threading.settrace(None)
 
+    def pause_thread(self):
+        sys.settrace(None)
+
+    def resume_thread(self):
+        if not self.closed:
+            sys.settrace(self.tracer.global_trace)
+
     def close(self, exit_status=0, signal=0):
         if self.closed:
             return
