@@ -3,11 +3,8 @@ sees each thread, so a recording killed with kill -9 names the main thread
 and a worker; a thread renamed later carries its new name after a normal
 exit. Every backend of this Python."""
 import os
-import signal
-import sqlite3
 import subprocess
 import tempfile
-import time
 import unittest
 
 import _tracerec
@@ -42,19 +39,7 @@ t.start()
 t.name = "after"
 print("EXIT-SUCCESS")
 '''
-
-
-def threads_with_chunks(trace):
-    """Threads that have committed chunks, read with SQLite directly while
-    the trace is being written."""
-    try:
-        db = sqlite3.connect("file:%s?mode=ro" % trace, uri=True)
-        try:
-            return db.execute("SELECT count(DISTINCT thread_id) FROM chunks").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
+BOTH_COMMITTED = "SELECT count(DISTINCT thread_id) >= 2 FROM chunks"
 
 
 def names(trace):
@@ -62,29 +47,21 @@ def names(trace):
 
 
 class ThreadNames(unittest.TestCase):
-    def program(self, tmp, text):
+    def command(self, tmp, backend, text, trace):
         path = os.path.join(tmp, "prog.py")
         with open(path, "w") as f:
             f.write(text)
-        return path
+        return [TRACEREC, "run", "-q", "--backend", backend, "-o", trace, path]
 
     def test_kill_9_trace_names_its_threads(self):
         for backend in _tracerec.backends():
             with self.subTest(backend=backend), tempfile.TemporaryDirectory() as tmp:
                 trace = os.path.join(tmp, "k.trace")
-                p = subprocess.Popen([TRACEREC, "run", "-q", "--backend", backend, "-o", trace,
-                                      self.program(tmp, BUSY)], stdout=subprocess.PIPE,
-                                     env=reftrace.env_for_tests())
-                try:
-                    self.assertEqual(p.stdout.readline().strip(), b"started")
-                    deadline = time.time() + 50
-                    while threads_with_chunks(trace) < 2 and time.time() < deadline:
-                        time.sleep(0.2)
-                    self.assertIsNone(p.poll(), "the program ended before the kill")
-                finally:
-                    p.send_signal(signal.SIGKILL)
-                    p.wait()
-                    p.stdout.close()
+                p = subprocess.Popen(self.command(tmp, backend, BUSY, trace),
+                                     stdout=subprocess.PIPE, env=reftrace.env_for_tests())
+                first, running = reftrace.kill_9_when_committed(p, trace, BOTH_COMMITTED)
+                self.assertEqual(first, b"started")
+                self.assertTrue(running, "the program ended before the kill")
                 self.assertEqual(p.returncode, -9)
                 self.assertEqual(reftrace.dump(trace)["header"]["complete"], 0)
                 self.assertEqual(names(trace), ["MainThread", "busy-worker"])
@@ -93,9 +70,9 @@ class ThreadNames(unittest.TestCase):
         for backend in _tracerec.backends():
             with self.subTest(backend=backend), tempfile.TemporaryDirectory() as tmp:
                 trace = os.path.join(tmp, "r.trace")
-                p = subprocess.run([TRACEREC, "run", "-q", "--backend", backend, "-o", trace,
-                                    self.program(tmp, RENAMED)], stdout=subprocess.PIPE,
-                                   env=reftrace.env_for_tests(), timeout=120)
+                p = subprocess.run(self.command(tmp, backend, RENAMED, trace),
+                                   stdout=subprocess.PIPE, env=reftrace.env_for_tests(),
+                                   timeout=120)
                 self.assertEqual(p.returncode, 0)
                 self.assertEqual(names(trace), ["MainThread", "after"])
 
