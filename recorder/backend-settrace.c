@@ -11,6 +11,11 @@
 ** first call (Thread.run). The hook is a C function: it replaces sys's
 ** Python-level trampoline with the C trace function for this thread, hands
 ** it that first call event, and returns None.
+**
+** Also shared with backend-monitoring.c: the name of a thread, written when
+** the recorder first sees the thread (so that a trace cut short names its
+** threads), and the pause of one thread, which the runner asks for through
+** the hook when the program's own code is over.
 */
 #include "recorder/recorder.h"
 #include <stdlib.h>

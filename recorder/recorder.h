@@ -90,7 +90,8 @@ typedef struct {
   struct trec_prethread *pre;     /* Owned: threads running at start */
   size_t n_pre;
   int mon_tool;                   /* sys.monitoring tool id, -1 if none */
-  uint64_t paused_uid;            /* tstate uid of the one paused thread, 0
+  uint64_t paused_uid;            /* tstate uid of the thread whose events
+                                     the callbacks pass over, 0 for none
                                      (backend-settrace.c thread_pause) */
   PyObject *mon_disable;          /* Owned: sys.monitoring.DISABLE */
   unsigned long mon_events[16];   /* event bit of each registered callback */
