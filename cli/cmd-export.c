@@ -66,7 +66,7 @@ int trec_cmd_export(int argc, char **argv){
 
   rc = trec_reader_open(trace, 0, &r);
   if( rc!=TREC_OK ){
-    trec_cli_error("export", "%s: %s", trace, r ? trec_reader_errmsg(r) : trec_strerror(rc));
+    trec_cli_trace_error("export", trace, r ? trec_reader_errmsg(r) : trec_strerror(rc));
     status = trec_cli_exit_for(rc);
     goto out;
   }

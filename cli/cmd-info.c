@@ -327,8 +327,8 @@ int trec_cmd_info(int argc, char **argv){
     rc = info_count_calls(&in);
   }
   if( rc!=TREC_OK ){
-    trec_cli_error("info", "%s: %s", in.path,
-                   in.r && *trec_reader_errmsg(in.r) ? trec_reader_errmsg(in.r) : trec_strerror(rc));
+    trec_cli_trace_error("info", in.path, in.r && *trec_reader_errmsg(in.r)
+                         ? trec_reader_errmsg(in.r) : trec_strerror(rc));
     trec_reader_close(in.r);
     return trec_cli_exit_for(rc);
   }

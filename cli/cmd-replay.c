@@ -77,7 +77,7 @@ int trec_cmd_replay(int argc, char **argv){
   }
   rc = trec_replay_open(path, &rp);
   if( rc ){
-    trec_cli_error("replay", "%s: %s", path, trec_replay_errmsg(rp));
+    trec_cli_trace_error("replay", path, trec_replay_errmsg(rp));
     status = trec_cli_exit_for(rc);
     goto out;
   }

@@ -305,7 +305,7 @@ static int sql_open(const char *path, sqlite3 **out){
   /* the reader checks that this is a trace of a version we read */
   rc = trec_reader_open(path, 0, &r);
   if( rc!=TREC_OK ){
-    trec_cli_error("sql", "%s: %s", path, r ? trec_reader_errmsg(r) : trec_strerror(rc));
+    trec_cli_trace_error("sql", path, r ? trec_reader_errmsg(r) : trec_strerror(rc));
     trec_reader_close(r);
     return trec_cli_exit_for(rc);
   }

@@ -116,7 +116,7 @@ int trec_cmd_view(int argc, char **argv){
 
   rc = trec_view_open(&opt, &v);
   if( rc!=TREC_OK ){
-    trec_cli_error("view", "%s: %s", opt.trace, trec_view_errmsg(v));
+    trec_cli_trace_error("view", opt.trace, trec_view_errmsg(v));
     trec_view_close(v);
     return rc==TREC_ERR_IO && opt.port ? TREC_EXIT_UNAVAILABLE : trec_cli_exit_for(rc);
   }

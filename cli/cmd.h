@@ -34,6 +34,11 @@ int trec_cli_exit_for(int rc);
 void trec_cli_error(const char *cmd, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
 
+/* A trace that cannot be opened or read: "tracerec <cmd>: <path>: <msg>",
+** or without "<path>: " when msg already names the trace (the reader's
+** messages mostly do), so that the path is said once. */
+void trec_cli_trace_error(const char *cmd, const char *path, const char *msg);
+
 /* paths.c: where the recorder, its Python package and the SQLite extension
 ** are, for this binary (build tree or installed). Static storage. */
 int trec_cli_in_build_tree(void);

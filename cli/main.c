@@ -37,6 +37,11 @@ void trec_cli_error(const char *cmd, const char *fmt, ...){
   fputc('\n', stderr);
 }
 
+void trec_cli_trace_error(const char *cmd, const char *path, const char *msg){
+  if( strstr(msg, path) ) trec_cli_error(cmd, "%s", msg);
+  else trec_cli_error(cmd, "%s: %s", path, msg);
+}
+
 int trec_cli_exit_for(int rc){
   switch( rc ){
     case TREC_OK:           return 0;

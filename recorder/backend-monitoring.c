@@ -52,7 +52,15 @@ static PyObject *mon_event(PyObject *self, int what, PyObject *arg, int line,
   trec_recorder *r = (trec_recorder *)self;
   PyFrameObject *f = PyEval_GetFrame();
   if( f==NULL || r->state!=TREC_REC_RUNNING ) Py_RETURN_NONE;
-  return mon_result(r, trec_recorder_event(r, f, what, arg, line), disablable);
+  /* not DISABLE: that would silence the location in every thread */
+  if( r->paused_uid!=0
+      && trec_compat_tstate_uid(trec_compat_tstate())==r->paused_uid ){
+    Py_RETURN_NONE;
+  }
+  uint32_t seen = r->n_threads_seen;
+  int ignored = trec_recorder_event(r, f, what, arg, line);
+  trec_thread_name_new(r, seen);
+  return mon_result(r, ignored, disablable);
 }
 
 static PyObject *mon_start(PyObject *self, PyObject *const *a, Py_ssize_t n){
@@ -127,6 +135,7 @@ int trec_monitoring_start(trec_recorder *r){
   unsigned long mask = 0;
   if( mon==NULL ) return -1;
   r->mon_tool = -1;
+  r->paused_uid = 0;
   /* threads running now are recorded at once; later ones from Thread.run */
   free(r->pre);
   r->pre = NULL;

@@ -11,38 +11,108 @@
 ** first call (Thread.run). The hook is a C function: it replaces sys's
 ** Python-level trampoline with the C trace function for this thread, hands
 ** it that first call event, and returns None.
+**
+** Also shared with backend-monitoring.c: the name of a thread, written when
+** the recorder first sees the thread (so that a trace cut short names its
+** threads), and the pause of one thread, which the runner asks for through
+** the hook when the program's own code is over.
 */
 #include "recorder/recorder.h"
 #include <stdlib.h>
 #include <string.h>
 
-/* threading.current_thread()._name, read without running the program's
-** code (a Thread subclass may override the `name` property; `_name` is the
-** plain attribute Thread.__init__ sets). A malloc'd copy, or NULL. */
+/* The name threading gave the calling thread: Thread._name (the plain
+** attribute Thread.__init__ sets; a subclass may override the `name`
+** property), found in threading._active. No Python code runs and nothing is
+** imported: current_thread() would make a _DummyThread for a thread
+** threading does not know, and the program sees those. A malloc'd copy, or
+** NULL for a thread threading does not know (yet). */
 static char *thread_name(void){
   PyObject *et, *ev, *etb;
   char *s = NULL;
   PyErr_Fetch(&et, &ev, &etb);
-  PyObject *threading = PyImport_ImportModule("threading");
-  PyObject *t = threading ? PyObject_CallMethod(threading, "current_thread", NULL)
-                          : NULL;
-  PyObject *key = PyUnicode_InternFromString("_name");
-  PyObject *name = t && key ? PyObject_GenericGetAttr(t, key) : NULL;
+  PyObject *modname = PyUnicode_FromString("threading");
+  PyObject *threading = modname ? PyImport_GetModule(modname) : NULL;
+  PyObject *active = threading ? PyObject_GetAttrString(threading, "_active")
+                               : NULL;
+  PyObject *ident = PyLong_FromUnsignedLong(PyThread_get_thread_ident());
+  PyObject *t = active && ident && PyDict_Check(active)
+                ? PyDict_GetItemWithError(active, ident) : NULL;   /* Borrowed */
+  PyObject *key = t ? PyUnicode_InternFromString("_name") : NULL;
+  PyObject *name = key ? PyObject_GenericGetAttr(t, key) : NULL;
   const char *u = name && PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
   if( u!=NULL ) s = strdup(u);
   Py_XDECREF(name);
   Py_XDECREF(key);
-  Py_XDECREF(t);
+  Py_XDECREF(ident);
+  Py_XDECREF(active);
   Py_XDECREF(threading);
+  Py_XDECREF(modname);
   PyErr_Clear();
   PyErr_Restore(et, ev, etb);
   return s;
 }
 
+void trec_thread_name_new(trec_recorder *r, uint32_t seen){
+  if( r->n_threads_seen==seen ) return;
+  for(size_t i=r->n_threads; i>0; i--){
+    struct trec_rthread *t = r->threads[i-1];
+    if( t->id!=r->n_threads_seen ) continue;
+    char *name = thread_name();
+    if( name!=NULL && r->w!=NULL ){
+      int rc = trec_writer_set_thread_name(r->w, t->id, name);
+      if( rc!=TREC_OK ){
+        trec_recorder_fail(r, rc, "naming a thread", trec_writer_errmsg(r->w));
+      }
+    }
+    free(name);
+    return;
+  }
+}
+
+/* The C trace function: recorder.c's event path, then the name of a
+** thread seen for the first time. */
+static int settrace_trace(PyObject *obj, PyFrameObject *f, int what,
+                          PyObject *arg){
+  trec_recorder *r = (trec_recorder *)obj;
+  uint32_t seen = r->n_threads_seen;
+  trec_recorder_event(r, f, what, arg, TREC_LINE_UNKNOWN);
+  trec_thread_name_new(r, seen);
+  return 0;
+}
+
+/* Stop (pause) or go on recording the calling thread only, other threads
+** going on: under PyEval_SetTrace the thread's own trace function goes, under
+** sys.monitoring (one set of callbacks for every thread) the callbacks pass
+** over it. Its thread id and entry stay, so events after a resume belong to
+** the same thread. */
+static void thread_pause(trec_recorder *r, int pause){
+  if( r->state!=TREC_REC_RUNNING ) return;
+  if( r->backend==TREC_BACKEND_SETTRACE ){
+    if( pause ) PyEval_SetTrace(NULL, NULL);
+    else PyEval_SetTrace(settrace_trace, (PyObject *)r);
+  }else{
+    r->paused_uid = pause ? trec_compat_tstate_uid(trec_compat_tstate()) : 0;
+  }
+}
+
+/* The threading hook; also, called from Python as hook(None, "pause"|
+** "resume", None) (the runner keeps the hook it installed), pauses or
+** resumes the calling thread: the runner stops recording the main thread
+** when the program's own code is over, while other threads run on. */
 static PyObject *settrace_hook(PyObject *self, PyObject *args){
   trec_recorder *r = (trec_recorder *)self;
   PyObject *frame, *event, *arg;
   if( !PyArg_ParseTuple(args, "OUO", &frame, &event, &arg) ) return NULL;
+  if( frame==Py_None ){
+    int pause = PyUnicode_CompareWithASCIIString(event, "pause")==0;
+    if( !pause && PyUnicode_CompareWithASCIIString(event, "resume")!=0 ){
+      PyErr_SetString(PyExc_ValueError, "expected 'pause' or 'resume'");
+      return NULL;
+    }
+    thread_pause(r, pause);
+    Py_RETURN_NONE;
+  }
   if( r->state!=TREC_REC_RUNNING ){
     PyEval_SetTrace(NULL, NULL);
     Py_RETURN_NONE;
@@ -52,7 +122,7 @@ static PyObject *settrace_hook(PyObject *self, PyObject *args){
   free(name);
   /* sys.monitoring needs no per-thread trace function: drop sys's */
   if( r->backend==TREC_BACKEND_SETTRACE ){
-    PyEval_SetTrace(trec_recorder_trace, self);
+    PyEval_SetTrace(settrace_trace, self);
   }else{
     PyEval_SetTrace(NULL, NULL);
   }
@@ -101,7 +171,7 @@ int trec_thread_hook_install(trec_recorder *r){
 int trec_settrace_start(trec_recorder *r){
   if( trec_thread_hook_install(r)<0 ) return -1;
   if( r->opcodes ) trec_compat_prepare_opcodes();
-  if( trec_compat_settrace_all(trec_recorder_trace, (PyObject *)r)<0 ){
+  if( trec_compat_settrace_all(settrace_trace, (PyObject *)r)<0 ){
     trec_settrace_stop_quiet(r);
     return -1;
   }

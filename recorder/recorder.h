@@ -98,6 +98,9 @@ typedef struct {
   struct trec_prethread *pre;     /* Owned: threads running at start */
   size_t n_pre;
   int mon_tool;                   /* sys.monitoring tool id, -1 if none */
+  uint64_t paused_uid;            /* tstate uid of the thread whose events
+                                     the callbacks pass over, 0 for none
+                                     (backend-settrace.c thread_pause) */
   PyObject *mon_disable;          /* Owned: sys.monitoring.DISABLE */
   unsigned long mon_events[16];   /* event bit of each registered callback */
 } trec_recorder;
@@ -152,6 +155,10 @@ int trec_settrace_stop(trec_recorder *r);
 ** backends use it to see threads start. */
 int trec_thread_hook_install(trec_recorder *r);
 int trec_thread_hook_remove(trec_recorder *r);
+/* After an event: when it made the recorder see a new thread (n_threads_seen
+** went past seen), write the name threading gave that thread, so that a
+** trace cut short by kill -9 still names its threads. */
+void trec_thread_name_new(trec_recorder *r, uint32_t seen);
 /* The settrace backend with no Python exception possible (error paths). */
 void trec_settrace_stop_quiet(trec_recorder *r);
 

@@ -822,12 +822,11 @@ static int step_reset(trec_writer *w, sqlite3_stmt *st, const char *what){
   return e==SQLITE_DONE ? TREC_OK : sql_fail(w, what);
 }
 
-/* Compress src with the writer's codec into out; fall back to raw when
+/* Compress src with codec at level into out; fall back to raw when
 ** compression does not shrink it. Returns the codec used, or -1. */
-static int compress_best(trec_writer *w, const struct trec_buf *src,
-                         struct trec_buf *out){
-  int codec = w->opt.codec;
-  int rc = trec_block_compress(codec, w->opt.level, src->data, src->len, out);
+static int compress_with(trec_writer *w, int codec, int level,
+                         const struct trec_buf *src, struct trec_buf *out){
+  int rc = trec_block_compress(codec, level, src->data, src->len, out);
   if( rc==TREC_OK && codec!=TREC_CODEC_RAW && out->len >= src->len ){
     codec = TREC_CODEC_RAW;
     rc = trec_block_compress(codec, 0, src->data, src->len, out);
@@ -837,6 +836,25 @@ static int compress_best(trec_writer *w, const struct trec_buf *src,
     return -1;
   }
   return codec;
+}
+
+/* The same with the writer's codec (chunks and keyframes). */
+static int compress_best(trec_writer *w, const struct trec_buf *src,
+                         struct trec_buf *out){
+  return compress_with(w, w->opt.codec, w->opt.level, src, out);
+}
+
+/* Sources are written once per file and read rarely, so they take LZ4HC
+** even when chunks take fast LZ4: it is the same block format for the
+** reader, and a trace of a short run is mostly its sources. A raw trace
+** stays raw, and a higher level asked for the chunks serves sources too. */
+#define TREC_SOURCE_HC_LEVEL 9
+static int source_codec(const trec_writer *w){
+  return w->opt.codec==TREC_CODEC_RAW ? TREC_CODEC_RAW : TREC_CODEC_LZ4HC;
+}
+static int source_level(const trec_writer *w){
+  return w->opt.codec==TREC_CODEC_LZ4HC && w->opt.level>TREC_SOURCE_HC_LEVEL
+         ? w->opt.level : TREC_SOURCE_HC_LEVEL;
 }
 
 static void bind_ts(sqlite3_stmt *st, int i, int64_t ts){
@@ -954,7 +972,8 @@ static int write_item(trec_writer *w, struct item *it){
       if( it->b>=0 ){
         struct trec_buf src = { it->blob, (size_t)it->b, (size_t)it->b + 1, 0 };
         snprintf(hash, sizeof hash, "xxh32:%08x", trec_xxh32(it->blob, (size_t)it->b, 0));
-        if( (codec = compress_best(w, &src, &w->comp))<0 ) return atomic_load(&w->rc);
+        if( (codec = compress_with(w, source_codec(w), source_level(w), &src,
+                                   &w->comp))<0 ) return atomic_load(&w->rc);
       }
       sqlite3_bind_int64(st, 1, it->a);
       sqlite3_bind_text(st, 2, it->s1, -1, SQLITE_STATIC);

@@ -13,6 +13,12 @@ EXTRA_DIST += tests/t0200-run-cli.sh tests/t0201-run-like-python.py \
 	tests/t0210-run-reference.py tests/t0220-run-crash-fork.py \
 	tests/t0221-run-record-api.py tests/t0222-run-options.py tests/reftrace.py \
 	$(RECORDER_CORPUS_FILES)
+# t08xx: install rules, thread names, stored sources, the end of a run.
+POLISH_TESTS = tests/t0801-install.sh tests/t0802-cli-bad-trace.sh \
+	tests/t0803-run-sources.py tests/t0804-run-thread-names.py \
+	tests/t0805-run-program-end.py
+TESTS += $(POLISH_TESTS)
+EXTRA_DIST += $(POLISH_TESTS)
 RECORDER_CORPUS_FILES = \
 	tests/programs/async_basic.py \
 	tests/programs/async_gen.py \

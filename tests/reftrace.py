@@ -429,6 +429,13 @@ class _ReferenceSession:
         sys.settrace(None)
         threading.settrace(None)
 
+    def pause_thread(self):
+        sys.settrace(None)
+
+    def resume_thread(self):
+        if not self.closed:
+            sys.settrace(self.tracer.global_trace)
+
     def close(self, exit_status=0, signal=0):
         if self.closed:
             return
@@ -502,6 +509,42 @@ def corpus():
         if "tracerec-test:" not in head:
             out.append(name)
     return out
+
+
+def _committed(trace, sql):
+    """The one value sql selects from what a trace has committed so far,
+    read with SQLite directly (cheap while the trace is still being
+    written); 0 while there is nothing to read."""
+    import sqlite3
+    try:
+        db = sqlite3.connect("file:%s?mode=ro" % trace, uri=True)
+        try:
+            return db.execute(sql).fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
+def kill_9_when_committed(p, trace, sql):
+    """Kill -9 the recording p (a Popen with stdout piped) once it has
+    printed its first line and sql over the committed part of its trace
+    gives a true value. Chunks are committed at least every half second:
+    it waits (however slow the machine) up to 50 s. Returns that first line
+    and whether p was still running at the kill."""
+    import signal
+    import time
+    try:
+        first = p.stdout.readline().strip()
+        deadline = time.time() + 50
+        while not _committed(trace, sql) and time.time() < deadline:
+            time.sleep(0.2)
+        running = p.poll() is None
+    finally:
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        p.stdout.close()
+    return first, running
 
 
 def dump(trace):

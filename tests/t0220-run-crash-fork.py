@@ -3,11 +3,9 @@ records into its own trace and never into the parent's; redaction keeps
 secrets out of the trace."""
 import glob
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 import reftrace
@@ -30,20 +28,6 @@ def run(args, tmp):
                           env=reftrace.env_for_tests(), stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True,
                           timeout=120)
-
-
-def n_chunks(trace):
-    """Chunks committed so far, read with SQLite directly (cheap while the
-    trace is still being written)."""
-    import sqlite3
-    try:
-        db = sqlite3.connect("file:%s?mode=ro" % trace, uri=True)
-        try:
-            return db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
 
 
 def summary(trace):
@@ -76,18 +60,10 @@ class Crash(unittest.TestCase):
             p = subprocess.Popen([TRACEREC, "run", "-q", "-o", trace, "long_running.py", "60"],
                                  cwd=PROGRAMS, stdout=subprocess.PIPE,
                                  env=reftrace.env_for_tests())
-            try:
-                self.assertEqual(p.stdout.readline().strip(), b"started")
-                # chunks are committed at least every half second: wait
-                # (however slow the machine) until some are, while it runs
-                deadline = time.time() + 50
-                while n_chunks(trace) == 0 and time.time() < deadline:
-                    time.sleep(0.2)
-                self.assertIsNone(p.poll(), "the program ended before the kill")
-            finally:
-                p.send_signal(signal.SIGKILL)
-                p.wait()
-                p.stdout.close()
+            first, running = reftrace.kill_9_when_committed(
+                p, trace, "SELECT count(*) FROM chunks")
+            self.assertEqual(first, b"started")
+            self.assertTrue(running, "the program ended before the kill")
             self.assertEqual(p.returncode, -9)
             complete, events, called = summary(trace)
             self.assertEqual(complete, 0)

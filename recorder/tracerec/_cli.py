@@ -35,7 +35,10 @@ options:
   --lz4hc             compress harder (slower to record, smaller trace)
   -h, --help          show this help
 
-A forked child process records into <trace stem>-<pid>.trace beside the trace.
+The main thread is recorded until the program's code ends (not Python's own
+shutdown), the threads it leaves running to their end, then its atexit
+functions. A forked child process records into <trace stem>-<pid>.trace
+beside the trace.
 """
 
 DEFAULT_REDACT = ("*password*", "*passwd*", "*secret*", "*token*",

@@ -11,9 +11,13 @@ tracerec imports as little as it can (no json, socket, signal, sysconfig):
 a module it imports is one the program's own `import` finds loaded, and
 those import events would be missing from the trace.
 
-The trace is closed by an atexit function registered before the program
-starts, so it runs after Python has joined the non-daemon threads and after
-the program's own atexit functions: their events are in the trace.
+The main thread is recorded until the program's own code is over: its
+module returned, or SystemExit or an exception left it. What Python then
+does on its behalf is not recorded in it: threading._shutdown (which joins
+the non-daemon threads), the default printing of a traceback. The other
+threads are recorded up to the end, the program's atexit functions (which
+run after _shutdown) in the main thread again, and the trace is closed by an
+atexit function registered before the program starts, so it runs last.
 """
 import _signal
 import atexit
@@ -223,12 +227,26 @@ def _strip_traceback(tb):
     return tb
 
 
-def _print_uncaught(e):
+def _program_over(session):
+    """The program's own code is over: stop recording the main thread, and
+    record it again for the atexit functions (registered last, this runs
+    first of them, after threading._shutdown)."""
+    session.pause_thread()
+    atexit.register(session.resume_thread)
+
+
+def _print_uncaught(e, session):
     """Print as Python prints an uncaught exception (through sys.excepthook,
-    which reads the exception's own __traceback__)."""
+    which reads the exception's own __traceback__). A sys.excepthook of the
+    program's own is its code, and recorded; Python's is not."""
+    own_hook = sys.excepthook is not sys.__excepthook__
+    if not own_hook:
+        _program_over(session)
     tb = _strip_traceback(e.__traceback__)
     e.__traceback__ = tb
     sys.excepthook(type(e), e, tb)
+    if own_hook:
+        _program_over(session)
 
 
 def run(argv):
@@ -297,7 +315,8 @@ def _install_sigterm(session, outcome):
 
 def _execute(target, session, outcome):
     """Run the program; recording goes on until the atexit close, so the
-    threads it leaves running and its own atexit functions are recorded."""
+    threads it leaves running and its own atexit functions are recorded,
+    but not the main thread between (see the module's comment)."""
     g = target.main.__dict__
     try:
         session.start()
@@ -307,17 +326,20 @@ def _execute(target, session, outcome):
     try:
         exec(target.code, g)
     except SystemExit as e:
+        _program_over(session)
         outcome.exit_status = _system_exit_status(e.code)
         raise
     except KeyboardInterrupt as e:
         outcome.exit_status = 128 + int(_signal.SIGINT)
         outcome.signal = int(_signal.SIGINT)
-        _print_uncaught(e)
+        _print_uncaught(e, session)
         # Python kills itself with SIGINT after its normal shutdown when a
         # KeyboardInterrupt reaches the top: let it, without printing twice.
         sys.excepthook = _quiet_excepthook
         raise KeyboardInterrupt from None
     except BaseException as e:
         outcome.exit_status = 1
-        _print_uncaught(e)
+        _print_uncaught(e, session)
         raise SystemExit(1) from None
+    else:
+        _program_over(session)

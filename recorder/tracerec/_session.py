@@ -1,10 +1,13 @@
 """_session: the life of one recording in this process, shared by
 `tracerec run` and tracerec.record()/start()/stop().
 
-It opens the trace, writes the metadata, passes the final thread names,
-follows fork (a child must never write through the parent's
-SQLite handle: it continues into <stem>-<pid>.trace) and prints the summary.
-At most one session records at a time in a process.
+It opens the trace, writes the metadata, pauses and resumes the recording
+of one thread (the runner's main thread), passes the thread names as they
+are at the end (the recorder names each thread when it first sees it, so
+this updates the threads renamed since), follows fork (a child must never
+write through the parent's SQLite handle: it continues into
+<stem>-<pid>.trace) and prints the summary. At most one session records at
+a time in a process.
 """
 import os
 import sys
@@ -79,6 +82,7 @@ class Session:
         self.options = dict(recorder_options)
         self.closed = False
         self.started = False
+        self._hook = None
         try:
             self.rec = _tracerec.Recorder(self.path, **self.options)
         except (OSError, RuntimeError) as e:
@@ -109,13 +113,28 @@ class Session:
         self.started = True
         self.t0 = time.monotonic()
         self.rec.start()
+        # the threading hook the recorder has just installed; it also
+        # pauses and resumes the thread that calls it (backend-settrace.c)
+        hook = getattr(threading, "_trace_hook", None)
+        if getattr(hook, "__name__", None) == "_tracerec_thread_hook":
+            self._hook = hook
+
+    def pause_thread(self):
+        """Stop recording the calling thread; the others go on."""
+        if self._hook is not None and not self.closed:
+            self._hook(None, "pause", None)
+
+    def resume_thread(self):
+        """Record the calling thread again (after pause_thread)."""
+        if self._hook is not None and not self.closed:
+            self._hook(None, "resume", None)
 
     def stop(self):
         self.rec.stop()
 
     def thread_names(self):
-        """Names of the threads alive now (the recorder names every thread
-        as it starts; an ident names only its latest thread)."""
+        """Names of the threads alive now, for those renamed since the
+        recorder first saw them (an ident names only its latest thread)."""
         return {t.ident: t.name for t in threading.enumerate()
                 if t.ident is not None}
 

@@ -1,0 +1,16 @@
+# t0802-cli-bad-trace.sh: every verb that opens a trace says, for a file
+# that is not one, one line that names the file once.
+. "${TREC_SRCDIR:-.}/tests/lib.sh"
+
+bad="$T_DIR/notes.txt"
+echo "not a trace" >"$bad"
+for verb in info sql replay view export; do
+  set -- "$TRACEREC" "$verb" "$bad"
+  [ "$verb" = sql ] && set -- "$@" "SELECT 1"
+  check_fails "$verb: a non-trace is a data error" 65 "$@" </dev/null
+  n=$(grep -o "$bad" "$T_DIR/err" | wc -l)
+  if [ "$n" -eq 1 ] && grep -q "^tracerec $verb: .*not a tracerec trace" "$T_DIR/err"
+  then ok "$verb: the path is said once"
+  else not_ok "$verb: the path is said once"; sed 's/^/# /' "$T_DIR/err"; fi
+done
+done_testing
