@@ -14,8 +14,8 @@
 **
 ** Also shared with backend-monitoring.c: the name of a thread, written when
 ** the recorder first sees the thread (so that a trace cut short names its
-** threads), and the pause of one thread, which the runner asks for through
-** the hook when the program's own code is over.
+** threads), and the pause of one thread (Recorder.pause_thread), which the
+** runner asks for when the program's own code is over.
 */
 #include "recorder/recorder.h"
 #include <stdlib.h>
@@ -81,13 +81,14 @@ static int settrace_trace(PyObject *obj, PyFrameObject *f, int what,
   return 0;
 }
 
-/* Stop (pause) or go on recording the calling thread only, other threads
-** going on: under PyEval_SetTrace the thread's own trace function goes, under
+/* Under PyEval_SetTrace the thread's own trace function goes, under
 ** sys.monitoring (one set of callbacks for every thread) the callbacks pass
 ** over it. Its thread id and entry stay, so events after a resume belong to
-** the same thread. */
-static void thread_pause(trec_recorder *r, int pause){
+** the same thread. A paused thread runs code no event reports, so quick
+** snapshots (lineflow.h) are off while one is. */
+void trec_thread_pause(trec_recorder *r, int pause){
   if( r->state!=TREC_REC_RUNNING ) return;
+  r->pausing = pause;
   if( r->backend==TREC_BACKEND_SETTRACE ){
     if( pause ) PyEval_SetTrace(NULL, NULL);
     else PyEval_SetTrace(settrace_trace, (PyObject *)r);
@@ -96,23 +97,11 @@ static void thread_pause(trec_recorder *r, int pause){
   }
 }
 
-/* The threading hook; also, called from Python as hook(None, "pause"|
-** "resume", None) (the runner keeps the hook it installed), pauses or
-** resumes the calling thread: the runner stops recording the main thread
-** when the program's own code is over, while other threads run on. */
+/* The threading hook. */
 static PyObject *settrace_hook(PyObject *self, PyObject *args){
   trec_recorder *r = (trec_recorder *)self;
   PyObject *frame, *event, *arg;
   if( !PyArg_ParseTuple(args, "OUO", &frame, &event, &arg) ) return NULL;
-  if( frame==Py_None ){
-    int pause = PyUnicode_CompareWithASCIIString(event, "pause")==0;
-    if( !pause && PyUnicode_CompareWithASCIIString(event, "resume")!=0 ){
-      PyErr_SetString(PyExc_ValueError, "expected 'pause' or 'resume'");
-      return NULL;
-    }
-    thread_pause(r, pause);
-    Py_RETURN_NONE;
-  }
   if( r->state!=TREC_REC_RUNNING ){
     PyEval_SetTrace(NULL, NULL);
     Py_RETURN_NONE;

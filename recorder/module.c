@@ -307,6 +307,18 @@ static PyObject *Recorder_add_source(trec_recorder *r, PyObject *args){
   Py_RETURN_NONE;
 }
 
+static PyObject *Recorder_pause_thread(trec_recorder *r, PyObject *unused){
+  (void)unused;
+  trec_thread_pause(r, 1);
+  Py_RETURN_NONE;
+}
+
+static PyObject *Recorder_resume_thread(trec_recorder *r, PyObject *unused){
+  (void)unused;
+  trec_thread_pause(r, 0);
+  Py_RETURN_NONE;
+}
+
 static PyObject *Recorder_set_thread_names(trec_recorder *r, PyObject *names){
   PyObject *key, *value;
   Py_ssize_t pos = 0;
@@ -467,6 +479,10 @@ static PyMethodDef Recorder_methods[] = {
     "set_meta(key, value): a str or int in the trace's meta table." },
   { "add_source", (PyCFunction)Recorder_add_source, METH_VARARGS,
     "add_source(filename, text): source of a file not on disk." },
+  { "pause_thread", (PyCFunction)Recorder_pause_thread, METH_NOARGS,
+    "pause_thread(): stop recording the calling thread; others go on." },
+  { "resume_thread", (PyCFunction)Recorder_resume_thread, METH_NOARGS,
+    "resume_thread(): record the calling thread again." },
   { "set_thread_names", (PyCFunction)Recorder_set_thread_names, METH_O,
     "set_thread_names({ident: name}): thread names as known at the end." },
   { "close", (PyCFunction)(void (*)(void))Recorder_close,

@@ -404,7 +404,7 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
   const trec_lineflow *lf = e->ci->flow;
   uint64_t store = 0, inplace = 0, unused, clock = 0;
   int iter_at = -1, rc;
-  int prev = full || e->act + 1!=r->activity ? TREC_LF_IMPURE
+  int prev = full || e->act + 1!=r->activity || r->pausing ? TREC_LF_IMPURE
            : trec_lineflow_line(lf, e->line, e->iter_ok, &store, &inplace,
                                 &iter_at);
   /* this line as the frame's next event will see it */
@@ -636,12 +636,6 @@ int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
   case PyTrace_OPCODE:    rec_line(r, t, f, ci, TREC_OPCODE, line); break;
   default: break;
   }
-  return 0;
-}
-
-int trec_recorder_trace(PyObject *obj, PyFrameObject *f, int what,
-                        PyObject *arg){
-  trec_recorder_event((trec_recorder *)obj, f, what, arg, TREC_LINE_UNKNOWN);
   return 0;
 }
 

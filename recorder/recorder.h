@@ -79,8 +79,8 @@ typedef struct {
   uint64_t activity;              /* trace function calls, on any thread:
                                      unchanged but for one between two events
                                      of a frame, nothing else ran (lineflow.h) */
-  int quick;                      /* quick snapshots allowed (see
-                                     rec_quick_allowed) */
+  int quick;                      /* quick snapshots allowed (module.c) */
+  int pausing;                    /* a thread is paused (trec_thread_pause) */
   int64_t t0_ns;                  /* CLOCK_MONOTONIC at open */
   /* threads */
   struct trec_rthread **threads;  /* Owned array of Owned */
@@ -116,10 +116,6 @@ extern Py_ssize_t trec_code_extra_index;
 void trec_codeinfo_free(void *p);
 
 /* recorder.c */
-/* The C trace function (Py_tracefunc) of the settrace backend; obj is the
-** recorder. Always returns 0: errors stop recording, never the program. */
-int trec_recorder_trace(PyObject *obj, PyFrameObject *f, int what,
-                        PyObject *arg);
 /* One event, what being a PyTrace_* kind, arg as a C trace function gets
 ** it, line the event's line if the caller knows it, else
 ** TREC_LINE_UNKNOWN. @return 1 when events of this kind are never
@@ -159,6 +155,10 @@ int trec_thread_hook_remove(trec_recorder *r);
 ** went past seen), write the name threading gave that thread, so that a
 ** trace cut short by kill -9 still names its threads. */
 void trec_thread_name_new(trec_recorder *r, uint32_t seen);
+/* Stop (pause = 1) or go on (0) recording the calling thread only, other
+** threads going on: the runner pauses the main thread when the program's own
+** code is over (threading._shutdown is not the program's). */
+void trec_thread_pause(trec_recorder *r, int pause);
 /* The settrace backend with no Python exception possible (error paths). */
 void trec_settrace_stop_quiet(trec_recorder *r);
 

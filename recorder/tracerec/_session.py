@@ -82,7 +82,6 @@ class Session:
         self.options = dict(recorder_options)
         self.closed = False
         self.started = False
-        self._hook = None
         try:
             self.rec = _tracerec.Recorder(self.path, **self.options)
         except (OSError, RuntimeError) as e:
@@ -113,21 +112,16 @@ class Session:
         self.started = True
         self.t0 = time.monotonic()
         self.rec.start()
-        # the threading hook the recorder has just installed; it also
-        # pauses and resumes the thread that calls it (backend-settrace.c)
-        hook = getattr(threading, "_trace_hook", None)
-        if getattr(hook, "__name__", None) == "_tracerec_thread_hook":
-            self._hook = hook
 
     def pause_thread(self):
         """Stop recording the calling thread; the others go on."""
-        if self._hook is not None and not self.closed:
-            self._hook(None, "pause", None)
+        if self.started and not self.closed:
+            self.rec.pause_thread()
 
     def resume_thread(self):
         """Record the calling thread again (after pause_thread)."""
-        if self._hook is not None and not self.closed:
-            self._hook(None, "resume", None)
+        if self.started and not self.closed:
+            self.rec.resume_thread()
 
     def stop(self):
         self.rec.stop()
