@@ -534,7 +534,7 @@ def main(argv):
         raise SystemExit("bench: no Python to run (give --build or --python)")
     names = sorted(f[:-3] for f in os.listdir(WORKLOADS) if f.endswith(".py") and not f.startswith("_"))
     workloads = [w for w in names if not args.workloads or w in args.workloads.split(",")]
-    log("bench: %d workloads x %d Pythons, %d repeats (%d for tracerec/naive), scale %g" % (
+    log("bench: %d workloads x %d Pythons, %d repeats (%d for the naive recorder), scale %g" % (
         len(workloads), len(pythons), args.repeats, args.slow_repeats, args.scale))
     for py in pythons:
         py.startup = startup(py)
