@@ -6,8 +6,9 @@ latency (bench-seek, over replay.h), SQL scan rates (`tracerec sql`), and
 export rate (`tracerec export`).
 
 SQL and export times are measured around the `tracerec` process, so they
-include starting it and opening the trace; the same process running
-`SELECT 1` is measured too and subtracted for the rates. Rates are given
+include starting it and opening the trace; the same process running a query
+that opens the trace and loads its chunk index but decodes no chunk is
+measured too (best of 5) and subtracted for the rates. Rates are given
 both per wall second and per CPU second of the process (os.wait4), the
 latter being what "per core" targets mean on a shared machine.
 """
@@ -130,7 +131,9 @@ def seek_figures(build, path, n):
 def sql_figures(build, path, events):
     tr = build.tracerec
     mid = max(1, events // 2)
-    base = timed([tr, "sql", "--csv", path, "SELECT 1"])
+    # `SELECT 1` would not open the trace: the tables are opened on use
+    opening = [tr, "sql", "--csv", path, "SELECT count(*) FROM events WHERE seq < 0"]
+    base = min((timed(opening) for _ in range(5)), key=lambda t: t[1])
     queries = [
         ("count(*) WHERE kind='call' (from the chunk index's counts)", "SELECT count(*) FROM events WHERE kind = 'call'", events),
         ("count(*) WHERE function='loop'", "SELECT count(*) FROM events WHERE function = 'loop'",
@@ -143,7 +146,9 @@ def sql_figures(build, path, events):
     ]
     rows = []
     for name, q, scanned in queries:
-        wall, cpu, status, to, _ = timed([tr, "sql", "--csv", path, q], timeout=600)
+        runs = 5 if scanned < 1_000_000 else 1
+        wall, cpu, status, to, _ = min((timed([tr, "sql", "--csv", path, q], timeout=600)
+                                        for _ in range(runs)), key=lambda t: t[1])
         w, c = wall - base[0], cpu - base[1]
         rows.append((name, wall, cpu, w, c, scanned, status, to))
     return base, rows
@@ -230,8 +235,9 @@ def run(build, big, data, quick, log):
     n, path, ev = traces[-1]
     log("bench: SQL and export on %d events" % ev)
     base, rows = sql_figures(build, path, ev)
-    out += ["", "SQL on the %s-event trace (`tracerec sql`; `SELECT 1` in the same process "
-            "took %.0f ms wall, %.0f ms CPU and is subtracted for the rates):" % (
+    out += ["", "SQL on the %s-event trace (`tracerec sql`; a query that only opens the "
+            "trace, `seq < 0`, took %.0f ms wall, %.0f ms CPU and is subtracted for the rates; "
+            "the seq BETWEEN figure is the best of 5 runs):" % (
                 format(ev, ","), base[0] * 1e3, base[1] * 1e3), "",
             "| query | wall s | CPU s | events/s (wall) | events/s (CPU) |", "|---|---:|---:|---:|---:|"]
     for name, wall, cpu, w, c, scanned, status, to in rows:
