@@ -335,15 +335,7 @@ static void test_scan_prefix(void **state){
     if( cut>=need ) assert_int_equal(got, need);
     rc = trec_chunk_decode_ex(b, cut, scan, &p);
     assert_int_equal(rc, cut<need ? TREC_ERR_CORRUPT : TREC_OK);
-    if( rc==TREC_OK ){
-      assert_int_equal(p.n, c.n);
-      assert_memory_equal(p.seq, c.seq, c.n*sizeof *c.seq);
-      assert_memory_equal(p.line, c.line, c.n*sizeof *c.line);
-      assert_memory_equal(p.frame, c.frame, c.n*sizeof *c.frame);
-      assert_memory_equal(p.code, c.code, c.n*sizeof *c.code);
-      assert_memory_equal(p.depth, c.depth, c.n*sizeof *c.depth);
-      assert_memory_equal(p.kind, c.kind, c.n*sizeof *c.kind);
-    }
+    if( rc==TREC_OK ) assert_true(gen_scan_equal(&p, &c));
     free(b);
   }
   assert_int_equal(trec_block_compress(TREC_CODEC_LZ4, 0, raw.data, raw.len, &comp), TREC_OK);

@@ -19,6 +19,19 @@
 #include <string.h>
 #include "trace.h"
 
+/* 1 when chunk p, decoded with only the scan columns, holds what the full
+** decode c holds in them (kind, seq, frame, code, line, depth). */
+static inline int gen_scan_equal(const struct trec_chunk *p,
+                                 const struct trec_chunk *c){
+  return p->n==c->n
+    && !memcmp(p->seq, c->seq, c->n * sizeof *c->seq)
+    && !memcmp(p->frame, c->frame, c->n * sizeof *c->frame)
+    && !memcmp(p->code, c->code, c->n * sizeof *c->code)
+    && !memcmp(p->line, c->line, c->n * sizeof *c->line)
+    && !memcmp(p->depth, c->depth, c->n * sizeof *c->depth)
+    && !memcmp(p->kind, c->kind, c->n * sizeof *c->kind);
+}
+
 struct gen_rng { uint64_t s; };
 
 static inline uint64_t gen_next(struct gen_rng *r){
