@@ -30,3 +30,16 @@ check_fails(){
 }
 
 done_testing(){ echo "1..$t_n"; [ "$t_failed" -eq 0 ]; }
+
+# need_browser NAME BIN PACKAGE MODULE: end the test as skipped, saying
+# what is missing, unless node, the browser BIN (Debian package PACKAGE)
+# and tests/browser's node module MODULE are all there.
+need_browser(){
+  why=
+  if ! command -v node >/dev/null 2>&1; then why="node is not installed"
+  elif [ ! -x "$2" ]; then why="no $1 at $2 (apt-get install $3)"
+  elif [ ! -d "$TREC_SRCDIR/tests/browser/node_modules/$4" ]; then
+    why="$4 missing (npm ci --prefix tests/browser)"
+  fi
+  if [ -n "$why" ]; then skip "$why"; done_testing; exit 0; fi
+}
