@@ -136,22 +136,9 @@ int trec_monitoring_start(trec_recorder *r){
   if( mon==NULL ) return -1;
   r->mon_tool = -1;
   r->paused_uid = 0;
-  /* threads running now are recorded at once; later ones from Thread.run */
-  free(r->pre);
-  r->pre = NULL;
-  r->n_pre = 0;
-  PyInterpreterState *interp = PyThreadState_Get()->interp;
-  for(PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts!=NULL;
-      ts = PyThreadState_Next(ts)){
-    struct trec_prethread *np = realloc(r->pre, (r->n_pre+1) * sizeof *np);
-    if( np==NULL ){
-      PyErr_NoMemory();
-      goto out;
-    }
-    r->pre = np;
-    r->pre[r->n_pre].tstate = ts;
-    r->pre[r->n_pre++].uid = trec_compat_tstate_uid(ts);
-  }
+  /* threads running now are recorded at once; later ones from their
+  ** first frame, or threading's from Thread.run */
+  if( trec_thread_note_running(r)<0 ) goto out;
   if( trec_thread_hook_install(r)<0 ) goto out;
   for(size_t i=0; i<sizeof mon_tool_ids/sizeof mon_tool_ids[0]; i++){
     res = PyObject_CallMethod(mon, "get_tool", "i", mon_tool_ids[i]);

@@ -10,7 +10,10 @@
 ** before run(); sys.settrace then calls hook(frame, "call", None) for the
 ** first call (Thread.run). The hook is a C function: it replaces sys's
 ** Python-level trampoline with the C trace function for this thread, hands
-** it that first call event, and returns None.
+** it that first call event, and returns None. Threads that threading does
+** not start (_thread.start_new_thread, C code) get the trace function at
+** the next event of any thread after their thread state appears
+** (settrace_adopt).
 **
 ** Also shared with backend-monitoring.c: the name of a thread, written when
 ** the recorder first sees the thread (so that a trace cut short names its
@@ -70,6 +73,54 @@ void trec_thread_name_new(trec_recorder *r, uint32_t seen){
   }
 }
 
+int trec_thread_note_running(trec_recorder *r){
+  PyInterpreterState *interp = PyThreadState_Get()->interp;
+  free(r->pre);
+  r->pre = NULL;
+  r->n_pre = 0;
+  r->ts_seen = 0;
+  for(PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts!=NULL;
+      ts = PyThreadState_Next(ts)){
+    struct trec_prethread *np = realloc(r->pre, (r->n_pre+1) * sizeof *np);
+    if( np==NULL ){
+      PyErr_NoMemory();
+      return -1;
+    }
+    r->pre = np;
+    r->pre[r->n_pre].tstate = ts;
+    r->pre[r->n_pre++].uid = trec_compat_tstate_uid(ts);
+    if( trec_compat_tstate_uid(ts)>r->ts_seen ) r->ts_seen = trec_compat_tstate_uid(ts);
+  }
+  return 0;
+}
+
+static int settrace_trace(PyObject *obj, PyFrameObject *f, int what,
+                          PyObject *arg);
+
+/* Give the trace function to threads started since the last look. A new
+** thread state goes to the head of the interpreter's list, with a larger
+** uid than any before, in the thread that starts it, before the new thread
+** runs any Python code: so one compare per event finds it, and the thread
+** is traced from its first frame. Under 3.13, which sets every thread or
+** none, a paused thread would be traced again: threads started while one
+** is paused (the program's code is over) are not adopted there. */
+static void settrace_adopt(trec_recorder *r){
+  PyThreadState *head = PyInterpreterState_ThreadHead(trec_compat_tstate()->interp);
+  PyObject *et, *ev, *etb;
+  if( head==NULL || trec_compat_tstate_uid(head)<=r->ts_seen ) return;
+#if PY_VERSION_HEX >= 0x030D0000
+  if( r->pausing ) return;
+#endif
+  PyErr_Fetch(&et, &ev, &etb);
+  if( trec_compat_settrace_newer(head, r->ts_seen, settrace_trace, (PyObject *)r)<0 ){
+    PyErr_Clear();
+    trec_recorder_fail(r, TREC_ERR_STATE, "tracing a new thread",
+                       "the trace function could not be set");
+  }
+  r->ts_seen = trec_compat_tstate_uid(head);
+  PyErr_Restore(et, ev, etb);
+}
+
 /* The C trace function: recorder.c's event path, then the name of a
 ** thread seen for the first time. */
 static int settrace_trace(PyObject *obj, PyFrameObject *f, int what,
@@ -78,6 +129,7 @@ static int settrace_trace(PyObject *obj, PyFrameObject *f, int what,
   uint32_t seen = r->n_threads_seen;
   trec_recorder_event(r, f, what, arg, TREC_LINE_UNKNOWN);
   trec_thread_name_new(r, seen);
+  if( r->state==TREC_REC_RUNNING ) settrace_adopt(r);
   return 0;
 }
 
@@ -127,7 +179,21 @@ static PyMethodDef settrace_hook_def = {
   "threading.settrace hook: record this new thread with the C tracer."
 };
 
-/* threading.settrace(hook) and remember threading's previous hook. */
+/* The code of threading.Thread's method `name`, or NULL (a threading
+** without it: its threads are then recorded from their first frame). */
+static PyObject *thread_method_code(PyObject *threading, const char *name){
+  PyObject *cls = PyObject_GetAttrString(threading, "Thread");
+  PyObject *fn = cls ? PyObject_GetAttrString(cls, name) : NULL;
+  PyObject *code = fn ? PyObject_GetAttrString(fn, "__code__") : NULL;
+  Py_XDECREF(fn);
+  Py_XDECREF(cls);
+  if( code!=NULL && !PyCode_Check(code) ) Py_CLEAR(code);
+  PyErr_Clear();
+  return code;
+}
+
+/* threading.settrace(hook) and remember threading's previous hook and the
+** code its threads run before the hook (recorder.c rec_booting). */
 static int set_threading_hook(trec_recorder *r, PyObject *hook, int save){
   PyObject *threading = PyImport_ImportModule("threading");
   PyObject *res = NULL;
@@ -137,6 +203,8 @@ static int set_threading_hook(trec_recorder *r, PyObject *hook, int save){
     Py_CLEAR(r->prev_hook);
     r->prev_hook = PyObject_GetAttrString(threading, "_trace_hook");
     if( r->prev_hook==NULL ) goto out;
+    Py_XSETREF(r->boot[0], thread_method_code(threading, "_bootstrap"));
+    Py_XSETREF(r->boot[1], thread_method_code(threading, "_bootstrap_inner"));
   }
   res = PyObject_CallMethod(threading, "settrace", "O", hook);
   if( res==NULL ) goto out;
@@ -158,6 +226,7 @@ int trec_thread_hook_install(trec_recorder *r){
 }
 
 int trec_settrace_start(trec_recorder *r){
+  if( trec_thread_note_running(r)<0 ) return -1;
   if( trec_thread_hook_install(r)<0 ) return -1;
   if( r->opcodes ) trec_compat_prepare_opcodes();
   if( trec_compat_settrace_all(settrace_trace, (PyObject *)r)<0 ){

@@ -256,4 +256,23 @@ static inline int trec_compat_settrace_all(Py_tracefunc func, PyObject *obj){
 #endif
 }
 
+/* The same for the thread states after `head` (the newest, at the head of
+** the interpreter's list) down to those of uid `after` or less: threads
+** started since. 3.13 can only set every thread at once. */
+static inline int trec_compat_settrace_newer(PyThreadState *head,
+                                             uint64_t after,
+                                             Py_tracefunc func, PyObject *obj){
+#if PY_VERSION_HEX >= 0x030D0000
+  (void)head;
+  (void)after;
+  return trec_compat_settrace_all(func, obj);
+#else
+  for(PyThreadState *ts = head; ts!=NULL && trec_compat_tstate_uid(ts)>after;
+      ts = PyThreadState_Next(ts)){
+    if( _PyEval_SetTrace(ts, func, obj)<0 ) return -1;
+  }
+  return 0;
+#endif
+}
+
 #endif /* TREC_COMPAT_H */

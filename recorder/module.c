@@ -466,6 +466,8 @@ static void Recorder_dealloc(trec_recorder *r){
   Py_CLEAR(r->files);
   Py_CLEAR(r->hook);
   Py_CLEAR(r->prev_hook);
+  Py_CLEAR(r->boot[0]);
+  Py_CLEAR(r->boot[1]);
   Py_CLEAR(r->mon_disable);
   Py_TYPE(r)->tp_free((PyObject *)r);
 }

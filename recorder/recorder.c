@@ -273,6 +273,16 @@ static int rec_preexisting(trec_recorder *r, PyThreadState *ts){
   return 0;
 }
 
+/* A thread is recorded from its first event, except a thread that
+** threading starts: its first events are in Thread._bootstrap, before
+** threading's hook (trec_recorder_thread_started) arms it at Thread.run,
+** which is where sys.settrace with threading.settrace starts too. A thread
+** started by _thread or by C code has no hook to wait for. Threads running
+** when recording started are recorded wherever they are. */
+static int rec_booting(const trec_recorder *r, PyCodeObject *co){
+  return (PyObject *)co==r->boot[0] || (PyObject *)co==r->boot[1];
+}
+
 static struct trec_rthread *rec_thread(trec_recorder *r, PyThreadState *ts,
                                        int arm){
   unsigned long ident = PyThread_get_thread_ident();
@@ -297,8 +307,7 @@ static struct trec_rthread *rec_thread(trec_recorder *r, PyThreadState *ts,
   t->ident = ident;
   trec_fstack_init(&t->stack);
   r->threads[r->n_threads++] = t;
-  t->armed = arm || r->backend==TREC_BACKEND_SETTRACE
-             || rec_preexisting(r, ts);
+  t->armed = arm || rec_preexisting(r, ts);
   if( !t->armed ) goto found;
   t->id = ++r->n_threads_seen;
   struct trec_thread info = {
@@ -626,7 +635,7 @@ int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
   PyThreadState *ts = trec_compat_tstate();
   struct trec_rthread *t = r->cur!=NULL && rec_same(r->cur->tstate,
                                                     r->cur->uid, ts)
-                           ? r->cur : rec_thread(r, ts, 0);
+                           ? r->cur : rec_thread(r, ts, !rec_booting(r, co));
   if( t==NULL || !t->armed ) return 0;
   switch( what ){
   case PyTrace_CALL:      rec_call(r, t, f, ci); break;
@@ -673,13 +682,11 @@ void trec_recorder_forked(trec_recorder *r){
   r->seq = r->next_frame = r->n_events = 0;
   r->n_threads_seen = 0;
   /* the forking thread, the child's only one, is running already */
-  if( r->backend==TREC_BACKEND_MONITORING ){
-    r->pre = malloc(sizeof *r->pre);
-    if( r->pre!=NULL ){
-      r->pre[0].tstate = trec_compat_tstate();
-      r->pre[0].uid = trec_compat_tstate_uid(r->pre[0].tstate);
-      r->n_pre = 1;
-    }
+  r->pre = malloc(sizeof *r->pre);
+  if( r->pre!=NULL ){
+    r->pre[0].tstate = trec_compat_tstate();
+    r->pre[0].uid = trec_compat_tstate_uid(r->pre[0].tstate);
+    r->n_pre = 1;
   }
   r->fork_gen = trec_fork_gen;
   r->state = TREC_REC_STOPPED;

@@ -49,7 +49,7 @@ struct trec_rthread {
   struct trec_fstack stack;
 };
 
-/* A thread that existed when the monitoring backend started. */
+/* A thread that existed when recording started. */
 struct trec_prethread { PyThreadState *tstate; uint64_t uid; };
 
 enum trec_backend { TREC_BACKEND_SETTRACE, TREC_BACKEND_MONITORING };
@@ -86,6 +86,11 @@ typedef struct {
   struct trec_rthread **threads;  /* Owned array of Owned */
   size_t n_threads, cap_threads;
   struct trec_rthread *cur;       /* Borrowed: cache of the last lookup */
+  struct trec_prethread *pre;     /* Owned: threads running at start */
+  size_t n_pre;
+  PyObject *boot[2];              /* Owned: the code of threading's
+                                     Thread._bootstrap and _bootstrap_inner
+                                     (recorder.c rec_thread), or NULL */
   struct trec_fpark park;
   struct trec_buf payload;        /* scratch for one event's payload */
   struct trec_buf ends;           /* its entries' ends (uint32_t each) */
@@ -94,9 +99,9 @@ typedef struct {
   PyObject *hook;                 /* Owned: threading.settrace hook */
   PyObject *prev_hook;            /* Owned: threading's hook before start */
   int hook_set;
+  uint64_t ts_seen;               /* greatest thread-state uid given the
+                                     trace function (settrace_adopt) */
   /* monitoring backend */
-  struct trec_prethread *pre;     /* Owned: threads running at start */
-  size_t n_pre;
   int mon_tool;                   /* sys.monitoring tool id, -1 if none */
   uint64_t paused_uid;            /* tstate uid of the thread whose events
                                      the callbacks pass over, 0 for none
@@ -137,10 +142,10 @@ void trec_recorder_forked(trec_recorder *r);
 /* threading's start hook in a new thread: retire stale entries of its
 ** ident (dead threads whose ident it reuses; they can no longer match,
 ** being keyed by the thread state's unique id, but hold frames) and
-** register it under name (may be NULL). Under sys.monitoring, which sees
-** every thread from its first frame, a thread started after start() is
-** recorded only from here on (Thread.run), as threading.settrace() makes
-** sys.settrace do. */
+** register it under name (may be NULL). A thread threading starts after
+** start() is recorded only from here on (Thread.run), as
+** threading.settrace() makes sys.settrace do, on both backends; one that
+** _thread or C code starts, from its first frame (recorder.c rec_thread). */
 void trec_recorder_thread_started(trec_recorder *r, const char *name);
 
 /* backend-settrace.c: install/remove in every thread and in future
@@ -150,6 +155,9 @@ int trec_settrace_stop(trec_recorder *r);
 /* threading.settrace(hook) / restore threading's previous hook; both
 ** backends use it to see threads start. */
 int trec_thread_hook_install(trec_recorder *r);
+/* Note the threads running now (r->pre), recorded from their next event
+** whatever code it is in. @return 0 or -1 with a Python exception. */
+int trec_thread_note_running(trec_recorder *r);
 int trec_thread_hook_remove(trec_recorder *r);
 /* After an event: when it made the recorder see a new thread (n_threads_seen
 ** went past seen), write the name threading gave that thread, so that a

@@ -61,6 +61,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/system_exit_msg.py \
 	tests/programs/threads.py \
 	tests/programs/threads_concurrent.py \
+	tests/programs/threads_raw.py \
 	tests/programs/unbound.py \
 	tests/programs/yield_from.py \
 	tests/programs/dirapp/__main__.py \

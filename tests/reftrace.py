@@ -29,6 +29,7 @@ What it records follows the recorder's rules, written down independently:
 import atexit
 import os
 import sys
+import _thread
 import threading
 
 MAX_STR, MAX_ITEMS, MAX_DEPTH = 256, 32, 3
@@ -424,10 +425,22 @@ class _ReferenceSession:
     def start(self):
         threading.settrace(self.tracer.global_trace)
         sys.settrace(self.tracer.global_trace)
+        # threads started by _thread itself, which threading.settrace does
+        # not reach, are traced from their first frame
+        self.raw_start = _thread.start_new_thread
+        trace = self.tracer.global_trace
+
+        def start_new_thread(function, args, kwargs=None):
+            def boot(*a, **k):
+                sys.settrace(trace)
+                return function(*a, **k)
+            return self.raw_start(boot, args, kwargs or {})
+        _thread.start_new_thread = start_new_thread
 
     def stop(self):
         sys.settrace(None)
         threading.settrace(None)
+        _thread.start_new_thread = self.raw_start
 
     def pause_thread(self):
         sys.settrace(None)
