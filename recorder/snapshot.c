@@ -81,6 +81,38 @@ static const char *const default_redact[] = {
 #define ENC_CACHE 256
 #define ENC_CACHE_MAX 4096
 
+/* Encodings of sub-values: the containers and objects at depth 1 to
+** max_depth-1 inside a variable's value, by (address, depth, fingerprint).
+** When a variable changes, usually one small part of its value did (one
+** body of a list of bodies, one field of an object that reaches a dozen
+** others); the rest is copied from here instead of being encoded again.
+** fp_value() gives each such node a fingerprint of its own and notes it in
+** the node table for the walk at hand; enc_sub() looks the node up there.
+** Only nodes whose walk visited SUB_MIN_NODES nodes or more are worth a
+** lookup. Encodings longer than SUB_CACHE_MAX are not kept, which bounds
+** the cache at SUB_CACHE * SUB_CACHE_MAX bytes (see "sub-values" below for
+** why a copy is the encoding enc() would write). */
+#define SUB_NODES 1024
+#define SUB_CACHE 512
+#define SUB_CACHE_MAX 2048
+#define SUB_MIN_NODES 4
+#define SUB_BLOOM 8           /* 64-bit words: 512 bits, two per address */
+
+struct sub_node {             /* a node of the walk of generation gen */
+  PyObject *obj;              /* Borrowed, compared only (with gen) */
+  uint64_t fp;
+  uint32_t gen;
+  int depth;
+};
+
+struct sub_enc {
+  PyObject *obj;              /* Borrowed, compared only (with fp) */
+  uint64_t fp;
+  int depth;
+  uint64_t bloom[SUB_BLOOM];  /* addresses enter() looked up on the path */
+  struct trec_buf data;       /* Owned: obj's encoding at depth */
+};
+
 /* __slots__ listings, by type (see type_slots). */
 #define SLOT_CACHE 32
 #define SLOTS_MAX 16
@@ -137,6 +169,12 @@ struct trec_snap {
     uint64_t fp, hash;        /* fp_top() of obj; hash_bytes() of data */
     struct trec_buf data;     /* Owned: obj's encoding */
   } ecache[ENC_CACHE];
+  struct sub_node *nodes;     /* Owned, SUB_NODES; NULL: no sub-value cache */
+  struct sub_enc *sub;        /* Owned, SUB_CACHE */
+  uint32_t node_gen;          /* the walk whose nodes[] are current */
+  int sub_live;               /* 1 while enc_top() encodes that walk's value */
+  uint64_t sub_bloom[SUB_BLOOM];    /* see enc_sub() */
+  unsigned long n_ref;        /* REFs written so far */
   uint64_t fp_nonce;          /* makes a fingerprint unlike any before */
   struct trec_buf fpbuf;      /* Owned: values fingerprinted by encoding */
   struct trec_buf *ends;      /* Borrowed: see trec_snap_track(), or NULL */
@@ -443,12 +481,105 @@ static int is_frozen(PyObject *v, int depth){
 
 static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out);
 
+/* ---- sub-values ----
+**
+** enc_sub() copies a cached encoding of a node at depth d when it is
+** byte for byte what enc() would write there now. An encoding is a
+** function of three things: the node's value as fingerprinted, the path of
+** its ancestors and the byte budget left. The value: fp_value() hashes,
+** for a node at depth d, everything enc() at depth d shows (the long
+** comment above fp_type says why equal fingerprints of one address mean
+** equal encodings, against reused addresses and renamed types too), and
+** notes the fingerprint only when the node's walk finished within the
+** node budget, which covers everything enc() can reach; the note is for
+** the current walk only (a generation stamp), and enc_sub() runs only
+** while enc_top() encodes the value fp_top() just walked, with no program
+** code in between (capture_repr, the one way to run some, turns
+** fingerprints off). The path: enter() writes a REF where a node is its own
+** ancestor; an encoding with a REF is never kept, and one without is only
+** reused when no ancestor on the current path is among the addresses
+** enter() looked up while encoding it (a bloom filter of them, which may
+** only say yes wrongly, and then the node is encoded). The budget: items
+** are dropped only at a check made before an item is written, so inside
+** the encoding; an encoding that ended within the budget was not cut, and
+** a copy that ends within the budget left would not be either. Redaction
+** (by key text), type names (by type and version tag) and strings (by
+** content) are functions of what the fingerprint hashes. */
+
+static void bloom_add(uint64_t *b, const void *p){
+  uint64_t x = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
+  unsigned i = (unsigned)(x >> 55), j = (unsigned)(x >> 46) & 511;
+  b[i >> 6] |= (uint64_t)1 << (i & 63);
+  b[j >> 6] |= (uint64_t)1 << (j & 63);
+}
+
+static int bloom_has(const uint64_t *b, const void *p){
+  uint64_t x = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
+  unsigned i = (unsigned)(x >> 55), j = (unsigned)(x >> 46) & 511;
+  return (b[i >> 6] >> (i & 63) & 1) && (b[j >> 6] >> (j & 63) & 1);
+}
+
+static size_t sub_at(const PyObject *v, int depth, size_t n){
+  return cache_at((const char *)v + depth, n);
+}
+
+static const struct sub_node *sub_node(const trec_snap *s, PyObject *v,
+                                       int depth){
+  const struct sub_node *n = &s->nodes[sub_at(v, depth, SUB_NODES)];
+  return n->obj==v && n->depth==depth && n->gen==s->node_gen ? n : NULL;
+}
+
+static int sub_reusable(const trec_snap *s, const struct sub_enc *c,
+                        const struct trec_buf *out){
+  if( out->len + c->data.len > s->budget_end ) return 0;
+  for(int i=s->path_base; i<s->path_len; i++)
+    if( bloom_has(c->bloom, s->path[i]) ) return 0;
+  return 1;
+}
+
+/* enc() of a node the current walk fingerprinted, through the cache.
+** s->sub_bloom gathers the addresses looked up on the path while the
+** innermost enc_sub() call encodes. */
+static void enc_sub(trec_snap *s, PyObject *v, int depth,
+                    struct trec_buf *out){
+  const struct sub_node *n = sub_node(s, v, depth);
+  uint64_t outer[SUB_BLOOM];
+  if( n==NULL ){
+    enc(s, v, depth, out);
+    return;
+  }
+  struct sub_enc *c = &s->sub[sub_at(v, depth, SUB_CACHE)];
+  if( c->obj==v && c->depth==depth && c->fp==n->fp && sub_reusable(s, c, out) ){
+    trec_buf_put(out, c->data.data, c->data.len);
+    for(int i=0; i<SUB_BLOOM; i++) s->sub_bloom[i] |= c->bloom[i];
+    return;
+  }
+  uint64_t fp = n->fp;
+  unsigned long refs = s->n_ref;
+  size_t start = out->len;
+  memcpy(outer, s->sub_bloom, sizeof outer);
+  memset(s->sub_bloom, 0, sizeof s->sub_bloom);
+  enc(s, v, depth, out);
+  if( s->n_ref==refs && !out->oom && out->len<=s->budget_end
+      && out->len - start<=SUB_CACHE_MAX ){
+    trec_buf_reset(&c->data);
+    trec_buf_put(&c->data, out->data + start, out->len - start);
+    c->obj = c->data.oom ? NULL : v;
+    c->depth = depth;
+    c->fp = fp;
+    memcpy(c->bloom, s->sub_bloom, sizeof c->bloom);
+    c->data.oom = 0;
+  }
+  for(int i=0; i<SUB_BLOOM; i++) s->sub_bloom[i] |= outer[i];
+}
+
 /* A borrowed child. With capture_repr, a __repr__ may drop the last
 ** reference to anything we are walking: hold it while it is encoded. */
 static void enc_child(trec_snap *s, PyObject *v, int depth,
                       struct trec_buf *out){
   if( !s->o.capture_repr ){
-    enc(s, v, depth, out);
+    if( s->sub_live && depth>0 ) enc_sub(s, v, depth, out);
+    else enc(s, v, depth, out);
     return;
   }
   Py_INCREF(v);
@@ -460,7 +591,10 @@ static int over_budget(const trec_snap *s, const struct trec_buf *out){
   return out->len >= s->budget_end;
 }
 
-static int path_find(const trec_snap *s, PyObject *v){
+/* Where v is on the path, or -1; noted in s->sub_bloom either way (see
+** enc_sub). */
+static int path_find(trec_snap *s, PyObject *v){
+  bloom_add(s->sub_bloom, v);
   for(int i=s->path_base; i<s->path_len; i++) if( s->path[i]==v ) return i;
   return -1;
 }
@@ -488,6 +622,7 @@ static int enter(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
   int at = path_find(s, v);
   if( at>=0 ){
     trec_venc_ref(out, obj_id(v), (enum trec_vtag)s->path_tag[at]);
+    s->n_ref++;
     return 0;
   }
   if( depth>=s->o.max_depth ){
@@ -783,6 +918,7 @@ static void enc_exc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
   int at = path_find(s, v);
   if( at>=0 ){
     trec_venc_ref(out, obj_id(v), TREC_V_EXC);
+    s->n_ref++;
     return;
   }
   if( depth>=s->o.max_depth ){
@@ -1164,6 +1300,13 @@ static int add_pattern(trec_snap *s, const char *p, size_t n){
   return TREC_OK;
 }
 
+/* TRACEREC_SUBCACHE=0 turns the sub-value cache off, for the test that
+** traces come out the same either way. */
+static int env_off(const char *name){
+  const char *e = getenv(name);
+  return e!=NULL && strcmp(e, "0")==0;
+}
+
 int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
                   trec_snap **out){
   int rc = TREC_ERR_NOMEM;
@@ -1207,6 +1350,12 @@ int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
       rc = TREC_ERR_INVALID;
     }
   }
+  if( s->o.max_depth>=2 && !env_off("TRACEREC_SUBCACHE") ){
+    s->nodes = calloc(SUB_NODES, sizeof *s->nodes);
+    s->sub = calloc(SUB_CACHE, sizeof *s->sub);
+    rc = TREC_ERR_NOMEM;
+    if( s->nodes==NULL || s->sub==NULL ) goto out;
+  }
   trec_buf_init(&s->scratch);
   trec_buf_init(&s->scratch_nested);
   trec_buf_init(&s->fpbuf);
@@ -1235,6 +1384,9 @@ void trec_snap_free(trec_snap *s){
   trec_buf_release(&s->scratch_nested);
   trec_buf_release(&s->fpbuf);
   for(size_t i=0; i<ENC_CACHE; i++) trec_buf_release(&s->ecache[i].data);
+  for(size_t i=0; s->sub && i<SUB_CACHE; i++) trec_buf_release(&s->sub[i].data);
+  free(s->sub);
+  free(s->nodes);
   trec_buf_release(&s->tname);
   trec_buf_release(&s->text);
   trec_buf_release(&s->u8);
@@ -1565,7 +1717,7 @@ static uint64_t fp_dict(trec_snap *s, uint64_t h, PyObject *v, int depth){
 }
 
 /* A hash of everything v's encoding at this depth depends on. */
-static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth){
+static uint64_t fp_node(trec_snap *s, uint64_t h, PyObject *v, int depth){
   PyTypeObject *tp = Py_TYPE(v);
   Py_ssize_t n, pos = 0;
   PyObject *key;
@@ -1622,8 +1774,35 @@ static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth){
   return fp_object(s, h, v, depth);
 }
 
+/* Containers and objects that enc() writes through enter(). */
+static int sub_kind(PyObject *v){
+  PyTypeObject *tp = Py_TYPE(v);
+  return tp==&PyList_Type || tp==&PyTuple_Type || tp==&PyDict_Type
+         || tp==&PySet_Type || tp==&PyFrozenSet_Type
+         || ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && !PyType_Check(v)
+             && !PyExceptionInstance_Check(v));
+}
+
+/* fp_node(), and for a container or object that enc_sub() may look up, a
+** fingerprint of its own, noted in s->nodes (see "sub-values"). */
+static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth){
+  if( s->nodes==NULL || depth<1 || depth>=s->o.max_depth || !sub_kind(v) )
+    return fp_node(s, h, v, depth);
+  long left = s->fp_left;
+  uint64_t g = fp_node(s, 0xbb67ae8584caa73bull, v, depth);
+  if( s->fp_left>=0 && left - s->fp_left>=SUB_MIN_NODES ){
+    struct sub_node *n = &s->nodes[sub_at(v, depth, SUB_NODES)];
+    n->obj = v;
+    n->fp = g;
+    n->gen = s->node_gen;
+    n->depth = depth;
+  }
+  return mixu(h, g);
+}
+
 static uint64_t fp_top(trec_snap *s, PyObject *v){
   s->fp_left = (long)s->o.max_value_bytes + s->o.max_depth + 8;
+  s->node_gen++;
   return fp_value(s, 0x6a09e667f3bcc908ull, v, 0);
 }
 
@@ -1710,7 +1889,9 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
       type_name(s, Py_TYPE(v));
       trec_venc_redacted(b, (const char *)s->tname.data, s->tname.len);
     }else{
+      s->sub_live = fingerprinted && s->nodes!=NULL;
       enc_top(s, v, b);
+      s->sub_live = 0;
     }
     if( b->oom ){ out->oom = 1; return; }
     h = hash_bytes(b->data, b->len);
