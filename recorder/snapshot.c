@@ -1932,6 +1932,7 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
       trec_venc_redacted(b, (const char *)s->tname.data, s->tname.len);
     }else{
       s->sub_live = fingerprinted && s->nodes!=NULL;
+      s->sub_level = 0;         /* levels left open by a failed push */
       enc_top(s, v, b);
       s->sub_live = 0;
     }

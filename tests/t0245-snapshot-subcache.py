@@ -27,6 +27,16 @@ PROGRAMS = reftrace.programs_dir()
 ADDRESS = re.compile(rb"0x[0-9a-f]+")
 
 
+# The fields after each tag (doc/FORMAT.md section 7.2): v a varint, b a
+# byte, s bytes after their varint length, f an f64, i an id, x a value;
+# containers then have a varint count of ITEMS.
+FIELDS = {0x03: "v", 0x04: "bs", 0x05: "f", 0x06: "vs", 0x07: "vs",
+          0x08: "iv", 0x09: "iv", 0x0a: "iv", 0x0b: "iv", 0x0c: "iv",
+          0x0d: "isv", 0x0e: "ib", 0x0f: "bisv", 0x10: "ss", 0x12: "s",
+          0x13: "isx"}
+ITEMS = {0x08: "x", 0x09: "x", 0x0a: "x", 0x0b: "x", 0x0c: "xx", 0x0d: "sx"}
+
+
 def canonical(data):
     """A value's encoding (doc/FORMAT.md section 7) with each id replaced
     by the order of its first appearance in the value, and addresses in
@@ -59,50 +69,27 @@ def canonical(data):
         out.extend(data[pos[0]:pos[0] + n])
         pos[0] += n
 
-    def name():
-        raw(varint())
+    def fields(spec):
+        for f in spec:
+            if f == "v":
+                varint()
+            elif f == "b":
+                byte()
+            elif f == "s":
+                raw(varint())
+            elif f == "f":
+                raw(8)
+            elif f == "i":
+                ident()
+            else:
+                value()
 
     def value():
         tag = byte()
-        if tag == 0x03:
-            varint()
-        elif tag == 0x04:
-            byte()
-            raw(varint())
-        elif tag == 0x05:
-            raw(8)
-        elif tag in (0x06, 0x07):
-            varint()
-            raw(varint())
-        elif 0x08 <= tag <= 0x0c:
-            ident()
-            varint()
-            for _ in range(varint() * (2 if tag == 0x0c else 1)):
-                value()
-        elif tag == 0x0d:
-            ident()
-            name()
-            varint()
+        fields(FIELDS.get(tag, ""))
+        if tag in ITEMS:
             for _ in range(varint()):
-                name()
-                value()
-        elif tag == 0x0e:
-            ident()
-            byte()
-        elif tag == 0x0f:
-            byte()
-            ident()
-            name()
-            varint()
-        elif tag == 0x10:
-            name()
-            name()
-        elif tag == 0x12:
-            name()
-        elif tag == 0x13:
-            ident()
-            name()
-            value()
+                fields(ITEMS[tag])
     value()
     assert pos[0] == len(data), "value not read to its end"
     return ADDRESS.sub(b"ID", bytes(out))
