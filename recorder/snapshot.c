@@ -81,6 +81,47 @@ static const char *const default_redact[] = {
 #define ENC_CACHE 256
 #define ENC_CACHE_MAX 4096
 
+/* Encodings of sub-values: the containers and objects at depth 1 to
+** max_depth-1 inside a variable's value, by (address, depth, fingerprint).
+** When a variable changes, usually one small part of its value did (one
+** body of a list of bodies, one field of an object that reaches a dozen
+** others); the rest is copied from here instead of being encoded again.
+** fp_value() gives each such node a fingerprint of its own and notes it in
+** the node table for the walk at hand; enter() looks the node up there.
+** Only nodes whose walk visited SUB_MIN_NODES nodes or more are worth a
+** lookup. Encodings longer than SUB_CACHE_MAX are not kept, which bounds
+** the cache at SUB_CACHE * SUB_CACHE_MAX bytes (see "sub-values" below for
+** why a copy is the encoding enc() would write). */
+#define SUB_NODES 1024
+#define SUB_CACHE 512
+#define SUB_CACHE_MAX 2048
+#define SUB_MIN_NODES 4
+#define SUB_BLOOM 8           /* 64-bit words: 512 bits, two per address */
+
+struct sub_node {             /* a node of the walk of generation gen */
+  PyObject *obj;              /* Borrowed, compared only (with gen) */
+  uint64_t fp;
+  uint32_t gen;
+  int depth;
+};
+
+struct sub_level {            /* a node being encoded for the cache */
+  PyObject *obj;              /* Borrowed: on the path */
+  uint64_t fp;
+  int depth;
+  int at;                     /* obj's index on the path */
+  int ref_min;                /* the enclosing level's */
+  size_t start;               /* where obj's encoding starts in out */
+};
+
+struct sub_enc {
+  PyObject *obj;              /* Borrowed, compared only (with fp) */
+  uint64_t fp;
+  int depth;
+  uint64_t bloom[SUB_BLOOM];  /* addresses path_find() looked up */
+  struct trec_buf data;       /* Owned: obj's encoding at depth */
+};
+
 /* __slots__ listings, by type (see type_slots). Every object fingerprinted
 ** looks its type up here, slotted or not: at 32 entries the types of an
 ** asyncio program collided, and each miss walked the MRO again and
@@ -141,6 +182,16 @@ struct trec_snap {
     uint64_t fp, hash;        /* fp_top() of obj; hash_bytes() of data */
     struct trec_buf data;     /* Owned: obj's encoding */
   } ecache[ENC_CACHE];
+  struct sub_node *nodes;     /* Owned, SUB_NODES; NULL: no sub-value cache */
+  struct sub_enc *sub;        /* Owned, SUB_CACHE */
+  uint32_t node_gen;          /* the walk whose nodes[] are current */
+  int sub_live;               /* 1 while enc_top() encodes that walk's value */
+  int sub_depths;             /* depths 1..sub_depths are cached, or none */
+  PyObject *fp_self;          /* the node fp_self() is walking, compared only */
+  int sub_level;              /* levels open (see sub_copy) */
+  struct sub_level level[TREC_VALUE_MAX_DEPTH];
+  uint64_t sub_bloom[TREC_VALUE_MAX_DEPTH][SUB_BLOOM];  /* by level */
+  int ref_min;                /* least path index a REF went to (sub_copy) */
   uint64_t fp_nonce;          /* makes a fingerprint unlike any before */
   struct trec_buf fpbuf;      /* Owned: values fingerprinted by encoding */
   struct trec_buf *ends;      /* Borrowed: see trec_snap_track(), or NULL */
@@ -447,6 +498,126 @@ static int is_frozen(PyObject *v, int depth){
 
 static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out);
 
+/* ---- sub-values ----
+**
+** enter() copies a cached encoding of a node at depth d (sub_copy) when it
+** is byte for byte what enc() would write there now. An encoding is a
+** function of three things: the node's value as fingerprinted, the path of
+** its ancestors and the byte budget left. The value: fp_value() hashes,
+** for a node at depth d, everything enc() at depth d shows (the long
+** comment above fp_type says why equal fingerprints of one address mean
+** equal encodings, against reused addresses and renamed types too), and
+** notes the fingerprint only when the node's walk finished within the
+** node budget, which covers everything enc() can reach; the note is for
+** the current walk only (a generation stamp), and sub_copy() runs only
+** while enc_top() encodes the value fp_top() just walked, with no program
+** code in between (capture_repr, the one way to run some, turns
+** fingerprints off). The path: enter() writes a REF where a node is its own
+** ancestor. An encoding with a REF to an ancestor of the node is never
+** kept (a REF to the node or to a node inside it depends on the value
+** alone), and a kept one is only reused when no ancestor on the current
+** path is among the addresses enter() looked up while encoding it (a bloom
+** filter of them, which may only say yes wrongly, and then the node is
+** encoded): then every look-up finds what it found then. The budget: items
+** are dropped only at a check made before an item is written, so inside
+** the encoding; an encoding that ended within the budget was not cut, and
+** a copy that ends within the budget left would not be either. Redaction
+** (by key text), type names (by type and version tag) and strings (by
+** content) are functions of what the fingerprint hashes. */
+
+static void bloom_add(uint64_t *b, const void *p){
+  uint64_t x = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
+  unsigned i = (unsigned)(x >> 55), j = (unsigned)(x >> 46) & 511;
+  b[i >> 6] |= (uint64_t)1 << (i & 63);
+  b[j >> 6] |= (uint64_t)1 << (j & 63);
+}
+
+static int bloom_has(const uint64_t *b, const void *p){
+  uint64_t x = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
+  unsigned i = (unsigned)(x >> 55), j = (unsigned)(x >> 46) & 511;
+  return (b[i >> 6] >> (i & 63) & 1) && (b[j >> 6] >> (j & 63) & 1);
+}
+
+static size_t sub_at(const PyObject *v, int depth, size_t n){
+  return cache_at((const char *)v + depth, n);
+}
+
+static const struct sub_node *sub_node(const trec_snap *s, PyObject *v,
+                                       int depth){
+  const struct sub_node *n = &s->nodes[sub_at(v, depth, SUB_NODES)];
+  return n->obj==v && n->depth==depth && n->gen==s->node_gen ? n : NULL;
+}
+
+static int sub_reusable(const trec_snap *s, const struct sub_enc *c,
+                        const struct trec_buf *out){
+  if( out->len + c->data.len > s->budget_end ) return 0;
+  for(int i=s->path_base; i<s->path_len; i++)
+    if( bloom_has(c->bloom, s->path[i]) ) return 0;
+  return 1;
+}
+
+/* Containers and objects that enc() writes through enter(). */
+static int sub_kind(PyObject *v){
+  PyTypeObject *tp = Py_TYPE(v);
+  if( tp->tp_flags & Py_TPFLAGS_HEAPTYPE )
+    return !PyType_Check(v) && !PyExceptionInstance_Check(v);
+  return tp==&PyList_Type || tp==&PyTuple_Type || tp==&PyDict_Type
+         || tp==&PySet_Type || tp==&PyFrozenSet_Type;
+}
+
+static int sub_depth(const trec_snap *s, int depth){
+  return (unsigned)depth - 1u < (unsigned)s->sub_depths;
+}
+
+/* enter() of v at depth, which the current walk fingerprinted: its cached
+** encoding copied (return 1), or else, when v's fingerprint is known, a
+** level opened whose encoding sub_store() keeps at leave(). A level's
+** s->sub_bloom gathers the addresses looked up on the path while it runs
+** (one level per depth, so at most max_depth levels). */
+static int sub_copy(trec_snap *s, PyObject *v, int depth,
+                    struct trec_buf *out){
+  const struct sub_node *n = sub_node(s, v, depth);
+  if( n==NULL ) return 0;
+  const struct sub_enc *c = &s->sub[sub_at(v, depth, SUB_CACHE)];
+  uint64_t *bloom = s->sub_bloom[s->sub_level];
+  if( c->obj==v && c->depth==depth && c->fp==n->fp && sub_reusable(s, c, out) ){
+    trec_buf_put(out, c->data.data, c->data.len);
+    for(int i=0; i<SUB_BLOOM; i++) bloom[i] |= c->bloom[i];
+    return 1;
+  }
+  struct sub_level *l = &s->level[++s->sub_level];
+  l->obj = v;
+  l->fp = n->fp;
+  l->depth = depth;
+  l->at = s->path_len;
+  l->ref_min = s->ref_min;
+  l->start = out->len;
+  s->ref_min = INT_MAX;
+  memset(s->sub_bloom[s->sub_level], 0, sizeof s->sub_bloom[0]);
+  return 0;
+}
+
+/* leave() of the node of the innermost level: its encoding kept unless a
+** REF in it went to an ancestor, or the budget cut it, or it is long. */
+static void sub_store(trec_snap *s, const struct trec_buf *out){
+  const struct sub_level *l = &s->level[s->sub_level];
+  const uint64_t *mine = s->sub_bloom[s->sub_level];
+  uint64_t *bloom = s->sub_bloom[--s->sub_level];
+  if( s->ref_min>=l->at && !out->oom && out->len<=s->budget_end
+      && out->len - l->start<=SUB_CACHE_MAX ){
+    struct sub_enc *c = &s->sub[sub_at(l->obj, l->depth, SUB_CACHE)];
+    trec_buf_reset(&c->data);
+    trec_buf_put(&c->data, out->data + l->start, out->len - l->start);
+    c->obj = c->data.oom ? NULL : l->obj;
+    c->depth = l->depth;
+    c->fp = l->fp;
+    memcpy(c->bloom, mine, sizeof c->bloom);
+    c->data.oom = 0;
+  }
+  for(int i=0; i<SUB_BLOOM; i++) bloom[i] |= mine[i];
+  if( l->ref_min<s->ref_min ) s->ref_min = l->ref_min;
+}
+
 /* A borrowed child. With capture_repr, a __repr__ may drop the last
 ** reference to anything we are walking: hold it while it is encoded. */
 static void enc_child(trec_snap *s, PyObject *v, int depth,
@@ -464,7 +635,10 @@ static int over_budget(const trec_snap *s, const struct trec_buf *out){
   return out->len >= s->budget_end;
 }
 
-static int path_find(const trec_snap *s, PyObject *v){
+/* Where v is on the path, or -1; noted in s->sub_bloom either way (see
+** sub_copy). */
+static int path_find(trec_snap *s, PyObject *v){
+  bloom_add(s->sub_bloom[s->sub_level], v);
   for(int i=s->path_base; i<s->path_len; i++) if( s->path[i]==v ) return i;
   return -1;
 }
@@ -492,6 +666,7 @@ static int enter(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
   int at = path_find(s, v);
   if( at>=0 ){
     trec_venc_ref(out, obj_id(v), (enum trec_vtag)s->path_tag[at]);
+    if( at<s->ref_min ) s->ref_min = at;
     return 0;
   }
   if( depth>=s->o.max_depth ){
@@ -500,6 +675,7 @@ static int enter(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
                     s->tname.len, total);
     return 0;
   }
+  if( s->sub_live && sub_copy(s, v, depth, out) ) return 0;
   if( path_push(s, v, tag) ){
     out->oom = 1;
     return 0;
@@ -507,7 +683,11 @@ static int enter(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
   return 1;
 }
 
-static void leave(trec_snap *s){ s->path_len--; }
+static void leave(trec_snap *s, const struct trec_buf *out){
+  s->path_len--;
+  if( s->sub_level && s->level[s->sub_level].at==s->path_len )
+    sub_store(s, out);
+}
 
 static void enc_str(trec_snap *s, PyObject *v, struct trec_buf *out){
   size_t len;
@@ -581,7 +761,7 @@ static void enc_seq(trec_snap *s, PyObject *v, enum trec_vtag tag,
                     struct trec_buf *out){
   if( !enter(s, v, tag, depth, (uint64_t)total, out) ) return;
   seq_body(s, v, tag, items, total, depth, out);
-  leave(s);
+  leave(s, out);
 }
 
 static void enc_set(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
@@ -599,7 +779,7 @@ static void enc_set(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
     i++;
   }
   if( i<planned ) patch_count(out, at, planned, i);
-  leave(s);
+  leave(s, out);
 }
 
 /* Whether a dict key or field name (any object) is a redacted name. */
@@ -647,7 +827,7 @@ static void enc_dict(trec_snap *s, PyObject *v, int depth,
     i++;
   }
   if( i<planned ) patch_count(out, at, planned, i);
-  leave(s);
+  leave(s, out);
 }
 
 /* __slots__ members of heap types along the MRO, listed once per type
@@ -779,7 +959,7 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
   }
   if( dict!=NULL && s->o.capture_repr ) Py_DECREF(dict);
   if( i<planned ) patch_count(out, at, planned, i);
-  leave(s);
+  leave(s, out);
 }
 
 static void enc_exc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
@@ -787,6 +967,7 @@ static void enc_exc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
   int at = path_find(s, v);
   if( at>=0 ){
     trec_venc_ref(out, obj_id(v), TREC_V_EXC);
+    if( at<s->ref_min ) s->ref_min = at;
     return;
   }
   if( depth>=s->o.max_depth ){
@@ -809,7 +990,7 @@ static void enc_exc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
   }else{
     trec_venc_container(out, TREC_V_TUPLE, args ? obj_id(args) : 0, 0, 0);
   }
-  leave(s);
+  leave(s, out);
 }
 
 static void put_repr(trec_snap *s, PyTypeObject *tp, struct trec_buf *out){
@@ -1168,6 +1349,13 @@ static int add_pattern(trec_snap *s, const char *p, size_t n){
   return TREC_OK;
 }
 
+/* TRACEREC_SUBCACHE=0 turns the sub-value cache off, for the test that
+** traces come out the same either way. */
+static int env_off(const char *name){
+  const char *e = getenv(name);
+  return e!=NULL && strcmp(e, "0")==0;
+}
+
 int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
                   trec_snap **out){
   int rc = TREC_ERR_NOMEM;
@@ -1211,6 +1399,13 @@ int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
       rc = TREC_ERR_INVALID;
     }
   }
+  if( s->o.max_depth>=2 && !env_off("TRACEREC_SUBCACHE") ){
+    s->nodes = calloc(SUB_NODES, sizeof *s->nodes);
+    s->sub = calloc(SUB_CACHE, sizeof *s->sub);
+    rc = TREC_ERR_NOMEM;
+    if( s->nodes==NULL || s->sub==NULL ) goto out;
+    s->sub_depths = s->o.max_depth - 1;
+  }
   trec_buf_init(&s->scratch);
   trec_buf_init(&s->scratch_nested);
   trec_buf_init(&s->fpbuf);
@@ -1239,6 +1434,9 @@ void trec_snap_free(trec_snap *s){
   trec_buf_release(&s->scratch_nested);
   trec_buf_release(&s->fpbuf);
   for(size_t i=0; i<ENC_CACHE; i++) trec_buf_release(&s->ecache[i].data);
+  for(size_t i=0; s->sub && i<SUB_CACHE; i++) trec_buf_release(&s->sub[i].data);
+  free(s->sub);
+  free(s->nodes);
   trec_buf_release(&s->tname);
   trec_buf_release(&s->text);
   trec_buf_release(&s->u8);
@@ -1568,6 +1766,8 @@ static uint64_t fp_dict(trec_snap *s, uint64_t h, PyObject *v, int depth){
   return mixu(h, g);
 }
 
+static uint64_t fp_self(trec_snap *s, uint64_t h, PyObject *v, int depth);
+
 /* A hash of everything v's encoding at this depth depends on. */
 static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth){
   PyTypeObject *tp = Py_TYPE(v);
@@ -1590,6 +1790,8 @@ static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth){
     return mixu(h, hash_bytes((const unsigned char *)PyBytes_AS_STRING(v),
                               (size_t)(n < s->o.max_str ? n : s->o.max_str)));
   }
+  if( sub_depth(s, depth) && v!=s->fp_self && sub_kind(v) )
+    return fp_self(s, h, v, depth);
   if( tp==&PyTuple_Type || tp==&PyList_Type ){
     n = Py_SIZE(v);
     h = mixu(mix(h, v), (uint64_t)n);
@@ -1626,8 +1828,27 @@ static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth){
   return fp_object(s, h, v, depth);
 }
 
+/* v's own fingerprint (see "sub-values"), noted in s->nodes and mixed
+** into h: fp_value() walks v again from the start, as the root of its own
+** walk (s->fp_self), and counts it once. */
+static uint64_t fp_self(trec_snap *s, uint64_t h, PyObject *v, int depth){
+  long left = ++s->fp_left;
+  s->fp_self = v;
+  uint64_t g = fp_value(s, 0xbb67ae8584caa73bull, v, depth);
+  s->fp_self = NULL;
+  if( s->fp_left>=0 && left - s->fp_left>=SUB_MIN_NODES ){
+    struct sub_node *n = &s->nodes[sub_at(v, depth, SUB_NODES)];
+    n->obj = v;
+    n->fp = g;
+    n->gen = s->node_gen;
+    n->depth = depth;
+  }
+  return mixu(h, g);
+}
+
 static uint64_t fp_top(trec_snap *s, PyObject *v){
   s->fp_left = (long)s->o.max_value_bytes + s->o.max_depth + 8;
+  s->node_gen++;
   return fp_value(s, 0x6a09e667f3bcc908ull, v, 0);
 }
 
@@ -1714,7 +1935,10 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
       type_name(s, Py_TYPE(v));
       trec_venc_redacted(b, (const char *)s->tname.data, s->tname.len);
     }else{
+      s->sub_live = fingerprinted && s->nodes!=NULL;
+      s->sub_level = 0;         /* levels left open by a failed push */
       enc_top(s, v, b);
+      s->sub_live = 0;
     }
     if( b->oom ){ out->oom = 1; return; }
     h = hash_bytes(b->data, b->len);

@@ -57,6 +57,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/sigterm_self.py \
 	tests/programs/stdlib_calls.py \
 	tests/programs/strings_bytes.py \
+	tests/programs/subvalues.py \
 	tests/programs/system_exit.py \
 	tests/programs/system_exit_msg.py \
 	tests/programs/threads.py \

@@ -3,7 +3,7 @@
 ** so that the recorder's end-to-end tests (tests/t02*) can compare what was
 ** recorded with what a sys.settrace reference observed.
 **
-**   trec-dump [--no-values] TRACE
+**   trec-dump [--no-values | --raw] TRACE
 **
 ** Lines, each one JSON object with a "type":
 **   header  complete (0/1), n_events, n_chunks, meta {key: value}
@@ -11,7 +11,8 @@
 **   code    id, file (path), name, qualname, firstlineno, flags, n_args, names
 **   event   seq, thread, frame, kind, code, line, depth, ts (null if none),
 **           offset (opcode events), vars: [{kind, slot, name, tag, value}]
-**           with value = trec_value_render() text (TREC_RENDER_FIELDS)
+**           with value = trec_value_render() text (TREC_RENDER_FIELDS),
+**           and with --raw, raw = the value's encoding in hex
 ** Events come chunk by chunk (per thread, in seq order within a thread);
 ** sort by seq for the global order. Exit 0, or 1 with one line on stderr
 ** when the trace cannot be opened or a chunk cannot be decoded.
@@ -107,8 +108,8 @@ static void dump_tables(trec_reader *r){
   }
 }
 
-/* The payload's entries as [{kind, slot, name, tag, value}]. */
-static int payload_array(trec_reader *r, const struct trec_event *ev,
+/* The payload's entries as [{kind, slot, name, tag, value[, raw]}]. */
+static int payload_array(trec_reader *r, const struct trec_event *ev, int raw,
                          struct trec_buf *text, json_t **out){
   static const char *const pkinds[] = { "var", "return", "exception" };
   const unsigned char *p = ev->payload, *end = ev->payload + ev->payload_len;
@@ -133,6 +134,12 @@ static int payload_array(trec_reader *r, const struct trec_event *ev,
     json_object_set_new(o, "name", name ? json_string(name) : json_null());
     json_object_set_new(o, "tag", json_string(tag_name((int)v.tag)));
     json_object_set_new(o, "value", json_stringn((const char *)text->data, text->len));
+    if( raw ){
+      trec_buf_reset(text);
+      for(const unsigned char *b=e.value; b<e.value_end; b++)
+        trec_buf_printf(text, "%02x", *b);
+      json_object_set_new(o, "raw", json_stringn((const char *)text->data, text->len));
+    }
     json_array_append_new(arr, o);
   }
   if( ev->payload_len>0 && rc!=TREC_ERR_NOTFOUND ){
@@ -173,7 +180,7 @@ static int dump_events(trec_reader *r, int values){
       if( ev.offset!=TREC_NO_OFFSET )
         json_object_set_new(o, "offset", json_integer(ev.offset));
       if( values ){
-        rc = payload_array(r, &ev, &text, &vars);
+        rc = payload_array(r, &ev, values==2, &text, &vars);
         if( rc!=TREC_OK ){
           fprintf(stderr, "trec-dump: event %llu: bad payload\n",
                   (unsigned long long)ev.seq);
@@ -197,11 +204,12 @@ int main(int argc, char **argv){
   const char *path = NULL;
   for(int i=1; i<argc; i++){
     if( !strcmp(argv[i], "--no-values") ) values = 0;
+    else if( !strcmp(argv[i], "--raw") ) values = 2;
     else if( !path ) path = argv[i];
     else path = NULL, i = argc;
   }
   if( !path ){
-    fputs("usage: trec-dump [--no-values] TRACE\n", stderr);
+    fputs("usage: trec-dump [--no-values | --raw] TRACE\n", stderr);
     return 2;
   }
   rc = trec_reader_open(path, 0, &r);
