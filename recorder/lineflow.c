@@ -38,7 +38,13 @@ enum opclass {
 ** interpreter's dict version clock moved by our own probe only); FOR_ITER,
 ** because a C iterator such as iter(deque.popleft, None) or
 ** map(list.append, ...) changes another object, when the iterator is of a
-** type known not to (trec_lineflow_iter_safe). */
+** type known not to (trec_lineflow_iter_safe). A known gap: UNPACK_SEQUENCE,
+** UNPACK_EX and CONTAINS_OP iterate an operand that is not an exact tuple
+** or list, so `a, b = map(out.append, xs)` changes `out` on a line counted
+** pure, and the change is recorded at the frame's next full snapshot, one
+** event late. Counting them impure cost 10-20% on loops that unpack
+** (bench/analysis.md); a check of the operand's type, as for FOR_ITER, is
+** the fix. */
 static const char *const pure_ops[] = {
   "CACHE", "NOP", "RESUME", "POP_TOP", "PUSH_NULL", "COPY", "SWAP",
   "ROT_TWO", "ROT_THREE", "ROT_FOUR", "ROT_N", "DUP_TOP", "DUP_TOP_TWO",
