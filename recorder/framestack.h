@@ -34,6 +34,7 @@ struct trec_fentry {
   uint64_t clock;               /* dict version clock then, or 0 */
   int line;                     /* line of its last event */
   int iter_ok;                  /* its line's FOR_ITER iterator is safe */
+  int check_ok;                 /* the variables its line iterates are */
 };
 
 struct trec_fstack {

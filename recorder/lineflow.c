@@ -26,7 +26,11 @@ enum opclass {
   OP_INPLACE,        /* 3.9/3.10 INPLACE_* */
   OP_EXTENDED_ARG,
   OP_SUBSCR,         /* BINARY_SUBSCR: pure unless a dict changed (below) */
-  OP_FOR_ITER        /* pure when the iterator is a known one (below) */
+  OP_FOR_ITER,       /* pure when the iterator is a known one (below) */
+  OP_ITERATES,       /* UNPACK_*, CONTAINS_OP: by their operand (below) */
+  OP_LOAD_LOCAL,     /* LOAD_FAST (namespace frames: LOAD_NAME) oparg */
+  OP_LOAD_PAIR,      /* 3.13 LOAD_FAST_LOAD_FAST: locals oparg>>4, oparg&15 */
+  OP_BUILT           /* LOAD_CONST, BUILD_TUPLE/LIST/SET: a known operand */
 };
 
 /* Only what no builtin type's C code can turn into a change of a value the
@@ -38,28 +42,28 @@ enum opclass {
 ** interpreter's dict version clock moved by our own probe only); FOR_ITER,
 ** because a C iterator such as iter(deque.popleft, None) or
 ** map(list.append, ...) changes another object, when the iterator is of a
-** type known not to (trec_lineflow_iter_safe). A known gap: UNPACK_SEQUENCE,
-** UNPACK_EX and CONTAINS_OP iterate an operand that is not an exact tuple
-** or list, so `a, b = map(out.append, xs)` changes `out` on a line counted
-** pure, and the change is recorded at the frame's next full snapshot, one
-** event late. Counting them impure cost 10-20% on loops that unpack
-** (bench/analysis.md); a check of the operand's type, as for FOR_ITER, is
-** the fix. */
+** type known not to (trec_lineflow_iter_safe). The same holds for
+** UNPACK_SEQUENCE, UNPACK_EX and CONTAINS_OP, which iterate their operand
+** (`a, b = map(out.append, xs)` changes `out`): pure only when the operand
+** is a variable the line does not assign (checked as the line starts to
+** hold a builtin container, trec_lineflow_iterable), a constant or a container
+** built just before, or, for an unpacking, the item of the line's FOR_ITER
+** (checked to be a tuple or the like, trec_lineflow_item_safe). Counting
+** them impure instead cost 10-20% on loops that unpack (bench/analysis.md). */
 static const char *const pure_ops[] = {
   "CACHE", "NOP", "RESUME", "POP_TOP", "PUSH_NULL", "COPY", "SWAP",
   "ROT_TWO", "ROT_THREE", "ROT_FOUR", "ROT_N", "DUP_TOP", "DUP_TOP_TWO",
-  "LOAD_CONST", "LOAD_SMALL_INT", "LOAD_FAST", "LOAD_FAST_CHECK",
-  "LOAD_FAST_LOAD_FAST", "LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF",
+  "LOAD_SMALL_INT", "LOAD_GLOBAL", "LOAD_DEREF",
   "LOAD_CLASSDEREF", "LOAD_CLOSURE", "LOAD_ATTR", "LOAD_METHOD",
-  "LOAD_ASSERTION_ERROR", "COMPARE_OP", "IS_OP", "CONTAINS_OP", "GET_ITER",
+  "LOAD_ASSERTION_ERROR", "COMPARE_OP", "IS_OP", "GET_ITER",
   "END_FOR",
   "UNARY_POSITIVE", "UNARY_NEGATIVE", "UNARY_NOT", "UNARY_INVERT", "TO_BOOL",
   "BINARY_POWER", "BINARY_MULTIPLY", "BINARY_MATRIX_MULTIPLY",
   "BINARY_FLOOR_DIVIDE", "BINARY_TRUE_DIVIDE", "BINARY_MODULO", "BINARY_ADD",
   "BINARY_SUBTRACT", "BINARY_LSHIFT", "BINARY_RSHIFT", "BINARY_AND",
   "BINARY_XOR", "BINARY_OR",
-  "BUILD_TUPLE", "BUILD_LIST", "BUILD_SET", "BUILD_MAP", "BUILD_CONST_KEY_MAP",
-  "BUILD_STRING", "BUILD_SLICE", "LIST_TO_TUPLE", "UNPACK_SEQUENCE", "UNPACK_EX",
+  "BUILD_MAP", "BUILD_CONST_KEY_MAP",
+  "BUILD_STRING", "BUILD_SLICE", "LIST_TO_TUPLE",
   "FORMAT_VALUE",
   "FORMAT_SIMPLE", "FORMAT_WITH_SPEC", "CONVERT_VALUE", "GET_LEN",
   "JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT",
@@ -87,6 +91,11 @@ static const char *const inplace_ops[] = {
 };
 
 static unsigned char opclass[256];
+static int op_load_name = -1, op_contains = -1, op_unpack_ex = -1,
+           op_store_fast = -1, op_store_name = -1;   /* opcodes, -1 if none */
+/* jump[op]: how an instruction's argument gives its target (code_labels) */
+enum { JUMP_NONE, JUMP_REL, JUMP_BACK, JUMP_ABS };
+static unsigned char jump[256];
 static PyObject *probe_dict, *probe_key;   /* Owned, for ever: the clock */
 static int probe_flip;
 static uint64_t clock_step;                /* 0: no dict version clock */
@@ -129,6 +138,40 @@ static int find_inplace_range(PyObject *mod){
   return 0;
 }
 
+/* jump[] from opcode.hasjrel and hasjabs; a relative jump goes back when
+** its name says JUMP_BACKWARD (3.11+), as dis decides. Importing dis
+** instead would change which modules the program's own imports run. */
+static int jump_kinds(PyObject *mod){
+  static const char *const lists[] = { "hasjrel", "hasjabs" };
+  PyObject *names = PyObject_GetAttrString(mod, "opname");
+  int rc = names!=NULL && PySequence_Check(names) ? 0 : -1;
+  memset(jump, JUMP_NONE, sizeof jump);
+  for(int k=0; rc==0 && k<2; k++){
+    PyObject *l = PyObject_GetAttrString(mod, lists[k]);
+    PyObject *seq = l ? PySequence_Fast(l, lists[k]) : NULL;
+    Py_XDECREF(l);
+    if( seq==NULL ){ rc = -1; break; }
+    for(Py_ssize_t i=0; i<PySequence_Fast_GET_SIZE(seq); i++){
+      long op = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, i));
+      if( op<0 || op>=256 ) continue;
+      PyObject *name = PySequence_GetItem(names, op);
+      const char *u = name && PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
+      jump[op] = k ? JUMP_ABS
+                   : u && strstr(u, "JUMP_BACKWARD") ? JUMP_BACK : JUMP_REL;
+      Py_XDECREF(name);
+    }
+    Py_DECREF(seq);
+  }
+  Py_XDECREF(names);
+  if( PyErr_Occurred() ) rc = -1;
+  return rc;
+}
+
+static int opnum(PyObject *opmap, const char *name){
+  PyObject *o = PyDict_GetItemString(opmap, name);
+  return o ? (int)PyLong_AsLong(o) : -1;
+}
+
 int trec_lineflow_init(void){
   PyObject *mod = PyImport_ImportModule("opcode");
   if( mod==NULL ) return -1;
@@ -139,8 +182,13 @@ int trec_lineflow_init(void){
     PyErr_SetString(PyExc_TypeError, "opcode.opmap is not a dict");
     goto out;
   }
-  PyObject *cache = PyDict_GetItemString(opmap, "CACHE");
-  cache_op = cache ? (int)PyLong_AsLong(cache) : -1;
+  cache_op = opnum(opmap, "CACHE");
+  op_load_name = opnum(opmap, "LOAD_NAME");
+  op_contains = opnum(opmap, "CONTAINS_OP");
+  op_unpack_ex = opnum(opmap, "UNPACK_EX");
+  op_store_fast = opnum(opmap, "STORE_FAST");
+  op_store_name = opnum(opmap, "STORE_NAME");
+  if( jump_kinds(mod)<0 ) goto out;
   memset(opclass, OP_IMPURE, sizeof opclass);
   if( classify(opmap, pure_ops, sizeof pure_ops / sizeof *pure_ops, OP_PURE)
    || classify(opmap, store_ops, sizeof store_ops / sizeof *store_ops, OP_STORE)
@@ -153,6 +201,13 @@ int trec_lineflow_init(void){
   static const char *const ext[] = { "EXTENDED_ARG" };
   static const char *const subscr[] = { "BINARY_SUBSCR" };
   static const char *const for_iter[] = { "FOR_ITER" };
+  static const char *const iterates[] = { "UNPACK_SEQUENCE", "UNPACK_EX",
+                                          "CONTAINS_OP" };
+  static const char *const load_local[] = { "LOAD_FAST", "LOAD_FAST_CHECK",
+                                            "LOAD_NAME" };
+  static const char *const load_pair[] = { "LOAD_FAST_LOAD_FAST" };
+  static const char *const built[] = { "LOAD_CONST", "BUILD_TUPLE",
+                                       "BUILD_LIST", "BUILD_SET" };
   if( classify(opmap, pair, 1, OP_STORE_PAIR)
    || classify(opmap, store_load, 1, OP_STORE_LOAD)
    || classify(opmap, store_name, 2, OP_STORE_NAME)
@@ -160,6 +215,10 @@ int trec_lineflow_init(void){
    || classify(opmap, ext, 1, OP_EXTENDED_ARG)
    || classify(opmap, subscr, 1, OP_SUBSCR)
    || classify(opmap, for_iter, 1, OP_FOR_ITER)
+   || classify(opmap, iterates, 3, OP_ITERATES)
+   || classify(opmap, load_local, 3, OP_LOAD_LOCAL)
+   || classify(opmap, load_pair, 1, OP_LOAD_PAIR)
+   || classify(opmap, built, 4, OP_BUILT)
    || find_inplace_range(mod) ) goto out;
   if( probe_dict==NULL ){
     probe_dict = PyDict_New();
@@ -232,17 +291,127 @@ static int code_lines(PyCodeObject *co, int32_t *line, Py_ssize_t n){
 #endif
 }
 
+/* label[i] = 1 for each instruction a jump lands on, as dis.findlabels
+** computes it: arguments count bytes in 3.9 and instructions from 3.10, and
+** from 3.11 a relative jump counts from past its CACHE entries (none for
+** 3.11's jumps) and may go backward. */
+static void code_labels(const unsigned char *code, char *label, Py_ssize_t n){
+  unsigned long arg = 0;
+  for(Py_ssize_t i=0; i<n; i++){
+    unsigned op = code[2*i];
+    arg = (arg<<8) | code[2*i+1];
+    if( opclass[op]==OP_EXTENDED_ARG ) continue;
+    long unit = PY_VERSION_HEX >= 0x030A0000 ? 2 : 1, next = 2*(long)i + 2;
+    long target = -1;
+    while( next/2<n && code[next]==cache_op ) next += 2;
+    if( jump[op]==JUMP_ABS ) target = (long)arg * unit;
+    else if( jump[op]==JUMP_REL ) target = next + (long)arg * unit;
+    else if( jump[op]==JUMP_BACK ) target = next - (long)arg * unit;
+    if( target>=0 && target/2<n ) label[target/2] = 1;
+    arg = 0;
+  }
+}
+
 static uint64_t slot_bit(unsigned long slot){
   return (uint64_t)1 << (slot<63 ? slot : 63);
 }
 
+/* The instruction before i, skipping CACHE entries; -1 when there is none
+** or it has an EXTENDED_ARG, or a jump lands on i. */
+static Py_ssize_t prev_instr(const unsigned char *code, const char *label,
+                             Py_ssize_t i){
+  Py_ssize_t j = i - 1;
+  while( j>=0 && code[2*j]==cache_op ) j--;
+  if( label[i] || j<0 || (j>0 && opclass[code[2*(j-1)]]==OP_EXTENDED_ARG) )
+    return -1;
+  return j;
+}
+
+static int is_unpack(unsigned op){
+  return opclass[op]==OP_ITERATES && (int)op!=op_contains;
+}
+
+/* When the unpacking at i takes apart the item of a FOR_ITER (`for (a, b),
+** c in xs`): how deep in the item its operand is (0: the item itself), or
+** -1, with *iter_at the FOR_ITER's byte offset. Only unpackings and stores
+** may come between, so the value stack from the FOR_ITER on is the item's
+** parts, simulated here. */
+static int item_depth(const unsigned char *code, const char *label,
+                      Py_ssize_t i, int32_t *iter_at){
+  Py_ssize_t k = i, j;
+  while( (j = prev_instr(code, label, k))>=0 && opclass[code[2*j]]!=OP_FOR_ITER ){
+    if( !is_unpack(code[2*j]) && (int)code[2*j]!=op_store_fast
+        && (int)code[2*j]!=op_store_name ) return -1;
+    k = j;
+  }
+  if( j<0 ) return -1;
+  *iter_at = (int32_t)(2*j);
+  unsigned char depth[256];
+  int top = 0;
+  depth[top++] = 0;
+  for(Py_ssize_t p = j + 1; p<i; p++){
+    unsigned op = code[2*p], arg = code[2*p+1];
+    if( (int)op==cache_op ) continue;
+    if( top==0 ) return -1;
+    if( !is_unpack(op) ){ top--; continue; }
+    int d = depth[--top] + 1;
+    int n = (int)op==op_unpack_ex ? (int)(arg & 0xff) + 1 + (int)(arg>>8) : (int)arg;
+    if( d>=TREC_LF_ITEM_DEPTH || top + n>(int)sizeof depth ) return -1;
+    while( n-- ) depth[top++] = (unsigned char)d;
+  }
+  return top>0 ? depth[top-1] : -1;
+}
+
+/* The operand of the UNPACK_* or CONTAINS_OP at i is what the instruction
+** before it pushed (the container of CONTAINS_OP is on top): a variable,
+** checked as the line starts (a LOAD_FAST in a namespace frame is not
+** one: LOAD_NAME is); a constant or a tuple, list or set built there; or
+** the item of a FOR_ITER. Anything else may be any iterator, and so may
+** that instruction's value when a jump lands on i (label[i], from
+** dis.findlabels: `a, b = x if c else y`). */
+static void operand_facts(const unsigned char *code, const char *label,
+                          Py_ssize_t i, int fast, struct trec_lf_facts *f){
+  Py_ssize_t j = prev_instr(code, label, i);
+  if( j<0 ){
+    f->flags |= TREC_LF_IMPURE;
+    return;
+  }
+  unsigned op = code[2*j], arg = code[2*j+1], c = opclass[op];
+  int name = (int)op==op_load_name;
+  if( c==OP_LOAD_LOCAL && name==!fast && arg<63 ){
+    f->check |= slot_bit(arg);
+  }else if( c==OP_LOAD_PAIR && fast ){
+    f->check |= slot_bit(arg & 15);
+  }else if( c==OP_BUILT ){
+    return;
+  }else{
+    int32_t item_iter = -1;
+    int d = (int)code[2*i]!=op_contains ? item_depth(code, label, i, &item_iter)
+                                         : -1;
+    if( d<0 || d>=TREC_LF_ITEM_DEPTH ){
+      f->flags |= TREC_LF_IMPURE;
+      return;
+    }
+    f->flags |= TREC_LF_ITEM;
+    if( d>f->item_depth ) f->item_depth = (unsigned char)d;
+    f->item_iter = item_iter;
+  }
+}
+
 /* Add instruction i of code (n of them; arg with its extended argument)
 ** to *f. An in-place operator looks ahead at the store that follows it. */
-static void instr_facts(const unsigned char *code, Py_ssize_t n, Py_ssize_t i,
-                        unsigned long arg, int fast, struct trec_lf_facts *f){
+static void instr_facts(const unsigned char *code, const char *label,
+                        Py_ssize_t n, Py_ssize_t i, unsigned long arg, int fast,
+                        struct trec_lf_facts *f){
   unsigned c = opclass[code[2*i]];
   switch( c ){
   case OP_PURE:
+  case OP_LOAD_LOCAL:
+  case OP_LOAD_PAIR:
+  case OP_BUILT:
+    return;
+  case OP_ITERATES:
+    operand_facts(code, label, i, fast, f);
     return;
   case OP_STORE:
     if( fast ) f->store |= slot_bit(arg); else f->flags |= TREC_LF_IMPURE;
@@ -299,6 +468,7 @@ int trec_lineflow_new(PyCodeObject *co, int fast, trec_lineflow **out){
   PyErr_Fetch(&et, &ev, &etb);
   int rc = TREC_OK;
   int32_t *line = NULL;
+  char *label = NULL;
   trec_lineflow *lf = NULL;
   *out = NULL;
   PyObject *bytes = code_bytes(co);
@@ -309,6 +479,9 @@ int trec_lineflow_new(PyCodeObject *co, int fast, trec_lineflow **out){
   line = malloc((size_t)n * sizeof *line);
   if( line==NULL ){ rc = TREC_ERR_NOMEM; goto out; }
   if( code_lines(co, line, n)<0 ) goto out;
+  label = calloc((size_t)n, 1);
+  if( label==NULL ){ rc = TREC_ERR_NOMEM; goto out; }
+  code_labels(code, label, n);
   int lo = INT32_MAX, hi = INT32_MIN;
   for(Py_ssize_t i=0; i<n; i++){
     if( line[i]==NO_LINE ) continue;
@@ -322,7 +495,7 @@ int trec_lineflow_new(PyCodeObject *co, int fast, trec_lineflow **out){
   lf->n = hi - lo + 1;
   lf->line = calloc((size_t)lf->n, sizeof *lf->line);
   if( lf->line==NULL ){ rc = TREC_ERR_NOMEM; goto out; }
-  struct trec_lf_facts any = { 0, 0, 0, 0, 0 };   /* of instructions without a line */
+  struct trec_lf_facts any = { 0 };   /* of instructions without a line */
   for(int pass=0; pass<2; pass++){
     unsigned long arg = 0;
     for(Py_ssize_t i=0; i<n; i++){
@@ -336,7 +509,7 @@ int trec_lineflow_new(PyCodeObject *co, int fast, trec_lineflow **out){
       }else if( pass==1 ){
         to = NULL;
       }
-      if( to ) instr_facts(code, n, i, arg, fast, to);
+      if( to ) instr_facts(code, label, n, i, arg, fast, to);
       arg = 0;
     }
   }
@@ -346,6 +519,13 @@ int trec_lineflow_new(PyCodeObject *co, int fast, trec_lineflow **out){
       f[j]->flags |= any.flags;
       f[j]->store |= any.store;
       f[j]->inplace |= any.inplace;
+      f[j]->check |= any.check;
+      /* a variable checked at the line's start must hold that value still */
+      if( f[j]->check & f[j]->store ) f[j]->flags |= TREC_LF_IMPURE;
+      /* the item checked is that of the line's one FOR_ITER */
+      if( (any.flags & TREC_LF_ITEM) || ((f[j]->flags & TREC_LF_ITEM)
+          && (f[j]->n_iter!=1 || f[j]->item_iter!=f[j]->iter_at)) )
+        f[j]->flags |= TREC_LF_IMPURE;
       /* the check is of the one iterator on top of the stack when the
       ** line starts at its FOR_ITER */
       if( f[j]->n_iter + any.n_iter > 1 ) f[j]->flags |= TREC_LF_IMPURE;
@@ -356,6 +536,7 @@ int trec_lineflow_new(PyCodeObject *co, int fast, trec_lineflow **out){
 out:
   trec_lineflow_free(lf);
   free(line);
+  free(label);
   Py_XDECREF(bytes);
   PyErr_Clear();
   PyErr_Restore(et, ev, etb);
@@ -426,4 +607,45 @@ static int iter_safe(PyObject *it, int depth){
 
 int trec_lineflow_iter_safe(PyObject *it){
   return it!=NULL && iter_safe(it, 0);
+}
+
+/* The layout CPython gives its list and tuple iterators (listobject.c,
+** tupleobject.c; pycore_list.h and pycore_tuple.h from 3.12), the same on
+** every version this builds for: the next item is it_seq[it_index]. */
+struct seq_iter { PyObject_HEAD Py_ssize_t it_index; PyObject *it_seq; };
+
+/* v and its tuple and list parts down to depth can be unpacked. */
+static int parts_iterable(PyObject *v, int depth){
+  if( !trec_lineflow_iterable(v) ) return 0;
+  if( depth==0 || !(PyTuple_CheckExact(v) || PyList_CheckExact(v)) ) return 1;
+  Py_ssize_t n = Py_SIZE(v);
+  if( n>8 ) return 0;
+  for(Py_ssize_t k=0; k<n; k++){
+    PyObject *x = PyTuple_CheckExact(v) ? PyTuple_GET_ITEM(v, k) : PyList_GET_ITEM(v, k);
+    if( !parts_iterable(x, depth - 1) ) return 0;
+  }
+  return 1;
+}
+
+int trec_lineflow_item_safe(PyObject *it, int depth){
+  PyTypeObject *tp = Py_TYPE(it);
+  if( tp==&PyRangeIter_Type || tp==&PyLongRangeIter_Type ) return 1;
+  if( depth==0 && (tp==&PyDictIterItem_Type || tp==&PyDictRevIterItem_Type
+                   || tp==&PyEnum_Type || tp==&PyZip_Type) ) return 1;
+  if( tp!=&PyListIter_Type && tp!=&PyTupleIter_Type ) return 0;
+  const struct seq_iter *si = (const struct seq_iter *)it;
+  if( si->it_seq==NULL ) return 1;   /* exhausted: the loop ends */
+  Py_ssize_t n = Py_SIZE(si->it_seq);
+  if( si->it_index<0 || si->it_index>=n ) return 1;
+  PyObject *item = tp==&PyListIter_Type
+                   ? PyList_GET_ITEM(si->it_seq, si->it_index)
+                   : PyTuple_GET_ITEM(si->it_seq, si->it_index);
+  return parts_iterable(item, depth);
+}
+
+int trec_lineflow_iterable(PyObject *v){
+  PyTypeObject *tp = v ? Py_TYPE(v) : NULL;
+  return tp==&PyTuple_Type || tp==&PyList_Type || tp==&PyDict_Type
+         || tp==&PySet_Type || tp==&PyFrozenSet_Type || tp==&PyUnicode_Type
+         || tp==&PyBytes_Type || tp==&PyRange_Type;
 }

@@ -10,7 +10,9 @@
 ** line only loads, computes, compares, jumps and stores plain local
 ** variables (no call, no attribute or item store, no subscript read, no
 ** in-place operator on anything but a local that now holds an immutable
-** scalar), nothing reachable from the frame can have changed in place: any
+** scalar, and unpacks, iterates or tests `in` only builtin containers:
+** C code a map() or iter(callable, x) runs could change anything), nothing
+** reachable from the frame can have changed in place: any
 ** Python code it could trigger (a property, __eq__, __del__, __iter__...)
 ** would have produced an event first. Then a variable whose object is the
 ** same as at the previous event needs no fingerprint, only a pointer
@@ -49,7 +51,9 @@ void trec_lineflow_free(trec_lineflow *lf);
 enum trec_lineflow_flags {
   TREC_LF_IMPURE = 1,   /* may change a value in place */
   TREC_LF_SUBSCR = 2,   /* reads an item: pure if no dict changed */
-  TREC_LF_ITER = 4      /* one FOR_ITER: pure if its iterator is safe */
+  TREC_LF_ITER = 4,     /* one FOR_ITER: pure if its iterator is safe */
+  TREC_LF_ITEM = 8      /* unpacks that FOR_ITER's item: pure if the item
+                           is safe to iterate (trec_lineflow_item_safe) */
 };
 
 /* The facts per line (lineflow.c fills them). Here so that the lookup,
@@ -59,7 +63,13 @@ struct trec_lf_facts {
   unsigned char n_iter;      /* FOR_ITER instructions */
   int32_t iter_at;           /* byte offset of the last one */
   uint64_t store, inplace;   /* slot masks (lineflow.h) */
+  uint64_t check;            /* slots that must hold a builtin container */
+  unsigned char item_depth;  /* TREC_LF_ITEM: deepest part unpacked */
+  int32_t item_iter;         /* TREC_LF_ITEM: offset of that FOR_ITER */
 };
+
+/* Parts of a FOR_ITER item deeper than this are not checked (impure). */
+#define TREC_LF_ITEM_DEPTH 3
 
 /* A line's facts when it starts at its first instruction, and when it
 ** starts again at its FOR_ITER (the next iteration of a loop, whose line
@@ -79,19 +89,30 @@ struct trec_lineflow {
  *  impure, *store holds the slots it may assign or delete and *inplace
  *  those an in-place operator assigns (each must then hold an immutable
  *  scalar), one bit per slot, bit 63 standing for every slot from 63 on,
- *  and *iter_at the byte offset of its FOR_ITER (TREC_LF_ITER). */
+ *  *check those it iterates (each must hold, as the line starts, a value
+ *  of a builtin container type: trec_lineflow_iterable()), and *iter_at the
+ *  byte offset of its FOR_ITER (TREC_LF_ITER). */
 static inline int trec_lineflow_line(const trec_lineflow *lf, int line,
                                      int from_iter, uint64_t *store,
-                                     uint64_t *inplace, int *iter_at){
+                                     uint64_t *inplace, uint64_t *check,
+                                     int *iter_at){
   int64_t k = lf ? (int64_t)line - lf->first : -1;
   *iter_at = -1;
+  *check = 0;
   if( k<0 || k>=lf->n ) return TREC_LF_IMPURE;
   const struct trec_lf_facts *f = from_iter && lf->line[k].all.n_iter==1
                            ? &lf->line[k].tail : &lf->line[k].all;
   *store = f->store;
   *inplace = f->inplace;
+  *check = f->check;
   *iter_at = f->n_iter ? f->iter_at : -1;
   return f->flags;
+}
+
+/*! trec_lineflow_item_depth() : trec_lf_facts.item_depth of `line` run
+ *  from its FOR_ITER (a line trec_lineflow_line() knows). */
+static inline int trec_lineflow_item_depth(const trec_lineflow *lf, int line){
+  return lf->line[line - lf->first].tail.item_depth;
 }
 
 /*! trec_lineflow_dict_clock() : the interpreter's dict version clock,
@@ -107,5 +128,18 @@ int trec_lineflow_dict_quiet(uint64_t then, uint64_t now);
  *  could change another value: iterators of builtin sequences, dicts,
  *  sets and strings, and enumerate, zip and reversed over those. */
 int trec_lineflow_iter_safe(PyObject *it);
+
+/*! trec_lineflow_item_safe() : 1 when the next item of `it`, an iterator
+ *  trec_lineflow_iter_safe() accepts, can be unpacked without running C
+ *  code that could change another value, with its parts down to `depth`
+ *  (trec_lf_facts.item_depth): an int (range), a tuple of 2 (dict items,
+ *  enumerate, zip: depth 0 only), or, peeked at in a list or tuple iterator, a
+ *  builtin container whose tuple and list parts are so too. */
+int trec_lineflow_item_safe(PyObject *it, int depth);
+
+/*! trec_lineflow_iterable() : 1 when v is of a builtin container type whose
+ *  iteration and `in` run no C code that could change another value (exact
+ *  tuple, list, dict, set, frozenset, str, bytes, range); 0 for NULL. */
+int trec_lineflow_iterable(PyObject *v);
 
 #endif /* TREC_LINEFLOW_H */

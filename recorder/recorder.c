@@ -411,23 +411,41 @@ static void rec_emit(trec_recorder *r, struct trec_rthread *t,
 static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
                           PyFrameObject *f, int full, int line, int kind){
   const trec_lineflow *lf = e->ci->flow;
-  uint64_t store = 0, inplace = 0, unused, clock = 0;
+  uint64_t store = 0, inplace = 0, check = 0, cur_check, unused, clock = 0;
   int iter_at = -1, rc;
   int prev = full || e->act + 1!=r->activity || r->pausing ? TREC_LF_IMPURE
            : trec_lineflow_line(lf, e->line, e->iter_ok, &store, &inplace,
-                                &iter_at);
+                                &check, &iter_at);
   /* this line as the frame's next event will see it */
-  int cur = trec_lineflow_line(lf, line, 0, &unused, &unused, &iter_at);
-  int iter_ok = iter_at>=0 && kind==TREC_LINE
-    && trec_compat_frame_lasti(f)==iter_at
-    && trec_lineflow_iter_safe(trec_locals_stack_top(f));
-  if( iter_ok ) cur = trec_lineflow_line(lf, line, 1, &unused, &unused, &iter_at);
+  int cur = trec_lineflow_line(lf, line, 0, &unused, &unused, &cur_check,
+                               &iter_at);
+  PyObject *it = iter_at>=0 && kind==TREC_LINE
+                 && trec_compat_frame_lasti(f)==iter_at
+                 ? trec_locals_stack_top(f) : NULL;
+  int iter_ok = trec_lineflow_iter_safe(it);
+  if( iter_ok ){
+    int tail = trec_lineflow_line(lf, line, 1, &unused, &unused, &unused,
+                                  &iter_at);
+    iter_ok = !(tail & TREC_LF_ITEM)
+              || trec_lineflow_item_safe(it, trec_lineflow_item_depth(lf, line));
+    if( iter_ok ) cur = trec_lineflow_line(lf, line, 1, &unused, &unused,
+                                           &cur_check, &iter_at);
+  }
+  int check_ok = 1;
+  for(uint32_t i=0; i<64 && cur_check>>i; i++){
+    if( (cur_check>>i & 1)
+        && !trec_lineflow_iterable(trec_snap_slot_value(e->ci->layout, f, i)) ){
+      check_ok = 0;
+      break;
+    }
+  }
   if( (prev & (TREC_LF_SUBSCR | TREC_LF_IMPURE))==TREC_LF_SUBSCR
       || (cur & (TREC_LF_SUBSCR | TREC_LF_IMPURE))==TREC_LF_SUBSCR )
     clock = trec_lineflow_dict_clock();
   int quick = !(prev & TREC_LF_IMPURE)
     && (!(prev & TREC_LF_SUBSCR) || trec_lineflow_dict_quiet(e->clock, clock))
-    && (!(prev & TREC_LF_ITER) || e->iter_ok);
+    && (!(prev & TREC_LF_ITER) || e->iter_ok)
+    && (!check || e->check_ok);
   if( quick ){
     rc = trec_snap_frame_quick(r->snap, e->ci->layout, e->shadow, f, store,
                                inplace, &r->payload);
@@ -439,6 +457,7 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
   e->line = line;
   e->clock = (cur & (TREC_LF_SUBSCR | TREC_LF_IMPURE))==TREC_LF_SUBSCR ? clock : 0;
   e->iter_ok = iter_ok;
+  e->check_ok = check_ok;
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "snapshot of a frame", trec_snap_errmsg(r->snap));
   }
@@ -453,7 +472,7 @@ static int rec_new_entry(trec_recorder *r, struct trec_fentry *e,
   e->held = NULL;
   e->shadow = NULL;
   e->act = e->clock = 0;
-  e->line = e->iter_ok = 0;
+  e->line = e->iter_ok = e->check_ok = 0;
   int rc = trec_shadow_new(ci->layout, &e->shadow);
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "frame shadow", trec_snap_errmsg(r->snap));
@@ -473,7 +492,7 @@ static int rec_push(trec_recorder *r, struct trec_rthread *t,
 
 static void rec_call(trec_recorder *r, struct trec_rthread *t,
                      PyFrameObject *f, struct trec_codeinfo *ci){
-  struct trec_fentry e = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0 };
+  struct trec_fentry e = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0 };
   struct trec_fentry *cur = trec_fstack_top(&t->stack);
   /* a running frame cannot be called again: this is the same call seen
   ** twice (a new thread's Thread.run, by threading's hook and then by a
@@ -517,7 +536,7 @@ static struct trec_fentry *rec_find(trec_recorder *r, struct trec_rthread *t,
     return trec_fstack_top(&t->stack);
   }
   if( ci->decision!=TREC_DECIDE_FULL ) return NULL;
-  struct trec_fentry ne = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0 };
+  struct trec_fentry ne = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0 };
   if( !(ci->is_gen && trec_fpark_take(&r->park, f, &ne)) ){
     if( rec_new_entry(r, &ne, f, ci)!=TREC_OK ) return NULL;
   }

@@ -2017,6 +2017,14 @@ static int snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
   return snap_leave(s, &e, out);
 }
 
+PyObject *trec_snap_slot_value(const trec_layout *L, PyFrameObject *f,
+                               uint32_t i){
+  if( i>=L->n || trec_locals_code(f)!=L->co ) return NULL;
+  if( !L->fast ) return ns_read(L, trec_locals_namespace(f), i);
+  PyObject **fast = trec_locals_fast(f);
+  return fast ? trec_locals_read(fast, &L->src[i]) : NULL;
+}
+
 int trec_snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
                     PyFrameObject *f, int full, struct trec_buf *out){
   return snap_frame(s, L, sh, f, full, 0, 0, 0, out);

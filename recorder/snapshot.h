@@ -100,6 +100,12 @@ int trec_snap_frame_quick(trec_snap *s, const trec_layout *L, trec_shadow *sh,
                           PyFrameObject *f, uint64_t store, uint64_t inplace,
                           struct trec_buf *out);
 
+/*! trec_snap_slot_value() : the value slot i of f holds now (Borrowed), or
+ *  NULL when it is unbound, i is out of range, or f is not a frame of L's
+ *  code. Reads only; no Python exception is left set. */
+PyObject *trec_snap_slot_value(const trec_layout *L, PyFrameObject *f,
+                               uint32_t i);
+
 /*! trec_snap_track() : from now on, while ends is not NULL, each payload
  *  entry trec_snap_frame*() appends is followed by its end offset in the
  *  output buffer, a uint32_t appended to *ends (Borrowed), for the

@@ -42,6 +42,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/hostile_objects.py \
 	tests/programs/imports_local.py \
 	tests/programs/inplace.py \
+	tests/programs/iter_effects.py \
 	tests/programs/keyboard_interrupt.py \
 	tests/programs/lambda_sorted.py \
 	tests/programs/large_data.py \
