@@ -86,10 +86,11 @@ int trec_thread_note_running(trec_recorder *r){
       PyErr_NoMemory();
       return -1;
     }
+    uint64_t uid = trec_compat_tstate_uid(ts);
     r->pre = np;
     r->pre[r->n_pre].tstate = ts;
-    r->pre[r->n_pre++].uid = trec_compat_tstate_uid(ts);
-    if( trec_compat_tstate_uid(ts)>r->ts_seen ) r->ts_seen = trec_compat_tstate_uid(ts);
+    r->pre[r->n_pre++].uid = uid;
+    if( uid>r->ts_seen ) r->ts_seen = uid;
   }
   return 0;
 }

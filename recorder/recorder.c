@@ -432,6 +432,7 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
                                            &cur_check, &iter_at);
   }
   int check_ok = 1;
+  if( cur & TREC_LF_IMPURE ) cur_check = 0;   /* nothing to decide */
   for(uint32_t i=0; i<64 && cur_check>>i; i++){
     if( (cur_check>>i & 1)
         && !trec_lineflow_iterable(trec_snap_slot_value(e->ci->layout, f, i)) ){
