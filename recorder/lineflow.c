@@ -367,8 +367,8 @@ static int item_depth(const unsigned char *code, const char *label,
 ** checked as the line starts (a LOAD_FAST in a namespace frame is not
 ** one: LOAD_NAME is); a constant or a tuple, list or set built there; or
 ** the item of a FOR_ITER. Anything else may be any iterator, and so may
-** that instruction's value when a jump lands on i (label[i], from
-** dis.findlabels: `a, b = x if c else y`). */
+** that instruction's value when a jump lands on i (label[i], see
+** code_labels: `a, b = x if c else y`). */
 static void operand_facts(const unsigned char *code, const char *label,
                           Py_ssize_t i, int fast, struct trec_lf_facts *f){
   Py_ssize_t j = prev_instr(code, label, i);

@@ -411,7 +411,8 @@ static void rec_emit(trec_recorder *r, struct trec_rthread *t,
 static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
                           PyFrameObject *f, int full, int line, int kind){
   const trec_lineflow *lf = e->ci->flow;
-  uint64_t store = 0, inplace = 0, check = 0, cur_check, unused, clock = 0;
+  uint64_t store = 0, inplace = 0, check = 0, cur_check, tail_check, unused;
+  uint64_t clock = 0;
   int iter_at = -1, rc;
   int prev = full || e->act + 1!=r->activity || r->pausing ? TREC_LF_IMPURE
            : trec_lineflow_line(lf, e->line, e->iter_ok, &store, &inplace,
@@ -424,12 +425,14 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
                  ? trec_locals_stack_top(f) : NULL;
   int iter_ok = trec_lineflow_iter_safe(it);
   if( iter_ok ){
-    int tail = trec_lineflow_line(lf, line, 1, &unused, &unused, &unused,
+    int tail = trec_lineflow_line(lf, line, 1, &unused, &unused, &tail_check,
                                   &iter_at);
     iter_ok = !(tail & TREC_LF_ITEM)
               || trec_lineflow_item_safe(it, trec_lineflow_item_depth(lf, line));
-    if( iter_ok ) cur = trec_lineflow_line(lf, line, 1, &unused, &unused,
-                                           &cur_check, &iter_at);
+    if( iter_ok ){
+      cur = tail;
+      cur_check = tail_check;
+    }
   }
   int check_ok = 1;
   if( cur & TREC_LF_IMPURE ) cur_check = 0;   /* nothing to decide */
