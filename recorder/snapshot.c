@@ -87,7 +87,11 @@ static const char *const default_redact[] = {
 ** body of a list of bodies, one field of an object that reaches a dozen
 ** others); the rest is copied from here instead of being encoded again.
 ** fp_value() gives each such node a fingerprint of its own and notes it in
-** the node table for the walk at hand; enter() looks the node up there.
+** the node table for the frame snapshot at hand; enter() looks the node up
+** there, and so does fp_value() when another variable of the same frame
+** reaches the node at the same depth (self and the arguments of a method
+** reach the same objects): no program code runs between the variables of
+** one snapshot, so the note still holds and the node is not walked again.
 ** Only nodes whose walk visited SUB_MIN_NODES nodes or more are worth a
 ** lookup. Encodings longer than SUB_CACHE_MAX are not kept, which bounds
 ** the cache at SUB_CACHE * SUB_CACHE_MAX bytes (see "sub-values" below for
@@ -98,10 +102,11 @@ static const char *const default_redact[] = {
 #define SUB_MIN_NODES 4
 #define SUB_BLOOM 8           /* 64-bit words: 512 bits, two per address */
 
-struct sub_node {             /* a node of the walk of generation gen */
+struct sub_node {             /* a node walked at generation gen */
   PyObject *obj;              /* Borrowed, compared only (with gen) */
   uint64_t fp;
-  uint32_t gen;
+  uint64_t gen;
+  long count;                 /* nodes its walk visited */
   int depth;
 };
 
@@ -184,7 +189,8 @@ struct trec_snap {
   } ecache[ENC_CACHE];
   struct sub_node *nodes;     /* Owned, SUB_NODES; NULL: no sub-value cache */
   struct sub_enc *sub;        /* Owned, SUB_CACHE */
-  uint32_t node_gen;          /* the walk whose nodes[] are current */
+  uint64_t node_gen;          /* the current walk */
+  uint64_t frame_gen;         /* the first walk of the frame snapshot */
   int sub_live;               /* 1 while enc_top() encodes that walk's value */
   int sub_depths;             /* depths 1..sub_depths are cached, or none */
   PyObject *fp_self;          /* the node fp_self() is walking, compared only */
@@ -509,10 +515,10 @@ static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out);
 ** equal encodings, against reused addresses and renamed types too), and
 ** notes the fingerprint only when the node's walk finished within the
 ** node budget, which covers everything enc() can reach; the note is for
-** the current walk only (a generation stamp), and sub_copy() runs only
-** while enc_top() encodes the value fp_top() just walked, with no program
-** code in between (capture_repr, the one way to run some, turns
-** fingerprints off). The path: enter() writes a REF where a node is its own
+** the current frame snapshot only (a generation stamp), and sub_copy() runs
+** only while enc_top() encodes a value of that snapshot, which fp_top() has
+** walked, with no program code in between (capture_repr, the one way to run
+** some, turns fingerprints off). The path: enter() writes a REF where a node is its own
 ** ancestor. An encoding with a REF to an ancestor of the node is never
 ** kept (a REF to the node or to a node inside it depends on the value
 ** alone), and a kept one is only reused when no ancestor on the current
@@ -545,7 +551,7 @@ static size_t sub_at(const PyObject *v, int depth, size_t n){
 static const struct sub_node *sub_node(const trec_snap *s, PyObject *v,
                                        int depth){
   const struct sub_node *n = &s->nodes[sub_at(v, depth, SUB_NODES)];
-  return n->obj==v && n->depth==depth && n->gen==s->node_gen ? n : NULL;
+  return n->obj==v && n->depth==depth && n->gen>=s->frame_gen ? n : NULL;
 }
 
 static int sub_reusable(const trec_snap *s, const struct sub_enc *c,
@@ -569,7 +575,7 @@ static int sub_depth(const trec_snap *s, int depth){
   return (unsigned)depth - 1u < (unsigned)s->sub_depths;
 }
 
-/* enter() of v at depth, which the current walk fingerprinted: its cached
+/* enter() of v at depth, which this snapshot fingerprinted: its cached
 ** encoding copied (return 1), or else, when v's fingerprint is known, a
 ** level opened whose encoding sub_store() keeps at leave(). A level's
 ** s->sub_bloom gathers the addresses looked up on the path while it runs
@@ -1830,17 +1836,24 @@ static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth){
 
 /* v's own fingerprint (see "sub-values"), noted in s->nodes and mixed
 ** into h: fp_value() walks v again from the start, as the root of its own
-** walk (s->fp_self), and counts it once. */
+** walk (s->fp_self), and counts it once. A note of this snapshot is taken
+** instead when its walk fits in the budget left, so that a variable's
+** fingerprint does not depend on which variable reached the node first. */
 static uint64_t fp_self(trec_snap *s, uint64_t h, PyObject *v, int depth){
   long left = ++s->fp_left;
+  struct sub_node *n = &s->nodes[sub_at(v, depth, SUB_NODES)];
+  if( n->obj==v && n->depth==depth && n->gen>=s->frame_gen && left>=n->count ){
+    s->fp_left = left - n->count;
+    return mixu(h, n->fp);
+  }
   s->fp_self = v;
   uint64_t g = fp_value(s, 0xbb67ae8584caa73bull, v, depth);
   s->fp_self = NULL;
   if( s->fp_left>=0 && left - s->fp_left>=SUB_MIN_NODES ){
-    struct sub_node *n = &s->nodes[sub_at(v, depth, SUB_NODES)];
     n->obj = v;
     n->fp = g;
     n->gen = s->node_gen;
+    n->count = left - s->fp_left;
     n->depth = depth;
   }
   return mixu(h, g);
@@ -1997,6 +2010,7 @@ static int snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
   if( trec_locals_code(f)!=L->co || sh->L!=L )
     return snap_fail(s, TREC_ERR_INVALID, "frame, layout and shadow disagree");
   snap_enter(s, &e);
+  s->frame_gen = s->node_gen + 1;
   if( full ) for(uint32_t i=0; i<sh->n; i++) shadow_clear(&sh->slot[i]);
   if( L->fast ){
     fast = trec_locals_fast(f);
