@@ -615,6 +615,13 @@ def _renumber(events):
     return events
 
 
+def by_name(threads):
+    """Threads in the order of their names, threads of one name in the order
+    they first ran: which of several threads started together runs first is
+    the OS scheduler's choice, and differs between two runs of a program."""
+    return sorted(threads, key=lambda t: t["name"])
+
+
 def normalize_dump(d):
     """The recorded trace in the reference's shape: [{name, events}]."""
     per_thread, order = {}, []

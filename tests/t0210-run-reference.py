@@ -59,7 +59,7 @@ class Reference(unittest.TestCase):
     def compare(self, name, backend, with_qualname):
         with self.subTest(program=name, backend=backend), \
                 tempfile.TemporaryDirectory() as tmp:
-            rec, ref = self.record(name, tmp, backend)
+            rec, ref = map(reftrace.by_name, self.record(name, tmp, backend))
             self.assertEqual(len(rec), len(ref), "threads")
             for a, b in zip(ref, rec):
                 self.assertEqual(a["name"], b["name"])
