@@ -188,7 +188,9 @@ static void info_text(struct info *in){
   printf("threads     %zu\n", trec_reader_n_threads(in->r));
   for(i=0; i<trec_reader_n_threads(in->r); i++){
     const struct trec_thread *t = trec_reader_thread(in->r, i);
-    printf("  %u %-20s %" PRIu64 " events\n", t->id, t->name ? t->name : "", t->n_events);
+    /* a thread started with _thread (or by C code) has no threading name */
+    printf("  %u %-20s %" PRIu64 " events\n", t->id,
+           t->name && t->name[0] ? t->name : "(no threading name)", t->n_events);
   }
   printf("files       %u\n", trec_reader_max_file_id(in->r));
   for(i=1; i<=trec_reader_max_file_id(in->r) && i<=INFO_FILES; i++){

@@ -41,6 +41,11 @@ static void errline(struct trec_buf *out, const char *msg){
   trec_buf_printf(out, "*** %s\n", msg);
 }
 
+/* A thread started with _thread (or by C code) has no threading name. */
+static const char *thread_label(const struct trec_thread *t){
+  return t && t->name && t->name[0] ? t->name : "no threading name";
+}
+
 static void engine_err(trec_repl *repl, struct trec_buf *out){
   errline(out, trec_replay_errmsg(repl->rp));
 }
@@ -148,7 +153,7 @@ static void show_stop(trec_repl *repl, struct trec_buf *out){
   }
   if( repl->thread && ev.thread!=repl->thread ){
     const struct trec_thread *t = trec_reader_thread_by_id(trec_replay_reader(repl->rp), ev.thread);
-    trec_buf_printf(out, "[Switching to thread %u (%s)]\n", ev.thread, t && t->name ? t->name : "");
+    trec_buf_printf(out, "[Switching to thread %u (%s)]\n", ev.thread, thread_label(t));
   }
   repl->thread = ev.thread;
   if( ev.kind==TREC_CALL ) trec_buf_puts(out, "--Call--\n");
@@ -893,7 +898,7 @@ static void c_threads(trec_repl *repl, const char *arg, struct trec_buf *out){
     struct trec_replay_thread_pos tp;
     if( trec_replay_thread_pos(repl->rp, i, &tp) ) continue;
     trec_buf_printf(out, "%s %u %s", tp.current ? "*" : " ", tp.thread->id,
-                    tp.thread->name ? tp.thread->name : "");
+                    thread_label(tp.thread));
     if( tp.state==TREC_THREAD_NOT_STARTED ){
       trec_buf_puts(out, "  (not started yet)\n");
       continue;

@@ -76,6 +76,26 @@ class ThreadNames(unittest.TestCase):
                 self.assertEqual(p.returncode, 0)
                 self.assertEqual(names(trace), ["MainThread", "after"])
 
+    def test_raw_thread_is_shown_without_a_name(self):
+        """A thread started with _thread has no threading name: info and
+        replay say so rather than print an empty name."""
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = os.path.join(tmp, "raw.trace")
+            prog = os.path.join(reftrace.programs_dir(), "threads_raw.py")
+            p = subprocess.run([TRACEREC, "run", "-q", "-o", trace, prog],
+                               stdout=subprocess.PIPE, env=reftrace.env_for_tests(),
+                               timeout=120)
+            self.assertEqual(p.returncode, 0)
+            self.assertEqual(names(trace), ["", "MainThread"])
+            info = subprocess.run([TRACEREC, "info", trace], stdout=subprocess.PIPE,
+                                  universal_newlines=True, check=True).stdout
+            self.assertRegex(info, r"\n  2 \(no threading name\) +\d+ events\n")
+            out = subprocess.run([TRACEREC, "replay", trace], input="thread 2\nthreads\n",
+                                 stdout=subprocess.PIPE, universal_newlines=True,
+                                 check=True).stdout
+            self.assertIn("[Switching to thread 2 (no threading name)]", out)
+            self.assertRegex(out, r"\* 2 no threading name  seq \d+")
+
 
 if __name__ == "__main__":
     import taprunner
