@@ -22,14 +22,32 @@ static size_t varint_len(uint64_t v){
   return n;
 }
 
-/* Bytes equal at the start of a and b (n = the shorter length). */
+/* How many bytes of two differing 8-byte words agree, counted from the
+** word's lowest address (head) or from its highest (tail). Not defined
+** where the byte order is unknown: the callers compare byte by byte. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__==__ORDER_LITTLE_ENDIAN__
+#define WORD_HEAD(x) ((size_t)__builtin_ctzll(x) / 8)
+#define WORD_TAIL(x) ((size_t)__builtin_clzll(x) / 8)
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__==__ORDER_BIG_ENDIAN__
+#define WORD_HEAD(x) ((size_t)__builtin_clzll(x) / 8)
+#define WORD_TAIL(x) ((size_t)__builtin_ctzll(x) / 8)
+#endif
+
+/* Bytes equal at the start of a and b (n = the shorter length). Values
+** are hundreds of bytes that mostly agree: compared a word at a time. */
 static size_t common_head(const unsigned char *a, const unsigned char *b, size_t n){
   size_t i = 0;
   while( i + 8<=n ){
     uint64_t x, y;
     memcpy(&x, a + i, 8);
     memcpy(&y, b + i, 8);
-    if( x!=y ) break;
+    if( x!=y ){
+#ifdef WORD_HEAD
+      return i + WORD_HEAD(x ^ y);
+#else
+      break;
+#endif
+    }
     i += 8;
   }
   while( i<n && a[i]==b[i] ) i++;
@@ -40,6 +58,19 @@ static size_t common_head(const unsigned char *a, const unsigned char *b, size_t
 static size_t common_tail(const unsigned char *a, size_t alen,
                           const unsigned char *b, size_t blen, size_t n){
   size_t i = 0;
+  while( i + 8<=n ){
+    uint64_t x, y;
+    memcpy(&x, a + alen - i - 8, 8);
+    memcpy(&y, b + blen - i - 8, 8);
+    if( x!=y ){
+#ifdef WORD_TAIL
+      return i + WORD_TAIL(x ^ y);
+#else
+      break;
+#endif
+    }
+    i += 8;
+  }
   while( i<n && a[alen-1-i]==b[blen-1-i] ) i++;
   return i;
 }
