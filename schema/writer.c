@@ -610,7 +610,7 @@ static int shadow_push(trec_stream *s, uint64_t frame, uint32_t code,
 ** ends when it gave them (only the keys are read), else parsed. */
 struct entries { const struct trec_event *ev; const unsigned char *p; uint32_t i; };
 
-static int entry_next(struct entries *it, struct trec_entry *e){
+static inline int entry_next(struct entries *it, struct trec_entry *e){
   const struct trec_event *ev = it->ev;
   if( ev->payload==NULL ) return TREC_ERR_NOTFOUND;
   const unsigned char *end = ev->payload + ev->payload_len;
