@@ -174,23 +174,21 @@ int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
   }
   max_frame0 = max_frame;
   if( n_start ) last_line = start[n_start-1].line;
-  for(size_t i=0; i<n; i++){
-    if( ev[i].payload_len && !ev[i].payload ) return TREC_ERR_INVALID;
-    payload_total += ev[i].payload_len;
-    if( ev[i].ts!=TREC_NO_TS && base_ts==0 ) base_ts = ev[i].ts;
-  }
+  for(size_t i=0; i<n && base_ts==0; i++)
+    if( ev[i].ts!=TREC_NO_TS ) base_ts = ev[i].ts;
   prev_ts = base_ts;
   for(int i=0; i<TREC_N_COLUMNS; i++) trec_buf_reset(&e->col[i]);
   /* worst cases per event: seq gap 10, line delta 5, code 5 + frame 10,
-  ** ts 10, offset 5, payload length 5 */
+  ** ts 10, offset 5, payload length 5. The payload column is not built
+  ** here: payloads go once, straight from the events to out, after the
+  ** other columns (it is the last). */
   if( trec_buf_room(&e->col[TREC_COL_KIND], n)
    || trec_buf_room(&e->col[TREC_COL_SEQ], n*10)
    || trec_buf_room(&e->col[TREC_COL_LINE], n*5)
    || trec_buf_room(&e->col[TREC_COL_FRAME], n*15)
    || trec_buf_room(&e->col[TREC_COL_TS], n*10)
    || trec_buf_room(&e->col[TREC_COL_OFFSET], n*5)
-   || trec_buf_room(&e->col[TREC_COL_PAYLEN], n*5)
-   || trec_buf_room(&e->col[TREC_COL_PAYLOAD], payload_total) ){
+   || trec_buf_room(&e->col[TREC_COL_PAYLEN], n*5) ){
     return TREC_ERR_NOMEM;
   }
   kp = e->col[TREC_COL_KIND].data;
@@ -261,9 +259,10 @@ int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
       prev_off = x->offset;
     }
     if( x->payload_len ){
+      if( !x->payload ) goto out;
       kb |= TREC_KB_PAYLOAD;
       pp = col_put_varint(pp, x->payload_len);
-      trec_buf_put(&e->col[TREC_COL_PAYLOAD], x->payload, x->payload_len);
+      payload_total += x->payload_len;
     }
     *kp++ = (unsigned char)kb;
     s.n_kind[x->kind]++;
@@ -295,13 +294,19 @@ int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
     trec_buf_put_varint(out, start[i].code);
     trec_buf_put_svarint(out, start[i].line);
   }
-  for(int i=0; i<TREC_N_COLUMNS; i++){
+  for(int i=0; i<TREC_COL_PAYLOAD; i++){
     trec_buf_put_varint(out, e->col[i].len);
     trec_buf_put(out, e->col[i].data, e->col[i].len);
   }
-  if( out->oom || e->col[TREC_COL_PAYLOAD].oom ){
+  trec_buf_put_varint(out, payload_total);
+  if( out->oom || trec_buf_room(out, payload_total) ){
     rc = TREC_ERR_NOMEM;
     goto out;
+  }
+  for(size_t i=0; i<n; i++){
+    if( !ev[i].payload_len ) continue;
+    memcpy(out->data + out->len, ev[i].payload, ev[i].payload_len);
+    out->len += ev[i].payload_len;
   }
   if( st ) *st = s;
   rc = TREC_OK;

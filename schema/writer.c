@@ -75,6 +75,10 @@ struct sbuf {
   struct sbuf *next_free;
 };
 
+/* An event of a chunk stored with PATCH entries: its payload as stored
+** is at offset `at` of the writer's pbuf. */
+struct patched { size_t i, at; };
+
 /* One frame of a shadow stack: slot -> value bytes in arena. */
 struct slotval { uint32_t off, len; };
 struct sframe {
@@ -121,10 +125,8 @@ struct trec_writer {
                *st_thread_name, *st_thread_stats, *st_chunk_code;
   struct trec_chunk_enc enc;
   struct trec_buf raw, comp, kraw, kcomp, vals;
-  struct trec_event *pev;    /* Owned: a chunk's events as stored (PATCH) */
-  size_t pev_cap;
-  size_t *pev_at;            /* Owned: offset of a patched payload in pbuf,
-                                or SIZE_MAX: the event's own */
+  struct patched *patched;   /* Owned: a chunk's events with a PATCH */
+  size_t patched_cap;
   struct trec_buf pbuf;      /* patched payloads */
   struct trec_buf pscratch;  /* trec_patch_entry's */
   struct trec_stack_entry *start;
@@ -608,7 +610,7 @@ static int shadow_push(trec_stream *s, uint64_t frame, uint32_t code,
 ** ends when it gave them (only the keys are read), else parsed. */
 struct entries { const struct trec_event *ev; const unsigned char *p; uint32_t i; };
 
-static int entry_next(struct entries *it, struct trec_entry *e){
+static inline int entry_next(struct entries *it, struct trec_entry *e){
   const struct trec_event *ev = it->ev;
   if( ev->payload==NULL ) return TREC_ERR_NOTFOUND;
   const unsigned char *end = ev->payload + ev->payload_len;
@@ -649,13 +651,15 @@ static int shadow_apply(trec_stream *s, const struct trec_event *ev){
     }
   }
   f->line = ev->line;
-  struct entries it = { ev, ev->payload, 0 };
-  while( (rc = entry_next(&it, &e))==TREC_OK ){
-    if( e.kind!=TREC_PK_VAR ) continue;
-    rc = sframe_set(f, e.slot, e.value, (size_t)(e.value_end - e.value));
-    if( rc ) return rc;
+  if( ev->payload_len ){
+    struct entries it = { ev, ev->payload, 0 };
+    while( (rc = entry_next(&it, &e))==TREC_OK ){
+      if( e.kind!=TREC_PK_VAR ) continue;
+      rc = sframe_set(f, e.slot, e.value, (size_t)(e.value_end - e.value));
+      if( rc ) return rc;
+    }
+    if( rc!=TREC_ERR_NOTFOUND ) return rc;
   }
-  if( rc!=TREC_ERR_NOTFOUND ) return rc;
   if( ev->kind==TREC_RETURN ) s->depth--;
   return TREC_OK;
 }
@@ -700,6 +704,9 @@ static void base_like(const struct sframe *f, const unsigned char *v,
 ** @return the number of PATCH entries, or a negative TREC_ERR_*. */
 static int shadow_patch(trec_writer *w, const trec_stream *s,
                         const struct trec_event *ev, size_t *at){
+  *at = SIZE_MAX;
+  /* no value in it is long enough to be patched (most events) */
+  if( ev->payload_len<TREC_PATCH_MIN ) return 0;
   const struct sframe *f = shadow_find(s, ev->kind, ev->frame);
   /* a call's arguments may start from a value of the caller */
   const struct sframe *below = ev->kind==TREC_CALL && s->depth
@@ -710,9 +717,7 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
   uint32_t seen[64];            /* slots given so far in this payload */
   int n = 0, rc, overflow = 0;
   struct trec_entry e;
-  *at = SIZE_MAX;
-  /* no value in it is long enough to be patched (most events) */
-  if( (f==NULL && below==NULL) || ev->payload_len<TREC_PATCH_MIN ) return 0;
+  if( f==NULL && below==NULL ) return 0;
   while( (rc = entry_next(&it, &e))==TREC_OK ){
     size_t len = (size_t)(e.value_end - e.value);
     struct base o = { NULL, 0, 0 };
@@ -862,9 +867,11 @@ static void bind_ts(sqlite3_stmt *st, int i, int64_t ts){
   else sqlite3_bind_int64(st, i, ts);
 }
 
-/* Encode, compress and insert n events of stream s as one chunk. */
+/* Encode, compress and insert n events of stream s as one chunk. The
+** events of a patched payload are changed in place to point to it in
+** w->pbuf: nothing reads a buffer's events once they are written. */
 static int write_chunk(trec_writer *w, trec_stream *s,
-                       const struct trec_event *ev, size_t n){
+                       struct trec_event *ev, size_t n){
   struct trec_chunk_stats cs;
   sqlite3_stmt *st = w->st_chunk;
   int rc, codec, kcodec;
@@ -874,33 +881,34 @@ static int write_chunk(trec_writer *w, trec_stream *s,
   if( (rc = shadow_keyframe(w, s)) )
     return writer_fail(w, rc, "%s: building a keyframe: %s", w->path, trec_strerror(rc));
   size_t n_start = s->depth;
-  if( w->pev_cap<n ){
-    void *p = realloc(w->pev, n * sizeof *w->pev), *q;
-    if( p ) w->pev = p;
-    q = realloc(w->pev_at, n * sizeof *w->pev_at);
-    if( q ) w->pev_at = q;
-    if( !p || !q ) return writer_fail(w, TREC_ERR_NOMEM, "%s: out of memory", w->path);
-    w->pev_cap = n;
+  if( w->patched_cap<n ){
+    void *p = realloc(w->patched, n * sizeof *w->patched);
+    if( !p ) return writer_fail(w, TREC_ERR_NOMEM, "%s: out of memory", w->path);
+    w->patched = p;
+    w->patched_cap = n;
   }
   /* each event's payload against the state before it, then applied */
   trec_buf_reset(&w->pbuf);
   for(size_t i=0; i<n; i++){
-    if( (rc = shadow_patch(w, s, &ev[i], &w->pev_at[i]))<0
+    size_t at;
+    if( (rc = shadow_patch(w, s, &ev[i], &at))<0
      || (rc = shadow_apply(s, &ev[i])) )
       return writer_fail(w, rc, "%s: event %llu: bad payload: %s", w->path,
                          (unsigned long long)ev[i].seq, trec_strerror(rc));
-    n_patch += w->pev_at[i]!=SIZE_MAX;
-    w->pev[i] = ev[i];
+    if( at!=SIZE_MAX ){
+      w->patched[n_patch].i = i;
+      w->patched[n_patch++].at = at;
+    }
   }
   /* patched payloads lie in pbuf in event order, each up to the next */
-  for(size_t i=n, next = w->pbuf.len; i>0; i--){
-    if( w->pev_at[i-1]==SIZE_MAX ) continue;
-    w->pev[i-1].payload = w->pbuf.data + w->pev_at[i-1];
-    w->pev[i-1].payload_len = (uint32_t)(next - w->pev_at[i-1]);
-    next = w->pev_at[i-1];
+  for(size_t k=(size_t)n_patch, next = w->pbuf.len; k>0; k--){
+    struct trec_event *x = &ev[w->patched[k-1].i];
+    x->payload = w->pbuf.data + w->patched[k-1].at;
+    x->payload_len = (uint32_t)(next - w->patched[k-1].at);
+    next = w->patched[k-1].at;
   }
   trec_buf_reset(&w->raw);
-  rc = trec_chunk_encode_ex(&w->enc, w->pev, n, w->start, n_start, &w->raw, &cs);
+  rc = trec_chunk_encode_ex(&w->enc, ev, n, w->start, n_start, &w->raw, &cs);
   if( rc )
     return writer_fail(w, rc, "%s: encoding events %llu..: %s", w->path,
                        (unsigned long long)ev[0].seq, trec_strerror(rc));
@@ -1305,8 +1313,7 @@ static void writer_free(trec_writer *w){
   trec_buf_release(&w->raw);
   trec_buf_release(&w->pbuf);
   trec_buf_release(&w->pscratch);
-  free(w->pev);
-  free(w->pev_at);
+  free(w->patched);
   trec_buf_release(&w->comp);
   trec_buf_release(&w->kraw);
   trec_buf_release(&w->kcomp);
