@@ -52,9 +52,14 @@ void trec_recorder_fail(trec_recorder *r, int rc, const char *what,
 ** Slow path: code objects, files, threads
 */
 
+static void codeinfo_spares_free(struct trec_codeinfo *ci){
+  while( ci->n_spare>0 ) trec_shadow_free(ci->spare[--ci->n_spare]);
+}
+
 void trec_codeinfo_free(void *p){
   struct trec_codeinfo *ci = p;
   if( ci==NULL ) return;
+  codeinfo_spares_free(ci);
   trec_layout_free(ci->layout);
   trec_lineflow_free(ci->flow);
   free(ci);
@@ -182,6 +187,7 @@ static struct trec_codeinfo *rec_code_register(trec_recorder *r,
       goto out;
     }
   }
+  codeinfo_spares_free(ci);
   trec_layout_free(ci->layout);
   ci->layout = NULL;
   trec_lineflow_free(ci->flow);
@@ -477,11 +483,25 @@ static int rec_new_entry(trec_recorder *r, struct trec_fentry *e,
   e->shadow = NULL;
   e->act = e->clock = 0;
   e->line = e->iter_ok = e->check_ok = 0;
+  if( ci->n_spare>0 ){
+    e->shadow = ci->spare[--ci->n_spare];
+    return TREC_OK;
+  }
   int rc = trec_shadow_new(ci->layout, &e->shadow);
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "frame shadow", trec_snap_errmsg(r->snap));
   }
   return rc;
+}
+
+/* The shadow of an activation that is over, kept for the code's next. */
+static void rec_shadow_done(struct trec_codeinfo *ci, trec_shadow *sh){
+  if( ci->n_spare<TREC_CI_SPARE ){
+    trec_shadow_reset(sh);
+    ci->spare[ci->n_spare++] = sh;
+  }else{
+    trec_shadow_free(sh);
+  }
 }
 
 static int rec_push(trec_recorder *r, struct trec_rthread *t,
@@ -619,7 +639,7 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
       trec_recorder_fail(r, rc, "parking a generator frame", NULL);
     }
   }else{
-    trec_shadow_free(done.shadow);
+    rec_shadow_done(done.ci, done.shadow);
   }
 }
 

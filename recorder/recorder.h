@@ -23,6 +23,8 @@ enum trec_decision {
   TREC_DECIDE_SKIP = 2    /* tracerec's own or excluded: nothing */
 };
 
+#define TREC_CI_SPARE 8
+
 /* Per code object facts, in the code's extra slot. Owned by the code object
 ** (freed by the slot's free function); valid for the recorder whose
 ** generation it carries and recomputed when another recorder sees it. */
@@ -34,6 +36,10 @@ struct trec_codeinfo {
   int first_resume;       /* compat.h trec_compat_gen_fresh() */
   trec_layout *layout;    /* Owned; NULL when SKIP */
   trec_lineflow *flow;    /* Owned; NULL when not FULL or not analysable */
+  /* shadows of returned activations, reset, for the next calls: a call
+  ** then costs no calloc and its return no free (recursion keeps a few) */
+  uint32_t n_spare;
+  trec_shadow *spare[TREC_CI_SPARE];   /* Owned, n_spare */
 };
 
 /* One recorded thread. */

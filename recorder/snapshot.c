@@ -1886,6 +1886,11 @@ void trec_shadow_free(trec_shadow *sh){
   free(sh);
 }
 
+void trec_shadow_reset(trec_shadow *sh){
+  for(uint32_t i=0; i<sh->n; i++) shadow_clear(&sh->slot[i]);
+  memset(sh->slot, 0, (size_t)sh->n * sizeof sh->slot[0]);
+}
+
 void trec_snap_track(trec_snap *s, struct trec_buf *ends){ s->ends = ends; }
 
 static void entry_done(trec_snap *s, const struct trec_buf *out){
