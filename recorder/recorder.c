@@ -195,6 +195,7 @@ static struct trec_codeinfo *rec_code_register(trec_recorder *r,
   ci->gen = 0;
   ci->id = 0;
   ci->is_gen = (co->co_flags & CO_ANY_GEN)!=0;
+  ci->is_ns = (co->co_flags & CO_OPTIMIZED)==0;
   ci->first_resume = ci->is_gen ? trec_compat_first_resume(co) : -1;
   const char *path = PyUnicode_AsUTF8(co->co_filename);
   if( path==NULL ){
@@ -456,7 +457,15 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
     && (!(prev & TREC_LF_SUBSCR) || trec_lineflow_dict_quiet(e->clock, clock))
     && (!(prev & TREC_LF_ITER) || e->iter_ok)
     && (!check || e->check_ok);
-  if( quick ){
+  /* a namespace dict whose version did not move holds the objects it held
+  ** at the last snapshot, which a quick one would find unchanged: looking
+  ** each name up again was most of a module-level loop's cost */
+  PyObject *ns = e->ci->is_ns ? trec_locals_namespace(f) : NULL;
+  uint64_t ns_version = ns!=NULL && PyDict_CheckExact(ns)
+                        ? trec_locals_dict_version(ns) : 0;
+  if( quick && inplace==0 && ns_version!=0 && ns_version==e->ns_version ){
+    rc = TREC_OK;
+  }else if( quick ){
     rc = trec_snap_frame_quick(r->snap, e->ci->layout, e->shadow, f, store,
                                inplace, &r->payload);
   }else{
@@ -468,6 +477,7 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
   e->clock = (cur & (TREC_LF_SUBSCR | TREC_LF_IMPURE))==TREC_LF_SUBSCR ? clock : 0;
   e->iter_ok = iter_ok;
   e->check_ok = check_ok;
+  e->ns_version = ns_version;
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "snapshot of a frame", trec_snap_errmsg(r->snap));
   }
@@ -483,6 +493,7 @@ static int rec_new_entry(trec_recorder *r, struct trec_fentry *e,
   e->shadow = NULL;
   e->act = e->clock = 0;
   e->line = e->iter_ok = e->check_ok = 0;
+  e->ns_version = 0;
   if( ci->n_spare>0 ){
     e->shadow = ci->spare[--ci->n_spare];
     return TREC_OK;
@@ -516,7 +527,7 @@ static int rec_push(trec_recorder *r, struct trec_rthread *t,
 
 static void rec_call(trec_recorder *r, struct trec_rthread *t,
                      PyFrameObject *f, struct trec_codeinfo *ci){
-  struct trec_fentry e = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0 };
+  struct trec_fentry e = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0 };
   struct trec_fentry *cur = trec_fstack_top(&t->stack);
   /* a running frame cannot be called again: this is the same call seen
   ** twice (a new thread's Thread.run, by threading's hook and then by a
@@ -560,7 +571,7 @@ static struct trec_fentry *rec_find(trec_recorder *r, struct trec_rthread *t,
     return trec_fstack_top(&t->stack);
   }
   if( ci->decision!=TREC_DECIDE_FULL ) return NULL;
-  struct trec_fentry ne = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0 };
+  struct trec_fentry ne = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0 };
   if( !(ci->is_gen && trec_fpark_take(&r->park, f, &ne)) ){
     if( rec_new_entry(r, &ne, f, ci)!=TREC_OK ) return NULL;
   }

@@ -33,6 +33,7 @@ struct trec_codeinfo {
   uint32_t id;            /* code.code_id in that recorder's trace */
   uint8_t decision;       /* enum trec_decision */
   uint8_t is_gen;         /* generator, coroutine or async generator code */
+  uint8_t is_ns;          /* module or class code: variables in a dict */
   int first_resume;       /* compat.h trec_compat_gen_fresh() */
   trec_layout *layout;    /* Owned; NULL when SKIP */
   trec_lineflow *flow;    /* Owned; NULL when not FULL or not analysable */
