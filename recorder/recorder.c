@@ -369,10 +369,10 @@ void trec_recorder_thread_started(trec_recorder *r, const char *name){
 ** Event path
 */
 
+/* trec_buf_reset() of both, without two calls per event */
 static void rec_payload_reset(trec_recorder *r){
-  trec_buf_reset(&r->payload);
-  trec_buf_reset(&r->ends);
-  r->ends.oom = 0;
+  r->payload.len = r->ends.len = 0;
+  r->payload.oom = r->ends.oom = 0;
 }
 
 /* The end of an entry the recorder appended itself (see trec_snap_track). */
@@ -424,13 +424,17 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
   int prev = full || e->act + 1!=r->activity || r->pausing ? TREC_LF_IMPURE
            : trec_lineflow_line(lf, e->line, e->iter_ok, &store, &inplace,
                                 &check, &iter_at);
-  /* this line as the frame's next event will see it */
-  int cur = trec_lineflow_line(lf, line, 0, &unused, &unused, &cur_check,
-                               &iter_at);
+  /* this line as the frame's next event will see it; a return has none
+  ** but a generator's resume, which is a full snapshot */
+  int cur = TREC_LF_IMPURE;
+  cur_check = 0;
+  if( kind!=TREC_RETURN )
+    cur = trec_lineflow_line(lf, line, 0, &unused, &unused, &cur_check,
+                             &iter_at);
   PyObject *it = iter_at>=0 && kind==TREC_LINE
                  && trec_compat_frame_lasti(f)==iter_at
                  ? trec_locals_stack_top(f) : NULL;
-  int iter_ok = trec_lineflow_iter_safe(it);
+  int iter_ok = it!=NULL && trec_lineflow_iter_safe(it);
   if( iter_ok ){
     int tail = trec_lineflow_line(lf, line, 1, &unused, &unused, &tail_check,
                                   &iter_at);
@@ -558,12 +562,26 @@ static void rec_call(trec_recorder *r, struct trec_rthread *t,
 /* The entry of f for a non-call event; *full is set when the frame is new
 ** to the recorder (running since before start()), so its first snapshot is
 ** complete. NULL on failure or when the frame is not to be recorded. */
-static struct trec_fentry *rec_find(trec_recorder *r, struct trec_rthread *t,
-                                    PyFrameObject *f,
-                                    struct trec_codeinfo *ci, int *full){
+static struct trec_fentry *rec_find_below(trec_recorder *r,
+                                          struct trec_rthread *t,
+                                          PyFrameObject *f,
+                                          struct trec_codeinfo *ci, int *full);
+
+static inline struct trec_fentry *rec_find(trec_recorder *r,
+                                           struct trec_rthread *t,
+                                           PyFrameObject *f,
+                                           struct trec_codeinfo *ci, int *full){
   struct trec_fentry *e = trec_fstack_top(&t->stack);
   *full = 0;
   if( e!=NULL && e->frame==f ) return e;
+  return rec_find_below(r, t, f, ci, full);
+}
+
+/* rec_find() when f is not the top entry: below it, or new. */
+static struct trec_fentry *rec_find_below(trec_recorder *r,
+                                          struct trec_rthread *t,
+                                          PyFrameObject *f,
+                                          struct trec_codeinfo *ci, int *full){
   ptrdiff_t i = trec_fstack_find(&t->stack, f);
   if( i>=0 ){
     /* frames above it ended without a return event */
@@ -663,12 +681,7 @@ int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
     return 0;
   }
   PyCodeObject *co = trec_compat_frame_code(f);
-  void *extra = NULL;
-  if( trec_compat_code_get_extra(co, trec_code_extra_index, &extra)<0 ){
-    PyErr_Clear();
-    extra = NULL;
-  }
-  struct trec_codeinfo *ci = extra;
+  struct trec_codeinfo *ci = trec_compat_code_extra(co, trec_code_extra_index);
   if( ci==NULL || ci->gen!=r->gen ){
     ci = rec_code_register(r, co, ci);
     if( ci==NULL ) return 0;

@@ -108,6 +108,8 @@ typedef struct {
   int hook_set;
   uint64_t ts_seen;               /* greatest thread-state uid given the
                                      trace function (settrace_adopt) */
+  PyInterpreterState *interp;     /* Borrowed: the interpreter whose threads
+                                     trec_thread_note_running() noted */
   /* monitoring backend */
   int mon_tool;                   /* sys.monitoring tool id, -1 if none */
   uint64_t paused_uid;            /* tstate uid of the thread whose events
