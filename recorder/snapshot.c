@@ -2029,7 +2029,13 @@ static int snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
       quick = 0;
   }
   for(uint32_t i=0; i<L->n; i++){
-    PyObject *v = fast ? trec_locals_read(fast, &L->src[i]) : ns_read(L, ns, i);
+    PyObject *v;
+    if( fast ) v = trec_locals_read(fast, &L->src[i]);
+    /* after a pure line only the names it stores can be bound to another
+    ** object (lineflow.h), and a namespace lookup costs more than the
+    ** compare it would feed */
+    else if( quick && !(store & slot_bit(i)) ) continue;
+    else v = ns_read(L, ns, i);
     if( quick && v==sh->slot[i].seen && !(store & slot_bit(i)) ) continue;
     snap_slot(s, L, i, &sh->slot[i], v, out);
   }
