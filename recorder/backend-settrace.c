@@ -75,6 +75,7 @@ void trec_thread_name_new(trec_recorder *r, uint32_t seen){
 
 int trec_thread_note_running(trec_recorder *r){
   PyInterpreterState *interp = PyThreadState_Get()->interp;
+  r->interp = interp;
   free(r->pre);
   r->pre = NULL;
   r->n_pre = 0;
@@ -106,7 +107,7 @@ static int settrace_trace(PyObject *obj, PyFrameObject *f, int what,
 ** none, a paused thread would be traced again: threads started while one
 ** is paused (the program's code is over) are not adopted there. */
 static void settrace_adopt(trec_recorder *r){
-  PyThreadState *head = PyInterpreterState_ThreadHead(trec_compat_tstate()->interp);
+  PyThreadState *head = PyInterpreterState_ThreadHead(r->interp);
   PyObject *et, *ev, *etb;
   if( head==NULL || trec_compat_tstate_uid(head)<=r->ts_seen ) return;
 #if PY_VERSION_HEX >= 0x030D0000

@@ -33,13 +33,14 @@ static inline Py_ssize_t trec_compat_request_code_extra(freefunc f){
   return _PyEval_RequestCodeExtraIndex(f);
 #endif
 }
-static inline int trec_compat_code_get_extra(PyCodeObject *co, Py_ssize_t i,
-                                             void **out){
-#if PY_VERSION_HEX >= 0x030C0000
-  return PyUnstable_Code_GetExtra((PyObject *)co, i, out);
-#else
-  return _PyCode_GetExtra((PyObject *)co, i, out);
-#endif
+/* Read at every event, so inline: the getter is a call that checks the
+** type and index each time. co_extra points to CPython's private
+** _PyCodeObjectExtra (Objects/codeobject.c, the same layout 3.6 to 3.13):
+** the number of slots, then the slots. NULL when the slot was never set. */
+struct trec_compat_code_extra { Py_ssize_t ce_size; void *ce_extras[1]; };
+static inline void *trec_compat_code_extra(PyCodeObject *co, Py_ssize_t i){
+  const struct trec_compat_code_extra *x = co->co_extra;
+  return x!=NULL && i>=0 && i<x->ce_size ? x->ce_extras[i] : NULL;
 }
 static inline int trec_compat_code_set_extra(PyCodeObject *co, Py_ssize_t i,
                                              void *v){
@@ -104,8 +105,12 @@ static inline void trec_compat_frame_set_trace_opcodes(PyFrameObject *f,
 ** otherwise, exactly as the frame.f_lineno getter that a sys.settrace
 ** function reads. */
 static inline int trec_compat_frame_line(PyFrameObject *f){
-#if PY_VERSION_HEX >= 0x030A0000
-  return PyFrame_GetLineNumber(f);
+#if PY_VERSION_HEX >= 0x030D0000
+  /* the getter's own first test, without the call: the trace machinery
+  ** sets f_lineno at every event; -1 (3.13) and 0 mean not known */
+  return f->f_lineno > 0 ? f->f_lineno : PyFrame_GetLineNumber(f);
+#elif PY_VERSION_HEX >= 0x030A0000
+  return f->f_lineno != 0 ? f->f_lineno : PyFrame_GetLineNumber(f);
 #else
   return f->f_lineno;
 #endif

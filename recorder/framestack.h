@@ -35,6 +35,9 @@ struct trec_fentry {
   int line;                     /* line of its last event */
   int iter_ok;                  /* its line's FOR_ITER iterator is safe */
   int check_ok;                 /* the variables its line iterates are */
+  uint64_t ns_version;          /* module and class frames: the version of
+                                   their namespace dict as its last snapshot
+                                   read it, or 0 */
 };
 
 struct trec_fstack {

@@ -52,9 +52,14 @@ void trec_recorder_fail(trec_recorder *r, int rc, const char *what,
 ** Slow path: code objects, files, threads
 */
 
+static void codeinfo_spares_free(struct trec_codeinfo *ci){
+  while( ci->n_spare>0 ) trec_shadow_free(ci->spare[--ci->n_spare]);
+}
+
 void trec_codeinfo_free(void *p){
   struct trec_codeinfo *ci = p;
   if( ci==NULL ) return;
+  codeinfo_spares_free(ci);
   trec_layout_free(ci->layout);
   trec_lineflow_free(ci->flow);
   free(ci);
@@ -182,6 +187,7 @@ static struct trec_codeinfo *rec_code_register(trec_recorder *r,
       goto out;
     }
   }
+  codeinfo_spares_free(ci);
   trec_layout_free(ci->layout);
   ci->layout = NULL;
   trec_lineflow_free(ci->flow);
@@ -189,6 +195,7 @@ static struct trec_codeinfo *rec_code_register(trec_recorder *r,
   ci->gen = 0;
   ci->id = 0;
   ci->is_gen = (co->co_flags & CO_ANY_GEN)!=0;
+  ci->is_ns = (co->co_flags & CO_OPTIMIZED)==0;
   ci->first_resume = ci->is_gen ? trec_compat_first_resume(co) : -1;
   const char *path = PyUnicode_AsUTF8(co->co_filename);
   if( path==NULL ){
@@ -362,10 +369,10 @@ void trec_recorder_thread_started(trec_recorder *r, const char *name){
 ** Event path
 */
 
+/* trec_buf_reset() of both, without two calls per event */
 static void rec_payload_reset(trec_recorder *r){
-  trec_buf_reset(&r->payload);
-  trec_buf_reset(&r->ends);
-  r->ends.oom = 0;
+  r->payload.len = r->ends.len = 0;
+  r->payload.oom = r->ends.oom = 0;
 }
 
 /* The end of an entry the recorder appended itself (see trec_snap_track). */
@@ -417,13 +424,17 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
   int prev = full || e->act + 1!=r->activity || r->pausing ? TREC_LF_IMPURE
            : trec_lineflow_line(lf, e->line, e->iter_ok, &store, &inplace,
                                 &check, &iter_at);
-  /* this line as the frame's next event will see it */
-  int cur = trec_lineflow_line(lf, line, 0, &unused, &unused, &cur_check,
-                               &iter_at);
+  /* this line as the frame's next event will see it; a return has none
+  ** but a generator's resume, which is a full snapshot */
+  int cur = TREC_LF_IMPURE;
+  cur_check = 0;
+  if( kind!=TREC_RETURN )
+    cur = trec_lineflow_line(lf, line, 0, &unused, &unused, &cur_check,
+                             &iter_at);
   PyObject *it = iter_at>=0 && kind==TREC_LINE
                  && trec_compat_frame_lasti(f)==iter_at
                  ? trec_locals_stack_top(f) : NULL;
-  int iter_ok = trec_lineflow_iter_safe(it);
+  int iter_ok = it!=NULL && trec_lineflow_iter_safe(it);
   if( iter_ok ){
     int tail = trec_lineflow_line(lf, line, 1, &unused, &unused, &tail_check,
                                   &iter_at);
@@ -450,7 +461,15 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
     && (!(prev & TREC_LF_SUBSCR) || trec_lineflow_dict_quiet(e->clock, clock))
     && (!(prev & TREC_LF_ITER) || e->iter_ok)
     && (!check || e->check_ok);
-  if( quick ){
+  /* a namespace dict whose version did not move holds the objects it held
+  ** at the last snapshot, which a quick one would find unchanged: looking
+  ** each name up again was most of a module-level loop's cost */
+  PyObject *ns = e->ci->is_ns ? trec_locals_namespace(f) : NULL;
+  uint64_t ns_version = ns!=NULL && PyDict_CheckExact(ns)
+                        ? trec_locals_dict_version(ns) : 0;
+  if( quick && inplace==0 && ns_version!=0 && ns_version==e->ns_version ){
+    rc = TREC_OK;
+  }else if( quick ){
     rc = trec_snap_frame_quick(r->snap, e->ci->layout, e->shadow, f, store,
                                inplace, &r->payload);
   }else{
@@ -462,6 +481,7 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
   e->clock = (cur & (TREC_LF_SUBSCR | TREC_LF_IMPURE))==TREC_LF_SUBSCR ? clock : 0;
   e->iter_ok = iter_ok;
   e->check_ok = check_ok;
+  e->ns_version = ns_version;
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "snapshot of a frame", trec_snap_errmsg(r->snap));
   }
@@ -477,11 +497,26 @@ static int rec_new_entry(trec_recorder *r, struct trec_fentry *e,
   e->shadow = NULL;
   e->act = e->clock = 0;
   e->line = e->iter_ok = e->check_ok = 0;
+  e->ns_version = 0;
+  if( ci->n_spare>0 ){
+    e->shadow = ci->spare[--ci->n_spare];
+    return TREC_OK;
+  }
   int rc = trec_shadow_new(ci->layout, &e->shadow);
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "frame shadow", trec_snap_errmsg(r->snap));
   }
   return rc;
+}
+
+/* The shadow of an activation that is over, kept for the code's next. */
+static void rec_shadow_done(struct trec_codeinfo *ci, trec_shadow *sh){
+  if( ci->n_spare<TREC_CI_SPARE ){
+    trec_shadow_reset(sh);
+    ci->spare[ci->n_spare++] = sh;
+  }else{
+    trec_shadow_free(sh);
+  }
 }
 
 static int rec_push(trec_recorder *r, struct trec_rthread *t,
@@ -496,7 +531,7 @@ static int rec_push(trec_recorder *r, struct trec_rthread *t,
 
 static void rec_call(trec_recorder *r, struct trec_rthread *t,
                      PyFrameObject *f, struct trec_codeinfo *ci){
-  struct trec_fentry e = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0 };
+  struct trec_fentry e = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0 };
   struct trec_fentry *cur = trec_fstack_top(&t->stack);
   /* a running frame cannot be called again: this is the same call seen
   ** twice (a new thread's Thread.run, by threading's hook and then by a
@@ -527,12 +562,26 @@ static void rec_call(trec_recorder *r, struct trec_rthread *t,
 /* The entry of f for a non-call event; *full is set when the frame is new
 ** to the recorder (running since before start()), so its first snapshot is
 ** complete. NULL on failure or when the frame is not to be recorded. */
-static struct trec_fentry *rec_find(trec_recorder *r, struct trec_rthread *t,
-                                    PyFrameObject *f,
-                                    struct trec_codeinfo *ci, int *full){
+static struct trec_fentry *rec_find_below(trec_recorder *r,
+                                          struct trec_rthread *t,
+                                          PyFrameObject *f,
+                                          struct trec_codeinfo *ci, int *full);
+
+static inline struct trec_fentry *rec_find(trec_recorder *r,
+                                           struct trec_rthread *t,
+                                           PyFrameObject *f,
+                                           struct trec_codeinfo *ci, int *full){
   struct trec_fentry *e = trec_fstack_top(&t->stack);
   *full = 0;
   if( e!=NULL && e->frame==f ) return e;
+  return rec_find_below(r, t, f, ci, full);
+}
+
+/* rec_find() when f is not the top entry: below it, or new. */
+static struct trec_fentry *rec_find_below(trec_recorder *r,
+                                          struct trec_rthread *t,
+                                          PyFrameObject *f,
+                                          struct trec_codeinfo *ci, int *full){
   ptrdiff_t i = trec_fstack_find(&t->stack, f);
   if( i>=0 ){
     /* frames above it ended without a return event */
@@ -540,7 +589,7 @@ static struct trec_fentry *rec_find(trec_recorder *r, struct trec_rthread *t,
     return trec_fstack_top(&t->stack);
   }
   if( ci->decision!=TREC_DECIDE_FULL ) return NULL;
-  struct trec_fentry ne = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0 };
+  struct trec_fentry ne = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0 };
   if( !(ci->is_gen && trec_fpark_take(&r->park, f, &ne)) ){
     if( rec_new_entry(r, &ne, f, ci)!=TREC_OK ) return NULL;
   }
@@ -619,7 +668,7 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
       trec_recorder_fail(r, rc, "parking a generator frame", NULL);
     }
   }else{
-    trec_shadow_free(done.shadow);
+    rec_shadow_done(done.ci, done.shadow);
   }
 }
 
@@ -632,12 +681,7 @@ int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
     return 0;
   }
   PyCodeObject *co = trec_compat_frame_code(f);
-  void *extra = NULL;
-  if( trec_compat_code_get_extra(co, trec_code_extra_index, &extra)<0 ){
-    PyErr_Clear();
-    extra = NULL;
-  }
-  struct trec_codeinfo *ci = extra;
+  struct trec_codeinfo *ci = trec_compat_code_extra(co, trec_code_extra_index);
   if( ci==NULL || ci->gen!=r->gen ){
     ci = rec_code_register(r, co, ci);
     if( ci==NULL ) return 0;

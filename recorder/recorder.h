@@ -23,6 +23,8 @@ enum trec_decision {
   TREC_DECIDE_SKIP = 2    /* tracerec's own or excluded: nothing */
 };
 
+#define TREC_CI_SPARE 8
+
 /* Per code object facts, in the code's extra slot. Owned by the code object
 ** (freed by the slot's free function); valid for the recorder whose
 ** generation it carries and recomputed when another recorder sees it. */
@@ -31,9 +33,14 @@ struct trec_codeinfo {
   uint32_t id;            /* code.code_id in that recorder's trace */
   uint8_t decision;       /* enum trec_decision */
   uint8_t is_gen;         /* generator, coroutine or async generator code */
+  uint8_t is_ns;          /* module or class code: variables in a dict */
   int first_resume;       /* compat.h trec_compat_gen_fresh() */
   trec_layout *layout;    /* Owned; NULL when SKIP */
   trec_lineflow *flow;    /* Owned; NULL when not FULL or not analysable */
+  /* shadows of returned activations, reset, for the next calls: a call
+  ** then costs no calloc and its return no free (recursion keeps a few) */
+  uint32_t n_spare;
+  trec_shadow *spare[TREC_CI_SPARE];   /* Owned, n_spare */
 };
 
 /* One recorded thread. */
@@ -101,6 +108,8 @@ typedef struct {
   int hook_set;
   uint64_t ts_seen;               /* greatest thread-state uid given the
                                      trace function (settrace_adopt) */
+  PyInterpreterState *interp;     /* Borrowed: the interpreter whose threads
+                                     trec_thread_note_running() noted */
   /* monitoring backend */
   int mon_tool;                   /* sys.monitoring tool id, -1 if none */
   uint64_t paused_uid;            /* tstate uid of the thread whose events

@@ -1886,6 +1886,11 @@ void trec_shadow_free(trec_shadow *sh){
   free(sh);
 }
 
+void trec_shadow_reset(trec_shadow *sh){
+  for(uint32_t i=0; i<sh->n; i++) shadow_clear(&sh->slot[i]);
+  memset(sh->slot, 0, (size_t)sh->n * sizeof sh->slot[0]);
+}
+
 void trec_snap_track(trec_snap *s, struct trec_buf *ends){ s->ends = ends; }
 
 static void entry_done(trec_snap *s, const struct trec_buf *out){
@@ -2024,7 +2029,13 @@ static int snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
       quick = 0;
   }
   for(uint32_t i=0; i<L->n; i++){
-    PyObject *v = fast ? trec_locals_read(fast, &L->src[i]) : ns_read(L, ns, i);
+    PyObject *v;
+    if( fast ) v = trec_locals_read(fast, &L->src[i]);
+    /* after a pure line only the names it stores can be bound to another
+    ** object (lineflow.h), and a namespace lookup costs more than the
+    ** compare it would feed */
+    else if( quick && !(store & slot_bit(i)) ) continue;
+    else v = ns_read(L, ns, i);
     if( quick && v==sh->slot[i].seen && !(store & slot_bit(i)) ) continue;
     snap_slot(s, L, i, &sh->slot[i], v, out);
   }

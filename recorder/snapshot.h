@@ -77,6 +77,9 @@ typedef struct trec_shadow trec_shadow;
  *  trec_shadow_free() releases its references; accepts NULL. */
 int  trec_shadow_new(const trec_layout *L, trec_shadow **out);
 void trec_shadow_free(trec_shadow *sh);
+/*! trec_shadow_reset() : release sh's references and make it as
+ *  trec_shadow_new() made it, for another activation of L's frames. */
+void trec_shadow_reset(trec_shadow *sh);
 
 /*! trec_snap_frame() : append payload VAR entries (trace.h "Payloads") to out:
  *  every bound variable when full (call events, generator resumes; resets the
