@@ -509,9 +509,10 @@ static int rec_new_entry(trec_recorder *r, struct trec_fentry *e,
   return rc;
 }
 
-/* The shadow of an activation that is over, kept for the code's next. */
+/* The shadow of an activation that is over, kept for the code's next
+** unless it was made for a layout the code no longer has. */
 static void rec_shadow_done(struct trec_codeinfo *ci, trec_shadow *sh){
-  if( ci->n_spare<TREC_CI_SPARE ){
+  if( ci->n_spare<TREC_CI_SPARE && trec_shadow_layout(sh)==ci->layout ){
     trec_shadow_reset(sh);
     ci->spare[ci->n_spare++] = sh;
   }else{

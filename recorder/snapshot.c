@@ -1886,6 +1886,8 @@ void trec_shadow_free(trec_shadow *sh){
   free(sh);
 }
 
+const trec_layout *trec_shadow_layout(const trec_shadow *sh){ return sh->L; }
+
 void trec_shadow_reset(trec_shadow *sh){
   for(uint32_t i=0; i<sh->n; i++) shadow_clear(&sh->slot[i]);
   memset(sh->slot, 0, (size_t)sh->n * sizeof sh->slot[0]);

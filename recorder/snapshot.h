@@ -80,6 +80,8 @@ void trec_shadow_free(trec_shadow *sh);
 /*! trec_shadow_reset() : release sh's references and make it as
  *  trec_shadow_new() made it, for another activation of L's frames. */
 void trec_shadow_reset(trec_shadow *sh);
+/*! trec_shadow_layout() : the layout sh was made for (Borrowed). */
+const trec_layout *trec_shadow_layout(const trec_shadow *sh);
 
 /*! trec_snap_frame() : append payload VAR entries (trace.h "Payloads") to out:
  *  every bound variable when full (call events, generator resumes; resets the
