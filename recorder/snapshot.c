@@ -100,6 +100,7 @@ static const char *const default_redact[] = {
 #define SUB_CACHE 512
 #define SUB_CACHE_MAX 2048
 #define SUB_MIN_NODES 4
+#define SUB_REFS 4            /* ancestors a kept encoding may REF */
 #define SUB_BLOOM 8           /* 64-bit words: 512 bits, two per address */
 
 struct sub_node {             /* a node walked at generation gen */
@@ -115,7 +116,7 @@ struct sub_level {            /* a node being encoded for the cache */
   uint64_t fp;
   int depth;
   int at;                     /* obj's index on the path */
-  int ref_min;                /* the enclosing level's */
+  uint64_t refs;              /* the enclosing level's */
   size_t start;               /* where obj's encoding starts in out */
 };
 
@@ -124,6 +125,9 @@ struct sub_enc {
   uint64_t fp;
   int depth;
   uint64_t bloom[SUB_BLOOM];  /* addresses path_find() looked up */
+  int n_ref;
+  PyObject *ref[SUB_REFS];    /* Borrowed, compared only: the ancestors */
+  unsigned char ref_tag[SUB_REFS];  /* REF'd, with their tags */
   struct trec_buf data;       /* Owned: obj's encoding at depth */
 };
 
@@ -197,7 +201,7 @@ struct trec_snap {
   int sub_level;              /* levels open (see sub_copy) */
   struct sub_level level[TREC_VALUE_MAX_DEPTH];
   uint64_t sub_bloom[TREC_VALUE_MAX_DEPTH][SUB_BLOOM];  /* by level */
-  int ref_min;                /* least path index a REF went to (sub_copy) */
+  uint64_t refs;              /* path indices REFs went to, less path_base */
   uint64_t fp_nonce;          /* makes a fingerprint unlike any before */
   struct trec_buf fpbuf;      /* Owned: values fingerprinted by encoding */
   struct trec_buf *ends;      /* Borrowed: see trec_snap_track(), or NULL */
@@ -518,13 +522,17 @@ static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out);
 ** the current frame snapshot only (a generation stamp), and sub_copy() runs
 ** only while enc_top() encodes a value of that snapshot, which fp_top() has
 ** walked, with no program code in between (capture_repr, the one way to run
-** some, turns fingerprints off). The path: enter() writes a REF where a node is its own
-** ancestor. An encoding with a REF to an ancestor of the node is never
-** kept (a REF to the node or to a node inside it depends on the value
-** alone), and a kept one is only reused when no ancestor on the current
-** path is among the addresses enter() looked up while encoding it (a bloom
-** filter of them, which may only say yes wrongly, and then the node is
-** encoded): then every look-up finds what it found then. The budget: items
+** some, turns fingerprints off). The path: enter() writes a REF where a
+** node is its own ancestor, whose bytes are the ancestor's id and tag
+** whatever the path. An encoding is kept with the ancestors of the node
+** it REF'd (at most SUB_REFS; a REF to the node or to a node inside it
+** depends on the value alone), and reused when every look-up enter() made
+** while encoding it finds what it found then: each of those ancestors is
+** on the current path with the same tag, and no other node on the path is
+** among the addresses looked up (a bloom filter of them, which may only
+** say yes wrongly, and then the node is encoded). A copy counts as the
+** REFs it holds for the levels around it (s->refs), so that they keep the
+** ancestors of theirs among them. The budget: items
 ** are dropped only at a check made before an item is written, so inside
 ** the encoding; an encoding that ended within the budget was not cut, and
 ** a copy that ends within the budget left would not be either. Redaction
@@ -538,7 +546,8 @@ static void bloom_add(uint64_t *b, const void *p){
   b[j >> 6] |= (uint64_t)1 << (j & 63);
 }
 
-static int bloom_has(const uint64_t *b, const void *p){
+/* inline: called for each node of the path at every copy */
+static inline int bloom_has(const uint64_t *b, const void *p){
   uint64_t x = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
   unsigned i = (unsigned)(x >> 55), j = (unsigned)(x >> 46) & 511;
   return (b[i >> 6] >> (i & 63) & 1) && (b[j >> 6] >> (j & 63) & 1);
@@ -554,9 +563,39 @@ static const struct sub_node *sub_node(const trec_snap *s, PyObject *v,
   return n->obj==v && n->depth==depth && n->gen>=s->frame_gen ? n : NULL;
 }
 
+/* The bit of path index at in s->refs. The path holds one node per depth
+** below max_depth, which is less than 64. */
+static uint64_t path_bit(const trec_snap *s, int at){
+  assert( at>=s->path_base && at - s->path_base<64 );
+  return (uint64_t)1 << (at - s->path_base);
+}
+
+/* Whether the ancestors c's REFs went to are on the path with their tags,
+** and no other node on it is among c's look-ups; *refs gets their bits. */
+static int sub_refs_found(const trec_snap *s, const struct sub_enc *c,
+                          uint64_t *refs){
+  uint64_t got = 0;
+  int found = 0;
+  for(int i=s->path_base; i<s->path_len; i++){
+    if( !bloom_has(c->bloom, s->path[i]) ) continue;
+    int j = 0;
+    while( j<c->n_ref && c->ref[j]!=s->path[i] ) j++;
+    if( j==c->n_ref || c->ref_tag[j]!=s->path_tag[i] ) return 0;
+    got |= path_bit(s, i);
+    found++;
+  }
+  *refs = got;
+  return found==c->n_ref;
+}
+
+/* Whether c's encoding is what enc() would write at out now; *refs gets
+** the path bits of the ancestors its REFs go to. Most encodings REF none,
+** and then any node of the path among c's look-ups rules c out. */
 static int sub_reusable(const trec_snap *s, const struct sub_enc *c,
-                        const struct trec_buf *out){
+                        const struct trec_buf *out, uint64_t *refs){
   if( out->len + c->data.len > s->budget_end ) return 0;
+  if( c->n_ref ) return sub_refs_found(s, c, refs);
+  *refs = 0;
   for(int i=s->path_base; i<s->path_len; i++)
     if( bloom_has(c->bloom, s->path[i]) ) return 0;
   return 1;
@@ -585,10 +624,12 @@ static int sub_copy(trec_snap *s, PyObject *v, int depth,
   const struct sub_node *n = sub_node(s, v, depth);
   if( n==NULL ) return 0;
   const struct sub_enc *c = &s->sub[sub_at(v, depth, SUB_CACHE)];
-  uint64_t *bloom = s->sub_bloom[s->sub_level];
-  if( c->obj==v && c->depth==depth && c->fp==n->fp && sub_reusable(s, c, out) ){
+  uint64_t *bloom = s->sub_bloom[s->sub_level], refs;
+  if( c->obj==v && c->depth==depth && c->fp==n->fp
+      && sub_reusable(s, c, out, &refs) ){
     trec_buf_put(out, c->data.data, c->data.len);
     for(int i=0; i<SUB_BLOOM; i++) bloom[i] |= c->bloom[i];
+    s->refs |= refs;
     return 1;
   }
   struct sub_level *l = &s->level[++s->sub_level];
@@ -596,22 +637,31 @@ static int sub_copy(trec_snap *s, PyObject *v, int depth,
   l->fp = n->fp;
   l->depth = depth;
   l->at = s->path_len;
-  l->ref_min = s->ref_min;
+  l->refs = s->refs;
   l->start = out->len;
-  s->ref_min = INT_MAX;
+  s->refs = 0;
   memset(s->sub_bloom[s->sub_level], 0, sizeof s->sub_bloom[0]);
   return 0;
 }
 
-/* leave() of the node of the innermost level: its encoding kept unless a
-** REF in it went to an ancestor, or the budget cut it, or it is long. */
+/* leave() of the node of the innermost level: its encoding kept, with the
+** ancestors its REFs went to, unless they are more than SUB_REFS, or the
+** budget cut it, or it is long. */
 static void sub_store(trec_snap *s, const struct trec_buf *out){
   const struct sub_level *l = &s->level[s->sub_level];
   const uint64_t *mine = s->sub_bloom[s->sub_level];
   uint64_t *bloom = s->sub_bloom[--s->sub_level];
-  if( s->ref_min>=l->at && !out->oom && out->len<=s->budget_end
+  uint64_t up = s->refs & (path_bit(s, l->at) - 1);
+  int n_ref = 0;
+  for(uint64_t b=up; b; b &= b - 1) n_ref++;
+  if( n_ref<=SUB_REFS && !out->oom && out->len<=s->budget_end
       && out->len - l->start<=SUB_CACHE_MAX ){
     struct sub_enc *c = &s->sub[sub_at(l->obj, l->depth, SUB_CACHE)];
+    c->n_ref = 0;
+    for(int i=s->path_base; c->n_ref<n_ref; i++) if( up & path_bit(s, i) ){
+      c->ref[c->n_ref] = s->path[i];
+      c->ref_tag[c->n_ref++] = s->path_tag[i];
+    }
     trec_buf_reset(&c->data);
     trec_buf_put(&c->data, out->data + l->start, out->len - l->start);
     c->obj = c->data.oom ? NULL : l->obj;
@@ -621,7 +671,7 @@ static void sub_store(trec_snap *s, const struct trec_buf *out){
     c->data.oom = 0;
   }
   for(int i=0; i<SUB_BLOOM; i++) bloom[i] |= mine[i];
-  if( l->ref_min<s->ref_min ) s->ref_min = l->ref_min;
+  s->refs |= l->refs;
 }
 
 /* A borrowed child. With capture_repr, a __repr__ may drop the last
@@ -672,7 +722,7 @@ static int enter(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
   int at = path_find(s, v);
   if( at>=0 ){
     trec_venc_ref(out, obj_id(v), (enum trec_vtag)s->path_tag[at]);
-    if( at<s->ref_min ) s->ref_min = at;
+    s->refs |= path_bit(s, at);
     return 0;
   }
   if( depth>=s->o.max_depth ){
@@ -973,7 +1023,7 @@ static void enc_exc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
   int at = path_find(s, v);
   if( at>=0 ){
     trec_venc_ref(out, obj_id(v), TREC_V_EXC);
-    if( at<s->ref_min ) s->ref_min = at;
+    s->refs |= path_bit(s, at);
     return;
   }
   if( depth>=s->o.max_depth ){

@@ -3,14 +3,15 @@
 When a variable changes, the recorder copies the encodings of the parts of
 its value that did not (recorder/snapshot.c, "sub-values"). Every corpus
 program (tests/programs, including subvalues.py: cycles through an object's
-children, sub-objects shared at different depths, values cut by
-max_value_bytes, redacted keys in nested dicts, a class renamed while its
-instances are held, sub-lists changed at depths 1 and 2, addresses reused
-after del) is recorded with the cache and with TRACEREC_SUBCACHE=0, on each
-backend, and the program's own events and values must be identical,
-addresses aside. subvalues.py is also recorded with a small
-max_value_bytes and a deeper max_depth, where the budget and the path
-matter more.
+children, encodings with REFs to an ancestor copied into another and
+reached under other roots, sub-objects shared at different depths, values
+cut by max_value_bytes, redacted keys in nested dicts, a class renamed
+while its instances are held, sub-lists changed at depths 1 and 2,
+addresses reused after del) is recorded with the cache and with
+TRACEREC_SUBCACHE=0, on each backend, and the program's own events and
+values must be identical, addresses aside. subvalues.py is also recorded
+with a small max_value_bytes and a deeper max_depth, where the budget and
+the path matter more.
 """
 import json
 import os

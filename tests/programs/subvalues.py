@@ -52,6 +52,20 @@ def backrefs():
     return len(holder)
 
 
+def copied_refs():
+    top = Node("top")
+    mid = Node("mid")
+    top.first = mid
+    mid.first = Node("low", top)    # under top, low's encoding REFs it
+    for i in range(2):
+        mid.name = "mid%d" % i      # mid encoded again, low copied into it
+    other = [mid]                   # under other, low's parent is no REF
+    for i in range(2):
+        top.name = "top%d" % i
+        other.append(i)
+    return len(other)
+
+
 def shared():
     inner = {"a": [1, 2], "b": (3, 4)}
     one = [inner, [inner]]
@@ -117,7 +131,7 @@ def reused():
     return len(bodies) + len(lists)
 
 
-total = cycles() + backrefs() + shared() + budget() + redacted() + renamed() + reused()
-assert total == 8 + 4 + 9 + 54 + 3 + 7 + 7, total
+total = cycles() + backrefs() + copied_refs() + shared() + budget() + redacted() + renamed() + reused()
+assert total == 8 + 4 + 3 + 9 + 54 + 3 + 7 + 7, total
 print(total)
 print("EXIT-SUCCESS")
