@@ -1742,7 +1742,8 @@ static uint64_t fp_long(trec_snap *s, uint64_t h, PyObject *v){
 
 static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth);
 
-/* The fields enc_object() writes, or their count when truncated. */
+/* The fields enc_object() writes and their total, or only the total when
+** truncated. */
 static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
   PyTypeObject *tp = Py_TYPE(v);
   PyObject *dict = NULL, *key, *val;
@@ -1753,9 +1754,10 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
   if( tp->tp_getattro!=PyObject_GenericGetAttr ) return h;
   dict = trec_locals_instance_dict(v);
   if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
+  /* the header's total counts every field, also those past max_items */
+  uint64_t total = dict ? (uint64_t)PyDict_GET_SIZE(dict)
+                        : (uint64_t)trec_locals_inline_count(v);
   if( depth>=s->o.max_depth ){
-    uint64_t total = dict ? (uint64_t)PyDict_GET_SIZE(dict)
-                          : (uint64_t)trec_locals_inline_count(v);
     while( slot_members(s, v, &pos, &mname, &val, &red) ) if( val ) total++;
     return mixu(h, total);
   }
@@ -1775,13 +1777,14 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
     k++;
   }
   pos = 0;
-  while( k<s->o.max_items && slot_members(s, v, &pos, &mname, &val, &red) ){
-    h = mix(h, val);
+  while( slot_members(s, v, &pos, &mname, &val, &red) ){
     if( val==NULL ) continue;
-    h = fp_value(s, mix(h, mname), val, depth+1);
+    total++;
+    if( k>=s->o.max_items ) continue;
+    h = fp_value(s, mix(mix(h, val), mname), val, depth+1);
     k++;
   }
-  return mixu(h, (uint64_t)k);
+  return mixu(mixu(h, (uint64_t)k), total);
 }
 
 /* Leaves whose value cannot change while a dict holds them. */

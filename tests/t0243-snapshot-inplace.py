@@ -5,9 +5,10 @@ structure (addresses, lengths, field names, leaf values) decides whether to
 encode them (recorder/snapshot.c). These programs change values in place in
 the ways a fingerprint could miss (a field of an element, an equal value in
 a new object, a nested append, a freed element replaced by a new one at the
-same address) and check, event by event, that applying the recorded diffs
-rebuilds exactly what Python reports in frame.f_locals (the Recorder of
-t0242, a sys.settrace reference). __slots__ objects are left to t0240's
+same address, a field past max_items that changes only the total) and
+check, event by event, that applying the recorded diffs rebuilds exactly
+what Python reports in frame.f_locals (the Recorder of t0242, a
+sys.settrace reference). __slots__ objects are left to t0240's
 direct tests: the reference encoder (valenc) reads __dict__ only.
 """
 import importlib.util
@@ -98,8 +99,19 @@ def budgets():
     return big, grid
 
 
+def fields_past_max_items():
+    # past max_items (32) a new field shows only in the object's total
+    wide = Cell(0)
+    held = [wide]
+    for i in range(35):
+        setattr(wide, "f%d" % i, i)
+    del wide.f0
+    wide.f0 = 0
+    return len(vars(held[0]))
+
+
 PROGRAMS = [element_attribute, equal_but_new, nested_append, aba,
-            renamed_type, budgets]
+            renamed_type, budgets, fields_past_max_items]
 CODES = {f.__code__ for f in PROGRAMS} | {Cell.__init__.__code__}
 
 
