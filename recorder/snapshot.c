@@ -204,6 +204,9 @@ struct trec_snap {
   uint64_t refs;              /* path indices REFs went to, less path_base */
   uint64_t fp_nonce;          /* makes a fingerprint unlike any before */
   struct trec_buf fpbuf;      /* Owned: values fingerprinted by encoding */
+  int check;                  /* TRACEREC_FPCHECK=1 (see check_slot) */
+  int check_miss;             /* slot whose check failed, or -1 */
+  struct trec_buf checkbuf;   /* Owned: check_slot's encodings */
   struct trec_buf *ends;      /* Borrowed: see trec_snap_track(), or NULL */
   int busy;                   /* entries running (see snap_enter) */
   struct trec_buf *diff;      /* Borrowed: scratch or scratch_nested */
@@ -1406,10 +1409,11 @@ static int add_pattern(trec_snap *s, const char *p, size_t n){
 }
 
 /* TRACEREC_SUBCACHE=0 turns the sub-value cache off, for the test that
-** traces come out the same either way. */
-static int env_off(const char *name){
+** traces come out the same either way; TRACEREC_FPCHECK=1 turns the
+** check of fingerprints and caches on (check_slot). */
+static int env_is(const char *name, const char *value){
   const char *e = getenv(name);
-  return e!=NULL && strcmp(e, "0")==0;
+  return e!=NULL && strcmp(e, value)==0;
 }
 
 int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
@@ -1455,7 +1459,9 @@ int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
       rc = TREC_ERR_INVALID;
     }
   }
-  if( s->o.max_depth>=2 && !env_off("TRACEREC_SUBCACHE") ){
+  s->check = env_is("TRACEREC_FPCHECK", "1");
+  s->check_miss = -1;
+  if( s->o.max_depth>=2 && !env_is("TRACEREC_SUBCACHE", "0") ){
     s->nodes = calloc(SUB_NODES, sizeof *s->nodes);
     s->sub = calloc(SUB_CACHE, sizeof *s->sub);
     rc = TREC_ERR_NOMEM;
@@ -1465,6 +1471,7 @@ int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
   trec_buf_init(&s->scratch);
   trec_buf_init(&s->scratch_nested);
   trec_buf_init(&s->fpbuf);
+  trec_buf_init(&s->checkbuf);
   s->diff = &s->scratch;
   trec_buf_init(&s->tname);
   trec_buf_init(&s->text);
@@ -1489,6 +1496,7 @@ void trec_snap_free(trec_snap *s){
   trec_buf_release(&s->scratch);
   trec_buf_release(&s->scratch_nested);
   trec_buf_release(&s->fpbuf);
+  trec_buf_release(&s->checkbuf);
   for(size_t i=0; i<ENC_CACHE; i++) trec_buf_release(&s->ecache[i].data);
   for(size_t i=0; s->sub && i<SUB_CACHE; i++) trec_buf_release(&s->sub[i].data);
   free(s->sub);
@@ -1953,6 +1961,26 @@ static void entry_done(trec_snap *s, const struct trec_buf *out){
   if( s->ends ) trec_buf_put(s->ends, &end, sizeof end);
 }
 
+/* The check TRACEREC_FPCHECK=1 turns on, for tests: a value that a
+** fingerprint found unchanged, or whose encoding came from the encoding
+** cache or was built from cached sub-values, is encoded again with no
+** cache, and its bytes must hash to what was recorded (hash). The first
+** slot that fails is kept for snap_frame to report. */
+static void check_slot(trec_snap *s, uint32_t i, PyObject *v, uint64_t hash){
+  struct trec_buf *b = &s->checkbuf;
+  int sub_live = s->sub_live;
+  trec_buf_reset(b);
+  s->sub_live = 0;
+  enc_top(s, v, b);
+  s->sub_live = sub_live;
+  if( b->oom ){
+    b->oom = 0;
+    return;
+  }
+  if( hash_bytes(b->data, b->len)!=hash && s->check_miss<0 )
+    s->check_miss = (int)i;
+}
+
 /* One slot's current value v (NULL: unbound) against its shadow x. */
 static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
                       struct shadow_slot *x, PyObject *v, struct trec_buf *out){
@@ -1995,13 +2023,17 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
   size_t len;
   if( fingerprinted ){
     f = fp_top(s, v);
-    if( x->state==SH_HASH && x->fp==f ) return;
+    if( x->state==SH_HASH && x->fp==f ){
+      if( s->check ) check_slot(s, i, v, x->hash);
+      return;
+    }
   }
   size_t at = cache_at(v, ENC_CACHE);
   if( fingerprinted && s->ecache[at].obj==v && s->ecache[at].fp==f ){
     h = s->ecache[at].hash;
     data = s->ecache[at].data.data;
     len = s->ecache[at].data.len;
+    if( s->check ) check_slot(s, i, v, h);
   }else{
     trec_buf_reset(b);
     if( L->redact[i] ){
@@ -2017,6 +2049,7 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
     h = hash_bytes(b->data, b->len);
     data = b->data;
     len = b->len;
+    if( fingerprinted && s->nodes!=NULL && s->check ) check_slot(s, i, v, h);
     if( fingerprinted && len<=ENC_CACHE_MAX ){
       struct trec_buf *c = &s->ecache[at].data;
       trec_buf_reset(c);
@@ -2093,6 +2126,17 @@ static int snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
     else v = ns_read(L, ns, i);
     if( quick && v==sh->slot[i].seen && !(store & slot_bit(i)) ) continue;
     snap_slot(s, L, i, &sh->slot[i], v, out);
+  }
+  if( s->check_miss>=0 ){
+    const char *fn = PyUnicode_AsUTF8(L->co->co_name);
+    if( fn==NULL ) PyErr_Clear();
+    snap_leave(s, &e, out);
+    snprintf(s->errmsg, sizeof s->errmsg, "snapshot: TRACEREC_FPCHECK: "
+             "%s in %s() was recorded from a fingerprint or a cache, and "
+             "encoding it again gives other bytes",
+             L->cnames[s->check_miss], fn ? fn : "?");
+    s->check_miss = -1;
+    return TREC_ERR_INVALID;
   }
   return snap_leave(s, &e, out);
 }

@@ -13,7 +13,9 @@ tests__snaptest_la_LIBADD = schema/libtrecschema.la $(SQLITE3_LIBS) $(LZ4_LIBS) 
 
 TESTS += tests/t0240-snapshot-values.py tests/t0241-snapshot-frames.py \
 	tests/t0242-snapshot-settrace.py tests/t0243-snapshot-inplace.py \
-	tests/t0244-snapshot-quick.py tests/t0245-snapshot-subcache.py
+	tests/t0244-snapshot-quick.py tests/t0245-snapshot-subcache.py \
+	tests/t0246-snapshot-fpcheck.py
 EXTRA_DIST += tests/t0240-snapshot-values.py tests/t0241-snapshot-frames.py \
 	tests/t0242-snapshot-settrace.py tests/t0243-snapshot-inplace.py \
-	tests/t0244-snapshot-quick.py tests/t0245-snapshot-subcache.py
+	tests/t0244-snapshot-quick.py tests/t0245-snapshot-subcache.py \
+	tests/t0246-snapshot-fpcheck.py
