@@ -1962,10 +1962,11 @@ static void entry_done(trec_snap *s, const struct trec_buf *out){
 }
 
 /* The check TRACEREC_FPCHECK=1 turns on, for tests: a value that a
-** fingerprint found unchanged, or whose encoding came from the encoding
-** cache or was built from cached sub-values, is encoded again with no
-** cache, and its bytes must hash to what was recorded (hash). The first
-** slot that fails is kept for snap_frame to report. */
+** fingerprint found unchanged, that a quick snapshot passed over, or whose
+** encoding came from the encoding cache or was built from cached
+** sub-values, is encoded again with no cache, and its bytes must hash to
+** what was recorded (hash). The first slot that fails is kept for
+** snap_frame to report. */
 static void check_slot(trec_snap *s, uint32_t i, PyObject *v, uint64_t hash){
   struct trec_buf *b = &s->checkbuf;
   int sub_live = s->sub_live;
@@ -2124,7 +2125,12 @@ static int snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
     ** compare it would feed */
     else if( quick && !(store & slot_bit(i)) ) continue;
     else v = ns_read(L, ns, i);
-    if( quick && v==sh->slot[i].seen && !(store & slot_bit(i)) ) continue;
+    if( quick && v==sh->slot[i].seen && !(store & slot_bit(i)) ){
+      if( s->check && sh->slot[i].state==SH_HASH && !L->redact[i]
+          && !s->o.capture_repr )
+        check_slot(s, i, v, sh->slot[i].hash);
+      continue;
+    }
     snap_slot(s, L, i, &sh->slot[i], v, out);
   }
   if( s->check_miss>=0 ){

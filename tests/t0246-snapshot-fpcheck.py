@@ -1,8 +1,9 @@
 """t0246: fingerprints and encoding caches never stand in for a changed value.
 
-A variable's value is not encoded again while its fingerprint holds, and
-its encoding may come from the encoding cache or be built from cached
-sub-values (recorder/snapshot.c). With TRACEREC_FPCHECK=1 the recorder
+A variable's value is not encoded again while its fingerprint holds, nor
+looked at after a line that cannot change it (quick snapshots,
+recorder/lineflow.h), and its encoding may come from the encoding cache or
+be built from cached sub-values (recorder/snapshot.c). With TRACEREC_FPCHECK=1 the recorder
 encodes every such value again from scratch, at the event itself, and stops
 recording with a TRACEREC_FPCHECK message when the bytes differ from what
 it recorded. Unlike t0245, which compares two runs, this compares within
