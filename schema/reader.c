@@ -514,8 +514,10 @@ int trec_reader_open(const char *path, unsigned flags, trec_reader **out){
     return reader_sql_fail(r, "reading the trace");
   if( (rc = load_meta(r)) || (rc = check_version(r, path)) ) return rc;
   {
+    /* a recording an error stopped early is cut short, as a killed one */
     const char *status = trec_reader_meta(r, "status");
-    r->complete = status && !strcmp(status, "complete");
+    const char *error = trec_reader_meta(r, "error");
+    r->complete = status && !strcmp(status, "complete") && !(error && *error);
   }
   if( (rc = load_code(r)) || (rc = load_files(r)) || (rc = load_chunks(r))
    || (rc = load_threads(r)) ) return rc;

@@ -291,7 +291,8 @@ enum trec_reader_flags {
 /*! trec_reader_open() : open a trace read-only, check its format version,
  *  and load the chunk index, code, files and threads into memory. A trace
  *  still being recorded (or cut off by a crash) opens; it reports
- *  trec_reader_complete() == 0 and holds every committed chunk.
+ *  trec_reader_complete() == 0 and holds every committed chunk; so does a
+ *  trace whose recording an error stopped early (meta "error" says why).
  *  @return TREC_OK, TREC_ERR_IO (missing/unreadable), TREC_ERR_NOTTRACE,
  *  TREC_ERR_VERSION (newer major), TREC_ERR_CORRUPT. As with the writer,
  *  *out is set for the error message and must be closed. */

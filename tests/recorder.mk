@@ -26,6 +26,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/classes.py \
 	tests/programs/closures.py \
 	tests/programs/comprehensions.py \
+	tests/programs/ctypes_poke.py \
 	tests/programs/decorators.py \
 	tests/programs/deep_recursion.py \
 	tests/programs/exc_caught.py \

@@ -1,7 +1,9 @@
-"""t0220: a trace survives kill -9 (opens, says truncated); a forked child
-records into its own trace and never into the parent's; redaction keeps
-secrets out of the trace."""
+"""t0220: a trace survives kill -9 (opens, says truncated); a recording an
+error stops early says so, with -q too, and its trace reads as truncated
+with the reason; a forked child records into its own trace and never into
+the parent's; redaction keeps secrets out of the trace."""
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -33,7 +35,6 @@ def run(args, tmp):
 def summary(trace):
     """(complete, events, names of called functions) of a trace, streamed
     from trec-dump --no-values: a long recording is too big to hold."""
-    import json
     exe = os.path.join(os.environ["TREC_BUILDDIR"], "tests", "helper", "trec-dump")
     p = subprocess.Popen([exe, "--no-values", trace], stdout=subprocess.PIPE,
                          universal_newlines=True)
@@ -69,6 +70,56 @@ class Crash(unittest.TestCase):
             self.assertEqual(complete, 0)
             self.assertGreater(events, 0)
             self.assertIn("step", called)
+
+
+class StoppedEarly(unittest.TestCase):
+    # TRACEREC_FPCHECK=1 makes ctypes_poke.py's in-place change of a str a
+    # recording error (t0246): the program goes on, the recording does not
+    def test_error_is_reported_and_kept(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = os.path.join(tmp, "e.trace")
+            p = subprocess.run([TRACEREC, "run", "-q", "-o", trace,
+                                "ctypes_poke.py"], cwd=PROGRAMS,
+                               env=reftrace.env_for_tests(TRACEREC_FPCHECK="1"),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout, "Xbcd\nafter\n")
+            why = ("snapshot of a frame: snapshot: TRACEREC_FPCHECK: holder "
+                   "in main() was recorded from a fingerprint or a cache, "
+                   "and encoding it again gives other bytes")
+            self.assertEqual(p.stderr, "tracerec: trace %s is incomplete: %s\n"
+                             % (trace, why))
+            complete, events, called = summary(trace)
+            self.assertEqual(complete, 0)
+            self.assertIn("main", called)
+            info = subprocess.run([TRACEREC, "info", trace],
+                                  stdout=subprocess.PIPE,
+                                  universal_newlines=True)
+            self.assertIn("status      truncated (recording stopped early: %s)"
+                          % why, info.stdout.splitlines())
+            info = subprocess.run([TRACEREC, "info", "--json", trace],
+                                  stdout=subprocess.PIPE,
+                                  universal_newlines=True)
+            j = json.loads(info.stdout)
+            self.assertEqual((j["complete"], j["error"]), (False, why))
+            rp = subprocess.run([TRACEREC, "replay", trace], input="",
+                                stdout=subprocess.PIPE,
+                                universal_newlines=True, timeout=60)
+            self.assertIn("*** The recording is truncated (recording stopped "
+                          "early: %s)" % why, rp.stdout)
+
+    def test_a_complete_trace_has_no_error(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = os.path.join(tmp, "c.trace")
+            p = run(["-o", trace, "ctypes_poke.py"], tmp)
+            self.assertEqual((p.returncode, p.stderr), (0, ""))
+            self.assertEqual(summary(trace)[0], 1)
+            info = subprocess.run([TRACEREC, "info", "--json", trace],
+                                  stdout=subprocess.PIPE,
+                                  universal_newlines=True)
+            j = json.loads(info.stdout)
+            self.assertEqual((j["complete"], j["error"]), (True, None))
 
 
 class Fork(unittest.TestCase):

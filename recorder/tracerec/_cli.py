@@ -17,7 +17,8 @@ Run a Python program as `python` would, recording its whole execution.
 options:
   -o, --output TRACE  the trace to write (default: <script stem>.trace,
                       <module>.trace or tracerec.trace in the current directory)
-  -q, --quiet         no summary line on stderr at the end
+  -q, --quiet         no summary line on stderr at the end, unless the
+                      trace is incomplete
   --opcodes           also record opcode events
   --trace-all         record the standard library and site-packages in full
                       (by default: their calls and returns only)

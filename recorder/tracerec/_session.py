@@ -151,14 +151,18 @@ class Session:
             self.rec.close(exit_status=exit_status, signal=signal, error=error)
         except Exception as e:
             close_error = str(e) or type(e).__name__
-        if not self.quiet:
-            self._summary(elapsed, close_error)
+        self._summary(elapsed, close_error)
 
     def _summary(self, elapsed, close_error):
+        """The summary line, or with quiet only why the trace is
+        incomplete, if it is: -q silences the report, never a failure."""
         try:
             st = self.rec.stats()
         except Exception:
             st = {}
+        why = close_error or st.get("error")
+        if self.quiet and not why:
+            return
         events = st.get("events", 0) or 0
         try:
             size = " (%s)" % _size_text(os.path.getsize(self.path))
@@ -167,9 +171,11 @@ class Session:
         took = "%.3g ms" % (elapsed * 1000) if elapsed < 1 else "%.2f s" % elapsed
         line = "tracerec: %s events, %s, trace %s%s" % (
             format(events, ","), took, _display(self.path), size)
-        why = close_error or st.get("error")
         if why:
             line += "; the trace is incomplete: %s" % why
+        if self.quiet:
+            line = "tracerec: trace %s is incomplete: %s" % (
+                _display(self.path), why)
         try:
             sys.stderr.write(line + "\n")
             sys.stderr.flush()

@@ -135,7 +135,11 @@ function stopText(s) {
     case 'watch': return `Watch ${st.id}: ${st.old ?? '(unset)'} \u2192 ${st.new ?? '(unset)'}`;
     case 'end': return st.moved ? 'End of the recording' : 'Nothing further: end of the recording';
     case 'start': return st.moved ? 'Start of the recording' : 'Nothing earlier: start of the recording';
-    default: return s.truncated ? 'This recording is truncated (the program did not finish).' : '';
+    default:
+      if (!s.truncated) return '';
+      return info && info.meta.error
+        ? `This recording is truncated (recording stopped early: ${info.meta.error}).`
+        : 'This recording is truncated (the program did not finish).';
   }
 }
 
