@@ -3,7 +3,8 @@
 // recording (tests/t4-export-mktrace, which also prints every event), steps
 // with keys and buttons both ways, sets a breakpoint by clicking the gutter
 // and continues, and checks the highlighted line and the values shown
-// against the events the trace holds. Prints TAP; leaves a screenshot in
+// against the events the trace holds; then opens a recording that an error
+// stopped early and reads why on the page. Prints TAP; leaves a screenshot in
 // $TREC_BUILDDIR/tests/artifacts/view.png.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { chromium } from 'playwright-core';
 
 const TRACEREC = process.env.TRACEREC;
 const BUILD = process.env.TREC_BUILDDIR || '.';
+const SRC = process.env.TREC_SRCDIR || '.';
 const CHROMIUM = process.env.TREC_CHROMIUM || '/usr/bin/chromium';
 
 let n = 0, failed = 0;
@@ -44,16 +46,25 @@ const valuesAt = (seq) => {
   return vals;
 };
 
-const server = spawn(TRACEREC, ['view', '--no-browser', trace], { stdio: ['ignore', 'pipe', 'pipe'] });
-server.stderr.on('data', (d) => process.stdout.write(String(d).replace(/^/gm, '# ')));
-const stopAll = () => { server.kill('SIGINT'); rmSync(dir, { recursive: true, force: true }); };
-let url, context;
-try {
-  url = await new Promise((resolve, reject) => {
+// `tracerec view` on a trace, and the address it serves the page at.
+const servers = [];
+function view(path) {
+  const server = spawn(TRACEREC, ['view', '--no-browser', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.push(server);
+  server.stderr.on('data', (d) => process.stdout.write(String(d).replace(/^/gm, '# ')));
+  return new Promise((resolve, reject) => {
     const rl = createInterface({ input: server.stdout });
     rl.on('line', (line) => { if (line.startsWith('http://127.0.0.1:')) resolve(line.trim()); });
     server.on('exit', (code) => reject(new Error(`tracerec view exited with ${code}`)));
   });
+}
+const stopAll = () => {
+  for (const s of servers) s.kill('SIGINT');
+  rmSync(dir, { recursive: true, force: true });
+};
+let url, context;
+try {
+  url = await view(trace);
   // A fresh profile per run (launchPersistentContext is playwright's way to
   // pass --user-data-dir).
   context = await chromium.launchPersistentContext(join(dir, 'profile'), {
@@ -195,6 +206,18 @@ try {
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, 'view.png') });
   console.log(`# screenshot: ${join(artifacts, 'view.png')}`);
+
+  // a recording an error stopped early (TRACEREC_FPCHECK=1 on
+  // ctypes_poke.py, as in t0220) says why
+  const cut = join(dir, 'cut.trace');
+  execFileSync(TRACEREC, ['run', '-q', '-o', cut, join(SRC, 'tests', 'programs', 'ctypes_poke.py')],
+    { env: { ...process.env, TRACEREC_FPCHECK: '1' }, stdio: 'ignore' });
+  await page.goto(await view(cut));
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 }).catch(() => {});
+  const cutText = await page.textContent('#stopmsg');
+  ok(/^This recording is truncated \(recording stopped early: .*TRACEREC_FPCHECK: holder in main\(\)/.test(cutText),
+    'a recording stopped by an error says why', cutText);
+  ok(errors.length === 0, 'no errors in the page console on it', errors.join(' | '));
 } catch (e) {
   ok(false, 'browser session', String(e).split('\n')[0]);
 } finally {
