@@ -247,21 +247,24 @@ int trec_locals_inline_next(PyObject *obj, Py_ssize_t *pos, PyObject **name,
 }
 Py_ssize_t trec_locals_inline_items(PyObject *obj, Py_ssize_t cap,
                                     PyObject **values, uint32_t *index,
-                                    const void **keys_out){
+                                    PyObject **names, const void **keys_out){
   PyDictValues *vals = inline_values(obj);
   PyTypeObject *tp = Py_TYPE(obj);
   Py_ssize_t n, got = 0;
   if( vals==NULL || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ) return 0;
   PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
   if( keys==NULL || !DK_IS_UNICODE(keys) ) return 0;
+  PyDictUnicodeEntry *entries = DK_UNICODE_ENTRIES(keys);
+  Py_ssize_t used = keys->dk_nentries;
   *keys_out = keys;
   inline_order(vals, 0, &n);
   for(Py_ssize_t k=0; k<n && got<cap; k++){
     Py_ssize_t ix = inline_order(vals, k, &n);
-    if( ix>=keys->dk_nentries ) continue;
+    if( ix>=used ) continue;
     PyObject *v = vals->values[ix];
-    if( DK_UNICODE_ENTRIES(keys)[ix].me_key==NULL || v==NULL ) continue;
+    if( entries[ix].me_key==NULL || v==NULL ) continue;
     values[got] = v;
+    if( names ) names[got] = entries[ix].me_key;
     index[got++] = (uint32_t)ix;
   }
   return got;
@@ -269,8 +272,8 @@ Py_ssize_t trec_locals_inline_items(PyObject *obj, Py_ssize_t cap,
 #else
 Py_ssize_t trec_locals_inline_items(PyObject *obj, Py_ssize_t cap,
                                     PyObject **values, uint32_t *index,
-                                    const void **keys){
-  (void)obj; (void)cap; (void)values; (void)index; (void)keys;
+                                    PyObject **names, const void **keys){
+  (void)obj; (void)cap; (void)values; (void)index; (void)names; (void)keys;
   return 0;
 }
 

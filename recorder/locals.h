@@ -103,12 +103,12 @@ uint64_t trec_locals_dict_version(PyObject *dict);
 
 /*! trec_locals_inline_items() : the first cap attributes an instance keeps
  *  inline (as trec_locals_inline_next gives them, in one call): their values
- *  (Borrowed) and their indexes in the shared keys *keys (Borrowed; its
- *  index i names the same attribute for as long as it lives). @return how
- *  many, 0 when there are none. */
+ *  (Borrowed), their indexes in the shared keys *keys (Borrowed; its index i
+ *  names the same attribute for as long as it lives) and, unless names is
+ *  NULL, their names (Borrowed). @return how many, 0 when there are none. */
 Py_ssize_t trec_locals_inline_items(PyObject *obj, Py_ssize_t cap,
                                     PyObject **values, uint32_t *index,
-                                    const void **keys);
+                                    PyObject **names, const void **keys);
 
 /*! trec_locals_inline_count() : how many attributes trec_locals_inline_next
  *  will give, without walking them. */

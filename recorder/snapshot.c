@@ -913,16 +913,15 @@ static int type_slots_walk(PyTypeObject *type, Py_ssize_t *pos,
   return 0;
 }
 
-/* The cached listing of tp's slots, or NULL when it cannot be cached (no
-** valid version tag, or too many slots): then walked each time. */
-static const struct type_slots *type_slots(trec_snap *s, PyTypeObject *tp){
-  unsigned int tag = tp->tp_version_tag;
-  struct type_slots *c = &s->scache[cache_at(tp, SLOT_CACHE)];
+/* type_slots()'s miss: tp's listing made in c, or NULL. Kept out of line
+** so that the hit, taken for nearly every object encoded or walked, is a
+** few instructions inlined where it is asked. */
+static __attribute__((noinline)) const struct type_slots *
+type_slots_fill(trec_snap *s, PyTypeObject *tp, struct type_slots *c,
+                unsigned int tag){
   Py_ssize_t pos = 0;
   PyMemberDef *m;
   int n = 0;
-  if( tag==0 || !(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) ) return NULL;
-  if( c->tp==tp && c->tag==tag ) return c;
   c->tp = NULL;
   while( type_slots_walk(tp, &pos, &m) ){
     if( n==SLOTS_MAX ) return NULL;
@@ -936,6 +935,17 @@ static const struct type_slots *type_slots(trec_snap *s, PyTypeObject *tp){
   c->tag = tag;
   c->n = n;
   return c;
+}
+
+/* The cached listing of tp's slots, or NULL when it cannot be cached (no
+** valid version tag, or too many slots): then walked each time. */
+static inline const struct type_slots *type_slots(trec_snap *s,
+                                                  PyTypeObject *tp){
+  unsigned int tag = tp->tp_version_tag;
+  struct type_slots *c = &s->scache[cache_at(tp, SLOT_CACHE)];
+  if( tag==0 || !(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) ) return NULL;
+  if( c->tp==tp && c->tag==tag ) return c;
+  return type_slots_fill(s, tp, c, tag);
 }
 
 /* Iterate v's slot members: (name, Borrowed value or NULL when unset,
@@ -964,13 +974,31 @@ static int slot_members(trec_snap *s, PyObject *v, Py_ssize_t *pos,
   return 1;
 }
 
+/* How many of v's slot members are set. The listing is held: nothing is
+** encoded meanwhile (see slot_members). */
+static uint64_t slot_count(trec_snap *s, PyObject *v){
+  const struct type_slots *ts = type_slots(s, Py_TYPE(v));
+  uint64_t n = 0;
+  if( ts!=NULL ){
+    for(int k=0; k<ts->n; k++)
+      if( *(PyObject **)((char *)v + ts->m[k].offset)!=NULL ) n++;
+    return n;
+  }
+  Py_ssize_t pos = 0;
+  const char *name;
+  PyObject *val;
+  int red;
+  while( slot_members(s, v, &pos, &name, &val, &red) ) if( val ) n++;
+  return n;
+}
+
 static void enc_object(trec_snap *s, PyObject *v, int depth,
                        struct trec_buf *out){
   PyTypeObject *tp = Py_TYPE(v);
   PyObject *dict = NULL, *key, *val;
   Py_ssize_t pos;
   const char *mname;
-  uint64_t total = 0;
+  uint64_t total = 0, slots = 0;
   int fields = tp->tp_getattro==PyObject_GenericGetAttr, red;
 
   if( fields ){
@@ -978,8 +1006,8 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
     if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
     if( dict!=NULL ) total += (uint64_t)PyDict_GET_SIZE(dict);
     else total += (uint64_t)trec_locals_inline_count(v);
-    for(pos=0; slot_members(s, v, &pos, &mname, &val, &red); )
-      if( val ) total++;
+    slots = slot_count(s, v);
+    total += slots;
   }
   size_t at;
   if( !enter(s, v, TREC_V_OBJECT, depth, total, out) ) return;
@@ -991,12 +1019,26 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
   uint64_t planned = put_count(s, total, &at, out), i = 0;
   if( fields ){
     size_t len;
-    Py_ssize_t cp;
+    Py_ssize_t cp, k = 0, n = -1;
     const char *u;
+    PyObject *vals[FP_INLINE_MAX], *names[FP_INLINE_MAX];
+    uint32_t ix[FP_INLINE_MAX];
+    const void *keys;
+    /* inline values read at once: no program code runs while the fields
+    ** are encoded, unless capture_repr */
+    if( dict==NULL && !s->o.capture_repr && planned<=FP_INLINE_MAX )
+      n = trec_locals_inline_items(v, (Py_ssize_t)planned, vals, ix, names,
+                                   &keys);
     pos = 0;
-    while( i<planned && !over_budget(s, out)
-           && (dict ? PyDict_Next(dict, &pos, &key, &val)
-                    : trec_locals_inline_next(v, &pos, &key, &val)) ){
+    while( i<planned && !over_budget(s, out) ){
+      if( n>=0 ){
+        if( k==n ) break;
+        key = names[k];
+        val = vals[k++];
+      }else if( !(dict ? PyDict_Next(dict, &pos, &key, &val)
+                       : trec_locals_inline_next(v, &pos, &key, &val)) ){
+        break;
+      }
       if( PyUnicode_CheckExact(key) && str_ready(key) ){
         u = str_utf8(s, key, PY_SSIZE_T_MAX, &len, &cp);
         trec_venc_name(out, u, len);
@@ -1008,7 +1050,7 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
       i++;
     }
     pos = 0;
-    while( i<planned && !over_budget(s, out)
+    while( slots && i<planned && !over_budget(s, out)
            && slot_members(s, v, &pos, &mname, &val, &red) ){
       if( val==NULL ) continue;
       trec_venc_name(out, mname, strlen(mname));
@@ -1763,19 +1805,17 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
   dict = trec_locals_instance_dict(v);
   if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
   /* the header's total counts every field, also those past max_items */
-  uint64_t total = dict ? (uint64_t)PyDict_GET_SIZE(dict)
-                        : (uint64_t)trec_locals_inline_count(v);
-  if( depth>=s->o.max_depth ){
-    while( slot_members(s, v, &pos, &mname, &val, &red) ) if( val ) total++;
-    return mixu(h, total);
-  }
+  uint64_t slots = slot_count(s, v);
+  uint64_t total = slots + (dict ? (uint64_t)PyDict_GET_SIZE(dict)
+                                 : (uint64_t)trec_locals_inline_count(v));
+  if( depth>=s->o.max_depth ) return mixu(h, total);
   h = mix(h, dict);
   if( dict==NULL && s->o.max_items<=FP_INLINE_MAX ){
     /* inline attributes: a name is its index in the type's shared keys */
     PyObject *vals[FP_INLINE_MAX];
     uint32_t ix[FP_INLINE_MAX];
     const void *keys = NULL;
-    k = trec_locals_inline_items(v, s->o.max_items, vals, ix, &keys);
+    k = trec_locals_inline_items(v, s->o.max_items, vals, ix, NULL, &keys);
     h = mix(h, keys);
     for(Py_ssize_t i=0; i<k; i++) h = fp_value(s, mixu(h, ix[i]), vals[i], depth+1);
   }else while( k<s->o.max_items && (dict ? PyDict_Next(dict, &pos, &key, &val)
@@ -1785,10 +1825,9 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
     k++;
   }
   pos = 0;
-  while( slot_members(s, v, &pos, &mname, &val, &red) ){
+  while( slots && k<s->o.max_items
+         && slot_members(s, v, &pos, &mname, &val, &red) ){
     if( val==NULL ) continue;
-    total++;
-    if( k>=s->o.max_items ) continue;
     h = fp_value(s, mix(mix(h, val), mname), val, depth+1);
     k++;
   }
