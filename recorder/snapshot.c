@@ -394,18 +394,10 @@ static void patch_count(struct trec_buf *out, size_t at, uint64_t planned,
   }
 }
 
-/* UTF-8 of a str: the str's own bytes when ASCII, else encoded into s->u8
-** with lone surrogates in their 3-byte form (no cached UTF-8 is created in
-** the str). At most max_cp code points; *cp gets how many were taken. */
-static const char *str_utf8(trec_snap *s, PyObject *u, Py_ssize_t max_cp,
-                            size_t *len, Py_ssize_t *cp){
-  Py_ssize_t n = PyUnicode_GET_LENGTH(u);
-  if( n>max_cp ) n = max_cp;
-  *cp = n;
-  if( PyUnicode_IS_ASCII(u) ){
-    *len = (size_t)n;
-    return (const char *)PyUnicode_DATA(u);
-  }
+/* str_utf8() of a str that is not ASCII: n code points encoded into s->u8
+** (out of line: names and most texts are ASCII). */
+static __attribute__((noinline)) const char *
+str_utf8_wide(trec_snap *s, PyObject *u, Py_ssize_t n, size_t *len){
   int kind = PyUnicode_KIND(u);
   const void *data = PyUnicode_DATA(u);
   trec_buf_reset(&s->u8);
@@ -430,6 +422,22 @@ static const char *str_utf8(trec_snap *s, PyObject *u, Py_ssize_t max_cp,
   }
   *len = (size_t)(o - s->u8.data);
   return (const char *)s->u8.data;
+}
+
+/* UTF-8 of a str: the str's own bytes when ASCII, else encoded into s->u8
+** with lone surrogates in their 3-byte form (no cached UTF-8 is created in
+** the str). At most max_cp code points; *cp gets how many were taken. */
+static inline const char *str_utf8(trec_snap *s, PyObject *u,
+                                   Py_ssize_t max_cp, size_t *len,
+                                   Py_ssize_t *cp){
+  Py_ssize_t n = PyUnicode_GET_LENGTH(u);
+  if( n>max_cp ) n = max_cp;
+  *cp = n;
+  if( PyUnicode_IS_ASCII(u) ){
+    *len = (size_t)n;
+    return (const char *)PyUnicode_DATA(u);
+  }
+  return str_utf8_wide(s, u, n, len);
 }
 
 static int str_ready(PyObject *u){
@@ -841,13 +849,13 @@ static void enc_set(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
   leave(s, out);
 }
 
-/* Whether a dict key or field name (any object) is a redacted name. */
-static int redacted_key(trec_snap *s, PyObject *key){
+/* redacted_key()'s miss: key matched against the patterns and kept in
+** entry h (out of line: the names of a program are few, and hit). */
+static __attribute__((noinline)) int redacted_key_fill(trec_snap *s,
+                                                       PyObject *key,
+                                                       size_t h){
   size_t len;
   Py_ssize_t cp;
-  if( s->n_pat==0 || !PyUnicode_CheckExact(key) ) return 0;
-  size_t h = cache_at(key, REDACT_CACHE);
-  if( s->rcache[h].key==key ) return s->rcache[h].hit;
   if( !str_ready(key) ) return 0;
   const char *u = str_utf8(s, key, PY_SSIZE_T_MAX, &len, &cp);
   PyObject *old = s->rcache[h].key;
@@ -856,6 +864,14 @@ static int redacted_key(trec_snap *s, PyObject *key){
   s->rcache[h].hit = (unsigned char)redacted_utf8(s, u, len);
   Py_XDECREF(old);
   return s->rcache[h].hit;
+}
+
+/* Whether a dict key or field name (any object) is a redacted name. */
+static inline int redacted_key(trec_snap *s, PyObject *key){
+  if( s->n_pat==0 || !PyUnicode_CheckExact(key) ) return 0;
+  size_t h = cache_at(key, REDACT_CACHE);
+  if( s->rcache[h].key==key ) return s->rcache[h].hit;
+  return redacted_key_fill(s, key, h);
 }
 
 /* A value stored under a name (dict key, attribute). */
@@ -953,7 +969,7 @@ static inline const struct type_slots *type_slots(trec_snap *s,
 ** not held: encoding a member's value may reuse its cache entry for another
 ** type. The cached listing and the walk count members alike, so *pos means
 ** the same in both. */
-static int slot_members(trec_snap *s, PyObject *v, Py_ssize_t *pos,
+static inline int slot_members(trec_snap *s, PyObject *v, Py_ssize_t *pos,
                         const char **name, PyObject **val, int *redacted){
   const struct type_slots *ts = type_slots(s, Py_TYPE(v));
   Py_ssize_t off;
