@@ -1008,6 +1008,16 @@ static uint64_t slot_count(trec_snap *s, PyObject *v){
   return n;
 }
 
+/* The total an OBJECT header gives: every field of v, also those past
+** max_items; *slots gets how many are slot members. dict: v's instance
+** dict, or NULL when its attributes are inline or it has none. */
+static uint64_t field_total(trec_snap *s, PyObject *v, PyObject *dict,
+                            uint64_t *slots){
+  *slots = slot_count(s, v);
+  return *slots + (dict ? (uint64_t)PyDict_GET_SIZE(dict)
+                        : (uint64_t)trec_locals_inline_count(v));
+}
+
 static void enc_object(trec_snap *s, PyObject *v, int depth,
                        struct trec_buf *out){
   PyTypeObject *tp = Py_TYPE(v);
@@ -1020,10 +1030,7 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
   if( fields ){
     dict = trec_locals_instance_dict(v);
     if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
-    if( dict!=NULL ) total += (uint64_t)PyDict_GET_SIZE(dict);
-    else total += (uint64_t)trec_locals_inline_count(v);
-    slots = slot_count(s, v);
-    total += slots;
+    total = field_total(s, v, dict, &slots);
   }
   size_t at;
   if( !enter(s, v, TREC_V_OBJECT, depth, total, out) ) return;
@@ -1820,10 +1827,7 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
   if( tp->tp_getattro!=PyObject_GenericGetAttr ) return h;
   dict = trec_locals_instance_dict(v);
   if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
-  /* the header's total counts every field, also those past max_items */
-  uint64_t slots = slot_count(s, v);
-  uint64_t total = slots + (dict ? (uint64_t)PyDict_GET_SIZE(dict)
-                                 : (uint64_t)trec_locals_inline_count(v));
+  uint64_t slots, total = field_total(s, v, dict, &slots);
   if( depth>=s->o.max_depth ) return mixu(h, total);
   h = mix(h, dict);
   if( dict==NULL && s->o.max_items<=FP_INLINE_MAX ){
