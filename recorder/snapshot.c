@@ -1011,8 +1011,8 @@ static uint64_t slot_count(trec_snap *s, PyObject *v){
 /* The total an OBJECT header gives: every field of v, also those past
 ** max_items; *slots gets how many are slot members. dict: v's instance
 ** dict, or NULL when its attributes are inline or it has none. */
-static uint64_t field_total(trec_snap *s, PyObject *v, PyObject *dict,
-                            uint64_t *slots){
+static inline uint64_t field_total(trec_snap *s, PyObject *v, PyObject *dict,
+                                   uint64_t *slots){
   *slots = slot_count(s, v);
   return *slots + (dict ? (uint64_t)PyDict_GET_SIZE(dict)
                         : (uint64_t)trec_locals_inline_count(v));
