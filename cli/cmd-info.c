@@ -180,7 +180,7 @@ static void info_text(struct info *in){
   if( (s = meta(in, "exit_status")) ) printf("exit status %s\n", s);
   if( meta_int(in, "signal", &a) && a ) printf("signal      %" PRId64 "\n", a);
   if( trec_reader_complete(in->r) ) printf("status      complete\n");
-  else if( (s = meta(in, "error")) && *s )
+  else if( (s = trec_reader_stop_error(in->r)) )
     printf("status      truncated (recording stopped early: %s)\n", s);
   else printf("status      truncated (recording did not finish)\n");
   printf("events      %" PRIu64 " (", n);
@@ -252,7 +252,7 @@ static int info_json(struct info *in){
                       ? json_integer(b-a) : json_null());
   json_object_set_new(o, "exit_status", meta_int(in, "exit_status", &a) ? json_integer(a) : json_null());
   json_object_set_new(o, "complete", json_boolean(trec_reader_complete(in->r)));
-  json_object_set_new(o, "error", (s = meta(in, "error")) && *s ? json_string(s) : json_null());
+  json_object_set_new(o, "error", (s = trec_reader_stop_error(in->r)) ? json_string(s) : json_null());
   json_object_set_new(o, "events", json_integer((json_int_t)n));
   for(k=0; k<TREC_N_KINDS; k++)
     json_object_set_new(kinds, trec_kind_name(k), json_integer((json_int_t)in->n_kind[k]));

@@ -1132,15 +1132,10 @@ void trec_repl_start(trec_repl *repl, struct trec_buf *out){
   trec_reader *r = trec_replay_reader(repl->rp);
   struct trec_event ev;
   if( trec_replay_truncated(repl->rp) ){
-    const char *why = trec_reader_meta(r, "error");
-    if( why && *why )
-      trec_buf_printf(out, "*** The recording is truncated (recording stopped early: %s): "
-                      "it ends at event %llu.\n", why,
-                      (unsigned long long)trec_reader_last_seq(r));
-    else
-      trec_buf_printf(out, "*** The recording is truncated (the program did not finish "
-                      "recording): it ends at event %llu.\n",
-                      (unsigned long long)trec_reader_last_seq(r));
+    const char *why = trec_reader_stop_error(r);
+    trec_buf_printf(out, "*** The recording is truncated (%s%s): it ends at event %llu.\n",
+                    why ? "recording stopped early: " : "the program did not finish recording",
+                    why ? why : "", (unsigned long long)trec_reader_last_seq(r));
   }
   if( trec_replay_event(repl->rp, &ev) ){
     errline(out, "the recording has no events");

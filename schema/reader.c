@@ -516,8 +516,8 @@ int trec_reader_open(const char *path, unsigned flags, trec_reader **out){
   {
     /* a recording an error stopped early is cut short, as a killed one */
     const char *status = trec_reader_meta(r, "status");
-    const char *error = trec_reader_meta(r, "error");
-    r->complete = status && !strcmp(status, "complete") && !(error && *error);
+    r->complete = status && !strcmp(status, "complete")
+                  && trec_reader_stop_error(r)==NULL;
   }
   if( (rc = load_code(r)) || (rc = load_files(r)) || (rc = load_chunks(r))
    || (rc = load_threads(r)) ) return rc;
@@ -578,6 +578,11 @@ const char *trec_reader_meta(trec_reader *r, const char *key){
 }
 
 int trec_reader_complete(trec_reader *r){ return r->complete; }
+
+const char *trec_reader_stop_error(trec_reader *r){
+  const char *error = trec_reader_meta(r, "error");
+  return error && *error ? error : NULL;
+}
 uint64_t trec_reader_n_events(trec_reader *r){ return r->n_events; }
 uint64_t trec_reader_first_seq(trec_reader *r){ return r->first_seq; }
 uint64_t trec_reader_last_seq(trec_reader *r){ return r->last_seq; }

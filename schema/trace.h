@@ -306,6 +306,9 @@ struct sqlite3 *trec_reader_db(trec_reader *r);
 /*! trec_reader_meta() : a meta value as text, NULL if absent (Borrowed). */
 const char *trec_reader_meta(trec_reader *r, const char *key);
 int trec_reader_complete(trec_reader *r);        /* 1 complete, 0 truncated */
+/*! trec_reader_stop_error() : why an error stopped the recording early
+ *  (meta "error", Borrowed), or NULL when none did. */
+const char *trec_reader_stop_error(trec_reader *r);
 uint64_t trec_reader_n_events(trec_reader *r);
 uint64_t trec_reader_first_seq(trec_reader *r);  /* 0 when empty */
 uint64_t trec_reader_last_seq(trec_reader *r);
