@@ -161,21 +161,23 @@ class Session:
         except Exception:
             st = {}
         why = close_error or st.get("error")
-        if self.quiet and not why:
-            return
-        events = st.get("events", 0) or 0
-        try:
-            size = " (%s)" % _size_text(os.path.getsize(self.path))
-        except OSError:
-            size = ""
-        took = "%.3g ms" % (elapsed * 1000) if elapsed < 1 else "%.2f s" % elapsed
-        line = "tracerec: %s events, %s, trace %s%s" % (
-            format(events, ","), took, _display(self.path), size)
-        if why:
-            line += "; the trace is incomplete: %s" % why
         if self.quiet:
+            if not why:
+                return
             line = "tracerec: trace %s is incomplete: %s" % (
                 _display(self.path), why)
+        else:
+            events = st.get("events", 0) or 0
+            try:
+                size = " (%s)" % _size_text(os.path.getsize(self.path))
+            except OSError:
+                size = ""
+            took = ("%.3g ms" % (elapsed * 1000) if elapsed < 1
+                    else "%.2f s" % elapsed)
+            line = "tracerec: %s events, %s, trace %s%s" % (
+                format(events, ","), took, _display(self.path), size)
+            if why:
+                line += "; the trace is incomplete: %s" % why
         try:
             sys.stderr.write(line + "\n")
             sys.stderr.flush()
