@@ -3,6 +3,9 @@
 . "${TREC_SRCDIR:-.}/tests/lib.sh"
 
 root="$T_DIR/root"
+# The make running this test does not lend it its jobserver: the pipe
+# MAKEFLAGS names may be closed here, or be another file by then.
+unset MAKEFLAGS MFLAGS
 check "make install into DESTDIR" make -C "$TREC_BUILDDIR" install DESTDIR="$root"
 n_so=$(find "$root" -name '*tracerec.so' | wc -l)
 [ "$n_so" -eq 2 ] && ok "both modules installed" || not_ok "both modules installed ($n_so)"
