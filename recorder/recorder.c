@@ -467,11 +467,23 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
   PyObject *ns = e->ci->is_ns ? trec_locals_namespace(f) : NULL;
   uint64_t ns_version = ns!=NULL && PyDict_CheckExact(ns)
                         ? trec_locals_dict_version(ns) : 0;
-  if( quick && inplace==0 && ns_version!=0 && ns_version==e->ns_version ){
+  int ns_same = quick && inplace==0 && ns_version!=0 && ns_version==e->ns_version;
+  if( ns_same && !trec_snap_checking(r->snap) ){
     rc = TREC_OK;
   }else if( quick ){
+    size_t before = r->payload.len;
     rc = trec_snap_frame_quick(r->snap, e->ci->layout, e->shadow, f, store,
                                inplace, &r->payload);
+    if( rc==TREC_OK && ns_same && r->payload.len!=before ){
+      const char *fn = PyUnicode_AsUTF8(trec_locals_code(f)->co_name);
+      char why[160];
+      if( fn==NULL ) PyErr_Clear();
+      snprintf(why, sizeof why, "snapshot: TRACEREC_FPCHECK: a variable of "
+               "%s changed while its namespace's version did not move",
+               fn ? fn : "?");
+      trec_recorder_fail(r, TREC_ERR_INVALID, "snapshot of a frame", why);
+      rc = TREC_ERR_INVALID;
+    }
   }else{
     rc = trec_snap_frame(r->snap, e->ci->layout, e->shadow, f, full,
                          &r->payload);

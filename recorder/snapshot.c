@@ -206,6 +206,7 @@ struct trec_snap {
   struct trec_buf fpbuf;      /* Owned: values fingerprinted by encoding */
   int check;                  /* TRACEREC_FPCHECK=1 (see check_slot) */
   int check_miss;             /* slot whose check failed, or -1 */
+  int check_rebound;          /* ... because it was bound to another object */
   struct trec_buf checkbuf;   /* Owned: check_slot's encodings */
   struct trec_buf *ends;      /* Borrowed: see trec_snap_track(), or NULL */
   int busy;                   /* entries running (see snap_enter) */
@@ -259,6 +260,10 @@ struct trec_shadow {
 static int snap_fail(trec_snap *s, int rc, const char *msg){
   snprintf(s->errmsg, sizeof s->errmsg, "snapshot: %s", msg);
   return rc;
+}
+
+int trec_snap_checking(const trec_snap *s){
+  return s->check;
 }
 
 const char *trec_snap_errmsg(trec_snap *s){
@@ -2182,13 +2187,19 @@ static int snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
     /* after a pure line only the names it stores can be bound to another
     ** object (lineflow.h), and a namespace lookup costs more than the
     ** compare it would feed */
-    else if( quick && !(store & slot_bit(i)) ) continue;
+    else if( quick && !(store & slot_bit(i)) && !s->check ) continue;
     else v = ns_read(L, ns, i);
     if( quick && v==sh->slot[i].seen && !(store & slot_bit(i)) ){
       if( s->check && sh->slot[i].state==SH_HASH && !L->redact[i]
           && !s->o.capture_repr )
         check_slot(s, i, v, sh->slot[i].hash);
       continue;
+    }
+    /* the check reads the names a quick snapshot would not have looked up:
+    ** one bound to another object was missed */
+    if( quick && ns && !(store & slot_bit(i)) && s->check_miss<0 ){
+      s->check_miss = (int)i;
+      s->check_rebound = 1;
     }
     snap_slot(s, L, i, &sh->slot[i], v, out);
   }
@@ -2197,10 +2208,13 @@ static int snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
     if( fn==NULL ) PyErr_Clear();
     snap_leave(s, &e, out);
     snprintf(s->errmsg, sizeof s->errmsg, "snapshot: TRACEREC_FPCHECK: "
-             "%s in %s() was recorded from a fingerprint or a cache, and "
-             "encoding it again gives other bytes",
-             L->cnames[s->check_miss], fn ? fn : "?");
+             "%s in %s() %s", L->cnames[s->check_miss], fn ? fn : "?",
+             s->check_rebound
+             ? "was passed over by a quick snapshot, but is bound to another object"
+             : "was recorded from a fingerprint or a cache, and encoding it "
+               "again gives other bytes");
     s->check_miss = -1;
+    s->check_rebound = 0;
     return TREC_ERR_INVALID;
   }
   return snap_leave(s, &e, out);

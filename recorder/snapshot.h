@@ -125,6 +125,10 @@ int  trec_snap_value(trec_snap *s, PyObject *v, struct trec_buf *out);
  *  then its args tuple). A non-exception is encoded as trec_snap_value(). */
 int  trec_snap_exception(trec_snap *s, PyObject *exc, struct trec_buf *out);
 
+/*! trec_snap_checking() : 1 when TRACEREC_FPCHECK=1 asked this snapshotter
+ *  to check its shortcuts (the caller then checks its own too), else 0. */
+int trec_snap_checking(const trec_snap *s);
+
 /*! trec_snap_errmsg() : the message of the last failure ("" if none). */
 const char *trec_snap_errmsg(trec_snap *s);
 
