@@ -2,7 +2,8 @@
 // over WebDriver BiDi by puppeteer-core: no downloaded browser). Records the
 // README example, opens it, steps with the keys both ways and checks the
 // position, highlighted line and frame shown against the trace's own events
-// (read with `tracerec sql`). Prints TAP.
+// (read with `tracerec sql`), and that a recording cut short by an error
+// says why. Prints TAP.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,18 @@ const ok = (cond, what, why = '') => {
   if (!cond && why) console.log(`# ${why}`);
 };
 
-let browser, view;
+const views = [];
+// `tracerec view` of trace, to be stopped at the end; resolves to its URL
+const serve = (t) => new Promise((resolve, reject) => {
+  const v = spawn(TRACEREC, ['view', t, '--no-browser'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  views.push(v);
+  let out = '';
+  v.stdout.on('data', (d) => { out += d; const m = out.match(/http:\/\/127\.0\.0\.1:\d+\/\S+/); if (m) resolve(m[0]); });
+  v.on('exit', () => reject(new Error('tracerec view exited')));
+  setTimeout(() => reject(new Error('no URL from tracerec view')), 10000);
+});
+
+let browser;
 try {
   execFileSync(TRACEREC, ['run', '-q', '-o', trace, join(process.env.TREC_SRCDIR, 'doc/examples/inventory.py')],
     { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -29,13 +41,7 @@ try {
     'SELECT seq, kind, line, function FROM events ORDER BY seq']).toString());
   const bySeq = new Map(rows.map((r) => [r.seq, r]));
 
-  view = spawn(TRACEREC, ['view', trace, '--no-browser'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    view.stdout.on('data', (d) => { out += d; const m = out.match(/http:\/\/127\.0\.0\.1:\d+\/\S+/); if (m) resolve(m[0]); });
-    view.on('exit', () => reject(new Error('tracerec view exited')));
-    setTimeout(() => reject(new Error('no URL from tracerec view')), 10000);
-  });
+  const url = await serve(trace);
 
   browser = await puppeteer.launch({ browser: 'firefox', executablePath: firefox, headless: true,
     userDataDir: join(dir, 'profile') });
@@ -77,11 +83,23 @@ try {
   ok(errors.length === 0, 'no errors in the page console', errors.join(' | '));
   await page.screenshot({ path: join(process.env.TREC_BUILDDIR || dir, 'tests', 'artifacts', 'view-firefox.png') })
     .catch(() => {});
+
+  // a recording an error stopped early (TRACEREC_FPCHECK=1 on
+  // ctypes_poke.py, as in t0220 and t3002) says why
+  const cut = join(dir, 'cut.trace');
+  execFileSync(TRACEREC, ['run', '-q', '-o', cut, join(process.env.TREC_SRCDIR, 'tests', 'programs', 'ctypes_poke.py')],
+    { cwd: dir, env: { ...process.env, TRACEREC_FPCHECK: '1' }, stdio: 'ignore' });
+  await page.goto(await serve(cut));
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 20000 }).catch(() => {});
+  const cutText = await page.$eval('#stopmsg', (e) => e.textContent).catch((e) => String(e));
+  ok(/^This recording is truncated \(recording stopped early: .*TRACEREC_FPCHECK: holder in main\(\)/.test(cutText),
+    'a recording stopped by an error says why in Firefox', cutText);
+  ok(errors.length === 0, 'no errors in the page console on it', errors.join(' | '));
 } catch (e) {
   ok(false, 'Firefox session', String(e));
 } finally {
   if (browser) await browser.close().catch(() => {});
-  if (view) view.kill('SIGINT');
+  for (const v of views) v.kill('SIGINT');
   rmSync(dir, { recursive: true, force: true });
 }
 console.log(`1..${n}`);
