@@ -60,7 +60,7 @@ int trec_cmd_export(int argc, char **argv){
     }
   }
   if( trace==NULL ){
-    export_usage(stderr);
+    trec_cli_error("export", "usage: tracerec export TRACE [--format chrome|jsonl] [-o FILE]");
     return TREC_EXIT_USAGE;
   }
 

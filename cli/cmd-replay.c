@@ -58,8 +58,8 @@ int trec_cmd_replay(int argc, char **argv){
     }else if( !strncmp(argv[i], "-x", 2) ){
       xcmds[n_x++] = argv[i]+2;
     }else if( argv[i][0]=='-' && argv[i][1] ){
-      trec_cli_error("replay", "unknown option '%s'", argv[i]);
-      replay_usage(stderr);
+      trec_cli_error("replay", "unknown option '%s'; see 'tracerec replay --help'",
+                     argv[i]);
       status = TREC_EXIT_USAGE;
       goto out;
     }else if( path==NULL ){
@@ -71,7 +71,7 @@ int trec_cmd_replay(int argc, char **argv){
     }
   }
   if( path==NULL ){
-    replay_usage(stderr);
+    trec_cli_error("replay", "usage: tracerec replay [-x COMMAND]... TRACE");
     status = TREC_EXIT_USAGE;
     goto out;
   }

@@ -104,7 +104,7 @@ int trec_cmd_view(int argc, char **argv){
     }
   }
   if( opt.trace==NULL ){
-    view_usage(stderr);
+    trec_cli_error("view", "usage: tracerec view TRACE [--port N] [--no-browser]");
     return TREC_EXIT_USAGE;
   }
 

@@ -1191,8 +1191,10 @@ static int writer_setup_db(trec_writer *w){
   if( sqlite3_open_v2(w->path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                       | SQLITE_OPEN_NOMUTEX, NULL)!=SQLITE_OK ){
     if( !w->db ) return writer_fail(w, TREC_ERR_NOMEM, "out of memory opening SQLite");
-    return writer_fail(w, TREC_ERR_IO, "cannot create %s: %s", w->path,
-                       sqlite3_errmsg(w->db));
+    /* SQLite's own words ("unable to open database file") hide why */
+    int e = sqlite3_system_errno(w->db);
+    return writer_fail(w, TREC_ERR_IO, "cannot create the file: %s",
+                       e ? strerror(e) : sqlite3_errmsg(w->db));
   }
   sql = sqlite3_mprintf(
     "PRAGMA application_id=%d;"

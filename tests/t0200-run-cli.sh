@@ -9,7 +9,12 @@ check_fails "option needs a value" 2 "$TRACEREC" run -o
 check_fails "count needs a number" 2 "$TRACEREC" run --max-str many "$P/recursion.py"
 check_fails "missing script" 2 "$TRACEREC" run -o "$T_DIR/x.trace" "$T_DIR/nonexistent.py"
 check_fails "missing module" 1 "$TRACEREC" run -o "$T_DIR/x.trace" -m no_such_module_xyz
+check_fails "count too large for the recorder" 2 "$TRACEREC" run --max-items 99999999999999999999 "$P/recursion.py"
 check_fails "unwritable output" 73 "$TRACEREC" run -o "$T_DIR/no/such/dir/x.trace" "$P/recursion.py"
+n=$(grep -o "$T_DIR/no/such/dir/x.trace" "$T_DIR/err" | wc -l)
+if [ "$n" -eq 1 ] && grep -q ': No such file or directory$' "$T_DIR/err"
+then ok "unwritable output: the path is said once, with why"
+else not_ok "unwritable output: the path is said once, with why"; sed 's/^/# /' "$T_DIR/err"; fi
 check_fails "unknown backend" 2 "$TRACEREC" run --backend nosuch -o "$T_DIR/x.trace" "$P/recursion.py"
 grep -q '^tracerec run: ' "$T_DIR/err" && ok "errors name the command" || not_ok "errors name the command"
 check "--help exits 0" "$TRACEREC" run --help

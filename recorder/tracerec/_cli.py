@@ -92,6 +92,8 @@ def _count(name, text, minimum):
         raise UsageError("%s needs a number, not '%s'" % (name, text))
     if n < minimum:
         raise UsageError("%s must be at least %d" % (name, minimum))
+    if n > 2**31 - 1:   # the recorder keeps the bounds in C ints
+        raise UsageError("%s must be at most %d" % (name, 2**31 - 1))
     return n
 
 
