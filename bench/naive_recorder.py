@@ -49,7 +49,12 @@ class Recorder:
             self.events.append((seq, threading.get_ident(), event, code.co_filename,
                                 code.co_name, frame.f_lineno, text))
             old = self.shadow.setdefault(id(frame), {})
-            for name, value in frame.f_locals.items():
+            # A module's locals are its globals. Read them as such: on 3.12,
+            # f_locals of a module frame running an inlined comprehension
+            # writes the comprehension's variables into the module's globals
+            # (ast.py's import then fails with KeyError).
+            names = frame.f_globals if code.co_name == "<module>" else frame.f_locals
+            for name, value in names.items():
                 r = self.repr.repr(value)
                 if old.get(name) != r:
                     old[name] = r
