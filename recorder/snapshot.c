@@ -2187,19 +2187,22 @@ static int snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
     /* after a pure line only the names it stores can be bound to another
     ** object (lineflow.h), and a namespace lookup costs more than the
     ** compare it would feed */
-    else if( quick && !(store & slot_bit(i)) && !s->check ) continue;
+    else if( quick && !(store & slot_bit(i)) ){
+      if( !s->check ) continue;
+      /* the check looks the name up all the same: bound to another
+      ** object, it was missed */
+      v = ns_read(L, ns, i);
+      if( v!=sh->slot[i].seen && s->check_miss<0 ){
+        s->check_miss = (int)i;
+        s->check_rebound = 1;
+      }
+    }
     else v = ns_read(L, ns, i);
     if( quick && v==sh->slot[i].seen && !(store & slot_bit(i)) ){
       if( s->check && sh->slot[i].state==SH_HASH && !L->redact[i]
           && !s->o.capture_repr )
         check_slot(s, i, v, sh->slot[i].hash);
       continue;
-    }
-    /* the check reads the names a quick snapshot would not have looked up:
-    ** one bound to another object was missed */
-    if( quick && ns && !(store & slot_bit(i)) && s->check_miss<0 ){
-      s->check_miss = (int)i;
-      s->check_rebound = 1;
     }
     snap_slot(s, L, i, &sh->slot[i], v, out);
   }
