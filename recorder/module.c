@@ -114,6 +114,14 @@ fail:
 
 /* ---- Recorder ---- */
 
+/* OSError for a trace the writer could not open, naming path once (most
+** of the writer's messages name it already). */
+static void writer_open_error(const char *path, trec_writer *w, int rc){
+  const char *why = w ? trec_writer_errmsg(w) : trec_strerror(rc);
+  if( strstr(why, path) ) PyErr_SetString(PyExc_OSError, why);
+  else PyErr_Format(PyExc_OSError, "%s: %s", path, why);
+}
+
 static int Recorder_init(trec_recorder *r, PyObject *args, PyObject *kw){
   static char *kwlist[] = {
     "path", "opcodes", "trace_all", "include", "exclude", "library_paths",
@@ -198,8 +206,7 @@ static int Recorder_init(trec_recorder *r, PyObject *args, PyObject *kw){
   r->wopt.max_buffered = 64u << 20;
   rc = trec_writer_open(&r->wopt, &r->w);
   if( rc!=TREC_OK ){
-    PyErr_Format(PyExc_OSError, "%s: %s", r->path,
-                 r->w ? trec_writer_errmsg(r->w) : trec_strerror(rc));
+    writer_open_error(r->path, r->w, rc);
     trec_writer_close(r->w, NULL);
     r->w = NULL;
     goto fail;
@@ -404,8 +411,7 @@ static PyObject *Recorder_after_fork_child(trec_recorder *r, PyObject *arg){
   r->wopt.path = r->path;
   rc = trec_writer_open(&r->wopt, &r->w);
   if( rc!=TREC_OK ){
-    PyErr_Format(PyExc_OSError, "%s: %s", r->path,
-                 r->w ? trec_writer_errmsg(r->w) : trec_strerror(rc));
+    writer_open_error(r->path, r->w, rc);
     trec_writer_close(r->w, NULL);
     r->w = NULL;
     r->state = TREC_REC_CLOSED;

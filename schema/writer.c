@@ -1193,7 +1193,7 @@ static int writer_setup_db(trec_writer *w){
     if( !w->db ) return writer_fail(w, TREC_ERR_NOMEM, "out of memory opening SQLite");
     /* SQLite's own words ("unable to open database file") hide why */
     int e = sqlite3_system_errno(w->db);
-    return writer_fail(w, TREC_ERR_IO, "cannot create the file: %s",
+    return writer_fail(w, TREC_ERR_IO, "cannot create %s: %s", w->path,
                        e ? strerror(e) : sqlite3_errmsg(w->db));
   }
   sql = sqlite3_mprintf(
