@@ -215,6 +215,8 @@ struct trec_snap {
   struct {
     PyTypeObject *tp;         /* Borrowed, compared only */
     unsigned int tag;
+    const void *qualname;     /* Borrowed, compared only: 3.13 keeps the
+                              ** tag when __qualname__ is set */
     uint16_t len;
     char name[TNAME_LEN];
   } tcache[TNAME_CACHE];
@@ -483,12 +485,28 @@ static void type_name_build(trec_snap *s, PyTypeObject *tp){
   trec_buf_puts(b, tp->tp_name);
 }
 
+/* tp's version tag while it is valid, else 0. Changing a type sets its tag
+** to 0 on every version; before 3.13 it also clears
+** Py_TPFLAGS_VALID_VERSION_TAG, which 3.13 no longer sets at all (taking
+** the flag as the test there made every type look unversioned: no cached
+** names or slot listings, and a fresh fingerprint for every object). */
+static inline unsigned int type_tag(PyTypeObject *tp){
+#if PY_VERSION_HEX >= 0x030D0000
+  return tp->tp_version_tag;
+#else
+  return tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG ? tp->tp_version_tag : 0;
+#endif
+}
+
 static void type_name(trec_snap *s, PyTypeObject *tp){
-  unsigned int tag = tp->tp_version_tag;
-  int valid = tag!=0 && (tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG);
+  unsigned int tag = type_tag(tp);
+  int valid = tag!=0;
   size_t h = cache_at(tp, TNAME_CACHE);
+  const void *qn = tp->tp_flags & Py_TPFLAGS_HEAPTYPE
+                   ? (const void *)((PyHeapTypeObject *)tp)->ht_qualname : NULL;
   trec_buf_reset(&s->tname);
-  if( valid && s->tcache[h].tp==tp && s->tcache[h].tag==tag ){
+  if( valid && s->tcache[h].tp==tp && s->tcache[h].tag==tag
+      && s->tcache[h].qualname==qn ){
     trec_buf_put(&s->tname, s->tcache[h].name, s->tcache[h].len);
     return;
   }
@@ -496,6 +514,7 @@ static void type_name(trec_snap *s, PyTypeObject *tp){
   if( valid && !s->tname.oom && s->tname.len>0 && s->tname.len<=TNAME_LEN ){
     s->tcache[h].tp = tp;
     s->tcache[h].tag = tag;
+    s->tcache[h].qualname = qn;
     s->tcache[h].len = (uint16_t)s->tname.len;
     memcpy(s->tcache[h].name, s->tname.data, s->tname.len);
   }
@@ -962,9 +981,9 @@ type_slots_fill(trec_snap *s, PyTypeObject *tp, struct type_slots *c,
 ** valid version tag, or too many slots): then walked each time. */
 static inline const struct type_slots *type_slots(trec_snap *s,
                                                   PyTypeObject *tp){
-  unsigned int tag = tp->tp_version_tag;
+  unsigned int tag = type_tag(tp);
   struct type_slots *c = &s->scache[cache_at(tp, SLOT_CACHE)];
-  if( tag==0 || !(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) ) return NULL;
+  if( tag==0 ) return NULL;
   if( c->tp==tp && c->tag==tag ) return c;
   return type_slots_fill(s, tp, c, tag);
 }
@@ -1749,10 +1768,10 @@ static int identity_fp(trec_snap *s, PyObject *v, uint64_t *fp){
 ** predict: with it, values are always encoded, as before. */
 
 static uint64_t fp_type(trec_snap *s, uint64_t h, PyTypeObject *tp){
+  unsigned int tag = type_tag(tp);
   h = mix(h, tp);
-  if( tp->tp_version_tag==0 || !(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) )
-    return mix(h, (void *)(uintptr_t)++s->fp_nonce);
-  h = mix(h, (void *)(uintptr_t)tp->tp_version_tag);
+  if( tag==0 ) return mix(h, (void *)(uintptr_t)++s->fp_nonce);
+  h = mix(h, (void *)(uintptr_t)tag);
   if( tp->tp_flags & Py_TPFLAGS_HEAPTYPE )
     h = mix(h, ((PyHeapTypeObject *)tp)->ht_qualname);
   return h;
