@@ -85,7 +85,7 @@ class Session:
         try:
             self.rec = _tracerec.Recorder(self.path, **self.options)
         except (OSError, RuntimeError) as e:
-            raise OSError(str(e))   # "PATH: what failed: why"
+            raise OSError(str(e))   # it names the trace already (module.c)
         self.t0 = time.monotonic()
         self._meta(meta or {})
         _current = self
