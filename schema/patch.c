@@ -114,7 +114,7 @@ static void put_op(struct trec_buf *b, size_t keep, size_t skip,
 }
 
 int trec_patch_entry(struct trec_buf *out, struct trec_buf *scratch,
-                     enum trec_pkind kind, uint32_t slot, uint64_t from,
+                     unsigned what, uint32_t slot, uint64_t from,
                      const unsigned char *old, size_t old_len,
                      const unsigned char *v, size_t len){
   if( old!=NULL && len>=TREC_PATCH_MIN ){
@@ -145,7 +145,7 @@ int trec_patch_entry(struct trec_buf *out, struct trec_buf *scratch,
     if( !scratch->oom
         && 1 + varint_len(from) + varint_len(n_ops) + scratch->len + 8<=len ){
       trec_payload_key(out, TREC_PK_PATCH, slot);
-      trec_buf_put_u8(out, kind==TREC_PK_RETURN ? 1 : 0);
+      trec_buf_put_u8(out, (uint8_t)what);
       trec_buf_put_varint(out, from);
       trec_buf_put_varint(out, n_ops);
       trec_buf_put(out, scratch->data, scratch->len);
@@ -168,6 +168,26 @@ struct rstack {
   struct rframe *f;                           /* Owned */
   size_t len, cap;
 };
+
+/* Every value of the chunk so far, keyframe first, in order: what a
+** back PATCH counts through. */
+struct rvals {
+  struct rslot *v;                            /* Owned */
+  size_t n, cap;
+};
+
+static int rvals_add(struct rvals *l, size_t off, size_t len){
+  if( l->n==l->cap ){
+    size_t cap = l->cap ? 2*l->cap : 256;
+    struct rslot *p = realloc(l->v, cap * sizeof *p);
+    if( !p ) return TREC_ERR_NOMEM;
+    l->v = p;
+    l->cap = cap;
+  }
+  l->v[l->n].off = (uint32_t)off;
+  l->v[l->n++].len = (uint32_t)len;
+  return TREC_OK;
+}
 
 static void rstack_release(struct rstack *s){
   for(size_t i=0; i<s->cap; i++) free(s->f[i].slot);
@@ -214,10 +234,17 @@ static int rframe_set(struct rframe *f, uint32_t slot, uint32_t off, uint32_t le
   return TREC_OK;
 }
 
-/* The value a PATCH starts from (FORMAT.md 6): `from` 0 is the variable's
-** own, 1 + 2s slot s of its frame f, 2 + 2s slot s of the frame below. */
+/* The value a PATCH starts from (FORMAT.md 6): back, the from-th latest
+** of the chunk's values; else `from` 0 is the variable's own, 1 + 2s slot
+** s of its frame f, 2 + 2s slot s of the frame below. */
 static int patch_base(const struct trec_entry *e, const struct rframe *f,
-                      const struct rframe *below, struct rslot *out){
+                      const struct rframe *below, const struct rvals *vals,
+                      struct rslot *out){
+  if( e->back ){
+    if( e->from>vals->n ) return TREC_ERR_CORRUPT;
+    *out = vals->v[vals->n - e->from];
+    return TREC_OK;
+  }
   const struct rframe *in = e->from==0 ? f : (e->from & 1) ? f : below;
   uint64_t slot = e->from==0 ? e->slot : (e->from - 1) / 2;
   if( in==NULL || slot>=in->n || in->slot[slot].len==0 ) return TREC_ERR_CORRUPT;
@@ -225,10 +252,10 @@ static int patch_base(const struct trec_entry *e, const struct rframe *f,
   return TREC_OK;
 }
 
-/* Append the entries of p..end to the arena as whole values, updating f;
-** below: the frame under f, or NULL. */
+/* Append the entries of p..end to the arena as whole values, updating f
+** and adding each to vals; below: the frame under f, or NULL. */
 static int resolve_entries(struct trec_buf *a, struct rframe *f,
-                           const struct rframe *below,
+                           const struct rframe *below, struct rvals *vals,
                            const unsigned char *p, const unsigned char *end){
   struct trec_entry e;
   int rc;
@@ -237,7 +264,7 @@ static int resolve_entries(struct trec_buf *a, struct rframe *f,
     enum trec_pkind kind = e.kind;
     if( e.kind==TREC_PK_PATCH ){
       struct rslot old;
-      if( (rc = patch_base(&e, f, below, &old)) ) return rc;
+      if( (rc = patch_base(&e, f, below, vals, &old)) ) return rc;
       kind = e.what;
       /* ops can only keep old's bytes, plus what they add */
       if( trec_buf_room(a, 10 + old.len + vlen) ) return TREC_ERR_NOMEM;
@@ -269,19 +296,21 @@ static int resolve_entries(struct trec_buf *a, struct rframe *f,
     if( kind==TREC_PK_VAR ){
       if( (rc = rframe_set(f, e.slot, (uint32_t)start, (uint32_t)vlen)) ) return rc;
     }
+    if( (rc = rvals_add(vals, start, vlen)) ) return rc;
   }
   return rc==TREC_ERR_NOTFOUND ? TREC_OK : rc;
 }
 
 int trec_patch_resolve(struct trec_chunk *c, const struct trec_keyframe *k){
   struct rstack st = { NULL, 0, 0 };
+  struct rvals vals = { NULL, 0, 0 };
   struct trec_buf *a = &c->resolved;
   int rc = TREC_OK;
   trec_buf_reset(a);
   for(size_t i=0; i<k->n && rc==TREC_OK; i++){
     struct rframe *f = rstack_at(&st, i, k->frames[i].frame, 1);
     if( f==NULL ){ rc = TREC_ERR_NOMEM; break; }
-    rc = resolve_entries(a, f, NULL, k->frames[i].values,
+    rc = resolve_entries(a, f, NULL, &vals, k->frames[i].values,
                          k->frames[i].values + k->frames[i].values_len);
   }
   /* the keyframe's values stay first in the arena; events follow */
@@ -293,12 +322,14 @@ int trec_patch_resolve(struct trec_chunk *c, const struct trec_keyframe *k){
     if( f==NULL ){ rc = TREC_ERR_NOMEM; break; }
     size_t start = a->len;
     const unsigned char *p = c->payload + c->payload_off[i];
-    rc = resolve_entries(a, f, d ? &st.f[d-1] : NULL, p, p + c->payload_len[i]);
+    rc = resolve_entries(a, f, d ? &st.f[d-1] : NULL, &vals, p,
+                         p + c->payload_len[i]);
     c->payload_off[i] = (uint32_t)start;
     c->payload_len[i] = (uint32_t)(a->len - start);
     if( c->kind[i]==TREC_RETURN ) st.len = d;
   }
   rstack_release(&st);
+  free(vals.v);
   if( rc==TREC_OK ) c->payload = a->data;
   return rc;
 }

@@ -92,13 +92,17 @@ int trec_payload_next(const unsigned char **p, const unsigned char *end,
   e->kind = (enum trec_pkind)(key & 3);
   e->slot = (uint32_t)(key >> 2);
   if( e->kind==TREC_PK_PATCH ){
-    /* u8 what (0 VAR, 1 RETURN), varint from, varint n_ops, then per op
+    /* u8 what (TREC_PATCH_*), varint from, varint n_ops, then per op
     ** varint keep, skip, n and n bytes */
-    if( q>=end || *q>1 ) return TREC_ERR_CORRUPT;
-    e->what = *q++ ? TREC_PK_RETURN : TREC_PK_VAR;
+    if( q>=end || (*q & ~(TREC_PATCH_RETURN|TREC_PATCH_BACK)) ) return TREC_ERR_CORRUPT;
+    e->what = (*q & TREC_PATCH_RETURN) ? TREC_PK_RETURN : TREC_PK_VAR;
+    e->back = (*q++ & TREC_PATCH_BACK)!=0;
+    /* a value never starts from itself: a back distance or a RETURN's
+    ** slot base is at least 1 */
     if( trec_get_varint(&q, end, &e->from) || trec_get_varint(&q, end, &e->n_ops)
      || e->n_ops > (uint64_t)(end - q)
-     || (e->what==TREC_PK_RETURN && (e->slot!=0 || e->from==0)) )
+     || (e->what==TREC_PK_RETURN && e->slot!=0)
+     || ((e->what==TREC_PK_RETURN || e->back) && e->from==0) )
       return TREC_ERR_CORRUPT;
     e->value = q;
     for(uint64_t i=0; i<e->n_ops; i++){
@@ -113,6 +117,7 @@ int trec_payload_next(const unsigned char **p, const unsigned char *end,
     return TREC_OK;
   }
   e->n_ops = 0;
+  e->back = 0;
   e->value = q;
   if( skip_value(&q, end, 0) ) return TREC_ERR_CORRUPT;
   e->value_end = q;

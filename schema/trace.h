@@ -59,7 +59,7 @@ const char *trec_strerror(int rc);
 ** added PATCH payload entries, which 1.x files never hold) and any minor
 ** version; a newer major is refused with a message naming both versions
 ** (doc/FORMAT.md, "Versioning"). */
-#define TREC_FORMAT_MAJOR 2
+#define TREC_FORMAT_MAJOR 3
 #define TREC_FORMAT_MINOR 0
 #define TREC_FORMAT_OLDEST_MAJOR 1
 #define TREC_APPLICATION_ID 0x54524543   /* "TREC", PRAGMA application_id */
@@ -118,10 +118,15 @@ struct trec_event {
 ** 0) the exception (a TREC_V_EXC value) at exception events. */
 enum trec_pkind { TREC_PK_VAR = 0, TREC_PK_RETURN = 1, TREC_PK_EXCEPTION = 2,
                   TREC_PK_PATCH = 3 };
-/* PATCH (format 2.0) is a VAR whose value is given as a change of the
-** value already in the frame's state (doc/FORMAT.md 6): u8 what, varint
-** from, varint n_ops, then per op varint keep, skip, n and n bytes. Only a chunk as stored
-** holds them: trec_reader_read_chunk() gives whole VAR values. */
+/* PATCH (format 2.0) is a VAR or RETURN whose value is given as a change
+** of a value readers already hold (doc/FORMAT.md 6): u8 what, varint
+** from, varint n_ops, then per op varint keep, skip, n and n bytes. `what`
+** is TREC_PATCH_RETURN or 0 (VAR), plus TREC_PATCH_BACK (3.0) when `from`
+** counts back through the chunk's values rather than naming a slot. Only
+** a chunk as stored holds them: trec_reader_read_chunk() gives whole
+** values. */
+#define TREC_PATCH_RETURN 0x01
+#define TREC_PATCH_BACK   0x02
 
 static inline void trec_payload_key(struct trec_buf *b, enum trec_pkind k,
                                     uint32_t slot){
@@ -135,8 +140,10 @@ struct trec_entry {
                                    ops) */
   const unsigned char *value_end;
   /* PATCH only: what it gives (VAR of slot, or RETURN), the value it
-  ** starts from and its number of ops (doc/FORMAT.md 6) */
+  ** starts from (back: from counts back through the chunk's values) and
+  ** its number of ops (doc/FORMAT.md 6) */
   enum trec_pkind what;
+  int back;
   uint64_t from, n_ops;
 };
 

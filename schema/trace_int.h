@@ -81,12 +81,13 @@ int trec_payload_check(const unsigned char *p, const unsigned char *end);
 /* Values shorter than this are stored whole: a patch saves too little. */
 #define TREC_PATCH_MIN 24
 
-/* patch.c. trec_patch_entry() : append a PATCH entry giving value v (of
-** kind VAR or RETURN) as a change of old (old_len bytes; NULL: none; from
-** says where readers find it, FORMAT.md 6) when that is worth it; scratch
-** is working space. @return 1 if it wrote one, 0 if it wrote nothing. */
+/* patch.c. trec_patch_entry() : append a PATCH entry giving value v (what:
+** TREC_PATCH_RETURN or 0 for a VAR, plus TREC_PATCH_BACK) as a change of
+** old (old_len bytes; NULL: none; what and from say where readers find
+** it, FORMAT.md 6) when that is worth it; scratch is working space.
+** @return 1 if it wrote one, 0 if it wrote nothing. */
 int trec_patch_entry(struct trec_buf *out, struct trec_buf *scratch,
-                     enum trec_pkind kind, uint32_t slot, uint64_t from,
+                     unsigned what, uint32_t slot, uint64_t from,
                      const unsigned char *old, size_t old_len,
                      const unsigned char *v, size_t len);
 /* trec_patch_resolve() : rewrite c's payloads (decoded) with whole values,

@@ -79,6 +79,20 @@ struct sbuf {
 ** is at offset `at` of the writer's pbuf. */
 struct patched { size_t i, at; };
 
+/* A value of the chunk being written, found by object: a back PATCH
+** (FORMAT.md 6) starts from the latest value of the same container or
+** object anywhere in the chunk, as the `at`-th value (keyframe first).
+** Keyed by the value's first 8 bytes, which hold its tag and id; the
+** table is direct-mapped, so a collision only loses a base, and a key
+** shared by two objects only makes a longer patch. */
+#define CVAL_BITS 12
+#define CVAL_SIZE (1u << CVAL_BITS)
+struct cval {
+  uint64_t key;
+  const unsigned char *v;    /* Borrowed: a payload of the chunk, or kraw */
+  uint32_t len, at, gen;
+};
+
 /* One frame of a shadow stack: slot -> value bytes in arena. */
 struct slotval { uint32_t off, len; };
 struct sframe {
@@ -129,6 +143,9 @@ struct trec_writer {
   size_t patched_cap;
   struct trec_buf pbuf;      /* patched payloads */
   struct trec_buf pscratch;  /* trec_patch_entry's */
+  struct cval *cvals;        /* Owned: CVAL_SIZE entries, made at first use */
+  uint32_t cval_gen;         /* the chunk being written; older entries are stale */
+  uint32_t n_cvals;          /* values of that chunk so far, keyframe first */
   struct trec_stack_entry *start;
   size_t start_cap;
   int in_txn;
@@ -675,7 +692,90 @@ static const struct sframe *shadow_find(const trec_stream *s, int kind,
 }
 
 /* A value a PATCH can start from, and how readers find it (FORMAT.md 6). */
-struct base { const unsigned char *v; size_t len; uint64_t from; };
+struct base { const unsigned char *v; size_t len; uint64_t from; unsigned back; };
+
+/* The key of a value a back PATCH may start from: its tag and id (the
+** first 8 bytes) for a container, object or exception long enough to be
+** worth it; 0 for the others. */
+static uint64_t cval_key(const unsigned char *v, size_t len){
+  uint64_t k;
+  if( len<TREC_PATCH_MIN ) return 0;
+  if( (v[0]<TREC_V_TUPLE || v[0]>TREC_V_OBJECT) && v[0]!=TREC_V_EXC ) return 0;
+  memcpy(&k, v, 8);
+  return k;
+}
+
+static struct cval *cval_at(trec_writer *w, uint64_t k){
+  return &w->cvals[(k * 0x9E3779B97F4A7C15ull) >> (64 - CVAL_BITS)];
+}
+
+/* Count the chunk's next value, v, and remember it by its object. */
+static void cval_note(trec_writer *w, const unsigned char *v, size_t len){
+  uint64_t k = cval_key(v, len);
+  if( k ){
+    struct cval *x = cval_at(w, k);
+    x->key = k;
+    x->v = v;
+    x->len = (uint32_t)len;
+    x->at = w->n_cvals;
+    x->gen = w->cval_gen;
+  }
+  w->n_cvals++;
+}
+
+/* The chunk's latest value of the object v is a value of, as a back base. */
+static int cval_find(trec_writer *w, const unsigned char *v, size_t len,
+                     struct base *o){
+  uint64_t k = cval_key(v, len);
+  const struct cval *x;
+  if( !k ) return 0;
+  x = cval_at(w, k);
+  if( x->gen!=w->cval_gen || x->key!=k ) return 0;
+  o->v = x->v;
+  o->len = x->len;
+  o->from = w->n_cvals - x->at;
+  o->back = TREC_PATCH_BACK;
+  return 1;
+}
+
+/* Start a chunk's list of values with its keyframe's (w->kraw). */
+static int cval_start(trec_writer *w){
+  const unsigned char *p = w->kraw.data, *end = p + w->kraw.len;
+  uint64_t n, x;
+  int64_t line;
+  if( w->cvals==NULL && (w->cvals = calloc(CVAL_SIZE, sizeof *w->cvals))==NULL )
+    return TREC_ERR_NOMEM;
+  /* a new generation makes every entry stale; at wrap-around, clear them */
+  if( ++w->cval_gen==0 ){
+    memset(w->cvals, 0, CVAL_SIZE * sizeof *w->cvals);
+    w->cval_gen = 1;
+  }
+  w->n_cvals = 0;
+  if( trec_get_varint(&p, end, &n) ) return TREC_ERR_CORRUPT;
+  for(uint64_t i=0; i<n; i++){
+    struct trec_entry e;
+    const unsigned char *q;
+    if( trec_get_varint(&p, end, &x) || trec_get_varint(&p, end, &x)
+     || trec_get_svarint(&p, end, &line) || trec_get_varint(&p, end, &x)
+     || x > (uint64_t)(end - p) ) return TREC_ERR_CORRUPT;
+    for(q = p, p += x; trec_payload_next(&q, p, &e)==TREC_OK; )
+      cval_note(w, e.value, (size_t)(e.value_end - e.value));
+  }
+  return TREC_OK;
+}
+
+/* Count the values of a payload none of which is long enough to be a base. */
+static int cval_skip(trec_writer *w, const struct trec_event *ev){
+  struct entries it = { ev, ev->payload, 0 };
+  struct trec_entry e;
+  int rc;
+  if( ev->entry_end ){
+    w->n_cvals += ev->n_entries;
+    return TREC_OK;
+  }
+  while( (rc = entry_next(&it, &e))==TREC_OK ) w->n_cvals++;
+  return rc==TREC_ERR_NOTFOUND ? TREC_OK : rc;
+}
 
 /* The first variable of frame f, other than those in skip, whose value
 ** starts like v (the same tag and object id: the same container or object
@@ -696,17 +796,19 @@ static void base_like(const struct sframe *f, const unsigned char *v,
   }
 }
 
-/* ev's payload as stored: values that are mostly a value the frame's
-** state already holds (the variable's previous value; for a call's
-** arguments a caller's variable; for a return value one of the frame's)
-** become PATCH entries (patch.c), into w->pbuf, with
-** *at set to their offset; *at = SIZE_MAX when nothing was patched.
+/* ev's payload as stored: values that are mostly a value readers already
+** hold become PATCH entries (patch.c), into w->pbuf, with *at set to their
+** offset; *at = SIZE_MAX when nothing was patched. The base is the same
+** object's latest value in the chunk (a method's `self` at its call, a
+** returned object, a variable now holding another object), else the
+** variable's previous value, else for a call's arguments a caller's
+** variable and for a return value one of the frame's.
 ** @return the number of PATCH entries, or a negative TREC_ERR_*. */
 static int shadow_patch(trec_writer *w, const trec_stream *s,
                         const struct trec_event *ev, size_t *at){
   *at = SIZE_MAX;
   /* no value in it is long enough to be patched (most events) */
-  if( ev->payload_len<TREC_PATCH_MIN ) return 0;
+  if( ev->payload_len<TREC_PATCH_MIN ) return cval_skip(w, ev);
   const struct sframe *f = shadow_find(s, ev->kind, ev->frame);
   /* a call's arguments may start from a value of the caller */
   const struct sframe *below = ev->kind==TREC_CALL && s->depth
@@ -717,10 +819,9 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
   uint32_t seen[64];            /* slots given so far in this payload */
   int n = 0, rc, overflow = 0;
   struct trec_entry e;
-  if( f==NULL && below==NULL ) return 0;
   while( (rc = entry_next(&it, &e))==TREC_OK ){
     size_t len = (size_t)(e.value_end - e.value);
-    struct base o = { NULL, 0, 0 };
+    struct base o = { NULL, 0, 0, 0 };
     if( e.kind==TREC_PK_VAR ){
       /* only a slot's first entry is patched (the recorder gives each slot
       ** once): readers resolve a PATCH against the latest value */
@@ -729,13 +830,18 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
       int first = k==n_seen;
       if( first && n_seen<64 ) seen[n_seen++] = e.slot;
       else if( first ) overflow = 1;
-      if( first && f && e.slot<f->n_slots && f->slots[e.slot].len ){
-        o.v = f->arena.data + f->slots[e.slot].off;
-        o.len = f->slots[e.slot].len;
-      }else if( first && below ){
-        base_like(below, e.value, len, NULL, 0, 2, &o);
+      /* the object's latest value in the chunk, which another frame may
+      ** have set since: nearer than the variable's own previous value */
+      if( first && !cval_find(w, e.value, len, &o) ){
+        if( f && e.slot<f->n_slots && f->slots[e.slot].len ){
+          o.v = f->arena.data + f->slots[e.slot].off;
+          o.len = f->slots[e.slot].len;
+        }else if( below ){
+          base_like(below, e.value, len, NULL, 0, 2, &o);
+        }
       }
-    }else if( e.kind==TREC_PK_RETURN && f && !overflow ){
+    }else if( e.kind==TREC_PK_RETURN && !cval_find(w, e.value, len, &o)
+              && f && !overflow ){
       /* often the frame's own variable (return self): one this payload did
       ** not change, so that writer and readers see the same value */
       base_like(f, e.value, len, seen, n_seen, 1, &o);
@@ -744,9 +850,10 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
       /* the payload's bytes before this entry go first, once there is a
       ** patch at all: most payloads are stored as they came */
       size_t here = b->len;
+      unsigned what = e.kind==TREC_PK_RETURN ? TREC_PATCH_RETURN : 0;
       trec_buf_put(b, ev->payload + done, entry - done);
-      if( trec_patch_entry(b, &w->pscratch, e.kind, e.slot, o.from, o.v, o.len,
-                           e.value, len) ){
+      if( trec_patch_entry(b, &w->pscratch, what | o.back, e.slot, o.from,
+                           o.v, o.len, e.value, len) ){
         n++;
         done = (size_t)(it.p - ev->payload);
       }else{
@@ -754,6 +861,7 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
       }
     }
     entry = (size_t)(it.p - ev->payload);
+    cval_note(w, e.value, len);
   }
   if( rc!=TREC_ERR_NOTFOUND ) return rc;
   if( n==0 ){
@@ -881,6 +989,8 @@ static int write_chunk(trec_writer *w, trec_stream *s,
   if( (rc = shadow_keyframe(w, s)) )
     return writer_fail(w, rc, "%s: building a keyframe: %s", w->path, trec_strerror(rc));
   size_t n_start = s->depth;
+  if( (rc = cval_start(w)) )
+    return writer_fail(w, rc, "%s: reading a keyframe back: %s", w->path, trec_strerror(rc));
   if( w->patched_cap<n ){
     void *p = realloc(w->patched, n * sizeof *w->patched);
     if( !p ) return writer_fail(w, TREC_ERR_NOMEM, "%s: out of memory", w->path);
@@ -1315,7 +1425,9 @@ static void writer_free(trec_writer *w){
   trec_buf_release(&w->raw);
   trec_buf_release(&w->pbuf);
   trec_buf_release(&w->pscratch);
+
   free(w->patched);
+  free(w->cvals);
   trec_buf_release(&w->comp);
   trec_buf_release(&w->kraw);
   trec_buf_release(&w->kcomp);

@@ -431,6 +431,16 @@ static void test_payload_bad(void **state){
   trec_buf_put_varint(&b, 3);                  /* a PATCH cut short */
   trec_venc_none(&b);
   assert_int_equal(trec_payload_check(b.data, b.data + b.len), TREC_ERR_CORRUPT);
+  static const unsigned char patch[][4] = {
+    { 3, 0, 0, 0 },                            /* well formed: no ops */
+    { 3, 4, 0, 0 },                            /* an unknown `what` bit */
+    { 3, TREC_PATCH_BACK, 0, 0 },              /* counting back 0 values */
+    { 3, TREC_PATCH_RETURN, 0, 0 },            /* a return value's own */
+    { 7, TREC_PATCH_RETURN|TREC_PATCH_BACK, 1, 0 } /* a return value's slot 1 */
+  };
+  for(size_t i=0; i<sizeof patch / sizeof patch[0]; i++)
+    assert_int_equal(trec_payload_check(patch[i], patch[i] + 4),
+                     i==0 ? TREC_OK : TREC_ERR_CORRUPT);
   trec_buf_reset(&b);
   trec_payload_key(&b, TREC_PK_VAR, 0);        /* nesting past the limit */
   for(int i=0; i<TREC_VALUE_MAX_DEPTH + 5; i++) trec_venc_container(&b, TREC_V_LIST, 1, 1, 1);
@@ -450,6 +460,50 @@ static void test_payload_bad(void **state){
   trec_venc_none(&b);
   assert_int_equal(trec_payload_check(b.data, b.data + b.len), TREC_ERR_CORRUPT);
   trec_buf_release(&b);
+}
+
+/* A back PATCH (format 3.0) starts from the value that many values
+** before it in the chunk, keyframe first: one reaching before the first
+** is damage, not a read outside the chunk. */
+static void test_patch_back(void **state){
+  struct trec_buf pay = TREC_BUF_INIT, raw = TREC_BUF_INIT, want = TREC_BUF_INIT;
+  struct trec_keyframe k;
+  struct trec_chunk c;
+  struct trec_event ev = { .seq = 1, .frame = 1, .ts = TREC_NO_TS, .thread = 1,
+    .code = 1, .line = 1, .offset = TREC_NO_OFFSET, .kind = TREC_CALL };
+  (void)state;
+  trec_keyframe_init(&k);
+  trec_chunk_init(&c);
+  for(uint64_t from=2; from>=1; from--){
+    trec_buf_reset(&pay);
+    trec_payload_key(&pay, TREC_PK_VAR, 0);
+    trec_venc_str(&pay, "abcdefgh", 8, 8);
+    trec_payload_key(&pay, TREC_PK_PATCH, 1);  /* slot 1: slot 0's value, */
+    trec_buf_put_u8(&pay, TREC_PATCH_BACK);    /* its last byte replaced */
+    trec_buf_put_varint(&pay, from);
+    trec_buf_put_varint(&pay, 1);
+    trec_buf_put_varint(&pay, 10);
+    trec_buf_put_varint(&pay, 1);
+    trec_buf_put_varint(&pay, 1);
+    trec_buf_put_u8(&pay, 'z');
+    ev.payload = pay.data;
+    ev.payload_len = (uint32_t)pay.len;
+    trec_buf_reset(&raw);
+    assert_int_equal(trec_chunk_encode(&ev, 1, NULL, 0, &raw), TREC_OK);
+    assert_int_equal(trec_chunk_decode(raw.data, raw.len, &c), TREC_OK);
+    assert_int_equal(trec_patch_resolve(&c, &k), from==1 ? TREC_OK : TREC_ERR_CORRUPT);
+  }
+  trec_payload_key(&want, TREC_PK_VAR, 0);
+  trec_venc_str(&want, "abcdefgh", 8, 8);
+  trec_payload_key(&want, TREC_PK_VAR, 1);
+  trec_venc_str(&want, "abcdefgz", 8, 8);
+  assert_int_equal(c.payload_len[0], want.len);
+  assert_memory_equal(c.payload + c.payload_off[0], want.data, want.len);
+  trec_chunk_release(&c);
+  trec_keyframe_release(&k);
+  trec_buf_release(&pay);
+  trec_buf_release(&raw);
+  trec_buf_release(&want);
 }
 
 static void test_keyframe_decode(void **state){
@@ -556,6 +610,7 @@ int main(void){
     cmocka_unit_test(test_bit_flips),
     cmocka_unit_test(test_payload_every_type),
     cmocka_unit_test(test_payload_bad),
+    cmocka_unit_test(test_patch_back),
     cmocka_unit_test(test_keyframe_decode),
     cmocka_unit_test(test_find_seq),
     cmocka_unit_test(test_names),

@@ -401,6 +401,80 @@ static void test_patched_values(void **state){
   for(size_t i=0; i<N; i++) trec_buf_release(&pay[i]);
 }
 
+/* An object's value, as recorded: long enough to be patched, with one
+** counter field that changes. */
+static void object_value(struct trec_buf *b, uint64_t id, size_t count){
+  static const char text[] = "a field whose text stays the same as the object moves around";
+  trec_venc_object(b, id, "Task", 4, 2, 2);
+  trec_venc_name(b, "count", 5);
+  trec_venc_int(b, (int64_t)count);
+  trec_venc_name(b, "note", 4);
+  trec_venc_str(b, text, sizeof text - 1, sizeof text - 1);
+}
+
+/* Objects that travel between frames (a method's `self` at each call, an
+** object returned) are stored as PATCH entries of the same object's latest
+** value elsewhere in the chunk or in its keyframe (format 3.0): here no
+** frame's own or caller's variable holds them, so format 2.0 patched none.
+** Every payload still reads back whole. */
+static void test_patched_from_other_frames(void **state){
+  enum { N = 1200 };
+  struct trec_buf pay[2*N + 1];
+  struct trec_event ev[2*N + 1];
+  trec_writer *w;
+  trec_reader *r;
+  trec_stream *s;
+  struct trec_chunk c;
+  size_t patched = 0, i = 0;
+  (void)state;
+  for(size_t k=0; k<2*N + 1; k++) trec_buf_init(&pay[k]);
+  /* the outer frame holds the returned object's first value */
+  trec_payload_key(&pay[0], TREC_PK_VAR, 0);
+  object_value(&pay[0], 0x7f0000002000ull, 0);
+  ev[0] = (struct trec_event){ .seq = 1, .frame = 1, .ts = TREC_NO_TS,
+    .thread = 1, .code = 1, .line = 1, .offset = TREC_NO_OFFSET,
+    .kind = TREC_CALL, .payload = pay[0].data, .payload_len = (uint32_t)pay[0].len };
+  for(size_t k=0; k<N; k++){
+    struct trec_buf *call = &pay[1 + 2*k], *ret = &pay[2 + 2*k];
+    trec_payload_key(call, TREC_PK_VAR, 0);
+    object_value(call, 0x7f0000001000ull, k);
+    trec_payload_key(ret, TREC_PK_RETURN, 0);
+    object_value(ret, 0x7f0000002000ull, 3*k + 1);
+    ev[1 + 2*k] = (struct trec_event){ .seq = 2 + 2*k, .frame = 2 + k,
+      .ts = TREC_NO_TS, .thread = 1, .code = 2, .line = 20,
+      .offset = TREC_NO_OFFSET, .kind = TREC_CALL, .payload = call->data,
+      .payload_len = (uint32_t)call->len };
+    ev[2 + 2*k] = (struct trec_event){ .seq = 3 + 2*k, .frame = 2 + k,
+      .ts = TREC_NO_TS, .thread = 1, .code = 2, .line = 21,
+      .offset = TREC_NO_OFFSET, .kind = TREC_RETURN, .payload = ret->data,
+      .payload_len = (uint32_t)ret->len };
+  }
+  /* chunks of 100 events: each starts from its keyframe, where only the
+  ** outer frame's value is */
+  w = open_writer(TREC_CODEC_LZ4, 100, 60000, 0);
+  assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
+  for(size_t k=0; k<2*N + 1; k++) assert_int_equal(trec_stream_append(s, &ev[k]), TREC_OK);
+  close_writer(w);
+  r = open_reader();
+  trec_chunk_init(&c);
+  assert_true(trec_reader_n_chunks(r) > 10);
+  for(size_t k=0; k<trec_reader_n_chunks(r); k++){
+    patched += trec_reader_chunk(r, k)->n_patch;
+    assert_int_equal(trec_reader_read_chunk(r, k, &c), TREC_OK);
+    for(size_t j=0; j<c.n; j++, i++){
+      assert_int_equal(c.payload_len[j], pay[i].len);
+      assert_memory_equal(c.payload + c.payload_off[j], pay[i].data, pay[i].len);
+    }
+  }
+  assert_int_equal(i, 2*N + 1);
+  /* every return is patched (from the keyframe at a chunk's start), and
+  ** every call but a chunk's first */
+  assert_true(patched >= 2*N - trec_reader_n_chunks(r));
+  trec_chunk_release(&c);
+  trec_reader_close(r);
+  for(size_t k=0; k<2*N + 1; k++) trec_buf_release(&pay[k]);
+}
+
 static void test_seek_every_seq(void **state){
   struct gen_stream g;
   struct trec_chunk c;
@@ -827,6 +901,7 @@ int main(void){
     cmocka_unit_test(test_keyframes_match_model),
     cmocka_unit_test(test_keyframes_with_entry_ends),
     cmocka_unit_test(test_patched_values),
+    cmocka_unit_test(test_patched_from_other_frames),
     cmocka_unit_test(test_seek_every_seq),
     cmocka_unit_test(test_metadata),
     cmocka_unit_test(test_concurrent_appenders),
