@@ -45,8 +45,12 @@ static const char *const default_redact[] = {
 #define FROZEN_DEPTH_MAX 4
 
 /* Field names and dict keys repeat at every event: their redaction verdict
-** is cached by str object (a direct-mapped table; glob matching each name
-** again was a third of the recorder's time on attribute-heavy code). */
+** is cached by str object (glob matching each name again was a third of
+** the recorder's time on attribute-heavy code). Two ways per set, as in
+** the type caches below: direct-mapped, two hot names of a program at
+** colliding addresses evicted each other at every object, in about one
+** run out of three (depending on where the allocator put them): richards
+** then spent 9% of its time matching names. */
 #define REDACT_CACHE 1024
 
 /* Type names and the pieces of REPR texts (qualnames, module paths) are cut
@@ -135,7 +139,7 @@ struct sub_enc {
 ** looks its type up here, slotted or not: at 32 entries the types of an
 ** asyncio program collided, and each miss walked the MRO again and
 ** glob-matched every member name (6% of the asyncio workload). The other
-** direct-mapped tables are sized for the same reason. */
+** tables are sized for the same reason. */
 #define SLOT_CACHE 256
 #define SLOTS_MAX 16
 
@@ -366,6 +370,13 @@ static size_t cache_at(const void *p, size_t n){
   return (size_t)(((uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull) >> 40) & (n - 1);
 }
 
+/* The first entry of p's set of two (entries h and h + 1) in a two-way
+** cache of n entries. A miss fills entry h after moving h to h + 1, so
+** the set keeps the two latest keys. */
+static size_t set_at(const void *p, size_t n){
+  return cache_at(p, n) & ~(size_t)1;
+}
+
 static uint64_t hash_bytes(const unsigned char *p, size_t n){
   uint64_t h = 0x243f6a8885a308d3ull ^ n;
   while( n>=8 ){
@@ -501,17 +512,19 @@ static inline unsigned int type_tag(PyTypeObject *tp){
 static void type_name(trec_snap *s, PyTypeObject *tp){
   unsigned int tag = type_tag(tp);
   int valid = tag!=0;
-  size_t h = cache_at(tp, TNAME_CACHE);
+  size_t h = set_at(tp, TNAME_CACHE);
   const void *qn = tp->tp_flags & Py_TPFLAGS_HEAPTYPE
                    ? (const void *)((PyHeapTypeObject *)tp)->ht_qualname : NULL;
   trec_buf_reset(&s->tname);
-  if( valid && s->tcache[h].tp==tp && s->tcache[h].tag==tag
-      && s->tcache[h].qualname==qn ){
-    trec_buf_put(&s->tname, s->tcache[h].name, s->tcache[h].len);
-    return;
+  for(size_t k=h; valid && k<h+2; k++){
+    if( s->tcache[k].tp==tp && s->tcache[k].tag==tag && s->tcache[k].qualname==qn ){
+      trec_buf_put(&s->tname, s->tcache[k].name, s->tcache[k].len);
+      return;
+    }
   }
   type_name_build(s, tp);
   if( valid && !s->tname.oom && s->tname.len>0 && s->tname.len<=TNAME_LEN ){
+    s->tcache[h+1] = s->tcache[h];
     s->tcache[h].tp = tp;
     s->tcache[h].tag = tag;
     s->tcache[h].qualname = qn;
@@ -882,7 +895,8 @@ static __attribute__((noinline)) int redacted_key_fill(trec_snap *s,
   Py_ssize_t cp;
   if( !str_ready(key) ) return 0;
   const char *u = str_utf8(s, key, PY_SSIZE_T_MAX, &len, &cp);
-  PyObject *old = s->rcache[h].key;
+  PyObject *old = s->rcache[h+1].key;
+  s->rcache[h+1] = s->rcache[h];
   Py_INCREF(key);
   s->rcache[h].key = key;
   s->rcache[h].hit = (unsigned char)redacted_utf8(s, u, len);
@@ -893,8 +907,9 @@ static __attribute__((noinline)) int redacted_key_fill(trec_snap *s,
 /* Whether a dict key or field name (any object) is a redacted name. */
 static inline int redacted_key(trec_snap *s, PyObject *key){
   if( s->n_pat==0 || !PyUnicode_CheckExact(key) ) return 0;
-  size_t h = cache_at(key, REDACT_CACHE);
+  size_t h = set_at(key, REDACT_CACHE);
   if( s->rcache[h].key==key ) return s->rcache[h].hit;
+  if( s->rcache[h+1].key==key ) return s->rcache[h+1].hit;
   return redacted_key_fill(s, key, h);
 }
 
@@ -982,9 +997,11 @@ type_slots_fill(trec_snap *s, PyTypeObject *tp, struct type_slots *c,
 static inline const struct type_slots *type_slots(trec_snap *s,
                                                   PyTypeObject *tp){
   unsigned int tag = type_tag(tp);
-  struct type_slots *c = &s->scache[cache_at(tp, SLOT_CACHE)];
+  struct type_slots *c = &s->scache[set_at(tp, SLOT_CACHE)];
   if( tag==0 ) return NULL;
   if( c->tp==tp && c->tag==tag ) return c;
+  if( c[1].tp==tp && c[1].tag==tag ) return c + 1;
+  c[1] = c[0];
   return type_slots_fill(s, tp, c, tag);
 }
 
