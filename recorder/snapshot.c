@@ -1705,11 +1705,14 @@ static uint64_t mixu(uint64_t h, uint64_t x){
 static uint64_t module_fp(trec_snap *s, uint64_t h, PyObject *m){
   PyObject *d = PyModule_GetDict(m);
   uint64_t version = d ? trec_locals_dict_version(d) : 0;
-  size_t at = cache_at(d, MODULE_CACHE);
-  if( version==0 || s->mcache[at].dict!=d || s->mcache[at].version!=version ){
+  size_t at = set_at(d, MODULE_CACHE);
+  if( version!=0 && s->mcache[at+1].dict==d && s->mcache[at+1].version==version ){
+    at++;
+  }else if( version==0 || s->mcache[at].dict!=d || s->mcache[at].version!=version ){
     uint64_t g = mix(mix(mix(0, dict_get(d, s->s_name)), dict_get(d, s->s_spec)),
                      dict_get(d, s->s_file));
     if( version==0 ) return mixu(h, g);
+    s->mcache[at+1] = s->mcache[at];
     s->mcache[at].dict = d;
     s->mcache[at].version = version;
     s->mcache[at].fp = g;
