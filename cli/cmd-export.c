@@ -16,12 +16,12 @@
 #include "schema/trace.h"
 #include "viewer/view.h"
 
-static void export_usage(FILE *f){
+static void export_usage(void){
   fputs("usage: tracerec export TRACE [--format chrome|jsonl] [-o FILE]\n\n"
         "  --format chrome  Chrome Trace Event JSON for ui.perfetto.dev and\n"
         "                   chrome://tracing: one slice per call (default)\n"
         "  --format jsonl   one JSON object per event, in seq order\n"
-        "  -o FILE          write to FILE instead of standard output\n", f);
+        "  -o FILE          write to FILE instead of standard output\n", stdout);
 }
 
 int trec_cmd_export(int argc, char **argv){
@@ -35,7 +35,7 @@ int trec_cmd_export(int argc, char **argv){
   for(int i=1; i<argc; i++){
     const char *a = argv[i];
     if( !strcmp(a, "-h") || !strcmp(a, "--help") ){
-      export_usage(stdout);
+      export_usage();
       return 0;
     }else if( !strcmp(a, "--format") || !strcmp(a, "-f") || !strncmp(a, "--format=", 9) ){
       const char *v = a[8]=='=' ? a+9 : (i+1<argc ? argv[++i] : NULL);

@@ -16,13 +16,13 @@
 #include "replay/replay.h"
 #include "replay/repl.h"
 
-static void replay_usage(FILE *f){
+static void replay_usage(void){
   fputs("usage: tracerec replay [-x COMMAND]... TRACE\n\n"
         "Travel through a recording with pdb's commands, forward and backward\n"
         "(reverse-step rs, reverse-next rn, reverse-finish rf, reverse-continue rc,\n"
         "watch NAME, goto SEQ, history NAME; 'help' lists them all).\n\n"
         "  -x COMMAND   run COMMAND first (repeatable); then read commands from\n"
-        "               the terminal, or from stdin when it is not a terminal\n", f);
+        "               the terminal, or from stdin when it is not a terminal\n", stdout);
 }
 
 static void flush_out(struct trec_buf *out){
@@ -46,7 +46,7 @@ int trec_cmd_replay(int argc, char **argv){
   }
   for(int i=1; i<argc; i++){
     if( !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ){
-      replay_usage(stdout);
+      replay_usage();
       goto out;
     }else if( !strcmp(argv[i], "-x") ){
       if( i+1>=argc ){

@@ -30,7 +30,7 @@ struct sql_out {
   int n_json;                  /* JSON: statements printed so far */
 };
 
-static void sql_usage(FILE *f){
+static void sql_usage(void){
   fputs("usage: tracerec sql [--table | --csv | --json] TRACE [QUERY]\n"
         "       tracerec sql --extension-path\n\n"
         "Run SQL over a recording: plain tables (meta, files, code, threads,\n"
@@ -41,7 +41,7 @@ static void sql_usage(FILE *f){
         "  --csv             comma-separated values with a header line\n"
         "  --json            one JSON array of row objects per statement\n"
         "  --extension-path  print the path of the SQLite loadable extension:\n"
-        "                    sqlite3 TRACE -cmd '.load PATH' 'SELECT ...'\n", f);
+        "                    sqlite3 TRACE -cmd '.load PATH' 'SELECT ...'\n", stdout);
 }
 
 /* Display width of UTF-8 text: code points, which is right for the
@@ -427,7 +427,7 @@ int trec_cmd_sql(int argc, char **argv){
       puts(trec_cli_extension_path());
       return 0;
     }else if( !strcmp(a, "--help") || !strcmp(a, "-h") ){
-      sql_usage(stdout);
+      sql_usage();
       return 0;
     }else{
       trec_cli_error("sql", "unknown option '%s'; see 'tracerec sql --help'", a);

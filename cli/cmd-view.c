@@ -19,12 +19,12 @@
 #include "cli/cmd.h"
 #include "viewer/view.h"
 
-static void view_usage(FILE *f){
+static void view_usage(void){
   fputs("usage: tracerec view TRACE [--port N] [--no-browser]\n\n"
         "Serve the recording at http://127.0.0.1:PORT/ (this machine only) and\n"
         "open it in the browser. The printed URL carries an access token.\n"
         "  --port N       listen on port N (default: a free port)\n"
-        "  --no-browser   do not open a browser; just print the URL\n", f);
+        "  --no-browser   do not open a browser; just print the URL\n", stdout);
 }
 
 /* Is prog an executable on $PATH? */
@@ -78,7 +78,7 @@ int trec_cmd_view(int argc, char **argv){
   for(int i=1; i<argc; i++){
     const char *a = argv[i];
     if( !strcmp(a, "-h") || !strcmp(a, "--help") ){
-      view_usage(stdout);
+      view_usage();
       return 0;
     }else if( !strcmp(a, "--no-browser") ){
       browser = 0;
