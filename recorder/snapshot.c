@@ -886,13 +886,15 @@ static void enc_set(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
   leave(s, out);
 }
 
-/* redacted_key()'s miss: key matched against the patterns and kept in
-** entry h (out of line: the names of a program are few, and hit). */
+/* redacted_key()'s miss in entry h: the verdict in the set's second way,
+** or key matched against the patterns and kept in entry h (out of line:
+** the names of a program are few, and hit). */
 static __attribute__((noinline)) int redacted_key_fill(trec_snap *s,
                                                        PyObject *key,
                                                        size_t h){
   size_t len;
   Py_ssize_t cp;
+  if( s->rcache[h+1].key==key ) return s->rcache[h+1].hit;
   if( !str_ready(key) ) return 0;
   const char *u = str_utf8(s, key, PY_SSIZE_T_MAX, &len, &cp);
   PyObject *old = s->rcache[h+1].key;
@@ -909,7 +911,6 @@ static inline int redacted_key(trec_snap *s, PyObject *key){
   if( s->n_pat==0 || !PyUnicode_CheckExact(key) ) return 0;
   size_t h = set_at(key, REDACT_CACHE);
   if( s->rcache[h].key==key ) return s->rcache[h].hit;
-  if( s->rcache[h+1].key==key ) return s->rcache[h+1].hit;
   return redacted_key_fill(s, key, h);
 }
 
@@ -968,15 +969,18 @@ static int type_slots_walk(PyTypeObject *type, Py_ssize_t *pos,
   return 0;
 }
 
-/* type_slots()'s miss: tp's listing made in c, or NULL. Kept out of line
-** so that the hit, taken for nearly every object encoded or walked, is a
-** few instructions inlined where it is asked. */
+/* type_slots()'s miss in the first way of set c: the second way's
+** listing, or tp's listing made in c (the first moved to the second), or
+** NULL. Kept out of line so that the hit, taken for nearly every object
+** encoded or walked, is a few instructions inlined where it is asked. */
 static __attribute__((noinline)) const struct type_slots *
 type_slots_fill(trec_snap *s, PyTypeObject *tp, struct type_slots *c,
                 unsigned int tag){
   Py_ssize_t pos = 0;
   PyMemberDef *m;
   int n = 0;
+  if( c[1].tp==tp && c[1].tag==tag ) return c + 1;
+  c[1] = c[0];
   c->tp = NULL;
   while( type_slots_walk(tp, &pos, &m) ){
     if( n==SLOTS_MAX ) return NULL;
@@ -1000,8 +1004,6 @@ static inline const struct type_slots *type_slots(trec_snap *s,
   struct type_slots *c = &s->scache[set_at(tp, SLOT_CACHE)];
   if( tag==0 ) return NULL;
   if( c->tp==tp && c->tag==tag ) return c;
-  if( c[1].tp==tp && c[1].tag==tag ) return c + 1;
-  c[1] = c[0];
   return type_slots_fill(s, tp, c, tag);
 }
 
