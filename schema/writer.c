@@ -1425,7 +1425,6 @@ static void writer_free(trec_writer *w){
   trec_buf_release(&w->raw);
   trec_buf_release(&w->pbuf);
   trec_buf_release(&w->pscratch);
-
   free(w->patched);
   free(w->cvals);
   trec_buf_release(&w->comp);
