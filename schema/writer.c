@@ -111,6 +111,8 @@ struct trec_stream {
   struct sbuf *cur;          /* appender's; replaced under the mutex */
   uint64_t last_seq;         /* appender's */
   size_t want;               /* events of the next buffer (under the mutex) */
+  size_t pay_extra;          /* its payload bytes beyond SBUF_PAY_MIN per
+                                event (under the mutex) */
   /* writer thread only */
   struct sframe *frames;     /* Owned, shadow stack */
   size_t depth, frames_cap;
@@ -131,6 +133,7 @@ struct trec_writer {
   struct item *head, *tail;
   struct sbuf *free_list;
   uint64_t queued;           /* bytes of queued buffers */
+  size_t pay_grown;          /* the sum of the streams' pay_extra */
   int stop;
   struct trec_stream **streams;
   size_t n_streams, streams_cap;
@@ -382,8 +385,20 @@ static void sbuf_free(struct sbuf *b){
 
 /* Buffers start small and double per rotation up to chunk_events, so a
 ** program with a hundred mostly idle threads holds 128 KiB per thread, not
-** 2 MiB, while a busy thread reaches full chunks after a few. */
+** 2 MiB, while a busy thread reaches full chunks after a few. The payload
+** area starts at 64 bytes per event and doubles whenever it fills before
+** the events do, up to 512 per event: the recorder hands over whole values
+** (the writer turns them into patches), and an object-heavy program
+** appends 500 bytes per event or more. With 64 bytes per event its chunks
+** held 1,500 events instead of 16,384, so it stored ten times as many
+** keyframes (a fifth of its trace) and found fewer patch bases per chunk.
+** What the streams grow beyond 64 bytes per event is bounded for the whole
+** writer (SBUF_PAY_GROWN), so a hundred busy threads do not hold 8 MiB
+** each. */
 #define SBUF_FIRST_CAP 1024
+#define SBUF_PAY_MIN 64
+#define SBUF_PAY_MAX 512
+#define SBUF_PAY_GROWN ((size_t)32 << 20)
 
 static struct sbuf *sbuf_new(void){
   struct sbuf *b = calloc(1, sizeof *b);
@@ -392,19 +407,20 @@ static struct sbuf *sbuf_new(void){
 }
 
 /* Give a buffer nobody else sees (new or from the free list) room for at
-** least cap events. */
-static int sbuf_fit(struct sbuf *b, size_t cap){
+** least cap events and pay_cap payload bytes. */
+static int sbuf_fit(struct sbuf *b, size_t cap, size_t pay_cap){
   void *p;
-  if( b->cap>=cap ) return 0;
-  p = realloc(b->ev, cap * sizeof *b->ev);
-  if( !p ) return -1;
-  b->ev = p;
-  b->cap = cap;
-  if( b->pay_cap < cap*64 ){
-    p = realloc(b->pay, cap*64);
+  if( b->cap<cap ){
+    p = realloc(b->ev, cap * sizeof *b->ev);
+    if( !p ) return -1;
+    b->ev = p;
+    b->cap = cap;
+  }
+  if( b->pay_cap<pay_cap ){
+    p = realloc(b->pay, pay_cap);
     if( !p ) return -1;
     b->pay = p;
-    b->pay_cap = cap*64;
+    b->pay_cap = pay_cap;
   }
   return 0;
 }
@@ -419,7 +435,7 @@ static struct sbuf *sbuf_get_locked(trec_writer *w, trec_stream *s){
   if( b ) w->free_list = b->next_free;
   else b = sbuf_new();
   if( !b ) return NULL;
-  if( sbuf_fit(b, s->want) ){
+  if( sbuf_fit(b, s->want, s->want*SBUF_PAY_MIN + s->pay_extra) ){
     b->next_free = w->free_list;
     w->free_list = b;
     return NULL;
@@ -432,12 +448,24 @@ static struct sbuf *sbuf_get_locked(trec_writer *w, trec_stream *s){
   return b;
 }
 
+/* Under the mutex: double the payload area of s's next buffer, within
+** SBUF_PAY_MAX per event and the writer's SBUF_PAY_GROWN. */
+static void pay_grow(trec_writer *w, trec_stream *s){
+  size_t now = s->want*SBUF_PAY_MIN + s->pay_extra;
+  size_t max = (size_t)w->opt.chunk_events*SBUF_PAY_MAX;
+  size_t add = now < max ? (now < max - now ? now : max - now) : 0;
+  if( add > SBUF_PAY_GROWN - w->pay_grown ) add = SBUF_PAY_GROWN - w->pay_grown;
+  s->pay_extra += add;
+  w->pay_grown += add;
+}
+
 /* Hand the current buffer (if it holds events) to the writer thread and
-** take a fresh one, first waiting while too much is queued. The wait comes
+** take a fresh one, first waiting while too much is queued; grow_pay when
+** the payload area filled first. The wait comes
 ** before the handoff: while we wait (mutex released) the writer thread may
 ** snapshot s->cur, which must then still be ours, not a buffer it has
 ** already written and put on the free list for another thread. */
-static int stream_rotate(trec_stream *s){
+static int stream_rotate(trec_stream *s, int grow_pay){
   trec_writer *w = s->w;
   struct sbuf *b = s->cur, *fresh;
   int rc;
@@ -448,6 +476,7 @@ static int stream_rotate(trec_stream *s){
   rc = atomic_load(&w->rc);
   if( rc==TREC_OK && w->stop ) rc = TREC_ERR_STATE;
   if( rc==TREC_OK ){
+    if( grow_pay ) pay_grow(w, s);
     fresh = sbuf_get_locked(w, s);
     if( fresh ){
       w->queued += sbuf_bytes(b);
@@ -517,7 +546,7 @@ int trec_stream_append(trec_stream *s, const struct trec_event *ev){
   if( n_ends && ev->entry_end[n_ends-1]!=ev->payload_len ) return TREC_ERR_INVALID;
   size_t need = ev->payload_len + (n_ends ? 3 + n_ends*sizeof(uint32_t) : 0);
   if( b->n==b->cap || b->pay_cap - b->pay_len < need ){
-    if( (rc = stream_rotate(s)) ) return rc;
+    if( (rc = stream_rotate(s, b->n < b->cap)) ) return rc;
     b = s->cur;
     if( b->pay_cap < need ){
       /* an empty buffer: the writer thread reads nothing of it yet */
@@ -554,7 +583,7 @@ int trec_stream_append(trec_stream *s, const struct trec_event *ev){
 }
 
 int trec_stream_flush(trec_stream *s){
-  return stream_rotate(s);
+  return stream_rotate(s, 0);
 }
 
 /* ---- Writer thread: shadow stacks and keyframes ---- */
@@ -1470,7 +1499,7 @@ int trec_writer_close(trec_writer *w, const struct trec_close_info *ci){
   int rc;
   if( !w ) return TREC_OK;
   if( w->thread_started ){
-    for(size_t i=0; i<w->n_streams; i++) stream_rotate(w->streams[i]);
+    for(size_t i=0; i<w->n_streams; i++) stream_rotate(w->streams[i], 0);
     pthread_mutex_lock(&w->mu);
     w->stop = 1;
     pthread_cond_signal(&w->work);

@@ -827,6 +827,46 @@ static void test_many_threads_and_growth(void **state){
   trec_reader_close(r);
 }
 
+/* A thread whose events carry 400-byte payloads (an object-heavy program
+** hands the writer whole values) fills its payload area long before its
+** event array: the area grows, so its chunks still reach chunk_events (they
+** held 3,922 at most when the area stayed at 64 bytes per event). */
+static void test_payload_area_growth(void **state){
+  struct trec_buf pay = TREC_BUF_INIT;
+  struct trec_event ev = { .seq = 1, .frame = 1, .ts = TREC_NO_TS, .code = 1,
+    .line = 1, .offset = TREC_NO_OFFSET, .kind = TREC_CALL };
+  trec_writer *w;
+  trec_reader *r;
+  trec_stream *s;
+  uint32_t biggest = 0;
+  (void)state;
+  trec_payload_key(&pay, TREC_PK_VAR, 0);
+  trec_buf_put_u8(&pay, TREC_V_STR);
+  trec_buf_put_varint(&pay, 395);
+  trec_buf_put_varint(&pay, 395);
+  for(int k=0; k<395; k++) trec_buf_put_u8(&pay, (unsigned)('a' + k%26));
+  assert_false(pay.oom);
+  ev.payload = pay.data;
+  ev.payload_len = (uint32_t)pay.len;
+  w = open_writer(TREC_CODEC_LZ4, 0, 60000, 0);
+  assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
+  for(int i=0; i<120000; i++){
+    ev.kind = i ? TREC_LINE : TREC_CALL;
+    ev.line = 1 + i%5;
+    assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+    ev.seq++;
+  }
+  close_writer(w);
+  r = open_reader();
+  assert_int_equal(trec_reader_n_events(r), 120000);
+  for(size_t i=0; i<trec_reader_n_chunks(r); i++)
+    if( trec_reader_chunk(r, i)->n_events > biggest ) biggest = trec_reader_chunk(r, i)->n_events;
+  assert_int_equal(biggest, 16384);
+  check_index(r);
+  trec_reader_close(r);
+  trec_buf_release(&pay);
+}
+
 /* A WAL-mode trace (a truncated one, copied without its -wal) whose -shm
 ** cannot be created (a read-only directory; root ignores permissions, so a
 ** directory in its place stands in) still opens. */
@@ -894,6 +934,7 @@ int main(void){
     cmocka_unit_test(test_empty_trace),
     cmocka_unit_test(test_one_event),
     cmocka_unit_test(test_exactly_chunk_events),
+    cmocka_unit_test(test_payload_area_growth),
     cmocka_unit_test(test_chunk_events_plus_one),
     cmocka_unit_test(test_random_threads),
     cmocka_unit_test(test_every_codec),
