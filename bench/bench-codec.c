@@ -180,7 +180,7 @@ static void bench_codec(const struct trec_event *ev, size_t n, int codec){
     t = cpu_s();
     for(size_t k=0; k<n_chunks; k++){
       int rc = flags ? trec_chunk_decompress_scan(codec, comp[k].data, comp[k].len,
-                                                  raw_len[k], 64 + 3*CHUNK, &c.raw)
+                                                  raw_len[k], 64 + 3*CHUNK, 0, &c.raw)
                      : trec_block_decompress(codec, comp[k].data, comp[k].len,
                                              raw_len[k], &c.raw);
       if( rc || trec_chunk_decode_ex(c.raw.data, c.raw.len, flags, &c) ) abort();

@@ -127,23 +127,23 @@ static int Recorder_init(trec_recorder *r, PyObject *args, PyObject *kw){
     "path", "opcodes", "trace_all", "include", "exclude", "library_paths",
     "skip_paths", "redact", "max_str", "max_items", "max_depth",
     "max_value_bytes", "capture_repr", "backend", "codec", "chunk_events",
-    "flush_ms", "quick", NULL
+    "flush_ms", "quick", "time_resolution", NULL
   };
   PyObject *path = NULL, *include = NULL, *exclude = NULL, *library = NULL;
   PyObject *skip = NULL, *redact = Py_None;
   struct trec_snap_options so = { 256, 32, 3, 65536, 0 };
   const char *backend = "auto", *codec = "lz4";
-  unsigned int chunk_events = 16384, flush_ms = 250;
+  unsigned int chunk_events = 16384, flush_ms = 250, time_resolution = 64;
   int rc, quick = 1;
   if( r->state!=TREC_REC_NEW || r->w!=NULL || r->path!=NULL ){
     PyErr_SetString(PyExc_RuntimeError, "Recorder already initialised");
     return -1;
   }
-  if( !PyArg_ParseTupleAndKeywords(args, kw, "O&|$ppOOOOOnninpssIIp", kwlist,
+  if( !PyArg_ParseTupleAndKeywords(args, kw, "O&|$ppOOOOOnninpssIIpI", kwlist,
         PyUnicode_FSConverter, &path, &r->opcodes, &r->trace_all, &include,
         &exclude, &library, &skip, &redact, &so.max_str, &so.max_items,
         &so.max_depth, &so.max_value_bytes, &so.capture_repr, &backend,
-        &codec, &chunk_events, &flush_ms, &quick) ){
+        &codec, &chunk_events, &flush_ms, &quick, &time_resolution) ){
     return -1;
   }
   r->mon_tool = -1;
@@ -166,6 +166,13 @@ static int Recorder_init(trec_recorder *r, PyObject *args, PyObject *kw){
     PyErr_Format(PyExc_ValueError, "unknown codec '%s' (lz4, lz4hc, raw)", codec);
     goto fail;
   }
+  if( time_resolution==0 || time_resolution>TREC_TIME_RESOLUTION_MAX
+   || (time_resolution & (time_resolution-1))!=0 ){
+    PyErr_Format(PyExc_ValueError, "time_resolution must be a power of two"
+                 " from 1 to %u (ns), not %u", TREC_TIME_RESOLUTION_MAX, time_resolution);
+    goto fail;
+  }
+  r->ts_mask = ~(int64_t)(time_resolution - 1);
   if( so.max_str<0 || so.max_items<0 || so.max_depth<0 || so.max_value_bytes<0 ){
     PyErr_SetString(PyExc_ValueError, "limits must be >= 0");
     goto fail;
@@ -223,6 +230,7 @@ static int Recorder_init(trec_recorder *r, PyObject *args, PyObject *kw){
   trec_writer_set_meta_int(r->w, "opt_max_str", so.max_str);
   trec_writer_set_meta_int(r->w, "opt_max_items", so.max_items);
   trec_writer_set_meta_int(r->w, "opt_max_depth", so.max_depth);
+  trec_writer_set_meta_int(r->w, "opt_time_resolution_ns", time_resolution);
   Py_DECREF(path);
   return 0;
 fail:

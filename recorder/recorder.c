@@ -27,10 +27,14 @@
                        | TREC_CO_GENERATOR | TREC_CO_COROUTINE | TREC_CO_ASYNC_GEN)
 #define CO_ANY_GEN (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)
 
+/* Timestamps are kept to the time resolution (a power of two, 64 ns by
+** default): recording an event costs the program a few hundred ns, so the
+** low bits measure the recorder, and dropping them makes the chunk's
+** timestamp deltas one byte instead of two (doc/FORMAT.md, ts_shift). */
 static int64_t rec_now(trec_recorder *r){
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - r->t0_ns;
+  return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - r->t0_ns) & r->ts_mask;
 }
 
 void trec_recorder_fail(trec_recorder *r, int rc, const char *what,

@@ -25,6 +25,9 @@ enum trec_decision {
 
 #define TREC_CI_SPARE 8
 
+/* The coarsest time resolution `--time-resolution` accepts, in ns. */
+#define TREC_TIME_RESOLUTION_MAX (1u << 20)
+
 /* Per code object facts, in the code's extra slot. Owned by the code object
 ** (freed by the slot's free function); valid for the recorder whose
 ** generation it carries and recomputed when another recorder sees it. */
@@ -89,6 +92,8 @@ typedef struct {
   int quick;                      /* quick snapshots allowed (module.c) */
   int pausing;                    /* a thread is paused (trec_thread_pause) */
   int64_t t0_ns;                  /* CLOCK_MONOTONIC at open */
+  int64_t ts_mask;                /* ~(time resolution - 1): timestamps are
+                                     rounded down to the resolution */
   /* threads */
   struct trec_rthread **threads;  /* Owned array of Owned */
   size_t n_threads, cap_threads;

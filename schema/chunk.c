@@ -154,6 +154,9 @@ int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
   size_t depth = n_start, payload_total = 0;
   uint64_t max_frame = 0, max_frame0, prev_seq;
   int64_t prev_ts = 0, base_ts = 0;
+  uint64_t ts_bits = 0;
+  unsigned ts_shift = 0;
+  int have_ts = 0;
   int32_t last_line = 0, prev_off = 0;
   uint32_t thread, run_code = 0, run_n = 0;
 
@@ -174,8 +177,19 @@ int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
   }
   max_frame0 = max_frame;
   if( n_start ) last_line = start[n_start-1].line;
-  for(size_t i=0; i<n && base_ts==0; i++)
-    if( ev[i].ts!=TREC_NO_TS ) base_ts = ev[i].ts;
+  /* ts entries drop the low bits every delta of the chunk has clear: a
+  ** recorder that keeps timestamps to 64 ns gets one-byte entries for
+  ** the common call or return a few hundred ns after the last */
+  for(size_t i=0; i<n; i++){
+    if( ev[i].ts==TREC_NO_TS ) continue;
+    if( !have_ts ){
+      base_ts = prev_ts = ev[i].ts;
+      have_ts = 1;
+    }
+    ts_bits |= (uint64_t)ev[i].ts - (uint64_t)prev_ts;
+    prev_ts = ev[i].ts;
+  }
+  if( ts_bits ) while( !(ts_bits>>ts_shift & 1) ) ts_shift++;
   prev_ts = base_ts;
   for(int i=0; i<TREC_N_COLUMNS; i++) trec_buf_reset(&e->col[i]);
   /* worst cases per event: seq gap 10, line delta 5, code 5 + frame 10,
@@ -247,7 +261,7 @@ int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
     if( x->kind==TREC_RETURN ) depth = (size_t)pos;
     if( x->ts!=TREC_NO_TS ){
       kb |= TREC_KB_TS;
-      tp = col_put_varint(tp, trec_zigzag((int64_t)((uint64_t)x->ts - (uint64_t)prev_ts)));
+      tp = col_put_varint(tp, trec_zigzag((int64_t)((uint64_t)x->ts - (uint64_t)prev_ts) >> ts_shift));
       prev_ts = x->ts;
       if( s.first_ts==TREC_NO_TS ) s.first_ts = x->ts;
       s.last_ts = x->ts;
@@ -287,6 +301,7 @@ int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
   trec_buf_put_varint(out, ev[0].seq);
   trec_buf_put_varint(out, thread);
   trec_buf_put_svarint(out, base_ts);
+  trec_buf_put_varint(out, ts_shift);
   trec_buf_put_varint(out, max_frame0);
   trec_buf_put_varint(out, n_start);
   for(size_t i=0; i<n_start; i++){
@@ -395,7 +410,7 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
   const unsigned char *cp[TREC_N_COLUMNS], *ce[TREC_N_COLUMNS];
   struct trec_stack_entry local[64];
   struct cstack st = { local, 64, 0 };
-  uint64_t n, first_seq, thread, max_frame, n_start, v, prev_seq;
+  uint64_t n, first_seq, thread, max_frame, n_start, v, prev_seq, ts_shift = 0;
   int64_t prev_ts;
   int32_t last_line = 0, prev_off = 0;
   size_t depth = 0, pay_off = 0, pay_len;
@@ -405,10 +420,11 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
   c->payload = NULL;
   if( trec_get_varint(&p, end, &n) || trec_get_varint(&p, end, &first_seq)
    || trec_get_varint(&p, end, &thread) || trec_get_svarint(&p, end, &prev_ts)
+   || (!(flags & TREC_DECODE_PRE4) && trec_get_varint(&p, end, &ts_shift))
    || trec_get_varint(&p, end, &max_frame)
    || trec_get_varint(&p, end, &n_start) ) goto out;
   if( n==0 || n>len || first_seq==0 || thread==0 || thread>UINT32_MAX
-   || n_start > len/3 ) goto out;
+   || ts_shift>63 || n_start > len/3 ) goto out;
   if( cstack_grow(&st, (size_t)n_start + 1) ){ rc = TREC_ERR_NOMEM; goto out; }
   for(size_t i=0; i<n_start; i++){
     uint64_t f, code, zz;
@@ -517,7 +533,7 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
     if( want_ts ){
       if( kb & TREC_KB_TS ){
         GETV(cp[TREC_COL_TS], ce[TREC_COL_TS], v);
-        prev_ts = (int64_t)((uint64_t)prev_ts + (uint64_t)trec_unzigzag(v));
+        prev_ts = (int64_t)((uint64_t)prev_ts + ((uint64_t)trec_unzigzag(v) << ts_shift));
         if( prev_ts==TREC_NO_TS ) goto out;
         o_ts[i] = prev_ts;
       }else{
@@ -589,12 +605,13 @@ ptrdiff_t trec_chunk_find_seq(const struct trec_chunk *c, uint64_t seq){
   return lo<c->n && c->seq[lo]==seq ? (ptrdiff_t)lo : -1;
 }
 
-size_t trec_chunk_scan_len(const unsigned char *raw, size_t avail){
+size_t trec_chunk_scan_len(const unsigned char *raw, size_t avail, unsigned flags){
   const unsigned char *p = raw, *end = raw + avail;
   uint64_t v, n_start;
   int64_t sv;
   if( trec_get_varint(&p, end, &v) || trec_get_varint(&p, end, &v)
    || trec_get_varint(&p, end, &v) || trec_get_svarint(&p, end, &sv)
+   || (!(flags & TREC_DECODE_PRE4) && trec_get_varint(&p, end, &v))
    || trec_get_varint(&p, end, &v) || trec_get_varint(&p, end, &n_start)
    || n_start > avail ) return 0;
   for(uint64_t i=0; i<3*n_start; i++)
@@ -611,13 +628,14 @@ size_t trec_chunk_scan_len(const unsigned char *raw, size_t avail){
 ** guess matters: a loop-heavy chunk's prefix is ~2 of its ~8 bytes per
 ** event. */
 int trec_chunk_decompress_scan(int codec, const void *src, size_t len,
-                               size_t raw_len, size_t guess, struct trec_buf *out){
+                               size_t raw_len, size_t guess, unsigned flags,
+                               struct trec_buf *out){
   size_t want = guess;
   for(;;){
     size_t need;
     int rc = trec_block_decompress_prefix(codec, src, len, raw_len, want, out);
     if( rc || out->len>=raw_len ) return rc;
-    need = trec_chunk_scan_len(out->data, out->len);
+    need = trec_chunk_scan_len(out->data, out->len, flags);
     if( need && need<=out->len ) return TREC_OK;
     want = need>want ? need + need/8 : want*2;
   }

@@ -10,6 +10,8 @@
 ** previous value (its keyframe state), so it stores the difference;
 ** readers resolve a chunk back to whole values as they load it, from the
 ** chunk's keyframe, and nothing past the reader ever sees a PATCH.
+** An int that follows an int is stored as the difference (INT PATCH): a
+** loop counter's entries are then the same bytes at every iteration.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +157,26 @@ int trec_patch_entry(struct trec_buf *out, struct trec_buf *scratch,
   return 0;
 }
 
+/* The int of a whole TREC_V_INT value of len bytes. */
+static int int_value(const unsigned char *v, size_t len, int64_t *out){
+  const unsigned char *q = v + 1, *end = v + len;
+  return len<2 || v[0]!=TREC_V_INT || trec_get_svarint(&q, end, out) || q!=end
+         ? -1 : 0;
+}
+
+int trec_patch_int(struct trec_buf *out, uint32_t slot,
+                   const unsigned char *old, size_t old_len,
+                   const unsigned char *v, size_t len){
+  int64_t a, b, d;
+  if( int_value(old, old_len, &a) || int_value(v, len, &b)
+   || __builtin_sub_overflow(b, a, &d) ) return 0;
+  trec_payload_key(out, TREC_PK_PATCH, slot);
+  trec_buf_put_u8(out, TREC_PATCH_INT);
+  trec_buf_put_varint(out, 0);
+  trec_buf_put_svarint(out, d);
+  return 1;
+}
+
 /* ---- readers: a chunk's payloads resolved ---- */
 
 struct rslot { uint32_t off, len; };          /* a value in the arena */
@@ -262,7 +284,20 @@ static int resolve_entries(struct trec_buf *a, struct rframe *f,
   while( (rc = trec_payload_next(&p, end, &e))==TREC_OK ){
     size_t vlen = (size_t)(e.value_end - e.value), start;
     enum trec_pkind kind = e.kind;
-    if( e.kind==TREC_PK_PATCH ){
+    if( e.kind==TREC_PK_PATCH && e.is_int ){
+      struct rslot old;
+      int64_t was, d, sum;
+      const unsigned char *q = e.value;
+      if( (rc = patch_base(&e, f, below, vals, &old)) ) return rc;
+      if( int_value(a->data + old.off, old.len, &was)
+       || trec_get_svarint(&q, e.value_end, &d) || __builtin_add_overflow(was, d, &sum) )
+        return TREC_ERR_CORRUPT;
+      kind = e.what;
+      trec_payload_key(a, kind, e.slot);
+      start = a->len;
+      trec_venc_int(a, sum);
+      vlen = a->len - start;
+    }else if( e.kind==TREC_PK_PATCH ){
       struct rslot old;
       if( (rc = patch_base(&e, f, below, vals, &old)) ) return rc;
       kind = e.what;

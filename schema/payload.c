@@ -92,17 +92,29 @@ int trec_payload_next(const unsigned char **p, const unsigned char *end,
   e->kind = (enum trec_pkind)(key & 3);
   e->slot = (uint32_t)(key >> 2);
   if( e->kind==TREC_PK_PATCH ){
-    /* u8 what (TREC_PATCH_*), varint from, varint n_ops, then per op
-    ** varint keep, skip, n and n bytes */
-    if( q>=end || (*q & ~(TREC_PATCH_RETURN|TREC_PATCH_BACK)) ) return TREC_ERR_CORRUPT;
+    /* u8 what (TREC_PATCH_*), varint from, then an svarint (INT) or
+    ** varint n_ops and per op varint keep, skip, n and n bytes */
+    int64_t d;
+    if( q>=end || (*q & ~(TREC_PATCH_RETURN|TREC_PATCH_BACK|TREC_PATCH_INT)) )
+      return TREC_ERR_CORRUPT;
     e->what = (*q & TREC_PATCH_RETURN) ? TREC_PK_RETURN : TREC_PK_VAR;
+    e->is_int = (*q & TREC_PATCH_INT)!=0;
     e->back = (*q++ & TREC_PATCH_BACK)!=0;
+    e->n_ops = 0;
     /* a value never starts from itself: a back distance or a RETURN's
     ** slot base is at least 1 */
-    if( trec_get_varint(&q, end, &e->from) || trec_get_varint(&q, end, &e->n_ops)
-     || e->n_ops > (uint64_t)(end - q)
+    if( trec_get_varint(&q, end, &e->from)
      || (e->what==TREC_PK_RETURN && e->slot!=0)
      || ((e->what==TREC_PK_RETURN || e->back) && e->from==0) )
+      return TREC_ERR_CORRUPT;
+    if( e->is_int ){
+      e->value = q;
+      if( trec_get_svarint(&q, end, &d) ) return TREC_ERR_CORRUPT;
+      e->value_end = q;
+      *p = q;
+      return TREC_OK;
+    }
+    if( trec_get_varint(&q, end, &e->n_ops) || e->n_ops > (uint64_t)(end - q) )
       return TREC_ERR_CORRUPT;
     e->value = q;
     for(uint64_t i=0; i<e->n_ops; i++){
@@ -117,7 +129,7 @@ int trec_payload_next(const unsigned char **p, const unsigned char *end,
     return TREC_OK;
   }
   e->n_ops = 0;
-  e->back = 0;
+  e->back = e->is_int = 0;
   e->value = q;
   if( skip_value(&q, end, 0) ) return TREC_ERR_CORRUPT;
   e->value_end = q;

@@ -664,7 +664,8 @@ static int load_blob(trec_reader *r, sqlite3_stmt *st, int64_t id,
     goto out;
   }
   if( scan_guess )
-    rc = trec_chunk_decompress_scan((int)codec, data, (size_t)len, (size_t)raw_len, scan_guess, out);
+    rc = trec_chunk_decompress_scan((int)codec, data, (size_t)len, (size_t)raw_len, scan_guess,
+                                    r->major<4 ? TREC_DECODE_PRE4 : 0, out);
   else
     rc = trec_block_decompress((int)codec, data, (size_t)len, (size_t)raw_len, out);
   if( rc==TREC_ERR_CODEC )
@@ -696,7 +697,8 @@ int trec_reader_read_chunk_ex(trec_reader *r, size_t i, unsigned flags,
   if( (flags & scan)==scan )
     guess = 64 + 32*(size_t)ci->start_depth + 3*(size_t)ci->n_events;
   if( (rc = load_blob(r, r->st_chunk, ci->chunk_id, "chunk", &c->raw, guess)) ) return rc;
-  rc = trec_chunk_decode_ex(c->raw.data, c->raw.len, flags, c);
+  rc = trec_chunk_decode_ex(c->raw.data, c->raw.len,
+                            flags | (r->major<4 ? TREC_DECODE_PRE4 : 0), c);
   if( rc )
     return reader_fail(r, rc, "chunk %lld: events do not decode: %s",
                        (long long)ci->chunk_id, trec_strerror(rc));

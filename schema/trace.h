@@ -55,11 +55,12 @@ const char *trec_strerror(int rc);
 /*-************************************
 *  Format version
 **************************************/
-/* A reader accepts any file whose major version it knows (1 and 2: 2.0
-** added PATCH payload entries, which 1.x files never hold) and any minor
-** version; a newer major is refused with a message naming both versions
-** (doc/FORMAT.md, "Versioning"). */
-#define TREC_FORMAT_MAJOR 3
+/* A reader accepts any file whose major version it knows (1 to 4: 2.0
+** added PATCH payload entries and 3.0 back PATCHes, which older files never
+** hold; 4.0 added ts_shift to chunk headers, which the reader skips for
+** older files) and any minor version; a newer major is refused with a
+** message naming both versions (doc/FORMAT.md, "Versioning"). */
+#define TREC_FORMAT_MAJOR 4
 #define TREC_FORMAT_MINOR 0
 #define TREC_FORMAT_OLDEST_MAJOR 1
 #define TREC_APPLICATION_ID 0x54524543   /* "TREC", PRAGMA application_id */
@@ -122,11 +123,13 @@ enum trec_pkind { TREC_PK_VAR = 0, TREC_PK_RETURN = 1, TREC_PK_EXCEPTION = 2,
 ** of a value readers already hold (doc/FORMAT.md 6): u8 what, varint
 ** from, varint n_ops, then per op varint keep, skip, n and n bytes. `what`
 ** is TREC_PATCH_RETURN or 0 (VAR), plus TREC_PATCH_BACK (3.0) when `from`
-** counts back through the chunk's values rather than naming a slot. Only
-** a chunk as stored holds them: trec_reader_read_chunk() gives whole
-** values. */
+** counts back through the chunk's values rather than naming a slot, plus
+** TREC_PATCH_INT (4.0) when base and value are ints and an svarint, the
+** difference, takes the place of n_ops and the ops. Only a chunk as
+** stored holds them: trec_reader_read_chunk() gives whole values. */
 #define TREC_PATCH_RETURN 0x01
 #define TREC_PATCH_BACK   0x02
+#define TREC_PATCH_INT    0x04
 
 static inline void trec_payload_key(struct trec_buf *b, enum trec_pkind k,
                                     uint32_t slot){
@@ -141,9 +144,10 @@ struct trec_entry {
   const unsigned char *value_end;
   /* PATCH only: what it gives (VAR of slot, or RETURN), the value it
   ** starts from (back: from counts back through the chunk's values) and
-  ** its number of ops (doc/FORMAT.md 6) */
+  ** its number of ops, or (is_int) value holds the svarint difference to
+  ** the base (doc/FORMAT.md 6) */
   enum trec_pkind what;
-  int back;
+  int back, is_int;
   uint64_t from, n_ops;
 };
 
@@ -384,7 +388,10 @@ struct trec_chunk {
 ** skipping them halves the decoder's work on a loop-heavy trace. */
 enum trec_decode_flags {
   TREC_DECODE_NO_TS      = 1 << 0,  /* ts and offset */
-  TREC_DECODE_NO_PAYLOAD = 1 << 1   /* payload_off, payload_len, payload */
+  TREC_DECODE_NO_PAYLOAD = 1 << 1,  /* payload_off, payload_len, payload */
+  /* not a column: the chunk is of a format before 4.0, whose header has no
+  ** ts_shift (the reader sets it from the file's version) */
+  TREC_DECODE_PRE4       = 1 << 2
 };
 
 void trec_chunk_init(struct trec_chunk *c);

@@ -90,6 +90,13 @@ int trec_patch_entry(struct trec_buf *out, struct trec_buf *scratch,
                      unsigned what, uint32_t slot, uint64_t from,
                      const unsigned char *old, size_t old_len,
                      const unsigned char *v, size_t len);
+/* trec_patch_int() : append a PATCH entry giving VAR `slot` the int v as
+** its difference to old, the variable's own previous value (from 0), when
+** both are whole TREC_V_INT values and the difference fits int64.
+** @return 1 if it wrote one, 0 if it wrote nothing. */
+int trec_patch_int(struct trec_buf *out, uint32_t slot,
+                   const unsigned char *old, size_t old_len,
+                   const unsigned char *v, size_t len);
 /* trec_patch_resolve() : rewrite c's payloads (decoded) with whole values,
 ** into c->resolved, starting from k, the chunk's keyframe.
 ** @return TREC_OK, TREC_ERR_CORRUPT, TREC_ERR_NOMEM, TREC_ERR_LIMIT. */
@@ -105,15 +112,17 @@ int trec_block_decompress_prefix(int codec, const void *src, size_t len,
 /*! trec_chunk_scan_len() : given the first avail bytes of a raw chunk, the
  *  length of its prefix that holds the header and the kind, seq, line and
  *  frame columns (all a decode with TREC_DECODE_NO_TS|NO_PAYLOAD reads),
- *  possibly more than avail; 0 when avail is too short to tell. */
-size_t trec_chunk_scan_len(const unsigned char *raw, size_t avail);
+ *  possibly more than avail; 0 when avail is too short to tell. flags:
+ *  TREC_DECODE_PRE4 for a chunk of a format before 4.0. */
+size_t trec_chunk_scan_len(const unsigned char *raw, size_t avail, unsigned flags);
 
 /*! trec_chunk_decompress_scan() : decompress at least the scan prefix
  *  (trec_chunk_scan_len()) of a stored chunk, starting from `guess` bytes
  *  and decompressing more while the prefix turns out longer; out then
  *  holds a prefix of the raw chunk, or all of it. */
 int trec_chunk_decompress_scan(int codec, const void *src, size_t len,
-                               size_t raw_len, size_t guess, struct trec_buf *out);
+                               size_t raw_len, size_t guess, unsigned flags,
+                               struct trec_buf *out);
 
 /*! trec_codec_name() : "raw", "lz4", "lz4hc", or NULL. */
 const char *trec_codec_name(int codec);

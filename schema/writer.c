@@ -793,19 +793,6 @@ static int cval_start(trec_writer *w){
   return TREC_OK;
 }
 
-/* Count the values of a payload none of which is long enough to be a base. */
-static int cval_skip(trec_writer *w, const struct trec_event *ev){
-  struct entries it = { ev, ev->payload, 0 };
-  struct trec_entry e;
-  int rc;
-  if( ev->entry_end ){
-    w->n_cvals += ev->n_entries;
-    return TREC_OK;
-  }
-  while( (rc = entry_next(&it, &e))==TREC_OK ) w->n_cvals++;
-  return rc==TREC_ERR_NOTFOUND ? TREC_OK : rc;
-}
-
 /* The first variable of frame f, other than those in skip, whose value
 ** starts like v (the same tag and object id: the same container or object
 ** as recorded elsewhere); from = `side` + 2 * its slot. */
@@ -831,13 +818,14 @@ static void base_like(const struct sframe *f, const unsigned char *v,
 ** object's latest value in the chunk (a method's `self` at its call, a
 ** returned object, a variable now holding another object), else the
 ** variable's previous value, else for a call's arguments a caller's
-** variable and for a return value one of the frame's.
+** variable and for a return value one of the frame's. An int that was an
+** int becomes the difference (a loop counter's entries are then the same
+** bytes at every iteration, which LZ4 stores for almost nothing).
 ** @return the number of PATCH entries, or a negative TREC_ERR_*. */
 static int shadow_patch(trec_writer *w, const trec_stream *s,
                         const struct trec_event *ev, size_t *at){
   *at = SIZE_MAX;
-  /* no value in it is long enough to be patched (most events) */
-  if( ev->payload_len<TREC_PATCH_MIN ) return cval_skip(w, ev);
+  if( ev->payload_len==0 ) return TREC_OK;
   const struct sframe *f = shadow_find(s, ev->kind, ev->frame);
   /* a call's arguments may start from a value of the caller */
   const struct sframe *below = ev->kind==TREC_CALL && s->depth
@@ -851,6 +839,7 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
   while( (rc = entry_next(&it, &e))==TREC_OK ){
     size_t len = (size_t)(e.value_end - e.value);
     struct base o = { NULL, 0, 0, 0 };
+    int is_int = 0;
     if( e.kind==TREC_PK_VAR ){
       /* only a slot's first entry is patched (the recorder gives each slot
       ** once): readers resolve a PATCH against the latest value */
@@ -859,18 +848,24 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
       int first = k==n_seen;
       if( first && n_seen<64 ) seen[n_seen++] = e.slot;
       else if( first ) overflow = 1;
+      const struct slotval *own = first && f && e.slot<f->n_slots && f->slots[e.slot].len
+                                ? &f->slots[e.slot] : NULL;
+      if( own && e.value[0]==TREC_V_INT && f->arena.data[own->off]==TREC_V_INT ){
+        o.v = f->arena.data + own->off;
+        o.len = own->len;
+        is_int = 1;
       /* the object's latest value in the chunk, which another frame may
       ** have set since: nearer than the variable's own previous value */
-      if( first && !cval_find(w, e.value, len, &o) ){
-        if( f && e.slot<f->n_slots && f->slots[e.slot].len ){
-          o.v = f->arena.data + f->slots[e.slot].off;
-          o.len = f->slots[e.slot].len;
+      }else if( first && len>=TREC_PATCH_MIN && !cval_find(w, e.value, len, &o) ){
+        if( own ){
+          o.v = f->arena.data + own->off;
+          o.len = own->len;
         }else if( below ){
           base_like(below, e.value, len, NULL, 0, 2, &o);
         }
       }
-    }else if( e.kind==TREC_PK_RETURN && !cval_find(w, e.value, len, &o)
-              && f && !overflow ){
+    }else if( e.kind==TREC_PK_RETURN && len>=TREC_PATCH_MIN
+              && !cval_find(w, e.value, len, &o) && f && !overflow ){
       /* often the frame's own variable (return self): one this payload did
       ** not change, so that writer and readers see the same value */
       base_like(f, e.value, len, seen, n_seen, 1, &o);
@@ -881,8 +876,9 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
       size_t here = b->len;
       unsigned what = e.kind==TREC_PK_RETURN ? TREC_PATCH_RETURN : 0;
       trec_buf_put(b, ev->payload + done, entry - done);
-      if( trec_patch_entry(b, &w->pscratch, what | o.back, e.slot, o.from,
-                           o.v, o.len, e.value, len) ){
+      if( is_int ? trec_patch_int(b, e.slot, o.v, o.len, e.value, len)
+                 : trec_patch_entry(b, &w->pscratch, what | o.back, e.slot, o.from,
+                                    o.v, o.len, e.value, len) ){
         n++;
         done = (size_t)(it.p - ev->payload);
       }else{

@@ -15,6 +15,12 @@ n=$(grep -o "$T_DIR/no/such/dir/x.trace" "$T_DIR/err" | wc -l)
 if [ "$n" -eq 1 ] && grep -q ': No such file or directory$' "$T_DIR/err"
 then ok "unwritable output: the path is said once, with why"
 else not_ok "unwritable output: the path is said once, with why"; sed 's/^/# /' "$T_DIR/err"; fi
+check_fails "time resolution not a power of two" 2 "$TRACEREC" run --time-resolution 100 -o "$T_DIR/x.trace" "$P/recursion.py"
+grep -q '^tracerec run: --time-resolution must be a power of two' "$T_DIR/err" \
+  && ok "time resolution error says what is allowed" \
+  || { not_ok "time resolution error says what is allowed"; sed 's/^/# /' "$T_DIR/err"; }
+check_fails "time resolution too coarse" 2 "$TRACEREC" run --time-resolution 2097152 -o "$T_DIR/x.trace" "$P/recursion.py"
+check_fails "time resolution zero" 2 "$TRACEREC" run --time-resolution 0 -o "$T_DIR/x.trace" "$P/recursion.py"
 check_fails "unknown backend" 2 "$TRACEREC" run --backend nosuch -o "$T_DIR/x.trace" "$P/recursion.py"
 grep -q '^tracerec run: ' "$T_DIR/err" && ok "errors name the command" || not_ok "errors name the command"
 check "--help exits 0" "$TRACEREC" run --help

@@ -1,5 +1,6 @@
 """t0222: `tracerec run` options reach the recorder and change the trace:
---trace-all, --exclude, --include, --max-str, --opcodes, --lz4hc, --backend;
+--trace-all, --exclude, --include, --max-str, --opcodes, --lz4hc, --backend,
+--time-resolution;
 and the trace's closing metadata after signals and exits."""
 import os
 import subprocess
@@ -76,6 +77,24 @@ class Options(unittest.TestCase):
         self.assertEqual(b["header"]["meta"].get("codec"), "lz4")
         strip = [(e["kind"], e["line"], e["depth"]) for e in a["events"]]
         self.assertEqual(strip, [(e["kind"], e["line"], e["depth"]) for e in b["events"]])
+
+    def test_time_resolution(self):
+        # timestamps are rounded down to 64 ns unless told otherwise; the
+        # events are the same, and timestamps still never go backwards
+        runs = {}
+        for args, unit in (([], 64), (["--time-resolution", "1"], 1),
+                           (["--time-resolution", "4096"], 4096)):
+            d = record(args, program="recursion.py")
+            ts = [e["ts"] for e in d["events"] if e["ts"] is not None]
+            self.assertGreater(len(ts), 50)
+            self.assertEqual(ts, sorted(ts))
+            self.assertEqual(d["header"]["meta"].get("opt_time_resolution_ns"), unit)
+            runs[unit] = (ts, [(e["kind"], e["line"], e["depth"]) for e in d["events"]])
+        self.assertTrue(all(t % 64 == 0 for t in runs[64][0]))
+        self.assertTrue(all(t % 4096 == 0 for t in runs[4096][0]))
+        self.assertTrue(any(t % 64 for t in runs[1][0]), runs[1][0][:20])
+        self.assertEqual(runs[64][1], runs[1][1])
+        self.assertEqual(runs[4096][1], runs[1][1])
 
     def test_backends_agree(self):
         import _tracerec

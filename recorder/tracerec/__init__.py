@@ -10,7 +10,8 @@ From the command line: `tracerec run script.py args` (or
 
 or tracerec.start("region.trace") ... tracerec.stop(). Options are those of
 `tracerec run` as keywords: opcodes, trace_all, include, exclude, redact,
-max_str, max_items, max_depth, capture_repr, backend, codec, quiet.
+max_str, max_items, max_depth, capture_repr, backend, codec,
+time_resolution, quiet.
 A process records one trace at a time; a forked child continues into
 <trace stem>-<child pid>.trace.
 """

@@ -33,6 +33,8 @@ options:
   --max-depth N       nesting depth kept of each value (default 3)
   --repr              also capture repr() of objects (runs the program's __repr__)
   --backend NAME      auto, settrace or monitoring (3.12+)
+  --time-resolution NS  timestamps are kept to NS nanoseconds, a power of two
+                      up to 1048576 (default 64; 1 keeps every digit)
   --lz4hc             compress harder (slower to record, smaller trace)
   -h, --help          show this help
 
@@ -67,6 +69,7 @@ _VALUE_OPTS = {"-o": "output", "--output": "output", "--include": "include",
                "--exclude": "exclude", "--redact": "redact",
                "--max-str": "max_str", "--max-items": "max_items",
                "--max-depth": "max_depth", "--backend": "backend",
+               "--time-resolution": "time_resolution",
                "-m": "module", "-c": "code"}
 _FLAG_OPTS = {"-q": "quiet", "--quiet": "quiet", "--opcodes": "opcodes",
               "--trace-all": "trace_all", "--no-redact": "no_redact",
@@ -154,6 +157,12 @@ def parse(argv):
             redact.append(value)
         elif what == "backend":
             rec["backend"] = value
+        elif what == "time_resolution":
+            n = _count(name, value, 1)
+            if n & (n - 1) or n > 1 << 20:
+                raise UsageError("%s must be a power of two from 1 to %d, not %d"
+                                 % (name, 1 << 20, n))
+            rec[what] = n
         else:
             rec[what] = _count(name, value, 1 if what != "max_depth" else 0)
     if o.mode is None:

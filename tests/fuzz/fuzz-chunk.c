@@ -1,9 +1,10 @@
 /*
 ** fuzz-chunk.c: the fuzz target of the chunk decoders. The first input byte
-** picks a decoder (chunk, keyframe, payload, LZ4 block), the rest is its
-** input. Besides "never crash, never read out of bounds" it checks two
-** properties: a chunk that decodes obeys the reader's invariants, and
-** re-encoding its events gives a chunk that decodes to the same events.
+** picks a decoder (chunk, read both as format 4 and as format 3 and older;
+** keyframe; payload; LZ4 block), the rest is its input. Besides "never
+** crash, never read out of bounds" it checks two properties: a chunk that
+** decodes obeys the reader's invariants, and re-encoding its events gives
+** a chunk that decodes to the same events.
 **
 ** Build with clang -fsanitize=fuzzer,address for libFuzzer, or with
 ** fuzz-driver.c, which replays a corpus directory (make check does).
@@ -15,13 +16,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define CHECK(x) do{ if( !(x) ) abort(); }while(0)
 
-static void fuzz_chunk(const uint8_t *data, size_t size){
+/* flags: 0, or TREC_DECODE_PRE4 to read the input as a chunk of format 3.x
+** or older; either way re-encoding gives the current format. */
+static void fuzz_chunk(const uint8_t *data, size_t size, unsigned flags){
   struct trec_chunk c, c2;
   struct trec_buf raw = TREC_BUF_INIT;
   struct trec_event *ev;
   trec_chunk_init(&c);
   trec_chunk_init(&c2);
-  if( trec_chunk_decode(data, size, &c)!=TREC_OK ) goto out;
+  if( trec_chunk_decode_ex(data, size, flags, &c)!=TREC_OK ) goto out;
   CHECK(c.n>0 && c.thread>0);
   ev = malloc(c.n * sizeof *ev);
   CHECK(ev!=NULL);
@@ -85,7 +88,10 @@ static void fuzz_block(const uint8_t *data, size_t size){
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
   if( size==0 ) return 0;
   switch( data[0] % 4 ){
-    case 0: fuzz_chunk(data + 1, size - 1); break;
+    case 0:
+      fuzz_chunk(data + 1, size - 1, 0);
+      fuzz_chunk(data + 1, size - 1, TREC_DECODE_PRE4);
+      break;
     case 1: fuzz_keyframe(data + 1, size - 1); break;
     case 2: fuzz_payload(data + 1, size - 1); break;
     default: fuzz_block(data + 1, size - 1); break;

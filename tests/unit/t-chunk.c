@@ -323,14 +323,14 @@ static void test_scan_prefix(void **state){
   trec_chunk_init(&p);
   encode_sample(&raw, 52, 300);
   assert_int_equal(trec_chunk_decode(raw.data, raw.len, &c), TREC_OK);
-  need = trec_chunk_scan_len(raw.data, raw.len);
+  need = trec_chunk_scan_len(raw.data, raw.len, 0);
   assert_true(need>0 && need<raw.len);
   for(size_t cut=0; cut<=raw.len; cut++){
     unsigned char *b = malloc(cut ? cut : 1);
     size_t got;
     int rc;
     memcpy(b, raw.data, cut);
-    got = trec_chunk_scan_len(b, cut);
+    got = trec_chunk_scan_len(b, cut, 0);
     assert_true(got==0 || got==need || (cut<need && got>cut));
     if( cut>=need ) assert_int_equal(got, need);
     rc = trec_chunk_decode_ex(b, cut, scan, &p);
@@ -341,16 +341,16 @@ static void test_scan_prefix(void **state){
   assert_int_equal(trec_block_compress(TREC_CODEC_LZ4, 0, raw.data, raw.len, &comp), TREC_OK);
   for(size_t guess=1; guess<raw.len+10; guess+=guess/3+1){
     assert_int_equal(trec_chunk_decompress_scan(TREC_CODEC_LZ4, comp.data, comp.len,
-                                                raw.len, guess, &out), TREC_OK);
+                                                raw.len, guess, 0, &out), TREC_OK);
     assert_true(out.len>=need && out.len<=raw.len);
     assert_memory_equal(out.data, raw.data, out.len);
   }
   /* a cut block may still hold the prefix (the checksum guards the rest),
   ** but never yields more than it holds */
   assert_int_equal(trec_chunk_decompress_scan(TREC_CODEC_LZ4, comp.data, comp.len / 8,
-                                              raw.len, raw.len, &out), TREC_ERR_CORRUPT);
+                                              raw.len, raw.len, 0, &out), TREC_ERR_CORRUPT);
   for(size_t cut=1; cut<comp.len; cut+=7){
-    int rc = trec_chunk_decompress_scan(TREC_CODEC_LZ4, comp.data, cut, raw.len, 16, &out);
+    int rc = trec_chunk_decompress_scan(TREC_CODEC_LZ4, comp.data, cut, raw.len, 16, 0, &out);
     assert_true(rc==TREC_ERR_CORRUPT || (rc==TREC_OK && out.len>=need && out.len<raw.len
                                           && !memcmp(out.data, raw.data, out.len)));
   }
@@ -431,16 +431,17 @@ static void test_payload_bad(void **state){
   trec_buf_put_varint(&b, 3);                  /* a PATCH cut short */
   trec_venc_none(&b);
   assert_int_equal(trec_payload_check(b.data, b.data + b.len), TREC_ERR_CORRUPT);
-  static const unsigned char patch[][4] = {
-    { 3, 0, 0, 0 },                            /* well formed: no ops */
-    { 3, 4, 0, 0 },                            /* an unknown `what` bit */
-    { 3, TREC_PATCH_BACK, 0, 0 },              /* counting back 0 values */
-    { 3, TREC_PATCH_RETURN, 0, 0 },            /* a return value's own */
-    { 7, TREC_PATCH_RETURN|TREC_PATCH_BACK, 1, 0 } /* a return value's slot 1 */
+  static const struct { unsigned char b[4]; int rc; } patch[] = {
+    { { 3, 0, 0, 0 }, TREC_OK },               /* well formed: no ops */
+    { { 3, TREC_PATCH_INT, 0, 2 }, TREC_OK },  /* well formed: plus 1 */
+    { { 3, 8, 0, 0 }, TREC_ERR_CORRUPT },      /* an unknown `what` bit */
+    { { 3, TREC_PATCH_BACK, 0, 0 }, TREC_ERR_CORRUPT },   /* counting back 0 values */
+    { { 3, TREC_PATCH_RETURN, 0, 0 }, TREC_ERR_CORRUPT }, /* a return value's own */
+    { { 7, TREC_PATCH_RETURN|TREC_PATCH_BACK, 1, 0 }, TREC_ERR_CORRUPT }, /* its slot 1 */
+    { { 3, TREC_PATCH_INT, 0, 0x80 }, TREC_ERR_CORRUPT }  /* a difference cut short */
   };
   for(size_t i=0; i<sizeof patch / sizeof patch[0]; i++)
-    assert_int_equal(trec_payload_check(patch[i], patch[i] + 4),
-                     i==0 ? TREC_OK : TREC_ERR_CORRUPT);
+    assert_int_equal(trec_payload_check(patch[i].b, patch[i].b + 4), patch[i].rc);
   trec_buf_reset(&b);
   trec_payload_key(&b, TREC_PK_VAR, 0);        /* nesting past the limit */
   for(int i=0; i<TREC_VALUE_MAX_DEPTH + 5; i++) trec_venc_container(&b, TREC_V_LIST, 1, 1, 1);
@@ -499,6 +500,64 @@ static void test_patch_back(void **state){
   trec_venc_str(&want, "abcdefgz", 8, 8);
   assert_int_equal(c.payload_len[0], want.len);
   assert_memory_equal(c.payload + c.payload_off[0], want.data, want.len);
+  trec_chunk_release(&c);
+  trec_keyframe_release(&k);
+  trec_buf_release(&pay);
+  trec_buf_release(&raw);
+  trec_buf_release(&want);
+}
+
+/* An INT PATCH (format 4.0) adds its difference to the variable's int:
+** a base that is not an int, a sum past int64 or a slot with no value is
+** damage. */
+static void test_patch_int(void **state){
+  struct trec_buf pay = TREC_BUF_INIT, raw = TREC_BUF_INIT, want = TREC_BUF_INIT;
+  struct trec_keyframe k;
+  struct trec_chunk c;
+  struct trec_event ev[2];
+  static const struct { int64_t base; int64_t d; uint32_t slot; int rc; } cases[] = {
+    { 5, 3, 0, TREC_OK },
+    { -5, -(INT64_MAX - 10), 0, TREC_OK },
+    { INT64_MAX, 1, 0, TREC_ERR_CORRUPT },
+    { INT64_MIN, -1, 0, TREC_ERR_CORRUPT },
+    { 5, 3, 1, TREC_ERR_CORRUPT },            /* slot 1 holds a str */
+    { 5, 3, 2, TREC_ERR_CORRUPT }             /* slot 2 holds nothing */
+  };
+  (void)state;
+  trec_keyframe_init(&k);
+  trec_chunk_init(&c);
+  for(size_t i=0; i<sizeof cases / sizeof *cases; i++){
+    struct trec_buf first = TREC_BUF_INIT;
+    trec_payload_key(&first, TREC_PK_VAR, 0);
+    trec_venc_int(&first, cases[i].base);
+    trec_payload_key(&first, TREC_PK_VAR, 1);
+    trec_venc_str(&first, "s", 1, 1);
+    trec_buf_reset(&pay);
+    trec_payload_key(&pay, TREC_PK_PATCH, cases[i].slot);
+    trec_buf_put_u8(&pay, TREC_PATCH_INT);
+    trec_buf_put_varint(&pay, 0);
+    trec_buf_put_svarint(&pay, cases[i].d);
+    ev[0] = (struct trec_event){ .seq = 1, .frame = 1, .ts = TREC_NO_TS, .thread = 1,
+      .code = 1, .line = 1, .offset = TREC_NO_OFFSET, .kind = TREC_CALL,
+      .payload = first.data, .payload_len = (uint32_t)first.len };
+    ev[1] = ev[0];
+    ev[1].seq = 2;
+    ev[1].kind = TREC_LINE;
+    ev[1].payload = pay.data;
+    ev[1].payload_len = (uint32_t)pay.len;
+    trec_buf_reset(&raw);
+    assert_int_equal(trec_chunk_encode(ev, 2, NULL, 0, &raw), TREC_OK);
+    assert_int_equal(trec_chunk_decode(raw.data, raw.len, &c), TREC_OK);
+    assert_int_equal(trec_patch_resolve(&c, &k), cases[i].rc);
+    if( cases[i].rc==TREC_OK ){
+      trec_buf_reset(&want);
+      trec_payload_key(&want, TREC_PK_VAR, 0);
+      trec_venc_int(&want, cases[i].base + cases[i].d);
+      assert_int_equal(c.payload_len[1], want.len);
+      assert_memory_equal(c.payload + c.payload_off[1], want.data, want.len);
+    }
+    trec_buf_release(&first);
+  }
   trec_chunk_release(&c);
   trec_keyframe_release(&k);
   trec_buf_release(&pay);
@@ -592,6 +651,107 @@ static void test_loop_stream_is_compact(void **state){
   trec_buf_release(&raw);
 }
 
+/* The header field after base_ts: ts_shift (format 4.0). */
+static uint64_t header_ts_shift(const struct trec_buf *raw, size_t *at){
+  const unsigned char *p = raw->data, *end = p + raw->len;
+  uint64_t v = 0;
+  int64_t sv;
+  assert_int_equal(trec_get_varint(&p, end, &v), TREC_OK);
+  assert_int_equal(trec_get_varint(&p, end, &v), TREC_OK);
+  assert_int_equal(trec_get_varint(&p, end, &v), TREC_OK);
+  assert_int_equal(trec_get_svarint(&p, end, &sv), TREC_OK);
+  *at = (size_t)(p - raw->data);
+  assert_int_equal(trec_get_varint(&p, end, &v), TREC_OK);
+  return v;
+}
+
+/* Timestamps whose deltas are all multiples of 2^k are stored as deltas
+** >> k (the chunk's ts_shift), and come back exactly, backward steps and
+** the extremes of the range included; one odd delta makes the shift 0.
+** Coarser timestamps make a smaller ts column. */
+static void test_ts_shift(void **state){
+  struct trec_event ev[2000];
+  struct trec_buf raw = TREC_BUF_INIT, odd = TREC_BUF_INIT;
+  struct trec_chunk c;
+  struct gen_rng r = { 77 };
+  int64_t t = 5LL << 20;
+  size_t at;
+  (void)state;
+  trec_chunk_init(&c);
+  static const unsigned ks[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 20, 40, 62 };
+  for(size_t ki=0; ki<sizeof ks/sizeof *ks; ki++){
+    unsigned k = ks[ki];
+    for(size_t i=0; i<2000; i++){
+      int64_t step = (int64_t)gen_below(&r, 3000) - 200;
+      t = (int64_t)((uint64_t)t + ((uint64_t)step << k));
+      if( t==TREC_NO_TS ) t = 0;
+      ev[i] = (struct trec_event){ .seq = i+1, .frame = 1, .thread = 1, .code = 1,
+        .ts = i%3 ? t : TREC_NO_TS, .line = 10, .offset = TREC_NO_OFFSET,
+        .kind = i ? TREC_LINE : TREC_CALL };
+    }
+    trec_buf_reset(&raw);
+    assert_int_equal(trec_chunk_encode(ev, 2000, NULL, 0, &raw), TREC_OK);
+    assert_int_equal(trec_chunk_decode(raw.data, raw.len, &c), TREC_OK);
+    for(size_t i=0; i<2000; i++) assert_true(c.ts[i]==ev[i].ts);
+    assert_true(header_ts_shift(&raw, &at)>=k);
+    if( k==6 ){
+      assert_int_equal(header_ts_shift(&raw, &at), 6);
+      ev[1000].ts ^= 1;
+      assert_int_equal(trec_chunk_encode(ev, 2000, NULL, 0, &odd), TREC_OK);
+      assert_int_equal(header_ts_shift(&odd, &at), 0);
+      assert_int_equal(trec_chunk_decode(odd.data, odd.len, &c), TREC_OK);
+      for(size_t i=0; i<2000; i++) assert_true(c.ts[i]==ev[i].ts);
+      assert_true(raw.len + 1000 < odd.len);
+    }
+  }
+  trec_buf_release(&raw);
+  trec_buf_release(&odd);
+  trec_chunk_release(&c);
+}
+
+/* A chunk of format 3.x and older has no ts_shift: with TREC_DECODE_PRE4
+** the decoder and the scan prefix skip nothing there, and read the same
+** events as from the 4.0 form. */
+static void test_pre4_header(void **state){
+  struct trec_buf raw = TREC_BUF_INIT, old = TREC_BUF_INIT, out = TREC_BUF_INIT;
+  struct trec_buf comp = TREC_BUF_INIT;
+  struct trec_chunk c, o;
+  size_t at;
+  (void)state;
+  trec_chunk_init(&c);
+  trec_chunk_init(&o);
+  encode_sample(&raw, 53, 400);
+  assert_int_equal(header_ts_shift(&raw, &at), 0);
+  trec_buf_put(&old, raw.data, at);
+  trec_buf_put(&old, raw.data + at + 1, raw.len - at - 1);
+  assert_int_equal(trec_chunk_decode(raw.data, raw.len, &c), TREC_OK);
+  assert_int_equal(trec_chunk_decode_ex(old.data, old.len, TREC_DECODE_PRE4, &o), TREC_OK);
+  assert_int_equal(o.n, c.n);
+  for(size_t i=0; i<c.n; i++){
+    struct trec_event a, b;
+    trec_chunk_event(&c, i, &a);
+    trec_chunk_event(&o, i, &b);
+    assert_true(a.seq==b.seq && a.frame==b.frame && a.code==b.code && a.line==b.line
+                && a.ts==b.ts && a.offset==b.offset && a.kind==b.kind && a.depth==b.depth
+                && a.payload_len==b.payload_len
+                && (!a.payload_len || !memcmp(a.payload, b.payload, a.payload_len)));
+  }
+  assert_int_equal(trec_chunk_scan_len(old.data, old.len, TREC_DECODE_PRE4),
+                   trec_chunk_scan_len(raw.data, raw.len, 0) - 1);
+  assert_int_equal(trec_block_compress(TREC_CODEC_LZ4, 0, old.data, old.len, &comp), TREC_OK);
+  assert_int_equal(trec_chunk_decompress_scan(TREC_CODEC_LZ4, comp.data, comp.len, old.len,
+                                              16, TREC_DECODE_PRE4, &out), TREC_OK);
+  assert_int_equal(trec_chunk_decode_ex(out.data, out.len, TREC_DECODE_PRE4
+                   | TREC_DECODE_NO_TS | TREC_DECODE_NO_PAYLOAD, &o), TREC_OK);
+  assert_true(gen_scan_equal(&o, &c));
+  trec_buf_release(&raw);
+  trec_buf_release(&old);
+  trec_buf_release(&out);
+  trec_buf_release(&comp);
+  trec_chunk_release(&c);
+  trec_chunk_release(&o);
+}
+
 int main(void){
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_xxh32_vectors),
@@ -611,10 +771,13 @@ int main(void){
     cmocka_unit_test(test_payload_every_type),
     cmocka_unit_test(test_payload_bad),
     cmocka_unit_test(test_patch_back),
+    cmocka_unit_test(test_patch_int),
     cmocka_unit_test(test_keyframe_decode),
     cmocka_unit_test(test_find_seq),
     cmocka_unit_test(test_names),
     cmocka_unit_test(test_loop_stream_is_compact),
+    cmocka_unit_test(test_ts_shift),
+    cmocka_unit_test(test_pre4_header),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

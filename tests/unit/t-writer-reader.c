@@ -211,6 +211,73 @@ static void roundtrip(uint64_t seed, size_t n, uint32_t threads, int codec,
   gen_stream_release(&g);
 }
 
+/* Rewrite the trace at path as format 3.0 wrote it: chunk headers without
+** ts_shift (each must be 0 here, as 3.0 stored every delta whole). */
+static void downgrade_to_format3(void){
+  sqlite3 *db;
+  sqlite3_stmt *sel, *upd;
+  struct trec_buf raw = TREC_BUF_INIT, old = TREC_BUF_INIT, comp = TREC_BUF_INIT;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT chunk_id, codec, raw_len, data FROM chunks",
+                                      -1, &sel, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "UPDATE chunks SET raw_len=?2, checksum=?3, data=?4"
+                                      " WHERE chunk_id=?1", -1, &upd, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+  while( sqlite3_step(sel)==SQLITE_ROW ){
+    int codec = sqlite3_column_int(sel, 1);
+    const unsigned char *p, *end;
+    uint64_t v;
+    int64_t sv;
+    assert_int_equal(trec_block_decompress(codec, sqlite3_column_blob(sel, 3),
+                                           (size_t)sqlite3_column_bytes(sel, 3),
+                                           (size_t)sqlite3_column_int64(sel, 2), &raw), TREC_OK);
+    p = raw.data;
+    end = p + raw.len;
+    for(int i=0; i<3; i++) assert_int_equal(trec_get_varint(&p, end, &v), TREC_OK);
+    assert_int_equal(trec_get_svarint(&p, end, &sv), TREC_OK);
+    assert_true(p<end && *p==0);
+    trec_buf_reset(&old);
+    trec_buf_put(&old, raw.data, (size_t)(p - raw.data));
+    trec_buf_put(&old, p + 1, (size_t)(end - p - 1));
+    assert_int_equal(trec_block_compress(codec, 9, old.data, old.len, &comp), TREC_OK);
+    sqlite3_bind_int64(upd, 1, sqlite3_column_int64(sel, 0));
+    sqlite3_bind_int64(upd, 2, (sqlite3_int64)old.len);
+    sqlite3_bind_int64(upd, 3, trec_xxh32(comp.data, comp.len, 0));
+    sqlite3_bind_blob(upd, 4, comp.data, (int)comp.len, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(upd), SQLITE_DONE);
+    sqlite3_reset(upd);
+  }
+  assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value=3 WHERE key='format_major';"
+                                "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_finalize(sel);
+  sqlite3_finalize(upd);
+  sqlite3_close(db);
+  trec_buf_release(&raw);
+  trec_buf_release(&old);
+  trec_buf_release(&comp);
+}
+
+/* A format 3.0 trace (chunk headers without ts_shift) reads as it was
+** written: every event, index row and posting, scans included. */
+static void test_reads_format3(void **state){
+  struct gen_stream g;
+  trec_writer *w;
+  trec_reader *r;
+  (void)state;
+  gen_stream(&g, 31, 9000, 3, 20, 0, 0);
+  w = open_writer(TREC_CODEC_LZ4, 700, 60000, 0);
+  append_all(w, &g);
+  close_writer(w);
+  downgrade_to_format3();
+  r = open_reader();
+  assert_string_equal(trec_reader_meta(r, "format_major"), "3");
+  assert_true(trec_reader_complete(r));
+  assert_true(trec_reader_n_chunks(r) > 10);
+  check_roundtrip(r, &g);
+  trec_reader_close(r);
+  gen_stream_release(&g);
+}
+
 static void test_empty_trace(void **state){
   trec_writer *w;
   trec_reader *r;
@@ -396,6 +463,59 @@ static void test_patched_values(void **state){
     }
   }
   assert_true(patched > N / 2);
+  trec_chunk_release(&c);
+  trec_reader_close(r);
+  for(size_t i=0; i<N; i++) trec_buf_release(&pay[i]);
+}
+
+/* Ints that were ints are stored as their difference (format 4.0): a loop
+** counter (steps of 3, past 2^31 and the int64 edges, where a difference
+** would overflow and the value is stored whole), an accumulator that
+** changes arbitrarily, and a variable that turns from int to str and back.
+** Every value reads back whole, in every chunk. */
+static void test_int_differences(void **state){
+  enum { N = 6000 };
+  struct trec_buf pay[N];
+  struct trec_event ev[N];
+  trec_writer *w;
+  trec_reader *r;
+  trec_stream *s;
+  struct trec_chunk c;
+  size_t patched = 0;
+  int64_t acc = 7;
+  (void)state;
+  for(size_t i=0; i<N; i++){
+    int64_t counter = i<N/2 ? (int64_t)(3*i) + ((int64_t)1 << 31) - 6000
+                    : i%3 ? INT64_MAX - (int64_t)(N - i) : INT64_MIN + (int64_t)i;
+    acc = (acc * 1103515245 + 12345) % 1000003;
+    trec_buf_init(&pay[i]);
+    trec_payload_key(&pay[i], TREC_PK_VAR, 0);
+    trec_venc_int(&pay[i], counter);
+    trec_payload_key(&pay[i], TREC_PK_VAR, 1);
+    trec_venc_int(&pay[i], acc);
+    trec_payload_key(&pay[i], TREC_PK_VAR, 2);
+    if( i%10==5 ) trec_venc_str(&pay[i], "five", 4, 4);
+    else trec_venc_int(&pay[i], (int64_t)(i/10));
+    ev[i] = (struct trec_event){ .seq = i + 1, .frame = 1, .ts = TREC_NO_TS,
+      .thread = 1, .code = 1, .line = 10 + (int32_t)(i%2), .offset = TREC_NO_OFFSET,
+      .kind = i==0 ? TREC_CALL : TREC_LINE, .payload = pay[i].data,
+      .payload_len = (uint32_t)pay[i].len };
+  }
+  w = open_writer(TREC_CODEC_LZ4, 1000, 60000, 0);
+  assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
+  for(size_t i=0; i<N; i++) assert_int_equal(trec_stream_append(s, &ev[i]), TREC_OK);
+  close_writer(w);
+  r = open_reader();
+  trec_chunk_init(&c);
+  for(size_t k=0, i=0; k<trec_reader_n_chunks(r); k++){
+    patched += trec_reader_chunk(r, k)->n_patch;
+    assert_int_equal(trec_reader_read_chunk(r, k, &c), TREC_OK);
+    for(size_t j=0; j<c.n; j++, i++){
+      assert_int_equal(c.payload_len[j], pay[i].len);
+      assert_memory_equal(c.payload + c.payload_off[j], pay[i].data, pay[i].len);
+    }
+  }
+  assert_true(patched > N * 9 / 10);
   trec_chunk_release(&c);
   trec_reader_close(r);
   for(size_t i=0; i<N; i++) trec_buf_release(&pay[i]);
@@ -935,6 +1055,8 @@ int main(void){
     cmocka_unit_test(test_one_event),
     cmocka_unit_test(test_exactly_chunk_events),
     cmocka_unit_test(test_payload_area_growth),
+    cmocka_unit_test(test_reads_format3),
+    cmocka_unit_test(test_int_differences),
     cmocka_unit_test(test_chunk_events_plus_one),
     cmocka_unit_test(test_random_threads),
     cmocka_unit_test(test_every_codec),
