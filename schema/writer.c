@@ -850,7 +850,7 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
       else if( first ) overflow = 1;
       const struct slotval *own = first && f && e.slot<f->n_slots && f->slots[e.slot].len
                                 ? &f->slots[e.slot] : NULL;
-      if( own && e.value[0]==TREC_V_INT && f->arena.data[own->off]==TREC_V_INT ){
+      if( own && len && e.value[0]==TREC_V_INT && f->arena.data[own->off]==TREC_V_INT ){
         o.v = f->arena.data + own->off;
         o.len = own->len;
         is_int = 1;
