@@ -418,6 +418,35 @@ static void test_keyframes_with_entry_ends(void **state){
   keyframes_match_model(1);
 }
 
+/* Append n events of thread 1 (payloads in pay) through one stream in
+** chunks of chunk_events, read them back and check every payload is whole
+** again. @return the PATCH entries the chunk index counts. */
+static size_t one_stream_reads_back(const struct trec_event *ev,
+                                    const struct trec_buf *pay, size_t n,
+                                    uint32_t chunk_events){
+  trec_writer *w = open_writer(TREC_CODEC_LZ4, chunk_events, 60000, 0);
+  trec_reader *r;
+  trec_stream *s;
+  struct trec_chunk c;
+  size_t patched = 0;
+  assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
+  for(size_t i=0; i<n; i++) assert_int_equal(trec_stream_append(s, &ev[i]), TREC_OK);
+  close_writer(w);
+  r = open_reader();
+  trec_chunk_init(&c);
+  for(size_t k=0, i=0; k<trec_reader_n_chunks(r); k++){
+    patched += trec_reader_chunk(r, k)->n_patch;
+    assert_int_equal(trec_reader_read_chunk(r, k, &c), TREC_OK);
+    for(size_t j=0; j<c.n; j++, i++){
+      assert_int_equal(c.payload_len[j], pay[i].len);
+      assert_memory_equal(c.payload + c.payload_off[j], pay[i].data, pay[i].len);
+    }
+  }
+  trec_chunk_release(&c);
+  trec_reader_close(r);
+  return patched;
+}
+
 /* A variable whose long value changes a little at each event (an object
 ** with one counter field, as recorded) is stored as PATCH entries, and
 ** every payload still reads back whole; so does a chunk starting with a
@@ -426,11 +455,6 @@ static void test_patched_values(void **state){
   enum { N = 3000 };
   struct trec_buf pay[N];
   struct trec_event ev[N];
-  trec_writer *w;
-  trec_reader *r;
-  trec_stream *s;
-  struct trec_chunk c;
-  size_t patched = 0;
   (void)state;
   for(size_t i=0; i<N; i++){
     char text[120];
@@ -448,23 +472,7 @@ static void test_patched_values(void **state){
       .kind = i==0 ? TREC_CALL : TREC_LINE, .payload = pay[i].data,
       .payload_len = (uint32_t)pay[i].len };
   }
-  w = open_writer(TREC_CODEC_LZ4, 500, 60000, 0);
-  assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
-  for(size_t i=0; i<N; i++) assert_int_equal(trec_stream_append(s, &ev[i]), TREC_OK);
-  close_writer(w);
-  r = open_reader();
-  trec_chunk_init(&c);
-  for(size_t k=0, i=0; k<trec_reader_n_chunks(r); k++){
-    patched += trec_reader_chunk(r, k)->n_patch;
-    assert_int_equal(trec_reader_read_chunk(r, k, &c), TREC_OK);
-    for(size_t j=0; j<c.n; j++, i++){
-      assert_int_equal(c.payload_len[j], pay[i].len);
-      assert_memory_equal(c.payload + c.payload_off[j], pay[i].data, pay[i].len);
-    }
-  }
-  assert_true(patched > N / 2);
-  trec_chunk_release(&c);
-  trec_reader_close(r);
+  assert_true(one_stream_reads_back(ev, pay, N, 500) > N / 2);
   for(size_t i=0; i<N; i++) trec_buf_release(&pay[i]);
 }
 
@@ -477,11 +485,6 @@ static void test_int_differences(void **state){
   enum { N = 6000 };
   struct trec_buf pay[N];
   struct trec_event ev[N];
-  trec_writer *w;
-  trec_reader *r;
-  trec_stream *s;
-  struct trec_chunk c;
-  size_t patched = 0;
   int64_t acc = 7;
   (void)state;
   for(size_t i=0; i<N; i++){
@@ -501,23 +504,7 @@ static void test_int_differences(void **state){
       .kind = i==0 ? TREC_CALL : TREC_LINE, .payload = pay[i].data,
       .payload_len = (uint32_t)pay[i].len };
   }
-  w = open_writer(TREC_CODEC_LZ4, 1000, 60000, 0);
-  assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
-  for(size_t i=0; i<N; i++) assert_int_equal(trec_stream_append(s, &ev[i]), TREC_OK);
-  close_writer(w);
-  r = open_reader();
-  trec_chunk_init(&c);
-  for(size_t k=0, i=0; k<trec_reader_n_chunks(r); k++){
-    patched += trec_reader_chunk(r, k)->n_patch;
-    assert_int_equal(trec_reader_read_chunk(r, k, &c), TREC_OK);
-    for(size_t j=0; j<c.n; j++, i++){
-      assert_int_equal(c.payload_len[j], pay[i].len);
-      assert_memory_equal(c.payload + c.payload_off[j], pay[i].data, pay[i].len);
-    }
-  }
-  assert_true(patched > N * 9 / 10);
-  trec_chunk_release(&c);
-  trec_reader_close(r);
+  assert_true(one_stream_reads_back(ev, pay, N, 1000) > N * 9 / 10);
   for(size_t i=0; i<N; i++) trec_buf_release(&pay[i]);
 }
 
@@ -905,6 +892,26 @@ static void test_abandon_in_child(void **state){
   gen_stream_release(&g);
 }
 
+/* Append n events of one frame to thread t's stream: a call, then lines
+** 1 to 5 over and over; ev gives the rest and its seq moves on. */
+static void append_loop(trec_writer *w, uint32_t t, struct trec_event *ev, int n){
+  trec_stream *s;
+  assert_int_equal(trec_writer_stream(w, t, &s), TREC_OK);
+  for(int i=0; i<n; i++){
+    ev->kind = i ? TREC_LINE : TREC_CALL;
+    ev->line = 1 + i%5;
+    assert_int_equal(trec_stream_append(s, ev), TREC_OK);
+    ev->seq++;
+  }
+}
+
+static uint32_t biggest_chunk(trec_reader *r){
+  uint32_t biggest = 0;
+  for(size_t i=0; i<trec_reader_n_chunks(r); i++)
+    if( trec_reader_chunk(r, i)->n_events > biggest ) biggest = trec_reader_chunk(r, i)->n_events;
+  return biggest;
+}
+
 /* Many threads with a few events each, and one busy thread: every event
 ** arrives, and the busy thread's buffers grow to full chunk_events chunks. */
 static void test_many_threads_and_growth(void **state){
@@ -912,7 +919,6 @@ static void test_many_threads_and_growth(void **state){
     .line = 1, .offset = TREC_NO_OFFSET, .kind = TREC_CALL };
   trec_writer *w;
   trec_reader *r;
-  uint32_t biggest = 0;
   (void)state;
   w = open_writer(TREC_CODEC_LZ4, 0, 60000, 0);
   for(uint32_t t=1; t<=300; t++){
@@ -925,24 +931,13 @@ static void test_many_threads_and_growth(void **state){
       ev.seq++;
     }
   }
-  {
-    trec_stream *s;
-    assert_int_equal(trec_writer_stream(w, 301, &s), TREC_OK);
-    ev.frame = 301;
-    for(int i=0; i<70000; i++){
-      ev.kind = i ? TREC_LINE : TREC_CALL;
-      ev.line = 1 + i%5;
-      assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
-      ev.seq++;
-    }
-  }
+  ev.frame = 301;
+  append_loop(w, 301, &ev, 70000);
   close_writer(w);
   r = open_reader();
   assert_int_equal(trec_reader_n_events(r), 300*3 + 70000);
   assert_int_equal(trec_reader_n_threads(r), 301);
-  for(size_t i=0; i<trec_reader_n_chunks(r); i++)
-    if( trec_reader_chunk(r, i)->n_events > biggest ) biggest = trec_reader_chunk(r, i)->n_events;
-  assert_int_equal(biggest, 16384);
+  assert_int_equal(biggest_chunk(r), 16384);
   check_index(r);
   trec_reader_close(r);
 }
@@ -957,8 +952,6 @@ static void test_payload_area_growth(void **state){
     .line = 1, .offset = TREC_NO_OFFSET, .kind = TREC_CALL };
   trec_writer *w;
   trec_reader *r;
-  trec_stream *s;
-  uint32_t biggest = 0;
   (void)state;
   trec_payload_key(&pay, TREC_PK_VAR, 0);
   trec_buf_put_u8(&pay, TREC_V_STR);
@@ -969,19 +962,11 @@ static void test_payload_area_growth(void **state){
   ev.payload = pay.data;
   ev.payload_len = (uint32_t)pay.len;
   w = open_writer(TREC_CODEC_LZ4, 0, 60000, 0);
-  assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
-  for(int i=0; i<120000; i++){
-    ev.kind = i ? TREC_LINE : TREC_CALL;
-    ev.line = 1 + i%5;
-    assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
-    ev.seq++;
-  }
+  append_loop(w, 1, &ev, 120000);
   close_writer(w);
   r = open_reader();
   assert_int_equal(trec_reader_n_events(r), 120000);
-  for(size_t i=0; i<trec_reader_n_chunks(r); i++)
-    if( trec_reader_chunk(r, i)->n_events > biggest ) biggest = trec_reader_chunk(r, i)->n_events;
-  assert_int_equal(biggest, 16384);
+  assert_int_equal(biggest_chunk(r), 16384);
   check_index(r);
   trec_reader_close(r);
   trec_buf_release(&pay);
