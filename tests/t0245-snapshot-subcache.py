@@ -97,24 +97,30 @@ def canonical(data):
 
 
 def own_events(trace):
-    """The program's own events, values as canonical() bytes."""
+    """The program's own events, values as canonical() bytes, thread by
+    thread (by name: how threads interleave, and so which code object is
+    seen first and numbered first, changes from run to run)."""
     exe = os.path.join(os.environ["TREC_BUILDDIR"], "tests", "helper",
                        "trec-dump")
     p = subprocess.run([exe, "--raw", trace], stdout=subprocess.PIPE,
                        universal_newlines=True, check=True)
     own = os.path.realpath(PROGRAMS)
-    files, events = {}, []
+    files, names, threads, events = {}, {}, {}, []
     for line in p.stdout.splitlines():
         o = json.loads(line)
         if o["type"] == "code":
             files[o["id"]] = os.path.realpath(o["file"] or "")
+            names[o["id"]] = o["qualname"]
+        elif o["type"] == "thread":
+            threads[o["id"]] = o["name"]
         elif o["type"] == "event":
             events.append(o)
     out = []
-    for e in sorted(events, key=lambda e: e["seq"]):
+    for e in sorted(events, key=lambda e: (threads.get(e["thread"], ""), e["seq"])):
         if not files.get(e["code"], "").startswith(own):
             continue
-        out.append((e["kind"], e["code"], e["line"], e["depth"],
+        out.append((threads.get(e["thread"], ""), e["kind"], names[e["code"]],
+                    e["line"], e["depth"],
                     [(v["kind"], v["name"],
                       canonical(bytes.fromhex(v["raw"])))
                      for v in e["vars"]]))
