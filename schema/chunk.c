@@ -189,7 +189,7 @@ int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
     ts_bits |= (uint64_t)ev[i].ts - (uint64_t)prev_ts;
     prev_ts = ev[i].ts;
   }
-  if( ts_bits ) while( !(ts_bits>>ts_shift & 1) ) ts_shift++;
+  if( ts_bits ) ts_shift = (unsigned)__builtin_ctzll(ts_bits);
   prev_ts = base_ts;
   for(int i=0; i<TREC_N_COLUMNS; i++) trec_buf_reset(&e->col[i]);
   /* worst cases per event: seq gap 10, line delta 5, code 5 + frame 10,
