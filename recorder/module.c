@@ -122,6 +122,19 @@ static void writer_open_error(const char *path, trec_writer *w, int rc){
   else PyErr_Format(PyExc_OSError, "%s: %s", path, why);
 }
 
+/* What the C side knows of how the trace was recorded, in its meta table:
+** at open, and again in a forked child's new trace. */
+static void rec_meta(trec_recorder *r){
+  trec_writer_set_meta(r->w, "python_version", Py_GetVersion());
+  trec_writer_set_meta(r->w, "backend", backend_name(r));
+  trec_writer_set_meta_int(r->w, "opt_opcodes", r->opcodes);
+  trec_writer_set_meta_int(r->w, "opt_trace_all", r->trace_all);
+  trec_writer_set_meta_int(r->w, "opt_max_str", r->so.max_str);
+  trec_writer_set_meta_int(r->w, "opt_max_items", r->so.max_items);
+  trec_writer_set_meta_int(r->w, "opt_max_depth", r->so.max_depth);
+  trec_writer_set_meta_int(r->w, "opt_time_resolution_ns", (int64_t)~r->ts_mask + 1);
+}
+
 static int Recorder_init(trec_recorder *r, PyObject *args, PyObject *kw){
   static char *kwlist[] = {
     "path", "opcodes", "trace_all", "include", "exclude", "library_paths",
@@ -223,14 +236,8 @@ static int Recorder_init(trec_recorder *r, PyObject *args, PyObject *kw){
   r->t0_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
   r->gen = ++rec_generation;
   r->fork_gen = trec_fork_gen;
-  trec_writer_set_meta(r->w, "python_version", Py_GetVersion());
-  trec_writer_set_meta(r->w, "backend", backend_name(r));
-  trec_writer_set_meta_int(r->w, "opt_opcodes", r->opcodes);
-  trec_writer_set_meta_int(r->w, "opt_trace_all", r->trace_all);
-  trec_writer_set_meta_int(r->w, "opt_max_str", so.max_str);
-  trec_writer_set_meta_int(r->w, "opt_max_items", so.max_items);
-  trec_writer_set_meta_int(r->w, "opt_max_depth", so.max_depth);
-  trec_writer_set_meta_int(r->w, "opt_time_resolution_ns", time_resolution);
+  r->so = so;
+  rec_meta(r);
   Py_DECREF(path);
   return 0;
 fail:
@@ -434,8 +441,7 @@ static PyObject *Recorder_after_fork_child(trec_recorder *r, PyObject *arg){
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   r->t0_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-  trec_writer_set_meta(r->w, "python_version", Py_GetVersion());
-  trec_writer_set_meta(r->w, "backend", backend_name(r));
+  rec_meta(r);
   trec_writer_set_meta_int(r->w, "fork_child", 1);
   /* the trace function is still installed in this (the only) thread */
   if( was_running || rec_active==r ){

@@ -94,6 +94,8 @@ typedef struct {
   int64_t t0_ns;                  /* CLOCK_MONOTONIC at open */
   int64_t ts_mask;                /* ~(time resolution - 1): timestamps are
                                      rounded down to the resolution */
+  struct trec_snap_options so;    /* the value bounds, for the meta table
+                                     of this trace and a forked child's */
   /* threads */
   struct trec_rthread **threads;  /* Owned array of Owned */
   size_t n_threads, cap_threads;

@@ -25,6 +25,15 @@ def calls(d):
     return names
 
 
+def meta(trace):
+    import sqlite3
+    db = sqlite3.connect("file:%s?mode=ro" % trace, uri=True)
+    try:
+        return {k: str(v) for k, v in db.execute("SELECT key, value FROM meta")}
+    finally:
+        db.close()
+
+
 def run(args, tmp):
     return subprocess.run([TRACEREC, "run", "-q"] + args, cwd=PROGRAMS,
                           env=reftrace.env_for_tests(), stdout=subprocess.PIPE,
@@ -139,6 +148,17 @@ class Fork(unittest.TestCase):
             child = reftrace.dump(children[0])
             self.assertIn("child_work", calls(child))
             self.assertNotIn("parent_work", calls(child))
+            # the child's trace says how it was recorded, as the parent's does
+            pm, cm = meta(trace), meta(children[0])
+            self.assertEqual(cm["parent_pid"], pm["pid"])
+            self.assertNotEqual(cm["pid"], pm["pid"])
+            self.assertEqual(cm["fork_child"], "1")
+            same = [k for k in pm if k.startswith("opt_")] + [
+                "options", "argv", "mode", "python_version", "backend",
+                "tracerec_version"]
+            self.assertGreaterEqual(len(same), 12)
+            for k in same:
+                self.assertEqual(cm.get(k), pm[k], k)
 
 
 class Redaction(unittest.TestCase):

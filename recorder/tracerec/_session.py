@@ -87,7 +87,8 @@ class Session:
         except (OSError, RuntimeError) as e:
             raise OSError(str(e))   # it names the trace already (module.c)
         self.t0 = time.monotonic()
-        self._meta(meta or {})
+        self.extra_meta = dict(meta or {})
+        self._meta(self.extra_meta)
         _current = self
 
     def _meta(self, extra):
@@ -201,8 +202,7 @@ class Session:
             return
         self.path = path
         try:
-            self.rec.set_meta("pid", os.getpid())
-            self.rec.set_meta("parent_pid", os.getppid())
+            self._meta(dict(self.extra_meta, parent_pid=os.getppid()))
         except Exception:
             pass
 
