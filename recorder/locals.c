@@ -217,6 +217,36 @@ static Py_ssize_t inline_order(PyDictValues *vals, Py_ssize_t k, Py_ssize_t *n){
 #endif
 }
 
+Py_ssize_t trec_locals_inline_raw(PyObject *obj, PyObject *const **values,
+                                  const uint8_t **order, const void **keys){
+  PyDictValues *vals = inline_values(obj);
+  PyTypeObject *tp = Py_TYPE(obj);
+  Py_ssize_t n;
+  if( vals==NULL || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ) return -1;
+  PyDictKeysObject *k = ((PyHeapTypeObject *)tp)->ht_cached_keys;
+  if( k==NULL || !DK_IS_UNICODE(k) ) return -1;
+  inline_order(vals, 0, &n);
+#if PY_VERSION_HEX >= 0x030D0000
+  *order = (const uint8_t *)&vals->values[vals->capacity];
+#else
+  *order = (const uint8_t *)vals - 2 - n;
+#endif
+  *keys = k;
+  *values = vals->values;
+  return n;
+}
+
+int trec_locals_inline_whole(const void *keys, PyObject *const *values,
+                             const uint8_t *order, Py_ssize_t n){
+  PyDictKeysObject *k = (PyDictKeysObject *)(uintptr_t)keys;
+  for(Py_ssize_t i=0; i<n; i++){
+    uint8_t ix = order[i];
+    if( ix>=k->dk_nentries || DK_UNICODE_ENTRIES(k)[ix].me_key==NULL
+        || values[ix]==NULL ) return 0;
+  }
+  return 1;
+}
+
 /* Deleting an attribute takes its index out of the order array
 ** (delete_index_from_values), so the array's length is the count. */
 Py_ssize_t trec_locals_inline_count(PyObject *obj){
@@ -279,6 +309,18 @@ Py_ssize_t trec_locals_inline_items(PyObject *obj, Py_ssize_t cap,
 
 Py_ssize_t trec_locals_inline_count(PyObject *obj){
   (void)obj;
+  return 0;
+}
+
+Py_ssize_t trec_locals_inline_raw(PyObject *obj, PyObject *const **values,
+                                  const uint8_t **order, const void **keys){
+  (void)obj; (void)values; (void)order; (void)keys;
+  return -1;
+}
+
+int trec_locals_inline_whole(const void *keys, PyObject *const *values,
+                             const uint8_t *order, Py_ssize_t n){
+  (void)keys; (void)values; (void)order; (void)n;
   return 0;
 }
 

@@ -114,6 +114,21 @@ Py_ssize_t trec_locals_inline_items(PyObject *obj, Py_ssize_t cap,
  *  will give, without walking them. */
 Py_ssize_t trec_locals_inline_count(PyObject *obj);
 
+/*! trec_locals_inline_raw() : the inline attributes of obj as they lie in
+ *  memory, for comparing with a copy taken before: *values (Borrowed,
+ *  indexed like the shared keys *keys), *order (the bytes of its insertion
+ *  order array, in memory order, whatever order that is on the version).
+ *  @return the length of the order array (the count), or -1 when obj keeps
+ *  no inline values (none, a dict, or Python < 3.11). */
+Py_ssize_t trec_locals_inline_raw(PyObject *obj, PyObject *const **values,
+                                  const uint8_t **order, const void **keys);
+
+/*! trec_locals_inline_whole() : whether every attribute of an order array
+ *  that trec_locals_inline_raw() gave is named in keys and set (what
+ *  trec_locals_inline_items() would pass over is not). */
+int trec_locals_inline_whole(const void *keys, PyObject *const *values,
+                             const uint8_t *order, Py_ssize_t n);
+
 /*! trec_locals_stack_top() : the top of f's value stack (Borrowed), or
  *  NULL when it is empty or not known. Valid only inside a line event,
  *  where every version keeps the frame's stack pointer current. */

@@ -80,7 +80,8 @@ static const char *const default_redact[] = {
 #define SEQ_CACHE 256
 #define SEQ_MIN 4             /* items below which a walk costs less */
 #define SEQ_MAX 32            /* items a memo holds */
-#define SEQ_LEAF_LEN 256      /* characters or bytes of a str or bytes held */
+#define SEQ_LEAF_LEN 64       /* characters or bytes of a str or bytes held:
+                                 the memos hold 24,576 leaves at most, 8 MB */
 
 struct seq_memo {
   PyObject *seq;              /* Borrowed, compared only (with the items) */
@@ -89,6 +90,31 @@ struct seq_memo {
   uint64_t fp;                /* of the items */
   PyObject *item[SEQ_MAX];    /* Owned: held so that none is freed and
                                  another object made at its address */
+};
+
+/* Instances whose attributes are kept inline (3.11+) and fit max_items
+** keep, per (address, depth), what their walk found: the same type, order
+** and attribute objects again give the fingerprints of the leaves among
+** them, held as fp_seq holds its items, without a walk; only the other
+** attributes (objects, containers) are walked again (fp_inline). A method's
+** `self` reaches dozens of such objects at every event after a line that
+** stored an attribute. */
+#define OBJ_MEMO 512
+#define OBJ_MEMO_MAX 32
+
+struct obj_memo {
+  PyObject *obj;              /* Borrowed, compared only (with the rest) */
+  PyTypeObject *tp;           /* Borrowed, compared only (with tag) */
+  PyObject *qualname;         /* Borrowed, compared only */
+  const void *keys;           /* Borrowed, compared only */
+  unsigned int tag;
+  int depth;
+  int n;                      /* attributes */
+  uint32_t leaves;            /* bit j: val[j] is a leaf, held */
+  uint64_t head;              /* of the type, address, keys and order */
+  uint8_t order[OBJ_MEMO_MAX];
+  PyObject *val[OBJ_MEMO_MAX];   /* Owned when a leaf, else compared only */
+  uint64_t fp[OBJ_MEMO_MAX];     /* of each leaf */
 };
 
 /* Inline attributes read in one call when max_items is at most this. */
@@ -204,6 +230,7 @@ struct trec_snap {
     int depth;
   } dcache[FP_DICT_CACHE];
   struct seq_memo *seqs;      /* Owned, SEQ_CACHE; NULL until needed */
+  struct obj_memo *objs;      /* Owned, OBJ_MEMO; NULL until needed */
   struct {                    /* module_fp(): by module dict and version */
     PyObject *dict;           /* Borrowed, compared only (with version) */
     uint64_t version;
@@ -1629,6 +1656,10 @@ void trec_snap_free(trec_snap *s){
   for(size_t i=0; s->seqs && i<SEQ_CACHE; i++)
     for(Py_ssize_t j=0; j<s->seqs[i].n; j++) Py_DECREF(s->seqs[i].item[j]);
   free(s->seqs);
+  for(size_t i=0; s->objs && i<OBJ_MEMO; i++)
+    for(int j=0; j<s->objs[i].n; j++)
+      if( s->objs[i].leaves>>j & 1 ) Py_DECREF(s->objs[i].val[j]);
+  free(s->objs);
   for(size_t i=0; s->sub && i<SUB_CACHE; i++) trec_buf_release(&s->sub[i].data);
   free(s->sub);
   free(s->nodes);
@@ -1800,6 +1831,10 @@ static int identity_fp(trec_snap *s, PyObject *v, uint64_t *fp){
 ** its first max_str code points, bytes by content, plus lengths. So a
 ** freed element replaced by a new object at the same address is seen when
 ** its value differs, and when it does not, the encoding does not either.
+** The memos of lists, tuples and instances (fp_seq, fp_inline) compare
+** items and attributes by address, but only leaves they hold themselves,
+** which therefore cannot be freed and replaced; the other items they walk
+** again.
 ** Attributes kept inline (3.11+) are named by their index in the type's
 ** shared keys, which only ever grow while the type lives (a new type at a
 ** freed one's address has a new version tag, below).
@@ -1927,6 +1962,90 @@ fp_item(trec_snap *s, uint64_t h, PyObject *v, int depth){
   return fp_value(s, h, v, depth);
 }
 
+static int seq_leaf(PyObject *v);
+
+/* An instance's fingerprint when its attributes are inline, at most
+** OBJ_MEMO_MAX and max_items, and its type has no slot members and a
+** version tag: 1 and *out, else 0 (fp_object walks it). Every such state is
+** hashed so, memo or not: the type, address, keys and order bytes, then
+** each attribute's own fingerprint in the order bytes' order. A memo
+** (obj_memo) whose attribute objects are the same gives the leaves'; the
+** walk is kept as the memo when it fitted in the budget. When the budget
+** runs out, the walk decides, as it would without a memo. */
+static int fp_inline(trec_snap *s, PyObject *v, int depth, uint64_t *out){
+  PyTypeObject *tp = Py_TYPE(v);
+  unsigned int tag = type_tag(tp);
+  PyObject *const *values;
+  const uint8_t *order;
+  const void *keys;
+  const struct type_slots *ts;
+  Py_ssize_t n;
+  uint64_t g, fps[OBJ_MEMO_MAX];
+  uint32_t leaves = 0;
+  struct obj_memo *m = NULL;
+  if( tag==0 || tp->tp_getattro!=PyObject_GenericGetAttr
+      || (n = trec_locals_inline_raw(v, &values, &order, &keys))<0
+      || n>OBJ_MEMO_MAX || n>s->o.max_items ) return 0;
+  PyObject *qn = ((PyHeapTypeObject *)tp)->ht_qualname;
+  long left = s->fp_left;
+  if( s->objs!=NULL || (s->objs = calloc(OBJ_MEMO, sizeof *s->objs))!=NULL )
+    m = &s->objs[cache_at((const char *)v + depth, OBJ_MEMO)];
+  if( m!=NULL && m->obj==v && m->tp==tp && m->tag==tag && m->qualname==qn
+      && m->keys==keys && m->depth==depth && m->n==n
+      && memcmp(m->order, order, (size_t)n)==0 ){
+    Py_ssize_t j = 0;
+    while( j<n && values[order[j]]==m->val[j] ) j++;
+    if( j==n ){
+      g = m->head;
+      for(j=0; j<n; j++){
+        if( m->leaves>>j & 1 ){
+          s->fp_left--;
+          g = mixu(g, m->fp[j]);
+        }else{
+          g = mixu(g, fp_item(s, 0x9b05688c2b3e6c1full, m->val[j], depth+1));
+        }
+      }
+      if( s->fp_left>=0 ){
+        *out = g;
+        return 1;
+      }
+      s->fp_left = left;
+    }
+  }
+  /* a memo's attributes, the same objects, were whole when it was kept */
+  if( (ts = type_slots(s, tp))==NULL || ts->n!=0
+      || !trec_locals_inline_whole(keys, values, order, n) ) return 0;
+  uint64_t head = fp_type(s, mix(0x3c6ef372fe94f82bull, v), tp);
+  head = mixu(mixu(mix(head, keys), (uint64_t)n), hash_bytes(order, (size_t)n));
+  g = head;
+  for(Py_ssize_t j=0; j<n; j++){
+    PyObject *x = values[order[j]];
+    fps[j] = fp_item(s, 0x9b05688c2b3e6c1full, x, depth+1);
+    if( seq_leaf(x) ) leaves |= (uint32_t)1 << j;
+    g = mixu(g, fps[j]);
+  }
+  if( m!=NULL && s->fp_left>=0 ){
+    for(Py_ssize_t j=0; j<n; j++) if( leaves>>j & 1 ) Py_INCREF(values[order[j]]);
+    for(int j=0; j<m->n; j++) if( m->leaves>>j & 1 ) Py_DECREF(m->val[j]);
+    for(Py_ssize_t j=0; j<n; j++){
+      m->val[j] = values[order[j]];
+      m->fp[j] = fps[j];
+    }
+    memcpy(m->order, order, (size_t)n);
+    m->obj = v;
+    m->tp = tp;
+    m->tag = tag;
+    m->qualname = qn;
+    m->keys = keys;
+    m->depth = depth;
+    m->n = (int)n;
+    m->leaves = leaves;
+    m->head = head;
+  }
+  *out = g;
+  return 1;
+}
+
 /* The fields enc_object() writes and their total, or only the total when
 ** truncated. */
 static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
@@ -1935,6 +2054,8 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
   Py_ssize_t pos = 0, k = 0;
   const char *mname;
   int red;
+  uint64_t g;
+  if( depth<s->o.max_depth && fp_inline(s, v, depth, &g) ) return mixu(h, g);
   h = fp_type(s, mix(h, v), tp);
   if( tp->tp_getattro!=PyObject_GenericGetAttr ) return h;
   dict = trec_locals_instance_dict(v);

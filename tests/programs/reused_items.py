@@ -1,7 +1,7 @@
-"""Lists of small immutable items whose items are replaced, within one line,
-by new objects that the allocator is likely to place where a freed item
-was: the recorder must see each change (it compares such lists by their
-items' addresses while it holds the items)."""
+"""Lists of small immutable items, and objects' attributes, replaced within
+one line by new objects that the allocator is likely to place where a freed
+one was: the recorder must see each change (it compares such lists and
+attributes by their objects' addresses while it holds the leaves)."""
 
 
 def floats():
@@ -43,9 +43,33 @@ def swapped():
     return t
 
 
+class Node:
+    def __init__(self, tag, child=None):
+        self.tag = tag
+        self.weight = tag * 1.5
+        self.name = "n%d" % tag
+        self.child = child
+
+
+def attributes():
+    # the same, for the attributes of objects kept inline (3.11+): leaves
+    # replaced by new objects, the order changed with the same values, a
+    # child changed in place, and a child replaced by a new object likely
+    # made where the old one was
+    o = Node(1000, Node(2000))
+    o.weight = 7.25; o.weight = o.tag * 3.0
+    o.name = "x"; o.name = "%s!" % o.name
+    w = o.weight; del o.weight; o.weight = w
+    o.child.tag = 5; o.child.tag = o.tag + 1
+    o.child = None; o.child = Node(3000)
+    o.child = None; o.child = Node(3000, Node(4000))
+    return [(k, getattr(v, "tag", v)) for k, v in vars(o).items()], o.child.child.tag
+
+
 print(floats())
 print(ints())
 print(strs())
 print(nested())
 print(swapped())
+print(attributes())
 print("EXIT-SUCCESS")
