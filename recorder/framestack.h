@@ -31,6 +31,7 @@ struct trec_fentry {
   PyObject *held;               /* Owned while parked, else NULL */
   /* for quick snapshots (recorder.c rec_snap_frame, lineflow.h) */
   uint64_t act;                 /* recorder activity at its last event */
+  unsigned long gil;            /* GIL hand-overs then (lineflow-gil.c) */
   uint64_t clock;               /* dict version clock then, or 0 */
   int line;                     /* line of its last event */
   int iter_ok;                  /* its line's FOR_ITER iterator is safe */

@@ -6,7 +6,9 @@
 ** variable being assigned, so those are fingerprinted (walked) each time,
 ** and that walk was most of the recorder's cost on object-heavy code. But
 ** between two consecutive events of a frame, with no other event anywhere
-** in between, only the bytecode of the earlier event's line ran. If that
+** in between and the GIL not handed to another thread (which can run
+** without events: library code, or the rest of a line it blocked in), only
+** the bytecode of the earlier event's line ran. If that
 ** line only loads, computes, compares, jumps and stores plain local
 ** variables (no call, no attribute or item store, no subscript read, no
 ** in-place operator on anything but a local that now holds an immutable
@@ -16,7 +18,11 @@
 ** Python code it could trigger (a property, __eq__, __del__, __iter__...)
 ** would have produced an event first. Then a variable whose object is the
 ** same as at the previous event needs no fingerprint, only a pointer
-** compare; the line's stored variables are still checked in full.
+** compare; the line's stored variables are still checked in full. The
+** one door left open is C code that freeing an object runs: a weakref
+** callback that is a C function (weakref.ref(obj, items.append)) when the
+** line drops obj's last reference, or the garbage collector, which an
+** allocation may start, drops it (README says so; TRACEREC_FPCHECK sees it).
 **
 ** The analysis is done once per code object from its (unspecialized)
 ** bytecode and line table; opcodes are classified by name from the running
@@ -123,6 +129,14 @@ uint64_t trec_lineflow_dict_clock(void);
 /*! trec_lineflow_dict_quiet() : 1 when reading `now` followed reading
  *  `then` with no dict change in between. */
 int trec_lineflow_dict_quiet(uint64_t then, uint64_t now);
+
+/*! trec_lineflow_gil_count() : where the running interpreter counts the
+ *  times a thread other than the GIL's last holder took it
+ *  (lineflow-gil.c); the same value at two events of a frame means no
+ *  other thread ran in between. NULL when it has none (a free-threaded
+ *  build): quick snapshots are then off. Call with the GIL held; the
+ *  address stays valid while the interpreter lives. */
+const volatile unsigned long *trec_lineflow_gil_count(void);
 
 /*! trec_lineflow_iter_safe() : 1 when FOR_ITER on it runs no C code that
  *  could change another value: iterators of builtin sequences, dicts,

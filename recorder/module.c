@@ -205,6 +205,9 @@ static int Recorder_init(trec_recorder *r, PyObject *args, PyObject *kw){
   /* the escape hatch README documents: same trace, slower */
   const char *env = getenv("TRACEREC_QUICK");
   if( env!=NULL && strcmp(env, "0")==0 ) r->quick = 0;
+  /* ...and to know that no other thread ran in between */
+  r->gil_count = r->quick ? trec_lineflow_gil_count() : NULL;
+  if( r->gil_count==NULL ) r->quick = 0;
   rc = trec_snap_new(&so, redact==Py_None ? NULL : redact, &r->snap);
   if( rc!=TREC_OK ){
     if( !PyErr_Occurred() ){

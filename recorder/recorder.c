@@ -416,7 +416,8 @@ static void rec_emit(trec_recorder *r, struct trec_rthread *t,
 
 /* The snapshot of f for an event (kind) at line. A frame's event after a
 ** line that cannot have changed anything in place, with no event anywhere
-** in between, compares variables by identity (lineflow.h); the facts that
+** in between and no other thread run, compares variables by identity
+** (lineflow.h, lineflow-gil.c); the facts that
 ** decide it for a line's item reads and FOR_ITER are taken as the line
 ** starts, here, for the frame's next event. */
 static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
@@ -425,7 +426,11 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
   uint64_t store = 0, inplace = 0, check = 0, cur_check, tail_check, unused;
   uint64_t clock = 0;
   int iter_at = -1, rc;
-  int prev = full || e->act + 1!=r->activity || r->pausing ? TREC_LF_IMPURE
+  /* read before the snapshot: a writer that makes this thread wait lets
+  ** others run before the event is over */
+  unsigned long gil = r->gil_count!=NULL ? *r->gil_count : 0;
+  int prev = full || e->act + 1!=r->activity || r->pausing || e->gil!=gil
+           ? TREC_LF_IMPURE
            : trec_lineflow_line(lf, e->line, e->iter_ok, &store, &inplace,
                                 &check, &iter_at);
   /* this line as the frame's next event will see it; a return has none
@@ -493,6 +498,7 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
                          &r->payload);
   }
   e->act = r->activity;
+  e->gil = gil;
   e->line = line;
   e->clock = (cur & (TREC_LF_SUBSCR | TREC_LF_IMPURE))==TREC_LF_SUBSCR ? clock : 0;
   e->iter_ok = iter_ok;
@@ -512,6 +518,7 @@ static int rec_new_entry(trec_recorder *r, struct trec_fentry *e,
   e->held = NULL;
   e->shadow = NULL;
   e->act = e->clock = 0;
+  e->gil = 0;
   e->line = e->iter_ok = e->check_ok = 0;
   e->ns_version = 0;
   if( ci->n_spare>0 ){
@@ -548,7 +555,7 @@ static int rec_push(trec_recorder *r, struct trec_rthread *t,
 
 static void rec_call(trec_recorder *r, struct trec_rthread *t,
                      PyFrameObject *f, struct trec_codeinfo *ci){
-  struct trec_fentry e = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0 };
+  struct trec_fentry e = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0 };
   struct trec_fentry *cur = trec_fstack_top(&t->stack);
   /* a running frame cannot be called again: this is the same call seen
   ** twice (a new thread's Thread.run, by threading's hook and then by a
@@ -606,7 +613,7 @@ static struct trec_fentry *rec_find_below(trec_recorder *r,
     return trec_fstack_top(&t->stack);
   }
   if( ci->decision!=TREC_DECIDE_FULL ) return NULL;
-  struct trec_fentry ne = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0 };
+  struct trec_fentry ne = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0 };
   if( !(ci->is_gen && trec_fpark_take(&r->park, f, &ne)) ){
     if( rec_new_entry(r, &ne, f, ci)!=TREC_OK ) return NULL;
   }

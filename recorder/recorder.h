@@ -90,6 +90,8 @@ typedef struct {
                                      unchanged but for one between two events
                                      of a frame, nothing else ran (lineflow.h) */
   int quick;                      /* quick snapshots allowed (module.c) */
+  const volatile unsigned long *gil_count;   /* trec_lineflow_gil_count(),
+                                     NULL when quick is 0 */
   int pausing;                    /* a thread is paused (trec_thread_pause) */
   int64_t t0_ns;                  /* CLOCK_MONOTONIC at open */
   int64_t ts_mask;                /* ~(time resolution - 1): timestamps are

@@ -9,6 +9,13 @@ one made at its address on one line) is recorded with quick snapshots and
 with TRACEREC_QUICK=0, on each backend, and the program's own events and
 values must be identical per thread, addresses and thread ids aside. t0210 compares the same programs
 with the sys.settrace reference.
+
+Another thread can run between two events of a frame without an event of
+its own: HANDOVER's worker sleeps in the middle of a line and, when it
+wakes, appends to a list main holds and sleeps again, while main runs lines
+that change nothing. TRACEREC_FPCHECK=1 encodes every value a quick
+snapshot passes over again and stops the recording, naming the variable,
+when it changed; it must not have to.
 """
 import os
 import re
@@ -72,6 +79,60 @@ class Quick(unittest.TestCase):
                         self.assertEqual(a, b, "event %d of %s" % (i, name))
                     self.assertEqual(len(q[2]), len(f[2]))
 
+    def test_other_thread_between_events(self):
+        import _tracerec
+        with tempfile.TemporaryDirectory() as tmp:
+            prog = os.path.join(tmp, "handover.py")
+            with open(prog, "w") as f:
+                f.write(HANDOVER)
+            for backend in _tracerec.backends():
+                with self.subTest(backend=backend):
+                    trace = os.path.join(tmp, backend + ".trace")
+                    env = reftrace.env_for_tests(TRACEREC_FPCHECK="1")
+                    p = subprocess.run([TRACEREC, "run", "--backend", backend,
+                                        "-o", trace, prog], cwd=tmp, env=env,
+                                       stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE,
+                                       universal_newlines=True, timeout=300)
+                    self.assertEqual(p.returncode, 0, p.stderr)
+                    self.assertNotIn("TRACEREC_FPCHECK", p.stderr)
+                    self.assertNotIn("incomplete", p.stderr)
+                    self.assertIn("events", p.stderr)
+                    # the worker did change the list while main looped
+                    self.assertIn("appended while main looped: 20", p.stdout)
+
+
+# Lines of main's loop change nothing in place (quick snapshots); the
+# worker's appends land between two of main's events with no event of the
+# worker's in between: it sleeps before and after on the same line.
+HANDOVER = """
+import threading, time
+shared = []
+stop = False
+
+def worker():
+    while not stop:
+        time.sleep(0.0002); shared.append(len(shared)); time.sleep(0.0002)
+
+def main():
+    global stop
+    lst = shared
+    t = threading.Thread(target=worker)
+    t.start()
+    while len(lst) < 2:
+        time.sleep(0.001)
+    before = len(lst)
+    x = rounds = 0
+    while len(lst) - before < 20 and rounds < 100000:
+        rounds += 1
+        for i in range(1000):
+            x = x + i
+    stop = True
+    t.join()
+    return min(len(lst) - before, 20)
+
+print("appended while main looped:", main())
+"""
 
 if __name__ == "__main__":
     import taprunner
