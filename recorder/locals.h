@@ -101,6 +101,15 @@ static inline int trec_locals_small_int(PyObject *v, long long *x){
  *  whose values an instance may change without touching the dict). */
 uint64_t trec_locals_dict_version(PyObject *dict);
 
+/*! trec_locals_ns_get() : name's value in the namespace dict ns (Borrowed),
+ *  NULL when it has none (no Python exception is left set). *hint is the
+ *  caller's cache of where name's entry lies: read first (any value is
+ *  safe, an entry is used only when it holds name itself), updated when
+ *  that missed. A module-level loop reads every global name its code uses
+ *  at each event, and a lookup costs ten times the hinted read (3.11+;
+ *  before, a plain lookup). */
+PyObject *trec_locals_ns_get(PyObject *ns, PyObject *name, int32_t *hint);
+
 /*! trec_locals_inline_items() : the first cap attributes an instance keeps
  *  inline (as trec_locals_inline_next gives them, in one call): their values
  *  (Borrowed), their indexes in the shared keys *keys (Borrowed; its index i
