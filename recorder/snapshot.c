@@ -1922,6 +1922,13 @@ static uint64_t fp_long(trec_snap *s, uint64_t h, PyObject *v){
   return mixu(mixu(h, (uint64_t)neg), hash_bytes(s->mag, n));
 }
 
+/* An instance of a class (not a class, not an exception): walked by
+** fp_object(), the common case. */
+static inline int fp_is_instance(PyObject *v, PyTypeObject *tp){
+  return (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && !PyType_Check(v)
+         && !PyExceptionInstance_Check(v);
+}
+
 /* fp_object() of an instance v of type tp at the depth bound, where
 ** enc_object() writes its type and field count only. */
 static inline uint64_t fp_object_bound(trec_snap *s, uint64_t h, PyObject *v,
@@ -1974,8 +1981,7 @@ fp_item(trec_snap *s, uint64_t h, PyObject *v, int depth){
     if( tp==&PyTuple_Type || tp==&PyList_Type ) n = Py_SIZE(v);
     else if( tp==&PyDict_Type ) n = PyDict_GET_SIZE(v);
     else if( tp==&PySet_Type || tp==&PyFrozenSet_Type ) n = PySet_GET_SIZE(v);
-    else if( (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && !PyType_Check(v)
-             && !PyExceptionInstance_Check(v) ){
+    else if( fp_is_instance(v, tp) ){
       if( --s->fp_left<0 ) return h;
       return fp_object_bound(s, mix(h, tp), v, tp);
     }
@@ -2250,9 +2256,7 @@ static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth){
   }
   /* instances of classes: the common case, which the checks below (all
   ** for builtin types, types and exceptions) would only slow down */
-  if( (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && !PyType_Check(v)
-      && !PyExceptionInstance_Check(v) )
-    return fp_object(s, h, v, depth);
+  if( fp_is_instance(v, tp) ) return fp_object(s, h, v, depth);
   uint64_t idfp;
   if( identity_fp(s, v, &idfp) ) return mixu(h, idfp);
   if( PyExceptionInstance_Check(v) || repr_known(s, v) )
