@@ -349,32 +349,30 @@ uint64_t trec_locals_dict_version(PyObject *dict){
 PyObject *trec_locals_ns_get(PyObject *ns, PyObject *name, int32_t *hint){
 #if PY_VERSION_HEX >= 0x030B0000
   PyDictKeysObject *k = ((PyDictObject *)ns)->ma_keys;
-  if( ((PyDictObject *)ns)->ma_values==NULL && DK_IS_UNICODE(k) ){
-    PyDictUnicodeEntry *ep = DK_UNICODE_ENTRIES(k);
-    Py_ssize_t n = k->dk_nentries;
-    /* a live entry of a combined table holds its value; a deleted one has
-    ** no key, and a key is in one live entry at most */
-    if( *hint>=0 && *hint<n && ep[*hint].me_key==name ) return ep[*hint].me_value;
-    PyObject *v = PyDict_GetItemWithError(ns, name);
-    if( v==NULL ){
-      PyErr_Clear();
-      return NULL;
-    }
-    /* a new table, or the first read: look for the entry once; an equal
-    ** key that is another str object is never found, and not looked for
-    ** again */
-    if( *hint>=0 ){
-      Py_ssize_t i = 0;
-      while( i<n && ep[i].me_key!=name ) i++;
-      *hint = i<n ? (int32_t)i : -1;
-    }
-    return v;
+  int hinted = ((PyDictObject *)ns)->ma_values==NULL && DK_IS_UNICODE(k);
+  PyDictUnicodeEntry *ep = hinted ? DK_UNICODE_ENTRIES(k) : NULL;
+  Py_ssize_t n = hinted ? k->dk_nentries : 0;
+  /* a live entry of a combined table holds its value; a deleted one has
+  ** no key, and a key is in one live entry at most */
+  if( hinted && *hint>=0 && *hint<n && ep[*hint].me_key==name )
+    return ep[*hint].me_value;
+#endif
+  PyObject *v = PyDict_GetItemWithError(ns, name);
+  if( v==NULL ){
+    PyErr_Clear();
+    return NULL;
+  }
+#if PY_VERSION_HEX >= 0x030B0000
+  /* a new table, or the first read: look for the entry once; an equal key
+  ** that is another str object is never found, and not looked for again */
+  if( hinted && *hint>=0 ){
+    Py_ssize_t i = 0;
+    while( i<n && ep[i].me_key!=name ) i++;
+    *hint = i<n ? (int32_t)i : -1;
   }
 #else
   (void)hint;
 #endif
-  PyObject *v = PyDict_GetItemWithError(ns, name);
-  if( v==NULL ) PyErr_Clear();
   return v;
 }
 
