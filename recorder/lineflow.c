@@ -584,20 +584,32 @@ static int visit_ref(PyObject *o, void *arg){
   return !iter_safe(o, depth + 1);
 }
 
+/* The last type iter_safe() found safe by its type alone: a loop asks of
+** the same one at every iteration, and the list of tests below goes
+** through the dynamic linker's table for each type (a static type is
+** never freed nor changed, so the memo cannot go stale). */
+static PyTypeObject *iter_type_safe;
+
 static int iter_safe(PyObject *it, int depth){
   PyTypeObject *tp = Py_TYPE(it);
+  if( tp==iter_type_safe ) return 1;
   if( tp==&PyListIter_Type || tp==&PyListRevIter_Type || tp==&PyTupleIter_Type
       || tp==&PyRangeIter_Type || tp==&PyLongRangeIter_Type
       || tp==&PyDictIterKey_Type || tp==&PyDictIterValue_Type
       || tp==&PyDictIterItem_Type || tp==&PyDictRevIterKey_Type
       || tp==&PyDictRevIterValue_Type || tp==&PyDictRevIterItem_Type
       || tp==&PySetIter_Type || tp==&PyUnicodeIter_Type
-      || tp==&PyBytesIter_Type || tp==&PyByteArrayIter_Type )
+      || tp==&PyBytesIter_Type || tp==&PyByteArrayIter_Type ){
+    iter_type_safe = tp;
     return 1;
+  }
   /* 3.12's iterator over ASCII strings is not exported; a static type's
   ** name cannot be taken by Python code */
   if( !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)
-      && strcmp(tp->tp_name, "str_ascii_iterator")==0 ) return 1;
+      && strcmp(tp->tp_name, "str_ascii_iterator")==0 ){
+    iter_type_safe = tp;
+    return 1;
+  }
   if( depth<ITER_DEPTH && (tp==&PyEnum_Type || tp==&PyZip_Type
                            || tp==&PyReversed_Type) && tp->tp_traverse ){
     return tp->tp_traverse(it, visit_ref, &depth)==0;

@@ -111,6 +111,8 @@ struct obj_memo {
   int depth;
   int n;                      /* attributes */
   uint32_t leaves;            /* bit j: val[j] is a leaf, held */
+  int n_leaves;               /* its bits: a popcount is a libgcc call on
+                                 the baseline x86-64 target */
   uint64_t head;              /* of the type, address, keys, order and
                                  leaves */
   uint8_t order[OBJ_MEMO_MAX];
@@ -1491,19 +1493,23 @@ static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
 ** resumes). */
 struct snap_entry {
   struct saved_exc exc;
-  int capture_repr, path_base, path_len;
+  int nested, capture_repr, path_base, path_len;
   size_t budget_end;
   struct trec_buf *diff;
 };
 
+/* Only an entry that interrupts another has that entry's state to put
+** back; the others (all but a capture_repr corner) save the exception
+** alone, which is most of what an event with nothing changed costs here. */
 static void snap_enter(trec_snap *s, struct snap_entry *e){
   exc_save(&e->exc);
-  e->capture_repr = s->o.capture_repr;
-  e->path_base = s->path_base;
-  e->path_len = s->path_len;
-  e->budget_end = s->budget_end;
-  e->diff = s->diff;
-  if( s->busy++ ){
+  e->nested = s->busy++ > 0;
+  if( e->nested ){
+    e->capture_repr = s->o.capture_repr;
+    e->path_base = s->path_base;
+    e->path_len = s->path_len;
+    e->budget_end = s->budget_end;
+    e->diff = s->diff;
     s->o.capture_repr = 0;
     s->path_base = s->path_len;
     s->diff = &s->scratch_nested;
@@ -1513,11 +1519,13 @@ static void snap_enter(trec_snap *s, struct snap_entry *e){
 static int snap_leave(trec_snap *s, struct snap_entry *e,
                       struct trec_buf *out){
   s->busy--;
-  s->o.capture_repr = e->capture_repr;
-  s->path_base = e->path_base;
-  s->path_len = e->path_len;
-  s->budget_end = e->budget_end;
-  s->diff = e->diff;
+  if( e->nested ){
+    s->o.capture_repr = e->capture_repr;
+    s->path_base = e->path_base;
+    s->path_len = e->path_len;
+    s->budget_end = e->budget_end;
+    s->diff = e->diff;
+  }
   exc_restore(&e->exc);
   if( out->oom || s->text.oom || s->tname.oom || s->u8.oom ){
     s->text.oom = s->tname.oom = s->u8.oom = 0;
@@ -2013,6 +2021,7 @@ static int fp_inline(trec_snap *s, PyObject *v, int depth, uint64_t *out){
   Py_ssize_t n;
   uint64_t g, fps[OBJ_MEMO_MAX];
   uint32_t leaves = 0;
+  int n_leaves = 0;
   struct obj_memo *m = NULL;
   if( tag==0 || tp->tp_getattro!=PyObject_GenericGetAttr
       || (n = trec_locals_inline_raw(v, &values, &order, &keys))<0
@@ -2028,7 +2037,7 @@ static int fp_inline(trec_snap *s, PyObject *v, int depth, uint64_t *out){
     while( j<n && values[order[j]]==m->val[j] ) j++;
     if( j==n ){
       g = m->head;
-      s->fp_left -= __builtin_popcount(m->leaves);
+      s->fp_left -= m->n_leaves;
       for(uint32_t others = ~m->leaves & (uint32_t)((1ull<<n) - 1); others;
           others &= others - 1){
         j = __builtin_ctz(others);
@@ -2049,7 +2058,10 @@ static int fp_inline(trec_snap *s, PyObject *v, int depth, uint64_t *out){
   for(Py_ssize_t j=0; j<n; j++){
     PyObject *x = values[order[j]];
     fps[j] = fp_item(s, 0x9b05688c2b3e6c1full, x, depth+1);
-    if( seq_leaf(x) ) leaves |= (uint32_t)1 << j;
+    if( seq_leaf(x) ){
+      leaves |= (uint32_t)1 << j;
+      n_leaves++;
+    }
   }
   for(Py_ssize_t j=0; j<n; j++) if( leaves>>j & 1 ) head = mixu(head, fps[j]);
   g = head;
@@ -2067,6 +2079,7 @@ static int fp_inline(trec_snap *s, PyObject *v, int depth, uint64_t *out){
     m->depth = depth;
     m->n = (int)n;
     m->leaves = leaves;
+    m->n_leaves = n_leaves;
     m->head = head;
   }
   *out = g;
@@ -2463,6 +2476,25 @@ static PyObject *ns_read(const trec_layout *L, PyObject *ns, uint32_t i,
   return ns ? trec_locals_ns_get(ns, L->names[i], hint ? hint : &none) : NULL;
 }
 
+/* The check of a slot a quick snapshot passes over: bound to another
+** object, the line's facts were wrong; the same object, its value must
+** encode as recorded. */
+static void check_unstored(trec_snap *s, const trec_layout *L,
+                           trec_shadow *sh, PyObject **fast, PyObject *ns,
+                           uint32_t i){
+  PyObject *v = fast ? trec_locals_read(fast, &L->src[i])
+                     : ns_read(L, ns, i, &sh->slot[i].hint);
+  if( v!=sh->slot[i].seen ){
+    if( s->check_miss<0 ){
+      s->check_miss = (int)i;
+      s->check_rebound = 1;
+    }
+  }else if( sh->slot[i].state==SH_HASH && !L->redact[i]
+            && !s->o.capture_repr ){
+    check_slot(s, i, v, sh->slot[i].hash);
+  }
+}
+
 /* quick: see trec_snap_frame_quick(); store, inplace its slot masks. */
 static int snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
                       PyFrameObject *f, int full, int quick, uint64_t store,
@@ -2487,29 +2519,23 @@ static int snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
     if( !inplace_safe(fast ? trec_locals_read(fast, &L->src[i]) : ns_read(L, ns, i, &sh->slot[i].hint)) )
       quick = 0;
   }
+  /* after a pure line only the variables it stores can be bound to another
+  ** object (lineflow.h): the others still hold the object the frame's last
+  ** event saw, so a quick snapshot visits the stored ones alone (bit 63
+  ** stands for every slot from 63 on), unless the check is on */
+  int sparse = quick && !s->check;
   for(uint32_t i=0; i<L->n; i++){
-    PyObject *v;
-    if( fast ) v = trec_locals_read(fast, &L->src[i]);
-    /* after a pure line only the names it stores can be bound to another
-    ** object (lineflow.h), and a namespace lookup costs more than the
-    ** compare it would feed */
-    else if( quick && !(store & slot_bit(i)) ){
-      if( !s->check ) continue;
-      /* the check looks the name up all the same: bound to another
-      ** object, it was missed */
-      v = ns_read(L, ns, i, &sh->slot[i].hint);
-      if( v!=sh->slot[i].seen && s->check_miss<0 ){
-        s->check_miss = (int)i;
-        s->check_rebound = 1;
-      }
+    if( sparse && i<63 ){
+      if( (store>>i)==0 ) break;
+      i += (uint32_t)__builtin_ctzll(store>>i);
+      if( i>=L->n ) break;
     }
-    else v = ns_read(L, ns, i, &sh->slot[i].hint);
-    if( quick && v==sh->slot[i].seen && !(store & slot_bit(i)) ){
-      if( s->check && sh->slot[i].state==SH_HASH && !L->redact[i]
-          && !s->o.capture_repr )
-        check_slot(s, i, v, sh->slot[i].hash);
+    if( quick && !(store & slot_bit(i)) ){
+      check_unstored(s, L, sh, fast, ns, i);
       continue;
     }
+    PyObject *v = fast ? trec_locals_read(fast, &L->src[i])
+                       : ns_read(L, ns, i, &sh->slot[i].hint);
     snap_slot(s, L, i, &sh->slot[i], v, out);
   }
   if( s->check_miss>=0 ){
