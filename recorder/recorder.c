@@ -404,7 +404,7 @@ static void rec_emit(trec_recorder *r, struct trec_rthread *t,
     .entry_end = r->ends.oom ? NULL : (const uint32_t *)(void *)r->ends.data,
     .n_entries = (uint32_t)(r->ends.len / sizeof(uint32_t))
   };
-  int rc = trec_stream_append(t->stream, &ev);
+  int rc = trec_stream_put(t->stream, &ev);
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "writing the trace", trec_writer_errmsg(r->w));
     return;
@@ -420,8 +420,9 @@ static void rec_emit(trec_recorder *r, struct trec_rthread *t,
 ** (lineflow.h, lineflow-gil.c); the facts that
 ** decide it for a line's item reads and FOR_ITER are taken as the line
 ** starts, here, for the frame's next event. */
-static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
-                          PyFrameObject *f, int full, int line, int kind){
+static int rec_snap_frame(trec_recorder *r, PyThreadState *ts,
+                          struct trec_fentry *e, PyFrameObject *f, int full,
+                          int line, int kind){
   const trec_lineflow *lf = e->ci->flow;
   uint64_t store = 0, inplace = 0, check = 0, cur_check, tail_check, unused;
   uint64_t clock = 0;
@@ -481,8 +482,8 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
     rc = TREC_OK;
   }else if( quick ){
     size_t before = r->payload.len;
-    rc = trec_snap_frame_quick(r->snap, e->ci->layout, e->shadow, f, store,
-                               inplace, &r->payload);
+    rc = trec_snap_frame_quick(r->snap, ts, e->ci->layout, e->shadow, f,
+                               store, inplace, &r->payload);
     if( rc==TREC_OK && ns_same && r->payload.len!=before ){
       const char *fn = PyUnicode_AsUTF8(trec_locals_code(f)->co_name);
       char why[160];
@@ -494,7 +495,7 @@ static int rec_snap_frame(trec_recorder *r, struct trec_fentry *e,
       rc = TREC_ERR_INVALID;
     }
   }else{
-    rc = trec_snap_frame(r->snap, e->ci->layout, e->shadow, f, full,
+    rc = trec_snap_frame(r->snap, ts, e->ci->layout, e->shadow, f, full,
                          &r->payload);
   }
   e->act = r->activity;
@@ -579,7 +580,8 @@ static void rec_call(trec_recorder *r, struct trec_rthread *t,
   rec_payload_reset(r);
   struct trec_fentry *top = trec_fstack_top(&t->stack);
   int line = trec_compat_frame_line(f);
-  if( rec_snap_frame(r, top, f, 1, line, TREC_CALL)!=TREC_OK ) return;
+  if( rec_snap_frame(r, t->tstate, top, f, 1, line, TREC_CALL)!=TREC_OK )
+    return;
   rec_emit(r, t, top, TREC_CALL, line, TREC_NO_OFFSET, rec_now(r));
 }
 
@@ -630,7 +632,7 @@ static void rec_line(trec_recorder *r, struct trec_rthread *t,
   if( e==NULL ) return;
   rec_payload_reset(r);
   if( line==TREC_LINE_UNKNOWN ) line = trec_compat_frame_line(f);
-  if( rec_snap_frame(r, e, f, full, line, kind)!=TREC_OK ) return;
+  if( rec_snap_frame(r, t->tstate, e, f, full, line, kind)!=TREC_OK ) return;
   rec_emit(r, t, e, kind, line,
            kind==TREC_OPCODE ? trec_compat_frame_lasti(f) : TREC_NO_OFFSET,
            TREC_NO_TS);
@@ -644,14 +646,16 @@ static void rec_exception(trec_recorder *r, struct trec_rthread *t,
   if( e==NULL ) return;
   rec_payload_reset(r);
   int line = trec_compat_frame_line(f);
-  if( rec_snap_frame(r, e, f, full, line, TREC_EXCEPTION)!=TREC_OK ) return;
+  if( rec_snap_frame(r, t->tstate, e, f, full, line, TREC_EXCEPTION)
+      !=TREC_OK ) return;
   /* (type, value, traceback) on every version for a C trace function */
   PyObject *exc = arg;
   if( arg!=NULL && PyTuple_CheckExact(arg) && PyTuple_GET_SIZE(arg)==3 ){
     exc = PyTuple_GET_ITEM(arg, 1);
   }
   trec_payload_key(&r->payload, TREC_PK_EXCEPTION, 0);
-  int rc = trec_snap_exception(r->snap, exc ? exc : Py_None, &r->payload);
+  int rc = trec_snap_exception(r->snap, t->tstate, exc ? exc : Py_None,
+                              &r->payload);
   rec_entry_done(r);
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "snapshot of an exception",
@@ -670,10 +674,12 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
   rec_payload_reset(r);
   int line = trec_compat_frame_line(f);
   if( ci->decision==TREC_DECIDE_FULL
-      && rec_snap_frame(r, e, f, full, line, TREC_RETURN)!=TREC_OK ) return;
+      && rec_snap_frame(r, t->tstate, e, f, full, line, TREC_RETURN)
+         !=TREC_OK ) return;
   /* NULL when the frame exits by an exception; sys.settrace shows None */
   trec_payload_key(&r->payload, TREC_PK_RETURN, 0);
-  int rc = trec_snap_value(r->snap, arg ? arg : Py_None, &r->payload);
+  int rc = trec_snap_value(r->snap, t->tstate, arg ? arg : Py_None,
+                           &r->payload);
   rec_entry_done(r);
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "snapshot of a return value",

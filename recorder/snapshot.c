@@ -25,6 +25,7 @@
 #include <structmember.h>
 #include <stdio.h>
 #include "recorder/snapshot.h"
+#include "recorder/compat.h"
 #include "recorder/locals.h"
 
 #ifndef Py_T_OBJECT_EX
@@ -328,12 +329,24 @@ const char *trec_snap_errmsg(trec_snap *s){
 
 /* The trace function may run while an exception is pending; C API calls
 ** below may set and clear their own, so the caller's is put aside as it is
-** (before 3.12 without normalizing it: that could run a user __init__). */
-struct saved_exc { PyObject *t, *v, *tb; };
+** (before 3.12 without normalizing it: that could run a user __init__).
+** ts is the running thread's state: reading its exception field directly
+** spares two PyErr_Occurred() calls per event, each a lookup of the
+** thread's state through the dynamic linker's TLS on 3.12+. */
+struct saved_exc { PyThreadState *ts; PyObject *t, *v, *tb; };
 
-static void exc_save(struct saved_exc *e){
+static int exc_pending(PyThreadState *ts){
+#if PY_VERSION_HEX >= 0x030C0000
+  return ts->current_exception!=NULL;
+#else
+  return ts->curexc_type!=NULL;
+#endif
+}
+
+static void exc_save(struct saved_exc *e, PyThreadState *ts){
+  e->ts = ts;
   e->t = e->v = e->tb = NULL;
-  if( !PyErr_Occurred() ) return;
+  if( !exc_pending(ts) ) return;
 #if PY_VERSION_HEX >= 0x030C0000
   e->v = PyErr_GetRaisedException();
 #else
@@ -342,7 +355,7 @@ static void exc_save(struct saved_exc *e){
 }
 
 static void exc_restore(struct saved_exc *e){
-  if( PyErr_Occurred() ) PyErr_Clear();
+  if( exc_pending(e->ts) ) PyErr_Clear();
 #if PY_VERSION_HEX >= 0x030C0000
   if( e->v ) PyErr_SetRaisedException(e->v);
 #else
@@ -1501,8 +1514,8 @@ struct snap_entry {
 /* Only an entry that interrupts another has that entry's state to put
 ** back; the others (all but a capture_repr corner) save the exception
 ** alone, which is most of what an event with nothing changed costs here. */
-static void snap_enter(trec_snap *s, struct snap_entry *e){
-  exc_save(&e->exc);
+static void snap_enter(trec_snap *s, struct snap_entry *e, PyThreadState *ts){
+  exc_save(&e->exc, ts);
   e->nested = s->busy++ > 0;
   if( e->nested ){
     e->capture_repr = s->o.capture_repr;
@@ -1540,16 +1553,18 @@ static void enc_top(trec_snap *s, PyObject *v, struct trec_buf *out){
   enc_child(s, v, 0, out);
 }
 
-int trec_snap_value(trec_snap *s, PyObject *v, struct trec_buf *out){
+int trec_snap_value(trec_snap *s, PyThreadState *ts, PyObject *v,
+                    struct trec_buf *out){
   struct snap_entry e;
-  snap_enter(s, &e);
+  snap_enter(s, &e, ts);
   enc_top(s, v, out);
   return snap_leave(s, &e, out);
 }
 
-int trec_snap_exception(trec_snap *s, PyObject *exc, struct trec_buf *out){
+int trec_snap_exception(trec_snap *s, PyThreadState *ts, PyObject *exc,
+                        struct trec_buf *out){
   struct snap_entry e;
-  snap_enter(s, &e);
+  snap_enter(s, &e, ts);
   s->path_len = s->path_base;
   s->budget_end = out->len + (size_t)s->o.max_value_bytes;
   if( PyExceptionInstance_Check(exc) ) enc_exc(s, exc, 0, out);
@@ -1696,7 +1711,7 @@ void trec_snap_free(trec_snap *s){
 int trec_layout_new(trec_snap *s, PyCodeObject *co, trec_layout **out){
   int rc = TREC_ERR_NOMEM;
   struct saved_exc saved;
-  exc_save(&saved);
+  exc_save(&saved, trec_compat_tstate());
   trec_layout *L = calloc(1, sizeof *L);
   *out = NULL;
   if( L==NULL ) goto out;
@@ -2496,16 +2511,16 @@ static void check_unstored(trec_snap *s, const trec_layout *L,
 }
 
 /* quick: see trec_snap_frame_quick(); store, inplace its slot masks. */
-static int snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
-                      PyFrameObject *f, int full, int quick, uint64_t store,
-                      uint64_t inplace, struct trec_buf *out){
+static int snap_frame(trec_snap *s, PyThreadState *ts, const trec_layout *L,
+                      trec_shadow *sh, PyFrameObject *f, int full, int quick,
+                      uint64_t store, uint64_t inplace, struct trec_buf *out){
   struct snap_entry e;
   PyObject **fast = NULL, *ns = NULL;
   /* a layout read against another code's frame would index past its
   ** localsplus */
   if( trec_locals_code(f)!=L->co || sh->L!=L )
     return snap_fail(s, TREC_ERR_INVALID, "frame, layout and shadow disagree");
-  snap_enter(s, &e);
+  snap_enter(s, &e, ts);
   s->frame_gen = s->node_gen + 1;
   if( full ) for(uint32_t i=0; i<sh->n; i++) shadow_clear(&sh->slot[i]);
   if( L->fast ){
@@ -2563,15 +2578,17 @@ PyObject *trec_snap_slot_value(const trec_layout *L, PyFrameObject *f,
   return fast ? trec_locals_read(fast, &L->src[i]) : NULL;
 }
 
-int trec_snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
-                    PyFrameObject *f, int full, struct trec_buf *out){
-  return snap_frame(s, L, sh, f, full, 0, 0, 0, out);
+int trec_snap_frame(trec_snap *s, PyThreadState *ts, const trec_layout *L,
+                    trec_shadow *sh, PyFrameObject *f, int full,
+                    struct trec_buf *out){
+  return snap_frame(s, ts, L, sh, f, full, 0, 0, 0, out);
 }
 
-int trec_snap_frame_quick(trec_snap *s, const trec_layout *L, trec_shadow *sh,
+int trec_snap_frame_quick(trec_snap *s, PyThreadState *ts,
+                          const trec_layout *L, trec_shadow *sh,
                           PyFrameObject *f, uint64_t store, uint64_t inplace,
                           struct trec_buf *out){
-  return snap_frame(s, L, sh, f, 0, 1, store, inplace, out);
+  return snap_frame(s, ts, L, sh, f, 0, 1, store, inplace, out);
 }
 
 /* ---- test-only entry points (see snapshot.h) ---- */
@@ -2644,7 +2661,7 @@ static PyObject *debug_value(PyObject *self, PyObject *args, PyObject *kw){
   if( !PyArg_ParseTuple(args, "O", &v) ) return NULL;
   trec_snap *s = debug_snap(kw);
   if( s==NULL ) return NULL;
-  PyObject *r = debug_result(s, trec_snap_value(s, v, &b), &b);
+  PyObject *r = debug_result(s, trec_snap_value(s, trec_compat_tstate(), v, &b), &b);
   trec_snap_free(s);
   return r;
 }
@@ -2656,7 +2673,7 @@ static PyObject *debug_exception(PyObject *self, PyObject *args, PyObject *kw){
   if( !PyArg_ParseTuple(args, "O", &v) ) return NULL;
   trec_snap *s = debug_snap(kw);
   if( s==NULL ) return NULL;
-  PyObject *r = debug_result(s, trec_snap_exception(s, v, &b), &b);
+  PyObject *r = debug_result(s, trec_snap_exception(s, trec_compat_tstate(), v, &b), &b);
   trec_snap_free(s);
   return r;
 }
@@ -2718,7 +2735,8 @@ static PyObject *debug_frame(PyObject *self, PyObject *args){
     PyErr_SetString(PyExc_ValueError, "frame is not running the session's code");
     return NULL;
   }
-  return debug_result(d->s, trec_snap_frame(d->s, d->L, d->sh,
+  return debug_result(d->s, trec_snap_frame(d->s, trec_compat_tstate(),
+                                            d->L, d->sh,
                                             (PyFrameObject *)frame, full, &b),
                       &b);
 }

@@ -90,9 +90,12 @@ const trec_layout *trec_shadow_layout(const trec_shadow *sh);
  *  bounds; a variable unbound again as TREC_V_UNBOUND). Function frames are
  *  read through their fast locals, never through the f_locals dict; module
  *  and class frames through their namespace dict, names = co_names.
- *  f must be a frame of the code L was made for. */
-int  trec_snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
-                     PyFrameObject *f, int full, struct trec_buf *out);
+ *  f must be a frame of the code L was made for. ts is the calling
+ *  thread's state (trec_compat_tstate()), here and in the other entries:
+ *  the exception it may have pending is put aside meanwhile. */
+int  trec_snap_frame(trec_snap *s, PyThreadState *ts, const trec_layout *L,
+                     trec_shadow *sh, PyFrameObject *f, int full,
+                     struct trec_buf *out);
 
 /*! trec_snap_frame_quick() : trec_snap_frame(full = 0) after a line that
  *  recorder/lineflow.h says cannot have changed any value in place (and
@@ -101,7 +104,8 @@ int  trec_snap_frame(trec_snap *s, const trec_layout *L, trec_shadow *sh,
  *  without being fingerprinted. store, inplace: lineflow's slot masks; when
  *  a slot of `inplace` holds anything but an immutable scalar, every value
  *  is compared as trec_snap_frame() does. */
-int trec_snap_frame_quick(trec_snap *s, const trec_layout *L, trec_shadow *sh,
+int trec_snap_frame_quick(trec_snap *s, PyThreadState *ts,
+                          const trec_layout *L, trec_shadow *sh,
                           PyFrameObject *f, uint64_t store, uint64_t inplace,
                           struct trec_buf *out);
 
@@ -119,11 +123,13 @@ PyObject *trec_snap_slot_value(const trec_layout *L, PyFrameObject *f,
 void trec_snap_track(trec_snap *s, struct trec_buf *ends);
 
 /*! trec_snap_value() : append one value (value.h) to out, bounded. */
-int  trec_snap_value(trec_snap *s, PyObject *v, struct trec_buf *out);
+int  trec_snap_value(trec_snap *s, PyThreadState *ts, PyObject *v,
+                     struct trec_buf *out);
 
 /*! trec_snap_exception() : append exc as a TREC_V_EXC value (type name, id,
  *  then its args tuple). A non-exception is encoded as trec_snap_value(). */
-int  trec_snap_exception(trec_snap *s, PyObject *exc, struct trec_buf *out);
+int  trec_snap_exception(trec_snap *s, PyThreadState *ts, PyObject *exc,
+                         struct trec_buf *out);
 
 /*! trec_snap_checking() : 1 when TRACEREC_FPCHECK=1 asked this snapshotter
  *  to check its shortcuts (the caller then checks its own too), else 0. */

@@ -533,18 +533,23 @@ unlock:
 }
 
 int trec_stream_append(trec_stream *s, const struct trec_event *ev){
+  if( ev->kind>=TREC_N_KINDS || ev->frame==0 || ev->code==0
+   || ev->seq<=s->last_seq || (ev->offset<0 && ev->offset!=TREC_NO_OFFSET)
+   || (ev->payload_len && !ev->payload) ) return TREC_ERR_INVALID;
+  if( ev->entry_end && ev->payload_len && ev->n_entries
+      && ev->entry_end[ev->n_entries-1]!=ev->payload_len ) return TREC_ERR_INVALID;
+  return trec_stream_put(s, ev);
+}
+
+int trec_stream_put(trec_stream *s, const struct trec_event *ev){
   struct sbuf *b = s->cur;
   struct trec_event *d;
   int rc = atomic_load_explicit(&s->w->rc, memory_order_relaxed);
   if( rc ) return rc;
-  if( ev->kind>=TREC_N_KINDS || ev->frame==0 || ev->code==0
-   || ev->seq<=s->last_seq || (ev->offset<0 && ev->offset!=TREC_NO_OFFSET)
-   || (ev->payload_len && !ev->payload) ) return TREC_ERR_INVALID;
   /* a chunk must stay readable: raw blocks are at most TREC_MAX_RAW_LEN */
   if( ev->payload_len > TREC_MAX_RAW_LEN/2 ) return TREC_ERR_LIMIT;
   /* the entry ends go into the payload area too, aligned, after the bytes */
   size_t n_ends = ev->entry_end && ev->payload_len ? ev->n_entries : 0;
-  if( n_ends && ev->entry_end[n_ends-1]!=ev->payload_len ) return TREC_ERR_INVALID;
   size_t need = ev->payload_len + (n_ends ? 3 + n_ends*sizeof(uint32_t) : 0);
   if( b->n==b->cap || b->pay_cap - b->pay_len < need ){
     if( (rc = stream_rotate(s, b->n < b->cap)) ) return rc;
