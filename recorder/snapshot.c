@@ -2206,7 +2206,7 @@ static uint64_t fp_seq(trec_snap *s, uint64_t h, PyObject *v,
                        PyObject **items, Py_ssize_t k, int depth){
   uint64_t g = 0x510e527fade682d1ull;
   long left = s->fp_left;
-  int leaves = 1;
+  int leaves = k<=SEQ_MAX;      /* a memo holds no more */
   struct seq_memo *m = NULL;
   if( s->seqs!=NULL || (s->seqs = calloc(SEQ_CACHE, sizeof *s->seqs))!=NULL ){
     m = &s->seqs[cache_at(v, SEQ_CACHE)];
@@ -2220,7 +2220,7 @@ static uint64_t fp_seq(trec_snap *s, uint64_t h, PyObject *v,
     leaves = leaves && seq_leaf(items[i]);
     g = fp_item(s, g, items[i], depth+1);
   }
-  if( m!=NULL && leaves && k<=SEQ_MAX && s->fp_left>=0 ){
+  if( m!=NULL && leaves && s->fp_left>=0 ){
     /* the new items first: an old one may be among them */
     for(Py_ssize_t i=0; i<k; i++) Py_INCREF(items[i]);
     for(Py_ssize_t i=0; i<m->n; i++) Py_DECREF(m->item[i]);
