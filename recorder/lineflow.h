@@ -16,9 +16,9 @@
 ** C code a map() or iter(callable, x) runs could change anything), nothing
 ** reachable from the frame can have changed in place: any
 ** Python code it could trigger (a property, __eq__, __del__, __iter__...)
-** would have produced an event first. Then a variable whose object is the
-** same as at the previous event needs no fingerprint, only a pointer
-** compare; the line's stored variables are still checked in full. The
+** would have produced an event first. Nor can a variable the line does not
+** store be bound to another object, so it needs no look at all; the
+** line's stored variables are checked as a full snapshot checks them. The
 ** one door left open is C code that freeing an object runs: a weakref
 ** callback that is a C function (weakref.ref(obj, items.append)) when the
 ** line drops obj's last reference, or the garbage collector, which an

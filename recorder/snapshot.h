@@ -100,8 +100,8 @@ int  trec_snap_frame(trec_snap *s, PyThreadState *ts, const trec_layout *L,
 /*! trec_snap_frame_quick() : trec_snap_frame(full = 0) after a line that
  *  recorder/lineflow.h says cannot have changed any value in place (and
  *  with no other event since this shadow's previous snapshot): a variable
- *  outside `store` still holding the object it held then is unchanged
- *  without being fingerprinted. store, inplace: lineflow's slot masks; when
+ *  outside `store` still holds the object it held then, so it is not read
+ *  (TRACEREC_FPCHECK reads it and fails the snapshot if it does not). store, inplace: lineflow's slot masks; when
  *  a slot of `inplace` holds anything but an immutable scalar, every value
  *  is compared as trec_snap_frame() does. */
 int trec_snap_frame_quick(trec_snap *s, PyThreadState *ts,
