@@ -863,14 +863,10 @@ static void enc_str(trec_snap *s, PyObject *v, struct trec_buf *out){
   trec_venc_str(out, u, len, (uint64_t)PyUnicode_GET_LENGTH(v));
 }
 
+/* An int of more than one internal digit (enc_scalar takes the others). */
 static void enc_long(trec_snap *s, PyObject *v, struct trec_buf *out){
   int overflow = 0, neg = 0;
-  long long x;
-  if( trec_locals_small_int(v, &x) ){
-    trec_venc_int(out, (int64_t)x);
-    return;
-  }
-  x = PyLong_AsLongLongAndOverflow(v, &overflow);
+  long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
   if( !overflow ){
     if( x==-1 && PyErr_Occurred() ) PyErr_Clear();
     trec_venc_int(out, (int64_t)x);
@@ -1455,12 +1451,25 @@ static int repr_call(trec_snap *s, PyObject *v){
   return ok;
 }
 
+/* The scalars most variables hold, encoded without a walk's state: 1 when
+** v was one. Inlined where a variable is snapshot, whose own calls to
+** enc() cost more than the encoding. */
+static inline int enc_scalar(PyObject *v, struct trec_buf *out){
+  PyTypeObject *tp = Py_TYPE(v);
+  long long x;
+  if( tp==&PyFloat_Type ) trec_venc_float(out, PyFloat_AS_DOUBLE(v));
+  else if( tp==&PyLong_Type && trec_locals_small_int(v, &x) )
+    trec_venc_int(out, (int64_t)x);
+  else if( v==Py_None ) trec_venc_none(out);
+  else if( tp==&PyBool_Type ) trec_venc_bool(out, v==Py_True);
+  else return 0;
+  return 1;
+}
+
 static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
   PyTypeObject *tp = Py_TYPE(v);
-  if( v==Py_None ){ trec_venc_none(out); return; }
-  if( tp==&PyBool_Type ){ trec_venc_bool(out, v==Py_True); return; }
+  if( enc_scalar(v, out) ) return;
   if( tp==&PyLong_Type ){ enc_long(s, v, out); return; }
-  if( tp==&PyFloat_Type ){ trec_venc_float(out, PyFloat_AS_DOUBLE(v)); return; }
   if( tp==&PyUnicode_Type && str_ready(v) ){ enc_str(s, v, out); return; }
   if( tp==&PyBytes_Type ){
     Py_ssize_t n = PyBytes_GET_SIZE(v);
@@ -2399,7 +2408,7 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
     x->held = v;
     x->state = SH_HELD;
     trec_payload_key(out, TREC_PK_VAR, i);
-    enc_top(s, v, out);
+    if( !enc_scalar(v, out) ) enc_top(s, v, out);
     entry_done(s, out);
     return;
   }
