@@ -245,7 +245,7 @@ int trec_writer_set_thread_name(trec_writer *w, uint32_t thread_id,
  *  writer owns it. */
 int trec_writer_stream(trec_writer *w, uint32_t thread_id, trec_stream **out);
 
-/*! trec_stream_append() : the recorder's hot path. Copies the event and its
+/*! trec_stream_append() : hand one event to the writer. Copies the event and its
  *  payload into the stream's buffer; when the buffer is full (chunk_events)
  *  it goes to the writer thread, which encodes, compresses and commits it.
  *  Blocks while more than max_buffered bytes wait (back-pressure). Events of
@@ -258,8 +258,8 @@ int trec_stream_append(trec_stream *s, const struct trec_event *ev);
 
 /*! trec_stream_put() : trec_stream_append() without its checks of the
  *  event, for a caller that builds every event right by construction (the
- *  recorder: kind, frame, code, offset and entry ends are its own, and seq
- *  grows by one): they were a fifth of the append's cost. An event that
+ *  recorder: kind, frame, code, offset and entry ends are its own, and its
+ *  seq only grows): they were a sixth of the append's cost. An event that
  *  would fail them makes a damaged chunk. */
 int trec_stream_put(trec_stream *s, const struct trec_event *ev);
 
