@@ -2500,14 +2500,21 @@ static PyObject *ns_read(const trec_layout *L, PyObject *ns, uint32_t i,
   return ns ? trec_locals_ns_get(ns, L->names[i], hint ? hint : &none) : NULL;
 }
 
+/* Slot i's value in a frame read through its fast locals, or else its
+** namespace ns (Borrowed), NULL when unbound. */
+static inline PyObject *slot_read(const trec_layout *L, trec_shadow *sh,
+                                  PyObject **fast, PyObject *ns, uint32_t i){
+  return fast ? trec_locals_read(fast, &L->src[i])
+              : ns_read(L, ns, i, &sh->slot[i].hint);
+}
+
 /* The check of a slot a quick snapshot passes over: bound to another
 ** object, the line's facts were wrong; the same object, its value must
 ** encode as recorded. */
 static void check_unstored(trec_snap *s, const trec_layout *L,
                            trec_shadow *sh, PyObject **fast, PyObject *ns,
                            uint32_t i){
-  PyObject *v = fast ? trec_locals_read(fast, &L->src[i])
-                     : ns_read(L, ns, i, &sh->slot[i].hint);
+  PyObject *v = slot_read(L, sh, fast, ns, i);
   if( v!=sh->slot[i].seen ){
     if( s->check_miss<0 ){
       s->check_miss = (int)i;
@@ -2540,8 +2547,7 @@ static int snap_frame(trec_snap *s, PyThreadState *ts, const trec_layout *L,
   }
   for(uint32_t i=0; quick && inplace && i<L->n; i++){
     if( !(inplace & slot_bit(i)) ) continue;
-    if( !inplace_safe(fast ? trec_locals_read(fast, &L->src[i]) : ns_read(L, ns, i, &sh->slot[i].hint)) )
-      quick = 0;
+    if( !inplace_safe(slot_read(L, sh, fast, ns, i)) ) quick = 0;
   }
   /* after a pure line only the variables it stores can be bound to another
   ** object (lineflow.h): the others still hold the object the frame's last
@@ -2558,9 +2564,7 @@ static int snap_frame(trec_snap *s, PyThreadState *ts, const trec_layout *L,
       check_unstored(s, L, sh, fast, ns, i);
       continue;
     }
-    PyObject *v = fast ? trec_locals_read(fast, &L->src[i])
-                       : ns_read(L, ns, i, &sh->slot[i].hint);
-    snap_slot(s, L, i, &sh->slot[i], v, out);
+    snap_slot(s, L, i, &sh->slot[i], slot_read(L, sh, fast, ns, i), out);
   }
   if( s->check_miss>=0 ){
     const char *fn = PyUnicode_AsUTF8(L->co->co_name);
@@ -2670,7 +2674,8 @@ static PyObject *debug_value(PyObject *self, PyObject *args, PyObject *kw){
   if( !PyArg_ParseTuple(args, "O", &v) ) return NULL;
   trec_snap *s = debug_snap(kw);
   if( s==NULL ) return NULL;
-  PyObject *r = debug_result(s, trec_snap_value(s, trec_compat_tstate(), v, &b), &b);
+  PyObject *r = debug_result(s, trec_snap_value(s, trec_compat_tstate(), v,
+                                                &b), &b);
   trec_snap_free(s);
   return r;
 }
@@ -2682,7 +2687,8 @@ static PyObject *debug_exception(PyObject *self, PyObject *args, PyObject *kw){
   if( !PyArg_ParseTuple(args, "O", &v) ) return NULL;
   trec_snap *s = debug_snap(kw);
   if( s==NULL ) return NULL;
-  PyObject *r = debug_result(s, trec_snap_exception(s, trec_compat_tstate(), v, &b), &b);
+  PyObject *r = debug_result(s, trec_snap_exception(s, trec_compat_tstate(),
+                                                    v, &b), &b);
   trec_snap_free(s);
   return r;
 }
