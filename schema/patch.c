@@ -164,12 +164,9 @@ static int int_value(const unsigned char *v, size_t len, int64_t *out){
          ? -1 : 0;
 }
 
-int trec_patch_int(struct trec_buf *out, uint32_t slot,
-                   const unsigned char *old, size_t old_len,
-                   const unsigned char *v, size_t len){
-  int64_t a, b, d;
-  if( int_value(old, old_len, &a) || int_value(v, len, &b)
-   || __builtin_sub_overflow(b, a, &d) ) return 0;
+int trec_patch_int(struct trec_buf *out, uint32_t slot, int64_t old, int64_t v){
+  int64_t d;
+  if( __builtin_sub_overflow(v, old, &d) ) return 0;
   trec_payload_key(out, TREC_PK_PATCH, slot);
   trec_buf_put_u8(out, TREC_PATCH_INT);
   trec_buf_put_varint(out, 0);

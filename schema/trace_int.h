@@ -91,12 +91,10 @@ int trec_patch_entry(struct trec_buf *out, struct trec_buf *scratch,
                      const unsigned char *old, size_t old_len,
                      const unsigned char *v, size_t len);
 /* trec_patch_int() : append a PATCH entry giving VAR `slot` the int v as
-** its difference to old, the variable's own previous value (from 0), when
-** both are whole TREC_V_INT values and the difference fits int64.
+** its difference to old, the variable's own previous int value (from 0),
+** when the difference fits int64.
 ** @return 1 if it wrote one, 0 if it wrote nothing. */
-int trec_patch_int(struct trec_buf *out, uint32_t slot,
-                   const unsigned char *old, size_t old_len,
-                   const unsigned char *v, size_t len);
+int trec_patch_int(struct trec_buf *out, uint32_t slot, int64_t old, int64_t v);
 /* trec_patch_resolve() : rewrite c's payloads (decoded) with whole values,
 ** into c->resolved, starting from k, the chunk's keyframe.
 ** @return TREC_OK, TREC_ERR_CORRUPT, TREC_ERR_NOMEM, TREC_ERR_LIMIT. */

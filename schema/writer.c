@@ -93,8 +93,10 @@ struct cval {
   uint32_t len, at, gen;
 };
 
-/* One frame of a shadow stack: slot -> value bytes in arena. */
-struct slotval { uint32_t off, len; };
+/* One frame of a shadow stack: slot -> value bytes in arena. A whole INT
+** value is also kept decoded (is_int), so that the next int of the slot
+** is patched as a difference without decoding this one again. */
+struct slotval { uint32_t off, len; int64_t ival; int is_int; };
 struct sframe {
   uint64_t frame;
   uint32_t code;
@@ -620,7 +622,7 @@ static int sframe_compact(struct sframe *f){
 }
 
 static int sframe_set(struct sframe *f, uint32_t slot, const unsigned char *v,
-                      size_t len){
+                      size_t len, int is_int, int64_t ival){
   if( slot>=MAX_SLOT ) return TREC_ERR_LIMIT;
   if( len > UINT32_MAX - f->arena.len ) return TREC_ERR_LIMIT;
   if( slot>=f->n_slots ){
@@ -636,6 +638,8 @@ static int sframe_set(struct sframe *f, uint32_t slot, const unsigned char *v,
   f->live -= f->slots[slot].len;
   f->slots[slot].off = (uint32_t)f->arena.len;
   f->slots[slot].len = (uint32_t)len;
+  f->slots[slot].ival = ival;
+  f->slots[slot].is_int = is_int;
   f->live += len;
   trec_buf_put(&f->arena, v, len);
   if( f->arena.oom ) return TREC_ERR_NOMEM;
@@ -679,51 +683,6 @@ static inline int entry_next(struct entries *it, struct trec_entry *e){
   it->p = stop;
   it->i++;
   return e->kind==TREC_PK_PATCH ? TREC_ERR_CORRUPT : TREC_OK;
-}
-
-/* Apply one event to the shadow stack, with the codec's stack rule (chunk.c). */
-static int shadow_apply(trec_stream *s, const struct trec_event *ev){
-  struct trec_entry e;
-  struct sframe *f;
-  int rc = TREC_ERR_NOTFOUND;
-  if( ev->kind!=TREC_CALL && s->depth>0 && s->frames[s->depth-1].frame==ev->frame ){
-    f = &s->frames[s->depth-1];
-    f->code = ev->code;
-  }else{
-    size_t i = s->depth;
-    if( ev->kind!=TREC_CALL )
-      while( i>0 && s->frames[i-1].frame!=ev->frame ) i--;
-    if( ev->kind!=TREC_CALL && i>0 ){
-      s->depth = i;
-      f = &s->frames[i-1];
-      f->code = ev->code;
-    }else{
-      if( (rc = shadow_push(s, ev->frame, ev->code, ev->line)) ) return rc;
-      f = &s->frames[s->depth-1];
-    }
-  }
-  f->line = ev->line;
-  if( ev->payload_len ){
-    struct entries it = { ev, ev->payload, 0 };
-    while( (rc = entry_next(&it, &e))==TREC_OK ){
-      if( e.kind!=TREC_PK_VAR ) continue;
-      rc = sframe_set(f, e.slot, e.value, (size_t)(e.value_end - e.value));
-      if( rc ) return rc;
-    }
-    if( rc!=TREC_ERR_NOTFOUND ) return rc;
-  }
-  if( ev->kind==TREC_RETURN ) s->depth--;
-  return TREC_OK;
-}
-
-/* The shadow frame a non-call event of frame id `frame` will apply to
-** (shadow_apply's lookup, without its changes), NULL for a new frame. */
-static const struct sframe *shadow_find(const trec_stream *s, int kind,
-                                        uint64_t frame){
-  if( kind==TREC_CALL ) return NULL;
-  for(size_t i=s->depth; i>0; i--)
-    if( s->frames[i-1].frame==frame ) return &s->frames[i-1];
-  return NULL;
 }
 
 /* A value a PATCH can start from, and how readers find it (FORMAT.md 6). */
@@ -818,34 +777,74 @@ static void base_like(const struct sframe *f, const unsigned char *v,
   }
 }
 
-/* ev's payload as stored: values that are mostly a value readers already
-** hold become PATCH entries (patch.c), into w->pbuf, with *at set to their
-** offset; *at = SIZE_MAX when nothing was patched. The base is the same
-** object's latest value in the chunk (a method's `self` at its call, a
-** returned object, a variable now holding another object), else the
-** variable's previous value, else for a call's arguments a caller's
-** variable and for a return value one of the frame's. An int that was an
-** int becomes the difference (a loop counter's entries are then the same
-** bytes at every iteration, which LZ4 stores for almost nothing).
+/* The shadow frame of event ev, with the codec's stack rule (chunk.c):
+** a call pushes one; another event goes to the innermost frame of its id,
+** dropping those above it, or pushes one when there is none. */
+static int shadow_frame(trec_stream *s, const struct trec_event *ev,
+                        struct sframe **out){
+  size_t i = s->depth;
+  int rc;
+  if( ev->kind!=TREC_CALL ){
+    while( i>0 && s->frames[i-1].frame!=ev->frame ) i--;
+    if( i>0 ){
+      s->depth = i;
+      *out = &s->frames[i-1];
+      (*out)->code = ev->code;
+      return TREC_OK;
+    }
+  }
+  if( (rc = shadow_push(s, ev->frame, ev->code, ev->line)) ) return rc;
+  *out = &s->frames[s->depth-1];
+  return TREC_OK;
+}
+
+/* v as an int when it is a whole TREC_V_INT value. */
+static int whole_int(const unsigned char *v, size_t len, int64_t *out){
+  const unsigned char *q = v + 1, *end = v + len;
+  return len>=2 && v[0]==TREC_V_INT && trec_get_svarint(&q, end, out)==0 && q==end;
+}
+
+/* Apply event ev to the shadow stack, and write its payload as stored:
+** values that are mostly a value readers already hold become PATCH
+** entries (patch.c), into w->pbuf, with *at set to their offset; *at =
+** SIZE_MAX when nothing was patched. Each entry is patched against the
+** state before it and then applied. The base is the same object's latest
+** value in the chunk (a method's `self` at its call, a returned object, a
+** variable now holding another object), else the variable's previous
+** value, else for a call's arguments a caller's variable and for a return
+** value one of the frame's. An int that was an int becomes the difference
+** (a loop counter's entries are then the same bytes at every iteration,
+** which LZ4 stores for almost nothing).
 ** @return the number of PATCH entries, or a negative TREC_ERR_*. */
-static int shadow_patch(trec_writer *w, const trec_stream *s,
+static int shadow_event(trec_writer *w, trec_stream *s,
                         const struct trec_event *ev, size_t *at){
+  struct sframe *f;
+  int n = 0, rc, overflow = 0;
   *at = SIZE_MAX;
-  if( ev->payload_len==0 ) return TREC_OK;
-  const struct sframe *f = shadow_find(s, ev->kind, ev->frame);
+  if( ev->kind!=TREC_CALL && s->depth>0 && s->frames[s->depth-1].frame==ev->frame ){
+    f = &s->frames[s->depth-1];
+    f->code = ev->code;
+  }else if( (rc = shadow_frame(s, ev, &f)) ){
+    return rc;
+  }
+  f->line = ev->line;
+  if( ev->payload_len==0 ){
+    if( ev->kind==TREC_RETURN ) s->depth--;
+    return 0;
+  }
   /* a call's arguments may start from a value of the caller */
-  const struct sframe *below = ev->kind==TREC_CALL && s->depth
-                               ? &s->frames[s->depth-1] : NULL;
+  const struct sframe *below = ev->kind==TREC_CALL && s->depth>1
+                               ? &s->frames[s->depth-2] : NULL;
   struct entries it = { ev, ev->payload, 0 };
   struct trec_buf *b = &w->pbuf;
   size_t start = b->len, entry = 0, done = 0, n_seen = 0;
   uint32_t seen[64];            /* slots given so far in this payload */
-  int n = 0, rc, overflow = 0;
   struct trec_entry e;
   while( (rc = entry_next(&it, &e))==TREC_OK ){
     size_t len = (size_t)(e.value_end - e.value);
     struct base o = { NULL, 0, 0, 0 };
-    int is_int = 0;
+    int is_int = 0, new_int = 0;
+    int64_t ival = 0, old_int = 0;
     if( e.kind==TREC_PK_VAR ){
       /* only a slot's first entry is patched (the recorder gives each slot
       ** once): readers resolve a PATCH against the latest value */
@@ -854,12 +853,13 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
       int first = k==n_seen;
       if( first && n_seen<64 ) seen[n_seen++] = e.slot;
       else if( first ) overflow = 1;
-      const struct slotval *own = first && f && e.slot<f->n_slots && f->slots[e.slot].len
+      const struct slotval *own = first && e.slot<f->n_slots && f->slots[e.slot].len
                                 ? &f->slots[e.slot] : NULL;
+      new_int = whole_int(e.value, len, &ival);
       if( own && len && e.value[0]==TREC_V_INT && f->arena.data[own->off]==TREC_V_INT ){
-        o.v = f->arena.data + own->off;
-        o.len = own->len;
-        is_int = 1;
+        /* patched only when both ints are whole (then the difference) */
+        is_int = own->is_int && new_int;
+        old_int = own->ival;
       /* the object's latest value in the chunk, which another frame may
       ** have set since: nearer than the variable's own previous value */
       }else if( first && len>=TREC_PATCH_MIN && !cval_find(w, e.value, len, &o) ){
@@ -871,18 +871,18 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
         }
       }
     }else if( e.kind==TREC_PK_RETURN && len>=TREC_PATCH_MIN
-              && !cval_find(w, e.value, len, &o) && f && !overflow ){
+              && !cval_find(w, e.value, len, &o) && !overflow ){
       /* often the frame's own variable (return self): one this payload did
       ** not change, so that writer and readers see the same value */
       base_like(f, e.value, len, seen, n_seen, 1, &o);
     }
-    if( o.v ){
+    if( is_int || o.v ){
       /* the payload's bytes before this entry go first, once there is a
       ** patch at all: most payloads are stored as they came */
       size_t here = b->len;
       unsigned what = e.kind==TREC_PK_RETURN ? TREC_PATCH_RETURN : 0;
       trec_buf_put(b, ev->payload + done, entry - done);
-      if( is_int ? trec_patch_int(b, e.slot, o.v, o.len, e.value, len)
+      if( is_int ? trec_patch_int(b, e.slot, old_int, ival)
                  : trec_patch_entry(b, &w->pscratch, what | o.back, e.slot, o.from,
                                     o.v, o.len, e.value, len) ){
         n++;
@@ -893,8 +893,11 @@ static int shadow_patch(trec_writer *w, const trec_stream *s,
     }
     entry = (size_t)(it.p - ev->payload);
     cval_note(w, e.value, len);
+    if( e.kind==TREC_PK_VAR && (rc = sframe_set(f, e.slot, e.value, len, new_int, ival)) )
+      return rc;
   }
   if( rc!=TREC_ERR_NOTFOUND ) return rc;
+  if( ev->kind==TREC_RETURN ) s->depth--;
   if( n==0 ){
     b->len = start;
     return 0;
@@ -1032,8 +1035,7 @@ static int write_chunk(trec_writer *w, trec_stream *s,
   trec_buf_reset(&w->pbuf);
   for(size_t i=0; i<n; i++){
     size_t at;
-    if( (rc = shadow_patch(w, s, &ev[i], &at))<0
-     || (rc = shadow_apply(s, &ev[i])) )
+    if( (rc = shadow_event(w, s, &ev[i], &at))<0 )
       return writer_fail(w, rc, "%s: event %llu: bad payload: %s", w->path,
                          (unsigned long long)ev[i].seq, trec_strerror(rc));
     if( at!=SIZE_MAX ){
