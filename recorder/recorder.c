@@ -422,7 +422,7 @@ static void rec_emit(trec_recorder *r, struct trec_rthread *t,
 ** starts, here, for the frame's next event. */
 static int rec_snap_frame(trec_recorder *r, PyThreadState *ts,
                           struct trec_fentry *e, PyFrameObject *f, int full,
-                          int line, int kind){
+                          int line, int kind, int *walked){
   const trec_lineflow *lf = e->ci->flow;
   uint64_t store = 0, inplace = 0, check = 0, cur_check, tail_check, unused;
   uint64_t clock = 0;
@@ -478,6 +478,7 @@ static int rec_snap_frame(trec_recorder *r, PyThreadState *ts,
   uint64_t ns_version = ns!=NULL && PyDict_CheckExact(ns)
                         ? trec_locals_dict_version(ns) : 0;
   int ns_same = quick && inplace==0 && ns_version!=0 && ns_version==e->ns_version;
+  if( walked ) *walked = !(ns_same && !trec_snap_checking(r->snap));
   if( ns_same && !trec_snap_checking(r->snap) ){
     rc = TREC_OK;
   }else if( quick ){
@@ -580,7 +581,7 @@ static void rec_call(trec_recorder *r, struct trec_rthread *t,
   rec_payload_reset(r);
   struct trec_fentry *top = trec_fstack_top(&t->stack);
   int line = trec_compat_frame_line(f);
-  if( rec_snap_frame(r, t->tstate, top, f, 1, line, TREC_CALL)!=TREC_OK )
+  if( rec_snap_frame(r, t->tstate, top, f, 1, line, TREC_CALL, NULL)!=TREC_OK )
     return;
   rec_emit(r, t, top, TREC_CALL, line, TREC_NO_OFFSET, rec_now(r));
 }
@@ -632,7 +633,8 @@ static void rec_line(trec_recorder *r, struct trec_rthread *t,
   if( e==NULL ) return;
   rec_payload_reset(r);
   if( line==TREC_LINE_UNKNOWN ) line = trec_compat_frame_line(f);
-  if( rec_snap_frame(r, t->tstate, e, f, full, line, kind)!=TREC_OK ) return;
+  if( rec_snap_frame(r, t->tstate, e, f, full, line, kind, NULL)!=TREC_OK )
+    return;
   rec_emit(r, t, e, kind, line,
            kind==TREC_OPCODE ? trec_compat_frame_lasti(f) : TREC_NO_OFFSET,
            TREC_NO_TS);
@@ -646,7 +648,7 @@ static void rec_exception(trec_recorder *r, struct trec_rthread *t,
   if( e==NULL ) return;
   rec_payload_reset(r);
   int line = trec_compat_frame_line(f);
-  if( rec_snap_frame(r, t->tstate, e, f, full, line, TREC_EXCEPTION)
+  if( rec_snap_frame(r, t->tstate, e, f, full, line, TREC_EXCEPTION, NULL)
       !=TREC_OK ) return;
   /* (type, value, traceback) on every version for a C trace function */
   PyObject *exc = arg;
@@ -673,12 +675,14 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
   if( e==NULL ) return;
   rec_payload_reset(r);
   int line = trec_compat_frame_line(f);
+  int walked = 0;
   if( ci->decision==TREC_DECIDE_FULL
-      && rec_snap_frame(r, t->tstate, e, f, full, line, TREC_RETURN)
+      && rec_snap_frame(r, t->tstate, e, f, full, line, TREC_RETURN, &walked)
          !=TREC_OK ) return;
-  /* NULL when the frame exits by an exception; sys.settrace shows None */
+  /* NULL when the frame exits by an exception; sys.settrace shows None.
+  ** The value's walk reuses the frame snapshot's when there was one. */
   trec_payload_key(&r->payload, TREC_PK_RETURN, 0);
-  int rc = trec_snap_value(r->snap, t->tstate, arg ? arg : Py_None,
+  int rc = trec_snap_value(r->snap, t->tstate, arg ? arg : Py_None, walked,
                            &r->payload);
   rec_entry_done(r);
   if( rc!=TREC_OK ){

@@ -126,7 +126,10 @@ struct obj_memo {
 /* Encodings of variables' values by (address, fingerprint): a method's
 ** `self` is encoded whole at every call (a call records every argument),
 ** and re-encoding an unchanged object graph was the largest cost on
-** object-heavy code. Equal fingerprints of one address mean equal
+** object-heavy code. Return values of objects the cache holds are looked
+** up too (`return self`, or an attribute another frame returned before:
+** richards spent a ninth of its time encoding return values). Equal
+** fingerprints of one address mean equal
 ** encodings at the top level (see "fingerprints of mutable values"), so a
 ** hit is copied instead. Encodings longer than ENC_CACHE_MAX are not kept,
 ** which bounds the cache at ENC_CACHE * ENC_CACHE_MAX bytes. */
@@ -630,7 +633,8 @@ static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out);
 ** equal encodings, against reused addresses and renamed types too), and
 ** notes the fingerprint only when the node's walk finished within the
 ** node budget, which covers everything enc() can reach; the note is for
-** the current frame snapshot only (a generation stamp), and sub_copy() runs
+** the current frame snapshot only (a generation stamp; a return value's
+** walk right after it continues it), and sub_copy() runs
 ** only while enc_top() encodes a value of that snapshot, which fp_top() has
 ** walked, with no program code in between (capture_repr, the one way to run
 ** some, turns fingerprints off). The path: enter() writes a REF where a
@@ -1562,14 +1566,6 @@ static void enc_top(trec_snap *s, PyObject *v, struct trec_buf *out){
   enc_child(s, v, 0, out);
 }
 
-int trec_snap_value(trec_snap *s, PyThreadState *ts, PyObject *v,
-                    struct trec_buf *out){
-  struct snap_entry e;
-  snap_enter(s, &e, ts);
-  enc_top(s, v, out);
-  return snap_leave(s, &e, out);
-}
-
 int trec_snap_exception(trec_snap *s, PyThreadState *ts, PyObject *exc,
                         struct trec_buf *out){
   struct snap_entry e;
@@ -2371,9 +2367,9 @@ static void entry_done(trec_snap *s, const struct trec_buf *out){
 ** fingerprint found unchanged, that a quick snapshot passed over, or whose
 ** encoding came from the encoding cache or was built from cached
 ** sub-values, is encoded again with no cache, and its bytes must hash to
-** what was recorded (hash). The first slot that fails is kept for
-** snap_frame to report. */
-static void check_slot(trec_snap *s, uint32_t i, PyObject *v, uint64_t hash){
+** what was recorded (hash): 1 when it does not. The first slot that fails
+** is kept for snap_frame to report. */
+static int check_enc(trec_snap *s, PyObject *v, uint64_t hash){
   struct trec_buf *b = &s->checkbuf;
   int sub_live = s->sub_live;
   trec_buf_reset(b);
@@ -2382,10 +2378,56 @@ static void check_slot(trec_snap *s, uint32_t i, PyObject *v, uint64_t hash){
   s->sub_live = sub_live;
   if( b->oom ){
     b->oom = 0;
-    return;
+    return 0;
   }
-  if( hash_bytes(b->data, b->len)!=hash && s->check_miss<0 )
-    s->check_miss = (int)i;
+  return hash_bytes(b->data, b->len)!=hash;
+}
+
+static void check_slot(trec_snap *s, uint32_t i, PyObject *v, uint64_t hash){
+  if( check_enc(s, v, hash) && s->check_miss<0 ) s->check_miss = (int)i;
+}
+
+/* v's encoding, fingerprinted as f when fingerprinted (else v is encoded
+** plainly, or as redacted): the encoding cache's when it holds v at f
+** (return 1), else appended to b, from cached sub-values where it can, and
+** kept (return 0). *data (valid until the next encoding) and *len give it,
+** *h its hash; *cached says whether a cache gave any of it. @return -1
+** when out of memory. */
+static int enc_known(trec_snap *s, PyObject *v, int fingerprinted, uint64_t f,
+                     int redact, struct trec_buf *b, const unsigned char **data,
+                     size_t *len, uint64_t *h, int *cached){
+  size_t at = cache_at(v, ENC_CACHE), start = b->len;
+  if( fingerprinted && s->ecache[at].obj==v && s->ecache[at].fp==f ){
+    *h = s->ecache[at].hash;
+    *data = s->ecache[at].data.data;
+    *len = s->ecache[at].data.len;
+    *cached = 1;
+    return 1;
+  }
+  if( redact ){
+    type_name(s, Py_TYPE(v));
+    trec_venc_redacted(b, (const char *)s->tname.data, s->tname.len);
+  }else{
+    s->sub_live = fingerprinted && s->nodes!=NULL;
+    s->sub_level = 0;         /* levels left open by a failed push */
+    enc_top(s, v, b);
+    s->sub_live = 0;
+  }
+  if( b->oom ) return -1;
+  *data = b->data + start;
+  *len = b->len - start;
+  *h = hash_bytes(*data, *len);
+  *cached = fingerprinted && s->nodes!=NULL;
+  if( fingerprinted && *len<=ENC_CACHE_MAX ){
+    struct trec_buf *c = &s->ecache[at].data;
+    trec_buf_reset(c);
+    trec_buf_put(c, *data, *len);
+    s->ecache[at].obj = c->oom ? NULL : v;
+    s->ecache[at].fp = f;
+    s->ecache[at].hash = *h;
+    c->oom = 0;
+  }
+  return 0;
 }
 
 /* One slot's current value v (NULL: unbound) against its shadow x. */
@@ -2425,7 +2467,6 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
   }
   int fingerprinted = !L->redact[i] && !s->o.capture_repr;
   uint64_t f = 0, h;
-  struct trec_buf *b = s->diff;
   const unsigned char *data;
   size_t len;
   if( fingerprinted ){
@@ -2435,38 +2476,14 @@ static void snap_slot(trec_snap *s, const trec_layout *L, uint32_t i,
       return;
     }
   }
-  size_t at = cache_at(v, ENC_CACHE);
-  if( fingerprinted && s->ecache[at].obj==v && s->ecache[at].fp==f ){
-    h = s->ecache[at].hash;
-    data = s->ecache[at].data.data;
-    len = s->ecache[at].data.len;
-    if( s->check ) check_slot(s, i, v, h);
-  }else{
-    trec_buf_reset(b);
-    if( L->redact[i] ){
-      type_name(s, Py_TYPE(v));
-      trec_venc_redacted(b, (const char *)s->tname.data, s->tname.len);
-    }else{
-      s->sub_live = fingerprinted && s->nodes!=NULL;
-      s->sub_level = 0;         /* levels left open by a failed push */
-      enc_top(s, v, b);
-      s->sub_live = 0;
-    }
-    if( b->oom ){ out->oom = 1; return; }
-    h = hash_bytes(b->data, b->len);
-    data = b->data;
-    len = b->len;
-    if( fingerprinted && s->nodes!=NULL && s->check ) check_slot(s, i, v, h);
-    if( fingerprinted && len<=ENC_CACHE_MAX ){
-      struct trec_buf *c = &s->ecache[at].data;
-      trec_buf_reset(c);
-      trec_buf_put(c, data, len);
-      s->ecache[at].obj = c->oom ? NULL : v;
-      s->ecache[at].fp = f;
-      s->ecache[at].hash = h;
-      c->oom = 0;
-    }
+  int cached;
+  trec_buf_reset(s->diff);
+  if( enc_known(s, v, fingerprinted, f, L->redact[i], s->diff, &data, &len,
+                &h, &cached)<0 ){
+    out->oom = 1;
+    return;
   }
+  if( cached && s->check ) check_slot(s, i, v, h);
   if( x->state==SH_HASH && x->hash==h ){
     x->fp = f;
     return;
@@ -2583,6 +2600,43 @@ static int snap_frame(trec_snap *s, PyThreadState *ts, const trec_layout *L,
   return snap_leave(s, &e, out);
 }
 
+/* An object the encoding cache holds (a frame's variable: return self,
+** or a value returned before) is fingerprinted, so that unchanged it comes
+** from the cache and changed it copies its unchanged parts. Other values
+** are encoded directly: most are new (a list built and returned), and
+** their fingerprint would only add to their cost (strings_json). Unless
+** same_event, the walk starts a generation of its own: program code may
+** have run since the last snapshot noted its nodes. */
+int trec_snap_value(trec_snap *s, PyThreadState *ts, PyObject *v,
+                    int same_event, struct trec_buf *out){
+  struct snap_entry e;
+  const unsigned char *data;
+  size_t len;
+  uint64_t f, h, idfp;
+  int cached;
+  snap_enter(s, &e, ts);
+  if( enc_scalar(v, out) ) return snap_leave(s, &e, out);
+  if( s->o.capture_repr || is_frozen(v, 0) || identity_fp(s, v, &idfp)
+      || s->ecache[cache_at(v, ENC_CACHE)].obj!=v ){
+    enc_top(s, v, out);
+    return snap_leave(s, &e, out);
+  }
+  if( !same_event ) s->frame_gen = s->node_gen + 1;
+  f = fp_top(s, v);
+  switch( enc_known(s, v, 1, f, 0, out, &data, &len, &h, &cached) ){
+    case 1: trec_buf_put(out, data, len); break;
+    case -1: out->oom = 1; return snap_leave(s, &e, out);
+  }
+  if( cached && s->check && check_enc(s, v, h) ){
+    snap_leave(s, &e, out);
+    snprintf(s->errmsg, sizeof s->errmsg, "snapshot: TRACEREC_FPCHECK: a "
+             "return value was recorded from a cache, and encoding it again "
+             "gives other bytes");
+    return TREC_ERR_INVALID;
+  }
+  return snap_leave(s, &e, out);
+}
+
 PyObject *trec_snap_slot_value(const trec_layout *L, PyFrameObject *f,
                                uint32_t i){
   if( i>=L->n || trec_locals_code(f)!=L->co ) return NULL;
@@ -2675,7 +2729,7 @@ static PyObject *debug_value(PyObject *self, PyObject *args, PyObject *kw){
   trec_snap *s = debug_snap(kw);
   if( s==NULL ) return NULL;
   PyObject *r = debug_result(s, trec_snap_value(s, trec_compat_tstate(), v,
-                                                &b), &b);
+                                                0, &b), &b);
   trec_snap_free(s);
   return r;
 }

@@ -122,9 +122,13 @@ PyObject *trec_snap_slot_value(const trec_layout *L, PyFrameObject *f,
  *  and records the ends of the entries it appends itself. */
 void trec_snap_track(trec_snap *s, struct trec_buf *ends);
 
-/*! trec_snap_value() : append one value (value.h) to out, bounded. */
+/*! trec_snap_value() : append one value (value.h) to out, bounded. An
+ *  object or container is fingerprinted first and may come from the caches
+ *  of earlier encodings; same_event: no program code has run since the
+ *  last trec_snap_frame*() (a return value after its frame's snapshot), so
+ *  what that snapshot walked is reused. */
 int  trec_snap_value(trec_snap *s, PyThreadState *ts, PyObject *v,
-                     struct trec_buf *out);
+                     int same_event, struct trec_buf *out);
 
 /*! trec_snap_exception() : append exc as a TREC_V_EXC value (type name, id,
  *  then its args tuple). A non-exception is encoded as trec_snap_value(). */

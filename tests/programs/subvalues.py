@@ -131,7 +131,45 @@ def reused():
     return len(bodies) + len(lists)
 
 
-total = cycles() + backrefs() + copied_refs() + shared() + budget() + redacted() + renamed() + reused()
-assert total == 8 + 4 + 3 + 9 + 54 + 3 + 7 + 7, total
+class Keeper:
+    def __init__(self):
+        self.box = {"n": 0, "log": [0]}
+        self.kid = Node("kid")
+
+    def same(self):
+        return self                     # unchanged: its encoding is cached
+
+    def grow(self):
+        self.box["log"].append(len(self.box["log"]))   # two levels down
+        return self
+
+    def renamed_kid(self, name):
+        self.kid.name = name
+        return self.kid                 # reached from self, not a variable
+
+
+def returns():
+    """Return values come from the caches too (trec_snap_value)."""
+    import logging
+    k = Keeper()
+    seen = [k.same(), k.same()]
+    for i in range(3):
+        seen.append(k.grow())
+        seen.append(k.same())
+        seen.append(k.renamed_kid("kid%d" % i))
+    for level in (10, 20, 30):
+        logging.getLogger("subvalues").setLevel(level)
+        seen.append(logging.getLogger("subvalues"))
+    from collections import UserList
+    ul = UserList([1, 2, 3])
+    for i in range(3):
+        ul *= 2         # a library frame doubles ul.data, then returns ul
+    seen.append(ul)
+    return len(seen)
+
+
+total = (cycles() + backrefs() + copied_refs() + shared() + budget()
+         + redacted() + renamed() + reused() + returns())
+assert total == 8 + 4 + 3 + 9 + 54 + 3 + 7 + 7 + 15, total
 print(total)
 print("EXIT-SUCCESS")
