@@ -2238,27 +2238,37 @@ static uint64_t fp_seq(trec_snap *s, uint64_t h, PyObject *v,
   return mixu(h, g);
 }
 
+/* Types none of the scalars fp_value() tests for can have. */
+#define FP_NOT_SCALAR (Py_TPFLAGS_HEAPTYPE | Py_TPFLAGS_LIST_SUBCLASS \
+                       | Py_TPFLAGS_TUPLE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS)
+
 /* A hash of everything v's encoding at this depth depends on. */
 static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth){
   PyTypeObject *tp = Py_TYPE(v);
   Py_ssize_t n, pos = 0;
   PyObject *key;
   if( --s->fp_left<0 ) return h;   /* beyond what enc() can reach */
-  if( v==Py_None || tp==&PyBool_Type ) return mix(h, v);
-  h = mix(h, tp);
-  if( tp==&PyLong_Type ) return fp_long(s, h, v);
-  if( tp==&PyFloat_Type ){
-    double d = PyFloat_AS_DOUBLE(v);
-    uint64_t bits;
-    memcpy(&bits, &d, sizeof bits);
-    return mixu(h, bits);
-  }
-  if( tp==&PyUnicode_Type && str_ready(v) ) return fp_str(s, h, v);
-  if( tp==&PyBytes_Type ){
-    n = PyBytes_GET_SIZE(v);
-    h = mixu(h, (uint64_t)n);
-    return mixu(h, hash_bytes((const unsigned char *)PyBytes_AS_STRING(v),
-                              (size_t)(n < s->o.max_str ? n : s->o.max_str)));
+  /* most values here are containers and instances (leaves are hashed by
+  ** fp_item and snap_slot): their flags rule out every scalar type at once */
+  if( tp->tp_flags & FP_NOT_SCALAR ){
+    h = mix(h, tp);
+  }else{
+    if( v==Py_None || tp==&PyBool_Type ) return mix(h, v);
+    h = mix(h, tp);
+    if( tp==&PyLong_Type ) return fp_long(s, h, v);
+    if( tp==&PyFloat_Type ){
+      double d = PyFloat_AS_DOUBLE(v);
+      uint64_t bits;
+      memcpy(&bits, &d, sizeof bits);
+      return mixu(h, bits);
+    }
+    if( tp==&PyUnicode_Type && str_ready(v) ) return fp_str(s, h, v);
+    if( tp==&PyBytes_Type ){
+      n = PyBytes_GET_SIZE(v);
+      h = mixu(h, (uint64_t)n);
+      return mixu(h, hash_bytes((const unsigned char *)PyBytes_AS_STRING(v),
+                                (size_t)(n < s->o.max_str ? n : s->o.max_str)));
+    }
   }
   if( sub_depth(s, depth) && v!=s->fp_self && sub_kind(v) )
     return fp_self(s, h, v, depth);
