@@ -1809,6 +1809,12 @@ static uint64_t module_fp(trec_snap *s, uint64_t h, PyObject *m){
   return mixu(h, s->mcache[at].fp);
 }
 
+/* Types that none of the scalars, nor a function, generator, builtin or
+** module, can have: lists, tuples, dicts and instances of classes (a class
+** itself may be of a heap type, its metaclass). */
+#define FP_NOT_SCALAR (Py_TPFLAGS_HEAPTYPE | Py_TPFLAGS_LIST_SUBCLASS \
+                       | Py_TPFLAGS_TUPLE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS)
+
 /* Functions, classes, modules and builtins, which module frames hold by the
 ** dozen, and generators and coroutines, are recorded as REPR text that depends only on a few pointers
 ** (the object, its qualname or name string, its spec...): hashing those
@@ -1816,6 +1822,8 @@ static uint64_t module_fp(trec_snap *s, uint64_t h, PyObject *m){
 ** cheap. @return 1 and *fp for such values, 0 for others. */
 static int identity_fp(trec_snap *s, PyObject *v, uint64_t *fp){
   PyTypeObject *tp = Py_TYPE(v);
+  /* containers and instances, the usual question, answered at once */
+  if( (tp->tp_flags & FP_NOT_SCALAR) && !PyType_Check(v) ) return 0;
   uint64_t h = mix(0x51ed270b7a3c9d4full, v);
   if( tp==&PyFunction_Type ){
     h = mix(h, ((PyFunctionObject *)v)->func_qualname);
@@ -2237,10 +2245,6 @@ static uint64_t fp_seq(trec_snap *s, uint64_t h, PyObject *v,
   }
   return mixu(h, g);
 }
-
-/* Types none of the scalars fp_value() tests for can have. */
-#define FP_NOT_SCALAR (Py_TPFLAGS_HEAPTYPE | Py_TPFLAGS_LIST_SUBCLASS \
-                       | Py_TPFLAGS_TUPLE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS)
 
 /* A hash of everything v's encoding at this depth depends on. */
 static uint64_t fp_value(trec_snap *s, uint64_t h, PyObject *v, int depth){
