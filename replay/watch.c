@@ -131,7 +131,7 @@ static int watch_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
                        struct centry *e, size_t j){
   struct wscan *ws = ctx;
   const struct trec_chunk *c = &e->ch;
-  struct rval nv, ov = { NULL, NULL };
+  struct rval nv = { NULL, NULL }, ov = { NULL, NULL };
   struct rframe *f;
   int rc;
   (void)ti; (void)k;
@@ -236,7 +236,7 @@ static int hist_walk(trec_replay *rp, void *ctx, size_t ti, size_t k,
                      struct centry *e, size_t j){
   struct hist *h = ctx;
   const struct trec_chunk *c = &e->ch;
-  struct rval v;
+  struct rval v = { NULL, NULL };
   (void)rp; (void)ti; (void)k;
   if( c->frame[j]!=h->frame ) return 0;
   if( c->kind[j]==TREC_CALL ){

@@ -27,7 +27,8 @@ struct cstack {
   int heap;
 };
 
-static int cstack_grow(struct cstack *s, size_t want){
+/* Room for want entries, of which the first `used` are kept. */
+static int cstack_grow(struct cstack *s, size_t want, size_t used){
   struct trec_stack_entry *p;
   size_t cap = s->cap;
   if( want<=cap ) return 0;
@@ -39,7 +40,7 @@ static int cstack_grow(struct cstack *s, size_t want){
   }else{
     p = malloc(cap*sizeof(*p));
     if( !p ) return -1;
-    if( s->cap ) memcpy(p, s->e, s->cap*sizeof(*p));
+    if( used ) memcpy(p, s->e, used*sizeof(*p));
     s->heap = 1;
   }
   s->e = p;
@@ -425,7 +426,7 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
    || trec_get_varint(&p, end, &n_start) ) goto out;
   if( n==0 || n>len || first_seq==0 || thread==0 || thread>UINT32_MAX
    || ts_shift>63 || n_start > len/3 ) goto out;
-  if( cstack_grow(&st, (size_t)n_start + 1) ){ rc = TREC_ERR_NOMEM; goto out; }
+  if( cstack_grow(&st, (size_t)n_start + 1, 0) ){ rc = TREC_ERR_NOMEM; goto out; }
   for(size_t i=0; i<n_start; i++){
     uint64_t f, code, zz;
     GETV(p, end, f); GETV(p, end, code); GETV(p, end, zz);
@@ -509,7 +510,10 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
         depth = pos + 1;
         base = st.e[pos].line;
       }else{
-        if( depth>=st.cap && cstack_grow(&st, depth+1) ){ rc = TREC_ERR_NOMEM; goto out; }
+        if( depth>=st.cap && cstack_grow(&st, depth+1, depth) ){
+          rc = TREC_ERR_NOMEM;
+          goto out;
+        }
         pos = depth++;
         st.e[pos].frame = f;
         base = last_line;
