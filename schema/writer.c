@@ -825,7 +825,7 @@ static int shadow_event(trec_writer *w, trec_stream *s,
     f = &s->frames[s->depth-1];
     f->code = ev->code;
   }else if( (rc = shadow_frame(s, ev, &f)) ){
-    return rc;
+    return -rc;
   }
   f->line = ev->line;
   if( ev->payload_len==0 ){
@@ -894,16 +894,16 @@ static int shadow_event(trec_writer *w, trec_stream *s,
     entry = (size_t)(it.p - ev->payload);
     cval_note(w, e.value, len);
     if( e.kind==TREC_PK_VAR && (rc = sframe_set(f, e.slot, e.value, len, new_int, ival)) )
-      return rc;
+      return -rc;
   }
-  if( rc!=TREC_ERR_NOTFOUND ) return rc;
+  if( rc!=TREC_ERR_NOTFOUND ) return -rc;
   if( ev->kind==TREC_RETURN ) s->depth--;
   if( n==0 ){
     b->len = start;
     return 0;
   }
   trec_buf_put(b, ev->payload + done, ev->payload_len - done);
-  if( b->oom ) return TREC_ERR_NOMEM;
+  if( b->oom ) return -TREC_ERR_NOMEM;
   *at = start;
   return n;
 }
@@ -1036,8 +1036,10 @@ static int write_chunk(trec_writer *w, trec_stream *s,
   for(size_t i=0; i<n; i++){
     size_t at;
     if( (rc = shadow_event(w, s, &ev[i], &at))<0 )
-      return writer_fail(w, rc, "%s: event %llu: bad payload: %s", w->path,
-                         (unsigned long long)ev[i].seq, trec_strerror(rc));
+      return writer_fail(w, -rc, "%s: event %llu: %s%s", w->path,
+                         (unsigned long long)ev[i].seq,
+                         -rc==TREC_ERR_NOMEM ? "" : "bad payload: ",
+                         trec_strerror(-rc));
     if( at!=SIZE_MAX ){
       w->patched[n_patch].i = i;
       w->patched[n_patch++].at = at;

@@ -1034,6 +1034,26 @@ static void test_writer_errors(void **state){
   trec_reader_close(NULL);
 }
 
+/* A payload that does not parse (an INT value cut short) stops the
+** writer: closing reports it. */
+static void test_bad_payload(void **state){
+  static const unsigned char good[] = { 0x00, TREC_V_INT, 0x02 };
+  static const unsigned char cut[] = { 0x04, TREC_V_INT };
+  struct trec_event ev = { .seq = 1, .frame = 1, .ts = TREC_NO_TS, .thread = 1,
+    .code = 1, .line = 1, .offset = TREC_NO_OFFSET, .kind = TREC_CALL,
+    .payload = good, .payload_len = sizeof good };
+  struct trec_close_info ci = { 3, 0, NULL };
+  trec_writer *w = open_writer(TREC_CODEC_LZ4, 0, 0, 0);
+  trec_stream *s;
+  (void)state;
+  assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
+  assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+  ev.seq = 2; ev.kind = TREC_LINE; ev.payload = cut; ev.payload_len = sizeof cut;
+  assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+  assert_int_equal(trec_stream_flush(s), TREC_OK);
+  assert_int_equal(trec_writer_close(w, &ci), TREC_ERR_CORRUPT);
+}
+
 int main(void){
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_empty_trace),
@@ -1059,6 +1079,7 @@ int main(void){
     cmocka_unit_test(test_many_threads_and_growth),
     cmocka_unit_test(test_wal_trace_without_shm),
     cmocka_unit_test(test_writer_errors),
+    cmocka_unit_test(test_bad_payload),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
