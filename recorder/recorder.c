@@ -478,8 +478,9 @@ static int rec_snap_frame(trec_recorder *r, PyThreadState *ts,
   uint64_t ns_version = ns!=NULL && PyDict_CheckExact(ns)
                         ? trec_locals_dict_version(ns) : 0;
   int ns_same = quick && inplace==0 && ns_version!=0 && ns_version==e->ns_version;
-  if( walked ) *walked = !(ns_same && !trec_snap_checking(r->snap));
-  if( ns_same && !trec_snap_checking(r->snap) ){
+  int skip = ns_same && !trec_snap_checking(r->snap);
+  if( walked ) *walked = !skip;
+  if( skip ){
     rc = TREC_OK;
   }else if( quick ){
     size_t before = r->payload.len;

@@ -157,13 +157,6 @@ int trec_patch_entry(struct trec_buf *out, struct trec_buf *scratch,
   return 0;
 }
 
-/* The int of a whole TREC_V_INT value of len bytes. */
-static int int_value(const unsigned char *v, size_t len, int64_t *out){
-  const unsigned char *q = v + 1, *end = v + len;
-  return len<2 || v[0]!=TREC_V_INT || trec_get_svarint(&q, end, out) || q!=end
-         ? -1 : 0;
-}
-
 int trec_patch_int(struct trec_buf *out, uint32_t slot, int64_t old, int64_t v){
   int64_t d;
   if( __builtin_sub_overflow(v, old, &d) ) return 0;
@@ -286,7 +279,7 @@ static int resolve_entries(struct trec_buf *a, struct rframe *f,
       int64_t was, d, sum;
       const unsigned char *q = e.value;
       if( (rc = patch_base(&e, f, below, vals, &old)) ) return rc;
-      if( int_value(a->data + old.off, old.len, &was)
+      if( !trec_whole_int(a->data + old.off, old.len, &was)
        || trec_get_svarint(&q, e.value_end, &d) || __builtin_add_overflow(was, d, &sum) )
         return TREC_ERR_CORRUPT;
       kind = e.what;

@@ -90,6 +90,15 @@ int trec_patch_entry(struct trec_buf *out, struct trec_buf *scratch,
                      unsigned what, uint32_t slot, uint64_t from,
                      const unsigned char *old, size_t old_len,
                      const unsigned char *v, size_t len);
+/* trec_whole_int() : 1 and *out when v (len bytes) is exactly one
+** TREC_V_INT value, else 0. */
+static inline int trec_whole_int(const unsigned char *v, size_t len,
+                                 int64_t *out){
+  const unsigned char *q = v + 1, *end = v + len;
+  return len>=2 && v[0]==TREC_V_INT && trec_get_svarint(&q, end, out)==0
+         && q==end;
+}
+
 /* trec_patch_int() : append a PATCH entry giving VAR `slot` the int v as
 ** its difference to old, the variable's own previous int value (from 0),
 ** when the difference fits int64.

@@ -798,12 +798,6 @@ static int shadow_frame(trec_stream *s, const struct trec_event *ev,
   return TREC_OK;
 }
 
-/* v as an int when it is a whole TREC_V_INT value. */
-static int whole_int(const unsigned char *v, size_t len, int64_t *out){
-  const unsigned char *q = v + 1, *end = v + len;
-  return len>=2 && v[0]==TREC_V_INT && trec_get_svarint(&q, end, out)==0 && q==end;
-}
-
 /* Apply event ev to the shadow stack, and write its payload as stored:
 ** values that are mostly a value readers already hold become PATCH
 ** entries (patch.c), into w->pbuf, with *at set to their offset; *at =
@@ -821,12 +815,7 @@ static int shadow_event(trec_writer *w, trec_stream *s,
   struct sframe *f;
   int n = 0, rc, overflow = 0;
   *at = SIZE_MAX;
-  if( ev->kind!=TREC_CALL && s->depth>0 && s->frames[s->depth-1].frame==ev->frame ){
-    f = &s->frames[s->depth-1];
-    f->code = ev->code;
-  }else if( (rc = shadow_frame(s, ev, &f)) ){
-    return -rc;
-  }
+  if( (rc = shadow_frame(s, ev, &f)) ) return -rc;
   f->line = ev->line;
   if( ev->payload_len==0 ){
     if( ev->kind==TREC_RETURN ) s->depth--;
@@ -855,7 +844,7 @@ static int shadow_event(trec_writer *w, trec_stream *s,
       else if( first ) overflow = 1;
       const struct slotval *own = first && e.slot<f->n_slots && f->slots[e.slot].len
                                 ? &f->slots[e.slot] : NULL;
-      new_int = whole_int(e.value, len, &ival);
+      new_int = trec_whole_int(e.value, len, &ival);
       if( own && len && e.value[0]==TREC_V_INT && f->arena.data[own->off]==TREC_V_INT ){
         /* patched only when both ints are whole (then the difference) */
         is_int = own->is_int && new_int;
