@@ -9,6 +9,12 @@
 **   unary   := '-' unary | postfix
 **   postfix := atom ('.' NAME | '[' or ']')*
 **   atom    := NAME | NUMBER | STRING | BYTES | None | True | False | '(' or ')'
+**            | ('len' | 'type' | 'vars') '(' or ')'
+**
+** The three builtins answer from what was recorded (a value's original
+** length, its type's name, an object's fields; `x.__dict__` as `vars(x)`);
+** no other call can be evaluated, since replay never runs the program's
+** code. A recorded variable of the same name hides a builtin, as in Python.
 **
 ** It is evaluated while it is parsed (expressions are a few tokens; a
 ** condition is parsed again at each hit, which costs less than the state it
@@ -228,6 +234,167 @@ static struct xval name_value(struct parser *ps, const char *name, size_t n){
   return v;
 }
 
+static void type_error(struct parser *ps, const char *fmt, const struct trec_value *v){
+  size_t tl;
+  const char *tn = trec_value_typename(v, &tl);
+  perr(ps, TREC_ERR_TYPE, fmt, tn, tl>200 ? 200 : tl);
+}
+
+/* Copy value v into b, a REF to obj (whose fields vars() lays out in a dict,
+** so obj no longer encloses them) becoming obj cut short: it then renders
+** with its type, where a REF to nothing enclosing it has none. Values are
+** validated, hence bounded in depth. */
+static void copy_unref(struct trec_buf *b, const struct trec_value *v,
+                       const struct trec_value *obj){
+  const unsigned char *q = v->items;
+  uint64_t kids = 0;
+  int named = v->tag==TREC_V_OBJECT;
+  switch( v->tag ){
+  case TREC_V_REF:
+    if( v->id==obj->id && v->sub==TREC_V_OBJECT ){
+      trec_venc_trunc(b, TREC_V_OBJECT, obj->id, obj->type, obj->type_len, obj->total);
+      return;
+    }
+    break;
+  case TREC_V_TUPLE: case TREC_V_LIST: case TREC_V_SET:
+  case TREC_V_FROZENSET: case TREC_V_OBJECT:
+    kids = v->n;
+    break;
+  case TREC_V_DICT:
+    kids = 2*v->n;
+    break;
+  case TREC_V_EXC:
+    kids = 1;   /* the args tuple */
+    break;
+  default:
+    break;
+  }
+  if( kids==0 ){
+    trec_buf_put(b, v->start, (size_t)(v->end - v->start));
+    return;
+  }
+  trec_buf_put(b, v->start, (size_t)(q - v->start));
+  for(uint64_t i=0; i<kids; i++){
+    struct trec_value it;
+    if( named ){
+      const unsigned char *at = q;
+      uint64_t fl;
+      if( trec_get_varint(&q, v->end, &fl) || fl>(uint64_t)(v->end - q) ) return;
+      q += fl;
+      trec_buf_put(b, at, (size_t)(q - at));
+    }
+    if( trec_value_read(q, v->end, &it) ) return;
+    copy_unref(b, &it, obj);
+    q = it.end;
+  }
+}
+
+/* vars(x): an object's recorded fields as a dict of str keys, cut as the
+** fields were. */
+static struct xval op_vars(struct parser *ps, const struct trec_value *v){
+  struct xval r = { NULL, NULL };
+  struct trec_buf b = TREC_BUF_INIT;
+  const unsigned char *q = v->items;
+  if( v->tag==TREC_V_TRUNC && v->sub==TREC_V_OBJECT ){
+    type_error(ps, "ValueError: the fields of this '%.*s' object were not recorded "
+               "(it was deeper than --max-depth)", v);
+    return r;
+  }
+  if( v->tag!=TREC_V_OBJECT ){
+    type_error(ps, "TypeError: vars() argument must be a recorded object, not '%.*s'", v);
+    return r;
+  }
+  trec_venc_container(&b, TREC_V_DICT, v->id, v->total, v->n);
+  for(uint64_t i=0; i<v->n; i++){
+    uint64_t fl;
+    struct trec_value it;
+    if( trec_get_varint(&q, v->end, &fl) || fl>(uint64_t)(v->end - q) ) break;
+    uint64_t cps = 0;
+    for(uint64_t k=0; k<fl; k++) cps += (q[k] & 0xc0)!=0x80;
+    trec_venc_str(&b, (const char *)q, fl, cps);
+    q += fl;
+    if( trec_value_read(q, v->end, &it) ) break;
+    copy_unref(&b, &it, v);
+    q = it.end;
+  }
+  r = arena_put(ps, &b);
+  trec_buf_release(&b);
+  return r;
+}
+
+static struct xval op_len(struct parser *ps, const struct trec_value *v){
+  struct xval r = { NULL, NULL };
+  struct trec_buf b = TREC_BUF_INIT;
+  enum trec_vtag t = v->tag==TREC_V_TRUNC ? v->sub : v->tag;
+  switch( t ){
+  case TREC_V_STR: case TREC_V_BYTES: case TREC_V_TUPLE: case TREC_V_LIST:
+  case TREC_V_SET: case TREC_V_FROZENSET: case TREC_V_DICT:
+    trec_venc_int(&b, (int64_t)v->total);
+    r = arena_put(ps, &b);
+    break;
+  case TREC_V_OBJECT:
+    type_error(ps, "TypeError: the len() of a recorded '%.*s' object is not known "
+               "(replay never runs its __len__)", v);
+    break;
+  default:
+    type_error(ps, "TypeError: object of type '%.*s' has no len()", v);
+  }
+  trec_buf_release(&b);
+  return r;
+}
+
+static struct xval op_type(struct parser *ps, const struct trec_value *v){
+  struct xval r = { NULL, NULL };
+  struct trec_buf b = TREC_BUF_INIT, text = TREC_BUF_INIT;
+  size_t tl;
+  const char *tn = trec_value_typename(v, &tl);
+  trec_buf_puts(&text, "<class '");
+  trec_buf_put(&text, tn, tl);
+  trec_buf_puts(&text, "'>");
+  if( !text.oom ) trec_venc_repr(&b, "type", 4, (const char *)text.data, text.len);
+  else b.oom = 1;
+  r = arena_put(ps, &b);
+  trec_buf_release(&b);
+  trec_buf_release(&text);
+  return r;
+}
+
+/* name(arg) where name is len, type or vars and no recorded variable:
+** *handled says whether it was one. */
+static struct xval parse_builtin(struct parser *ps, const char *w, size_t n,
+                                 int *handled){
+  struct xval r = { NULL, NULL }, arg;
+  struct trec_value v;
+  const char *save = ps->pos;
+  char tmp[8];
+  size_t fl;
+  uint32_t slot;
+  *handled = 0;
+  if( !((n==3 && !memcmp(w, "len", 3)) || (n==4 && !memcmp(w, "type", 4))
+        || (n==4 && !memcmp(w, "vars", 4))) ) return r;
+  skip_ws(ps);
+  if( *ps->pos!='(' ){ ps->pos = save; return r; }
+  memcpy(tmp, w, n);
+  tmp[n] = 0;
+  if( ps->s!=NULL && !replay_lookup(ps->rp, ps->s, ps->level, tmp, &fl, &slot) ){
+    ps->pos = save;
+    return r;
+  }
+  *handled = 1;
+  ps->pos++;
+  arg = parse_or(ps);
+  if( ps->rc ) return r;
+  if( !accept(ps, ")") ){
+    perr(ps, TREC_ERR_INVALID, "SyntaxError: '(' was never closed%.*s", "", 0);
+    return r;
+  }
+  if( ps->check_only ) return make_bool(ps, 1);
+  if( decode(ps, arg, &v) ) return r;
+  if( w[0]=='l' ) return op_len(ps, &v);
+  if( w[0]=='t' ) return op_type(ps, &v);
+  return op_vars(ps, &v);
+}
+
 static struct xval parse_atom(struct parser *ps){
   struct xval v = { NULL, NULL };
   size_t n;
@@ -255,7 +422,11 @@ static struct xval parse_atom(struct parser *ps){
     if( n==4 && !memcmp(w, "None", 4) ) trec_venc_none(&b);
     else if( n==4 && !memcmp(w, "True", 4) ) trec_venc_bool(&b, 1);
     else if( n==5 && !memcmp(w, "False", 5) ) trec_venc_bool(&b, 0);
-    else return name_value(ps, w, n);
+    else{
+      int handled;
+      v = parse_builtin(ps, w, n, &handled);
+      return handled ? v : name_value(ps, w, n);
+    }
     v = arena_put(ps, &b);
     trec_buf_release(&b);
     return v;
@@ -276,6 +447,9 @@ static struct xval op_getattr(struct parser *ps, struct xval x, const char *name
   if( n>=sizeof(tmp) ){ perr(ps, TREC_ERR_INVALID, "SyntaxError: name too long: %.*s", name, n); return r; }
   memcpy(tmp, name, n);
   tmp[n] = 0;
+  if( !strcmp(tmp, "__dict__")
+      && (v.tag==TREC_V_OBJECT || (v.tag==TREC_V_TRUNC && v.sub==TREC_V_OBJECT)) )
+    return op_vars(ps, &v);
   rc = v.tag==TREC_V_OBJECT ? trec_value_getattr(&v, tmp, &out) : TREC_ERR_NOTFOUND;
   if( rc==TREC_ERR_NOTFOUND ){
     size_t tl;
@@ -408,8 +582,8 @@ static struct xval parse_postfix(struct parser *ps){
       }
       x = op_getitem(ps, x, key);
     }else if( *ps->pos=='(' ){
-      perr(ps, TREC_ERR_INVALID, "%.*scalls cannot be evaluated: replay never runs the "
-           "program's code", "", 0);
+      perr(ps, TREC_ERR_INVALID, "%.*scalls cannot be evaluated (but len(), type() and "
+           "vars()): replay never runs the program's code", "", 0);
     }else{
       break;
     }

@@ -50,13 +50,17 @@ static void engine_err(trec_repl *repl, struct trec_buf *out){
   errline(out, trec_replay_errmsg(repl->rp));
 }
 
+/* Objects show their recorded fields: replay cannot call a __repr__, and
+** the bare <C object at 0x...> that repr() falls back to tells a debugging
+** user nothing about the object's state. */
 static void render(struct trec_buf *out, const unsigned char *p,
                    const unsigned char *e, unsigned flags){
   if( p==NULL ){
     trec_buf_puts(out, "<no value>");
     return;
   }
-  if( trec_value_render(p, e, flags, 0, out) ) trec_buf_puts(out, "<corrupt value>");
+  if( trec_value_render(p, e, flags | TREC_RENDER_FIELDS, 0, out) )
+    trec_buf_puts(out, "<corrupt value>");
 }
 
 static int src_line(trec_repl *repl, uint32_t file, int32_t line,
@@ -1010,7 +1014,7 @@ static const struct command commands[] = {
   { "down", "d", c_down, 0, "down [N]: select a newer frame" },
   { "list", "l", c_list, 1, "list [FIRST[, LAST] | .]: source around the current line (continues when repeated)" },
   { "longlist", "ll", c_longlist, 0, "longlist: the whole source of the current function" },
-  { "p", "print", c_p, 0, "p EXPRESSION: a recorded value (names, .attr, [key], literals, comparisons, and/or/not)" },
+  { "p", "print", c_p, 0, "p EXPRESSION: a recorded value, objects with their fields (names, .attr, [key], literals, comparisons, and/or/not, len(), type(), vars())" },
   { "pp", "", c_pp, 0, "pp EXPRESSION: the same, pretty-printed" },
   { "args", "a", c_args, 0, "args: the current function's arguments" },
   { "locals", "", c_locals, 0, "locals: every recorded variable of the selected frame" },

@@ -34,8 +34,11 @@ int trec_replay_watch_add(trec_replay *rp, size_t level, const char *expr,
   while( *expr==' ' ) expr++;
   while( expr[n] && (expr[n]=='_' || (expr[n]>='a' && expr[n]<='z') || (expr[n]>='A' && expr[n]<='Z')
                      || (n && expr[n]>='0' && expr[n]<='9') || (expr[n] & 0x80)) ) n++;
-  if( n==0 || n>=sizeof(name) ){
-    return replay_err(rp, TREC_ERR_INVALID, "watch NAME, NAME.attr or NAME[key]");
+  {
+    const char *rest = expr + n;
+    while( *rest==' ' ) rest++;
+    if( n==0 || n>=sizeof(name) || *rest=='(' )
+      return replay_err(rp, TREC_ERR_INVALID, "watch NAME, NAME.attr or NAME[key]");
   }
   if( rp->empty || level>=rp->cur.n ) return replay_err(rp, TREC_ERR_RANGE, "no frame at level %zu", level);
   rc = replay_expr_check(rp, expr);

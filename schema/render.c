@@ -528,7 +528,7 @@ static int render_ref(struct render *r, const struct trec_value *v, int depth){
   if( v->sub==TREC_V_OBJECT ){
     put_object_head(r, enclosing ? enclosing->type : NULL,
                     enclosing ? enclosing->type_len : 0, v->id);
-    trec_buf_put_u8(r->out, '>');
+    trec_buf_puts(r->out, (r->flags & TREC_RENDER_FIELDS) ? " ...>" : ">");
   }else if( v->sub==TREC_V_EXC ){
     put_short_name(r, enclosing ? enclosing->type : "", enclosing ? enclosing->type_len : 0);
     trec_buf_puts(r->out, "(...)");
@@ -553,7 +553,7 @@ static void render_trunc(struct render *r, const struct trec_value *v){
     break;
   case TREC_V_OBJECT:
     put_object_head(r, v->type, v->type_len, v->id);
-    trec_buf_put_u8(r->out, '>');
+    trec_buf_puts(r->out, (r->flags & TREC_RENDER_FIELDS) && v->total>0 ? " ...>" : ">");
     break;
   default:
     trec_buf_puts(r->out, "...");
@@ -821,6 +821,43 @@ static int pretty_text(struct render *r, const struct trec_value *v,
   return rc;
 }
 
+/* An object with its fields too wide for one line: the head alone, then a
+** field per line one column in (the head is long: fields aligned after it
+** would leave little room for their values). */
+static int pretty_object(struct render *r, const struct trec_value *v,
+                         size_t indent, size_t allowance, int depth){
+  const unsigned char *p = v->items;
+  const char *name = NULL;
+  size_t name_len = 0, inner = indent + 1;
+  struct trec_value c;
+  int rc = TREC_OK;
+  put_object_head(r, v->type, v->type_len, v->id);
+  if( !push_open(r, v) ){ trec_buf_puts(r->out, " ...>"); return TREC_OK; }
+  for(uint64_t i=0; i<v->n; i++){
+    int last = i+1==v->n && v->n==v->total;
+    if( i ) put_newline_indent(r, inner);
+    else{
+      trec_buf_put_u8(r->out, '\n');
+      for(size_t k=0; k<inner; k++) trec_buf_put_u8(r->out, ' ');
+    }
+    if( (rc = next_child(&p, v->end, 1, &name, &name_len, &c))!=TREC_OK ) break;
+    puts_n(r, name, name_len);
+    trec_buf_put_u8(r->out, '=');
+    rc = pretty_value(r, &c, inner + cp_count((const unsigned char *)name, name_len) + 1,
+                      last ? allowance + 1 : 1, depth+1);
+    if( rc!=TREC_OK ) break;
+    if( full(r) ){ rc = TREC_ERR_LIMIT; break; }
+  }
+  r->n_open--;
+  if( rc!=TREC_OK ) return rc;
+  if( v->n<v->total ){
+    put_newline_indent(r, inner);
+    trec_buf_puts(r->out, "...");
+  }
+  trec_buf_put_u8(r->out, '>');
+  return full(r) ? TREC_ERR_LIMIT : TREC_OK;
+}
+
 /* pprint's _format: the one-line form when it fits in what is left of the
 ** line, else one item per line, nested items indented under their opener. */
 static int pretty_value(struct render *r, const struct trec_value *v,
@@ -835,6 +872,13 @@ static int pretty_value(struct render *r, const struct trec_value *v,
     rc = full(r) ? TREC_ERR_LIMIT : TREC_OK;
   }else if( rc==TREC_OK ){
     switch( v->tag ){
+    case TREC_V_OBJECT:
+      if( (r->flags & TREC_RENDER_FIELDS) && v->n>0 && depth<=RENDER_MAX_DEPTH ){
+        rc = pretty_object(r, v, indent, allowance, depth);
+        break;
+      }
+      rc = render_value(r, v, depth);
+      break;
     case TREC_V_TUPLE: case TREC_V_LIST: case TREC_V_SET:
     case TREC_V_FROZENSET: case TREC_V_DICT:
       if( v->n>0 && depth<=RENDER_MAX_DEPTH ){

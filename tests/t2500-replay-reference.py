@@ -11,7 +11,9 @@ what a sys.settrace reference (tests/reftrace.py) saw on the same programs:
 - breakpoints with conditions stop at the same events forward and backward;
   watch stops where the reference saw the value change, both ways;
 - where/up/down in deep recursion, generators, threads (`threads`,
-  `thread N`), a truncated trace, and bad traces (exit 65/66).
+  `thread N`), a truncated trace, and bad traces (exit 65/66);
+- objects print with their recorded fields, and len(), type(), vars()
+  answer as Python did in the program.
 """
 import json
 import os
@@ -441,6 +443,32 @@ class Replay(unittest.TestCase):
         self.assertEqual(got, [(str(i + 1), v) for i, v in values])
         self.assertGreater(len(got), 3)
         self.assertIn("--End of recording--", outs[3])
+
+    def test_objects_fields_and_builtins(self):
+        # replay runs no __repr__: objects print with their recorded fields,
+        # and len(), type(), vars() answer as Python did in the program
+        trace = os.path.join(self.tmp, "objects.trace")
+        p = subprocess.run([TRACEREC, "run", "-q", "-o", trace, "replay_objects.py"],
+                           cwd=PROGRAMS, env=reftrace.env_for_tests(), stdout=subprocess.PIPE,
+                           universal_newlines=True, timeout=300)
+        self.assertEqual(p.returncode, 0)
+        facts = json.loads(p.stdout)
+        cmds = list(facts)
+        _, outs = session(trace, ["b stop_here", "c"] + cmds + ["args", "p len(pt)",
+                                                               "p vars(items)", "p open(1)",
+                                                               "watch len(big)"])
+        for i, cmd in enumerate(cmds):
+            self.assertEqual(outs[2 + i], facts[cmd] + "\n", cmd)
+        args = parse_locals(outs[2 + len(cmds)])
+        self.assertEqual(args["pt"], facts["p pt"])
+        self.assertEqual(args["big"], repr(list(range(32)))[:-1] + ", ...]")
+        errors = outs[3 + len(cmds):]
+        self.assertTrue(errors[0].startswith("*** TypeError: the len() of a recorded "
+                                             "'__main__.Point' object is not known"), errors[0])
+        self.assertEqual(errors[1], "*** TypeError: vars() argument must be a recorded "
+                                    "object, not 'list'\n")
+        self.assertTrue(errors[2].startswith("*** NameError: name 'open' is not defined"), errors[2])
+        self.assertEqual(errors[3], "*** watch NAME, NAME.attr or NAME[key]\n")
 
     def test_x_commands_and_empty_line(self):
         trace, ref = self.program("loops.py")

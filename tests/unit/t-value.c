@@ -285,6 +285,11 @@ static void test_ref_trunc(void **state){
   trec_buf_reset(&f->b);
   trec_venc_trunc(&f->b, TREC_V_OBJECT, 0xabc, "m.C", 3, 2);
   assert_string_equal(render(f, 0, 0), "<m.C object at 0xabc>");
+  /* with fields shown, one whose fields were not stored says so */
+  assert_string_equal(render(f, TREC_RENDER_FIELDS, 0), "<m.C object at 0xabc ...>");
+  trec_buf_reset(&f->b);
+  trec_venc_trunc(&f->b, TREC_V_OBJECT, 0xabc, "m.C", 3, 0);
+  assert_string_equal(render(f, TREC_RENDER_FIELDS, 0), "<m.C object at 0xabc>");
 }
 
 static void test_ref_object_exc(void **state){
@@ -295,7 +300,8 @@ static void test_ref_object_exc(void **state){
   trec_venc_container(&f->b, TREC_V_LIST, 0x20, 1, 1);
   trec_venc_ref(&f->b, 0x10, TREC_V_OBJECT);
   assert_string_equal(render(f, TREC_RENDER_FIELDS, 0),
-                      "<m.C object at 0x10 v=[<m.C object at 0x10>]>");
+                      "<m.C object at 0x10 v=[<m.C object at 0x10 ...>]>");
+  assert_string_equal(render(f, 0, 0), "<m.C object at 0x10>");
   trec_buf_reset(&f->b);
   /* e = ValueError(); e.args = (1, e) */
   trec_venc_exc(&f->b, 0x30, "ValueError", 10);
@@ -649,6 +655,33 @@ static void test_pretty(void **state){
   trec_venc_container(&f->b, TREC_V_LIST, 1, 2, 2);
   trec_venc_int(&f->b, 1); trec_venc_int(&f->b, 2);
   assert_string_equal(render(f, TREC_RENDER_PRETTY, 0), "[1, 2]");
+  /* an object too wide for a line: the head, then a field per line one
+  ** column in, nested values laid out under their field, cut fields last */
+  trec_buf_reset(&f->b);
+  trec_venc_object(&f->b, 0x7f0012345678, "mod.Record", 10, 3, 2);
+  trec_venc_name(&f->b, "title", 5);
+  put_str(&f->b, "a title long enough that the fields cannot share one line");
+  trec_venc_name(&f->b, "parts", 5);
+  trec_venc_container(&f->b, TREC_V_LIST, 2, 12, 12);
+  for(int i=0; i<12; i++) trec_venc_int(&f->b, 1000000 + i);
+  assert_string_equal(render(f, TREC_RENDER_PRETTY | TREC_RENDER_FIELDS, 0),
+    "<mod.Record object at 0x7f0012345678\n"
+    " title='a title long enough that the fields cannot share one line',\n"
+    " parts=[1000000,\n"
+    "        1000001,\n"
+    "        1000002,\n"
+    "        1000003,\n"
+    "        1000004,\n"
+    "        1000005,\n"
+    "        1000006,\n"
+    "        1000007,\n"
+    "        1000008,\n"
+    "        1000009,\n"
+    "        1000010,\n"
+    "        1000011],\n"
+    " ...>");
+  /* without the fields option it stays the bare head */
+  assert_string_equal(render(f, TREC_RENDER_PRETTY, 0), "<mod.Record object at 0x7f0012345678>");
 }
 
 static void test_format_float(void **state){
