@@ -304,9 +304,17 @@ static void c_goto(trec_repl *repl, const char *arg, struct trec_buf *out){
   while( *arg==' ' ) arg++;
   if( !strcmp(arg, "start") ) seq = trec_reader_first_seq(trec_replay_reader(repl->rp));
   else if( !strcmp(arg, "end") ) seq = trec_reader_last_seq(trec_replay_reader(repl->rp));
-  else{
+  else if( !strcmp(arg, "exception") ){
+    uint64_t at;
+    if( trec_replay_uncaught(repl->rp, &at) ){ engine_err(repl, out); return; }
+    if( at==0 ){ errline(out, "The program did not end with an uncaught exception"); return; }
+    seq = at;
+  }else{
     seq = strtoull(arg, &end, 10);
-    if( *arg==0 || *end ){ errline(out, "usage: goto SEQ (an event number, or start, or end)"); return; }
+    if( *arg==0 || *end ){
+      errline(out, "usage: goto SEQ (an event number, or start, end, exception)");
+      return;
+    }
   }
   if( trec_replay_seek(repl->rp, seq) ){ engine_err(repl, out); return; }
   show_stop(repl, out);
@@ -999,7 +1007,7 @@ static const struct command commands[] = {
   { "reverse-continue", "rc bcontinue bc", c_rcontinue, 1, "reverse-continue: backward to the previous breakpoint or watch change (or the start)" },
   { "reverse-until", "runt", c_runtil, 1, "reverse-until [LINE]: backward to a line smaller than the current (or <= LINE) in this frame, or its call" },
   { "reverse-stepi", "rsi", c_rstepi, 1, "reverse-stepi [N]: to the previous event of any kind" },
-  { "goto", "go jump j", c_goto, 0, "goto SEQ|start|end: to event number SEQ" },
+  { "goto", "go jump j", c_goto, 0, "goto SEQ|start|end|exception: to event number SEQ (exception: where the uncaught exception that ended the program was raised)" },
   { "break", "b", c_break, 0, "break [FILE:LINE | LINE | FUNCTION] [, CONDITION]: set a breakpoint (no argument: list them)" },
   { "tbreak", "", c_tbreak, 0, "tbreak LOCATION [, CONDITION]: a breakpoint deleted when it first stops" },
   { "clear", "cl delete", c_clear, 0, "clear [NUMBER... | FILE:LINE]: delete breakpoints or watches (all without argument)" },
@@ -1132,6 +1140,33 @@ void trec_repl_free(trec_repl *repl){
   free(repl);
 }
 
+/* pdb's post-mortem starts where the uncaught exception was raised; replay
+** starts where the program did, and says where that was. sys.exit()
+** raises SystemExit, which is no failure to point at. */
+static void uncaught_note(trec_repl *repl, struct trec_buf *out){
+  uint64_t here = trec_replay_seq(repl->rp), at;
+  struct trec_buf exc = TREC_BUF_INIT;
+  struct trec_replay_frame f;
+  const unsigned char *p, *e;
+  size_t n;
+  if( trec_replay_uncaught(repl->rp, &at) || at==0 || trec_replay_seek(repl->rp, at) )
+    return;
+  n = trec_replay_n_frames(repl->rp);
+  if( n && trec_replay_exception(repl->rp, &p, &e)==TREC_OK
+      && trec_replay_frame(repl->rp, n-1, &f)==TREC_OK ){
+    exc_line(&exc, p, e);
+    if( !exc.oom && exc.len && strncmp((const char *)exc.data, "SystemExit", 10) ){
+      trec_buf_printf(out, "*** The program ended with an uncaught %.*s", (int)exc.len,
+                      (const char *)exc.data);
+      trec_buf_printf(out, "*** raised at event %llu, %s(%d)%s(): 'goto exception' goes there\n",
+                      (unsigned long long)at, f.file ? f.file->path : "<unknown>",
+                      (int)f.line, f.code->name);
+    }
+  }
+  trec_buf_release(&exc);
+  trec_replay_seek(repl->rp, here);
+}
+
 void trec_repl_start(trec_repl *repl, struct trec_buf *out){
   trec_reader *r = trec_replay_reader(repl->rp);
   struct trec_event ev;
@@ -1145,6 +1180,7 @@ void trec_repl_start(trec_repl *repl, struct trec_buf *out){
     errline(out, "the recording has no events");
     return;
   }
+  uncaught_note(repl, out);
   if( ev.kind==TREC_CALL ){
     struct trec_replay_stop st;
     uint64_t seq = ev.seq;

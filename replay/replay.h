@@ -173,6 +173,15 @@ int trec_replay_step_frame(trec_replay *rp, size_t level, int dir, int gran,
  *  breakpoint is deleted when it stops. */
 int trec_replay_continue(trec_replay *rp, int dir, struct trec_replay_stop *stop);
 
+/*! trec_replay_uncaught() : where the exception that ended the recorded
+ *  program was raised: *seq is that exception event, in the frame that
+ *  raised it, followed back from the main thread's last exception through
+ *  the frames it left; 0 when the program exited with status 0, or its
+ *  main thread's end is not an exception leaving every frame (caught, a
+ *  `finally` that ran code, a region recorded with tracerec.record()).
+ *  The cursor does not move. @return TREC_OK or a decoding error. */
+int trec_replay_uncaught(trec_replay *rp, uint64_t *seq);
+
 /*! trec_replay_run_to() : run in direction dir to the nearest event
  *  strictly after (before) the cursor, in any thread, for which pred
  *  returns nonzero (it sees the event as trec_chunk_event() fills it, with

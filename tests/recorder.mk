@@ -34,6 +34,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/exc_finally.py \
 	tests/programs/exc_reraise.py \
 	tests/programs/exc_suppressed.py \
+	tests/programs/exc_library.py \
 	tests/programs/exc_uncaught.py \
 	tests/programs/fork_child.py \
 	tests/programs/future_flags.py \

@@ -13,7 +13,9 @@ what a sys.settrace reference (tests/reftrace.py) saw on the same programs:
 - where/up/down in deep recursion, generators, threads (`threads`,
   `thread N`), a truncated trace, and bad traces (exit 65/66);
 - objects print with their recorded fields, and len(), type(), vars()
-  answer as Python did in the program.
+  answer as Python did in the program;
+- an uncaught exception: where the start says it was raised and where
+  `goto exception` goes is the traceback's innermost frame of the program.
 """
 import json
 import os
@@ -469,6 +471,50 @@ class Replay(unittest.TestCase):
                                     "object, not 'list'\n")
         self.assertTrue(errors[2].startswith("*** NameError: name 'open' is not defined"), errors[2])
         self.assertEqual(errors[3], "*** watch NAME, NAME.attr or NAME[key]\n")
+
+    def test_uncaught_exception(self):
+        # the start says where the exception that ended the program was
+        # raised, as the traceback Python printed says (its innermost frame
+        # of the program's own code), and `goto exception` goes there with
+        # the traceback's stack
+        for name in ("exc_uncaught.py", "exc_chained.py", "exc_library.py",
+                     "keyboard_interrupt.py", "exc_caught.py", "exc_finally.py",
+                     "system_exit_msg.py"):
+            with self.subTest(program=name):
+                p = subprocess.run([PYTHON, name], cwd=PROGRAMS, env=reftrace.env_for_tests(),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   universal_newlines=True, timeout=300)
+                # a chained exception prints its context's traceback first
+                last = p.stderr.split("Traceback (most recent call last):\n")[-1]
+                frames = [(os.path.realpath(f), int(l), fn) for f, l, fn in
+                          re.findall(r'^  File "(.*)", line (\d+), in (\S+)$', last, re.M)]
+                own = [f for f in frames if f[0].startswith(PROGRAMS_REAL)]
+                trace = os.path.join(self.tmp, "uncaught-" + name + ".trace")
+                subprocess.run([TRACEREC, "run", "-q", "-o", trace, name], cwd=PROGRAMS,
+                               env=reftrace.env_for_tests(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=300)
+                start, outs = session(trace, ["goto exception", "where"])
+                if not own:
+                    self.assertNotIn("uncaught", start)
+                    if name.startswith("system_exit"):
+                        # sys.exit() raises SystemExit: no failure, but there
+                        self.assertIn("SystemExit: fatal: giving up\n", outs[0])
+                    else:
+                        self.assertEqual(outs[0], "*** The program did not end with an "
+                                                  "uncaught exception\n")
+                    continue
+                file, line, func = own[-1]
+                exc = p.stderr.splitlines()[-1]
+                self.assertTrue(start.startswith(
+                    "*** The program ended with an uncaught %s\n*** raised at event " % exc),
+                    start)
+                self.assertIn(", %s(%d)%s(): 'goto exception' goes there\n" % (file, line, func),
+                              start)
+                self.assertEqual(parse_stop(outs[0]), ("exception", file, line, func))
+                self.assertTrue(outs[0].startswith(exc + "\n"), outs[0])
+                where = re.findall(r"^[> ] (.*)\((\d+)\)(\S+)\(\)$", outs[1], re.M)
+                self.assertEqual([(f, int(l), fn) for f, l, fn in where
+                                  if f.startswith(PROGRAMS_REAL)], own)
 
     def test_x_commands_and_empty_line(self):
         trace, ref = self.program("loops.py")

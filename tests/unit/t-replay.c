@@ -568,6 +568,103 @@ static void test_empty_trace(void **state){
   trec_replay_close(rp);
 }
 
+/* One event of a hand-built main thread: frame ids are depths. */
+static void put_ev(trec_stream *st, uint64_t seq, uint8_t kind, uint32_t depth,
+                   int32_t line, uint64_t exc){
+  struct trec_buf pl = TREC_BUF_INIT;
+  struct trec_event ev;
+  memset(&ev, 0, sizeof(ev));
+  if( kind==TREC_EXCEPTION ){
+    trec_payload_key(&pl, TREC_PK_EXCEPTION, 0);
+    trec_venc_exc(&pl, exc, "ValueError", 10);
+    trec_venc_container(&pl, TREC_V_TUPLE, 9, 0, 0);
+  }
+  ev.seq = seq;
+  ev.frame = depth;
+  ev.ts = TREC_NO_TS;
+  ev.thread = 1;
+  ev.code = depth==1 ? 1 : 2;
+  ev.line = line;
+  ev.offset = TREC_NO_OFFSET;
+  ev.kind = kind;
+  ev.payload = pl.data;
+  ev.payload_len = (uint32_t)pl.len;
+  assert_int_equal(trec_stream_append(st, &ev), TREC_OK);
+  trec_buf_release(&pl);
+}
+
+/* <module> calls f (frame 2), f calls f (frame 3), which raises: exc_mid
+** is the id of the exception frame 2 reports, tail the events after the
+** outermost exception event (0: its return; 1: a line first, as a
+** finally block runs). Exit status as given. */
+static void build_uncaught(uint64_t exc_mid, int tail, int64_t status){
+  struct trec_writer_options o = { .path = path, .chunk_events = 3 };
+  struct trec_code mod = { 1, 1, "<module>", "<module>", 1, 0, 0, 3, mod_names };
+  struct trec_code fn = { 2, 1, "f", "f", 1, TREC_CO_OPTIMIZED, 1, 3, f_names };
+  struct trec_thread t1 = { 1, 100, 1000, "MainThread", 0, 0, 0 };
+  struct trec_close_info ci = { status, 0, NULL };
+  trec_writer *w;
+  trec_stream *st;
+  uint64_t q = 1;
+  assert_int_equal(trec_writer_open(&o, &w), TREC_OK);
+  assert_int_equal(trec_writer_add_code(w, &mod), TREC_OK);
+  assert_int_equal(trec_writer_add_code(w, &fn), TREC_OK);
+  assert_int_equal(trec_writer_add_thread(w, &t1), TREC_OK);
+  assert_int_equal(trec_writer_stream(w, 1, &st), TREC_OK);
+  put_ev(st, q++, TREC_CALL, 1, 0, 0);
+  put_ev(st, q++, TREC_LINE, 1, 1, 0);
+  put_ev(st, q++, TREC_EXCEPTION, 1, 1, 40);   /* raised and caught: not it */
+  put_ev(st, q++, TREC_LINE, 1, 2, 0);
+  put_ev(st, q++, TREC_CALL, 2, 3, 0);
+  put_ev(st, q++, TREC_LINE, 2, 4, 0);
+  put_ev(st, q++, TREC_CALL, 3, 3, 0);
+  put_ev(st, q++, TREC_LINE, 3, 4, 0);
+  put_ev(st, q++, TREC_EXCEPTION, 3, 4, 50);   /* seq 9: raised here */
+  put_ev(st, q++, TREC_RETURN, 3, 4, 0);
+  put_ev(st, q++, TREC_EXCEPTION, 2, 4, exc_mid);
+  put_ev(st, q++, TREC_RETURN, 2, 4, 0);
+  put_ev(st, q++, TREC_EXCEPTION, 1, 2, exc_mid);  /* seq 13 */
+  if( tail ) put_ev(st, q++, TREC_LINE, 1, 5, 0);
+  put_ev(st, q++, TREC_RETURN, 1, tail ? 5 : 2, 0);
+  assert_int_equal(trec_writer_close(w, &ci), TREC_OK);
+}
+
+static void test_uncaught(void **state){
+  static const struct { uint64_t mid; int tail; int64_t status; uint64_t want; } cases[] = {
+    { 50, 0, 1, 9 },     /* left every frame: raised at seq 9 */
+    { 60, 0, 1, 11 },    /* frame 2 raised another: there */
+    { 50, 1, 1, 0 },     /* code ran after it at the top: caught, or finally */
+    { 50, 0, 0, 0 },     /* exit status 0 */
+  };
+  struct trec_buf out = TREC_BUF_INIT;
+  (void)state;
+  for(size_t i=0; i<sizeof(cases)/sizeof(cases[0]); i++){
+    trec_replay *rp;
+    trec_repl *repl;
+    uint64_t seq = 99;
+    build_uncaught(cases[i].mid, cases[i].tail, cases[i].status);
+    rp = open_rp();
+    assert_int_equal(trec_replay_seek(rp, 4), TREC_OK);
+    assert_int_equal(trec_replay_uncaught(rp, &seq), TREC_OK);
+    assert_int_equal(seq, cases[i].want);
+    assert_int_equal(trec_replay_seq(rp), 4);    /* the cursor stays */
+    assert_int_equal(trec_repl_new(rp, &repl), TREC_OK);
+    trec_buf_reset(&out);
+    trec_repl_command(repl, "goto exception;;when", &out);
+    if( cases[i].want ){
+      char want[32];
+      snprintf(want, sizeof(want), "\n%llu\n", (unsigned long long)cases[i].want);
+      assert_non_null(strstr(trec_buf_cstr(&out), want));
+    }else{
+      assert_non_null(strstr(trec_buf_cstr(&out), "did not end with an uncaught exception"));
+    }
+    trec_repl_free(repl);
+    trec_replay_close(rp);
+    unlink(path);
+  }
+  trec_buf_release(&out);
+}
+
 static int teardown(void **state){
   (void)state;
   unlink(path);
@@ -584,6 +681,7 @@ int main(void){
     cmocka_unit_test_teardown(test_eval_and_repl, teardown),
     cmocka_unit_test(test_bad_files),
     cmocka_unit_test_teardown(test_empty_trace, teardown),
+    cmocka_unit_test_teardown(test_uncaught, teardown),
   };
   const char *tmp = getenv("TMPDIR");
   snprintf(path, sizeof(path), "%s/t-replay-%d.trace", tmp ? tmp : "/tmp", (int)getpid());
