@@ -135,6 +135,43 @@ static int settrace_trace(PyObject *obj, PyFrameObject *f, int what,
   return 0;
 }
 
+/* A program (a test framework, a debugger) that sets a trace function of
+** its own for a while puts back what sys.gettrace() gave it, the recorder,
+** with sys.settrace(): sys then calls the recorder as a Python trace
+** function, through its trampoline. The event takes the C function's way,
+** and at a call event the C function is installed again: a new trace
+** function takes effect at a call (the frame's own later events follow its
+** f_trace), so installing it at another event would undo the settrace
+** before sys ever used it. Until that call, events of frames that were
+** running when it happened are not seen: sys gives them to their f_trace,
+** which the C function never set. */
+PyObject *trec_settrace_call(PyObject *self, PyObject *args, PyObject *kw){
+  static const char *const events[] = {
+    "call", "exception", "line", "return", "c_call", "c_exception",
+    "c_return", "opcode"   /* PyTrace_CALL (0) .. PyTrace_OPCODE (7) */
+  };
+  trec_recorder *r = (trec_recorder *)self;
+  PyObject *frame, *event, *arg;
+  int what = -1;
+  if( kw!=NULL && PyDict_GET_SIZE(kw)>0 ){
+    PyErr_SetString(PyExc_TypeError, "Recorder() takes no keyword arguments");
+    return NULL;
+  }
+  if( !PyArg_ParseTuple(args, "O!UO", &PyFrame_Type, &frame, &event, &arg) ) return NULL;
+  for(int i=0; i<(int)(sizeof events / sizeof events[0]); i++){
+    if( PyUnicode_CompareWithASCIIString(event, events[i])==0 ) what = i;
+  }
+  if( what<0 ){
+    PyErr_Format(PyExc_ValueError, "not a trace event: %R", event);
+    return NULL;
+  }
+  if( r->state!=TREC_REC_RUNNING || r->backend!=TREC_BACKEND_SETTRACE ) Py_RETURN_NONE;
+  settrace_trace(self, (PyFrameObject *)frame, what, arg);
+  if( what==PyTrace_CALL && r->state==TREC_REC_RUNNING ) PyEval_SetTrace(settrace_trace, self);
+  Py_INCREF(self);
+  return self;
+}
+
 /* Under PyEval_SetTrace the thread's own trace function goes, under
 ** sys.monitoring (one set of callbacks for every thread) the callbacks pass
 ** over it. Its thread id and entry stay, so events after a resume belong to

@@ -527,6 +527,7 @@ PyTypeObject trec_recorder_type = {
   .tp_name = "_tracerec.Recorder",
   .tp_basicsize = sizeof(trec_recorder),
   .tp_dealloc = (destructor)Recorder_dealloc,
+  .tp_call = trec_settrace_call,
   .tp_flags = Py_TPFLAGS_DEFAULT,
   .tp_doc = "Recorder(path, **options): records this process into a trace.",
   .tp_methods = Recorder_methods,

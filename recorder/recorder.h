@@ -187,6 +187,11 @@ void trec_thread_name_new(trec_recorder *r, uint32_t seen);
 void trec_thread_pause(trec_recorder *r, int pause);
 /* The settrace backend with no Python exception possible (error paths). */
 void trec_settrace_stop_quiet(trec_recorder *r);
+/* Recorder.__call__(frame, event, arg): the recorder as a Python-level
+** trace function, which sys.settrace(sys.gettrace()) makes it; returns a
+** new reference to self (the frame's local trace function), None when not
+** recording, or NULL with a Python exception for bad arguments. */
+PyObject *trec_settrace_call(PyObject *self, PyObject *args, PyObject *kw);
 
 /* backend-monitoring.c (3.12+; elsewhere start fails with ValueError):
 ** register C callbacks for every thread under a free sys.monitoring tool

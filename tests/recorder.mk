@@ -56,6 +56,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/recursion.py \
 	tests/programs/recursive_data.py \
 	tests/programs/redaction.py \
+	tests/programs/settrace_restore.py \
 	tests/programs/show_env.py \
 	tests/programs/sigterm_self.py \
 	tests/programs/stdlib_calls.py \

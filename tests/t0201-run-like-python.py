@@ -1,6 +1,7 @@
 """t0201: `tracerec run` behaves like `python`: the same exit status, stdout
 and stderr for every corpus program, the same sys.argv, sys.path[0] and
-__main__ in script, -m and -c modes, and signal deaths."""
+__main__ in script, -m and -c modes, and signal deaths; a program that
+puts back the trace function sys.gettrace() gave it."""
 import json
 import os
 import subprocess
@@ -41,6 +42,23 @@ class LikePython(unittest.TestCase):
                 mine, theirs = self.both([os.path.join(PROGRAMS, name)])
                 self.assertEqual(mine, theirs)
                 self.assertTrue(os.path.exists(self.trace))
+
+    def test_trace_function_put_back(self):
+        # sys.settrace(sys.gettrace()) after a trace function of the
+        # program's own: it runs as under python, and what follows the
+        # next call is recorded at the right depth
+        mine, theirs = self.both(["settrace_restore.py"])
+        self.assertEqual(mine, theirs)
+        self.assertEqual(mine[1], "11 ['call', 'line', 'return']\n")
+        p = subprocess.run([TRACEREC, "sql", "--json", self.trace,
+                            "SELECT function, count(*) AS n, min(depth) AS d, max(depth) AS e "
+                            "FROM calls WHERE function IN ('main', 'after_restore') "
+                            "GROUP BY function ORDER BY function"],
+                           stdout=subprocess.PIPE, universal_newlines=True, timeout=60)
+        rows = json.loads(p.stdout)
+        self.assertEqual([(r["function"], r["n"], r["e"] - r["d"]) for r in rows],
+                         [("after_restore", 3, 0), ("main", 1, 0)])
+        self.assertEqual(rows[0]["d"], rows[1]["d"] + 1)
 
     def env_of(self, args, stdin=b""):
         (s1, o1, e1), (s2, o2, e2) = self.both(args, stdin=stdin)
