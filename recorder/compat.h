@@ -261,6 +261,32 @@ static inline int trec_compat_settrace_all(Py_tracefunc func, PyObject *obj){
 #endif
 }
 
+/* Set ts's trace function as _PyEval_SetTrace() does, without its audit
+** and its guard. The audit calls the program's audit hooks, whose bytecode
+** may give up the GIL: a new thread may then run, end and free the thread
+** state _PyEval_SetTrace() writes to next, and every other thread's
+** sys.settrace() fails meanwhile ("Cannot install a trace function while
+** another trace function is being installed", the guard being one for the
+** process), threading's own in each thread it starts. A program with an
+** audit hook, threads and a tiny switch interval hung so. The fields are
+** public in 3.10 and 3.11; 3.9 also counts tracing threads in the
+** interpreter's internals and 3.12 instruments code, so both keep the call. */
+#define TREC_COMPAT_SETTRACE_DIRECT \
+  (PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030C0000)
+#if TREC_COMPAT_SETTRACE_DIRECT
+static inline void trec_compat_settrace_ts(PyThreadState *ts, Py_tracefunc func,
+                                           PyObject *obj){
+  PyObject *old = ts->c_traceobj;
+  Py_XINCREF(obj);
+  ts->c_traceobj = obj;
+  ts->c_tracefunc = func;
+  /* or'ed into opcodes in 3.11, a flag in 3.10 */
+  ts->cframe->use_tracing = ts->tracing==0 && (func!=NULL || ts->c_profilefunc!=NULL)
+                            ? (PY_VERSION_HEX >= 0x030B0000 ? 255 : 1) : 0;
+  Py_XDECREF(old);
+}
+#endif
+
 /* The same for the thread states after `head` (the newest, at the head of
 ** the interpreter's list) down to those of uid `after` or less: threads
 ** started since. 3.13 can only set every thread at once. */
@@ -271,6 +297,12 @@ static inline int trec_compat_settrace_newer(PyThreadState *head,
   (void)head;
   (void)after;
   return trec_compat_settrace_all(func, obj);
+#elif TREC_COMPAT_SETTRACE_DIRECT
+  for(PyThreadState *ts = head; ts!=NULL && trec_compat_tstate_uid(ts)>after;
+      ts = PyThreadState_Next(ts)){
+    trec_compat_settrace_ts(ts, func, obj);
+  }
+  return 0;
 #else
   for(PyThreadState *ts = head; ts!=NULL && trec_compat_tstate_uid(ts)>after;
       ts = PyThreadState_Next(ts)){

@@ -23,6 +23,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/async_basic.py \
 	tests/programs/async_gen.py \
 	tests/programs/atexit_handlers.py \
+	tests/programs/audit_threads.py \
 	tests/programs/classes.py \
 	tests/programs/closures.py \
 	tests/programs/comprehensions.py \

@@ -60,6 +60,21 @@ class LikePython(unittest.TestCase):
                          [("after_restore", 3, 0), ("main", 1, 0)])
         self.assertEqual(rows[0]["d"], rows[1]["d"] + 1)
 
+    @unittest.skipIf(sys.version_info[:2] in ((3, 9), (3, 12)),
+                     "3.9 and 3.12 give a new thread its trace function through "
+                     "_PyEval_SetTrace(), whose audit hooks may let that thread end "
+                     "meanwhile (a known gap)")
+    def test_threads_under_an_audit_hook(self):
+        # every thread recorded, none failing to start, no hang
+        p = subprocess.run([TRACEREC, "run", "-q", "-o", self.trace, "audit_threads.py"],
+                           cwd=PROGRAMS, env=reftrace.env_for_tests(), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "ok\n", ""))
+        q = subprocess.run([TRACEREC, "sql", "--json", self.trace,
+                            "SELECT count(*) AS n FROM calls WHERE function = 'work'"],
+                           stdout=subprocess.PIPE, universal_newlines=True, timeout=60)
+        self.assertEqual(json.loads(q.stdout), [{"n": 450}])
+
     def env_of(self, args, stdin=b""):
         (s1, o1, e1), (s2, o2, e2) = self.both(args, stdin=stdin)
         self.assertEqual((s1, e1), (0, ""))
