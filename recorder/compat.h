@@ -270,7 +270,8 @@ static inline int trec_compat_settrace_all(Py_tracefunc func, PyObject *obj){
 ** process), threading's own in each thread it starts. A program with an
 ** audit hook, threads and a tiny switch interval hung so. The fields are
 ** public in 3.10 and 3.11; 3.9 also counts tracing threads in the
-** interpreter's internals and 3.12 instruments code, so both keep the call. */
+** interpreter's internals and 3.12+ instrument code, so they keep the call
+** and the race (README). */
 #define TREC_COMPAT_SETTRACE_DIRECT \
   (PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030C0000)
 #if TREC_COMPAT_SETTRACE_DIRECT
