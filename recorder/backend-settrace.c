@@ -202,11 +202,7 @@ static PyObject *settrace_hook(PyObject *self, PyObject *args){
   free(name);
   /* sys.monitoring needs no per-thread trace function: drop sys's */
   if( r->backend==TREC_BACKEND_SETTRACE ){
-#if TREC_COMPAT_SETTRACE_DIRECT
-    trec_compat_settrace_ts(PyThreadState_Get(), settrace_trace, self);
-#else
     PyEval_SetTrace(settrace_trace, self);
-#endif
   }else{
     PyEval_SetTrace(NULL, NULL);
   }

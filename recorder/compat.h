@@ -267,8 +267,10 @@ static inline int trec_compat_settrace_all(Py_tracefunc func, PyObject *obj){
 ** state _PyEval_SetTrace() writes to next, and every other thread's
 ** sys.settrace() fails meanwhile ("Cannot install a trace function while
 ** another trace function is being installed", the guard being one for the
-** process), threading's own in each thread it starts. A program with an
-** audit hook, threads and a tiny switch interval hung so. The fields are
+** process). A program with an audit hook, threads and a tiny switch
+** interval hung so. (The threading hook still sets its own thread's with
+** PyEval_SetTrace(): setting it directly there made a thread test of 3.10
+** fail one run in four, for a reason not found.) The fields are
 ** public in 3.10 and 3.11; 3.9 also counts tracing threads in the
 ** interpreter's internals and 3.12+ instrument code, so they keep the call
 ** and the race (README). */
