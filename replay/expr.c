@@ -294,7 +294,6 @@ static void copy_unref(struct trec_buf *b, const struct trec_value *v,
 static struct xval op_vars(struct parser *ps, const struct trec_value *v){
   struct xval r = { NULL, NULL };
   struct trec_buf b = TREC_BUF_INIT;
-  const unsigned char *q = v->items;
   if( v->tag==TREC_V_TRUNC && v->sub==TREC_V_OBJECT ){
     type_error(ps, "ValueError: the fields of this '%.*s' object were not recorded "
                "(it was deeper than --max-depth)", v);
@@ -306,16 +305,18 @@ static struct xval op_vars(struct parser *ps, const struct trec_value *v){
   }
   trec_venc_container(&b, TREC_V_DICT, v->id, v->total, v->n);
   for(uint64_t i=0; i<v->n; i++){
-    uint64_t fl;
-    struct trec_value it;
-    if( trec_get_varint(&q, v->end, &fl) || fl>(uint64_t)(v->end - q) ) break;
+    const char *name;
+    size_t len;
     uint64_t cps = 0;
-    for(uint64_t k=0; k<fl; k++) cps += (q[k] & 0xc0)!=0x80;
-    trec_venc_str(&b, (const char *)q, fl, cps);
-    q += fl;
-    if( trec_value_read(q, v->end, &it) ) break;
+    struct trec_value it;
+    if( trec_value_field_name(v, i, &name, &len) || trec_value_item(v, i, &it) ){
+      perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded object", "", 0);
+      trec_buf_release(&b);
+      return r;
+    }
+    for(size_t k=0; k<len; k++) cps += ((unsigned char)name[k] & 0xc0)!=0x80;
+    trec_venc_str(&b, name, len, cps);
     copy_unref(&b, &it, v);
-    q = it.end;
   }
   r = arena_put(ps, &b);
   trec_buf_release(&b);
