@@ -17,13 +17,12 @@
 struct upred {
   uint32_t thread;
   uint64_t frame;
-  int kind;        /* -1: any */
 };
 
-/* the thread's nearest event (of the kind) */
+/* the thread's nearest event */
 static int in_thread(void *ctx, const struct trec_event *ev){
   const struct upred *u = ctx;
-  return ev->thread==u->thread && (u->kind<0 || ev->kind==u->kind);
+  return ev->thread==u->thread;
 }
 
 /* the frame's nearest exception event, or its call: no further */
@@ -77,7 +76,6 @@ static int leaves_thread(trec_replay *rp, struct upred *u, uint64_t id,
   struct trec_event ev;
   int found, rc;
   *yes = 0;
-  u->kind = -1;
   for(int i=0; i<UNCAUGHT_MAX_FRAMES; i++){
     if( trec_replay_seq(rp)==last_seq ){ *yes = 1; return TREC_OK; }
     if( (rc = go(rp, TREC_FORWARD, in_thread, u, &ev, &found)) || !found ) return rc;
@@ -89,7 +87,7 @@ static int leaves_thread(trec_replay *rp, struct upred *u, uint64_t id,
 
 static int find_raise(trec_replay *rp, const struct trec_thread *t, uint64_t *seq){
   struct trec_event ev;
-  struct upred u = { 0, 0, -1 };
+  struct upred u = { 0, 0 };
   uint64_t id, at;
   int found, yes, rc;
   size_t k, j;
@@ -112,7 +110,6 @@ static int find_raise(trec_replay *rp, const struct trec_thread *t, uint64_t *se
   ** caller's exception event, its own exception event shortly before that */
   for(int i=0; i<UNCAUGHT_MAX_FRAMES; i++){
     uint32_t depth = ev.depth;
-    u.kind = -1;
     if( (rc = go(rp, TREC_BACKWARD, in_thread, &u, &ev, &found)) || !found ) return rc;
     if( ev.kind!=TREC_RETURN || ev.depth!=depth+1 ) return TREC_OK;
     u.frame = ev.frame;
