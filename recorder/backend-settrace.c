@@ -119,6 +119,8 @@ static void settrace_adopt(trec_recorder *r){
     trec_recorder_fail(r, TREC_ERR_STATE, "tracing a new thread",
                        "the trace function could not be set");
   }
+  /* which gives a thread the program took the trace function from it back */
+  if( TREC_COMPAT_SETTRACE_ALL_ONLY ) trec_recorder_thread_resync(r, 1);
   r->ts_seen = trec_compat_tstate_uid(head);
   PyErr_Restore(et, ev, etb);
 }
@@ -166,6 +168,7 @@ PyObject *trec_settrace_call(PyObject *self, PyObject *args, PyObject *kw){
     return NULL;
   }
   if( r->state!=TREC_REC_RUNNING || r->backend!=TREC_BACKEND_SETTRACE ) Py_RETURN_NONE;
+  trec_recorder_thread_resync(r, 0);
   settrace_trace(self, (PyFrameObject *)frame, what, arg);
   if( what==PyTrace_CALL && r->state==TREC_REC_RUNNING ) PyEval_SetTrace(settrace_trace, self);
   Py_INCREF(self);
@@ -186,6 +189,7 @@ void trec_thread_pause(trec_recorder *r, int pause){
   }else{
     r->paused_uid = pause ? trec_compat_tstate_uid(trec_compat_tstate()) : 0;
   }
+  if( !pause ) trec_recorder_thread_resync(r, 0);
 }
 
 /* The threading hook. */

@@ -292,7 +292,9 @@ static inline void trec_compat_settrace_ts(PyThreadState *ts, Py_tracefunc func,
 
 /* The same for the thread states after `head` (the newest, at the head of
 ** the interpreter's list) down to those of uid `after` or less: threads
-** started since. 3.13 can only set every thread at once. */
+** started since. 3.13 can only set every thread at once
+** (TREC_COMPAT_SETTRACE_ALL_ONLY). */
+#define TREC_COMPAT_SETTRACE_ALL_ONLY (PY_VERSION_HEX >= 0x030D0000)
 static inline int trec_compat_settrace_newer(PyThreadState *head,
                                              uint64_t after,
                                              Py_tracefunc func, PyObject *obj){

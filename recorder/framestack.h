@@ -39,6 +39,9 @@ struct trec_fentry {
   uint64_t ns_version;          /* module and class frames: the version of
                                    their namespace dict as its last snapshot
                                    read it, or 0 */
+  uint32_t code_id;             /* ci->id when made: tells a live ci from a
+                                   new one at a freed one's address
+                                   (recorder.c rec_resync) */
 };
 
 struct trec_fstack {

@@ -369,6 +369,14 @@ void trec_recorder_thread_started(trec_recorder *r, const char *name){
   }
 }
 
+void trec_recorder_thread_resync(trec_recorder *r, int all){
+  PyThreadState *ts = trec_compat_tstate();
+  for(size_t i=0; i<r->n_threads; i++){
+    struct trec_rthread *t = r->threads[i];
+    if( all || rec_same(t->tstate, t->uid, ts) ) t->resync = 1;
+  }
+}
+
 /* ---------------------------------------------------------------------
 ** Event path
 */
@@ -518,6 +526,7 @@ static int rec_new_entry(trec_recorder *r, struct trec_fentry *e,
   e->frame = f;
   e->id = ++r->next_frame;
   e->ci = ci;
+  e->code_id = ci->id;
   e->held = NULL;
   e->shadow = NULL;
   e->act = e->clock = 0;
@@ -558,7 +567,7 @@ static int rec_push(trec_recorder *r, struct trec_rthread *t,
 
 static void rec_call(trec_recorder *r, struct trec_rthread *t,
                      PyFrameObject *f, struct trec_codeinfo *ci){
-  struct trec_fentry e = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0 };
+  struct trec_fentry e = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0 };
   struct trec_fentry *cur = trec_fstack_top(&t->stack);
   /* a running frame cannot be called again: this is the same call seen
   ** twice (a new thread's Thread.run, by threading's hook and then by a
@@ -617,7 +626,7 @@ static struct trec_fentry *rec_find_below(trec_recorder *r,
     return trec_fstack_top(&t->stack);
   }
   if( ci->decision!=TREC_DECIDE_FULL ) return NULL;
-  struct trec_fentry ne = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0 };
+  struct trec_fentry ne = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0 };
   if( !(ci->is_gen && trec_fpark_take(&r->park, f, &ne)) ){
     if( rec_new_entry(r, &ne, f, ci)!=TREC_OK ) return NULL;
   }
@@ -707,6 +716,61 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
   }
 }
 
+/* While a thread's trace function was off (the program's sys.settrace(None)
+** or a tracer of its own, a pause) frames on its stack may have ended with
+** no return event, and a frame running now may have the address of one of
+** them, its code the address of their freed code. Keep, from the
+** outermost, the entries whose frame is still on the thread's frame chain,
+** in order, running code whose extra slot holds the entry's codeinfo (so
+** the codeinfo is alive) under the entry's code id (so it is not a new one
+** at the address of the entry's freed one); drop the rest, and tell the writer so that the
+** next chunk starts from the stack as it is. A frame whose call this is
+** was not running before. Same frame, same code and still running can
+** still be a new activation at the old one's address: that costs frame
+** identity, never memory. */
+static void rec_resync(trec_recorder *r, struct trec_rthread *t,
+                       PyFrameObject *f, int what){
+  PyFrameObject **chain = NULL;
+  size_t n = 0, cap = 0, keep = 0;
+  t->resync = 0;
+  if( t->stack.len==0 ) return;
+  PyFrameObject *x = what==PyTrace_CALL ? PyFrame_GetBack(f) : (Py_INCREF(f), f);
+  while( x!=NULL ){
+    if( n==cap ){
+      size_t nc = cap ? cap*2 : 64;
+      PyFrameObject **p = realloc(chain, nc * sizeof *p);
+      if( p==NULL ){
+        Py_DECREF(x);
+        trec_recorder_fail(r, TREC_ERR_NOMEM, "frame stack", NULL);
+        goto out;
+      }
+      chain = p;
+      cap = nc;
+    }
+    chain[n++] = x;
+    x = PyFrame_GetBack(x);
+  }
+  /* chain[n-1] is the outermost frame */
+  for(size_t j = n; keep<t->stack.len; keep++, j--){
+    const struct trec_fentry *e = &t->stack.e[keep];
+    while( j>0 && chain[j-1]!=e->frame ) j--;
+    if( j==0 ) break;
+    PyCodeObject *co = trec_compat_frame_code(chain[j-1]);
+    if( trec_compat_code_extra(co, trec_code_extra_index)!=e->ci
+        || e->ci->gen!=r->gen || e->ci->id!=e->code_id ) break;
+  }
+  if( keep<t->stack.len ){
+    trec_fstack_cut(&t->stack, keep);
+    int rc = trec_stream_resync(t->stream, keep);
+    if( rc!=TREC_OK ){
+      trec_recorder_fail(r, rc, "writing the trace", trec_writer_errmsg(r->w));
+    }
+  }
+out:
+  for(size_t i=0; i<n; i++) Py_DECREF(chain[i]);
+  free(chain);
+}
+
 int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
                         PyObject *arg, int line){
   r->activity++;
@@ -739,6 +803,10 @@ int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
                                                     r->cur->uid, ts)
                            ? r->cur : rec_thread(r, ts, !rec_booting(r, co));
   if( t==NULL || !t->armed ) return 0;
+  if( t->resync ){
+    rec_resync(r, t, f, what);
+    if( r->state!=TREC_REC_RUNNING ) return 0;
+  }
   switch( what ){
   case PyTrace_CALL:      rec_call(r, t, f, ci); break;
   case PyTrace_LINE:      rec_line(r, t, f, ci, TREC_LINE, line); break;

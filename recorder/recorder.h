@@ -56,6 +56,9 @@ struct trec_rthread {
   uint64_t n_events;
   int armed;              /* recorded; else id 0, stream NULL (see
                              trec_recorder_thread_started) */
+  int resync;             /* its trace function was off for a while: check
+                             the stack at the next event (recorder.c
+                             rec_resync) */
   struct trec_fstack stack;
 };
 
@@ -165,6 +168,11 @@ void trec_recorder_forked(trec_recorder *r);
 ** threading.settrace() makes sys.settrace do, on both backends; one that
 ** _thread or C code starts, from its first frame (recorder.c rec_thread). */
 void trec_recorder_thread_started(trec_recorder *r, const char *name);
+
+/* The calling thread's trace function (every thread's when all is 1) was
+** off for a while and is on again: its frame stack is checked against the
+** frames running at its next event. */
+void trec_recorder_thread_resync(trec_recorder *r, int all);
 
 /* backend-settrace.c: install/remove in every thread and in future
 ** threads (threading.settrace). @return 0 or -1 with a Python exception. */

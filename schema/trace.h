@@ -266,6 +266,14 @@ int trec_stream_put(trec_stream *s, const struct trec_event *ev);
 /*! trec_stream_flush() : hand the buffered events to the writer thread now. */
 int trec_stream_flush(trec_stream *s);
 
+/*! trec_stream_resync() : the recorder's stack of this thread is down to
+ *  its `keep` outermost frames without the return events that would say so
+ *  (frames that ended while the program had switched tracing off). The
+ *  events given so far go to the writer thread, and the chunk of the next
+ *  event starts from the stack cut to those frames (doc/FORMAT.md 4.1).
+ *  @return TREC_OK, or a sticky error of the writer. */
+int trec_stream_resync(trec_stream *s, size_t keep);
+
 struct trec_close_info {
   int64_t exit_status;      /* the program's exit status */
   int signal;               /* signal that ended it, 0 if none */

@@ -70,6 +70,9 @@ struct sbuf {
   struct trec_event *ev;     /* Owned, cap events */
   size_t cap, n, taken;
   _Atomic size_t published;
+  size_t keep;               /* the stack before its first event is cut to
+                                this many frames (trec_stream_resync), or
+                                SIZE_MAX */
   unsigned char *pay;        /* Owned */
   size_t pay_len, pay_cap;
   struct sbuf *next_free;
@@ -447,6 +450,7 @@ static struct sbuf *sbuf_get_locked(trec_writer *w, trec_stream *s){
     s->want = s->want*2 < w->opt.chunk_events ? s->want*2 : w->opt.chunk_events;
   b->s = s;
   b->n = b->taken = b->pay_len = 0;
+  b->keep = SIZE_MAX;
   atomic_store_explicit(&b->published, 0, memory_order_relaxed);
   return b;
 }
@@ -592,6 +596,15 @@ int trec_stream_put(trec_stream *s, const struct trec_event *ev){
 
 int trec_stream_flush(trec_stream *s){
   return stream_rotate(s, 0);
+}
+
+/* The writer thread reads keep only once the buffer has published an
+** event, which the release store in trec_stream_put orders after this. */
+int trec_stream_resync(trec_stream *s, size_t keep){
+  int rc = stream_rotate(s, 0);
+  if( rc ) return rc;
+  if( keep < s->cur->keep ) s->cur->keep = keep;
+  return TREC_OK;
 }
 
 /* ---- Writer thread: shadow stacks and keyframes ---- */
@@ -1002,13 +1015,14 @@ static void bind_ts(sqlite3_stmt *st, int i, int64_t ts){
 ** events of a patched payload are changed in place to point to it in
 ** w->pbuf: nothing reads a buffer's events once they are written. */
 static int write_chunk(trec_writer *w, trec_stream *s,
-                       struct trec_event *ev, size_t n){
+                       struct trec_event *ev, size_t n, size_t keep){
   struct trec_chunk_stats cs;
   sqlite3_stmt *st = w->st_chunk;
   int rc, codec, kcodec;
   int64_t id;
   if( n==0 ) return TREC_OK;
   int64_t n_patch = 0;
+  if( keep < s->depth ) s->depth = keep;
   if( (rc = shadow_keyframe(w, s)) )
     return writer_fail(w, rc, "%s: building a keyframe: %s", w->path, trec_strerror(rc));
   size_t n_start = s->depth;
@@ -1095,7 +1109,8 @@ static int write_item(trec_writer *w, struct item *it){
   int rc;
   if( it->kind==IT_CHUNK ){
     struct sbuf *b = (struct sbuf*)it;
-    rc = write_chunk(w, b->s, b->ev + b->taken, b->n - b->taken);
+    rc = write_chunk(w, b->s, b->ev + b->taken, b->n - b->taken,
+                     b->taken ? SIZE_MAX : b->keep);
     b->taken = b->n;
     return rc;
   }
@@ -1188,7 +1203,8 @@ static void write_partials(trec_writer *w, size_t n){
     struct sbuf *b = w->snap_b[i];
     size_t pub = w->snap_n[i];
     if( pub<=b->taken ) continue;
-    write_chunk(w, b->s, b->ev + b->taken, pub - b->taken);
+    write_chunk(w, b->s, b->ev + b->taken, pub - b->taken,
+                b->taken ? SIZE_MAX : b->keep);
     b->taken = pub;
   }
 }

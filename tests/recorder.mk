@@ -22,6 +22,7 @@ EXTRA_DIST += $(POLISH_TESTS)
 RECORDER_CORPUS_FILES = \
 	tests/programs/async_basic.py \
 	tests/programs/async_gen.py \
+	tests/programs/atexit_globals.py \
 	tests/programs/atexit_handlers.py \
 	tests/programs/audit_threads.py \
 	tests/programs/classes.py \
@@ -60,6 +61,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/settrace_restore.py \
 	tests/programs/show_env.py \
 	tests/programs/sigterm_self.py \
+	tests/programs/stale_frames.py \
 	tests/programs/stdlib_calls.py \
 	tests/programs/strings_bytes.py \
 	tests/programs/subvalues.py \

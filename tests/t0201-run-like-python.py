@@ -1,7 +1,8 @@
 """t0201: `tracerec run` behaves like `python`: the same exit status, stdout
 and stderr for every corpus program, the same sys.argv, sys.path[0] and
-__main__ in script, -m and -c modes, and signal deaths; a program that
-puts back the trace function sys.gettrace() gave it."""
+__main__ in script, -m and -c modes (also at exit), and signal deaths; a
+program that puts back the trace function sys.gettrace() gave it, and one
+whose frames end while it has switched tracing off."""
 import json
 import os
 import subprocess
@@ -59,6 +60,50 @@ class LikePython(unittest.TestCase):
         self.assertEqual([(r["function"], r["n"], r["e"] - r["d"]) for r in rows],
                          [("after_restore", 3, 0), ("main", 1, 0)])
         self.assertEqual(rows[0]["d"], rows[1]["d"] + 1)
+
+    def sql(self, query):
+        p = subprocess.run([TRACEREC, "sql", "--json", self.trace, query],
+                           stdout=subprocess.PIPE, universal_newlines=True, timeout=60)
+        self.assertEqual(p.returncode, 0)
+        return json.loads(p.stdout) if p.stdout.strip() else []
+
+    def test_frames_that_end_untraced(self):
+        # frames that end while the program has switched tracing off, their
+        # code freed and a function of the same shape run next: recording
+        # goes on to the end, and depths after tracing comes back are those
+        # of the frames python shows
+        mine, theirs = self.both(["stale_frames.py"])
+        self.assertEqual(mine, theirs)
+        self.assertEqual(self.sql("SELECT value FROM meta WHERE key = 'status'"),
+                         [{"value": "complete"}])
+        shown = [line.split() for line in theirs[1].splitlines()]
+        self.assertEqual([who for who, _ in shown],
+                         ["restorer0", "restorer1", "restorer2", "at_exit"])
+        probes = self.sql("SELECT depth FROM events WHERE function = 'probe' "
+                          "AND kind = 'call' ORDER BY seq")
+        # a restorer was called while tracing was off: no call event, so
+        # not on the recorded stack when probe is called (README)
+        self.assertEqual([r["depth"] for r in probes],
+                         [int(n) - (who != "at_exit") for who, n in shown])
+        self.assertEqual(self.sql("SELECT DISTINCT depth FROM events "
+                                  "WHERE function = 'at_exit'"), [{"depth": 1}])
+        # each victim has its call and no return
+        ends = self.sql("SELECT function, sum(kind = 'call') AS c, "
+                        "sum(kind = 'return') AS r FROM events "
+                        "WHERE function LIKE '%victim%' GROUP BY function ORDER BY function")
+        self.assertEqual([(e["function"], e["c"], e["r"]) for e in ends],
+                         [("last_victim", 1, 0), ("victim0", 1, 0),
+                          ("victim1", 1, 0), ("victim2", 1, 0)])
+
+    def test_main_globals_at_exit(self):
+        # python takes __file__ and __cached__ back from a script's __main__
+        # before its atexit functions run, unless SystemExit ended it
+        for how in ("end", "exit", "raise"):
+            with self.subTest(how=how):
+                mine, theirs = self.both(["atexit_globals.py", how])
+                self.assertEqual(mine, theirs)
+                self.assertIn("at exit: %s" % ("True True" if how == "exit" else "False False"),
+                              theirs[1])
 
     @unittest.skipIf(sys.version_info[:2] not in ((3, 10), (3, 11)),
                      "3.9, 3.12 and 3.13 give a new thread its trace function through "

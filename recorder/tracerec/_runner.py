@@ -100,6 +100,7 @@ class _Target:
 
     def __init__(self, opts):
         self.mode = opts.mode
+        self.file_set = False
         self.source_name = None
         self.source_text = None
         self.main = type(sys)("__main__")
@@ -135,6 +136,7 @@ class _Target:
         g.update(__file__=absolute, __cached__=None, __doc__=None,
                  __loader__=SourceFileLoader("__main__", absolute),
                  __package__=None, __spec__=None, __annotations__={})
+        self.file_set = True
         self.argv = [path] + list(opts.args)
         self.path0 = os.path.dirname(os.path.realpath(absolute))
 
@@ -184,6 +186,16 @@ class _Target:
                  __package__=None, __spec__=None, __annotations__={})
         self.argv = ["-c"] + list(opts.args)
         self.path0 = ""
+
+    def script_over(self):
+        """python takes __file__ and __cached__ back from __main__ when a
+        script file's code is over, unless SystemExit ended it (which exits
+        at once): its atexit functions see them gone (Python/pythonrun.c
+        _PyRun_SimpleFileObject). A directory, -m and -c keep theirs."""
+        if self.file_set:
+            g = self.main.__dict__
+            g.pop("__file__", None)
+            g.pop("__cached__", None)
 
     def _compile(self, source, filename):
         try:
@@ -333,6 +345,7 @@ def _execute(target, session, outcome):
         outcome.exit_status = 128 + int(_signal.SIGINT)
         outcome.signal = int(_signal.SIGINT)
         _print_uncaught(e, session)
+        target.script_over()
         # Python kills itself with SIGINT after its normal shutdown when a
         # KeyboardInterrupt reaches the top: let it, without printing twice.
         sys.excepthook = _quiet_excepthook
@@ -340,6 +353,8 @@ def _execute(target, session, outcome):
     except BaseException as e:
         outcome.exit_status = 1
         _print_uncaught(e, session)
+        target.script_over()
         raise SystemExit(1) from None
     else:
+        target.script_over()
         _program_over(session)

@@ -1054,6 +1054,65 @@ static void test_bad_payload(void **state){
   assert_int_equal(trec_writer_close(w, &ci), TREC_ERR_CORRUPT);
 }
 
+/* Frames that ended with no return event (the program switched tracing
+** off): after trec_stream_resync() the next chunk starts from the stack cut
+** to the frames kept, its keyframe holds their values, and depths follow. A
+** resync that keeps the whole stack cuts nothing, and two in a row keep
+** the fewer frames. */
+static void test_resync_cuts_start_stack(void **state){
+  static const unsigned char var[] = { 0x00, TREC_V_INT, 0x02 };
+  static const struct { uint64_t frame; uint32_t code; int kind; size_t keep; }
+  plan[] = {
+    { 1, 1, TREC_CALL, 0 }, { 2, 2, TREC_CALL, 0 }, { 3, 3, TREC_CALL, 0 },
+    { 3, 3, TREC_LINE, 1 },    /* then frames 2 and 3 are gone */
+    { 4, 2, TREC_LINE, 0 },    /* a frame seen first mid-way: depth 2 */
+    { 1, 1, TREC_LINE, 9 },    /* a resync keeping more than there is */
+    { 5, 3, TREC_CALL, 2 },    /* then 2 and 1 in a row: 1 */
+    { 6, 2, TREC_CALL, 0 },
+  };
+  static const uint32_t depth[] = { 1, 2, 3, 3, 2, 1, 2, 2 };
+  static const uint32_t start[] = { 0, 1, 1, 1 };
+  enum { N = sizeof plan / sizeof plan[0] };
+  trec_writer *w = open_writer(TREC_CODEC_LZ4, 1000, 60000, 0);
+  trec_stream *s;
+  trec_reader *r;
+  struct trec_chunk c;
+  struct trec_keyframe k;
+  (void)state;
+  assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
+  for(size_t i=0; i<N; i++){
+    struct trec_event ev = { .seq = i + 1, .frame = plan[i].frame, .ts = TREC_NO_TS,
+      .thread = 1, .code = plan[i].code, .line = 10 + (int32_t)i,
+      .offset = TREC_NO_OFFSET, .kind = (uint8_t)plan[i].kind,
+      .payload = i==0 ? var : NULL, .payload_len = i==0 ? sizeof var : 0 };
+    assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+    if( plan[i].keep ) assert_int_equal(trec_stream_resync(s, plan[i].keep), TREC_OK);
+    if( i==N-2 ) assert_int_equal(trec_stream_resync(s, 1), TREC_OK);
+  }
+  close_writer(w);
+  r = open_reader();
+  trec_chunk_init(&c);
+  trec_keyframe_init(&k);
+  assert_int_equal(trec_reader_n_chunks(r), 4);
+  for(size_t n=0, i=0; n<4; n++){
+    assert_int_equal(trec_reader_chunk(r, n)->start_depth, start[n]);
+    assert_int_equal(trec_reader_read_chunk(r, n, &c), TREC_OK);
+    for(size_t j=0; j<c.n; j++, i++){
+      assert_int_equal(c.seq[j], i + 1);
+      assert_int_equal(c.depth[j], depth[i]);
+    }
+    assert_int_equal(trec_reader_read_keyframe(r, n, &k), TREC_OK);
+    assert_int_equal(k.n, start[n]);
+    if( n>0 ){
+      assert_int_equal(k.frames[0].frame, 1);
+      assert_int_equal(k.frames[0].values_len, sizeof var);
+    }
+  }
+  trec_keyframe_release(&k);
+  trec_chunk_release(&c);
+  trec_reader_close(r);
+}
+
 int main(void){
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_empty_trace),
@@ -1080,6 +1139,7 @@ int main(void){
     cmocka_unit_test(test_wal_trace_without_shm),
     cmocka_unit_test(test_writer_errors),
     cmocka_unit_test(test_bad_payload),
+    cmocka_unit_test(test_resync_cuts_start_stack),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
