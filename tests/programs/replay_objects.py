@@ -26,15 +26,31 @@ class Slotted:
         self.a = 1
 
 
+class ManySlots:
+    # more members than the recorder lists inline per type (16)
+    __slots__ = tuple("m%02d" % i for i in range(20))
+
+    def __init__(self):
+        for i, name in enumerate(self.__slots__):
+            if i != 7:
+                setattr(self, name, i * i)
+
+
 def fields(obj):
     return ", ".join("%s=%r" % kv for kv in vars(obj).items())
 
 
-def stop_here(pt, wide, sl, items, big, text):
+def slot_fields(obj):
+    return ", ".join("%s=%r" % (n, getattr(obj, n)) for n in type(obj).__slots__
+                     if hasattr(obj, n))
+
+
+def stop_here(pt, wide, sl, many, items, big, text):
     head = "<%s.%s object at %#x" % (type(wide).__module__, type(wide).__qualname__, id(wide))
     facts = {
         "p pt": "<__main__.Point object at %#x %s>" % (id(pt), fields(pt)),
         "p sl": "<__main__.Slotted object at %#x a=%r>" % (id(sl), sl.a),
+        "p many": "<__main__.ManySlots object at %#x %s>" % (id(many), slot_fields(many)),
         "p vars(pt)": repr(vars(pt)),
         "p pt.__dict__": repr(pt.__dict__),
         "p vars(pt)['label']": repr(vars(pt)["label"]),
@@ -48,4 +64,5 @@ def stop_here(pt, wide, sl, items, big, text):
     return len(big)
 
 
-stop_here(Point(1, 2.5, "a"), Wide(), Slotted(), [1, 2, 3], list(range(100)), "h\u00e9llo")
+stop_here(Point(1, 2.5, "a"), Wide(), Slotted(), ManySlots(), [1, 2, 3], list(range(100)),
+          "h\u00e9llo")
