@@ -407,6 +407,27 @@ static PyObject *Recorder_close(trec_recorder *r, PyObject *args, PyObject *kw){
   Py_RETURN_NONE;
 }
 
+/* Around os.fork() in the parent: the writer thread ends before and starts
+** again after, so that the fork sees no thread of tracerec's (see
+** trec_writer_park). */
+static PyObject *Recorder_park_writer(trec_recorder *r, PyObject *unused){
+  (void)unused;
+  if( r->w!=NULL && r->fork_gen==trec_fork_gen ) trec_writer_park(r->w);
+  Py_RETURN_NONE;
+}
+
+/* 3.13 counts the threads for its warning after the after_in_parent hooks
+** (os_fork_impl calls PyOS_AfterFork_Parent first), and a pending call
+** would run within the hooks: the writer starts again at the next event
+** recorded (recorder.c), which is after os.fork() has returned. A full
+** buffer or close starts it sooner (trec_writer_unpark). */
+static PyObject *Recorder_unpark_writer(trec_recorder *r, PyObject *unused){
+  (void)unused;
+  if( PY_VERSION_HEX >= 0x030D0000 && r->state==TREC_REC_RUNNING ) r->unpark = 1;
+  else trec_recorder_unpark(r);
+  Py_RETURN_NONE;
+}
+
 static PyObject *Recorder_after_fork_child(trec_recorder *r, PyObject *arg){
   PyObject *path = NULL;
   int rc;
@@ -514,6 +535,10 @@ static PyMethodDef Recorder_methods[] = {
     METH_VARARGS | METH_KEYWORDS,
     "close(exit_status=0, signal=0, error=None): stop and finalize the "
     "trace; returns the recording error message or None." },
+  { "park_writer", (PyCFunction)Recorder_park_writer, METH_NOARGS,
+    "park_writer(): end the writer thread for a fork, its work kept queued." },
+  { "unpark_writer", (PyCFunction)Recorder_unpark_writer, METH_NOARGS,
+    "unpark_writer(): start the writer thread again after park_writer()." },
   { "after_fork_child", (PyCFunction)Recorder_after_fork_child, METH_O,
     "after_fork_child(path_or_None): in a forked child, leave the parent's "
     "trace alone and record into a new trace at path (or stop)." },

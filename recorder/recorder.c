@@ -377,6 +377,16 @@ void trec_recorder_thread_resync(trec_recorder *r, int all){
   }
 }
 
+void trec_recorder_unpark(trec_recorder *r){
+  r->unpark = 0;
+  if( r->w!=NULL && r->fork_gen==trec_fork_gen ){
+    int rc = trec_writer_unpark(r->w);
+    if( rc!=TREC_OK && r->state==TREC_REC_RUNNING ){
+      trec_recorder_fail(r, rc, "writing the trace", trec_writer_errmsg(r->w));
+    }
+  }
+}
+
 /* ---------------------------------------------------------------------
 ** Event path
 */
@@ -797,6 +807,10 @@ int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
       trec_compat_frame_set_trace_lines(f, 0);
     }
     return 1;
+  }
+  if( r->unpark ){
+    trec_recorder_unpark(r);
+    if( r->state!=TREC_REC_RUNNING ) return 0;
   }
   PyThreadState *ts = trec_compat_tstate();
   struct trec_rthread *t = r->cur!=NULL && rec_same(r->cur->tstate,

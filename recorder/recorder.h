@@ -96,6 +96,9 @@ typedef struct {
   const volatile unsigned long *gil_count;   /* trec_lineflow_gil_count(),
                                      NULL when quick is 0 */
   int pausing;                    /* a thread is paused (trec_thread_pause) */
+  int unpark;                     /* start the writer thread again at the
+                                     next event recorded (module.c
+                                     unpark_writer) */
   int64_t t0_ns;                  /* CLOCK_MONOTONIC at open */
   int64_t ts_mask;                /* ~(time resolution - 1): timestamps are
                                      rounded down to the resolution */
@@ -168,6 +171,10 @@ void trec_recorder_forked(trec_recorder *r);
 ** threading.settrace() makes sys.settrace do, on both backends; one that
 ** _thread or C code starts, from its first frame (recorder.c rec_thread). */
 void trec_recorder_thread_started(trec_recorder *r, const char *name);
+
+/* Start the writer thread again after a fork (trec_writer_unpark); a
+** failure stops recording. */
+void trec_recorder_unpark(trec_recorder *r);
 
 /* The calling thread's trace function (every thread's when all is 1) was
 ** off for a while and is on again: its frame stack is checked against the

@@ -287,6 +287,16 @@ struct trec_close_info {
  *  writer's life, or TREC_OK. */
 int trec_writer_close(trec_writer *w, const struct trec_close_info *ci);
 
+/*! trec_writer_park() : end the writer thread, leaving its work queued, so
+ *  that a fork() finds the process with no thread of tracerec's (Python
+ *  3.12+ warns of a fork in a process with threads, counting the system's).
+ *  Appends meanwhile are queued and never wait for room.
+ *  trec_writer_unpark() starts the thread again (so do the next full
+ *  buffer and close). Both
+ *  accept NULL. @return TREC_OK, or the writer's sticky error. */
+int trec_writer_park(trec_writer *w);
+int trec_writer_unpark(trec_writer *w);
+
 /*! trec_writer_abandon() : in a forked child: forget the writer without
  *  touching its SQLite handle or thread (neither belongs to the child).
  *  The parent's trace is left intact. Accepts NULL. */

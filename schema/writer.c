@@ -37,6 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
@@ -132,6 +135,7 @@ struct trec_writer {
   struct trec_buf msg;
   pthread_t thread;
   int thread_started;
+  long tid;                  /* the writer thread's system id, or 0 */
   int sync_init;
   pthread_mutex_t mu;
   pthread_cond_t work, space;
@@ -140,6 +144,8 @@ struct trec_writer {
   uint64_t queued;           /* bytes of queued buffers */
   size_t pay_grown;          /* the sum of the streams' pay_extra */
   int stop;
+  int park;                  /* the writer thread is to end (or has ended)
+                                with work left queued (trec_writer_park) */
   struct trec_stream **streams;
   size_t n_streams, streams_cap;
   /* writer thread only (and close, after the join) */
@@ -477,8 +483,10 @@ static int stream_rotate(trec_stream *s, int grow_pay){
   struct sbuf *b = s->cur, *fresh;
   int rc;
   if( b->n==0 ) return atomic_load(&w->rc);
+  if( w->park && (rc = trec_writer_unpark(w)) ) return rc;
   pthread_mutex_lock(&w->mu);
-  while( w->queued > w->opt.max_buffered && atomic_load(&w->rc)==TREC_OK && !w->stop )
+  while( w->queued > w->opt.max_buffered && atomic_load(&w->rc)==TREC_OK && !w->stop
+         && !w->park )
     pthread_cond_wait(&w->space, &w->mu);
   rc = atomic_load(&w->rc);
   if( rc==TREC_OK && w->stop ) rc = TREC_ERR_STATE;
@@ -1212,9 +1220,13 @@ static void write_partials(trec_writer *w, size_t n){
 static void *writer_main(void *arg){
   trec_writer *w = arg;
   uint64_t next_flush = now_ms() + w->opt.flush_ms;
+#ifdef __linux__
+  w->tid = syscall(SYS_gettid);
+#endif
   pthread_mutex_lock(&w->mu);
   for(;;){
     struct item *it = w->head;
+    if( w->park ) break;
     if( it ){
       w->head = it->next;
       if( !w->head ) w->tail = NULL;
@@ -1391,10 +1403,23 @@ static int writer_setup_db(trec_writer *w){
   return TREC_OK;
 }
 
+static int writer_thread_start(trec_writer *w){
+  sigset_t all, old;
+  int rc;
+  /* the traced program's signals belong to its own threads */
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  rc = pthread_create(&w->thread, NULL, writer_main, w);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if( rc ) return writer_fail(w, TREC_ERR_NOMEM, "cannot start the writer thread: %s",
+                              strerror(rc));
+  w->thread_started = 1;
+  return TREC_OK;
+}
+
 int trec_writer_open(const struct trec_writer_options *opt, trec_writer **out){
   trec_writer *w = calloc(1, sizeof *w);
   pthread_condattr_t ca;
-  sigset_t all, old;
   int rc;
   *out = w;
   if( !w ) return TREC_ERR_NOMEM;
@@ -1424,15 +1449,45 @@ int trec_writer_open(const struct trec_writer_options *opt, trec_writer **out){
   pthread_cond_init(&w->space, NULL);
   pthread_condattr_destroy(&ca);
   w->sync_init = 1;
-  /* the traced program's signals belong to its own threads */
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  rc = pthread_create(&w->thread, NULL, writer_main, w);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  if( rc ) return writer_fail(w, TREC_ERR_NOMEM, "cannot start the writer thread: %s",
-                              strerror(rc));
-  w->thread_started = 1;
-  return TREC_OK;
+  return writer_thread_start(w);
+}
+
+/* The join returns once the thread's futex is cleared, a little before the
+** kernel stops counting it in /proc/self/stat, which is what Python reads
+** at a fork: wait for that too (a few µs; at most 20 ms). */
+static void thread_gone(const trec_writer *w){
+#ifdef __linux__
+  char task[64];
+  struct timespec pause = { 0, 20000 };
+  if( w->tid<=0 ) return;
+  snprintf(task, sizeof task, "/proc/self/task/%ld", w->tid);
+  for(int i=0; i<1000 && access(task, F_OK)==0; i++) nanosleep(&pause, NULL);
+#else
+  (void)w;
+#endif
+}
+
+/* Set *flag (w->stop or w->park) and wait for the writer thread to end. */
+static void thread_end(trec_writer *w, int *flag){
+  pthread_mutex_lock(&w->mu);
+  *flag = 1;
+  pthread_cond_signal(&w->work);
+  pthread_mutex_unlock(&w->mu);
+  pthread_join(w->thread, NULL);
+  w->thread_started = 0;
+}
+
+int trec_writer_park(trec_writer *w){
+  if( !w || !w->thread_started ) return TREC_OK;
+  thread_end(w, &w->park);
+  thread_gone(w);
+  return atomic_load(&w->rc);
+}
+
+int trec_writer_unpark(trec_writer *w){
+  if( !w || !w->park ) return TREC_OK;
+  w->park = 0;
+  return writer_thread_start(w);
 }
 
 static void writer_free(trec_writer *w){
@@ -1509,14 +1564,10 @@ static int writer_finish(trec_writer *w, const struct trec_close_info *ci){
 int trec_writer_close(trec_writer *w, const struct trec_close_info *ci){
   int rc;
   if( !w ) return TREC_OK;
+  trec_writer_unpark(w);
   if( w->thread_started ){
     for(size_t i=0; i<w->n_streams; i++) stream_rotate(w->streams[i], 0);
-    pthread_mutex_lock(&w->mu);
-    w->stop = 1;
-    pthread_cond_signal(&w->work);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->thread, NULL);
-    w->thread_started = 0;
+    thread_end(w, &w->stop);
     if( atomic_load(&w->rc)==TREC_OK && txn_commit(w)==TREC_OK
      && sqlite3_exec(w->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL)==SQLITE_OK
      && sqlite3_exec(w->db, "BEGIN", NULL, NULL, NULL)==SQLITE_OK ){

@@ -39,6 +39,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/exc_library.py \
 	tests/programs/exc_uncaught.py \
 	tests/programs/fork_child.py \
+	tests/programs/fork_os_exit.py \
 	tests/programs/future_flags.py \
 	tests/programs/fd_numbers.py \
 	tests/programs/generators.py \

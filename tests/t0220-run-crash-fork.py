@@ -1,7 +1,8 @@
 """t0220: a trace survives kill -9 (opens, says truncated); a recording an
 error stops early says so, with -q too, and its trace reads as truncated
 with the reason; a forked child records into its own trace and never into
-the parent's; redaction keeps secrets out of the trace."""
+the parent's, and os._exit() finishes a trace; redaction keeps secrets out
+of the trace."""
 import glob
 import json
 import os
@@ -159,6 +160,31 @@ class Fork(unittest.TestCase):
             self.assertGreaterEqual(len(same), 12)
             for k in same:
                 self.assertEqual(cm.get(k), pm[k], k)
+
+
+    def test_os_exit_finishes_every_trace(self):
+        # os._exit() skips atexit, where a trace is finished otherwise: a
+        # multiprocessing child, a forked child and the program itself each
+        # leave a complete trace with their events and exit status
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = os.path.join(tmp, "f.trace")
+            p = run(["-o", trace, "fork_os_exit.py"], tmp)
+            plain = subprocess.run([PYTHON, "fork_os_exit.py"], cwd=PROGRAMS,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   universal_newlines=True)
+            # stderr too: 3.12+ warns of a fork in a process with threads, and
+            # the writer's thread is not the program's
+            self.assertEqual((p.returncode, p.stdout, p.stderr),
+                             (plain.returncode, plain.stdout, plain.stderr))
+            self.assertEqual(p.returncode, 4)
+            got = {}
+            for path in glob.glob(os.path.join(tmp, "f*.trace")):
+                d = reftrace.dump(path)
+                self.assertEqual(d["header"]["complete"], 1, path)
+                work = [c for c in calls(d) if c.endswith("_work")]
+                got[tuple(work)] = meta(path)["exit_status"]
+            self.assertEqual(got, {("mp_work",): "0", ("child_work",): "3", (): "4"})
+            self.assertEqual([f for f in os.listdir(tmp) if not f.endswith(".trace")], [])
 
 
 class Redaction(unittest.TestCase):

@@ -6,7 +6,8 @@ of one thread (the runner's main thread), passes the thread names as they
 are at the end (the recorder names each thread when it first sees it, so
 this updates the threads renamed since), follows fork (a child must never
 write through the parent's SQLite handle: it continues into
-<stem>-<pid>.trace) and prints the summary. At most one session records at
+<stem>-<pid>.trace), finishes the trace at os._exit() too, and prints the
+summary. At most one session records at
 a time in a process.
 """
 import os
@@ -15,6 +16,7 @@ import threading
 import time
 
 _current = None          # the Session recording now, or None
+_os_exit = os._exit
 
 
 def current():
@@ -90,6 +92,7 @@ class Session:
         self.extra_meta = dict(meta or {})
         self._meta(self.extra_meta)
         _current = self
+        os._exit = _exit_closing
 
     def _meta(self, extra):
         from tracerec import __version__
@@ -141,6 +144,8 @@ class Session:
         self.closed = True
         if _current is self:
             _current = None
+        if os._exit is _exit_closing:
+            os._exit = _os_exit
         self.rec.stop()
         elapsed = time.monotonic() - self.t0
         try:
@@ -215,6 +220,40 @@ def _display(path):
     return rel if not rel.startswith("..") else path
 
 
+def _exit_closing(status):
+    """os._exit() while recording: finish the trace, then exit. os._exit
+    skips the atexit functions, where the trace is finished otherwise; a
+    multiprocessing child ends so, and its trace was left with none of its
+    events."""
+    s = _current
+    if s is not None and not s.closed and isinstance(status, int):
+        try:
+            s.close(exit_status=status)
+        except BaseException:
+            pass
+    _os_exit(status)
+
+
+_exit_closing.__name__ = _exit_closing.__qualname__ = _os_exit.__name__
+_exit_closing.__doc__ = _os_exit.__doc__
+_exit_closing.__module__ = _os_exit.__module__
+
+
+def _before_fork():
+    """No thread of tracerec's runs at a fork: Python 3.12+ warns of a fork
+    in a process with threads (counting the system's), where python itself
+    would not."""
+    s = _current
+    if s is not None and not s.closed:
+        s.rec.park_writer()
+
+
+def _after_fork_in_parent():
+    s = _current
+    if s is not None and not s.closed:
+        s.rec.unpark_writer()
+
+
 def _after_fork_in_child():
     s = _current
     if s is not None and not s.closed:
@@ -222,4 +261,5 @@ def _after_fork_in_child():
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)

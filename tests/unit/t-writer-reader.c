@@ -1113,6 +1113,39 @@ static void test_resync_cuts_start_stack(void **state){
   trec_reader_close(r);
 }
 
+/* A parked writer (around a fork) has no thread: events given meanwhile
+** wait, the next full buffer starts the thread again, and so does close;
+** every event reaches the file either way. */
+static void test_park_and_unpark(void **state){
+  trec_writer *w;
+  trec_stream *s;
+  trec_reader *r;
+  (void)state;
+  for(int how=0; how<2; how++){
+    size_t n = how==0 ? 1200 : 10;
+    w = open_writer(TREC_CODEC_LZ4, 500, 60000, 0);
+    assert_int_equal(trec_writer_stream(w, 1, &s), TREC_OK);
+    assert_int_equal(trec_writer_park(w), TREC_OK);
+    assert_int_equal(trec_writer_park(w), TREC_OK);
+    for(size_t i=0; i<n; i++){
+      struct trec_event ev = { .seq = i + 1, .frame = 1, .ts = TREC_NO_TS,
+        .thread = 1, .code = 1, .line = 1, .offset = TREC_NO_OFFSET,
+        .kind = i==0 ? TREC_CALL : TREC_LINE };
+      assert_int_equal(trec_stream_append(s, &ev), TREC_OK);
+    }
+    close_writer(w);
+    r = open_reader();
+    size_t total = 0;
+    for(size_t k=0; k<trec_reader_n_chunks(r); k++)
+      total += trec_reader_chunk(r, k)->n_events;
+    assert_int_equal(total, n);
+    assert_int_equal(trec_reader_complete(r), 1);
+    trec_reader_close(r);
+  }
+  assert_int_equal(trec_writer_park(NULL), TREC_OK);
+  assert_int_equal(trec_writer_unpark(NULL), TREC_OK);
+}
+
 int main(void){
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_empty_trace),
@@ -1140,6 +1173,7 @@ int main(void){
     cmocka_unit_test(test_writer_errors),
     cmocka_unit_test(test_bad_payload),
     cmocka_unit_test(test_resync_cuts_start_stack),
+    cmocka_unit_test(test_park_and_unpark),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
