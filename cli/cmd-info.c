@@ -183,6 +183,9 @@ static void info_text(struct info *in){
   else if( (s = trec_reader_stop_error(in->r)) )
     printf("status      truncated (recording stopped early: %s)\n", s);
   else printf("status      truncated (recording did not finish)\n");
+  if( meta_int(in, "tracing_off", &a) && a>0 )
+    printf("tracing off %" PRId64 " time%s: the program took the trace function away"
+           " (sys.settrace), events are missing\n", a, a==1 ? "" : "s");
   printf("events      %" PRIu64 " (", n);
   for(k=0; k<TREC_N_KINDS; k++)
     printf("%s%s %" PRIu64, k ? ", " : "", trec_kind_name(k), in->n_kind[k]);

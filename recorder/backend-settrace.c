@@ -170,7 +170,10 @@ PyObject *trec_settrace_call(PyObject *self, PyObject *args, PyObject *kw){
   if( r->state!=TREC_REC_RUNNING || r->backend!=TREC_BACKEND_SETTRACE ) Py_RETURN_NONE;
   trec_recorder_thread_resync(r, 0);
   settrace_trace(self, (PyFrameObject *)frame, what, arg);
-  if( what==PyTrace_CALL && r->state==TREC_REC_RUNNING ) PyEval_SetTrace(settrace_trace, self);
+  if( what==PyTrace_CALL && r->state==TREC_REC_RUNNING ){
+    PyEval_SetTrace(settrace_trace, self);
+    r->n_off++;
+  }
   Py_INCREF(self);
   return self;
 }
@@ -184,6 +187,7 @@ void trec_thread_pause(trec_recorder *r, int pause){
   if( r->state!=TREC_REC_RUNNING ) return;
   r->pausing = pause;
   if( r->backend==TREC_BACKEND_SETTRACE ){
+    if( pause && trec_compat_tstate()->c_tracefunc!=settrace_trace ) r->n_off++;
     if( pause ) PyEval_SetTrace(NULL, NULL);
     else PyEval_SetTrace(settrace_trace, (PyObject *)r);
   }else{
@@ -279,7 +283,23 @@ int trec_settrace_start(trec_recorder *r){
   return 0;
 }
 
+/* Recorded threads whose trace function the program took away and never
+** gave back (a paused thread's was taken by the recorder). */
+static void settrace_count_off(trec_recorder *r){
+  PyThreadState *me = trec_compat_tstate();
+  for(PyThreadState *ts = PyInterpreterState_ThreadHead(r->interp); ts!=NULL;
+      ts = PyThreadState_Next(ts)){
+    if( ts->c_tracefunc==settrace_trace || (ts==me && r->pausing) ) continue;
+    uint64_t uid = trec_compat_tstate_uid(ts);
+    for(size_t i=0; i<r->n_threads; i++){
+      const struct trec_rthread *t = r->threads[i];
+      if( t->armed && t->tstate==ts && t->uid==uid ) r->n_off++;
+    }
+  }
+}
+
 int trec_settrace_stop(trec_recorder *r){
+  if( r->interp!=NULL ) settrace_count_off(r);
   int rc = trec_compat_settrace_all(NULL, NULL);
   if( trec_thread_hook_remove(r)<0 ) rc = -1;
   return rc;

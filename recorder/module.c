@@ -380,6 +380,7 @@ static int rec_close(trec_recorder *r, int64_t status, int sig,
   rec_check_fork(r);
   if( r->w!=NULL ){
     struct trec_close_info ci = { status, sig, r->rc!=TREC_OK ? r->errmsg : error };
+    if( r->n_off ) trec_writer_set_meta_int(r->w, "tracing_off", r->n_off);
     rc = trec_writer_close(r->w, &ci);
     if( rc!=TREC_OK && r->rc==TREC_OK ){
       r->rc = rc;

@@ -96,6 +96,11 @@ typedef struct {
   const volatile unsigned long *gil_count;   /* trec_lineflow_gil_count(),
                                      NULL when quick is 0 */
   int pausing;                    /* a thread is paused (trec_thread_pause) */
+  uint32_t n_off;                 /* times the program took the trace
+                                     function from a thread (settrace
+                                     backend): given back later, or gone
+                                     when the thread paused or recording
+                                     stopped; meta tracing_off */
   int unpark;                     /* start the writer thread again at the
                                      next event recorded (module.c
                                      unpark_writer) */

@@ -60,6 +60,8 @@ class LikePython(unittest.TestCase):
         self.assertEqual([(r["function"], r["n"], r["e"] - r["d"]) for r in rows],
                          [("after_restore", 3, 0), ("main", 1, 0)])
         self.assertEqual(rows[0]["d"], rows[1]["d"] + 1)
+        self.assertEqual(self.sql("SELECT value FROM meta WHERE key = 'tracing_off'"),
+                         [{"value": 1}])
 
     def sql(self, query):
         p = subprocess.run([TRACEREC, "sql", "--json", self.trace, query],
@@ -76,6 +78,13 @@ class LikePython(unittest.TestCase):
         self.assertEqual(mine, theirs)
         self.assertEqual(self.sql("SELECT value FROM meta WHERE key = 'status'"),
                          [{"value": "complete"}])
+        # each victim took the trace function away: three restorers gave it
+        # back, the last was still without it when the program's code ended
+        self.assertEqual(self.sql("SELECT value FROM meta WHERE key = 'tracing_off'"),
+                         [{"value": 4}])
+        info = subprocess.run([TRACEREC, "info", self.trace], stdout=subprocess.PIPE,
+                              universal_newlines=True, timeout=60).stdout
+        self.assertIn("\ntracing off 4 times: the program took the trace function away", info)
         shown = [line.split() for line in theirs[1].splitlines()]
         self.assertEqual([who for who, _ in shown],
                          ["restorer0", "restorer1", "restorer2", "at_exit"])
