@@ -177,7 +177,10 @@ static int load_meta(trec_reader *r){
   int rc = TREC_ERR_NOMEM, e;
   size_t cap = 0;
   if( sqlite3_prepare_v2(r->db, "SELECT key, value FROM meta", -1, &st, NULL) ){
-    rc = reader_fail(r, TREC_ERR_NOTTRACE, "not a tracerec trace (no meta table)");
+    /* the application id is ours: the writer sets it before the schema,
+    ** which a process killed as it started never wrote */
+    rc = reader_fail(r, TREC_ERR_NOTTRACE,
+                     "an empty tracerec trace: its recording was killed as it began");
     goto out;
   }
   while( (e = sqlite3_step(st))==SQLITE_ROW ){
