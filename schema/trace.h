@@ -242,7 +242,7 @@ int trec_writer_set_thread_name(trec_writer *w, uint32_t thread_id,
 
 /*! trec_writer_stream() : the append stream of one thread. A stream is used
  *  by one thread at a time (the recorder holds the GIL). Borrowed: the
- *  writer owns it. */
+ *  writer owns it until trec_stream_close() or trec_writer_close(). */
 int trec_writer_stream(trec_writer *w, uint32_t thread_id, trec_stream **out);
 
 /*! trec_stream_append() : hand one event to the writer. Copies the event and its
@@ -274,13 +274,23 @@ int trec_stream_flush(trec_stream *s);
  *  @return TREC_OK, or a sticky error of the writer. */
 int trec_stream_resync(trec_stream *s, size_t keep);
 
+/*! trec_stream_close() : the thread of stream s has ended. Its buffered
+ *  events go to the writer thread, which writes them, then the thread's
+ *  counts (threads table), and frees the stream with its buffer and shadow
+ *  stack: a program that starts threads all along holds the memory of
+ *  those alive, not of every one it ran. s must not be used again, nor its
+ *  thread_id given to trec_writer_stream(). Accepts NULL.
+ *  @return TREC_OK, or a sticky error of the writer (s is freed either
+ *  way). */
+int trec_stream_close(trec_stream *s);
+
 struct trec_close_info {
   int64_t exit_status;      /* the program's exit status */
   int signal;               /* signal that ended it, 0 if none */
   const char *error;        /* why recording stopped early, or NULL */
 };
 
-/*! trec_writer_close() : flush every stream (no appends may run
+/*! trec_writer_close() : close every stream (no appends may run
  *  concurrently), wait for the writer thread, write the closing metadata
  *  (status=complete, end time, counts) and leave a single-file database (no
  *  -wal beside it). Accepts NULL. @return the first error seen over the

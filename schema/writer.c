@@ -13,6 +13,10 @@
 **   max_buffered bytes wait (bounded memory under a slow disk).
 ** - Metadata (code, files, threads, meta keys) goes through the same queue,
 **   so a code row is committed no later than the first chunk using it.
+** - A thread that ends closes its stream: the last buffer goes through the
+**   queue, and once it is written the writer thread frees the stream and
+**   its shadow stack. The free list keeps a spare buffer per stream at
+**   most. Memory follows the threads alive, not every thread that ran.
 ** - Every flush_ms the writer thread also takes the published but unwritten
 **   prefix of each stream's current buffer as a chunk, so the events of a
 **   thread that is idle or blocked (time.sleep) reach the file: a buffer is
@@ -76,6 +80,8 @@ struct sbuf {
   size_t keep;               /* the stack before its first event is cut to
                                 this many frames (trec_stream_resync), or
                                 SIZE_MAX */
+  int last;                  /* the stream's last (trec_stream_close): the
+                                writer thread frees the stream after it */
   unsigned char *pay;        /* Owned */
   size_t pay_len, pay_cap;
   struct sbuf *next_free;
@@ -141,6 +147,7 @@ struct trec_writer {
   pthread_cond_t work, space;
   struct item *head, *tail;
   struct sbuf *free_list;
+  size_t n_free;             /* buffers on it */
   uint64_t queued;           /* bytes of queued buffers */
   size_t pay_grown;          /* the sum of the streams' pay_extra */
   int stop;
@@ -441,15 +448,33 @@ static uint64_t sbuf_bytes(const struct sbuf *b){
   return (uint64_t)b->n * sizeof(struct trec_event) + b->pay_len;
 }
 
+/* Under the mutex: keep a written buffer for the streams' next
+** rotations, one spare per stream at most. Buffers only grow, and a
+** program that starts threads all along would otherwise keep as many as
+** the writer ever lagged behind, each the size of the busiest stream that
+** used it. */
+static void sbuf_put_locked(trec_writer *w, struct sbuf *b){
+  if( w->n_free>=w->n_streams ){
+    sbuf_free(b);
+    return;
+  }
+  b->next_free = w->free_list;
+  w->free_list = b;
+  w->n_free++;
+}
+
 /* Under the mutex: a buffer for a stream, from the free list or new. */
 static struct sbuf *sbuf_get_locked(trec_writer *w, trec_stream *s){
   struct sbuf *b = w->free_list;
-  if( b ) w->free_list = b->next_free;
-  else b = sbuf_new();
+  if( b ){
+    w->free_list = b->next_free;
+    w->n_free--;
+  }else{
+    b = sbuf_new();
+  }
   if( !b ) return NULL;
   if( sbuf_fit(b, s->want, s->want*SBUF_PAY_MIN + s->pay_extra) ){
-    b->next_free = w->free_list;
-    w->free_list = b;
+    sbuf_free(b);
     return NULL;
   }
   if( s->want < w->opt.chunk_events )
@@ -457,6 +482,7 @@ static struct sbuf *sbuf_get_locked(trec_writer *w, trec_stream *s){
   b->s = s;
   b->n = b->taken = b->pay_len = 0;
   b->keep = SIZE_MAX;
+  b->last = 0;
   atomic_store_explicit(&b->published, 0, memory_order_relaxed);
   return b;
 }
@@ -613,6 +639,40 @@ int trec_stream_resync(trec_stream *s, size_t keep){
   if( rc ) return rc;
   if( keep < s->cur->keep ) s->cur->keep = keep;
   return TREC_OK;
+}
+
+/* The last buffer goes through the queue like any other: its events are
+** written after the stream's earlier ones, and after any flush of its
+** prefix the writer thread is doing now (write_partials), which also reads
+** the stream. The writer thread frees the stream once it has written that
+** buffer (stream_retire). The stream leaves the table at once, so no later
+** flush sees it. */
+int trec_stream_close(trec_stream *s){
+  trec_writer *w;
+  struct sbuf *b;
+  size_t i = 0;
+  int rc;
+  if( !s ) return TREC_OK;
+  w = s->w;
+  b = s->cur;
+  pthread_mutex_lock(&w->mu);
+  /* parked, it is queued for the writer thread to come (trec_writer_park) */
+  while( b->n && w->queued > w->opt.max_buffered && atomic_load(&w->rc)==TREC_OK
+         && !w->stop && !w->park )
+    pthread_cond_wait(&w->space, &w->mu);
+  while( w->streams[i]!=s ) i++;
+  memmove(w->streams + i, w->streams + i + 1,
+          (w->n_streams - i - 1)*sizeof(*w->streams));
+  w->n_streams--;
+  /* what it grew its payload areas by is free for the streams to come */
+  w->pay_grown -= s->pay_extra;
+  s->cur = NULL;
+  b->last = 1;
+  w->queued += sbuf_bytes(b);
+  enqueue_locked(w, &b->it);
+  rc = atomic_load(&w->rc);
+  pthread_mutex_unlock(&w->mu);
+  return rc;
 }
 
 /* ---- Writer thread: shadow stacks and keyframes ---- */
@@ -1181,6 +1241,38 @@ static int write_item(trec_writer *w, struct item *it){
   return TREC_OK;
 }
 
+static void stream_free(trec_stream *s){
+  sbuf_free(s->cur);
+  for(size_t j=0; j<s->frames_cap; j++){
+    free(s->frames[j].slots);
+    trec_buf_release(&s->frames[j].arena);
+  }
+  free(s->frames);
+  free(s);
+}
+
+/* The thread's counts, in the writer's transaction: they are final once
+** its last chunk is written. */
+static int stream_counts(trec_writer *w, const trec_stream *s){
+  sqlite3_stmt *st = w->st_thread_stats;
+  int rc;
+  if( !s->n_events ) return TREC_OK;
+  if( (rc = txn_begin(w)) ) return rc;
+  sqlite3_bind_int64(st, 1, s->thread);
+  sqlite3_bind_int64(st, 2, (int64_t)s->first_seq);
+  sqlite3_bind_int64(st, 3, (int64_t)s->w_last_seq);
+  sqlite3_bind_int64(st, 4, (int64_t)s->n_events);
+  return step_reset(w, st, "writing thread counts");
+}
+
+/* Writer thread: the last buffer of a closed stream is written (or an
+** error made it skip it); the stream and its shadow stack go now, so that
+** threads that ended hold no memory. */
+static void stream_retire(trec_writer *w, trec_stream *s){
+  if( atomic_load(&w->rc)==TREC_OK ) stream_counts(w, s);
+  stream_free(s);
+}
+
 /* Under the mutex, with the queue empty: note what each stream has
 ** published. Anything queued before those events was drained already. */
 static size_t snapshot_locked(trec_writer *w){
@@ -1232,12 +1324,13 @@ static void *writer_main(void *arg){
       if( !w->head ) w->tail = NULL;
       pthread_mutex_unlock(&w->mu);
       if( atomic_load(&w->rc)==TREC_OK ) write_item(w, it);
+      if( it->kind==IT_CHUNK && ((struct sbuf*)it)->last )
+        stream_retire(w, ((struct sbuf*)it)->s);
       pthread_mutex_lock(&w->mu);
       if( it->kind==IT_CHUNK ){
         struct sbuf *b = (struct sbuf*)it;
         w->queued -= sbuf_bytes(b);
-        b->next_free = w->free_list;
-        w->free_list = b;
+        sbuf_put_locked(w, b);
         pthread_cond_broadcast(&w->space);
       }else{
         item_free(it);
@@ -1493,19 +1586,16 @@ int trec_writer_unpark(trec_writer *w){
 static void writer_free(trec_writer *w){
   struct sbuf *b, *nb;
   struct item *it, *next;
-  for(size_t i=0; i<w->n_streams; i++){
-    trec_stream *s = w->streams[i];
-    sbuf_free(s->cur);
-    for(size_t j=0; j<s->frames_cap; j++){
-      free(s->frames[j].slots);
-      trec_buf_release(&s->frames[j].arena);
-    }
-    free(s->frames);
-    free(s);
-  }
+  for(size_t i=0; i<w->n_streams; i++) stream_free(w->streams[i]);
   for(it = w->head; it; it = next){
     next = it->next;
-    if( it->kind==IT_CHUNK ) sbuf_free((struct sbuf*)it); else item_free(it);
+    if( it->kind!=IT_CHUNK ){
+      item_free(it);
+      continue;
+    }
+    b = (struct sbuf*)it;
+    if( b->last ) stream_free(b->s);
+    sbuf_free(b);
   }
   for(b = w->free_list; b; b = nb){
     nb = b->next_free;
@@ -1530,20 +1620,11 @@ static void writer_free(trec_writer *w){
   free(w);
 }
 
-/* After the writer thread ended: thread counts, closing meta, one file. */
+/* After the writer thread ended (the streams' counts are written, each
+** by its stream_retire): closing meta, one file. */
 static int writer_finish(trec_writer *w, const struct trec_close_info *ci){
   char *sql;
   int rc;
-  for(size_t i=0; i<w->n_streams; i++){
-    trec_stream *s = w->streams[i];
-    sqlite3_stmt *st = w->st_thread_stats;
-    if( !s->n_events ) continue;
-    sqlite3_bind_int64(st, 1, s->thread);
-    sqlite3_bind_int64(st, 2, (int64_t)s->first_seq);
-    sqlite3_bind_int64(st, 3, (int64_t)s->w_last_seq);
-    sqlite3_bind_int64(st, 4, (int64_t)s->n_events);
-    if( (rc = step_reset(w, st, "writing thread counts")) ) return rc;
-  }
   sql = sqlite3_mprintf(
     "INSERT OR REPLACE INTO meta VALUES('status','complete'),('end_ns',%lld),"
     "('n_events',%lld),('exit_status',%lld),('signal',%d),('error',%Q);"
@@ -1566,7 +1647,8 @@ int trec_writer_close(trec_writer *w, const struct trec_close_info *ci){
   if( !w ) return TREC_OK;
   trec_writer_unpark(w);
   if( w->thread_started ){
-    for(size_t i=0; i<w->n_streams; i++) stream_rotate(w->streams[i], 0);
+    /* closed rather than flushed: a flush would take each a fresh buffer */
+    while( w->n_streams>0 ) trec_stream_close(w->streams[w->n_streams-1]);
     thread_end(w, &w->stop);
     if( atomic_load(&w->rc)==TREC_OK && txn_commit(w)==TREC_OK
      && sqlite3_exec(w->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL)==SQLITE_OK

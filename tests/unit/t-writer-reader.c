@@ -5,7 +5,8 @@
 ** the naive model's state, every seq findable, and the metadata as set.
 ** Also: boundary sizes, every codec, huge payloads, real concurrent
 ** appenders under back-pressure, events of an idle thread reaching the file
-** while recording, and a process killed mid-recording.
+** while recording, streams closed while others go on, and a process killed
+** mid-recording.
 */
 #include "config.h"
 #include <stdarg.h>
@@ -942,6 +943,70 @@ static void test_many_threads_and_growth(void **state){
   trec_reader_close(r);
 }
 
+/* Threads that end: thread t's events stop at the t-th of T points of
+** the stream, where its stream is closed while the others go on. Buffers
+** are small (many rotations, buffers going round among the streams) and a
+** partial flush runs every millisecond, racing the closes. Every event
+** comes back at its depth, and each thread's counts in the threads table,
+** written when its last chunk was, are those of its events. */
+static void test_closed_streams(void **state){
+  enum { T = 40, N = 20000 };
+  struct gen_stream g, k;
+  size_t last[T + 1];
+  uint64_t first[T + 1] = { 0 }, count[T + 1] = { 0 };
+  trec_writer *w;
+  trec_reader *r;
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  int rows = 0, with_events = 0;
+  (void)state;
+  gen_stream(&g, 31, N, T, 20, 0, 0);
+  memset(&k, 0, sizeof k);
+  k.ev = calloc(N, sizeof *k.ev);
+  k.depth = calloc(N, sizeof *k.depth);
+  assert_true(k.ev && k.depth);
+  for(uint32_t t=0; t<=T; t++) last[t] = SIZE_MAX;
+  for(size_t i=0; i<N; i++){
+    uint32_t t = g.ev[i].thread;
+    if( i >= (size_t)t*N/T ) continue;
+    k.ev[k.n] = g.ev[i];
+    k.ev[k.n].seq = k.n + 1;
+    k.depth[k.n] = g.depth[i];
+    if( !count[t]++ ) first[t] = k.n + 1;
+    last[t] = k.n++;
+  }
+  w = open_writer(TREC_CODEC_LZ4, 100, 1, 0);
+  for(size_t i=0; i<k.n; i++){
+    trec_stream *s;
+    uint32_t t = k.ev[i].thread;
+    assert_int_equal(trec_writer_stream(w, t, &s), TREC_OK);
+    assert_int_equal(trec_stream_append(s, &k.ev[i]), TREC_OK);
+    if( i==last[t] ) assert_int_equal(trec_stream_close(s), TREC_OK);
+  }
+  close_writer(w);
+  r = open_reader();
+  assert_true(trec_reader_complete(r));
+  check_roundtrip(r, &k);
+  trec_reader_close(r);
+  assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "SELECT thread_id, first_seq, last_seq,"
+                   " n_events FROM threads", -1, &st, NULL), SQLITE_OK);
+  while( sqlite3_step(st)==SQLITE_ROW ){
+    uint32_t t = (uint32_t)sqlite3_column_int64(st, 0);
+    assert_true(t>=1 && t<=T && count[t]>0);
+    assert_int_equal(sqlite3_column_int64(st, 1), first[t]);
+    assert_int_equal(sqlite3_column_int64(st, 2), last[t] + 1);
+    assert_int_equal(sqlite3_column_int64(st, 3), count[t]);
+    rows++;
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  for(uint32_t t=1; t<=T; t++) with_events += count[t]>0;
+  assert_int_equal(rows, with_events);
+  gen_stream_release(&k);
+  gen_stream_release(&g);
+}
+
 /* A thread whose events carry 400-byte payloads (an object-heavy program
 ** hands the writer whole values) fills its payload area long before its
 ** event array: the area grows, so its chunks still reach chunk_events (they
@@ -1169,6 +1234,7 @@ int main(void){
     cmocka_unit_test(test_killed_mid_recording),
     cmocka_unit_test(test_abandon_in_child),
     cmocka_unit_test(test_many_threads_and_growth),
+    cmocka_unit_test(test_closed_streams),
     cmocka_unit_test(test_wal_trace_without_shm),
     cmocka_unit_test(test_writer_errors),
     cmocka_unit_test(test_bad_payload),
