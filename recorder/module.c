@@ -479,11 +479,7 @@ static PyObject *Recorder_after_fork_child(trec_recorder *r, PyObject *arg){
 }
 
 static PyObject *Recorder_stats(trec_recorder *r, PyObject *Py_UNUSED(a)){
-  uint64_t chunks = 0;
-  uint32_t per = r->wopt.chunk_events ? r->wopt.chunk_events : 16384;
-  for(size_t i=0; i<r->n_threads; i++){
-    chunks += (r->threads[i]->n_events + per - 1) / per;
-  }
+  uint64_t chunks = trec_recorder_chunks(r);
   return Py_BuildValue("{s:K,s:I,s:K,s:s}", "events",
                        (unsigned long long)r->n_events, "threads",
                        (unsigned)r->n_threads_seen, "chunks",

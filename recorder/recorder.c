@@ -294,6 +294,86 @@ static int rec_booting(const trec_recorder *r, PyCodeObject *co){
   return (PyObject *)co==r->boot[0] || (PyObject *)co==r->boot[1];
 }
 
+/* Recorder.stats' estimate of a thread's chunks. */
+static uint64_t rec_thread_chunks(const trec_recorder *r,
+                                  const struct trec_rthread *t){
+  uint32_t per = r->wopt.chunk_events ? r->wopt.chunk_events : 16384;
+  return (t->n_events + per - 1) / per;
+}
+
+uint64_t trec_recorder_chunks(const trec_recorder *r){
+  uint64_t n = r->n_chunks_gone;
+  for(size_t i=0; i<r->n_threads; i++) n += rec_thread_chunks(r, r->threads[i]);
+  return n;
+}
+
+/* Free t, no longer in the table. Its stream, if it still has one, belongs
+** to a writer that is gone or closes it. */
+static void rec_thread_forget(trec_recorder *r, struct trec_rthread *t){
+  r->n_chunks_gone += rec_thread_chunks(r, t);
+  trec_fstack_release(&t->stack);
+  if( r->cur==t ) r->cur = NULL;
+  free(t);
+}
+
+/* The thread of t has ended: its stream is closed, which hands its last
+** events to the writer and gives its memory back (trec_stream_close), and t
+** is freed. No Python code runs (a shadow holds immutable builtins only),
+** so the table cannot change under the caller. */
+static void rec_thread_end(trec_recorder *r, struct trec_rthread *t){
+  int rc = trec_stream_close(t->stream);
+  if( rc!=TREC_OK ){
+    trec_recorder_fail(r, rc, "writing the trace", trec_writer_errmsg(r->w));
+  }
+  rec_thread_forget(r, t);
+}
+
+static int rec_ptr_cmp(const void *a, const void *b){
+  uintptr_t x = (uintptr_t)*(PyThreadState *const *)a;
+  uintptr_t y = (uintptr_t)*(PyThreadState *const *)b;
+  return x<y ? -1 : x>y;
+}
+
+/* End the entries of threads that are gone: whose thread state (address
+** and uid, as a new one can take a dead one's address) is no longer on the
+** interpreter's list. A thread state leaves the list when its thread is
+** done with Python code, so such a thread has no event to come. Called when
+** a thread appears, so that entries and streams stay as many as the
+** threads alive at once. Without memory for the list nothing ends now, and
+** the next new thread tries again. */
+static void rec_reap(trec_recorder *r, PyThreadState *me){
+  PyThreadState **live = NULL;
+  size_t n = 0, cap = 0, keep = 0;
+  for(PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp);
+      ts!=NULL; ts = PyThreadState_Next(ts)){
+    if( n==cap ){
+      size_t nc = cap ? cap*2 : 64;
+      PyThreadState **p = realloc(live, nc * sizeof *p);
+      if( p==NULL ){
+        free(live);
+        return;
+      }
+      live = p;
+      cap = nc;
+    }
+    live[n++] = ts;
+  }
+  qsort(live, n, sizeof *live, rec_ptr_cmp);
+  for(size_t i=0; i<r->n_threads; i++){
+    struct trec_rthread *t = r->threads[i];
+    PyThreadState **hit = bsearch(&t->tstate, live, n, sizeof *live,
+                                  rec_ptr_cmp);
+    /* kept in order: set_thread_names takes an ident's latest entry */
+    if( hit!=NULL && rec_same(t->tstate, t->uid, *hit) ){
+      r->threads[keep++] = t;
+    }else{
+      rec_thread_end(r, t);
+    }
+  }
+  r->n_threads = keep;
+  free(live);
+}
+
 static struct trec_rthread *rec_thread(trec_recorder *r, PyThreadState *ts,
                                        int arm){
   unsigned long ident = PyThread_get_thread_ident();
@@ -304,6 +384,7 @@ static struct trec_rthread *rec_thread(trec_recorder *r, PyThreadState *ts,
       goto found;
     }
   }
+  rec_reap(r, ts);
   if( r->n_threads==r->cap_threads ){
     size_t cap = r->cap_threads ? r->cap_threads*2 : 8;
     struct trec_rthread **nt = realloc(r->threads, cap * sizeof *nt);
@@ -343,22 +424,26 @@ nomem:
   return NULL;
 }
 
-/* threading's start hook, in the new thread: retire the entries of dead
-** threads whose ident this one reuses (freeing their frames; set_thread_names
-** finds the live one), and this thread's own unrecorded entry made by
-** monitoring events before the hook; then register the thread now, under
-** the name threading gave it
-** (set_thread_names() at the end can only name the latest thread of an
-** ident). name may be NULL. */
+/* threading's start hook, in the new thread: end the entries of dead
+** threads whose ident this one reuses (set_thread_names finds the live
+** one), and this thread's own unrecorded entry made by monitoring events
+** before the hook; then register the thread now, under the name threading
+** gave it (set_thread_names() at the end can only name the latest thread of
+** an ident). name may be NULL. */
 void trec_recorder_thread_started(trec_recorder *r, const char *name){
   unsigned long ident = PyThread_get_thread_ident();
+  size_t keep = 0;
+  /* a thread a forked child starts must not end the parent's streams */
+  if( r->fork_gen!=trec_fork_gen ){
+    trec_recorder_forked(r);
+    return;
+  }
   for(size_t i=0; i<r->n_threads; i++){
     struct trec_rthread *t = r->threads[i];
-    if( t->ident==ident && t->tstate!=NULL ){
-      trec_fstack_release(&t->stack);
-      t->tstate = NULL;
-    }
+    if( t->ident==ident ) rec_thread_end(r, t);
+    else r->threads[keep++] = t;
   }
+  r->n_threads = keep;
   r->cur = NULL;
   struct trec_rthread *t = rec_thread(r, trec_compat_tstate(), 1);
   if( t!=NULL && name!=NULL ){
@@ -848,7 +933,7 @@ void trec_recorder_release_frames(trec_recorder *r){
 /* Free the thread table (its streams belong to a writer now gone). */
 void trec_recorder_release_threads(trec_recorder *r){
   trec_recorder_release_frames(r);
-  for(size_t i=0; i<r->n_threads; i++) free(r->threads[i]);
+  for(size_t i=0; i<r->n_threads; i++) rec_thread_forget(r, r->threads[i]);
   free(r->threads);
   r->threads = NULL;
   r->n_threads = r->cap_threads = 0;
@@ -863,7 +948,7 @@ void trec_recorder_forked(trec_recorder *r){
   trec_writer_abandon(r->w);
   r->w = NULL;
   trec_recorder_release_threads(r);
-  r->seq = r->next_frame = r->n_events = 0;
+  r->seq = r->next_frame = r->n_events = r->n_chunks_gone = 0;
   r->n_threads_seen = 0;
   /* the forking thread, the child's only one, is running already */
   r->pre = malloc(sizeof *r->pre);

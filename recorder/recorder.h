@@ -48,7 +48,7 @@ struct trec_codeinfo {
 
 /* One recorded thread. */
 struct trec_rthread {
-  PyThreadState *tstate;  /* Borrowed: identity (with uid); NULL retired */
+  PyThreadState *tstate;  /* Borrowed: identity (with uid) */
   uint64_t uid;           /* trec_compat_tstate_uid(): never reused */
   unsigned long ident;
   uint32_t id;            /* threads.thread_id */
@@ -89,6 +89,8 @@ typedef struct {
   PyObject *files;                /* Owned dict: filename -> file id */
   uint32_t n_files, n_codes, n_threads_seen;
   uint64_t seq, next_frame, n_events;
+  uint64_t n_chunks_gone;         /* trec_recorder_chunks() of the threads
+                                     no longer in the table */
   uint64_t activity;              /* trace function calls, on any thread:
                                      unchanged but for one between two events
                                      of a frame, nothing else ran (lineflow.h) */
@@ -162,15 +164,19 @@ int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
 void trec_recorder_fail(trec_recorder *r, int rc, const char *what,
                         const char *detail);
 
+/* Recorder.stats' estimate of the chunks written: each thread's events in
+** chunks of chunk_events, for the threads recorded so far. */
+uint64_t trec_recorder_chunks(const trec_recorder *r);
+
 /* Frame entries of every thread and the parked generators are freed
 ** (stop). release_threads also frees the thread table (fork, close). */
 void trec_recorder_release_frames(trec_recorder *r);
 void trec_recorder_release_threads(trec_recorder *r);
 /* First event after fork() in the child: abandon the parent's writer. */
 void trec_recorder_forked(trec_recorder *r);
-/* threading's start hook in a new thread: retire stale entries of its
-** ident (dead threads whose ident it reuses; they can no longer match,
-** being keyed by the thread state's unique id, but hold frames) and
+/* threading's start hook in a new thread: end the entries of its ident
+** (dead threads whose ident it reuses; they can no longer match, being
+** keyed by the thread state's unique id, but hold frames and a stream) and
 ** register it under name (may be NULL). A thread threading starts after
 ** start() is recorded only from here on (Thread.run), as
 ** threading.settrace() makes sys.settrace do, on both backends; one that

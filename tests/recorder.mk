@@ -69,6 +69,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/system_exit.py \
 	tests/programs/system_exit_msg.py \
 	tests/programs/threads.py \
+	tests/programs/threads_churn.py \
 	tests/programs/threads_concurrent.py \
 	tests/programs/threads_raw.py \
 	tests/programs/unbound.py \
