@@ -187,9 +187,12 @@ void trec_thread_pause(trec_recorder *r, int pause){
   if( r->state!=TREC_REC_RUNNING ) return;
   r->pausing = pause;
   if( r->backend==TREC_BACKEND_SETTRACE ){
-    if( pause && trec_compat_tstate()->c_tracefunc!=settrace_trace ) r->n_off++;
-    if( pause ) PyEval_SetTrace(NULL, NULL);
-    else PyEval_SetTrace(settrace_trace, (PyObject *)r);
+    if( pause ){
+      if( trec_compat_tstate()->c_tracefunc!=settrace_trace ) r->n_off++;
+      PyEval_SetTrace(NULL, NULL);
+    }else{
+      PyEval_SetTrace(settrace_trace, (PyObject *)r);
+    }
   }else{
     r->paused_uid = pause ? trec_compat_tstate_uid(trec_compat_tstate()) : 0;
   }

@@ -239,6 +239,13 @@ static inline PyObject *trec_compat_park_ref(PyFrameObject *f){
 #endif
 }
 
+/* os.fork() warns of a fork in a process with threads (3.12+). 3.13 counts
+** the threads after the after_in_parent hooks (os_fork_impl calls
+** PyOS_AfterFork_Parent first), and a pending call would run within the
+** hooks: the writer thread, parked for the fork, can start again only once
+** os.fork() has returned (module.c unpark_writer). */
+#define TREC_COMPAT_FORK_WARNS_LATE (PY_VERSION_HEX >= 0x030D0000)
+
 /* ---- installing the C trace function ----
 ** _PyEval_SetTrace(tstate, ...) sets another thread's trace function; it is
 ** exported up to 3.12 and is what 3.12's PyEval_SetTraceAllThreads()

@@ -417,14 +417,13 @@ static PyObject *Recorder_park_writer(trec_recorder *r, PyObject *unused){
   Py_RETURN_NONE;
 }
 
-/* 3.13 counts the threads for its warning after the after_in_parent hooks
-** (os_fork_impl calls PyOS_AfterFork_Parent first), and a pending call
-** would run within the hooks: the writer starts again at the next event
+/* Where 3.13 counts the threads for its warning (compat.h
+** TREC_COMPAT_FORK_WARNS_LATE), the writer starts again at the next event
 ** recorded (recorder.c), which is after os.fork() has returned. A full
 ** buffer or close starts it sooner (trec_writer_unpark). */
 static PyObject *Recorder_unpark_writer(trec_recorder *r, PyObject *unused){
   (void)unused;
-  if( PY_VERSION_HEX >= 0x030D0000 && r->state==TREC_REC_RUNNING ) r->unpark = 1;
+  if( TREC_COMPAT_FORK_WARNS_LATE && r->state==TREC_REC_RUNNING ) r->unpark = 1;
   else trec_recorder_unpark(r);
   Py_RETURN_NONE;
 }

@@ -818,9 +818,9 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
 ** outermost, the entries whose frame is still on the thread's frame chain,
 ** in order, running code whose extra slot holds the entry's codeinfo (so
 ** the codeinfo is alive) under the entry's code id (so it is not a new one
-** at the address of the entry's freed one); drop the rest, and tell the writer so that the
-** next chunk starts from the stack as it is. A frame whose call this is
-** was not running before. Same frame, same code and still running can
+** at the address of the entry's freed one); drop the rest, and tell the
+** writer so that the next chunk starts from the stack as it is. A frame
+** whose call this is was not running before. Same frame, same code and still running can
 ** still be a new activation at the old one's address: that costs frame
 ** identity, never memory. */
 static void rec_resync(trec_recorder *r, struct trec_rthread *t,
@@ -893,7 +893,7 @@ int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
     }
     return 1;
   }
-  if( r->unpark ){
+  if( TREC_COMPAT_FORK_WARNS_LATE && r->unpark ){
     trec_recorder_unpark(r);
     if( r->state!=TREC_REC_RUNNING ) return 0;
   }
