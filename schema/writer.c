@@ -504,6 +504,15 @@ static void pay_grow(trec_writer *w, trec_stream *s){
 ** before the handoff: while we wait (mutex released) the writer thread may
 ** snapshot s->cur, which must then still be ours, not a buffer it has
 ** already written and put on the free list for another thread. */
+/* Under the mutex: back-pressure, while more than max_buffered bytes are
+** queued. Never with the writer stopping, failed or parked: nothing would
+** make room (trec_writer_park). */
+static void room_wait_locked(trec_writer *w){
+  while( w->queued > w->opt.max_buffered && atomic_load(&w->rc)==TREC_OK
+         && !w->stop && !w->park )
+    pthread_cond_wait(&w->space, &w->mu);
+}
+
 static int stream_rotate(trec_stream *s, int grow_pay){
   trec_writer *w = s->w;
   struct sbuf *b = s->cur, *fresh;
@@ -511,9 +520,7 @@ static int stream_rotate(trec_stream *s, int grow_pay){
   if( b->n==0 ) return atomic_load(&w->rc);
   if( w->park && (rc = trec_writer_unpark(w)) ) return rc;
   pthread_mutex_lock(&w->mu);
-  while( w->queued > w->opt.max_buffered && atomic_load(&w->rc)==TREC_OK && !w->stop
-         && !w->park )
-    pthread_cond_wait(&w->space, &w->mu);
+  room_wait_locked(w);
   rc = atomic_load(&w->rc);
   if( rc==TREC_OK && w->stop ) rc = TREC_ERR_STATE;
   if( rc==TREC_OK ){
@@ -656,10 +663,7 @@ int trec_stream_close(trec_stream *s){
   w = s->w;
   b = s->cur;
   pthread_mutex_lock(&w->mu);
-  /* parked, it is queued for the writer thread to come (trec_writer_park) */
-  while( b->n && w->queued > w->opt.max_buffered && atomic_load(&w->rc)==TREC_OK
-         && !w->stop && !w->park )
-    pthread_cond_wait(&w->space, &w->mu);
+  if( b->n ) room_wait_locked(w);
   while( w->streams[i]!=s ) i++;
   memmove(w->streams + i, w->streams + i + 1,
           (w->n_streams - i - 1)*sizeof(*w->streams));
@@ -1172,15 +1176,21 @@ static int write_chunk(trec_writer *w, trec_stream *s,
   return TREC_OK;
 }
 
+/* The events of b not written yet, up to upto, as a chunk. Only the
+** buffer's first chunk cuts the stack (trec_stream_resync). */
+static int write_taken(trec_writer *w, struct sbuf *b, size_t upto){
+  int rc = write_chunk(w, b->s, b->ev + b->taken, upto - b->taken,
+                       b->taken ? SIZE_MAX : b->keep);
+  b->taken = upto;
+  return rc;
+}
+
 static int write_item(trec_writer *w, struct item *it){
   sqlite3_stmt *st;
   int rc;
   if( it->kind==IT_CHUNK ){
     struct sbuf *b = (struct sbuf*)it;
-    rc = write_chunk(w, b->s, b->ev + b->taken, b->n - b->taken,
-                     b->taken ? SIZE_MAX : b->keep);
-    b->taken = b->n;
-    return rc;
+    return write_taken(w, b, b->n);
   }
   if( (rc = txn_begin(w)) ) return rc;
   switch( it->kind ){
@@ -1303,9 +1313,7 @@ static void write_partials(trec_writer *w, size_t n){
     struct sbuf *b = w->snap_b[i];
     size_t pub = w->snap_n[i];
     if( pub<=b->taken ) continue;
-    write_chunk(w, b->s, b->ev + b->taken, pub - b->taken,
-                b->taken ? SIZE_MAX : b->keep);
-    b->taken = pub;
+    write_taken(w, b, pub);
   }
 }
 
