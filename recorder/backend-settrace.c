@@ -103,26 +103,68 @@ static int settrace_trace(PyObject *obj, PyFrameObject *f, int what,
 ** thread state goes to the head of the interpreter's list, with a larger
 ** uid than any before, in the thread that starts it, before the new thread
 ** runs any Python code: so one compare per event finds it, and the thread
-** is traced from its first frame. Under 3.13, which sets every thread or
-** none, a paused thread would be traced again: threads started while one
-** is paused (the program's code is over) are not adopted there. */
+** is traced from its first frame. Setting it runs no code of the program
+** (compat-tracefunc.c), so no thread can end meanwhile. */
 static void settrace_adopt(trec_recorder *r){
   PyThreadState *head = PyInterpreterState_ThreadHead(r->interp);
-  PyObject *et, *ev, *etb;
   if( head==NULL || trec_compat_tstate_uid(head)<=r->ts_seen ) return;
-#if PY_VERSION_HEX >= 0x030D0000
-  if( r->pausing ) return;
-#endif
-  PyErr_Fetch(&et, &ev, &etb);
-  if( trec_compat_settrace_newer(head, r->ts_seen, settrace_trace, (PyObject *)r)<0 ){
-    PyErr_Clear();
-    trec_recorder_fail(r, TREC_ERR_STATE, "tracing a new thread",
-                       "the trace function could not be set");
-  }
-  /* which gives a thread the program took the trace function from it back */
-  if( TREC_COMPAT_SETTRACE_ALL_ONLY ) trec_recorder_thread_resync(r, 1);
+  trec_compat_settrace_newer(head, r->ts_seen, settrace_trace, (PyObject *)r);
   r->ts_seen = trec_compat_tstate_uid(head);
-  PyErr_Restore(et, ev, etb);
+}
+
+/* _thread's functions that start a thread, wrapped while recording
+** (tracerec/_session.py). threading's threads are armed by its hook, and
+** other threads at the next event of a traced thread; but a thread started
+** through _thread directly could run to its end before that event, if
+** its starter, say, waits for it in library code, which has no line
+** events. The new thread state is made by the thread that starts it, which
+** holds the GIL the new thread waits for, so adopting it as the call
+** returns gives it the trace function before its first frame. A wrapper's
+** self is (recorder, the wrapped function). */
+static PyMethodDef thread_start_defs[] = {
+  { "start_new_thread", NULL, METH_VARARGS | METH_KEYWORDS, NULL },
+  { "start_new", NULL, METH_VARARGS | METH_KEYWORDS, NULL },
+  { "start_joinable_thread", NULL, METH_VARARGS | METH_KEYWORDS, NULL },
+};
+
+static PyObject *thread_start(PyObject *self, PyObject *args, PyObject *kw){
+  trec_recorder *r = (trec_recorder *)PyTuple_GET_ITEM(self, 0);
+  PyObject *res = PyObject_Call(PyTuple_GET_ITEM(self, 1), args, kw);
+  if( res!=NULL && r->state==TREC_REC_RUNNING ) settrace_adopt(r);
+  return res;
+}
+
+PyObject *trec_settrace_wrap_start(trec_recorder *r, const char *name,
+                                   PyObject *fn){
+  PyMethodDef *def = NULL;
+  for(size_t i=0; i<sizeof thread_start_defs / sizeof *thread_start_defs; i++){
+    if( strcmp(thread_start_defs[i].ml_name, name)==0 ) def = &thread_start_defs[i];
+  }
+  if( def==NULL ){
+    PyErr_Format(PyExc_ValueError, "not a function of _thread that starts a thread: %s",
+                 name);
+    return NULL;
+  }
+  if( r->backend!=TREC_BACKEND_SETTRACE ){
+    Py_INCREF(fn);
+    return fn;
+  }
+  if( def->ml_meth==NULL ){
+    /* the wrapped function's doc, kept for the process's life as a
+    ** PyMethodDef's must be */
+    PyObject *doc = PyObject_GetAttrString(fn, "__doc__");
+    const char *u = doc && PyUnicode_Check(doc) ? PyUnicode_AsUTF8(doc) : NULL;
+    def->ml_doc = u ? strdup(u) : NULL;
+    Py_XDECREF(doc);
+    PyErr_Clear();
+    def->ml_meth = (PyCFunction)(void (*)(void))thread_start;
+  }
+  PyObject *self = PyTuple_Pack(2, (PyObject *)r, fn);
+  PyObject *module = self ? PyUnicode_FromString("_thread") : NULL;
+  PyObject *w = module ? PyCFunction_NewEx(def, self, module) : NULL;
+  Py_XDECREF(module);
+  Py_XDECREF(self);
+  return w;
 }
 
 /* The C trace function: recorder.c's event path, then the name of a
@@ -168,7 +210,7 @@ PyObject *trec_settrace_call(PyObject *self, PyObject *args, PyObject *kw){
     return NULL;
   }
   if( r->state!=TREC_REC_RUNNING || r->backend!=TREC_BACKEND_SETTRACE ) Py_RETURN_NONE;
-  trec_recorder_thread_resync(r, 0);
+  trec_recorder_thread_resync(r);
   settrace_trace(self, (PyFrameObject *)frame, what, arg);
   if( what==PyTrace_CALL && r->state==TREC_REC_RUNNING ){
     PyEval_SetTrace(settrace_trace, self);
@@ -196,7 +238,7 @@ void trec_thread_pause(trec_recorder *r, int pause){
   }else{
     r->paused_uid = pause ? trec_compat_tstate_uid(trec_compat_tstate()) : 0;
   }
-  if( !pause ) trec_recorder_thread_resync(r, 0);
+  if( !pause ) trec_recorder_thread_resync(r);
 }
 
 /* The threading hook. */
@@ -287,9 +329,12 @@ int trec_settrace_start(trec_recorder *r){
 }
 
 /* Recorded threads whose trace function the program took away and never
-** gave back (a paused thread's was taken by the recorder). */
+** gave back (a paused thread's was taken by the recorder): those still
+** running, and those that ended so (trec_recorder_reap; not when a
+** recording error stops, which may come from within a reap). */
 static void settrace_count_off(trec_recorder *r){
   PyThreadState *me = trec_compat_tstate();
+  if( r->rc==TREC_OK ) trec_recorder_reap(r);
   for(PyThreadState *ts = PyInterpreterState_ThreadHead(r->interp); ts!=NULL;
       ts = PyThreadState_Next(ts)){
     if( ts->c_tracefunc==settrace_trace || (ts==me && r->pausing) ) continue;
@@ -303,7 +348,7 @@ static void settrace_count_off(trec_recorder *r){
 
 int trec_settrace_stop(trec_recorder *r){
   if( r->interp!=NULL ) settrace_count_off(r);
-  int rc = trec_compat_settrace_all(NULL, NULL);
+  int rc = trec_compat_settrace_clear(settrace_trace, (PyObject *)r);
   if( trec_thread_hook_remove(r)<0 ) rc = -1;
   return rc;
 }

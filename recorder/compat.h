@@ -1,7 +1,9 @@
 /*
 ** compat.h: every place where the recorder core depends on the CPython
 ** version (3.9 to 3.13) is one inline function here, each with the CPython
-** change it follows. The rest of recorder-core never tests PY_VERSION_HEX.
+** change it follows, or declared here and defined in a compat-*.c file that
+** needs CPython's internal headers. The rest of recorder-core never tests
+** PY_VERSION_HEX.
 **
 ** It reads a few fields of frame and generator objects directly instead of
 ** through getattr, because the trace function runs at every event: the
@@ -247,81 +249,24 @@ static inline PyObject *trec_compat_park_ref(PyFrameObject *f){
 #define TREC_COMPAT_FORK_WARNS_LATE (PY_VERSION_HEX >= 0x030D0000)
 
 /* ---- installing the C trace function ----
-** _PyEval_SetTrace(tstate, ...) sets another thread's trace function; it is
-** exported up to 3.12 and is what 3.12's PyEval_SetTraceAllThreads()
-** (python/cpython#93503) loops over. 3.13 made it internal and unexported
-** (python/cpython#108433, reported as python/cpython#127748), so 3.12+
-** use PyEval_SetTraceAllThreads(), which
-** gives every thread the same `obj`: the recorder therefore finds its
-** per-thread state from the thread state, never from `obj`. */
-static inline int trec_compat_settrace_all(Py_tracefunc func, PyObject *obj){
-#if PY_VERSION_HEX >= 0x030C0000
-  PyEval_SetTraceAllThreads(func, obj);
-  return PyErr_Occurred() ? -1 : 0;
-#else
-  PyInterpreterState *interp = PyThreadState_Get()->interp;
-  for(PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts!=NULL;
-      ts = PyThreadState_Next(ts)){
-    if( _PyEval_SetTrace(ts, func, obj)<0 ) return -1;
-  }
-  return 0;
-#endif
-}
+** In recorder/compat-tracefunc.c, which says why the calling thread alone
+** goes through CPython's setter. Each needs the GIL. */
 
-/* Set ts's trace function as _PyEval_SetTrace() does, without its audit
-** and its guard. The audit calls the program's audit hooks, whose bytecode
-** may give up the GIL: a new thread may then run, end and free the thread
-** state _PyEval_SetTrace() writes to next, and every other thread's
-** sys.settrace() fails meanwhile ("Cannot install a trace function while
-** another trace function is being installed", the guard being one for the
-** process). A program with an audit hook, threads and a tiny switch
-** interval hung so. (The threading hook still sets its own thread's with
-** PyEval_SetTrace(): setting it directly there made a thread test of 3.10
-** fail one run in four, for a reason not found.) The fields are
-** public in 3.10 and 3.11; 3.9 also counts tracing threads in the
-** interpreter's internals and 3.12+ instrument code, so they keep the call
-** and the race (README). */
-#define TREC_COMPAT_SETTRACE_DIRECT \
-  (PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030C0000)
-#if TREC_COMPAT_SETTRACE_DIRECT
-static inline void trec_compat_settrace_ts(PyThreadState *ts, Py_tracefunc func,
-                                           PyObject *obj){
-  PyObject *old = ts->c_traceobj;
-  Py_XINCREF(obj);
-  ts->c_traceobj = obj;
-  ts->c_tracefunc = func;
-  /* or'ed into opcodes in 3.11, a flag in 3.10 */
-  ts->cframe->use_tracing = ts->tracing==0 && (func!=NULL || ts->c_profilefunc!=NULL)
-                            ? (PY_VERSION_HEX >= 0x030B0000 ? 255 : 1) : 0;
-  Py_XDECREF(old);
-}
-#endif
+/* The trace function of every thread of the calling thread's interpreter.
+** @return 0, or -1 with an exception (an audit hook refused). */
+int trec_compat_settrace_all(Py_tracefunc func, PyObject *obj);
 
-/* The same for the thread states after `head` (the newest, at the head of
-** the interpreter's list) down to those of uid `after` or less: threads
-** started since. 3.13 can only set every thread at once
-** (TREC_COMPAT_SETTRACE_ALL_ONLY). */
-#define TREC_COMPAT_SETTRACE_ALL_ONLY (PY_VERSION_HEX >= 0x030D0000)
-static inline int trec_compat_settrace_newer(PyThreadState *head,
-                                             uint64_t after,
-                                             Py_tracefunc func, PyObject *obj){
-#if PY_VERSION_HEX >= 0x030D0000
-  (void)head;
-  (void)after;
-  return trec_compat_settrace_all(func, obj);
-#elif TREC_COMPAT_SETTRACE_DIRECT
-  for(PyThreadState *ts = head; ts!=NULL && trec_compat_tstate_uid(ts)>after;
-      ts = PyThreadState_Next(ts)){
-    trec_compat_settrace_ts(ts, func, obj);
-  }
-  return 0;
-#else
-  for(PyThreadState *ts = head; ts!=NULL && trec_compat_tstate_uid(ts)>after;
-      ts = PyThreadState_Next(ts)){
-    if( _PyEval_SetTrace(ts, func, obj)<0 ) return -1;
-  }
-  return 0;
-#endif
-}
+/* The same for the thread states from `head` (the newest, at the head of
+** the interpreter's list) down to those of uid `after` or less, threads
+** started since, where they have no trace function yet. A thread of this
+** interpreter must be traced already. Runs no code of the program. */
+void trec_compat_settrace_newer(PyThreadState *head, uint64_t after,
+                                Py_tracefunc func, PyObject *obj);
+
+/* Remove func from every thread whose trace function it is, or whose trace
+** object is obj (sys.settrace() given the recorder back), the calling
+** thread last. A trace function the program set itself stays.
+** @return 0, or -1 with an exception. */
+int trec_compat_settrace_clear(Py_tracefunc func, PyObject *obj);
 
 #endif /* TREC_COMPAT_H */

@@ -512,6 +512,13 @@ static void Recorder_dealloc(trec_recorder *r){
   Py_TYPE(r)->tp_free((PyObject *)r);
 }
 
+static PyObject *Recorder_wrap_thread_start(trec_recorder *r, PyObject *args){
+  const char *name;
+  PyObject *fn;
+  if( !PyArg_ParseTuple(args, "sO", &name, &fn) ) return NULL;
+  return trec_settrace_wrap_start(r, name, fn);
+}
+
 static PyMethodDef Recorder_methods[] = {
   { "start", (PyCFunction)Recorder_start, METH_NOARGS,
     "start(): record every thread from now on." },
@@ -538,6 +545,9 @@ static PyMethodDef Recorder_methods[] = {
   { "after_fork_child", (PyCFunction)Recorder_after_fork_child, METH_O,
     "after_fork_child(path_or_None): in a forked child, leave the parent's "
     "trace alone and record into a new trace at path (or stop)." },
+  { "wrap_thread_start", (PyCFunction)Recorder_wrap_thread_start, METH_VARARGS,
+    "wrap_thread_start(name, fn): _thread's fn, giving the thread it starts "
+    "the trace function at once." },
   { "stats", (PyCFunction)Recorder_stats, METH_NOARGS,
     "stats() -> {'events', 'threads', 'chunks', 'error'}" },
   { NULL, NULL, 0, NULL }

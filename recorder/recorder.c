@@ -319,8 +319,12 @@ static void rec_thread_forget(trec_recorder *r, struct trec_rthread *t){
 /* The thread of t has ended: its stream is closed, which hands its last
 ** events to the writer and gives its memory back (trec_stream_close), and t
 ** is freed. No Python code runs (a shadow holds immutable builtins only),
-** so the table cannot change under the caller. */
+** so the table cannot change under the caller. Frames still on its stack
+** returned unseen: the thread ended with the trace function taken away
+** (every return is reported otherwise, an exception's too): tracing off,
+** for meta tracing_off. */
 static void rec_thread_end(trec_recorder *r, struct trec_rthread *t){
+  if( t->armed && t->stack.len>0 && r->backend==TREC_BACKEND_SETTRACE ) r->n_off++;
   int rc = trec_stream_close(t->stream);
   if( rc!=TREC_OK ){
     trec_recorder_fail(r, rc, "writing the trace", trec_writer_errmsg(r->w));
@@ -339,8 +343,8 @@ static int rec_ptr_cmp(const void *a, const void *b){
 ** interpreter's list. A thread state leaves the list when its thread is
 ** done with Python code, so such a thread has no event to come. Called when
 ** a thread appears, so that entries and streams stay as many as the
-** threads alive at once. Without memory for the list nothing ends now, and
-** the next new thread tries again. */
+** threads alive at once, and at stop. Without memory for the list nothing
+** ends now, and the next new thread tries again. */
 static void rec_reap(trec_recorder *r, PyThreadState *me){
   PyThreadState **live = NULL;
   size_t n = 0, cap = 0, keep = 0;
@@ -454,11 +458,15 @@ void trec_recorder_thread_started(trec_recorder *r, const char *name){
   }
 }
 
-void trec_recorder_thread_resync(trec_recorder *r, int all){
+void trec_recorder_reap(trec_recorder *r){
+  rec_reap(r, PyThreadState_Get());
+}
+
+void trec_recorder_thread_resync(trec_recorder *r){
   PyThreadState *ts = trec_compat_tstate();
   for(size_t i=0; i<r->n_threads; i++){
     struct trec_rthread *t = r->threads[i];
-    if( all || rec_same(t->tstate, t->uid, ts) ) t->resync = 1;
+    if( rec_same(t->tstate, t->uid, ts) ) t->resync = 1;
   }
 }
 

@@ -187,10 +187,15 @@ void trec_recorder_thread_started(trec_recorder *r, const char *name);
 ** failure stops recording. */
 void trec_recorder_unpark(trec_recorder *r);
 
-/* The calling thread's trace function (every thread's when all is 1) was
-** off for a while and is on again: its frame stack is checked against the
-** frames running at its next event. */
-void trec_recorder_thread_resync(trec_recorder *r, int all);
+/* End the entries of threads that are gone (their streams closed, their
+** memory freed); one that ended with frames it never saw return counts in
+** n_off. */
+void trec_recorder_reap(trec_recorder *r);
+
+/* The calling thread's trace function was off for a while and is on
+** again: its frame stack is checked against the frames running at its next
+** event. */
+void trec_recorder_thread_resync(trec_recorder *r);
 
 /* backend-settrace.c: install/remove in every thread and in future
 ** threads (threading.settrace). @return 0 or -1 with a Python exception. */
@@ -218,6 +223,13 @@ void trec_settrace_stop_quiet(trec_recorder *r);
 ** new reference to self (the frame's local trace function), None when not
 ** recording, or NULL with a Python exception for bad arguments. */
 PyObject *trec_settrace_call(PyObject *self, PyObject *args, PyObject *kw);
+
+/* A function that calls fn, _thread's function `name` (start_new_thread,
+** start_new or start_joinable_thread), and gives the thread it started the
+** trace function before returning; fn itself under sys.monitoring, which
+** sees every thread. @return a new reference, or NULL with an exception. */
+PyObject *trec_settrace_wrap_start(trec_recorder *r, const char *name,
+                                   PyObject *fn);
 
 /* backend-monitoring.c (3.12+; elsewhere start fails with ValueError):
 ** register C callbacks for every thread under a free sys.monitoring tool

@@ -71,7 +71,9 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/threads.py \
 	tests/programs/threads_churn.py \
 	tests/programs/threads_concurrent.py \
+	tests/programs/threads_own_tracer.py \
 	tests/programs/threads_raw.py \
+	tests/programs/threads_raw_waited.py \
 	tests/programs/unbound.py \
 	tests/programs/yield_from.py \
 	tests/programs/dirapp/__main__.py \

@@ -2,7 +2,9 @@
 and stderr for every corpus program, the same sys.argv, sys.path[0] and
 __main__ in script, -m and -c modes (also at exit), and signal deaths; a
 program that puts back the trace function sys.gettrace() gave it, and one
-whose frames end while it has switched tracing off."""
+whose frames end while it has switched tracing off; threads that keep a
+trace function of their own, threads _thread starts, threads started under
+an audit hook."""
 import json
 import os
 import subprocess
@@ -114,10 +116,6 @@ class LikePython(unittest.TestCase):
                 self.assertIn("at exit: %s" % ("True True" if how == "exit" else "False False"),
                               theirs[1])
 
-    @unittest.skipIf(sys.version_info[:2] not in ((3, 10), (3, 11)),
-                     "3.9, 3.12 and 3.13 give a new thread its trace function through "
-                     "CPython's setters, whose audit hooks may let that thread end "
-                     "meanwhile (a known gap: it crashed there)")
     def test_threads_under_an_audit_hook(self):
         # no hang, and the recording goes on to the end (threading's own
         # sys.settrace() in a new thread may still meet CPython's guard, as
@@ -131,6 +129,39 @@ class LikePython(unittest.TestCase):
                             "SELECT value FROM meta WHERE key = 'status'"],
                            stdout=subprocess.PIPE, universal_newlines=True, timeout=60)
         self.assertEqual(json.loads(q.stdout), [{"value": "complete"}])
+
+    def test_threads_keep_their_own_tracing(self):
+        # threads started later get the recorder's trace function, and the
+        # threads that set one of their own or none keep what they set
+        mine, theirs = self.both(["threads_own_tracer.py"])
+        self.assertEqual(mine, theirs)
+        self.assertEqual(theirs[1], "%s\n" % (["call"] + ["line", "line"] * 3
+                                               + ["line", "return"]))
+        rows = self.sql("SELECT thread, count(*) AS n FROM events WHERE function = 'counted' "
+                        "AND kind = 'call' GROUP BY thread")
+        self.assertEqual([r["n"] for r in rows], [1, 1, 1])
+        self.assertEqual(self.sql("SELECT value FROM meta WHERE key = 'tracing_off'"),
+                         [{"value": 2}])
+
+    def test_threads_that_thread_starts(self):
+        # _thread's own starters: each thread is recorded from its call,
+        # though it ran to its end before its starter had another event;
+        # and _thread's functions are python's again after the recording
+        mine, theirs = self.both(["threads_raw_waited.py"])
+        self.assertEqual(mine, theirs)
+        rows = self.sql("SELECT e.thread, v.value FROM events e JOIN vars v "
+                        "ON v.seq = e.seq AND v.name = 'k' "
+                        "WHERE e.function = 'work' AND e.kind = 'call' ORDER BY e.seq")
+        self.assertEqual(sorted(int(r["value"]) for r in rows), [1, 2, 3, 4, 5, 6])
+        self.assertEqual(len({r["thread"] for r in rows}), 6)
+        code = ("import _thread, tracerec\n"
+                "before = (_thread.start_new_thread, _thread.start_new)\n"
+                "with tracerec.record(%r, quiet=True):\n"
+                "    during = (_thread.start_new_thread, _thread.start_new)\n"
+                "    print(during[0].__name__, during[0].__doc__ == before[0].__doc__)\n"
+                "print(before == (_thread.start_new_thread, _thread.start_new))\n" % self.trace)
+        p = run([PYTHON, "-c", code])
+        self.assertEqual(p, (0, "start_new_thread True\nTrue\n", ""))
 
     def env_of(self, args, stdin=b""):
         (s1, o1, e1), (s2, o2, e2) = self.both(args, stdin=stdin)

@@ -6,10 +6,12 @@ of one thread (the runner's main thread), passes the thread names as they
 are at the end (the recorder names each thread when it first sees it, so
 this updates the threads renamed since), follows fork (a child must never
 write through the parent's SQLite handle: it continues into
-<stem>-<pid>.trace), finishes the trace at os._exit() too, and prints the
-summary. At most one session records at
-a time in a process.
+<stem>-<pid>.trace), finishes the trace at os._exit() too, gives threads
+that _thread starts directly the trace function as they start (settrace
+backend: recorder/backend-settrace.c), and prints the summary. At most one
+session records at a time in a process.
 """
+import _thread
 import os
 import sys
 import threading
@@ -17,6 +19,7 @@ import time
 
 _current = None          # the Session recording now, or None
 _os_exit = os._exit
+_THREAD_STARTERS = ("start_new_thread", "start_new", "start_joinable_thread")
 
 
 def current():
@@ -93,6 +96,12 @@ class Session:
         self._meta(self.extra_meta)
         _current = self
         os._exit = _exit_closing
+        self.thread_starters = {}
+        for name in _THREAD_STARTERS:
+            real = getattr(_thread, name, None)
+            if real is not None:
+                self.thread_starters[name] = (real, self.rec.wrap_thread_start(name, real))
+                setattr(_thread, name, self.thread_starters[name][1])
 
     def _meta(self, extra):
         from tracerec import __version__
@@ -146,6 +155,9 @@ class Session:
             _current = None
         if os._exit is _exit_closing:
             os._exit = _os_exit
+        for name, (real, wrapper) in self.thread_starters.items():
+            if getattr(_thread, name, None) is wrapper:
+                setattr(_thread, name, real)
         self.rec.stop()
         elapsed = time.monotonic() - self.t0
         try:
