@@ -61,6 +61,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/redaction.py \
 	tests/programs/settrace_restore.py \
 	tests/programs/show_env.py \
+	tests/programs/sigterm_closing.py \
 	tests/programs/sigterm_self.py \
 	tests/programs/stale_frames.py \
 	tests/programs/stdlib_calls.py \

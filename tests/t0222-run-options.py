@@ -115,6 +115,18 @@ class Closing(unittest.TestCase):
         complete, m = self.meta("sigterm_self.py", -15)
         self.assertEqual((complete, m.get("signal")), (1, 15))
 
+    def test_sigterm_while_finishing(self):
+        # the trace is finished and the summary printed, then the process
+        # dies of the signal, which the trace records
+        complete, m = self.meta("sigterm_closing.py", -15)
+        self.assertEqual((complete, m.get("signal"), m.get("exit_status")), (1, 15, 143))
+        trace = os.path.join(tempfile.mkdtemp(), "o.trace")
+        p = subprocess.run([TRACEREC, "run", "-o", trace, "sigterm_closing.py"],
+                           cwd=PROGRAMS, env=reftrace.env_for_tests(), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+        self.assertEqual((p.returncode, p.stdout), (-15, "done\n"))
+        self.assertRegex(p.stderr, r"^tracerec: [0-9,]+ events, .*, trace .*o\.trace \(")
+
     def test_keyboard_interrupt_trace_complete(self):
         complete, m = self.meta("keyboard_interrupt.py", -2)
         self.assertEqual((complete, m.get("signal")), (1, 2))

@@ -316,6 +316,8 @@ def _install_sigterm(session, outcome):
         return
 
     def on_sigterm(signum, frame):
+        if session.defer_signal(signum):
+            return
         outcome.exit_status = 128 + signum
         outcome.signal = int(signum)
         session.close(outcome.exit_status, int(signum))

@@ -11,6 +11,7 @@ that _thread starts directly the trace function as they start (settrace
 backend: recorder/backend-settrace.c), and prints the summary. At most one
 session records at a time in a process.
 """
+import _signal
 import _thread
 import os
 import sys
@@ -86,6 +87,8 @@ class Session:
         self.quiet = quiet
         self.options = dict(recorder_options)
         self.closed = False
+        self.finished = False
+        self.pending_signal = 0
         self.started = False
         try:
             self.rec = _tracerec.Recorder(self.path, **self.options)
@@ -146,11 +149,31 @@ class Session:
                 if t.ident is not None}
 
     def close(self, exit_status=0, signal=0, error=None):
-        """Finish the trace (idempotent) and print the summary unless quiet."""
-        global _current
+        """Finish the trace (idempotent) and print the summary unless quiet;
+        then die of a signal that came meanwhile (defer_signal)."""
         if self.closed:
             return
         self.closed = True
+        try:
+            self._close(exit_status, signal, error)
+        finally:
+            self.finished = True
+            if self.pending_signal:
+                _signal.signal(self.pending_signal, _signal.SIG_DFL)
+                os.kill(os.getpid(), self.pending_signal)
+
+    def defer_signal(self, signum):
+        """True when the trace is being finished now (at exit, at
+        os._exit()): a handler of a deadly signal returns, and close() dies
+        of it once the trace is complete, instead of the handler killing the
+        process in the middle of it."""
+        if self.closed and not self.finished:
+            self.pending_signal = signum
+            return True
+        return False
+
+    def _close(self, exit_status, signal, error):
+        global _current
         if _current is self:
             _current = None
         if os._exit is _exit_closing:
@@ -165,6 +188,8 @@ class Session:
         except Exception:
             pass
         close_error = None
+        if self.pending_signal and not signal:
+            exit_status, signal = 128 + self.pending_signal, self.pending_signal
         try:
             self.rec.close(exit_status=exit_status, signal=signal, error=error)
         except Exception as e:
