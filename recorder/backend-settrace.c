@@ -330,19 +330,17 @@ int trec_settrace_start(trec_recorder *r){
 
 /* Recorded threads whose trace function the program took away and never
 ** gave back (a paused thread's was taken by the recorder): those still
-** running, and those that ended so (trec_recorder_reap; not when a
-** recording error stops, which may come from within a reap). */
+** running, and those that ended so (trec_recorder_reap). Not after a
+** recording error, which may come from within a reap. */
 static void settrace_count_off(trec_recorder *r){
   PyThreadState *me = trec_compat_tstate();
-  if( r->rc==TREC_OK ) trec_recorder_reap(r);
-  for(PyThreadState *ts = PyInterpreterState_ThreadHead(r->interp); ts!=NULL;
-      ts = PyThreadState_Next(ts)){
-    if( ts->c_tracefunc==settrace_trace || (ts==me && r->pausing) ) continue;
-    uint64_t uid = trec_compat_tstate_uid(ts);
-    for(size_t i=0; i<r->n_threads; i++){
-      const struct trec_rthread *t = r->threads[i];
-      if( t->armed && t->tstate==ts && t->uid==uid ) r->n_off++;
-    }
+  /* after the reap every entry's thread state is alive */
+  if( r->rc!=TREC_OK || trec_recorder_reap(r)<0 ) return;
+  for(size_t i=0; i<r->n_threads; i++){
+    const struct trec_rthread *t = r->threads[i];
+    if( !t->armed || t->tstate->c_tracefunc==settrace_trace ) continue;
+    if( t->tstate==me && r->pausing ) continue;
+    r->n_off++;
   }
 }
 

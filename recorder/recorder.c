@@ -344,8 +344,8 @@ static int rec_ptr_cmp(const void *a, const void *b){
 ** done with Python code, so such a thread has no event to come. Called when
 ** a thread appears, so that entries and streams stay as many as the
 ** threads alive at once, and at stop. Without memory for the list nothing
-** ends now, and the next new thread tries again. */
-static void rec_reap(trec_recorder *r, PyThreadState *me){
+** ends now, and the next new thread tries again: -1. */
+static int rec_reap(trec_recorder *r, PyThreadState *me){
   PyThreadState **live = NULL;
   size_t n = 0, cap = 0, keep = 0;
   for(PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp);
@@ -355,7 +355,7 @@ static void rec_reap(trec_recorder *r, PyThreadState *me){
       PyThreadState **p = realloc(live, nc * sizeof *p);
       if( p==NULL ){
         free(live);
-        return;
+        return -1;
       }
       live = p;
       cap = nc;
@@ -376,6 +376,7 @@ static void rec_reap(trec_recorder *r, PyThreadState *me){
   }
   r->n_threads = keep;
   free(live);
+  return 0;
 }
 
 static struct trec_rthread *rec_thread(trec_recorder *r, PyThreadState *ts,
@@ -458,8 +459,8 @@ void trec_recorder_thread_started(trec_recorder *r, const char *name){
   }
 }
 
-void trec_recorder_reap(trec_recorder *r){
-  rec_reap(r, PyThreadState_Get());
+int trec_recorder_reap(trec_recorder *r){
+  return rec_reap(r, PyThreadState_Get());
 }
 
 void trec_recorder_thread_resync(trec_recorder *r){

@@ -189,8 +189,8 @@ void trec_recorder_unpark(trec_recorder *r);
 
 /* End the entries of threads that are gone (their streams closed, their
 ** memory freed); one that ended with frames it never saw return counts in
-** n_off. */
-void trec_recorder_reap(trec_recorder *r);
+** n_off. @return 0, or -1 when out of memory (nothing ended). */
+int trec_recorder_reap(trec_recorder *r);
 
 /* The calling thread's trace function was off for a while and is on
 ** again: its frame stack is checked against the frames running at its next
