@@ -38,10 +38,10 @@
 /* Set ts's trace function and object; the caller holds the GIL, and a
 ** thread other than ts stays traced or the caller's own thread is set
 ** through PyEval_SetTrace() after (3.12+ turns its instrumentation on and
-** off there only). The old trace object, if any, is appended to `olds`, to
-** be dropped once no thread state is written any more. */
-static void set_direct(PyThreadState *ts, Py_tracefunc func, PyObject *obj,
-                       PyObject **olds, size_t *n_olds){
+** off there only). Returns the old trace object, a reference for the
+** caller to drop once no thread state is written any more. */
+static PyObject *set_direct(PyThreadState *ts, Py_tracefunc func,
+                            PyObject *obj){
   int delta = (func!=NULL) - (ts->c_tracefunc!=NULL);
   PyObject *old = ts->c_traceobj;
   Py_XINCREF(obj);
@@ -58,7 +58,7 @@ static void set_direct(PyThreadState *ts, Py_tracefunc func, PyObject *obj,
   ts->interp->ceval.tracing_possible += delta;
   ts->use_tracing = func!=NULL || ts->c_profilefunc!=NULL;
 #endif
-  if( old!=NULL ) olds[(*n_olds)++] = old;
+  return old;
 }
 
 static size_t count_threads(PyInterpreterState *interp){
@@ -68,11 +68,6 @@ static size_t count_threads(PyInterpreterState *interp){
     n++;
   }
   return n;
-}
-
-static void drop_all(PyObject **olds, size_t n){
-  for(size_t i=0; i<n; i++) Py_DECREF(olds[i]);
-  PyMem_Free(olds);
 }
 
 /* PyEval_SetTrace() reports an audit hook's refusal as unraisable */
@@ -95,44 +90,40 @@ int trec_compat_settrace_all(Py_tracefunc func, PyObject *obj){
   }
   for(PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp); ts!=NULL;
       ts = PyThreadState_Next(ts)){
-    if( ts!=me ) set_direct(ts, func, obj, olds, &n_olds);
+    PyObject *old = ts!=me ? set_direct(ts, func, obj) : NULL;
+    if( old!=NULL ) olds[n_olds++] = old;
   }
-  drop_all(olds, n_olds);
+  for(size_t i=0; i<n_olds; i++) Py_DECREF(olds[i]);
+  PyMem_Free(olds);
   return 0;
 }
 
 void trec_compat_settrace_newer(PyThreadState *head, uint64_t after,
                                 Py_tracefunc func, PyObject *obj){
-  size_t n_olds = 0;
   for(PyThreadState *ts = head; ts!=NULL && trec_compat_tstate_uid(ts)>after;
       ts = PyThreadState_Next(ts)){
     /* a thread with a trace function has it from threading's hook or
-    ** from the program; and so no old object needs dropping */
+    ** from the program; and so there is no old object to drop */
     if( ts->c_tracefunc==NULL && ts->c_traceobj==NULL ){
-      set_direct(ts, func, obj, NULL, &n_olds);
+      (void)set_direct(ts, func, obj);
     }
   }
 }
 
+/* The old objects are obj, which the caller holds: dropping them frees
+** nothing and runs no code. */
 int trec_compat_settrace_clear(Py_tracefunc func, PyObject *obj){
   PyThreadState *me = PyThreadState_Get();
-  size_t n_olds = 0;
-  PyObject **olds = PyMem_Malloc((count_threads(me->interp) + 1) * sizeof *olds);
-  if( olds==NULL ){
-    PyErr_NoMemory();
-    return -1;
-  }
   for(PyThreadState *ts = PyInterpreterState_ThreadHead(me->interp); ts!=NULL;
       ts = PyThreadState_Next(ts)){
-    if( ts!=me && (ts->c_tracefunc==func || (obj!=NULL && ts->c_traceobj==obj)) ){
-      set_direct(ts, NULL, NULL, olds, &n_olds);
+    if( ts!=me && (ts->c_tracefunc==func || ts->c_traceobj==obj) ){
+      Py_XDECREF(set_direct(ts, NULL, NULL));
     }
   }
-  int mine = me->c_tracefunc==func || (obj!=NULL && me->c_traceobj==obj);
+  int mine = me->c_tracefunc==func || me->c_traceobj==obj;
   if( mine || me->c_tracefunc==NULL ) PyEval_SetTrace(NULL, NULL);
   /* refused: take it all the same; 3.12+ then keeps reporting events to
   ** sys's callbacks, which find no trace function */
-  if( mine && me->c_tracefunc!=NULL ) set_direct(me, NULL, NULL, olds, &n_olds);
-  drop_all(olds, n_olds);
+  if( mine && me->c_tracefunc!=NULL ) Py_XDECREF(set_direct(me, NULL, NULL));
   return PyErr_Occurred() ? -1 : 0;
 }

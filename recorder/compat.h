@@ -265,8 +265,9 @@ void trec_compat_settrace_newer(PyThreadState *head, uint64_t after,
 
 /* Remove func from every thread whose trace function it is, or whose trace
 ** object is obj (sys.settrace() given the recorder back), the calling
-** thread last. A trace function the program set itself stays.
-** @return 0, or -1 with an exception. */
+** thread last. A trace function the program set itself stays. The caller
+** holds a reference to obj (not NULL). @return 0, or -1 with an exception
+** set by an audit hook. */
 int trec_compat_settrace_clear(Py_tracefunc func, PyObject *obj);
 
 #endif /* TREC_COMPAT_H */
