@@ -121,6 +121,11 @@ def machine(builds, pythons):
 
 # ---------------------------------------------------------------- setup
 
+# Debian's python3-coverage (build-aux/install-deps) is built for Debian's
+# python3; another Python of the same minor version loads it from there.
+DEBIAN_DIST = "/usr/lib/python3/dist-packages"
+
+
 class Python:
     def __init__(self, exe):
         out = sh([exe, "-c", "import sys, sysconfig; print(sys.executable);"
@@ -135,7 +140,13 @@ class Python:
         self.build = None
         self.floor_dir = None
         self.backends = []
+        self.coverage_path = None
         self.has_coverage = sh([self.exe, "-c", "import coverage.tracer; print(1)"]) == "1"
+        if not self.has_coverage and sh_env(
+                [self.exe, "-c", "import coverage.tracer; print(1)"],
+                {"PYTHONPATH": DEBIAN_DIST}) == "1":
+            self.has_coverage = True
+            self.coverage_path = DEBIAN_DIST
 
 
 class Build:
@@ -238,6 +249,8 @@ def measure(tool, py, script, tmp, args):
                 "BENCH_COUNT_FILE": count, "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTHONHASHSEED": "0"})
     env.pop("PYTHONPATH", None)
+    if tool == "coverage" and py.coverage_path:
+        env["PYTHONPATH"] = py.coverage_path
     r = Run()
     with open(os.path.join(tmp, "stdout"), "w+b") as so:
         t0 = time.perf_counter()
