@@ -2088,12 +2088,15 @@ static int fp_inline(trec_snap *s, PyObject *v, int depth, uint64_t *out){
     Py_ssize_t j = 0;
     while( j<n && values[order[j]]==m->val[j] ) j++;
     if( j==n ){
+      /* read m before the walks below: an attribute's own walk may keep
+      ** its memo in this very entry (addresses that collide) */
       g = m->head;
       s->fp_left -= m->n_leaves;
       for(uint32_t others = ~m->leaves & (uint32_t)((1ull<<n) - 1); others;
           others &= others - 1){
         j = __builtin_ctz(others);
-        g = mixu(g, fp_item(s, 0x9b05688c2b3e6c1full, m->val[j], depth+1));
+        g = mixu(g, fp_item(s, 0x9b05688c2b3e6c1full, values[order[j]],
+                            depth+1));
       }
       if( s->fp_left>=0 ){
         *out = g;

@@ -53,6 +53,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/large_data.py \
 	tests/programs/long_running.py \
 	tests/programs/loops.py \
+	tests/programs/memo_collide.py \
 	tests/programs/module_level.py \
 	tests/programs/record_region.py \
 	tests/programs/quick_paths.py \

@@ -15,6 +15,7 @@ items, shallow, short strings: what lies past the bounds is where a
 fingerprint can miss a change of a count or a length), and subvalues.py
 with more option sets, the value budget among them.
 """
+import json
 import os
 import subprocess
 import sys
@@ -93,6 +94,51 @@ class FingerprintCheck(unittest.TestCase):
                     PROGRAMS, reftrace.env_for_tests())
                 self.assertEqual(p.returncode, 0, p.stderr)
                 self.assertEqual(p.stdout.splitlines()[-1], "ERROR: None")
+
+    def test_attribute_memo_collision(self):
+        # memo_collide.py gives an object an attribute whose memo shares the
+        # object's entry, then changes the object two levels down: the
+        # line after each change must record it, and the check agree
+        import _tracerec
+        dump = os.path.join(os.environ["TREC_BUILDDIR"], "tests", "helper",
+                            "trec-dump")
+        for backend in _tracerec.backends():
+            with self.subTest(backend=backend), \
+                    tempfile.TemporaryDirectory() as tmp:
+                trace = os.path.join(tmp, "t.trace")
+                cmd = [TRACEREC, "run", "-q", "--backend", backend, "-o",
+                       trace, "memo_collide.py"]
+                p = self.run_checked(cmd, PROGRAMS, reftrace.env_for_tests())
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertNotIn("TRACEREC_FPCHECK", p.stderr)
+                p = subprocess.run(cmd, cwd=PROGRAMS,
+                                   env=reftrace.env_for_tests(),
+                                   stdout=subprocess.PIPE, check=True)
+                self.assertEqual(p.stdout, b"[3, 5, 7, 9, 3, 5, 7, 9, "
+                                 b"3, 5, 7, 9]\n")
+                out = subprocess.run([dump, "--raw", trace],
+                                     stdout=subprocess.PIPE, check=True,
+                                     universal_newlines=True).stdout
+                names, events = {}, []
+                for line in out.splitlines():
+                    o = json.loads(line)
+                    if o["type"] == "code":
+                        names[o["id"]] = o["qualname"]
+                    elif o["type"] == "event":
+                        events.append(o)
+                pattern = [e for e in events if names[e["code"]] == "pattern"]
+                grow = [ln for ln, text in enumerate(
+                    open(os.path.join(PROGRAMS, "memo_collide.py")), 1)
+                    if "k.grow()" in text and "def" not in text]
+                self.assertEqual(len(grow), 1)
+                lines = [e for e in sorted(pattern, key=lambda e: e["seq"])
+                         if e["kind"] == "line"]
+                after = [e for e, before in zip(lines[1:], lines)
+                         if before["line"] == grow[0]]
+                self.assertEqual(len(after), 12)
+                for e in after:
+                    self.assertIn("k", [v["name"] for v in e["vars"]],
+                                  "seq %d" % e["seq"])
 
     def test_check_sees_a_miss(self):
         # ctypes_poke.py changes a str in place behind CPython's back: the
