@@ -15,7 +15,6 @@ items, shallow, short strings: what lies past the bounds is where a
 fingerprint can miss a change of a count or a length), and subvalues.py
 with more option sets, the value budget among them.
 """
-import json
 import os
 import subprocess
 import sys
@@ -100,8 +99,6 @@ class FingerprintCheck(unittest.TestCase):
         # object's entry, then changes the object two levels down: the
         # line after each change must record it, and the check agree
         import _tracerec
-        dump = os.path.join(os.environ["TREC_BUILDDIR"], "tests", "helper",
-                            "trec-dump")
         for backend in _tracerec.backends():
             with self.subTest(backend=backend), \
                     tempfile.TemporaryDirectory() as tmp:
@@ -116,23 +113,14 @@ class FingerprintCheck(unittest.TestCase):
                                    stdout=subprocess.PIPE, check=True)
                 self.assertEqual(p.stdout, b"[3, 5, 7, 9, 3, 5, 7, 9, "
                                  b"3, 5, 7, 9]\n")
-                out = subprocess.run([dump, "--raw", trace],
-                                     stdout=subprocess.PIPE, check=True,
-                                     universal_newlines=True).stdout
-                names, events = {}, []
-                for line in out.splitlines():
-                    o = json.loads(line)
-                    if o["type"] == "code":
-                        names[o["id"]] = o["qualname"]
-                    elif o["type"] == "event":
-                        events.append(o)
-                pattern = [e for e in events if names[e["code"]] == "pattern"]
+                d = reftrace.dump(trace)
+                pattern = [e for e in d["events"]
+                           if d["codes"][e["code"]]["qualname"] == "pattern"]
                 grow = [ln for ln, text in enumerate(
                     open(os.path.join(PROGRAMS, "memo_collide.py")), 1)
                     if "k.grow()" in text and "def" not in text]
                 self.assertEqual(len(grow), 1)
-                lines = [e for e in sorted(pattern, key=lambda e: e["seq"])
-                         if e["kind"] == "line"]
+                lines = [e for e in pattern if e["kind"] == "line"]
                 after = [e for e, before in zip(lines[1:], lines)
                          if before["line"] == grow[0]]
                 self.assertEqual(len(after), 12)
