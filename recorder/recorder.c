@@ -208,7 +208,11 @@ static struct trec_codeinfo *rec_code_register(trec_recorder *r,
   }
   ci->decision = (uint8_t)rec_decide(r, path);
   if( ci->decision!=TREC_DECIDE_SKIP ){
-    int rc = trec_layout_new(r->snap, co, &ci->layout);
+    /* library code is recorded as calls and returns: its parameters, not
+    ** its closure's cells nor, at a generator's resume, its locals (each
+    ** resume of json's encoder walked its whole closure again) */
+    int rc = trec_layout_new(r->snap, co, ci->decision!=TREC_DECIDE_FULL,
+                             &ci->layout);
     if( rc!=TREC_OK ){
       trec_recorder_fail(r, rc, "code layout", trec_snap_errmsg(r->snap));
       goto out;

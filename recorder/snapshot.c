@@ -1737,7 +1737,8 @@ void trec_snap_free(trec_snap *s){
 
 /* ---- layouts ---- */
 
-int trec_layout_new(trec_snap *s, PyCodeObject *co, trec_layout **out){
+int trec_layout_new(trec_snap *s, PyCodeObject *co, int args_only,
+                    trec_layout **out){
   int rc = TREC_ERR_NOMEM;
   struct saved_exc saved;
   exc_save(&saved, trec_compat_tstate());
@@ -1751,6 +1752,8 @@ int trec_layout_new(trec_snap *s, PyCodeObject *co, trec_layout **out){
   L->n_args = (uint32_t)(co->co_argcount + co->co_kwonlyargcount
                          + ((co->co_flags & CO_VARARGS) ? 1 : 0)
                          + ((co->co_flags & CO_VARKEYWORDS) ? 1 : 0));
+  /* the parameters are the first slots (localsplus starts with them) */
+  if( args_only ) L->n = L->fast ? L->n_args : 0;
   L->names = calloc(L->n + 1, sizeof *L->names);
   L->cnames = calloc(L->n + 1, sizeof *L->cnames);
   L->redact = calloc(L->n + 1, 1);
@@ -2818,7 +2821,7 @@ static PyObject *debug_session(PyObject *self, PyObject *args, PyObject *kw){
   Py_INCREF(code);
   d->code = code;
   if( (d->s = debug_snap(kw))==NULL ) goto fail;
-  if( trec_layout_new(d->s, (PyCodeObject *)code, &d->L)
+  if( trec_layout_new(d->s, (PyCodeObject *)code, 0, &d->L)
       || trec_shadow_new(d->L, &d->sh) ){
     PyErr_NoMemory();
     goto fail;

@@ -52,11 +52,13 @@ typedef struct trec_layout trec_layout;
 
 /*! trec_layout_new() : the slots of co: for functions (CO_OPTIMIZED) the
  *  localsplus names (co_varnames + co_cellvars + co_freevars), for module and
- *  class code co_names. Redaction is decided here, once per slot. L borrows
- *  co's name strings: co must outlive L (true when L lives in co's extra
- *  slot).
+ *  class code co_names; with args_only, the parameters alone (none for
+ *  module and class code), for code recorded as calls and returns only.
+ *  Redaction is decided here, once per slot. L borrows co's name strings:
+ *  co must outlive L (true when L lives in co's extra slot).
  *  @return TREC_OK, TREC_ERR_NOMEM. trec_layout_free() accepts NULL. */
-int  trec_layout_new(trec_snap *s, PyCodeObject *co, trec_layout **out);
+int  trec_layout_new(trec_snap *s, PyCodeObject *co, int args_only,
+                     trec_layout **out);
 void trec_layout_free(trec_layout *L);
 uint32_t trec_layout_n_names(const trec_layout *L);
 /*! trec_layout_name() : slot's name, UTF-8, NUL-ended (Borrowed from L), for

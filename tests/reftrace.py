@@ -14,7 +14,9 @@ What it records follows the recorder's rules, written down independently:
   tracerec's package, runpy and this file: nothing.
 - frame identity: a new one per activation; a generator or coroutine keeps
   one across resumes.
-- values: at call every bound variable; at later events of the frame the
+- values: at call every bound variable (library code: its parameters
+  alone, the first argcount + kwonly + *args + **kwargs of co_varnames, at
+  every call, a generator's resume too); at later events of the frame the
   variables whose value changed since the frame's previous event, and
   "<unbound>" for one bound before and unbound now. A change is: for deeply
   immutable builtins (None, bool, int, float, str, bytes, tuples of these)
@@ -228,8 +230,16 @@ class Tracer:
             return out
         return list(code.co_names)
 
-    def values(self, frame):
+    def values(self, frame, params_only=False):
         code = frame.f_code
+        if params_only:
+            n = code.co_argcount + code.co_kwonlyargcount \
+                + bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)
+            names = code.co_varnames[:n] if code.co_flags & CO_OPTIMIZED else ()
+            for n in names:
+                v = frame.f_locals.get(n, MISSING)
+                yield n, v
+            return
         if code.co_flags & CO_OPTIMIZED:
             ns = frame.f_locals
         elif code.co_name == "<module>":
@@ -243,14 +253,14 @@ class Tracer:
                 v = MISSING
             yield n, v
 
-    def diff(self, frame, shadow, full):
+    def diff(self, frame, shadow, full, params_only=False):
         """(changed, simple): the changed variables with their text (None
         when not simple), and the names of every variable whose value is
         simple now, changed or not."""
         out, simple_now = {}, []
         if full:
             shadow.slots.clear()
-        for n, v in self.values(frame):
+        for n, v in self.values(frame, params_only):
             old = shadow.slots.get(n)
             if v is MISSING:
                 if old is not None:
@@ -376,7 +386,7 @@ class Tracer:
         fid, shadow = self.activation(frame)
         stack = self.stacks.setdefault(self.thread_key(), [])
         stack.append(fid)
-        values = self.diff(frame, shadow, True)
+        values = self.diff(frame, shadow, True, d == CALLS)
         self.emit(frame, "call", fid, len(stack), values,
                   {"lib": True} if d == CALLS else None)
         if d == CALLS:
