@@ -31,6 +31,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/ctypes_poke.py \
 	tests/programs/decorators.py \
 	tests/programs/deep_recursion.py \
+	tests/programs/dict_collide.py \
 	tests/programs/exc_caught.py \
 	tests/programs/exc_chained.py \
 	tests/programs/exc_finally.py \

@@ -15,6 +15,7 @@ items, shallow, short strings: what lies past the bounds is where a
 fingerprint can miss a change of a count or a length), and subvalues.py
 with more option sets, the value budget among them.
 """
+import itertools
 import os
 import subprocess
 import sys
@@ -94,17 +95,22 @@ class FingerprintCheck(unittest.TestCase):
                 self.assertEqual(p.returncode, 0, p.stderr)
                 self.assertEqual(p.stdout.splitlines()[-1], "ERROR: None")
 
-    def test_attribute_memo_collision(self):
+    def test_memo_collisions(self):
         # memo_collide.py gives an object an attribute whose memo shares the
-        # object's entry, then changes the object two levels down: the
-        # line after each change must record it, and the check agree
+        # object's entry, dict_collide.py a dict a value (a dict) whose memo
+        # shares the dict's, then each changes the outer one in place below
+        # that value: the line after each change must record it, and the
+        # check agree
         import _tracerec
-        for backend in _tracerec.backends():
-            with self.subTest(backend=backend), \
+        cases = (("memo_collide.py", "k", "k.grow()"),
+                 ("dict_collide.py", "p", "grow(p)"))
+        for (program, var, change), backend in itertools.product(
+                cases, _tracerec.backends()):
+            with self.subTest(program=program, backend=backend), \
                     tempfile.TemporaryDirectory() as tmp:
                 trace = os.path.join(tmp, "t.trace")
                 cmd = [TRACEREC, "run", "-q", "--backend", backend, "-o",
-                       trace, "memo_collide.py"]
+                       trace, program]
                 p = self.run_checked(cmd, PROGRAMS, reftrace.env_for_tests())
                 self.assertEqual(p.returncode, 0, p.stderr)
                 self.assertNotIn("TRACEREC_FPCHECK", p.stderr)
@@ -116,16 +122,16 @@ class FingerprintCheck(unittest.TestCase):
                 d = reftrace.dump(trace)
                 pattern = [e for e in d["events"]
                            if d["codes"][e["code"]]["qualname"] == "pattern"]
-                grow = [ln for ln, text in enumerate(
-                    open(os.path.join(PROGRAMS, "memo_collide.py")), 1)
-                    if "k.grow()" in text and "def" not in text]
-                self.assertEqual(len(grow), 1)
-                lines = [e for e in pattern if e["kind"] == "line"]
-                after = [e for e, before in zip(lines[1:], lines)
-                         if before["line"] == grow[0]]
+                lines = [ln for ln, text in enumerate(
+                    open(os.path.join(PROGRAMS, program)), 1)
+                    if text.strip() == change]
+                self.assertEqual(len(lines), 1)
+                events = [e for e in pattern if e["kind"] == "line"]
+                after = [e for e, before in zip(events[1:], events)
+                         if before["line"] == lines[0]]
                 self.assertEqual(len(after), 12)
                 for e in after:
-                    self.assertIn("k", [v["name"] for v in e["vars"]],
+                    self.assertIn(var, [v["name"] for v in e["vars"]],
                                   "seq %d" % e["seq"])
 
     def test_check_sees_a_miss(self):
