@@ -2226,18 +2226,16 @@ static uint64_t fp_dict(trec_snap *s, uint64_t h, PyObject *v, int depth){
         && left>=m->nodes ){
       /* copied before the walks below: a value's own walk may keep its
       ** memo in this very entry (addresses that collide) */
-      head = m->head;
-      n_others = m->n_others;
-      memcpy(others, m->other, (size_t)n_others * sizeof *others);
+      uint64_t memo_head = m->head, memo_tail = tail;
+      int n = m->n_others;
+      PyObject *memo_others[FP_DICT_OTHERS];
+      memcpy(memo_others, m->other, (size_t)n * sizeof *memo_others);
       s->fp_left -= m->nodes;
-      for(int j=0; j<n_others; j++)
-        tail = mixu(tail, fp_item(s, 0x9b05688c2b3e6c1full, others[j],
-                                  depth+1));
-      if( s->fp_left>=0 ) return mixu(h, mixu(head, tail));
+      for(int j=0; j<n; j++)
+        memo_tail = mixu(memo_tail, fp_item(s, 0x9b05688c2b3e6c1full,
+                                            memo_others[j], depth+1));
+      if( s->fp_left>=0 ) return mixu(h, mixu(memo_head, memo_tail));
       s->fp_left = left;
-      head = 0x3c6ef372fe94f82bull;
-      tail = 0x510e527fade682d1ull;
-      n_others = 0;
     }
   }
   for(Py_ssize_t i=0; i<s->o.max_items && PyDict_Next(v, &pos, &key, &val); i++){

@@ -233,12 +233,11 @@ class Tracer:
     def values(self, frame, params_only=False):
         code = frame.f_code
         if params_only:
-            n = code.co_argcount + code.co_kwonlyargcount \
+            count = code.co_argcount + code.co_kwonlyargcount \
                 + bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)
-            names = code.co_varnames[:n] if code.co_flags & CO_OPTIMIZED else ()
-            for n in names:
-                v = frame.f_locals.get(n, MISSING)
-                yield n, v
+            params = code.co_varnames[:count] if code.co_flags & CO_OPTIMIZED else ()
+            for n in params:
+                yield n, frame.f_locals.get(n, MISSING)
             return
         if code.co_flags & CO_OPTIMIZED:
             ns = frame.f_locals
