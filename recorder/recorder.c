@@ -501,9 +501,12 @@ static void rec_entry_done(trec_recorder *r){
   trec_buf_put(&r->ends, &end, sizeof end);
 }
 
-static void rec_emit(trec_recorder *r, struct trec_rthread *t,
-                     const struct trec_fentry *e, int kind, int line,
-                     int offset, int64_t ts){
+/* Inlined into each caller: as a call of its own, its prologue, epilogue
+** and arguments were a third of its cost, at every event. */
+static inline __attribute__((always_inline)) void
+rec_emit(trec_recorder *r, struct trec_rthread *t,
+         const struct trec_fentry *e, int kind, int line, int offset,
+         int64_t ts){
   if( r->payload.oom ){
     trec_recorder_fail(r, TREC_ERR_NOMEM, "event payload", NULL);
     return;
@@ -536,9 +539,9 @@ static void rec_emit(trec_recorder *r, struct trec_rthread *t,
 ** (lineflow.h, lineflow-gil.c); the facts that
 ** decide it for a line's item reads and FOR_ITER are taken as the line
 ** starts, here, for the frame's next event. */
-static int rec_snap_frame(trec_recorder *r, PyThreadState *ts,
-                          struct trec_fentry *e, PyFrameObject *f, int full,
-                          int line, int kind, int *walked){
+static inline __attribute__((always_inline)) int
+rec_snap_frame(trec_recorder *r, PyThreadState *ts, struct trec_fentry *e,
+               PyFrameObject *f, int full, int line, int kind, int *walked){
   const trec_lineflow *lf = e->ci->flow;
   uint64_t store = 0, inplace = 0, check = 0, cur_check, tail_check, unused;
   uint64_t clock = 0;
@@ -627,6 +630,15 @@ static int rec_snap_frame(trec_recorder *r, PyThreadState *ts,
     trec_recorder_fail(r, rc, "snapshot of a frame", trec_snap_errmsg(r->snap));
   }
   return rc;
+}
+
+/* rec_snap_frame() for rec_line(), a call: inlined into the line path too,
+** it cost line events more than the call saved. The call, return and
+** exception paths inline it. */
+static int rec_snap_line(trec_recorder *r, PyThreadState *ts,
+                         struct trec_fentry *e, PyFrameObject *f, int full,
+                         int line, int kind){
+  return rec_snap_frame(r, ts, e, f, full, line, kind, NULL);
 }
 
 static int rec_new_entry(trec_recorder *r, struct trec_fentry *e,
@@ -743,15 +755,17 @@ static struct trec_fentry *rec_find_below(trec_recorder *r,
   return trec_fstack_top(&t->stack);
 }
 
-static void rec_line(trec_recorder *r, struct trec_rthread *t,
-                     PyFrameObject *f, struct trec_codeinfo *ci, int kind,
-                     int line){
+/* Inlined: most events are line events, and as a call of its own its
+** prologue, epilogue and arguments were over a third of its cost. */
+static inline __attribute__((always_inline)) void
+rec_line(trec_recorder *r, struct trec_rthread *t, PyFrameObject *f,
+         struct trec_codeinfo *ci, int kind, int line){
   int full;
   struct trec_fentry *e = rec_find(r, t, f, ci, &full);
   if( e==NULL ) return;
   rec_payload_reset(r);
   if( line==TREC_LINE_UNKNOWN ) line = trec_compat_frame_line(f);
-  if( rec_snap_frame(r, t->tstate, e, f, full, line, kind, NULL)!=TREC_OK )
+  if( rec_snap_line(r, t->tstate, e, f, full, line, kind)!=TREC_OK )
     return;
   rec_emit(r, t, e, kind, line,
            kind==TREC_OPCODE ? trec_compat_frame_lasti(f) : TREC_NO_OFFSET,
@@ -919,9 +933,13 @@ int trec_recorder_event(trec_recorder *r, PyFrameObject *f, int what,
     rec_resync(r, t, f, what);
     if( r->state!=TREC_REC_RUNNING ) return 0;
   }
+  /* most events are line events: tested before the jump table */
+  if( what==PyTrace_LINE ){
+    rec_line(r, t, f, ci, TREC_LINE, line);
+    return 0;
+  }
   switch( what ){
   case PyTrace_CALL:      rec_call(r, t, f, ci); break;
-  case PyTrace_LINE:      rec_line(r, t, f, ci, TREC_LINE, line); break;
   case PyTrace_RETURN:    rec_return(r, t, f, ci, arg); break;
   case PyTrace_EXCEPTION: rec_exception(r, t, f, ci, arg); break;
   case PyTrace_OPCODE:    rec_line(r, t, f, ci, TREC_OPCODE, line); break;

@@ -1575,8 +1575,10 @@ static void snap_enter(trec_snap *s, struct snap_entry *e, PyThreadState *ts){
   }
 }
 
-static int snap_leave(trec_snap *s, struct snap_entry *e,
-                      struct trec_buf *out){
+/* Inlined: its callers run at every event, and the call was a third of
+** its cost there. */
+static inline __attribute__((always_inline)) int
+snap_leave(trec_snap *s, struct snap_entry *e, struct trec_buf *out){
   s->busy--;
   if( e->nested ){
     s->o.capture_repr = e->capture_repr;

@@ -38,12 +38,29 @@ static size_t varint_len(uint64_t v){
 #define WORD_TAIL(x) ((size_t)__builtin_ctzll(x) / 8)
 #endif
 
+#ifdef __SSE2__
+static inline __m128i eq16(const unsigned char *a, const unsigned char *b){
+  return _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)a),
+                        _mm_loadu_si128((const __m128i *)(const void *)b));
+}
+#endif
+
 /* Bytes equal at the start of a and b (n = the shorter length). Values
-** are hundreds of bytes that mostly agree: compared 16 bytes at a time
-** where SSE2 is there (every x86-64), else a word at a time. */
+** are hundreds of bytes that mostly agree: compared 64 and then 16 bytes
+** at a time where SSE2 is there (every x86-64), else a word at a time. */
 static size_t common_head(const unsigned char *a, const unsigned char *b, size_t n){
   size_t i = 0;
 #ifdef __SSE2__
+  /* 64 bytes per test while they agree (a value kept whole is kilobytes);
+  ** the loop below finds where they differ */
+  while( i + 64<=n ){
+    __m128i lo = _mm_and_si128(eq16(a + i, b + i), eq16(a + i + 16, b + i + 16));
+    __m128i hi = _mm_and_si128(eq16(a + i + 32, b + i + 32),
+                               eq16(a + i + 48, b + i + 48));
+    __m128i e = _mm_and_si128(lo, hi);
+    if( _mm_movemask_epi8(e)!=0xffff ) break;
+    i += 64;
+  }
   while( i + 16<=n ){
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(a + i));
     __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
@@ -157,13 +174,18 @@ int trec_patch_entry(struct trec_buf *out, struct trec_buf *scratch,
   return 0;
 }
 
+/* Written at once under one room check: a loop counter takes one at
+** nearly every event. */
 int trec_patch_int(struct trec_buf *out, uint32_t slot, int64_t old, int64_t v){
   int64_t d;
   if( __builtin_sub_overflow(v, old, &d) ) return 0;
-  trec_payload_key(out, TREC_PK_PATCH, slot);
-  trec_buf_put_u8(out, TREC_PATCH_INT);
-  trec_buf_put_varint(out, 0);
-  trec_buf_put_svarint(out, d);
+  if( trec_buf_room(out, 22) ) return 1;
+  unsigned char *p = out->data + out->len;
+  p += trec_varint_write(p, ((uint64_t)slot << 2) | TREC_PK_PATCH);
+  *p++ = TREC_PATCH_INT;
+  *p++ = 0;
+  p += trec_varint_write(p, trec_zigzag(d));
+  out->len = (size_t)(p - out->data);
   return 1;
 }
 

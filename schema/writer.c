@@ -588,18 +588,83 @@ int trec_stream_append(trec_stream *s, const struct trec_event *ev){
   return trec_stream_put(s, ev);
 }
 
-int trec_stream_put(trec_stream *s, const struct trec_event *ev){
+/* memcpy() of at most 16 bytes, as an event's payload and entry ends
+** mostly are, without a call into libc per event: overlapping loads and
+** stores */
+static inline void copy_small(unsigned char *dst, const unsigned char *src,
+                              size_t n){
+  if( n>=8 ){
+    uint64_t a, z;
+    memcpy(&a, src, 8);
+    memcpy(&z, src + n - 8, 8);
+    memcpy(dst, &a, 8);
+    memcpy(dst + n - 8, &z, 8);
+  }else if( n>=4 ){
+    uint32_t a, z;
+    memcpy(&a, src, 4);
+    memcpy(&z, src + n - 4, 4);
+    memcpy(dst, &a, 4);
+    memcpy(dst + n - 4, &z, 4);
+  }else if( n ){
+    dst[0] = src[0];
+    dst[n/2] = src[n/2];
+    dst[n-1] = src[n-1];
+  }
+}
+
+/* Copy ev into b, which has room for it (n_ends entry ends, and
+** trec_stream_put's `need` bytes), and publish it to the writer thread.
+** small: its payload and its entry ends are at most 16 bytes each. */
+static inline int stream_write(trec_stream *s, struct sbuf *b,
+                               const struct trec_event *ev, size_t n_ends,
+                               int small){
+  struct trec_event *d = &b->ev[b->n];
+  uint32_t len = ev->payload_len;
+  *d = *ev;
+  d->thread = s->thread;
+  d->depth = 0;
+  if( len ){
+    size_t at = b->pay_len;
+    d->payload = b->pay + at;
+    if( small ) copy_small(b->pay + at, ev->payload, len);
+    else memcpy(b->pay + at, ev->payload, len);
+    at += len;
+    if( n_ends ){
+      at = (at + 3) & ~(size_t)3;
+      d->entry_end = (const uint32_t *)(void *)(b->pay + at);
+      if( small ){
+        copy_small(b->pay + at, (const unsigned char *)ev->entry_end,
+                   n_ends*sizeof(uint32_t));
+      }else{
+        memcpy(b->pay + at, ev->entry_end, n_ends*sizeof(uint32_t));
+      }
+      at += n_ends*sizeof(uint32_t);
+    }else{
+      d->entry_end = NULL;
+      d->n_entries = 0;
+    }
+    b->pay_len = at;
+  }else{
+    d->payload = NULL;
+    d->entry_end = NULL;
+    d->n_entries = 0;
+  }
+  s->last_seq = ev->seq;
+  b->n++;
+  atomic_store_explicit(&b->published, b->n, memory_order_release);
+  return TREC_OK;
+}
+
+/* trec_stream_put() of an event that needs a fresh buffer, or copies too
+** long for copy_small(): out of line, so that the common event calls
+** nothing and saves no registers. */
+static __attribute__((noinline)) int
+stream_put_slow(trec_stream *s, const struct trec_event *ev, size_t n_ends,
+                size_t need){
   struct sbuf *b = s->cur;
-  struct trec_event *d;
-  int rc = atomic_load_explicit(&s->w->rc, memory_order_relaxed);
-  if( rc ) return rc;
-  /* a chunk must stay readable: raw blocks are at most TREC_MAX_RAW_LEN */
-  if( ev->payload_len > TREC_MAX_RAW_LEN/2 ) return TREC_ERR_LIMIT;
-  /* the entry ends go into the payload area too, aligned, after the bytes */
-  size_t n_ends = ev->entry_end && ev->payload_len ? ev->n_entries : 0;
-  size_t need = ev->payload_len + (n_ends ? 3 + n_ends*sizeof(uint32_t) : 0);
   if( b->n==b->cap || b->pay_cap - b->pay_len < need ){
-    if( (rc = stream_rotate(s, b->n < b->cap)) ) return rc;
+    int rc = stream_rotate(s, b->n < b->cap);
+    if( rc ) return rc;
     b = s->cur;
     if( b->pay_cap < need ){
       /* an empty buffer: the writer thread reads nothing of it yet */
@@ -609,30 +674,23 @@ int trec_stream_put(trec_stream *s, const struct trec_event *ev){
       b->pay_cap = need;
     }
   }
-  d = &b->ev[b->n];
-  *d = *ev;
-  d->thread = s->thread;
-  d->depth = 0;
-  d->entry_end = NULL;
-  d->n_entries = 0;
-  if( ev->payload_len ){
-    d->payload = b->pay + b->pay_len;
-    memcpy(b->pay + b->pay_len, ev->payload, ev->payload_len);
-    b->pay_len += ev->payload_len;
-    if( n_ends ){
-      size_t at = (b->pay_len + 3) & ~(size_t)3;
-      d->entry_end = (const uint32_t *)(void *)(b->pay + at);
-      d->n_entries = (uint32_t)n_ends;
-      memcpy(b->pay + at, ev->entry_end, n_ends*sizeof(uint32_t));
-      b->pay_len = at + n_ends*sizeof(uint32_t);
-    }
-  }else{
-    d->payload = NULL;
-  }
-  s->last_seq = ev->seq;
-  b->n++;
-  atomic_store_explicit(&b->published, b->n, memory_order_release);
-  return TREC_OK;
+  return stream_write(s, b, ev, n_ends, 0);
+}
+
+int trec_stream_put(trec_stream *s, const struct trec_event *ev){
+  struct sbuf *b = s->cur;
+  uint32_t len = ev->payload_len;
+  int rc = atomic_load_explicit(&s->w->rc, memory_order_relaxed);
+  if( rc ) return rc;
+  /* a chunk must stay readable: raw blocks are at most TREC_MAX_RAW_LEN */
+  if( len > TREC_MAX_RAW_LEN/2 ) return TREC_ERR_LIMIT;
+  /* the entry ends go into the payload area too, aligned, after the bytes */
+  size_t n_ends = ev->entry_end && len ? ev->n_entries : 0;
+  size_t need = len + (n_ends ? 3 + n_ends*sizeof(uint32_t) : 0);
+  if( len>16 || n_ends>16/sizeof(uint32_t) || b->n==b->cap
+      || b->pay_cap - b->pay_len < need )
+    return stream_put_slow(s, ev, n_ends, need);
+  return stream_write(s, b, ev, n_ends, 1);
 }
 
 int trec_stream_flush(trec_stream *s){
@@ -706,8 +764,9 @@ static int sframe_compact(struct sframe *f){
   return 0;
 }
 
-static int sframe_set(struct sframe *f, uint32_t slot, const unsigned char *v,
-                      size_t len, int is_int, int64_t ival){
+/* sframe_set() for a value of another length than the slot's: appended. */
+static int sframe_append(struct sframe *f, uint32_t slot, const unsigned char *v,
+                         size_t len, int is_int, int64_t ival){
   if( slot>=MAX_SLOT ) return TREC_ERR_LIMIT;
   if( len > UINT32_MAX - f->arena.len ) return TREC_ERR_LIMIT;
   if( slot>=f->n_slots ){
@@ -731,6 +790,19 @@ static int sframe_set(struct sframe *f, uint32_t slot, const unsigned char *v,
   if( f->arena.len > 4096 && f->arena.len > 2*f->live && sframe_compact(f) )
     return TREC_ERR_NOMEM;
   return TREC_OK;
+}
+
+static inline int sframe_set(struct sframe *f, uint32_t slot, const unsigned char *v,
+                             size_t len, int is_int, int64_t ival){
+  /* a value as long as the one it replaces (a loop counter's, mostly)
+  ** takes its place: the arena grows and compacts only for the others */
+  if( slot<f->n_slots && len && f->slots[slot].len==len ){
+    memcpy(f->arena.data + f->slots[slot].off, v, len);
+    f->slots[slot].ival = ival;
+    f->slots[slot].is_int = is_int;
+    return TREC_OK;
+  }
+  return sframe_append(f, slot, v, len, is_int, ival);
 }
 
 static int shadow_push(trec_stream *s, uint64_t frame, uint32_t code,
@@ -883,6 +955,33 @@ static int shadow_frame(trec_stream *s, const struct trec_event *ev,
   return TREC_OK;
 }
 
+/* What shadow_event does for the commonest payload of a loop, a line
+** event's one VAR entry (key of one byte) giving an int to a variable
+** that held an int, both whole, stored as their difference. Returns 0
+** having changed nothing for any other payload, which the general path
+** then takes. */
+static int shadow_int_step(trec_writer *w, struct sframe *f,
+                           const struct trec_event *ev, size_t *at){
+  const unsigned char *q = ev->payload, *stop = q + ev->entry_end[0];
+  struct trec_buf *b = &w->pbuf;
+  size_t start = b->len;
+  int64_t ival;
+  int rc;
+  if( stop<=q || stop > q + ev->payload_len || *q>=0x80 || (*q & 3)!=TREC_PK_VAR )
+    return 0;
+  uint32_t slot = *q++ >> 2;
+  size_t len = (size_t)(stop - q);
+  if( slot>=f->n_slots || !f->slots[slot].len || !f->slots[slot].is_int
+   || !trec_whole_int(q, len, &ival)
+   || !trec_patch_int(b, slot, f->slots[slot].ival, ival) ) return 0;
+  cval_note(w, q, len);
+  if( (rc = sframe_set(f, slot, q, len, 1, ival)) ) return -rc;
+  trec_buf_put(b, stop, ev->payload_len - ev->entry_end[0]);
+  if( b->oom ) return -TREC_ERR_NOMEM;
+  *at = start;
+  return 1;
+}
+
 /* Apply event ev to the shadow stack, and write its payload as stored:
 ** values that are mostly a value readers already hold become PATCH
 ** entries (patch.c), into w->pbuf, with *at set to their offset; *at =
@@ -906,6 +1005,10 @@ static int shadow_event(trec_writer *w, trec_stream *s,
     if( ev->kind==TREC_RETURN ) s->depth--;
     return 0;
   }
+  /* a line event's: a call's frame is new, a return gives a value too */
+  if( ev->kind==TREC_LINE && ev->entry_end && ev->n_entries==1
+   && (n = shadow_int_step(w, f, ev, at)) )
+    return n;
   /* a call's arguments may start from a value of the caller */
   const struct sframe *below = ev->kind==TREC_CALL && s->depth>1
                                ? &s->frames[s->depth-2] : NULL;
