@@ -1563,12 +1563,14 @@ struct snap_entry {
 static void snap_enter(trec_snap *s, struct snap_entry *e, PyThreadState *ts){
   exc_save(&e->exc, ts);
   e->nested = s->busy++ > 0;
+  /* saved always: snap_leave() is inlined, and GCC 12 then cannot see
+  ** that it reads them only when nested (-Werror=maybe-uninitialized) */
+  e->capture_repr = s->o.capture_repr;
+  e->path_base = s->path_base;
+  e->path_len = s->path_len;
+  e->budget_end = s->budget_end;
+  e->diff = s->diff;
   if( e->nested ){
-    e->capture_repr = s->o.capture_repr;
-    e->path_base = s->path_base;
-    e->path_len = s->path_len;
-    e->budget_end = s->budget_end;
-    e->diff = s->diff;
     s->o.capture_repr = 0;
     s->path_base = s->path_len;
     s->diff = &s->scratch_nested;
