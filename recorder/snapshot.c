@@ -1557,14 +1557,14 @@ struct snap_entry {
   struct trec_buf *diff;
 };
 
-/* Only an entry that interrupts another has that entry's state to put
-** back; the others (all but a capture_repr corner) save the exception
-** alone, which is most of what an event with nothing changed costs here. */
+/* Only an entry that interrupts another (a capture_repr corner) changes
+** the encoder's state and puts it back at snap_leave(). Every entry saves
+** that state all the same, a few stores: snap_leave() is inlined, and GCC
+** 12 then cannot see that it reads them only when nested
+** (-Werror=maybe-uninitialized). */
 static void snap_enter(trec_snap *s, struct snap_entry *e, PyThreadState *ts){
   exc_save(&e->exc, ts);
   e->nested = s->busy++ > 0;
-  /* saved always: snap_leave() is inlined, and GCC 12 then cannot see
-  ** that it reads them only when nested (-Werror=maybe-uninitialized) */
   e->capture_repr = s->o.capture_repr;
   e->path_base = s->path_base;
   e->path_len = s->path_len;

@@ -62,9 +62,7 @@ static size_t common_head(const unsigned char *a, const unsigned char *b, size_t
     i += 64;
   }
   while( i + 16<=n ){
-    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(a + i));
-    __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-    unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, y));
+    unsigned eq = (unsigned)_mm_movemask_epi8(eq16(a + i, b + i));
     if( eq!=0xffff ) return i + (size_t)__builtin_ctz(~eq);
     i += 16;
   }
