@@ -349,8 +349,9 @@ int trec_replay_continue(trec_replay *rp, int dir, struct trec_replay_stop *stop
   if( bs.hit==NULL ) return replay_err(rp, TREC_ERR_NOMEM, "out of memory");
   from = trec_replay_seq(rp);
   for(;;){
-    size_t ti = 0, k = 0, j = 0, wti, wk, wj;
-    int have_bp = 0, any_bp = 0, wid, oa, na;
+    size_t ti = 0, k = 0, j = 0;
+    int have_bp = 0, any_bp = 0;
+    struct whit wh;
     uint64_t bound = dir>0 ? UINT64_MAX : 0;
     for(size_t i=0; i<rp->n_bp; i++) any_bp |= rp->bp[i].enabled;
     if( any_bp ){
@@ -372,15 +373,18 @@ int trec_replay_continue(trec_replay *rp, int dir, struct trec_replay_stop *stop
         goto out;
       }
     }
-    rc = watch_scan(rp, dir, from, bound, &wti, &wk, &wj, &wid, &oa, &na);
+    rc = watch_scan(rp, dir, from, bound, &wh);
     if( rc==TREC_OK ){
-      rc = replay_move(rp, wti, wk, wj);
+      rc = replay_move(rp, wh.ti, wh.k, wh.j);
       if( rc ) goto out;
       stop->reason = TREC_STOP_WATCH;
       stop->moved = 1;
-      stop->id = wid;
-      if( !oa ){ stop->old_value = rp->old_val.data; stop->old_end = rp->old_val.data + rp->old_val.len; }
-      if( !na ){ stop->new_value = rp->new_val.data; stop->new_end = rp->new_val.data + rp->new_val.len; }
+      stop->id = wh.id;
+      stop->watch_expr = (const char *)rp->watch_expr.data;
+      stop->watch_changed = wh.changed;
+      if( !wh.old_absent ){ stop->old_value = rp->old_val.data; stop->old_end = rp->old_val.data + rp->old_val.len; }
+      if( !wh.new_absent ){ stop->new_value = rp->new_val.data; stop->new_end = rp->new_val.data + rp->new_val.len; }
+      if( wh.gone ) rc = watch_leave(rp, wh.frame, stop);
       goto out;
     }
     if( rc!=TREC_ERR_NOTFOUND ) goto out;

@@ -173,20 +173,18 @@ static void show_stop(trec_repl *repl, struct trec_buf *out){
 
 static void show_motion(trec_repl *repl, const struct trec_replay_stop *st,
                         struct trec_buf *out){
-  if( st->reason==TREC_STOP_WATCH ){
-    size_t n = trec_replay_n_watches(repl->rp);
-    for(size_t i=0; i<n; i++){
-      struct trec_replay_watch w;
-      if( trec_replay_watch_get(repl->rp, i, &w)==TREC_OK && w.id==st->id ){
-        trec_buf_printf(out, "Watchpoint %d: %s\n", w.id, w.expr);
-      }
-    }
+  if( st->reason==TREC_STOP_WATCH && st->watch_changed ){
+    trec_buf_printf(out, "Watchpoint %d: %s\n", st->id, st->watch_expr);
     trec_buf_puts(out, "Old value = ");
     render(out, st->old_value, st->old_end, 0);
     trec_buf_puts(out, "\nNew value = ");
     render(out, st->new_value, st->new_end, 0);
     trec_buf_puts(out, "\n");
   }
+  /* gdb's words, which its and rr's users know */
+  for(size_t i=0; i<st->n_gone; i++)
+    trec_buf_printf(out, "\nWatchpoint %d deleted because the program has left "
+                    "the block in\nwhich its expression is valid.\n", st->gone[i]);
   if( st->reason==TREC_STOP_END || st->reason==TREC_STOP_START ){
     const char *which = st->reason==TREC_STOP_END ? "End" : "Start";
     const char *cut = st->reason==TREC_STOP_END && trec_replay_truncated(repl->rp)
@@ -1015,7 +1013,7 @@ static const struct command commands[] = {
   { "enable", "", c_enable, 0, "enable NUMBER...: enable breakpoints" },
   { "condition", "", c_condition, 0, "condition NUMBER [EXPRESSION]: set or remove a breakpoint's condition" },
   { "ignore", "", c_ignore, 0, "ignore NUMBER [COUNT]: pass a breakpoint COUNT times without stopping" },
-  { "watch", "", c_watch, 0, "watch NAME | NAME.attr | NAME[key]: continue/reverse-continue stop where it changes" },
+  { "watch", "", c_watch, 0, "watch NAME | NAME.attr | NAME[key]: continue/reverse-continue stop where it changes, and where its frame is left (the watch then goes)" },
   { "unwatch", "", c_unwatch, 0, "unwatch [NUMBER | EXPRESSION]: delete watches (all without argument)" },
   { "where", "w bt backtrace", c_where, 0, "where: the stack, outermost first; > marks the selected frame" },
   { "up", "u", c_up, 0, "up [N]: select an older frame" },

@@ -128,6 +128,8 @@ void trec_replay_close(trec_replay *rp){
   free(rp->src_n);
   trec_buf_release(&rp->old_val);
   trec_buf_release(&rp->new_val);
+  trec_buf_release(&rp->watch_expr);
+  trec_buf_release(&rp->gone);
   trec_buf_release(&rp->scratch);
   trec_buf_release(&rp->msg);
   if( rp->own_reader ) trec_reader_close(rp->r);

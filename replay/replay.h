@@ -126,7 +126,8 @@ enum trec_replay_gran {
 enum trec_replay_reason {
   TREC_STOP_STEP  = 0,  /* the motion reached its target */
   TREC_STOP_BREAK = 1,  /* breakpoint `id` */
-  TREC_STOP_WATCH = 2,  /* watch `id`: its value changed at this event */
+  TREC_STOP_WATCH = 2,  /* watch `id`: its value changed at this event, or
+                           its frame is left here (gone) */
   TREC_STOP_END   = 3,  /* forward: nothing further; see the motion */
   TREC_STOP_START = 4,  /* backward: nothing earlier */
   TREC_STOP_SEEK  = 5   /* seek / select_thread */
@@ -138,11 +139,23 @@ struct trec_replay_stop {
   int moved;                  /* 0 when the cursor kept its position */
   int id;                     /* BREAK/WATCH: the breakpoint or watch number */
   int temporary;              /* BREAK: it was a tbreak and is now deleted */
-  /* WATCH: the watched expression's value before and after this event as
-  ** encoded values (value.h); NULL when the expression had no value (the
-  ** name unbound, attribute or key absent). Borrowed until the next motion. */
+  /* WATCH: the watched expression (Borrowed until the next motion), and
+  ** whether its value changed at this event: then its values before and
+  ** after as encoded values (value.h), NULL when the expression had no
+  ** value (the name unbound, attribute or key absent), Borrowed until the
+  ** next motion. */
+  const char *watch_expr;
+  int watch_changed;
   const unsigned char *old_value, *old_end;
   const unsigned char *new_value, *new_end;
+  /* WATCH: the frame the watch names returns here (forward) or is called
+  ** here (backward), so its value goes out of reach: that watch and the
+  ** others of the frame are now deleted, as gdb deletes a watchpoint whose
+  ** frame is left; gone[0..n_gone) are their numbers, Borrowed until the
+  ** next motion. Never for a generator's or coroutine's frame, which each
+  ** resume enters again. */
+  const int *gone;
+  size_t n_gone;
 };
 
 /*! trec_replay_step() : move one motion of granularity gran in direction
@@ -166,7 +179,7 @@ int trec_replay_step_frame(trec_replay *rp, size_t level, int dir, int gran,
 /*! trec_replay_continue() : run in direction dir to the nearest event
  *  strictly after (before) the cursor where an enabled breakpoint's
  *  location matches and its condition holds (any thread), or a watched
- *  value changes. With no hit the cursor goes to the last (first) event of
+ *  value changes, or a watched frame is left (stop->gone). With no hit the cursor goes to the last (first) event of
  *  the recording, as rr does, and stop->reason is END (START); if it is
  *  already there it stays (stop->moved = 0).
  *  Breakpoint hit counts and ignore counts follow pdb; a temporary

@@ -103,6 +103,8 @@ struct trec_replay {
   size_t bp_code_n;
 
   struct trec_buf old_val, new_val;   /* watch stop values */
+  struct trec_buf watch_expr;         /* the stopping watch's, NUL-ended */
+  struct trec_buf gone;               /* ints: watches deleted at the stop */
   struct trec_buf scratch;
 
   struct trec_buf *src;    /* Owned: per file id, source (lazy) */
@@ -171,11 +173,22 @@ int replay_scan_all(trec_replay *rp, int dir, uint64_t from,
 /* bp.c, watch.c */
 void bp_release(trec_replay *rp);
 void watch_release(trec_replay *rp);
-/* The nearest watch change strictly after/before `from`, nearer than
-** bound: TREC_OK with position, id and old/new values in rp->old_val /
-** rp->new_val (old_absent/new_absent set), or TREC_ERR_NOTFOUND. */
+/* Where a watch stops a continue. */
+struct whit {
+  size_t ti, k, j;           /* the event: thread index, chunk, index */
+  int id;
+  int changed;               /* values in rp->old_val / rp->new_val */
+  int old_absent, new_absent;
+  int gone;                  /* its frame is left there (trec_replay_stop) */
+  uint64_t frame;            /* the frame it watches */
+};
+/* The nearest event strictly after/before `from`, nearer than bound, where
+** a watch's value changes or its frame is left: TREC_OK and *hit (its
+** expression copied to rp->watch_expr), or TREC_ERR_NOTFOUND. */
 int watch_scan(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
-               size_t *oti, size_t *ok, size_t *oj, int *id,
-               int *old_absent, int *new_absent);
+               struct whit *hit);
+/* Delete the watches of frame, which is left at the cursor; stop->gone
+** lists them. */
+int watch_leave(trec_replay *rp, uint64_t frame, struct trec_replay_stop *stop);
 
 #endif /* TREC_REPLAY_INT_H */

@@ -115,9 +115,11 @@ static int payload_slot(const struct trec_chunk *c, size_t j, uint32_t slot,
 
 struct wscan {
   const struct rwatch *w;
+  int dir;
   struct rstack st;
   struct trec_buf a, b;
   int a_absent, b_absent;
+  int changed, gone;          /* at the last match */
 };
 
 /* Apply w's path to a root value: into out, or *absent. */
@@ -130,6 +132,9 @@ static int watch_value(trec_replay *rp, const struct rwatch *w, struct rval root
   return replay_eval_path(rp, root.p, root.e, w->path, out, absent);
 }
 
+/* A frame that cannot move (w->depth, not a generator's) is left at its
+** return going forward and at its call going backward; a watch stops
+** there too, and is deleted (trec_replay_stop.gone). */
 static int watch_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
                        struct centry *e, size_t j){
   struct wscan *ws = ctx;
@@ -138,8 +143,12 @@ static int watch_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
   struct rframe *f;
   int rc;
   (void)ti; (void)k;
-  if( c->frame[j]!=ws->w->frame || c->kind[j]==TREC_CALL ) return 0;
-  if( !payload_slot(c, j, ws->w->slot, &nv) ) return 0;
+  if( c->frame[j]!=ws->w->frame ) return 0;
+  ws->changed = 0;
+  ws->gone = ws->w->depth
+             && c->kind[j]==(ws->dir>0 ? TREC_RETURN : TREC_CALL);
+  if( c->kind[j]==TREC_CALL ) return ws->gone;
+  if( !payload_slot(c, j, ws->w->slot, &nv) ) return ws->gone;
   if( j>0 ){
     rc = cache_state(rp, e, j-1, &ws->st);
     if( rc ) return -rc;
@@ -152,9 +161,11 @@ static int watch_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
   rc = watch_value(rp, ws->w, ov, &ws->a, &ws->a_absent);
   if( rc==TREC_OK ) rc = watch_value(rp, ws->w, nv, &ws->b, &ws->b_absent);
   if( rc ) return -rc;
-  if( ws->a_absent && ws->b_absent ) return 0;
-  if( ws->a_absent!=ws->b_absent ) return 1;
-  return ws->a.len!=ws->b.len || memcmp(ws->a.data, ws->b.data, ws->a.len)!=0;
+  if( ws->a_absent && ws->b_absent ) ws->changed = 0;
+  else if( ws->a_absent!=ws->b_absent ) ws->changed = 1;
+  else ws->changed = ws->a.len!=ws->b.len
+                     || memcmp(ws->a.data, ws->b.data, ws->a.len)!=0;
+  return ws->changed || ws->gone;
 }
 
 /* A frame that never moves is only in chunks whose depth range holds it. */
@@ -166,11 +177,11 @@ static int watch_skip(trec_replay *rp, void *ctx, size_t ti, size_t k,
 }
 
 int watch_scan(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
-               size_t *oti, size_t *ok, size_t *oj, int *id,
-               int *old_absent, int *new_absent){
+               struct whit *hit){
   struct wscan ws;
   int found = 0, rc = TREC_OK;
   memset(&ws, 0, sizeof(ws));
+  ws.dir = dir;
   rstack_init(&ws.st);
   for(size_t i=0; i<rp->n_watch; i++){
     size_t ti = replay_thread_index(rp, rp->watch[i].thread), k, j;
@@ -185,14 +196,19 @@ int watch_scan(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
       if( rc ) break;
       bound = e->ch.seq[j];
     }
-    *oti = ti; *ok = k; *oj = j;
-    *id = rp->watch[i].id;
-    *old_absent = ws.a_absent;
-    *new_absent = ws.b_absent;
+    hit->ti = ti; hit->k = k; hit->j = j;
+    hit->id = rp->watch[i].id;
+    hit->changed = ws.changed;
+    hit->gone = ws.gone;
+    hit->frame = rp->watch[i].frame;
+    hit->old_absent = !ws.changed || ws.a_absent;
+    hit->new_absent = !ws.changed || ws.b_absent;
     trec_buf_reset(&rp->old_val);
     trec_buf_put(&rp->old_val, ws.a.data, ws.a.len);
     trec_buf_reset(&rp->new_val);
     trec_buf_put(&rp->new_val, ws.b.data, ws.b.len);
+    trec_buf_reset(&rp->watch_expr);
+    trec_buf_put(&rp->watch_expr, rp->watch[i].expr, strlen(rp->watch[i].expr) + 1);
     found = 1;
   }
   rstack_release(&ws.st);
@@ -200,6 +216,23 @@ int watch_scan(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
   trec_buf_release(&ws.b);
   if( rc ) return rc;
   return found ? TREC_OK : TREC_ERR_NOTFOUND;
+}
+
+int watch_leave(trec_replay *rp, uint64_t frame, struct trec_replay_stop *stop){
+  size_t i = 0;
+  trec_buf_reset(&rp->gone);
+  while( i<rp->n_watch ){
+    if( rp->watch[i].frame!=frame ){
+      i++;
+      continue;
+    }
+    trec_buf_put(&rp->gone, &rp->watch[i].id, sizeof(int));
+    trec_replay_watch_delete(rp, rp->watch[i].id);
+  }
+  if( rp->gone.oom ) return replay_err(rp, TREC_ERR_NOMEM, "out of memory");
+  stop->gone = (const int *)(void *)rp->gone.data;
+  stop->n_gone = rp->gone.len / sizeof(int);
+  return TREC_OK;
 }
 
 /*-************************************

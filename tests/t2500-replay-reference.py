@@ -306,52 +306,80 @@ class Replay(unittest.TestCase):
         # watch `i` in the first call of search: the reference's changes
         call = next(i for i, e in enumerate(evs) if e["kind"] == "call" and e["name"] == "search")
         frame = evs[call]["frame"]
+        ret = next(i for i, e in enumerate(evs) if i > call and e["frame"] == frame
+                   and e["kind"] == "return")
         changes = [i for i, e in enumerate(evs) if e["frame"] == frame and e["kind"] != "call"
                    and "i" in e["vars"]]
-        first_i = next(i for i, e in enumerate(evs) if e["frame"] == frame and "i" in e["vars"])
-        fwd = [c for c in changes if c > first_i]
+        first_i = changes[0]
+        fwd = [c for c in changes if first_i < c < ret]
+        gone = "Watchpoint %d deleted because the program has left the block in\n" \
+               "which its expression is valid.\n"
+        # forward to each change, then to the frame's return, where the watch
+        # goes (gdb's rule); a new watch there, backward to each change, then
+        # to the frame's call, where it goes too
         cmds = ["goto %d" % (first_i + 1), "watch i"] + ["c;;when"] * (len(fwd) + 1) \
-            + ["rc;;when"] * (len(changes) + 2)
+            + ["watch i"] + ["rc;;when"] * (len(fwd) + 2) + ["rc;;when"]
         _, outs = session(trace, cmds)
         self.assertIn("Watchpoint 1: i = %s" % evs[first_i]["vars"]["i"], outs[1])
         for c, o in zip(fwd, outs[2:]):
             self.assertIn("Watchpoint 1: i\n", o)
             self.assertIn("New value = %s\n" % evs[c]["vars"]["i"], o)
+            self.assertNotIn("deleted", o)
             self.assertEqual(int(o.strip().splitlines()[-1]), c + 1)
-        self.assertIn("--End of recording--", outs[2 + len(fwd)])
-        back = outs[3 + len(fwd):]
-        for c, o in zip(reversed(changes), back):
+        at_ret = outs[2 + len(fwd)]
+        self.assertIn(gone % 1, at_ret)
+        self.assertIn("--Return--", at_ret)
+        self.assertEqual(int(at_ret.strip().splitlines()[-1]), ret + 1)
+        self.assertIn("Watchpoint 2: i = ", outs[3 + len(fwd)])
+        back = outs[4 + len(fwd):]
+        for c, o in zip(reversed([first_i] + fwd), back):
+            self.assertIn("Watchpoint 2: i\n", o)
             self.assertIn("New value = %s\n" % evs[c]["vars"]["i"], o)
             self.assertEqual(int(o.strip().splitlines()[-1]), c + 1)
-        # before its first value `i` had none: then the start of the recording
-        self.assertIn("Old value = <no value>", back[len(changes) - 1])
-        self.assertIn("--Start of recording--", back[len(changes)])
+        # before its first value `i` had none; then the frame's call
+        self.assertIn("Old value = <no value>", back[len(fwd)])
+        self.assertIn(gone % 2, back[len(fwd) + 1])
+        self.assertIn("--Call--", back[len(fwd) + 1])
+        self.assertEqual(int(back[len(fwd) + 1].strip().splitlines()[-1]), call + 1)
+        # no watch left: the start of the recording
+        self.assertIn("--Start of recording--", back[len(fwd) + 2])
 
     def test_watch_attribute_and_item(self):
         trace = os.path.join(self.tmp, "w.trace")
         subprocess.run([TRACEREC, "run", "-q", "-o", trace, "replay_watch.py"], cwd=PROGRAMS,
                        env=reftrace.env_for_tests(), stdout=subprocess.DEVNULL, timeout=120)
-        _, outs = session(trace, ["break run", "c", "n", "n", "watch b.v", "watch d['k']",
-                                  "c", "c", "c", "c", "c", "rc", "rc", "rc", "rc", "rc"])
+        _, outs = session(trace, ["break run", "c", "n", "n", "watch b.v", "watch d['k']"]
+                          + ["c"] * 5 + ["watch b.v", "watch d['k']"] + ["rc"] * 8)
         self.assertIn("Watchpoint 2: b.v = 0", outs[4])
         self.assertIn("Watchpoint 3: d['k'] = 1", outs[5])
         stops = []
-        for o in outs[6:]:
+        for o in outs[6:11] + outs[13:]:
             m = re.search(r"Watchpoint (\d): .*\nOld value = (.*)\nNew value = (.*)\n", o)
             src = re.search(r"^-> (.*)$", o, re.M)
-            stops.append((m.groups() if m else None, src.group(1) if src else None))
+            gone = re.findall(r"Watchpoint (\d) deleted because the program has left the block in\n"
+                              r"which its expression is valid\.", o)
+            stops.append((m.groups() if m else None, src.group(1) if src else None, gone))
         after_bv = 'd["other"] = i'
-        self.assertEqual(stops[:4], [(("2", "0", "1"), after_bv), (("2", "1", "3"), after_bv),
-                                     (("3", "1", "5"), "for i in range(4):"),
-                                     (("2", "3", "6"), after_bv)])
-        # no further change: the fifth continue ends at the recording's last
-        # event, which lies in the interpreter's shutdown (version-dependent)
-        self.assertIsNone(stops[4][0])
-        self.assertIn("--End of recording--", outs[10])
-        self.assertEqual(stops[5:], [(("2", "3", "6"), after_bv), (("3", "1", "5"), "for i in range(4):"),
-                                     (("2", "1", "3"), after_bv), (("2", "0", "1"), after_bv),
-                                     # where d was first assigned: from no value to 1
-                                     (("3", "<no value>", "1"), "for i in range(4):")])
+        self.assertEqual(stops[:4], [(("2", "0", "1"), after_bv, []), (("2", "1", "3"), after_bv, []),
+                                     (("3", "1", "5"), "for i in range(4):", []),
+                                     (("2", "3", "6"), after_bv, [])])
+        # no further change: the fifth continue stops where run() returns,
+        # which deletes both watches of its frame, as gdb does
+        self.assertEqual(stops[4], (None, 'return b.v, d["k"]', ["2", "3"]))
+        self.assertIn("--Return--", outs[10])
+        self.assertIn("Watchpoint 4: b.v = 6", outs[11])
+        self.assertIn("Watchpoint 5: d['k'] = 5", outs[12])
+        self.assertEqual(stops[5:], [(("4", "3", "6"), after_bv, []),
+                                     (("5", "1", "5"), "for i in range(4):", []),
+                                     (("4", "1", "3"), after_bv, []), (("4", "0", "1"), after_bv, []),
+                                     # where d, then b, were first assigned: from no value
+                                     (("5", "<no value>", "1"), "for i in range(4):", []),
+                                     (("4", "<no value>", "0"), 'd = {"k": 1, "other": 0}', []),
+                                     # breakpoint 1, backward
+                                     (None, "b = Box()", []),
+                                     # run()'s call: both watches go
+                                     (None, "def run():", ["4", "5"])])
+        self.assertIn("--Call--", outs[20])
 
     def test_where_up_down_deep_recursion(self):
         trace, ref = self.program("deep_recursion.py")

@@ -272,14 +272,26 @@ class ViewAPI(unittest.TestCase):
         self.assertIn("error", json.loads(body))
 
     def test_watch(self):
-        self.s.api("goto", post=True, seq=9)
+        frame = self.s.api("goto", post=True, seq=9)["frames"][1]["frame"]
+        ret = next(e["seq"] for e in self.events
+                   if e["seq"] > 9 and e["frame"] == frame and e["kind"] == "return")
         r = self.s.api("watch", post=True, expr="total", level=1)
         try:
             st = self.s.api("step", post=True, how="continue", dir="forward")
             self.assertEqual((st["stop"]["reason"], st["seq"]), ("watch", 24))
-            self.assertEqual((st["stop"]["old"], st["stop"]["new"]), ("0", "1"))
+            self.assertEqual((st["stop"]["expr"], st["stop"]["old"], st["stop"]["new"],
+                              st["stop"]["gone"]), ("total", "0", "1", []))
+            # on to where the frame returns: the watch goes there
+            for _ in range(len(self.events)):
+                st = self.s.api("step", post=True, how="continue", dir="forward")
+                if st["stop"]["reason"] != "watch" or st["stop"]["gone"]:
+                    break
+            self.assertEqual((st["stop"]["reason"], st["seq"], st["stop"]["gone"]),
+                             ("watch", ret, [r["id"]]))
+            self.assertEqual(st["watches"], [])
         finally:
-            self.s.api("clear", post=True, id=r["id"], watch=1)
+            if self.s.api("breakpoints")["watches"]:
+                self.s.api("clear", post=True, id=r["id"], watch=1)
 
     def test_history(self):
         self.s.api("goto", post=True, seq=30)

@@ -419,37 +419,45 @@ static void test_breakpoints(void **state){
   trec_replay_close(rp);
 }
 
-/* watch x in a frame: the events where x changes, both ways */
-static long naive_watch(int dir, size_t pos, uint64_t frame){
+/* watch x in a frame: the events where x changes, both ways, up to the
+** frame's return (forward) or call (backward), where the watch goes
+** (*gone); the model's frames are functions' */
+static long naive_watch(int dir, size_t pos, uint64_t frame, int *gone){
+  *gone = 0;
   for(long i=(long)pos+dir; i>=0 && (size_t)i<M.n; i+=dir){
     const struct mframe *now = NULL, *before = NULL;
     long p;
-    if( M.ev[i].frame!=frame || M.ev[i].kind==TREC_CALL ) continue;
+    if( M.ev[i].frame!=frame ) continue;
+    *gone = M.ev[i].kind==(dir>0 ? TREC_RETURN : TREC_CALL);
+    if( M.ev[i].kind==TREC_CALL ){
+      if( *gone ) return i;
+      continue;
+    }
     for(size_t l=0; l<M.st[i].n; l++) if( M.st[i].f[l].frame==frame ) now = &M.st[i].f[l];
     for(p=i-1; p>=0 && M.ev[p].thread!=M.ev[i].thread; p--) ;
-    if( p<0 ) continue;
-    for(size_t l=0; l<M.st[p].n; l++) if( M.st[p].f[l].frame==frame ) before = &M.st[p].f[l];
-    if( now && before && now->v[1]!=before->v[1] ) return i;
+    if( p>=0 ){
+      for(size_t l=0; l<M.st[p].n; l++) if( M.st[p].f[l].frame==frame ) before = &M.st[p].f[l];
+    }
+    if( (now && before && now->v[1]!=before->v[1]) || *gone ) return i;
   }
   return -1;
 }
 
 static void test_watch(void **state){
   trec_replay *rp;
-  int checked = 0;
+  int checked = 0, gone_seen = 0;
   (void)state;
   build(11, 2000, 5);
   rp = open_rp();
   for(size_t i=0; i<M.n && checked<60; i+=13){
     const struct mstate *ms = &M.st[i];
-    int id;
     if( ms->f[ms->n-1].code!=2 || M.ev[i].kind==TREC_RETURN ) continue;
-    assert_int_equal(trec_replay_seek(rp, M.ev[i].seq), TREC_OK);
-    assert_int_equal(trec_replay_watch_add(rp, ms->n-1, "x", &id), TREC_OK);
     for(int dir=-1; dir<=1; dir+=2){
       struct trec_replay_stop st;
-      long want = naive_watch(dir, i, ms->f[ms->n-1].frame);
+      int id, gone;
+      long want = naive_watch(dir, i, ms->f[ms->n-1].frame, &gone);
       assert_int_equal(trec_replay_seek(rp, M.ev[i].seq), TREC_OK);
+      assert_int_equal(trec_replay_watch_add(rp, ms->n-1, "x", &id), TREC_OK);
       assert_int_equal(trec_replay_continue(rp, dir, &st), TREC_OK);
       if( want<0 ){
         assert_int_equal(st.reason, dir>0 ? TREC_STOP_END : TREC_STOP_START);
@@ -457,13 +465,20 @@ static void test_watch(void **state){
         assert_int_equal(st.reason, TREC_STOP_WATCH);
         assert_int_equal(st.id, id);
         assert_int_equal(trec_replay_seq(rp), M.ev[want].seq);
-        assert_non_null(st.new_value);
+        assert_int_equal(st.n_gone, (size_t)gone);
+        if( gone ){
+          assert_int_equal(st.gone[0], id);
+          gone_seen++;
+        }
+        if( st.watch_changed ) assert_non_null(st.new_value);
+        else assert_true(gone);
         checked++;
       }
+      assert_int_equal(trec_replay_watch_delete(rp, id), gone ? TREC_ERR_NOTFOUND : TREC_OK);
     }
-    assert_int_equal(trec_replay_watch_delete(rp, id), TREC_OK);
   }
   assert_true(checked>10);
+  assert_true(gone_seen>0);
   trec_replay_close(rp);
 }
 

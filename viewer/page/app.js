@@ -132,7 +132,13 @@ function stopText(s) {
   const st = s.stop;
   switch (st.reason) {
     case 'break': return `Breakpoint ${st.id}`;
-    case 'watch': return `Watch ${st.id}: ${st.old ?? '(unset)'} \u2192 ${st.new ?? '(unset)'}`;
+    case 'watch': {
+      const change = 'old' in st
+        ? `Watch ${st.id}: ${st.expr} ${st.old ?? '(unset)'} \u2192 ${st.new ?? '(unset)'}` : '';
+      const gone = st.gone && st.gone.length
+        ? `Watch ${st.gone.join(', ')} deleted: the frame is left here` : '';
+      return [change, gone].filter(Boolean).join('. ');
+    }
     case 'end': return st.moved ? 'End of the recording' : 'Nothing further: end of the recording';
     case 'start': return st.moved ? 'Start of the recording' : 'Nothing earlier: start of the recording';
     default:
