@@ -180,6 +180,7 @@ int watch_scan(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
                struct whit *hit){
   struct wscan ws;
   int found = 0, rc = TREC_OK;
+  uint64_t best = 0;
   memset(&ws, 0, sizeof(ws));
   ws.dir = dir;
   rstack_init(&ws.st);
@@ -192,9 +193,16 @@ int watch_scan(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
     if( rc ) break;
     {
       struct centry *e;
+      uint64_t seq;
       rc = cache_get(rp, rp->thr[ti].chunks[k], &e);
       if( rc ) break;
-      bound = e->ch.seq[j];
+      seq = e->ch.seq[j];
+      /* at the event found already (the scan bound takes it in), only a
+      ** change is news: where a frame is left, another of its watches may
+      ** change, by the frame's last line */
+      if( found && seq==best && (hit->changed || !ws.changed) ) continue;
+      best = seq;
+      bound = dir>0 ? seq + 1 : seq - 1;
     }
     hit->ti = ti; hit->k = k; hit->j = j;
     hit->id = rp->watch[i].id;

@@ -381,6 +381,18 @@ class Replay(unittest.TestCase):
                                      (None, "def run():", ["4", "5"])])
         self.assertIn("--Call--", outs[20])
 
+    def test_watch_change_where_the_frame_returns(self):
+        # b changes on last()'s last line, so at its return event, where
+        # both watches go: the change is reported with them
+        trace = os.path.join(self.tmp, "w.trace")
+        subprocess.run([TRACEREC, "run", "-q", "-o", trace, "replay_watch.py"], cwd=PROGRAMS,
+                       env=reftrace.env_for_tests(), stdout=subprocess.DEVNULL, timeout=120)
+        _, outs = session(trace, ["break last", "c", "n", "n", "watch a", "watch b", "c", "c"])
+        self.assertIn("Watchpoint 2: a\nOld value = 1\nNew value = 10\n", outs[6])
+        self.assertIn("Watchpoint 3: b\nOld value = 2\nNew value = 20\n", outs[7])
+        self.assertEqual(re.findall(r"Watchpoint (\d) deleted", outs[7]), ["2", "3"])
+        self.assertIn("--Return--", outs[7])
+
     def test_where_up_down_deep_recursion(self):
         trace, ref = self.program("deep_recursion.py")
         evs = ref["threads"][0]["events"]

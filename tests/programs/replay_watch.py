@@ -1,5 +1,7 @@
 # tracerec-test: special (t2500: watch NAME.attr and NAME[key] in replay)
-"""An object attribute and a dict item that change at known lines."""
+"""An object attribute and a dict item that change at known lines; two
+variables of which the second changes on the function's last line, so at
+its return event."""
 
 
 class Box:
@@ -18,5 +20,13 @@ def run():
     return b.v, d["k"]
 
 
+def last():
+    a = 1
+    b = 2
+    a = 10
+    b = 20
+
+
 print(run())
+last()
 print("EXIT-SUCCESS")
