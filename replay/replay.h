@@ -179,9 +179,10 @@ int trec_replay_step_frame(trec_replay *rp, size_t level, int dir, int gran,
 /*! trec_replay_continue() : run in direction dir to the nearest event
  *  strictly after (before) the cursor where an enabled breakpoint's
  *  location matches and its condition holds (any thread), or a watched
- *  value changes, or a watched frame is left (stop->gone). With no hit the cursor goes to the last (first) event of
- *  the recording, as rr does, and stop->reason is END (START); if it is
- *  already there it stays (stop->moved = 0).
+ *  value changes, or a watched frame is left (stop->gone). With no hit the
+ *  cursor goes to the last (first) event of the recording, as rr does, and
+ *  stop->reason is END (START); if it is already there it stays
+ *  (stop->moved = 0).
  *  Breakpoint hit counts and ignore counts follow pdb; a temporary
  *  breakpoint is deleted when it stops. */
 int trec_replay_continue(trec_replay *rp, int dir, struct trec_replay_stop *stop);
