@@ -350,7 +350,8 @@ int trec_replay_continue(trec_replay *rp, int dir, struct trec_replay_stop *stop
   from = trec_replay_seq(rp);
   for(;;){
     size_t ti = 0, k = 0, j = 0;
-    int have_bp = 0, any_bp = 0;
+    int have_bp = 0, have_watch = 0, any_bp = 0;
+    struct rbp *stopper = NULL;
     struct whit wh;
     uint64_t bound = dir>0 ? UINT64_MAX : 0;
     for(size_t i=0; i<rp->n_bp; i++) any_bp |= rp->bp[i].enabled;
@@ -373,49 +374,50 @@ int trec_replay_continue(trec_replay *rp, int dir, struct trec_replay_stop *stop
         goto out;
       }
     }
-    rc = watch_scan(rp, dir, from, bound, &wh);
-    if( rc==TREC_OK ){
-      rc = replay_move(rp, wh.ti, wh.k, wh.j);
-      if( rc ) goto out;
-      stop->reason = TREC_STOP_WATCH;
-      stop->moved = 1;
-      stop->id = wh.id;
-      stop->watch_expr = (const char *)rp->watch_expr.data;
-      stop->watch_changed = wh.changed;
-      if( !wh.old_absent ){ stop->old_value = rp->old_val.data; stop->old_end = rp->old_val.data + rp->old_val.len; }
-      if( !wh.new_absent ){ stop->new_value = rp->new_val.data; stop->new_end = rp->new_val.data + rp->new_val.len; }
-      if( wh.gone ) rc = watch_leave(rp, wh.frame, stop);
-      goto out;
-    }
-    if( rc!=TREC_ERR_NOTFOUND ) goto out;
-    rc = TREC_OK;
-    if( !have_bp ){
+    /* the breakpoint's event included: a watch changed there is reported
+    ** with it, not passed over by the next continue */
+    rc = watch_scan(rp, dir, from, !have_bp ? bound : dir>0 ? bound + 1 : bound - 1, &wh);
+    if( rc==TREC_ERR_NOTFOUND ) rc = TREC_OK;
+    else if( rc ) goto out;
+    else have_watch = 1;
+    if( !have_watch && !have_bp ){
       rc = go_end(rp, dir, stop);
       goto out;
     }
-    {
-      struct rbp *stopper = NULL;
+    if( have_bp && (!have_watch || wh.seq==bound) ){
       for(size_t h=0; h<bs.n_hit && !stopper; h++){
         struct rbp *b = &rp->bp[bs.hit[h]];
         b->hits++;
         if( b->ignore>0 ) b->ignore--;
         else stopper = b;
       }
-      if( stopper==NULL ){
+      if( stopper==NULL && !have_watch ){
         from = bound;
         continue;
       }
+    }
+    if( stopper ){
       rc = replay_move(rp, ti, k, j);
       if( rc ) goto out;
       stop->reason = TREC_STOP_BREAK;
-      stop->moved = 1;
       stop->id = stopper->id;
       if( stopper->temporary ){
         stop->temporary = 1;
         rc = trec_replay_break_delete(rp, stopper->id);
+        if( rc ) goto out;
       }
-      goto out;
+    }else{
+      rc = replay_move(rp, wh.ti, wh.k, wh.j);
+      if( rc ) goto out;
+      stop->reason = TREC_STOP_WATCH;
+      stop->id = wh.id;
     }
+    stop->moved = 1;
+    if( have_watch ){
+      rc = watch_changes(rp, stop);
+      if( rc==TREC_OK && wh.gone ) rc = watch_leave(rp, wh.frame, stop);
+    }
+    goto out;
   }
 out:
   rstack_release(&bs.st);

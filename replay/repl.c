@@ -173,12 +173,13 @@ static void show_stop(trec_repl *repl, struct trec_buf *out){
 
 static void show_motion(trec_repl *repl, const struct trec_replay_stop *st,
                         struct trec_buf *out){
-  if( st->reason==TREC_STOP_WATCH && st->watch_changed ){
-    trec_buf_printf(out, "Watchpoint %d: %s\n", st->id, st->watch_expr);
+  for(size_t i=0; i<st->n_changes; i++){
+    const struct trec_replay_change *c = &st->changes[i];
+    trec_buf_printf(out, "%sWatchpoint %d: %s\n", i ? "\n" : "", c->id, c->expr);
     trec_buf_puts(out, "Old value = ");
-    render(out, st->old_value, st->old_end, 0);
+    render(out, c->old_value, c->old_end, 0);
     trec_buf_puts(out, "\nNew value = ");
-    render(out, st->new_value, st->new_end, 0);
+    render(out, c->new_value, c->new_end, 0);
     trec_buf_puts(out, "\n");
   }
   /* gdb's words, which its and rr's users know */

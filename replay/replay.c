@@ -126,9 +126,9 @@ void trec_replay_close(trec_replay *rp){
   free(rp->src);
   free(rp->src_lines);
   free(rp->src_n);
-  trec_buf_release(&rp->old_val);
-  trec_buf_release(&rp->new_val);
-  trec_buf_release(&rp->watch_expr);
+  trec_buf_release(&rp->wchg);
+  trec_buf_release(&rp->wvals);
+  trec_buf_release(&rp->changes);
   trec_buf_release(&rp->gone);
   trec_buf_release(&rp->scratch);
   trec_buf_release(&rp->msg);

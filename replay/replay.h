@@ -133,27 +133,34 @@ enum trec_replay_reason {
   TREC_STOP_SEEK  = 5   /* seek / select_thread */
 };
 
+/* One watch's change at the stop: its expression and its values before and
+** after as encoded values (value.h), NULL when the expression had no value
+** (the name unbound, the attribute or key absent). */
+struct trec_replay_change {
+  int id;
+  const char *expr;
+  const unsigned char *old_value, *old_end;
+  const unsigned char *new_value, *new_end;
+};
+
 /* Why the cursor stopped where it is. Filled by every motion. */
 struct trec_replay_stop {
   int reason;                 /* enum trec_replay_reason */
   int moved;                  /* 0 when the cursor kept its position */
-  int id;                     /* BREAK/WATCH: the breakpoint or watch number */
+  int id;                     /* BREAK/WATCH: the breakpoint's number, or the
+                                 first changed (else deleted) watch's */
   int temporary;              /* BREAK: it was a tbreak and is now deleted */
-  /* WATCH: the watched expression (Borrowed until the next motion), and
-  ** whether its value changed at this event: then its values before and
-  ** after as encoded values (value.h), NULL when the expression had no
-  ** value (the name unbound, attribute or key absent), Borrowed until the
-  ** next motion. */
-  const char *watch_expr;
-  int watch_changed;
-  const unsigned char *old_value, *old_end;
-  const unsigned char *new_value, *new_end;
-  /* WATCH: the frame the watch names returns here (forward) or is called
-  ** here (backward), so its value goes out of reach: that watch and the
-  ** others of the frame are now deleted, as gdb deletes a watchpoint whose
-  ** frame is left; gone[0..n_gone) are their numbers, Borrowed until the
-  ** next motion. Never for a generator's or coroutine's frame, which each
-  ** resume enters again. */
+  /* The watches whose value changed at this event, in the order they were
+  ** set (gdb reports each): with a WATCH stop, and with a BREAK stop at an
+  ** event where watched values change too. Borrowed until the next motion. */
+  const struct trec_replay_change *changes;
+  size_t n_changes;
+  /* WATCH or BREAK: a watched frame returns here (forward) or is called
+  ** here (backward), so its values go out of reach: its watches are now
+  ** deleted, as gdb deletes a watchpoint whose frame is left;
+  ** gone[0..n_gone) are their numbers, Borrowed until the next motion.
+  ** Never for a generator's or coroutine's frame, which each resume enters
+  ** again. */
   const int *gone;
   size_t n_gone;
 };
@@ -179,7 +186,9 @@ int trec_replay_step_frame(trec_replay *rp, size_t level, int dir, int gran,
 /*! trec_replay_continue() : run in direction dir to the nearest event
  *  strictly after (before) the cursor where an enabled breakpoint's
  *  location matches and its condition holds (any thread), or a watched
- *  value changes, or a watched frame is left (stop->gone). With no hit the
+ *  value changes, or a watched frame is left (stop->gone). Every watch
+ *  changed at that event is reported (stop->changes), a breakpoint's stop
+ *  included, so that no change is passed over unseen. With no hit the
  *  cursor goes to the last (first) event of the recording, as rr does, and
  *  stop->reason is END (START); if it is already there it stays
  *  (stop->moved = 0).

@@ -102,8 +102,9 @@ struct trec_replay {
   unsigned char *bp_code;  /* Owned: per code id, nonzero if a bp may match */
   size_t bp_code_n;
 
-  struct trec_buf old_val, new_val;   /* watch stop values */
-  struct trec_buf watch_expr;         /* the stopping watch's, NUL-ended */
+  struct trec_buf wchg;               /* struct wchange: a stop's changes */
+  struct trec_buf wvals;              /* their expressions and values */
+  struct trec_buf changes;            /* struct trec_replay_change, from them */
   struct trec_buf gone;               /* ints: watches deleted at the stop */
   struct trec_buf scratch;
 
@@ -173,20 +174,28 @@ int replay_scan_all(trec_replay *rp, int dir, uint64_t from,
 /* bp.c, watch.c */
 void bp_release(trec_replay *rp);
 void watch_release(trec_replay *rp);
-/* Where a watch stops a continue. */
+/* One watch's change found by watch_scan: offsets into rp->wvals. */
+struct wchange {
+  int id;
+  size_t expr, old_off, old_len, new_off, new_len;
+  int old_absent, new_absent;
+};
+/* Where watches stop a continue: one event, the watches changed there
+** (rp->wchg) and whether the frame they watch is left there. */
 struct whit {
   size_t ti, k, j;           /* the event: thread index, chunk, index */
-  int id;
-  int changed;               /* values in rp->old_val / rp->new_val */
-  int old_absent, new_absent;
-  int gone;                  /* its frame is left there (trec_replay_stop) */
-  uint64_t frame;            /* the frame it watches */
+  uint64_t seq;
+  int id;                    /* the first changed watch's, else a gone one's */
+  int gone;                  /* the frame is left there (trec_replay_stop) */
+  uint64_t frame;            /* the frame left */
 };
 /* The nearest event strictly after/before `from`, nearer than bound, where
-** a watch's value changes or its frame is left: TREC_OK and *hit (its
-** expression copied to rp->watch_expr), or TREC_ERR_NOTFOUND. */
+** a watch's value changes or its frame is left: TREC_OK and *hit, every
+** watch changed there in rp->wchg, or TREC_ERR_NOTFOUND. */
 int watch_scan(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
                struct whit *hit);
+/* Fill stop->changes from the last watch_scan. */
+int watch_changes(trec_replay *rp, struct trec_replay_stop *stop);
 /* Delete the watches of frame, which is left at the cursor; stop->gone
 ** lists them. */
 int watch_leave(trec_replay *rp, uint64_t frame, struct trec_replay_stop *stop);

@@ -176,54 +176,89 @@ static int watch_skip(trec_replay *rp, void *ctx, size_t ti, size_t k,
   return ws->w->depth && (ci->min_depth>ws->w->depth || ci->max_depth<ws->w->depth);
 }
 
+/* Every watch is scanned with the bound narrowed to the nearest hit so
+** far, that hit's event included: the watches that change at one event
+** are all reported, as gdb reports each. */
 int watch_scan(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
                struct whit *hit){
   struct wscan ws;
   int found = 0, rc = TREC_OK;
-  uint64_t best = 0;
   memset(&ws, 0, sizeof(ws));
+  memset(hit, 0, sizeof(*hit));
   ws.dir = dir;
   rstack_init(&ws.st);
+  trec_buf_reset(&rp->wchg);
+  trec_buf_reset(&rp->wvals);
   for(size_t i=0; i<rp->n_watch; i++){
     size_t ti = replay_thread_index(rp, rp->watch[i].thread), k, j;
+    struct centry *e;
+    uint64_t seq;
     if( !rp->watch[i].enabled || ti==SIZE_MAX ) continue;
     ws.w = &rp->watch[i];
     rc = replay_scan(rp, ti, dir, from, bound, watch_match, watch_skip, &ws, &k, &j);
     if( rc==TREC_ERR_NOTFOUND ){ rc = TREC_OK; continue; }
     if( rc ) break;
-    {
-      struct centry *e;
-      uint64_t seq;
-      rc = cache_get(rp, rp->thr[ti].chunks[k], &e);
-      if( rc ) break;
-      seq = e->ch.seq[j];
-      /* at the event found already (the scan bound takes it in), only a
-      ** change is news: where a frame is left, another of its watches may
-      ** change, by the frame's last line */
-      if( found && seq==best && (hit->changed || !ws.changed) ) continue;
-      best = seq;
+    rc = cache_get(rp, rp->thr[ti].chunks[k], &e);
+    if( rc ) break;
+    seq = e->ch.seq[j];
+    if( !found || seq!=hit->seq ){
+      /* nearer than every hit before it: they are not news yet */
+      trec_buf_reset(&rp->wchg);
+      trec_buf_reset(&rp->wvals);
+      memset(hit, 0, sizeof(*hit));
+      hit->ti = ti; hit->k = k; hit->j = j;
+      hit->seq = seq;
+      hit->id = rp->watch[i].id;
       bound = dir>0 ? seq + 1 : seq - 1;
+      found = 1;
     }
-    hit->ti = ti; hit->k = k; hit->j = j;
-    hit->id = rp->watch[i].id;
-    hit->changed = ws.changed;
-    hit->gone = ws.gone;
-    hit->frame = rp->watch[i].frame;
-    hit->old_absent = !ws.changed || ws.a_absent;
-    hit->new_absent = !ws.changed || ws.b_absent;
-    trec_buf_reset(&rp->old_val);
-    trec_buf_put(&rp->old_val, ws.a.data, ws.a.len);
-    trec_buf_reset(&rp->new_val);
-    trec_buf_put(&rp->new_val, ws.b.data, ws.b.len);
-    trec_buf_reset(&rp->watch_expr);
-    trec_buf_put(&rp->watch_expr, rp->watch[i].expr, strlen(rp->watch[i].expr) + 1);
-    found = 1;
+    if( ws.gone && !hit->gone ){
+      hit->gone = 1;
+      hit->frame = rp->watch[i].frame;
+    }
+    if( ws.changed ){
+      struct wchange c;
+      if( rp->wchg.len==0 ) hit->id = rp->watch[i].id;
+      c.id = rp->watch[i].id;
+      c.expr = rp->wvals.len;
+      trec_buf_put(&rp->wvals, rp->watch[i].expr, strlen(rp->watch[i].expr) + 1);
+      c.old_absent = ws.a_absent;
+      c.old_off = rp->wvals.len;
+      c.old_len = ws.a.len;
+      trec_buf_put(&rp->wvals, ws.a.data, ws.a.len);
+      c.new_absent = ws.b_absent;
+      c.new_off = rp->wvals.len;
+      c.new_len = ws.b.len;
+      trec_buf_put(&rp->wvals, ws.b.data, ws.b.len);
+      trec_buf_put(&rp->wchg, &c, sizeof(c));
+    }
   }
   rstack_release(&ws.st);
   trec_buf_release(&ws.a);
   trec_buf_release(&ws.b);
   if( rc ) return rc;
+  if( rp->wchg.oom || rp->wvals.oom ) return replay_err(rp, TREC_ERR_NOMEM, "out of memory");
   return found ? TREC_OK : TREC_ERR_NOTFOUND;
+}
+
+int watch_changes(trec_replay *rp, struct trec_replay_stop *stop){
+  const struct wchange *c = (const void *)rp->wchg.data;
+  size_t n = rp->wchg.len / sizeof(*c);
+  const unsigned char *v = rp->wvals.data;
+  trec_buf_reset(&rp->changes);
+  for(size_t i=0; i<n; i++){
+    struct trec_replay_change x;
+    memset(&x, 0, sizeof(x));
+    x.id = c[i].id;
+    x.expr = (const char *)v + c[i].expr;
+    if( !c[i].old_absent ){ x.old_value = v + c[i].old_off; x.old_end = x.old_value + c[i].old_len; }
+    if( !c[i].new_absent ){ x.new_value = v + c[i].new_off; x.new_end = x.new_value + c[i].new_len; }
+    trec_buf_put(&rp->changes, &x, sizeof(x));
+  }
+  if( rp->changes.oom ) return replay_err(rp, TREC_ERR_NOMEM, "out of memory");
+  stop->changes = (const void *)rp->changes.data;
+  stop->n_changes = n;
+  return TREC_OK;
 }
 
 int watch_leave(trec_replay *rp, uint64_t frame, struct trec_replay_stop *stop){

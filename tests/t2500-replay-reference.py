@@ -393,6 +393,33 @@ class Replay(unittest.TestCase):
         self.assertEqual(re.findall(r"Watchpoint (\d) deleted", outs[7]), ["2", "3"])
         self.assertIn("--Return--", outs[7])
 
+    def test_watches_changed_together(self):
+        # x and y change at one event: both are reported; at a breakpoint's
+        # event the change comes with the breakpoint, both ways, and the
+        # next continue does not pass over it
+        trace = os.path.join(self.tmp, "w.trace")
+        subprocess.run([TRACEREC, "run", "-q", "-o", trace, "replay_watch.py"], cwd=PROGRAMS,
+                       env=reftrace.env_for_tests(), stdout=subprocess.DEVNULL, timeout=120)
+        src = open(os.path.join(PROGRAMS, "replay_watch.py")).read().splitlines()
+        z = src.index("    z = x + y") + 1
+        _, outs = session(trace, ["break swap", "c", "n", "watch x", "watch y", "break %d" % z,
+                                  "c", "rc", "c", "c", "p x, y"])
+        changes = r"Watchpoint (\d): (\w)\nOld value = (.+)\nNew value = (\d)\n"
+        # the breakpoint's event, where the swap shows: both with it
+        self.assertEqual(re.findall(changes, outs[6]), [("2", "x", "1", "2"), ("3", "y", "2", "1")])
+        self.assertIn("(%d)swap()" % z, outs[6])
+        # backward: the swap's own line, where x and y were first bound
+        self.assertEqual(re.findall(changes, outs[7]),
+                         [("2", "x", "<no value>", "1"), ("3", "y", "<no value>", "2")])
+        self.assertIn("(%d)swap()" % (z - 1), outs[7])
+        # forward again to the breakpoint, then on to where swap() returns:
+        # no change passed over between them
+        self.assertEqual(re.findall(changes, outs[8]), [("2", "x", "1", "2"), ("3", "y", "2", "1")])
+        self.assertEqual(re.findall(changes, outs[9]), [])
+        self.assertEqual(re.findall(r"Watchpoint (\d) deleted", outs[9]), ["2", "3"])
+        self.assertIn("--Return--", outs[9])
+        self.assertEqual(outs[10].strip(), "(2, 1)")
+
     def test_where_up_down_deep_recursion(self):
         trace, ref = self.program("deep_recursion.py")
         evs = ref["threads"][0]["events"]

@@ -279,8 +279,8 @@ class ViewAPI(unittest.TestCase):
         try:
             st = self.s.api("step", post=True, how="continue", dir="forward")
             self.assertEqual((st["stop"]["reason"], st["seq"]), ("watch", 24))
-            self.assertEqual((st["stop"]["expr"], st["stop"]["old"], st["stop"]["new"],
-                              st["stop"]["gone"]), ("total", "0", "1", []))
+            self.assertEqual((st["stop"]["changes"], st["stop"]["gone"]),
+                             ([{"id": r["id"], "expr": "total", "old": "0", "new": "1"}], []))
             # on to where the frame returns: the watch goes there
             for _ in range(len(self.events)):
                 st = self.s.api("step", post=True, how="continue", dir="forward")

@@ -212,19 +212,20 @@ static json_t *api_state(struct api_req *q){
   }
   json_object_set_new(o, "stop", json_pack("{s:s,s:b,s:i}", "reason",
     api_reason_name(a->stop.reason), "moved", a->stop.moved, "id", a->stop.id));
-  if( a->stop.reason==TREC_STOP_WATCH ){
+  if( a->stop.reason==TREC_STOP_WATCH || a->stop.reason==TREC_STOP_BREAK ){
     json_t *st = json_object_get(o, "stop");
-    json_object_set_new(st, "expr", json_string(a->stop.watch_expr));
-    json_t *gone = json_array();
+    json_t *changes = json_array(), *gone = json_array();
+    for(size_t i=0; i<a->stop.n_changes; i++){
+      const struct trec_replay_change *c = &a->stop.changes[i];
+      json_array_append_new(changes, json_pack("{s:i,s:s,s:o,s:o}", "id", c->id,
+        "expr", c->expr,
+        "old", c->old_value ? view_json_render(c->old_value, c->old_end, API_REPR_LEN) : json_null(),
+        "new", c->new_value ? view_json_render(c->new_value, c->new_end, API_REPR_LEN) : json_null()));
+    }
+    json_object_set_new(st, "changes", changes);
     for(size_t i=0; i<a->stop.n_gone; i++)
       json_array_append_new(gone, json_integer(a->stop.gone[i]));
     json_object_set_new(st, "gone", gone);
-    if( a->stop.watch_changed ){
-      json_object_set_new(st, "old", a->stop.old_value
-        ? view_json_render(a->stop.old_value, a->stop.old_end, API_REPR_LEN) : json_null());
-      json_object_set_new(st, "new", a->stop.new_value
-        ? view_json_render(a->stop.new_value, a->stop.new_end, API_REPR_LEN) : json_null());
-    }
   }
   for(size_t i=0; i<n; i++) json_array_append_new(frames, api_frame_json(a->rp, i));
   json_object_set_new(o, "frames", frames);

@@ -1,7 +1,8 @@
 # tracerec-test: special (t2500: watch NAME.attr and NAME[key] in replay)
 """An object attribute and a dict item that change at known lines; two
 variables of which the second changes on the function's last line, so at
-its return event."""
+its return event; two variables swapped on one line, the line a
+breakpoint is set on."""
 
 
 class Box:
@@ -27,6 +28,14 @@ def last():
     b = 20
 
 
+def swap():
+    x, y = 1, 2
+    x, y = y, x
+    z = x + y
+    return z
+
+
 print(run())
 last()
+swap()
 print("EXIT-SUCCESS")

@@ -422,8 +422,9 @@ static void test_breakpoints(void **state){
 /* watch x in a frame: the events where x changes, both ways, up to the
 ** frame's return (forward) or call (backward), where the watch goes
 ** (*gone); the model's frames are functions' */
-static long naive_watch(int dir, size_t pos, uint64_t frame, int *gone){
-  *gone = 0;
+static long naive_watch(int dir, size_t pos, uint64_t frame, int *gone,
+                        int *changed){
+  *gone = *changed = 0;
   for(long i=(long)pos+dir; i>=0 && (size_t)i<M.n; i+=dir){
     const struct mframe *now = NULL, *before = NULL;
     long p;
@@ -438,7 +439,8 @@ static long naive_watch(int dir, size_t pos, uint64_t frame, int *gone){
     if( p>=0 ){
       for(size_t l=0; l<M.st[p].n; l++) if( M.st[p].f[l].frame==frame ) before = &M.st[p].f[l];
     }
-    if( (now && before && now->v[1]!=before->v[1]) || *gone ) return i;
+    *changed = now && before && now->v[1]!=before->v[1];
+    if( *changed || *gone ) return i;
   }
   return -1;
 }
@@ -454,8 +456,8 @@ static void test_watch(void **state){
     if( ms->f[ms->n-1].code!=2 || M.ev[i].kind==TREC_RETURN ) continue;
     for(int dir=-1; dir<=1; dir+=2){
       struct trec_replay_stop st;
-      int id, gone;
-      long want = naive_watch(dir, i, ms->f[ms->n-1].frame, &gone);
+      int id, gone, changed;
+      long want = naive_watch(dir, i, ms->f[ms->n-1].frame, &gone, &changed);
       assert_int_equal(trec_replay_seek(rp, M.ev[i].seq), TREC_OK);
       assert_int_equal(trec_replay_watch_add(rp, ms->n-1, "x", &id), TREC_OK);
       assert_int_equal(trec_replay_continue(rp, dir, &st), TREC_OK);
@@ -470,8 +472,14 @@ static void test_watch(void **state){
           assert_int_equal(st.gone[0], id);
           gone_seen++;
         }
-        if( st.watch_changed ) assert_non_null(st.new_value);
-        else assert_true(gone);
+        assert_int_equal(st.n_changes, (size_t)changed);
+        if( st.n_changes ){
+          assert_int_equal(st.changes[0].id, id);
+          assert_string_equal(st.changes[0].expr, "x");
+          assert_non_null(st.changes[0].new_value);
+        }else{
+          assert_true(gone);
+        }
         checked++;
       }
       assert_int_equal(trec_replay_watch_delete(rp, id), gone ? TREC_ERR_NOTFOUND : TREC_OK);
@@ -479,6 +487,45 @@ static void test_watch(void **state){
   }
   assert_true(checked>10);
   assert_true(gone_seen>0);
+  trec_replay_close(rp);
+}
+
+/* a watch and a breakpoint together: the nearer stops; at one event the
+** breakpoint stops and the watch's change comes with it, so that the next
+** continue does not pass it over */
+static void test_watch_at_breakpoint(void **state){
+  trec_replay *rp;
+  int both = 0, checked = 0;
+  (void)state;
+  build(11, 2000, 5);
+  rp = open_rp();
+  for(size_t i=0; i<M.n && checked<80; i+=7){
+    const struct mstate *ms = &M.st[i];
+    if( ms->f[ms->n-1].code!=2 || M.ev[i].kind==TREC_RETURN ) continue;
+    for(int dir=-1; dir<=1; dir+=2){
+      struct trec_replay_stop st;
+      int wid, bid, gone, changed;
+      long w = naive_watch(dir, i, ms->f[ms->n-1].frame, &gone, &changed);
+      long b = naive_bp(dir, i, 7, INT64_MIN);
+      long want = w<0 ? b : b<0 ? w : dir>0 ? (w<b ? w : b) : (w>b ? w : b);
+      if( want<0 ) continue;
+      assert_int_equal(trec_replay_seek(rp, M.ev[i].seq), TREC_OK);
+      assert_int_equal(trec_replay_watch_add(rp, ms->n-1, "x", &wid), TREC_OK);
+      assert_int_equal(trec_replay_break_add(rp, "prog.py:7", NULL, 0, &bid), TREC_OK);
+      assert_int_equal(trec_replay_continue(rp, dir, &st), TREC_OK);
+      assert_int_equal(trec_replay_seq(rp), M.ev[want].seq);
+      assert_int_equal(st.reason, want==b ? TREC_STOP_BREAK : TREC_STOP_WATCH);
+      assert_int_equal(st.id, want==b ? bid : wid);
+      assert_int_equal(st.n_changes, (size_t)(want==w && changed));
+      assert_int_equal(st.n_gone, (size_t)(want==w && gone));
+      if( want==w && want==b ) both++;
+      assert_int_equal(trec_replay_break_delete(rp, bid), TREC_OK);
+      if( !(want==w && gone) ) assert_int_equal(trec_replay_watch_delete(rp, wid), TREC_OK);
+      checked++;
+    }
+  }
+  assert_true(checked>20);
+  assert_true(both>0);
   trec_replay_close(rp);
 }
 
@@ -693,6 +740,7 @@ int main(void){
     cmocka_unit_test_teardown(test_walk_reverse, teardown),
     cmocka_unit_test_teardown(test_breakpoints, teardown),
     cmocka_unit_test_teardown(test_watch, teardown),
+    cmocka_unit_test_teardown(test_watch_at_breakpoint, teardown),
     cmocka_unit_test_teardown(test_eval_and_repl, teardown),
     cmocka_unit_test(test_bad_files),
     cmocka_unit_test_teardown(test_empty_trace, teardown),

@@ -131,13 +131,14 @@ function valueNode(name, v, opts = {}) {
 function stopText(s) {
   const st = s.stop;
   switch (st.reason) {
-    case 'break': return `Breakpoint ${st.id}`;
+    case 'break':
     case 'watch': {
-      const change = 'old' in st
-        ? `Watch ${st.id}: ${st.expr} ${st.old ?? '(unset)'} \u2192 ${st.new ?? '(unset)'}` : '';
-      const gone = st.gone && st.gone.length
-        ? `Watch ${st.gone.join(', ')} deleted: the frame is left here` : '';
-      return [change, gone].filter(Boolean).join('. ');
+      const parts = st.reason === 'break' ? [`Breakpoint ${st.id}`] : [];
+      for (const c of st.changes)
+        parts.push(`Watch ${c.id}: ${c.expr} ${c.old ?? '(unset)'} \u2192 ${c.new ?? '(unset)'}`);
+      if (st.gone.length)
+        parts.push(`Watch ${st.gone.join(', ')} deleted: the frame is left here`);
+      return parts.join('. ');
     }
     case 'end': return st.moved ? 'End of the recording' : 'Nothing further: end of the recording';
     case 'start': return st.moved ? 'Start of the recording' : 'Nothing earlier: start of the recording';
