@@ -42,8 +42,15 @@ struct parser {
   const char *src, *pos;
   int check_only;           /* parse without evaluating */
   struct ablock *arena;
+  int depth;                /* nesting, bounded by EXPR_MAX_NEST */
   int rc;
 };
+
+/* Each level of nesting (parentheses, brackets, unary - and not) costs the
+** recursive descent some stack, and a viewer thread's stack is small: past
+** this bound an expression is refused, as Python's parser refuses 200
+** nested parentheses, instead of overflowing the stack. */
+#define EXPR_MAX_NEST 200
 
 static int perr(struct parser *ps, int rc, const char *fmt, const char *a, size_t alen){
   char tmp[256];
@@ -592,11 +599,21 @@ static struct xval parse_postfix(struct parser *ps){
   return x;
 }
 
+static int nest(struct parser *ps){
+  if( ++ps->depth<=EXPR_MAX_NEST ) return 0;
+  perr(ps, TREC_ERR_INVALID, "SyntaxError: too many nested parentheses or "
+       "operators (at most %.*s)", "200", 3);
+  return 1;
+}
+
 static struct xval parse_unary(struct parser *ps){
   if( accept(ps, "-") ){
-    struct xval x = parse_unary(ps);
+    struct xval x = { NULL, NULL };
     struct trec_value v;
     struct trec_buf b = TREC_BUF_INIT;
+    if( nest(ps) ) return x;
+    x = parse_unary(ps);
+    ps->depth--;
     if( ps->rc || ps->check_only ) return x;
     if( decode(ps, x, &v) ) return x;
     if( v.tag==TREC_V_INT && v.i!=INT64_MIN ) trec_venc_int(&b, -v.i);
@@ -762,8 +779,11 @@ static struct xval parse_cmp(struct parser *ps){
 
 static struct xval parse_not(struct parser *ps){
   if( accept_word(ps, "not") ){
-    struct xval x = parse_not(ps);
+    struct xval x = { NULL, NULL };
     int t = 0;
+    if( nest(ps) ) return x;
+    x = parse_not(ps);
+    ps->depth--;
     if( ps->rc ) return x;
     if( truthy(ps, x, &t) ) return x;
     return make_bool(ps, !t);
@@ -788,7 +808,9 @@ static struct xval parse_and(struct parser *ps){
 }
 
 static struct xval parse_or(struct parser *ps){
-  struct xval x = parse_and(ps);
+  struct xval x = { NULL, NULL };
+  if( nest(ps) ) return x;
+  x = parse_and(ps);
   while( ps->rc==0 && accept_word(ps, "or") ){
     int t = 0, save = ps->check_only;
     struct xval y;

@@ -525,7 +525,12 @@ class Replay(unittest.TestCase):
         cmds = list(facts)
         _, outs = session(trace, ["b stop_here", "c"] + cmds + ["args", "p len(pt)",
                                                                "p vars(items)", "p open(1)",
-                                                               "watch len(big)"])
+                                                               "watch len(big)",
+                                                               # nesting is bounded as in
+                                                               # Python, not a stack overflow
+                                                               "p " + "(" * 5000 + "1" + ")" * 5000,
+                                                               "p " + "not " * 100000 + "-" * 100000 + "1",
+                                                               "p " + "-(" * 90 + "1" + ")" * 90])
         for i, cmd in enumerate(cmds):
             self.assertEqual(outs[2 + i], facts[cmd] + "\n", cmd)
         args = parse_locals(outs[2 + len(cmds)])
@@ -538,6 +543,9 @@ class Replay(unittest.TestCase):
                                     "object, not 'list'\n")
         self.assertTrue(errors[2].startswith("*** NameError: name 'open' is not defined"), errors[2])
         self.assertEqual(errors[3], "*** watch NAME, NAME.attr or NAME[key]\n")
+        self.assertEqual(errors[4:6], ["*** SyntaxError: too many nested parentheses or "
+                                       "operators (at most 200)\n"] * 2)
+        self.assertEqual(errors[6], "1\n")
 
     def test_uncaught_exception(self):
         # the start says where the exception that ended the program was

@@ -266,6 +266,17 @@ class ViewAPI(unittest.TestCase):
             self.s.api("clear", post=True, id=bp)
         self.assertEqual(self.s.api("breakpoints")["breakpoints"], [])
 
+    def test_deep_expression(self):
+        # a deeply nested expression is refused, where it used to overflow
+        # the server thread's stack; the server goes on answering
+        deep = "(" * 5000 + "1" + ")" * 5000
+        status, _, body = self.s.request("GET", "/api/eval", {"expr": deep, "level": 0})
+        self.assertEqual(status, 400)
+        self.assertIn("too many nested", json.loads(body)["error"])
+        status, _, body = self.s.request("POST", "/api/break", {"where": "f", "cond": deep})
+        self.assertEqual(status, 400)
+        self.assertEqual(self.s.api("eval", expr="((1))", level=0)["v"]["r"], "1")
+
     def test_bad_breakpoint(self):
         status, _, body = self.s.request("POST", "/api/break", {"where": PATH + ":400"})
         self.assertEqual(status, 400)
