@@ -4,6 +4,7 @@
 ** is renamed into place only when whole, so a failed export never leaves a
 ** half-written file under the requested name (unless FILE exists and is not
 ** a regular file, such as /dev/null or a pipe, which is written directly).
+** FILE may not be the trace itself, which the export would replace.
 */
 #include "config.h"
 #include <errno.h>
@@ -30,6 +31,7 @@ int trec_cmd_export(int argc, char **argv){
   struct trec_buf msg = TREC_BUF_INIT, tmp = TREC_BUF_INIT;
   trec_reader *r = NULL;
   FILE *out = NULL;
+  char *resolved = NULL;      /* Owned: output's target when it is a link */
   int status = TREC_EXIT_SOFTWARE, rc, direct = 0;
 
   for(int i=1; i<argc; i++){
@@ -71,7 +73,20 @@ int trec_cmd_export(int argc, char **argv){
     goto out;
   }
   if( output && strcmp(output, "-") ){
-    struct stat sb;
+    struct stat sb, tb;
+    if( stat(output, &sb)==0 && stat(trace, &tb)==0
+        && sb.st_dev==tb.st_dev && sb.st_ino==tb.st_ino ){
+      trec_cli_error("export", "-o %s is the trace being exported; "
+                     "give another file name", output);
+      status = TREC_EXIT_USAGE;
+      goto out;
+    }
+    /* A symbolic link is followed: its target gets the export, and the
+    ** link stays. */
+    if( lstat(output, &sb)==0 && S_ISLNK(sb.st_mode)
+        && (resolved = realpath(output, NULL))!=NULL ){
+      output = resolved;
+    }
     /* Only a regular file is replaced through a temporary name; a device
     ** or pipe (/dev/null, /dev/stdout, a FIFO) is written in place. */
     if( stat(output, &sb)==0 && !S_ISREG(sb.st_mode) ){
@@ -114,5 +129,6 @@ out:
   trec_reader_close(r);
   trec_buf_release(&msg);
   trec_buf_release(&tmp);
+  free(resolved);
   return status;
 }

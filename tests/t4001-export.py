@@ -200,6 +200,34 @@ class Errors(unittest.TestCase):
             self.assertFalse(os.path.exists(fifo + ".tmp"))
             self.assertEqual(len(out.splitlines()), 39)
 
+    def test_output_is_the_trace(self):
+        # -o naming the trace itself (or a link to it) would replace the
+        # recording by its export: refused, the trace left whole
+        with tempfile.TemporaryDirectory() as d:
+            trace = os.path.join(d, "s.trace")
+            self.assertEqual(run(MKTRACE, trace).returncode, 0)
+            before = open(trace, "rb").read()
+            link = os.path.join(d, "link.trace")
+            os.symlink(trace, link)
+            for out in (trace, link):
+                p = self.expect_fail(2, trace, "-o", out)
+                self.assertIn("is the trace being exported", p.stderr)
+            self.assertEqual(open(trace, "rb").read(), before)
+            self.assertEqual(run(TRACEREC, "info", trace).returncode, 0)
+
+    def test_output_through_a_link(self):
+        # a link named by -o is followed: its target gets the export
+        with tempfile.TemporaryDirectory() as d:
+            trace = os.path.join(d, "s.trace")
+            self.assertEqual(run(MKTRACE, trace).returncode, 0)
+            target, link = os.path.join(d, "t.json"), os.path.join(d, "l.json")
+            open(target, "w").write("old")
+            os.symlink(target, link)
+            p = run(TRACEREC, "export", trace, "--format", "jsonl", "-o", link)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertTrue(os.path.islink(link))
+            self.assertEqual(len(open(target).read().splitlines()), 39)
+
     def test_help(self):
         p = run(TRACEREC, "export", "--help")
         self.assertEqual(p.returncode, 0)
@@ -209,7 +237,8 @@ class Errors(unittest.TestCase):
 class Recorded(unittest.TestCase):
     """Real programs through `tracerec run`, when the recorder is built."""
 
-    PROGRAMS = ("recursion.py", "threads.py", "generators.py", "exc_uncaught.py")
+    PROGRAMS = ("recursion.py", "threads.py", "generators.py", "exc_uncaught.py",
+                "exc_caught.py", "exc_reraise.py", "exc_suppressed.py", "exc_finally.py")
 
     @classmethod
     def setUpClass(cls):
@@ -252,6 +281,16 @@ class Recorded(unittest.TestCase):
         names = {e["seq"]: e["function"] for e in events if e["kind"] == "call"}
         for e in xs:
             self.assertEqual(e["name"], names[e["args"]["seq"]])
+        # a call that raised says so, and has no return value, as the calls
+        # table says
+        q = run(TRACEREC, "sql", "--json", trace,
+                "SELECT call_seq, returned, raised FROM calls WHERE call_seq IS NOT NULL "
+                "AND return_seq IS NOT NULL")
+        self.assertEqual(q.returncode, 0, q.stderr)
+        want = {r["call_seq"]: (r["returned"], r["raised"]) for r in json.loads(q.stdout)}
+        got = {e["args"]["seq"]: (e["args"].get("return"), e["args"].get("raised"))
+               for e in xs if not e["args"].get("unfinished")}
+        self.assertEqual(got, want)
         for key in (lambda e: (e["args"]["seq"], e["args"]["end_seq"], e["name"]),
                     lambda e: (round(e["ts"] * 1000), round((e["ts"] + e["dur"]) * 1000), e["name"])):
             by_tid = {}

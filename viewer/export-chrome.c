@@ -18,6 +18,9 @@ struct chrome_call {
   uint32_t code;
   struct trec_buf args;     /* Owned: JSON members for "args":{...} */
   struct trec_buf exc;      /* Owned: last exception seen here, JSON, or empty */
+  int raising;              /* its latest event is an exception event: a
+                               return now means the exception escaped (the
+                               rule of the calls table's `raised`) */
 };
 
 struct chrome_thread {
@@ -95,7 +98,10 @@ static void chrome_emit_call(struct chrome *x, struct chrome_thread *t,
                   (unsigned long long)end_seq);
   trec_buf_put(&x->b, c->args.data, c->args.len);
   trec_buf_put_u8(&x->b, '}');
-  if( ret && ret->len ){
+  if( c->raising && c->exc.len && !unfinished ){
+    trec_buf_puts(&x->b, ",\"raised\":");
+    trec_buf_put(&x->b, c->exc.data, c->exc.len);
+  }else if( ret && ret->len ){
     trec_buf_puts(&x->b, ",\"return\":");
     trec_buf_put(&x->b, ret->data, ret->len);
   }
@@ -217,6 +223,7 @@ static int chrome_exception_event(struct chrome *x, struct chrome_thread *t,
     trec_buf_reset(exc);
     trec_buf_put(exc, repr.data, repr.len);
   }
+  if( t->n ) t->calls[t->n-1].raising = 1;
 out:
   trec_buf_release(&repr);
   return rc;
@@ -305,7 +312,10 @@ int view_export_chrome(trec_reader *r, size_t max_len, FILE *out,
       case TREC_CALL:      rc = chrome_call_event(&x, t, &ev, ts); break;
       case TREC_RETURN:    rc = chrome_return_event(&x, t, &ev, ts); break;
       case TREC_EXCEPTION: rc = chrome_exception_event(&x, t, &ev, ts); break;
-      default:             rc = TREC_OK; break;
+      default:
+        if( t->n ) t->calls[t->n-1].raising = 0;   /* caught: it goes on */
+        rc = TREC_OK;
+        break;
     }
     if( rc!=TREC_OK ){
       trec_buf_printf(msg, "event %llu: %s", (unsigned long long)ev.seq,
