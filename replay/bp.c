@@ -336,13 +336,20 @@ static int go_end(trec_replay *rp, int dir, struct trec_replay_stop *stop){
 }
 
 int trec_replay_continue(trec_replay *rp, int dir, struct trec_replay_stop *stop){
-  struct bpscan bs;
-  uint64_t from;
-  int rc = TREC_OK;
+  int rc;
   memset(stop, 0, sizeof(*stop));
   stop->reason = dir>0 ? TREC_STOP_END : TREC_STOP_START;
   if( dir!=TREC_FORWARD && dir!=TREC_BACKWARD ) return replay_err(rp, TREC_ERR_INVALID, "no such direction");
   if( rp->empty ) return TREC_OK;
+  rc = bp_run(rp, dir, dir>0 ? UINT64_MAX : 0, stop);
+  if( rc==TREC_ERR_NOTFOUND ) rc = go_end(rp, dir, stop);
+  return rc;
+}
+
+int bp_run(trec_replay *rp, int dir, uint64_t limit, struct trec_replay_stop *stop){
+  struct bpscan bs;
+  uint64_t from;
+  int rc = TREC_OK;
   memset(&bs, 0, sizeof(bs));
   rstack_init(&bs.st);
   bs.hit = malloc((rp->n_bp ? rp->n_bp : 1)*sizeof(*bs.hit));
@@ -353,10 +360,10 @@ int trec_replay_continue(trec_replay *rp, int dir, struct trec_replay_stop *stop
     int have_bp = 0, have_watch = 0, any_bp = 0;
     struct rbp *stopper = NULL;
     struct whit wh;
-    uint64_t bound = dir>0 ? UINT64_MAX : 0;
+    uint64_t bound = limit;
     for(size_t i=0; i<rp->n_bp; i++) any_bp |= rp->bp[i].enabled;
     if( any_bp ){
-      rc = replay_scan_all(rp, dir, from, bp_match, bp_skip, &bs, &ti, &k, &j);
+      rc = replay_scan_all(rp, dir, from, limit, bp_match, bp_skip, &bs, &ti, &k, &j);
       if( rc==TREC_OK ){
         struct centry *e;
         have_bp = 1;
@@ -381,7 +388,7 @@ int trec_replay_continue(trec_replay *rp, int dir, struct trec_replay_stop *stop
     else if( rc ) goto out;
     else have_watch = 1;
     if( !have_watch && !have_bp ){
-      rc = go_end(rp, dir, stop);
+      rc = TREC_ERR_NOTFOUND;
       goto out;
     }
     if( have_bp && (!have_watch || wh.seq==bound) ){
@@ -396,6 +403,7 @@ int trec_replay_continue(trec_replay *rp, int dir, struct trec_replay_stop *stop
         continue;
       }
     }
+    memset(stop, 0, sizeof(*stop));
     if( stopper ){
       rc = replay_move(rp, ti, k, j);
       if( rc ) goto out;

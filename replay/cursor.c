@@ -184,8 +184,24 @@ int trec_replay_step_frame(trec_replay *rp, size_t level, int dir, int gran,
   }
   rc = replay_scan(rp, rp->cur_t, dir, trec_replay_seq(rp),
                    dir>0 ? UINT64_MAX : 0, motion_match, motion_skip, &m, &k, &j);
+  if( rc && rc!=TREC_ERR_NOTFOUND ) return rc;
+  if( m.gran==TREC_STEP_NEXT || m.gran==TREC_STEP_RETURN || m.gran==TREC_STEP_UNTIL
+      || m.gran==GRAN_OUT ){
+    /* pdb's next, return and until stop at a breakpoint in the code they
+    ** run through (bdb's break_here is asked at every line); watches too,
+    ** as gdb's next does */
+    uint64_t limit = dir>0 ? UINT64_MAX : 0;
+    int brc;
+    if( rc==TREC_OK ){
+      struct centry *e;
+      brc = cache_get(rp, rp->thr[rp->cur_t].chunks[k], &e);
+      if( brc ) return brc;
+      limit = e->ch.seq[j];
+    }
+    brc = bp_run(rp, dir, limit, stop);
+    if( brc!=TREC_ERR_NOTFOUND ) return brc;
+  }
   if( rc==TREC_ERR_NOTFOUND ) return TREC_OK;
-  if( rc ) return rc;
   rc = replay_move(rp, rp->cur_t, k, j);
   if( rc ) return rc;
   stop->reason = TREC_STOP_STEP;
@@ -207,10 +223,9 @@ static int runto_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
   return rt->pred(rt->ctx, &ev) ? 1 : 0;
 }
 
-int replay_scan_all(trec_replay *rp, int dir, uint64_t from,
+int replay_scan_all(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
                     replay_scan_fn fn, replay_skip_fn skip, void *ctx,
                     size_t *oti, size_t *ok, size_t *oj){
-  uint64_t bound = dir>0 ? UINT64_MAX : 0;
   int found = 0;
   for(size_t n=0; n<rp->n_thr; n++){
     /* the current thread first: its hit bounds the others' scans */
@@ -241,7 +256,8 @@ int trec_replay_run_to(trec_replay *rp, int dir, trec_replay_pred pred,
   if( rp->empty ) return TREC_OK;
   rt.pred = pred;
   rt.ctx = ctx;
-  rc = replay_scan_all(rp, dir, trec_replay_seq(rp), runto_match, NULL, &rt, &ti, &k, &j);
+  rc = replay_scan_all(rp, dir, trec_replay_seq(rp), dir>0 ? UINT64_MAX : 0,
+                       runto_match, NULL, &rt, &ti, &k, &j);
   if( rc==TREC_ERR_NOTFOUND ) return TREC_OK;
   if( rc ) return rc;
   rc = replay_move(rp, ti, k, j);

@@ -173,6 +173,14 @@ static void show_stop(trec_repl *repl, struct trec_buf *out){
 
 static void show_motion(trec_repl *repl, const struct trec_replay_stop *st,
                         struct trec_buf *out){
+  if( st->reason==TREC_STOP_BREAK && st->temporary ){
+    /* the engine deleted it; pdb says so */
+    struct trec_replay_frame f;
+    if( trec_replay_frame(repl->rp, trec_replay_n_frames(repl->rp)-1, &f)==TREC_OK ){
+      trec_buf_printf(out, "Deleted breakpoint %d at %s:%d\n", st->id,
+                      f.file ? f.file->path : "?", (int)f.line);
+    }
+  }
   for(size_t i=0; i<st->n_changes; i++){
     const struct trec_replay_change *c = &st->changes[i];
     trec_buf_printf(out, "%sWatchpoint %d: %s\n", i ? "\n" : "", c->id, c->expr);
@@ -283,14 +291,6 @@ static void do_continue(trec_repl *repl, int dir, struct trec_buf *out){
   if( trec_replay_continue(repl->rp, dir, &st) ){
     engine_err(repl, out);
     return;
-  }
-  if( st.reason==TREC_STOP_BREAK && st.temporary ){
-    /* the engine deleted it; pdb says so */
-    struct trec_replay_frame f;
-    if( trec_replay_frame(repl->rp, trec_replay_n_frames(repl->rp)-1, &f)==TREC_OK ){
-      trec_buf_printf(out, "Deleted breakpoint %d at %s:%d\n", st.id,
-                      f.file ? f.file->path : "?", (int)f.line);
-    }
   }
   show_motion(repl, &st, out);
 }

@@ -167,8 +167,10 @@ struct trec_replay_stop {
 
 /*! trec_replay_step() : move one motion of granularity gran in direction
  *  dir. arg is the line for TREC_STEP_UNTIL (0: default), else ignored.
- *  Breakpoints and watches do not stop steps (as in pdb's `next` over a
- *  call, they do not interrupt it either).
+ *  NEXT, RETURN and UNTIL stop short at an event where a breakpoint or
+ *  watch stops trec_replay_continue() (stop->reason BREAK or WATCH, any
+ *  thread), as pdb's next stops at a breakpoint in the call it steps over;
+ *  the other granularities go to their next event anyway.
  *  When no event qualifies, the cursor keeps its position and stop->reason
  *  is TREC_STOP_END (forward) or TREC_STOP_START (backward).
  *  @return TREC_OK (also at either end), TREC_ERR_INVALID, or a decoding

@@ -167,7 +167,7 @@ int replay_scan(trec_replay *rp, size_t ti, int dir, uint64_t from,
                 uint64_t bound, replay_scan_fn fn, replay_skip_fn skip,
                 void *ctx, size_t *ok, size_t *oj);
 /* The same over every thread: the nearest match in seq order. */
-int replay_scan_all(trec_replay *rp, int dir, uint64_t from,
+int replay_scan_all(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
                     replay_scan_fn fn, replay_skip_fn skip, void *ctx,
                     size_t *oti, size_t *ok, size_t *oj);
 
@@ -194,6 +194,11 @@ struct whit {
 ** watch changed there in rp->wchg, or TREC_ERR_NOTFOUND. */
 int watch_scan(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
                struct whit *hit);
+/* Run in direction dir from the cursor to the nearest event before limit
+** (exclusive) where a breakpoint or watch stops, as trec_replay_continue()
+** does: TREC_OK, the cursor there and *stop filled, or TREC_ERR_NOTFOUND
+** (cursor and *stop untouched). */
+int bp_run(trec_replay *rp, int dir, uint64_t limit, struct trec_replay_stop *stop);
 /* Fill stop->changes from the last watch_scan. */
 int watch_changes(trec_replay *rp, struct trec_replay_stop *stop);
 /* Delete the watches of frame, which is left at the cursor; stop->gone

@@ -460,7 +460,9 @@ class Replay(unittest.TestCase):
 
     def test_repl_words(self):
         trace, ref = self.program("recursion.py")
-        start, outs = session(trace, ["b fact", "c", "args", "retval", "r", "retval", "rv",
+        # a temporary breakpoint: `r` would stop at a breakpoint in the
+        # recursive call, as in pdb
+        start, outs = session(trace, ["tbreak fact", "c", "args", "retval", "r", "retval", "rv",
                                       "list", "l 1, 3", "ll", "display n", "rs", "info",
                                       "history n", "help", "p nosuch", "bogus", "", "q", "n"])
         self.assertTrue(start.startswith("> "))
@@ -484,7 +486,7 @@ class Replay(unittest.TestCase):
     def test_motions_from_the_selected_frame(self):
         # as in pdb, next/return/until after `up` concern the selected frame
         trace, ref = self.program("recursion.py")
-        _, outs = session(trace, ["break fact, n == 5", "c", "up", "n", "p n", "rf", "up",
+        _, outs = session(trace, ["tbreak fact, n == 5", "c", "up", "n", "p n", "rf", "up",
                                   "rn;;p n", "up 2", "r;;p n"])
         self.assertRegex(outs[3], r"--Return--\n> .*\(7\)fact\(\)->720\n")
         self.assertEqual(outs[4], "6\n")
@@ -492,6 +494,39 @@ class Replay(unittest.TestCase):
         self.assertTrue(outs[7].endswith("> %s(7)fact()\n-> return n * fact(n - 1)\n7\n"
                                          % os.path.join(PROGRAMS, "recursion.py")), outs[7])
         self.assertRegex(outs[9], r"--Return--\n> .*\(7\)fact\(\)->362880\n-> .*\n9\n$")
+
+    def test_breakpoints_stop_next_return_until(self):
+        # as in pdb (bdb asks break_here at every line it passes), next,
+        # return and until stop at a breakpoint in the code they run through,
+        # both ways; a temporary one is deleted there
+        trace, ref = self.program("recursion.py")
+        evs = ref["threads"][0]["events"]
+        first = [i for i, e in enumerate(evs) if e["kind"] == "line" and e["name"] == "fact"
+                 and e["line"] == 5]
+        line7 = [i for i, e in enumerate(evs) if e["kind"] == "line" and e["name"] == "fact"
+                 and e["line"] == 7]
+        ret10 = naive(evs, "return", 1, first[0])
+        line6 = max(i for i in range(ret10) if evs[i]["line"] == 6 and evs[i]["kind"] == "line")
+        _, outs = session(trace, ["break fact", "c;;when", "n;;when", "n;;when", "r;;when",
+                                  "n;;when", "until;;when", "disable 1", "r;;when", "enable 1",
+                                  "goto %d" % (ret10 + 1), "rn;;when", "disable 1", "tbreak 6",
+                                  "goto %d" % (ret10 + 1), "rn;;when", "rn;;when"])
+        seq = lambda o: int(o.strip().splitlines()[-1])
+        # fact(10)'s first line; next to its line 7; next over fact(9) stops
+        # at the breakpoint in it; return from fact(9) stops in fact(8); until
+        # over fact(7) stops in it
+        self.assertEqual([seq(o) for o in outs[1:7]],
+                         [first[0] + 1, line7[0] + 1, first[1] + 1, first[2] + 1,
+                          line7[2] + 1, first[3] + 1])
+        # disabled, return runs to fact(7)'s return
+        self.assertEqual(seq(outs[8]), naive(evs, "return", 1, first[3]) + 1)
+        # reverse-next from fact(10)'s return stops at the latest breakpoint
+        # hit it runs back over: fact(1)'s first line
+        self.assertEqual(seq(outs[11]), max(i for i in first if i < ret10) + 1)
+        # the temporary breakpoint stops it at fact(1)'s line 6 and goes
+        self.assertEqual(seq(outs[15]), line6 + 1)
+        self.assertIn("Deleted breakpoint 2 at ", outs[15])
+        self.assertEqual(seq(outs[16]), naive(evs, "next", -1, line6) + 1)
 
     def test_generator_breakpoint_and_history(self):
         # `break counter` stops at the generator's first line only (pdb), not
