@@ -384,9 +384,15 @@ static struct xval parse_builtin(struct parser *ps, const char *w, size_t n,
   if( *ps->pos!='(' ){ ps->pos = save; return r; }
   memcpy(tmp, w, n);
   tmp[n] = 0;
+  /* a variable of that name shadows the builtin only while it is bound: a
+  ** module that calls len() lists len among its globals, unbound */
   if( ps->s!=NULL && !replay_lookup(ps->rp, ps->s, ps->level, tmp, &fl, &slot) ){
-    ps->pos = save;
-    return r;
+    const struct rframe *f = &ps->s->f[fl];
+    if( slot<f->n_slots && f->val[slot].p && f->val[slot].p<f->val[slot].e
+        && f->val[slot].p[0]!=TREC_V_UNBOUND ){
+      ps->pos = save;
+      return r;
+    }
   }
   *handled = 1;
   ps->pos++;

@@ -495,6 +495,19 @@ class Replay(unittest.TestCase):
                                          % os.path.join(PROGRAMS, "recursion.py")), outs[7])
         self.assertRegex(outs[9], r"--Return--\n> .*\(7\)fact\(\)->362880\n-> .*\n9\n$")
 
+    def test_builtins_at_module_level(self):
+        # a module that calls len() lists len among its globals, unbound:
+        # len() and type() still work there, until the module binds the name
+        prog = os.path.join(self.tmp, "lenmod.py")
+        with open(prog, "w") as f:
+            f.write("lst = [1, 2, 3]\nn = len(lst)\nt = type(lst)\nlen = 5\nprint(n)\n")
+        trace = os.path.join(self.tmp, "lenmod.trace")
+        subprocess.run([TRACEREC, "run", "-q", "-o", trace, prog], env=reftrace.env_for_tests(),
+                       stdout=subprocess.DEVNULL, timeout=120)
+        _, outs = session(trace, ["n", "n", "p len(lst)", "p type(lst)", "n", "n", "p len"])
+        self.assertEqual(outs[2:4], ["3\n", "<class 'list'>\n"])
+        self.assertEqual(outs[6], "5\n")
+
     def test_breakpoints_stop_next_return_until(self):
         # as in pdb (bdb asks break_here at every line it passes), next,
         # return and until stop at a breakpoint in the code they run through,
