@@ -211,8 +211,11 @@ static int sql_run_stmt(struct sql_out *o, sqlite3_stmt *st){
       if( table_add(&t, st, 0) ){ rc = SQLITE_NOMEM; goto out; }
     }else if( o->mode==MODE_CSV ){
       for(i=0; i<n; i++){
-        char *s = cell_text(st, i);
+        char *s;
         if( i ) fputc(',', o->f);
+        /* NULL is an empty field, the empty string "", as sqlite3 -csv */
+        if( sqlite3_column_type(st, i)==SQLITE_NULL ) continue;
+        s = cell_text(st, i);
         csv_field(o->f, s ? s : "");
         sqlite3_free(s);
       }

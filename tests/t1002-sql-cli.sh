@@ -27,6 +27,9 @@ check "options after the trace" "$TRACEREC" sql "$T" --csv "SELECT count(*) AS n
 check "a query after --" "$TRACEREC" sql --csv "$T" -- "-- a comment
 SELECT 1 AS one"
 [ "$(cat "$T_DIR/out")" = "$(printf 'one\n1')" ] && ok "query starting with -- runs" || not_ok "query starting with -- runs"
+check "NULL and the empty string in csv" "$TRACEREC" sql --csv "$T" "SELECT NULL AS a, '' AS b, 'x,y' AS c, NULL AS d"
+[ "$(cat "$T_DIR/out")" = "$(printf 'a,b,c,d\n,"","x,y",')" ] && ok "csv: NULL is an empty field, '' is \"\" (sqlite3 -csv)" \
+  || not_ok "csv: NULL is an empty field, '' is \"\" (sqlite3 -csv)"
 check_fails "two queries is a usage error" 2 "$TRACEREC" sql "$T" "SELECT 1" "SELECT 2"
 check_fails "missing file is 66" 66 "$TRACEREC" sql "$T_DIR/nope.trace" "SELECT 1"
 echo "hello" >"$T_DIR/text.trace"

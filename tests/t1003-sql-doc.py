@@ -40,12 +40,15 @@ def expected(name, m):
         rows = [{"function": f, "file": fl, "calls": c} for (f, fl), c in n.items()]
         return sorted(rows, key=lambda r: (-r["calls"], r["function"]))[:10]
     if name == "recursion":
-        d = {}
+        n = {}
         for c in calls:
-            d.setdefault(c["function"], []).append(c["depth"])
-        rows = [{"function": f, "levels": max(x) - min(x) + 1} for f, x in d.items()]
-        return sorted([r for r in rows if r["levels"] > 1],
-                      key=lambda r: (-r["levels"], r["function"]))
+            for p in calls:
+                if (p["frame"] == c["parent"] and (p["function"], p["file"]) == (c["function"], c["file"])
+                        and p["call_seq"] < c["call_seq"]
+                        and (p["return_seq"] is None or p["return_seq"] > c["call_seq"])):
+                    n[c["function"]] = n.get(c["function"], 0) + 1
+        return [{"function": f, "recursive_calls": k}
+                for f, k in sorted(n.items(), key=lambda x: (-x[1], x[0]))]
     if name == "deepest":
         c = sorted(calls, key=lambda c: (-c["depth"], c["call_seq"]))[0]
         return [{k: c[k] for k in ("depth", "function", "file", "line", "call_seq")}]
@@ -59,7 +62,11 @@ def expected(name, m):
     if name == "history":
         f = [c for c in calls if c["function"] == "f"][0]["frame"]
         line = {e["seq"]: e["line"] for e in ev}
-        return [{"seq": v["seq"], "line": line[v["seq"]], "value": v["value"], "type": v["type"]}
+
+        def setter(v):
+            before = [e for e in ev if e["frame"] == v["frame"] and e["seq"] < v["seq"]]
+            return before[-1]["line"] if before else line[v["seq"]]
+        return [{"seq": v["seq"], "line": setter(v), "value": v["value"], "type": v["type"]}
                 for v in vs if v["name"] == "y" and v["frame"] == f]
     if name == "callsarg":
         return [{"call_seq": c["call_seq"], "returned": c["returned"], "raised": c["raised"]}
