@@ -242,8 +242,12 @@ out:
 
 /* One line for stderr: SQLite's message with newlines folded. */
 static void sql_report(sqlite3 *db, int rc){
-  char *m = sqlite3_mprintf("%s", rc==SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(db));
-  char *p;
+  const char *e = rc==SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(db);
+  char *m, *p;
+  /* the virtual tables name themselves for the sqlite3 shell; here the
+  ** command's own prefix says it */
+  if( !strncmp(e, "tracerec: ", 10) ) e += 10;
+  m = sqlite3_mprintf("%s", e);
   for(p=m; p && *p; p++) if( *p=='\n' || *p=='\r' ) *p = ' ';
   trec_cli_error("sql", "%s", m ? m : "out of memory");
   sqlite3_free(m);

@@ -88,7 +88,7 @@ int trec_cmd_view(int argc, char **argv){
       long port;
       errno = 0;
       port = s ? strtol(s, &end, 10) : -1;
-      if( s==NULL || errno || *end || port<0 || port>65535 ){
+      if( s==NULL || *s==0 || errno || *end || port<0 || port>65535 ){
         trec_cli_error("view", "--port needs a number from 0 to 65535");
         return TREC_EXIT_USAGE;
       }

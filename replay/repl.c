@@ -310,7 +310,7 @@ static void c_goto(trec_repl *repl, const char *arg, struct trec_buf *out){
     seq = at;
   }else{
     seq = strtoull(arg, &end, 10);
-    if( *arg==0 || *end ){
+    if( *arg==0 || *end || !(*arg>='0' && *arg<='9') ){
       errline(out, "usage: goto SEQ (an event number, or start, end, exception)");
       return;
     }

@@ -37,6 +37,9 @@ int trec_sql_corrupt(int rc){
 char *sql_errmsg(trec_reader *r, int rc, const char *what){
   const char *m = r ? trec_reader_errmsg(r) : NULL;
   if( !m || !*m ) m = trec_strerror(rc);
+  /* the reader's messages about a chunk name it already, by its id */
+  if( !strncmp(m, "chunk ", 6) || !strncmp(m, "keyframe of chunk ", 18) )
+    return sqlite3_mprintf("tracerec: %s", m);
   return sqlite3_mprintf("tracerec: %s: %s", what, m);
 }
 

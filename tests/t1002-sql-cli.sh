@@ -64,6 +64,8 @@ c.execute("UPDATE chunks SET data = ? WHERE chunk_id = ?", (data, cid))
 c.commit()
 EOF
 check_fails "damaged chunk is 65" 65 "$TRACEREC" sql "$T_DIR/bad.trace" "SELECT count(*), sum(line) FROM events"
+grep -q '^tracerec sql: chunk [0-9]*: checksum mismatch$' "$T_DIR/err" && ok "the damaged chunk is named once" \
+  || not_ok "the damaged chunk is named once: $(cat "$T_DIR/err")"
 check_fails "damaged chunk in vars is 65" 65 "$TRACEREC" sql "$T_DIR/bad.trace" "SELECT count(*) FROM vars"
 # count(*) is answered from the chunk index, which is intact
 check "count(*) of a damaged trace" "$TRACEREC" sql --csv "$T_DIR/bad.trace" "SELECT count(*) AS n FROM events"

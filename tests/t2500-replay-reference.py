@@ -504,9 +504,12 @@ class Replay(unittest.TestCase):
         trace = os.path.join(self.tmp, "lenmod.trace")
         subprocess.run([TRACEREC, "run", "-q", "-o", trace, prog], env=reftrace.env_for_tests(),
                        stdout=subprocess.DEVNULL, timeout=120)
-        _, outs = session(trace, ["n", "n", "p len(lst)", "p type(lst)", "n", "n", "p len"])
+        _, outs = session(trace, ["n", "n", "p len(lst)", "p type(lst)", "n", "n", "p len",
+                                  "goto -5"])
         self.assertEqual(outs[2:4], ["3\n", "<class 'list'>\n"])
         self.assertEqual(outs[6], "5\n")
+        # a negative event number is a usage error, not wrapped around
+        self.assertEqual(outs[7], "*** usage: goto SEQ (an event number, or start, end, exception)\n")
 
     def test_breakpoints_stop_next_return_until(self):
         # as in pdb (bdb asks break_here at every line it passes), next,

@@ -162,6 +162,8 @@ class ViewAPI(unittest.TestCase):
         self.assertEqual(self.s.request("GET", "/api/frobnicate")[0], 404)
         self.assertEqual(self.s.request("POST", "/api/step", {"how": "sideways"})[0], 400)
         self.assertEqual(self.s.request("POST", "/api/goto", {"seq": "x"})[0], 400)
+        # a seq outside the run is clamped to it, 0 as well
+        self.assertEqual(self.s.api("goto", post=True, seq=0)["seq"], 1)
 
     # -- information
     def test_info(self):
@@ -445,6 +447,14 @@ class Lifecycle(unittest.TestCase):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
         self.assertEqual(p.returncode, 66)
         self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+
+    def test_bad_port(self):
+        for port in ("", "abc", "-1", "70000"):
+            p = subprocess.run([TRACEREC, "view", "--no-browser", "--port", port, "x.trace"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True, timeout=20)
+            self.assertEqual(p.returncode, 2, port)
+            self.assertIn("--port needs a number", p.stderr)
 
     def test_port_in_use(self):
         with tempfile.TemporaryDirectory() as d:

@@ -339,7 +339,7 @@ static json_t *api_step(struct api_req *q){
 static json_t *api_goto(struct api_req *q){
   uint64_t seq;
   int rc;
-  if( api_u64(q, "seq", 0, &seq) || seq==0 ) return api_error(q, 400, "bad seq");
+  if( api_u64(q, "seq", 0, &seq) ) return api_error(q, 400, "bad seq");
   /* A seq between events (another thread's, or a gap): the nearest event. */
   if( seq<trec_reader_first_seq(q->a->r) ) seq = trec_reader_first_seq(q->a->r);
   if( seq>trec_reader_last_seq(q->a->r) ) seq = trec_reader_last_seq(q->a->r);
