@@ -533,7 +533,10 @@ static struct xval op_getitem(struct parser *ps, struct xval x, struct xval key)
       return r;
     }
     if( (uint64_t)idx>=v.n ){
-      perr(ps, TREC_ERR_NOTFOUND, "IndexError: item %.*s was not recorded (container cut short)", "", 0);
+      char num[32];
+      snprintf(num, sizeof(num), "%lld", (long long)idx);
+      perr(ps, TREC_ERR_NOTFOUND, "IndexError: item %.*s was not recorded (the "
+           "recording keeps the first items, --max-items)", num, strlen(num));
       return r;
     }
     r.p = child_start(&v, (uint64_t)idx, 0);
@@ -564,7 +567,13 @@ static struct xval op_getitem(struct parser *ps, struct xval x, struct xval key)
     {
       struct trec_buf t = TREC_BUF_INIT;
       trec_value_render(key.p, key.e, 0, 80, &t);
-      perr(ps, TREC_ERR_NOTFOUND, "KeyError: %.*s", (const char *)t.data, t.len);
+      if( v.n<v.total ){
+        trec_buf_printf(&t, " is not among the %llu items recorded of %llu (--max-items)",
+                        (unsigned long long)v.n, (unsigned long long)v.total);
+        perr(ps, TREC_ERR_NOTFOUND, "%.*s", (const char *)t.data, t.len);
+      }else{
+        perr(ps, TREC_ERR_NOTFOUND, "KeyError: %.*s", (const char *)t.data, t.len);
+      }
       trec_buf_release(&t);
     }
     return r;
@@ -639,17 +648,37 @@ static struct xval parse_unary(struct parser *ps){
 
 /* Python ==, falling back to comparing the rendered text for containers
 ** (both sides recorded the same way render the same way). */
+static int cut_error(struct parser *ps){
+  return perr(ps, TREC_ERR_LIMIT, "ValueError: cannot compare: the values agree as far "
+              "as recorded, and the rest was cut (--max-str, --max-items)%.*s", "", 0);
+}
+
 static int xequal(struct parser *ps, struct xval a, struct xval b, int *eq){
   struct trec_value va, vb;
-  int cmp;
+  int cmp, rc;
   if( decode(ps, a, &va) || decode(ps, b, &vb) ) return ps->rc;
-  if( trec_value_compare(&va, &vb, &cmp)==TREC_OK ){
+  rc = trec_value_compare(&va, &vb, &cmp);
+  if( rc==TREC_OK ){
     *eq = cmp==0;
+    return TREC_OK;
+  }
+  if( rc==TREC_ERR_LIMIT ){
+    if( cmp!=2 ) return cut_error(ps);
+    *eq = 0;
     return TREC_OK;
   }
   if( cmp==2 && !(va.tag==vb.tag && va.tag>=TREC_V_TUPLE && va.tag<=TREC_V_DICT) ){
     *eq = 0;
     return TREC_OK;
+  }
+  if( cmp==0 ){   /* the same dict, set or object */
+    *eq = 1;
+    return TREC_OK;
+  }
+  if( va.tag==vb.tag && (va.n<va.total || vb.n<vb.total) ){
+    /* sets and dicts cut short: their text says nothing of the rest */
+    if( va.total!=vb.total ){ *eq = 0; return TREC_OK; }
+    return cut_error(ps);
   }
   {
     struct trec_buf ta = TREC_BUF_INIT, tb = TREC_BUF_INIT;
@@ -723,7 +752,7 @@ static int parse_cmpop(struct parser *ps){
 
 static int compare(struct parser *ps, int op, struct xval a, struct xval b, int *res){
   struct trec_value va, vb;
-  int cmp = 0;
+  int cmp = 0, rc;
   switch( op ){
     case OP_EQ: case OP_NE:
       if( xequal(ps, a, b, res) ) return ps->rc;
@@ -744,7 +773,9 @@ static int compare(struct parser *ps, int op, struct xval a, struct xval b, int 
       break;
   }
   if( decode(ps, a, &va) || decode(ps, b, &vb) ) return ps->rc;
-  if( trec_value_compare(&va, &vb, &cmp)!=TREC_OK ){
+  rc = trec_value_compare(&va, &vb, &cmp);
+  if( rc==TREC_ERR_LIMIT ) return cut_error(ps);
+  if( rc!=TREC_OK ){
     size_t la, lb;
     const char *ta = trec_value_typename(&va, &la), *tb = trec_value_typename(&vb, &lb);
     char msg[600];

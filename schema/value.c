@@ -461,14 +461,39 @@ static int compare_numbers(const struct trec_value *a,
   return TREC_OK;
 }
 
-static int compare_bytes(const unsigned char *a, size_t alen, uint64_t atot,
-                         const unsigned char *b, size_t blen, uint64_t btot){
-  size_t n = alen<blen ? alen : blen;
-  int c = n ? memcmp(a, b, n) : 0;
-  if( c ) return c<0 ? -1 : 1;
-  if( alen!=blen ) return alen<blen ? -1 : 1;
-  if( atot!=btot ) return atot<btot ? -1 : 1;
-  return 0;
+/* Every code point, byte or item of v was stored. */
+static int is_whole(const struct trec_value *v){
+  if( v->tag==TREC_V_STR ){
+    uint64_t cps = 0;
+    for(size_t i=0; i<v->data_len; i++) cps += (v->data[i] & 0xc0)!=0x80;
+    return cps==v->total;
+  }
+  if( v->tag==TREC_V_BYTES ) return v->data_len==v->total;
+  return v->n==v->total;
+}
+
+/* Two values alike over the first min(an, bn) units stored of each: a
+** whole one is a prefix of the other when no longer than its stored part;
+** past that, what was cut could differ, and the order is unknown (LIMIT;
+** *cmp 2 when the lengths say they differ, else 3). */
+static int cut_order(const struct trec_value *a, uint64_t an,
+                     const struct trec_value *b, uint64_t bn, int *cmp){
+  int aw = is_whole(a), bw = is_whole(b);
+  if( aw && bw ){ *cmp = an<bn ? -1 : an>bn; return TREC_OK; }
+  if( aw && an<=bn ){ *cmp = -1; return TREC_OK; }
+  if( bw && bn<=an ){ *cmp = 1; return TREC_OK; }
+  /* one container, seen twice at one moment */
+  if( a->id && a->id==b->id && a->tag==b->tag ){ *cmp = 0; return TREC_OK; }
+  *cmp = a->total!=b->total ? 2 : 3;
+  return TREC_ERR_LIMIT;
+}
+
+static int compare_bytes(const struct trec_value *a, const struct trec_value *b,
+                         int *cmp){
+  size_t n = a->data_len<b->data_len ? a->data_len : b->data_len;
+  int c = n ? memcmp(a->data, b->data, n) : 0;
+  if( c ){ *cmp = c<0 ? -1 : 1; return TREC_OK; }
+  return cut_order(a, a->data_len, b, b->data_len, cmp);
 }
 
 static int compare_depth(const struct trec_value *a, const struct trec_value *b,
@@ -491,8 +516,7 @@ static int compare_seq(const struct trec_value *a, const struct trec_value *b,
     *cmp = c;
     return rc;
   }
-  *cmp = a->total<b->total ? -1 : a->total>b->total;
-  return TREC_OK;
+  return cut_order(a, a->n, b, b->n, cmp);
 }
 
 static int compare_depth(const struct trec_value *a, const struct trec_value *b,
@@ -500,17 +524,9 @@ static int compare_depth(const struct trec_value *a, const struct trec_value *b,
   *cmp = 2;
   if( depth>TREC_VALUE_MAX_DEPTH ) return TREC_ERR_CORRUPT;
   if( is_number(a->tag) && is_number(b->tag) ) return compare_numbers(a, b, cmp);
-  if( a->tag==TREC_V_STR && b->tag==TREC_V_STR ){
-    /* UTF-8 byte order is code point order, surrogates included */
-    *cmp = compare_bytes(a->data, a->data_len, a->total,
-                         b->data, b->data_len, b->total);
-    return TREC_OK;
-  }
-  if( a->tag==TREC_V_BYTES && b->tag==TREC_V_BYTES ){
-    *cmp = compare_bytes(a->data, a->data_len, a->total,
-                         b->data, b->data_len, b->total);
-    return TREC_OK;
-  }
+  /* UTF-8 byte order is code point order, surrogates included */
+  if( a->tag==b->tag && (a->tag==TREC_V_STR || a->tag==TREC_V_BYTES) )
+    return compare_bytes(a, b, cmp);
   if( a->tag==b->tag && (a->tag==TREC_V_TUPLE || a->tag==TREC_V_LIST) )
     return compare_seq(a, b, cmp, depth);
   if( a->tag==TREC_V_NONE && b->tag==TREC_V_NONE ){

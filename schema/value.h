@@ -247,12 +247,14 @@ int trec_value_getitem(const struct trec_value *v, const struct trec_value *key,
 /*! trec_value_compare() : compare two decoded values as Python would for
  *  ==, <, <= ... on numbers (ints of any size, floats and bools compare
  *  exactly by value), strings (by code point), bytes, tuples and lists
- *  (item by item). Cut strings and sequences compare by what was stored,
- *  then by total length.
+ *  (item by item). Values cut short by the recorder compare by what was
+ *  stored as far as that decides.
  *  @return TREC_OK with *cmp set to -1, 0 or 1, or TREC_ERR_TYPE when the
  *  two cannot be ordered (only equality is then defined: *cmp = 0 equal,
  *  as None with None or an object, dict or set with itself by id; *cmp = 2
- *  not equal, as with a NaN or values of unrelated types). */
+ *  not equal, as with a NaN or values of unrelated types), or
+ *  TREC_ERR_LIMIT when they agree as far as stored and a cut part decides:
+ *  *cmp = 2 when their lengths differ (so they are not equal), else 3. */
 int trec_value_compare(const struct trec_value *a, const struct trec_value *b,
                        int *cmp);
 

@@ -511,6 +511,30 @@ class Replay(unittest.TestCase):
         # a negative event number is a usage error, not wrapped around
         self.assertEqual(outs[7], "*** usage: goto SEQ (an event number, or start, end, exception)\n")
 
+    def test_values_cut_short_compare_honestly(self):
+        # values the recorder cut (256 characters, 32 items) are compared as
+        # far as stored decides; where only the cut part could, the answer
+        # is an error, not a guess (s1 == s2 said True)
+        prog = os.path.join(self.tmp, "cut.py")
+        with open(prog, "w") as f:
+            f.write('s1 = "a" * 5000 + "X"\ns2 = "a" * 5000 + "Y"\ns3 = "a" * 5002\n'
+                    'l1 = list(range(100)) + [1]\nl2 = list(range(100)) + [2]\n'
+                    'd = {i: i for i in range(300)}\nprint("done")\n')
+        trace = os.path.join(self.tmp, "cut.trace")
+        subprocess.run([TRACEREC, "run", "-q", "-o", trace, prog], env=reftrace.env_for_tests(),
+                       stdout=subprocess.DEVNULL, timeout=120)
+        cmds = ["p s1 == s2", "p s1 < s2", "p s1 == s3", "p s1 != s3", "p l1 == l2",
+                "p l1 == l1", "p 'a' < s1", "p s1 == 'a'", "p d[150]", "p d[5]", "p l1[50]"]
+        _, outs = session(trace, ["goto end"] + cmds)
+        cut = "*** ValueError: cannot compare: the values agree as far as recorded, " \
+              "and the rest was cut (--max-str, --max-items)\n"
+        self.assertEqual(outs[1:], [cut, cut, "False\n", "True\n", cut, "True\n", "True\n",
+                                    "False\n",
+                                    "*** 150 is not among the 32 items recorded of 300 "
+                                    "(--max-items)\n", "5\n",
+                                    "*** IndexError: item 50 was not recorded (the recording "
+                                    "keeps the first items, --max-items)\n"])
+
     def test_breakpoints_stop_next_return_until(self):
         # as in pdb (bdb asks break_here at every line it passes), next,
         # return and until stop at a breakpoint in the code they run through,

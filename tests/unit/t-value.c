@@ -594,6 +594,53 @@ static void test_compare_sequences(void **state){
   trec_buf_release(&x); trec_buf_release(&y);
 }
 
+/* Values the recorder cut short: decided by what was stored where that
+** decides, else LIMIT (2: lengths differ, 3: unknown), never a guess. */
+static int cmp_enc(struct trec_buf *x, struct trec_buf *y, int *c){
+  struct trec_value a, b;
+  int rc;
+  assert_int_equal(trec_value_read(x->data, x->data+x->len, &a), TREC_OK);
+  assert_int_equal(trec_value_read(y->data, y->data+y->len, &b), TREC_OK);
+  rc = trec_value_compare(&a, &b, c);
+  trec_buf_reset(x);
+  trec_buf_reset(y);
+  return rc;
+}
+
+static void test_compare_cut(void **state){
+  struct trec_buf x = TREC_BUF_INIT, y = TREC_BUF_INIT;
+  int c;
+  (void)state;
+  trec_venc_str(&x, "aaa", 3, 5); trec_venc_str(&y, "aaa", 3, 5);
+  assert_int_equal(cmp_enc(&x, &y, &c), TREC_ERR_LIMIT); assert_int_equal(c, 3);
+  trec_venc_str(&x, "aaa", 3, 5); trec_venc_str(&y, "aaa", 3, 6);
+  assert_int_equal(cmp_enc(&x, &y, &c), TREC_ERR_LIMIT); assert_int_equal(c, 2);
+  trec_venc_str(&x, "aab", 3, 5); trec_venc_str(&y, "aac", 3, 5);
+  assert_int_equal(cmp_enc(&x, &y, &c), TREC_OK); assert_int_equal(c, -1);
+  /* a whole string no longer than the other's stored part is its prefix */
+  trec_venc_str(&x, "aa", 2, 2); trec_venc_str(&y, "aaa", 3, 5);
+  assert_int_equal(cmp_enc(&x, &y, &c), TREC_OK); assert_int_equal(c, -1);
+  trec_venc_str(&x, "aaa", 3, 3); trec_venc_str(&y, "aaa", 3, 5);
+  assert_int_equal(cmp_enc(&x, &y, &c), TREC_OK); assert_int_equal(c, -1);
+  trec_venc_str(&x, "aaa", 3, 5); trec_venc_str(&y, "aaaa", 4, 4);
+  assert_int_equal(cmp_enc(&x, &y, &c), TREC_ERR_LIMIT); assert_int_equal(c, 2);
+  /* two code points stored of two: whole, though 4 bytes */
+  trec_venc_str(&x, "\xc3\xa9\xc3\xa9", 4, 2); trec_venc_str(&y, "\xc3\xa9\xc3\xa9", 4, 2);
+  assert_int_equal(cmp_enc(&x, &y, &c), TREC_OK); assert_int_equal(c, 0);
+  /* lists of which 2 items of 5 were kept: alike, unknown; the same list
+  ** (one id) is equal to itself */
+  trec_venc_container(&x, TREC_V_LIST, 7, 5, 2); trec_venc_int(&x, 1); trec_venc_int(&x, 2);
+  trec_venc_container(&y, TREC_V_LIST, 8, 5, 2); trec_venc_int(&y, 1); trec_venc_int(&y, 2);
+  assert_int_equal(cmp_enc(&x, &y, &c), TREC_ERR_LIMIT); assert_int_equal(c, 3);
+  trec_venc_container(&x, TREC_V_LIST, 7, 5, 2); trec_venc_int(&x, 1); trec_venc_int(&x, 2);
+  trec_venc_container(&y, TREC_V_LIST, 7, 5, 2); trec_venc_int(&y, 1); trec_venc_int(&y, 2);
+  assert_int_equal(cmp_enc(&x, &y, &c), TREC_OK); assert_int_equal(c, 0);
+  trec_venc_container(&x, TREC_V_LIST, 7, 5, 2); trec_venc_int(&x, 1); trec_venc_int(&x, 3);
+  trec_venc_container(&y, TREC_V_LIST, 8, 5, 2); trec_venc_int(&y, 1); trec_venc_int(&y, 2);
+  assert_int_equal(cmp_enc(&x, &y, &c), TREC_OK); assert_int_equal(c, 1);
+  trec_buf_release(&x); trec_buf_release(&y);
+}
+
 static void test_truthy(void **state){
   struct fix *f = *state;
   struct trec_value v;
@@ -709,7 +756,7 @@ int main(void){
     T(test_ref_trunc), T(test_ref_object_exc), T(test_repr_unbound_redacted), T(test_exc),
     T(test_truncated_everywhere), T(test_nesting_bound), T(test_malformed),
     T(test_trailing_bytes), T(test_navigation), T(test_getitem),
-    T(test_compare_numbers), T(test_compare_other), T(test_compare_sequences),
+    T(test_compare_numbers), T(test_compare_other), T(test_compare_sequences), T(test_compare_cut),
     T(test_truthy), T(test_max_len), T(test_pretty), T(test_format_float),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
