@@ -109,7 +109,9 @@ static void exc_line(struct trec_buf *out, const unsigned char *p,
   if( tl>9 && !memcmp(tn, "builtins.", 9) ){ tn += 9; tl -= 9; }
   trec_buf_printf(out, "%.*s", (int)tl, tn);
   if( v.n==1 && trec_value_item(&v, 0, &a)==TREC_OK ){
-    if( a.tag==TREC_V_STR ){
+    /* str() of a KeyError is its key's repr, as a traceback shows it */
+    int key = tl==8 && !memcmp(tn, "KeyError", 8);
+    if( a.tag==TREC_V_STR && !key ){
       if( a.data_len ) trec_buf_printf(out, ": %.*s", (int)a.data_len, (const char *)a.data);
     }else{
       struct trec_value tup;

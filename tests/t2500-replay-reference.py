@@ -535,6 +535,22 @@ class Replay(unittest.TestCase):
                                     "*** IndexError: item 50 was not recorded (the recording "
                                     "keeps the first items, --max-items)\n"])
 
+    def test_key_error_as_python_says_it(self):
+        # a KeyError's message is its key's repr, as the traceback's last line
+        prog = os.path.join(self.tmp, "ke.py")
+        with open(prog, "w") as f:
+            f.write('d = {}\ntry:\n    d["missing"]\nexcept KeyError:\n    pass\nd[""]\n')
+        p = subprocess.run([PYTHON, prog], stderr=subprocess.PIPE, universal_newlines=True,
+                           env=reftrace.env_for_tests(), timeout=120)
+        last = p.stderr.strip().splitlines()[-1]
+        self.assertEqual(last, "KeyError: ''")
+        trace = os.path.join(self.tmp, "ke.trace")
+        subprocess.run([TRACEREC, "run", "-q", "-o", trace, prog], env=reftrace.env_for_tests(),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        start, outs = session(trace, ["n", "n", "n"])
+        self.assertIn("*** The program ended with an uncaught " + last + "\n", start)
+        self.assertIn("KeyError: 'missing'\n", outs[2])
+
     def test_breakpoints_stop_next_return_until(self):
         # as in pdb (bdb asks break_here at every line it passes), next,
         # return and until stop at a breakpoint in the code they run through,
