@@ -4,9 +4,12 @@
 ** The interpreter is replay/repl.c; this file only feeds it lines: first the
 ** -x commands, then a libedit prompt "(trec) " on a terminal, or plain lines
 ** from stdin otherwise (no prompt, so scripted sessions print exactly the
-** commands' output).
+** commands' output). On a terminal Ctrl-C interrupts a long motion, which
+** leaves the cursor where it was, or the line being typed, as pdb's
+** --KeyboardInterrupt-- does, instead of ending the session.
 */
 #include "config.h"
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,13 @@ static void replay_usage(void){
         "watch NAME, goto SEQ, history NAME; 'help' lists them all).\n\n"
         "  -x COMMAND   run COMMAND first (repeatable); then read commands from\n"
         "               the terminal, or from stdin when it is not a terminal\n", stdout);
+}
+
+static volatile sig_atomic_t got_sigint;
+
+static void on_sigint(int sig){
+  (void)sig;
+  got_sigint = 1;
 }
 
 static void flush_out(struct trec_buf *out){
@@ -86,6 +96,15 @@ int trec_cmd_replay(int argc, char **argv){
     status = TREC_EXIT_SOFTWARE;
     goto out;
   }
+  if( isatty(0) ){
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);   /* no SA_RESTART: the prompt's read returns */
+    rl_catch_signals = 0;
+    trec_replay_set_interrupt(rp, &got_sigint);
+  }
   trec_repl_start(repl, &out);
   flush_out(&out);
   for(int i=0; i<n_x && !quit; i++){
@@ -94,8 +113,15 @@ int trec_cmd_replay(int argc, char **argv){
   }
   if( !quit && isatty(0) ){
     char *line;
-    while( !quit && (line = readline("(trec) "))!=NULL ){
+    while( !quit ){
+      got_sigint = 0;
+      if( (line = readline("(trec) "))==NULL ){
+        if( !got_sigint ) break;
+        fputs("\n--KeyboardInterrupt--\n", stdout);
+        continue;
+      }
       if( *line ) add_history(line);
+      got_sigint = 0;
       quit = trec_repl_command(repl, line, &out);
       flush_out(&out);
       free(line);

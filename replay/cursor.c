@@ -13,6 +13,14 @@
 #include <string.h>
 #include "replay/replay_int.h"
 
+/* Ctrl-C during a long motion: the message is set here, once, for every
+** caller that passes the status up. */
+static int interrupted(trec_replay *rp){
+  if( rp->interrupt==NULL || !*rp->interrupt ) return 0;
+  replay_err(rp, TREC_ERR_INTERRUPTED, "Interrupted: the cursor stays where it was");
+  return 1;
+}
+
 int replay_scan(trec_replay *rp, size_t ti, int dir, uint64_t from,
                 uint64_t bound, replay_scan_fn fn, replay_skip_fn skip,
                 void *ctx, size_t *ok, size_t *oj){
@@ -29,6 +37,7 @@ int replay_scan(trec_replay *rp, size_t ti, int dir, uint64_t from,
     for(; k<t->n; k++, j=0){
       const struct trec_chunk_info *ci = trec_reader_chunk(rp->r, t->chunks[k]);
       if( ci->first_seq>=bound ) break;
+      if( interrupted(rp) ) return TREC_ERR_INTERRUPTED;
       if( skip && skip(rp, ctx, ti, k, ci) ) continue;
       rc = cache_get(rp, t->chunks[k], &e);
       if( rc ) return rc;
@@ -52,6 +61,7 @@ int replay_scan(trec_replay *rp, size_t ti, int dir, uint64_t from,
   for(;;){
     const struct trec_chunk_info *ci = trec_reader_chunk(rp->r, t->chunks[k]);
     if( ci->last_seq<=bound ) break;
+    if( interrupted(rp) ) return TREC_ERR_INTERRUPTED;
     if( !(skip && skip(rp, ctx, ti, k, ci)) ){
       rc = cache_get(rp, t->chunks[k], &e);
       if( rc ) return rc;

@@ -23,6 +23,10 @@ int replay_err(trec_replay *rp, int rc, const char *fmt, ...){
   return rc;
 }
 
+void trec_replay_set_interrupt(trec_replay *rp, volatile sig_atomic_t *flag){
+  rp->interrupt = flag;
+}
+
 const char *trec_replay_errmsg(trec_replay *rp){
   if( rp==NULL ) return "out of memory";
   if( rp->msg.len==0 ) return "no error";

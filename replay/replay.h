@@ -33,6 +33,7 @@
 #define TREC_REPLAY_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include "schema/trace.h"
 
@@ -58,6 +59,12 @@ int trec_replay_new(trec_reader *r, trec_replay **out);
 /*! trec_replay_close() : free the engine (and the reader if it opened it).
  *  Accepts NULL. */
 void trec_replay_close(trec_replay *rp);
+
+/*! trec_replay_set_interrupt() : motions and searches poll *flag (set by
+ *  a signal handler, say) between chunks; once it is nonzero they give up
+ *  with TREC_ERR_INTERRUPTED, the cursor where it was. The flag stays the
+ *  caller's, who clears it; NULL stops the polling. */
+void trec_replay_set_interrupt(trec_replay *rp, volatile sig_atomic_t *flag);
 
 /*! trec_replay_errmsg() : message of the last failure. Never NULL. */
 const char *trec_replay_errmsg(trec_replay *rp);

@@ -79,6 +79,7 @@ struct trec_replay {
   trec_reader *r;
   int own_reader;
   struct trec_buf msg;
+  volatile sig_atomic_t *interrupt;   /* Borrowed; NULL: not polled */
 
   struct rthread *thr;     /* Owned, one per reader thread, same order */
   size_t n_thr;

@@ -42,7 +42,8 @@
   ITEM(TYPE,      "type mismatch") \
   ITEM(INVALID,   "invalid argument") \
   ITEM(STATE,     "operation not valid in this state") \
-  ITEM(LIMIT,     "limit exceeded")
+  ITEM(LIMIT,     "limit exceeded") \
+  ITEM(INTERRUPTED, "interrupted")
 
 #define TREC_ERROR_ENUM(name, msg) TREC_ERR_##name,
 enum trec_error { TREC_LIST_ERRORS(TREC_ERROR_ENUM) TREC_ERR_MAX };

@@ -551,6 +551,38 @@ class Replay(unittest.TestCase):
         self.assertIn("*** The program ended with an uncaught " + last + "\n", start)
         self.assertIn("KeyError: 'missing'\n", outs[2])
 
+    def test_ctrl_c_at_the_prompt(self):
+        # on a terminal, Ctrl-C at the prompt is pdb's --KeyboardInterrupt--
+        # and the session goes on (it used to end it, killed by SIGINT)
+        import pty
+        import select
+        trace, _ = self.program("recursion.py")
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(TRACEREC, [TRACEREC, "replay", trace])
+
+        def read_until(want, limit=30):
+            out, end = b"", time.time() + limit
+            while want not in out and time.time() < end:
+                if select.select([fd], [], [], 0.1)[0]:
+                    try:
+                        out += os.read(fd, 65536)
+                    except OSError:
+                        break
+            return out.decode(errors="replace")
+        try:
+            self.assertIn("(trec) ", read_until(b"(trec) "))
+            os.write(fd, b"\x03")
+            self.assertIn("--KeyboardInterrupt--", read_until(b"(trec) "))
+            os.write(fd, b"p 7\n")
+            self.assertIn("7\r\n(trec) ", read_until(b"7\r\n(trec) "))
+            os.write(fd, b"q\n")
+            read_until(b"never", 5)
+        finally:
+            _, status = os.waitpid(pid, 0)
+            os.close(fd)
+        self.assertTrue(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status)
+
     def test_breakpoints_stop_next_return_until(self):
         # as in pdb (bdb asks break_here at every line it passes), next,
         # return and until stop at a breakpoint in the code they run through,

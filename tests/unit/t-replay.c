@@ -529,6 +529,30 @@ static void test_watch_at_breakpoint(void **state){
   trec_replay_close(rp);
 }
 
+/* an interrupt (Ctrl-C's flag) stops a continue and a next with
+** TREC_ERR_INTERRUPTED, the cursor where it was; cleared, they run */
+static void test_interrupt(void **state){
+  trec_replay *rp;
+  struct trec_replay_stop st;
+  volatile sig_atomic_t flag = 1;
+  int id;
+  (void)state;
+  build(12, 2000, 4);
+  rp = open_rp();
+  assert_int_equal(trec_replay_break_add(rp, "prog.py:7", "x > 1000000", 0, &id), TREC_OK);
+  trec_replay_set_interrupt(rp, &flag);
+  assert_int_equal(trec_replay_seek(rp, 5), TREC_OK);
+  assert_int_equal(trec_replay_continue(rp, TREC_FORWARD, &st), TREC_ERR_INTERRUPTED);
+  assert_int_equal(trec_replay_seq(rp), 5);
+  assert_non_null(strstr(trec_replay_errmsg(rp), "Interrupted"));
+  assert_int_equal(trec_replay_step(rp, TREC_FORWARD, TREC_STEP_NEXT, 0, &st), TREC_ERR_INTERRUPTED);
+  assert_int_equal(trec_replay_seq(rp), 5);
+  flag = 0;
+  assert_int_equal(trec_replay_continue(rp, TREC_FORWARD, &st), TREC_OK);
+  assert_true(st.moved && trec_replay_seq(rp)>5);
+  trec_replay_close(rp);
+}
+
 static void test_eval_and_repl(void **state){
   trec_replay *rp;
   trec_repl *repl;
@@ -741,6 +765,7 @@ int main(void){
     cmocka_unit_test_teardown(test_breakpoints, teardown),
     cmocka_unit_test_teardown(test_watch, teardown),
     cmocka_unit_test_teardown(test_watch_at_breakpoint, teardown),
+    cmocka_unit_test_teardown(test_interrupt, teardown),
     cmocka_unit_test_teardown(test_eval_and_repl, teardown),
     cmocka_unit_test(test_bad_files),
     cmocka_unit_test_teardown(test_empty_trace, teardown),
