@@ -600,14 +600,20 @@ static void c_display(trec_repl *repl, const char *arg, struct trec_buf *out){
     trec_buf_release(&val);
     return;
   }
-  nd = realloc(repl->disp, (repl->n_disp+1)*sizeof(*nd));
-  if( nd==NULL ){ errline(out, "out of memory"); return; }
-  repl->disp = nd;
-  nd = &repl->disp[repl->n_disp];
-  memset(nd, 0, sizeof(*nd));
-  nd->expr = strdup(arg);
-  if( nd->expr==NULL ){ errline(out, "out of memory"); return; }
-  repl->n_disp++;
+  /* an expression is displayed once, however often it is given (pdb) */
+  for(nd=repl->disp; nd<repl->disp+repl->n_disp && strcmp(nd->expr, arg); nd++){}
+  if( nd==repl->disp+repl->n_disp ){
+    nd = realloc(repl->disp, (repl->n_disp+1)*sizeof(*nd));
+    if( nd==NULL ){ errline(out, "out of memory"); return; }
+    repl->disp = nd;
+    nd = &repl->disp[repl->n_disp];
+    memset(nd, 0, sizeof(*nd));
+    nd->expr = strdup(arg);
+    if( nd->expr==NULL ){ errline(out, "out of memory"); return; }
+    repl->n_disp++;
+  }
+  trec_buf_reset(&nd->last);
+  nd->have = 0;
   trec_buf_printf(out, "display %s: ", arg);
   if( trec_replay_eval(repl->rp, repl->sel, arg, &val) ){
     trec_buf_printf(out, "** raised %s **", trec_replay_errmsg(repl->rp));

@@ -583,6 +583,14 @@ class Replay(unittest.TestCase):
             os.close(fd)
         self.assertTrue(os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status)
 
+    def test_display_once(self):
+        # an expression given to display twice is displayed once, as in pdb
+        trace, _ = self.program("recursion.py")
+        _, outs = session(trace, ["break fact", "c", "display n", "display n", "display",
+                                  "n", "n"])
+        self.assertEqual(outs[4], "Currently displaying:\nn: 10\n")
+        self.assertEqual(outs[6].count("display n: 9  [old: 10]"), 1)
+
     def test_breakpoints_stop_next_return_until(self):
         # as in pdb (bdb asks break_here at every line it passes), next,
         # return and until stop at a breakpoint in the code they run through,
