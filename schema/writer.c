@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #ifdef __linux__
 #include <sys/syscall.h>
 #endif
@@ -1483,14 +1484,46 @@ static void *writer_main(void *arg){
 
 /* ---- Open and close ---- */
 
+/* Only a trace (or an empty file) is replaced: -o naming the script, notes
+** or a device node by mistake must not destroy it. A trace is known by its
+** SQLite header and application_id (FORMAT.md), read without SQLite. */
+static int replaceable(trec_writer *w, const char *path){
+  unsigned char h[72];
+  struct stat sb;
+  ssize_t n;
+  int fd;
+  if( lstat(path, &sb) ){
+    if( errno==ENOENT ) return TREC_OK;
+    return writer_fail(w, TREC_ERR_IO, "cannot replace %s: %s", path, strerror(errno));
+  }
+  if( !S_ISREG(sb.st_mode) )
+    return writer_fail(w, TREC_ERR_INVALID, "%s exists and is not a regular file; "
+                       "a trace will not replace it", path);
+  if( sb.st_size==0 ) return TREC_OK;
+  if( (fd = open(path, O_RDONLY | O_CLOEXEC))<0 )
+    return writer_fail(w, TREC_ERR_IO, "cannot replace %s: %s", path, strerror(errno));
+  n = read(fd, h, sizeof h);
+  close(fd);
+  if( n!=(ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16)
+      || ((uint32_t)h[68]<<24 | (uint32_t)h[69]<<16 | (uint32_t)h[70]<<8 | h[71])
+         !=TREC_APPLICATION_ID )
+    return writer_fail(w, TREC_ERR_INVALID, "%s exists and is not a trace; remove it "
+                       "or choose another name", path);
+  return TREC_OK;
+}
+
 static int unlink_db(trec_writer *w, const char *path){
   static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
   struct trec_buf name = TREC_BUF_INIT;
-  int rc = TREC_OK;
+  int rc = replaceable(w, path);
   for(size_t i=0; i<sizeof suffix/sizeof *suffix && rc==TREC_OK; i++){
+    struct stat sb;
     trec_buf_reset(&name);
     trec_buf_printf(&name, "%s%s", path, suffix[i]);
     if( name.oom ) rc = TREC_ERR_NOMEM;
+    else if( i>0 && lstat(trec_buf_cstr(&name), &sb)==0 && !S_ISREG(sb.st_mode) )
+      rc = writer_fail(w, TREC_ERR_INVALID, "%s is not a regular file; a trace will "
+                       "not replace it", trec_buf_cstr(&name));
     else if( unlink(trec_buf_cstr(&name)) && errno!=ENOENT )
       rc = writer_fail(w, TREC_ERR_IO, "cannot replace %s: %s",
                        trec_buf_cstr(&name), strerror(errno));

@@ -15,6 +15,22 @@ n=$(grep -o "$T_DIR/no/such/dir/x.trace" "$T_DIR/err" | wc -l)
 if [ "$n" -eq 1 ] && grep -q ': No such file or directory$' "$T_DIR/err"
 then ok "unwritable output: the path is said once, with why"
 else not_ok "unwritable output: the path is said once, with why"; sed 's/^/# /' "$T_DIR/err"; fi
+# -o replaces a trace or an empty file, never anything else: not notes, not
+# the script itself, not a device node
+echo precious >"$T_DIR/notes.txt"
+check_fails "-o naming a file that is not a trace" 73 "$TRACEREC" run -q -o "$T_DIR/notes.txt" "$P/recursion.py"
+[ "$(cat "$T_DIR/notes.txt")" = precious ] && grep -q 'exists and is not a trace' "$T_DIR/err" \
+  && ok "a file that is not a trace is left whole" || not_ok "a file that is not a trace is left whole"
+cp "$P/recursion.py" "$T_DIR/self.py"
+check_fails "-o naming the script" 73 "$TRACEREC" run -q -o "$T_DIR/self.py" "$T_DIR/self.py"
+cmp -s "$P/recursion.py" "$T_DIR/self.py" && ok "the script is left whole" || not_ok "the script is left whole"
+mkfifo "$T_DIR/fifo"
+check_fails "-o naming a fifo" 73 "$TRACEREC" run -q -o "$T_DIR/fifo" "$P/recursion.py"
+[ -p "$T_DIR/fifo" ] && ok "the fifo is left" || not_ok "the fifo is left"
+: >"$T_DIR/empty.trace"
+check "-o naming an empty file" "$TRACEREC" run -q -o "$T_DIR/empty.trace" "$P/recursion.py"
+check "-o naming a trace replaces it" "$TRACEREC" run -q -o "$T_DIR/empty.trace" "$P/recursion.py"
+check "the replaced trace reads" "$TRACEREC" info "$T_DIR/empty.trace"
 check_fails "time resolution not a power of two" 2 "$TRACEREC" run --time-resolution 100 -o "$T_DIR/x.trace" "$P/recursion.py"
 grep -q '^tracerec run: --time-resolution must be a power of two' "$T_DIR/err" \
   && ok "time resolution error says what is allowed" \

@@ -44,7 +44,9 @@ static trec_writer *open_writer(int codec, uint32_t chunk_events, uint32_t flush
   struct trec_writer_options o = { .path = path, .codec = codec,
     .chunk_events = chunk_events, .flush_ms = flush_ms, .max_buffered = max_buffered };
   trec_writer *w;
-  int rc = trec_writer_open(&o, &w);
+  int rc;
+  unlink(path);   /* a test may have damaged it: a writer replaces only traces */
+  rc = trec_writer_open(&o, &w);
   if( rc ) fail_msg("writer_open: %s", trec_writer_errmsg(w));
   return w;
 }
@@ -1076,6 +1078,20 @@ static void test_writer_errors(void **state){
   o.codec = 9;
   assert_int_equal(trec_writer_open(&o, &w), TREC_ERR_INVALID);
   trec_writer_close(w, NULL);
+  /* a file that is not a trace is never replaced */
+  o.codec = TREC_CODEC_LZ4;
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("precious notes, longer than an SQLite header is: seventy-two bytes and more\n", f);
+  fclose(f);
+  assert_int_equal(trec_writer_open(&o, &w), TREC_ERR_INVALID);
+  assert_non_null(strstr(trec_writer_errmsg(w), "is not a trace"));
+  trec_writer_close(w, NULL);
+  f = fopen(path, "r");
+  assert_non_null(f);
+  assert_int_equal(fgetc(f), 'p');
+  fclose(f);
+  unlink(path);
   assert_int_equal(trec_writer_close(NULL, NULL), TREC_OK);
   trec_writer_abandon(NULL);
   /* an existing file of that name is replaced */
