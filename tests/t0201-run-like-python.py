@@ -46,6 +46,31 @@ class LikePython(unittest.TestCase):
                 self.assertEqual(mine, theirs)
                 self.assertTrue(os.path.exists(self.trace))
 
+    def test_compile_errors_and_excepthooks(self):
+        # a program that does not compile shows the error alone; an uncaught
+        # exception goes to sys.excepthook as Python's top level sends it:
+        # sys.last_* set first, a failing or missing hook reported
+        programs = {
+            "syntax.py": "x = (1,\n  2\nprint(x)\n",
+            "hook_fails.py": "import sys\ndef hook(t, v, tb):\n    print('hook', t.__name__)\n"
+                             "    raise RuntimeError('hook failed')\nsys.excepthook = hook\n"
+                             "raise KeyError('k')\n",
+            "hook_none.py": "import sys\nsys.excepthook = None\nraise KeyError('k')\n",
+            "hook_deleted.py": "import sys\ndel sys.excepthook\nraise KeyError('k')\n",
+            "hook_last.py": "import sys\ndef hook(t, v, tb):\n"
+                            "    print(sys.last_value is v, sys.last_traceback is tb,\n"
+                            "          getattr(sys, 'last_exc', v) is v)\n"
+                            "sys.excepthook = hook\nraise KeyError('k')\n",
+        }
+        for name, text in programs.items():
+            with self.subTest(program=name):
+                path = os.path.join(self.tmp.name, name)
+                with open(path, "w") as f:
+                    f.write(text)
+                mine, theirs = self.both([path])
+                self.assertEqual(mine, theirs)
+                self.assertEqual(mine[0], 1)
+
     def test_trace_function_put_back(self):
         # sys.settrace(sys.gettrace()) after a trace function of the
         # program's own: it runs as under python, and what follows the

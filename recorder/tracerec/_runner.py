@@ -151,8 +151,7 @@ class _Target:
         except ImportError:
             _cli.fail("can't find '__main__' module in '%s'" % self.path0, 1)
         except SyntaxError as e:
-            self._print_exception(e, None)
-            raise SystemExit(1)
+            _compile_error(e)
         self._set_module_globals(spec, code)
         self.argv = [opts.target] + list(opts.args)
 
@@ -172,8 +171,7 @@ class _Target:
         except ImportError as e:
             _cli.fail(str(e) or "No module named %s" % opts.target, 1)
         except SyntaxError as e:
-            self._print_exception(e, None)
-            raise SystemExit(1)
+            _compile_error(e)
         self._set_module_globals(spec, code)
         self.argv = [spec.origin] + list(opts.args)
 
@@ -201,12 +199,7 @@ class _Target:
         try:
             return compile(source, filename, "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as e:
-            self._print_exception(e, None)
-            raise SystemExit(1)
-
-    @staticmethod
-    def _print_exception(exc, tb):
-        sys.excepthook(type(exc), exc, tb)
+            _compile_error(e)
 
     def install(self):
         sys.argv = self.argv
@@ -247,16 +240,48 @@ def _program_over(session):
     atexit.register(session.resume_thread)
 
 
+def _compile_error(e):
+    """As Python shows a program that does not compile: the error alone,
+    without the frames of ours that compiled it; status 1."""
+    e.__traceback__ = None
+    _call_excepthook(e, None)
+    raise SystemExit(1)
+
+
+def _call_excepthook(e, tb):
+    """sys.excepthook(type(e), e, tb) as Python's top level calls it
+    (Python/pythonrun.c, _PyErr_PrintEx): sys.last_* set first, and a hook
+    that is missing or fails reported, then the exception printed anyway."""
+    sys.last_type, sys.last_value, sys.last_traceback = type(e), e, tb
+    if sys.version_info >= (3, 12):
+        sys.last_exc = e
+    if not hasattr(sys, "excepthook"):
+        sys.stderr.write("sys.excepthook is missing\n")
+        sys.__excepthook__(type(e), e, tb)
+        return
+    try:
+        sys.excepthook(type(e), e, tb)
+    except BaseException as err:
+        err.__traceback__ = _strip_traceback(err.__traceback__)
+        if err.__context__ is e:
+            # Python calls the hook outside any handler: no context
+            err.__context__ = None
+        sys.stderr.write("Error in sys.excepthook:\n")
+        sys.__excepthook__(type(err), err, err.__traceback__)
+        sys.stderr.write("\nOriginal exception was:\n")
+        sys.__excepthook__(type(e), e, tb)
+
+
 def _print_uncaught(e, session):
     """Print as Python prints an uncaught exception (through sys.excepthook,
     which reads the exception's own __traceback__). A sys.excepthook of the
     program's own is its code, and recorded; Python's is not."""
-    own_hook = sys.excepthook is not sys.__excepthook__
+    own_hook = getattr(sys, "excepthook", None) is not sys.__excepthook__
     if not own_hook:
         _program_over(session)
     tb = _strip_traceback(e.__traceback__)
     e.__traceback__ = tb
-    sys.excepthook(type(e), e, tb)
+    _call_excepthook(e, tb)
     if own_hook:
         _program_over(session)
 
