@@ -11,6 +11,7 @@ import unittest
 import reftrace
 
 TRACEREC = os.environ["TRACEREC"]
+PYTHON = os.environ.get("PYTHON", sys.executable)
 PROGRAMS = reftrace.programs_dir()
 
 
@@ -134,6 +135,19 @@ class Closing(unittest.TestCase):
     def test_system_exit_status_in_trace(self):
         complete, m = self.meta("system_exit.py", 3)
         self.assertEqual((complete, m.get("exit_status")), (1, 3))
+
+    def test_exit_status_as_the_process_ends(self):
+        # the trace's exit status is the process's: sys.exit(256) ends with
+        # 0, sys.exit(-1) with 255, an int too big for a C long with 255
+        for code in ("256", "-1", "2**64", "7"):
+            with self.subTest(code=code):
+                prog = os.path.join(tempfile.mkdtemp(), "ex.py")
+                with open(prog, "w") as f:
+                    f.write("import sys\nsys.exit(%s)\n" % code)
+                py = subprocess.run([PYTHON, prog], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, timeout=60)
+                complete, m = self.meta(prog, py.returncode)
+                self.assertEqual((complete, m.get("exit_status")), (1, py.returncode))
 
     def test_uncaught_exception_status_in_trace(self):
         complete, m = self.meta("exc_uncaught.py", 1)

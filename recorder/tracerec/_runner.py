@@ -218,10 +218,13 @@ class _Outcome:
 
 
 def _system_exit_status(code):
+    """The status the process ends with (Python/pythonrun.c): an int goes
+    through a C long to exit(), which keeps its low 8 bits; one too big for
+    a long is -1 to Python, so 255."""
     if code is None:
         return 0
     if isinstance(code, int):
-        return code
+        return code & 0xff if -2**63 <= code < 2**63 else 255
     return 1
 
 
