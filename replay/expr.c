@@ -232,7 +232,7 @@ static struct xval name_value(struct parser *ps, const char *name, size_t n){
     return v;
   }
   rv = &ps->s->f[fl].val[slot];
-  if( rv->p==NULL || rv->p>=rv->e || rv->p[0]==TREC_V_UNBOUND ){
+  if( rval_unbound(rv) ){
     perr(ps, TREC_ERR_NOTFOUND, "NameError: name '%.*s' is not defined", name, n);
     return v;
   }
@@ -388,8 +388,7 @@ static struct xval parse_builtin(struct parser *ps, const char *w, size_t n,
   ** module that calls len() lists len among its globals, unbound */
   if( ps->s!=NULL && !replay_lookup(ps->rp, ps->s, ps->level, tmp, &fl, &slot) ){
     const struct rframe *f = &ps->s->f[fl];
-    if( slot<f->n_slots && f->val[slot].p && f->val[slot].p<f->val[slot].e
-        && f->val[slot].p[0]!=TREC_V_UNBOUND ){
+    if( slot<f->n_slots && !rval_unbound(&f->val[slot]) ){
       ps->pos = save;
       return r;
     }
@@ -614,10 +613,15 @@ static struct xval parse_postfix(struct parser *ps){
   return x;
 }
 
+/* One level deeper: 0 (the caller puts the level back when done), or 1
+** with the error set. */
 static int nest(struct parser *ps){
+  char num[16];
   if( ++ps->depth<=EXPR_MAX_NEST ) return 0;
+  ps->depth--;
+  snprintf(num, sizeof(num), "%d", EXPR_MAX_NEST);
   perr(ps, TREC_ERR_INVALID, "SyntaxError: too many nested parentheses or "
-       "operators (at most %.*s)", "200", 3);
+       "operators (at most %.*s)", num, strlen(num));
   return 1;
 }
 
@@ -646,13 +650,13 @@ static struct xval parse_unary(struct parser *ps){
   return parse_postfix(ps);
 }
 
-/* Python ==, falling back to comparing the rendered text for containers
-** (both sides recorded the same way render the same way). */
 static int cut_error(struct parser *ps){
   return perr(ps, TREC_ERR_LIMIT, "ValueError: cannot compare: the values agree as far "
               "as recorded, and the rest was cut (--max-str, --max-items)%.*s", "", 0);
 }
 
+/* Python ==, falling back to comparing the rendered text for containers
+** (both sides recorded the same way render the same way). */
 static int xequal(struct parser *ps, struct xval a, struct xval b, int *eq){
   struct trec_value va, vb;
   int cmp, rc;
@@ -857,6 +861,7 @@ static struct xval parse_or(struct parser *ps){
     ps->check_only = save;
     if( !t ) x = y;
   }
+  ps->depth--;
   return x;
 }
 

@@ -214,8 +214,7 @@ static int var_fill(trec_replay *rp, const struct rframe *rf, uint32_t slot,
                     struct trec_replay_var *v){
   const struct trec_code *co = trec_reader_code(rp->r, rf->code);
   if( slot>=rf->n_slots || co==NULL ) return TREC_ERR_RANGE;
-  if( rf->val[slot].p==NULL || rf->val[slot].p>=rf->val[slot].e
-      || rf->val[slot].p[0]==TREC_V_UNBOUND ){
+  if( rval_unbound(&rf->val[slot]) ){
     return TREC_ERR_NOTFOUND;
   }
   v->name = co->names[slot];

@@ -22,6 +22,11 @@
 
 struct rval { const unsigned char *p, *e; };   /* p == NULL: no value */
 
+/* No value, or the name unbound (deleted, or not assigned yet). */
+static inline int rval_unbound(const struct rval *v){
+  return v->p==NULL || v->p>=v->e || v->p[0]==TREC_V_UNBOUND;
+}
+
 struct rframe {
   uint64_t frame;
   uint32_t code;

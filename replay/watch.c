@@ -125,7 +125,7 @@ struct wscan {
 /* Apply w's path to a root value: into out, or *absent. */
 static int watch_value(trec_replay *rp, const struct rwatch *w, struct rval root,
                        struct trec_buf *out, int *absent){
-  if( root.p==NULL || root.p>=root.e || root.p[0]==TREC_V_UNBOUND ){
+  if( rval_unbound(&root) ){
     *absent = 1;
     return TREC_OK;
   }

@@ -661,7 +661,10 @@ class Replay(unittest.TestCase):
                                                                # Python, not a stack overflow
                                                                "p " + "(" * 5000 + "1" + ")" * 5000,
                                                                "p " + "not " * 100000 + "-" * 100000 + "1",
-                                                               "p " + "-(" * 90 + "1" + ")" * 90])
+                                                               "p " + "-(" * 90 + "1" + ")" * 90,
+                                                               # the bound is on depth: many
+                                                               # groups side by side are fine
+                                                               "p " + "(0) or " * 300 + "(1)"])
         for i, cmd in enumerate(cmds):
             self.assertEqual(outs[2 + i], facts[cmd] + "\n", cmd)
         args = parse_locals(outs[2 + len(cmds)])
@@ -677,6 +680,7 @@ class Replay(unittest.TestCase):
         self.assertEqual(errors[4:6], ["*** SyntaxError: too many nested parentheses or "
                                        "operators (at most 200)\n"] * 2)
         self.assertEqual(errors[6], "1\n")
+        self.assertEqual(errors[7], "1\n")
 
     def test_uncaught_exception(self):
         # the start says where the exception that ended the program was
