@@ -140,6 +140,16 @@ int trec_locals_set_next(PyObject *set, Py_ssize_t *pos, PyObject **key){
 
 /* ---- instance attributes ---- */
 
+#if PY_VERSION_HEX >= 0x030B0000
+/* The dict of a variable-size instance (an int, str, bytes or tuple
+** subclass: tp_dictoffset < 0) lies past its items; CPython's own look-up
+** finds it without allocating when the type has no managed dict. */
+static PyObject *dict_at_end(PyObject *obj){
+  PyObject **p = _PyObject_GetDictPtr(obj);
+  return p ? *p : NULL;
+}
+#endif
+
 #if PY_VERSION_HEX >= 0x030D0000
 /* 3.13: a managed dict pointer, or inline values right after the object
 ** header when the type has Py_TPFLAGS_INLINE_VALUES and they are still
@@ -149,7 +159,7 @@ PyObject *trec_locals_instance_dict(PyObject *obj){
   if( tp->tp_flags & Py_TPFLAGS_MANAGED_DICT )
     return (PyObject *)_PyObject_GetManagedDict(obj);
   if( tp->tp_dictoffset>0 ) return *(PyObject **)((char *)obj + tp->tp_dictoffset);
-  return NULL;
+  return tp->tp_dictoffset<0 ? dict_at_end(obj) : NULL;
 }
 
 static PyDictValues *inline_values(PyObject *obj){
@@ -169,7 +179,7 @@ PyObject *trec_locals_instance_dict(PyObject *obj){
     return _PyDictOrValues_IsValues(dv) ? NULL : _PyDictOrValues_GetDict(dv);
   }
   if( tp->tp_dictoffset>0 ) return *(PyObject **)((char *)obj + tp->tp_dictoffset);
-  return NULL;
+  return tp->tp_dictoffset<0 ? dict_at_end(obj) : NULL;
 }
 
 static PyDictValues *inline_values(PyObject *obj){
@@ -185,7 +195,7 @@ PyObject *trec_locals_instance_dict(PyObject *obj){
   if( tp->tp_flags & Py_TPFLAGS_MANAGED_DICT )
     return *_PyObject_ManagedDictPointer(obj);
   if( tp->tp_dictoffset>0 ) return *(PyObject **)((char *)obj + tp->tp_dictoffset);
-  return NULL;
+  return tp->tp_dictoffset<0 ? dict_at_end(obj) : NULL;
 }
 
 static PyDictValues *inline_values(PyObject *obj){

@@ -28,6 +28,9 @@
 #include "recorder/compat.h"
 #include "recorder/locals.h"
 
+#ifndef Py_T_OBJECT
+#  define Py_T_OBJECT T_OBJECT
+#endif
 #ifndef Py_T_OBJECT_EX
 #  define Py_T_OBJECT_EX T_OBJECT_EX
 #endif
@@ -67,6 +70,7 @@ static const char *const default_redact[] = {
 ** name a different or renamed type. Types without a valid tag are not
 ** cached. */
 #define TNAME_CACHE 256
+#define FORM_CACHE 64
 
 /* Dicts keep, by (address + depth, version tag), the fingerprint of their
 ** keys and of the values that are immutable leaves, and which other values
@@ -297,8 +301,14 @@ struct trec_snap {
     uint16_t len;
     char name[TNAME_LEN];
   } tcache[TNAME_CACHE];
+  struct {
+    PyTypeObject *tp;         /* Borrowed, compared only */
+    unsigned int tag;
+    unsigned char form;
+  } fcache[FORM_CACHE];       /* typed_form()'s answers */
   PyObject *s_module;         /* Owned: interned "__module__" */
   PyObject *s_name, *s_file, *s_spec, *s_origin, *s_fileattr;
+  PyObject *s_repr, *s_fields, *s_make, *s_name_;
   char errmsg[200];
 };
 
@@ -880,7 +890,8 @@ static void leave(trec_snap *s, const struct trec_buf *out){
     sub_store(s, out);
 }
 
-static void enc_str(trec_snap *s, PyObject *v, struct trec_buf *out){
+static inline __attribute__((always_inline)) void
+enc_str(trec_snap *s, PyObject *v, struct trec_buf *out){
   size_t len;
   Py_ssize_t cp;
   const char *u = str_utf8(s, v, s->o.max_str, &len, &cp);
@@ -998,8 +1009,9 @@ static inline int redacted_key(trec_snap *s, PyObject *key){
 }
 
 /* A value stored under a name (dict key, attribute). */
-static void enc_named(trec_snap *s, int redacted, PyObject *v, int depth,
-                      struct trec_buf *out){
+static inline __attribute__((always_inline)) void
+enc_named(trec_snap *s, int redacted, PyObject *v, int depth,
+          struct trec_buf *out){
   if( redacted ){
     type_name(s, Py_TYPE(v));
     trec_venc_redacted(out, (const char *)s->tname.data, s->tname.len);
@@ -1008,12 +1020,11 @@ static void enc_named(trec_snap *s, int redacted, PyObject *v, int depth,
   enc_child(s, v, depth, out);
 }
 
-static void enc_dict(trec_snap *s, PyObject *v, int depth,
-                     struct trec_buf *out){
+static inline __attribute__((always_inline)) void
+dict_body(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
   Py_ssize_t total = PyDict_GET_SIZE(v), pos = 0;
   PyObject *key, *val;
   size_t at;
-  if( !enter(s, v, TREC_V_DICT, depth, (uint64_t)total, out) ) return;
   trec_venc_tag(out, TREC_V_DICT);
   trec_buf_put_varint(out, obj_id(v));
   uint64_t planned = put_count(s, (uint64_t)total, &at, out), i = 0;
@@ -1025,6 +1036,13 @@ static void enc_dict(trec_snap *s, PyObject *v, int depth,
     i++;
   }
   if( i<planned ) patch_count(out, at, planned, i);
+}
+
+static void enc_dict(trec_snap *s, PyObject *v, int depth,
+                     struct trec_buf *out){
+  if( !enter(s, v, TREC_V_DICT, depth, (uint64_t)PyDict_GET_SIZE(v), out) )
+    return;
+  dict_body(s, v, depth, out);
   leave(s, out);
 }
 
@@ -1161,15 +1179,317 @@ field_total(trec_snap *s, PyObject *v, PyObject *dict,
                         : (uint64_t)trec_locals_inline_count(v));
 }
 
+/* An instance's fields, from its dict (or inline values) then its slot
+** members, as OBJECT and TYPED store them: up to planned in all, counting
+** from i. @return the count written. */
+static inline __attribute__((always_inline)) uint64_t
+put_fields(trec_snap *s, PyObject *v, PyObject *dict, uint64_t slots,
+           uint64_t planned, uint64_t i, int depth, struct trec_buf *out){
+  PyObject *key, *val;
+  Py_ssize_t pos = 0, cp, k = 0, n = -1;
+  const char *mname, *u;
+  size_t len;
+  int red;
+  PyObject *vals[FP_INLINE_MAX], *names[FP_INLINE_MAX];
+  uint32_t ix[FP_INLINE_MAX];
+  const void *keys;
+  /* inline values read at once: no program code runs while the fields
+  ** are encoded, unless capture_repr */
+  if( dict==NULL && !s->o.capture_repr && planned - i<=FP_INLINE_MAX )
+    n = trec_locals_inline_items(v, (Py_ssize_t)(planned - i), vals, ix, names,
+                                 &keys);
+  while( i<planned && !over_budget(s, out) ){
+    if( n>=0 ){
+      if( k==n ) break;
+      key = names[k];
+      val = vals[k++];
+    }else if( !(dict ? PyDict_Next(dict, &pos, &key, &val)
+                     : trec_locals_inline_next(v, &pos, &key, &val)) ){
+      break;
+    }
+    if( PyUnicode_CheckExact(key) && str_ready(key) ){
+      u = str_utf8(s, key, PY_SSIZE_T_MAX, &len, &cp);
+      trec_venc_name(out, u, len);
+      enc_named(s, redacted_key(s, key), val, depth+1, out);
+    }else{
+      trec_venc_name(out, "?", 1);
+      enc_child(s, val, depth+1, out);
+    }
+    i++;
+  }
+  pos = 0;
+  while( slots && i<planned && !over_budget(s, out)
+         && slot_members(s, v, &pos, &mname, &val, &red) ){
+    if( val==NULL ) continue;
+    trec_venc_name(out, mname, strlen(mname));
+    enc_named(s, red, val, depth+1, out);
+    i++;
+  }
+  return i;
+}
+
+static PyObject *dict_get(PyObject *d, PyObject *k){
+  PyObject *v = (d && PyDict_Check(d)) ? PyDict_GetItemWithError(d, k) : NULL;
+  if( v==NULL && PyErr_Occurred() ) PyErr_Clear();
+  return v;
+}
+
+/* An instance attribute from its dict or inline values (Borrowed), no
+** getattr. name must be an exact str. */
+static PyObject *instance_get(PyObject *obj, PyObject *name){
+  PyObject *d = trec_locals_instance_dict(obj), *k, *v;
+  Py_ssize_t pos = 0;
+  if( d!=NULL ) return dict_get(d, name);
+  while( trec_locals_inline_next(obj, &pos, &k, &v) )
+    if( k==name || (PyUnicode_CheckExact(k) && PyUnicode_Compare(k, name)==0) )
+      return v;
+  if( PyErr_Occurred() ) PyErr_Clear();
+  return NULL;
+}
+
+/* ---- subclasses of builtins (TYPED) ----
+**
+** An instance of a subclass of dict, list, tuple, str, bytes or int
+** (Counter, OrderedDict, defaultdict, namedtuples, IntEnum and StrEnum
+** members, a program's own subclasses) holds its content in the
+** builtin's own structure, which the builtin's C code reads as well, so
+** the encoder reads it as it reads the builtin's, then the instance's
+** fields. How Python prints it comes from the class its __repr__ is
+** inherited from (typed_form). */
+
+/* The builtin whose structure tp's instances hold (the tag of its value),
+** or 0: a subclass of one of the builtins CPython flags its subclasses of,
+** so that the test costs every object fingerprinted one mask. Subclasses
+** of float, set and frozenset (found only by walking the bases) stay
+** OBJECT, as every instance did before format 5.0. */
+#define TYPED_FLAGS (Py_TPFLAGS_DICT_SUBCLASS | Py_TPFLAGS_LIST_SUBCLASS \
+                     | Py_TPFLAGS_TUPLE_SUBCLASS | Py_TPFLAGS_LONG_SUBCLASS \
+                     | Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_BYTES_SUBCLASS)
+
+static __attribute__((noinline)) enum trec_vtag typed_kind_of(unsigned long f){
+  if( f & Py_TPFLAGS_BASE_EXC_SUBCLASS ) return (enum trec_vtag)0;
+  if( f & Py_TPFLAGS_DICT_SUBCLASS ) return TREC_V_DICT;
+  if( f & Py_TPFLAGS_LIST_SUBCLASS ) return TREC_V_LIST;
+  if( f & Py_TPFLAGS_TUPLE_SUBCLASS ) return TREC_V_TUPLE;
+  if( f & Py_TPFLAGS_LONG_SUBCLASS ) return TREC_V_INT;
+  if( f & Py_TPFLAGS_UNICODE_SUBCLASS ) return TREC_V_STR;
+  return TREC_V_BYTES;
+}
+
+static inline __attribute__((always_inline)) enum trec_vtag
+typed_kind(PyTypeObject *tp){
+  unsigned long f = tp->tp_flags;
+  return (f & TYPED_FLAGS) ? typed_kind_of(f) : (enum trec_vtag)0;
+}
+
+static PyTypeObject *kind_type(enum trec_vtag kind){
+  switch( kind ){
+  case TREC_V_DICT: return &PyDict_Type;
+  case TREC_V_LIST: return &PyList_Type;
+  case TREC_V_TUPLE: return &PyTuple_Type;
+  case TREC_V_INT: return &PyLong_Type;
+  case TREC_V_STR: return &PyUnicode_Type;
+  default: return &PyBytes_Type;
+  }
+}
+
+/* Whether the type name type_name() gave is want. */
+static int name_is(const trec_snap *s, const char *want){
+  return s->tname.len==strlen(want)
+      && !memcmp(s->tname.data, want, s->tname.len);
+}
+
+/* The form (enum trec_vform) of tp's instances: found from the class
+** whose __repr__ they use, the first along the MRO whose dict has one
+** (a builtin's: the first whose repr slot differs from its base's). */
+static __attribute__((cold)) unsigned
+typed_form_find(trec_snap *s, PyTypeObject *tp, enum trec_vtag kind){
+  PyObject *mro = tp->tp_mro;
+  PyTypeObject *own = NULL;
+  if( tp->tp_repr==kind_type(kind)->tp_repr ) return TREC_FORM_BASE;
+  for(Py_ssize_t i=0; mro && PyTuple_Check(mro) && i<PyTuple_GET_SIZE(mro); i++){
+    PyTypeObject *b = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+    if( b->tp_flags & Py_TPFLAGS_HEAPTYPE ){
+      if( dict_get(b->tp_dict, s->s_repr)!=NULL ){ own = b; break; }
+    }else if( b->tp_base==NULL || b->tp_repr!=b->tp_base->tp_repr ){
+      own = b;
+      break;
+    }
+  }
+  if( own==NULL ) return TREC_FORM_CALL;
+  if( own==kind_type(kind) ) return TREC_FORM_BASE;
+  /* by name: _collections' types are heap types from 3.13 on */
+  type_name(s, own);
+  if( name_is(s, "collections.OrderedDict") )
+#if PY_VERSION_HEX >= 0x030C0000
+    return TREC_FORM_CALL | TREC_FORM_EMPTY_BARE;
+#else
+    return TREC_FORM_CALL | TREC_FORM_EMPTY_BARE | TREC_FORM_ITEMS;
+#endif
+  if( name_is(s, "collections.defaultdict") ) return TREC_FORM_FACTORY;
+  if( name_is(s, "collections.Counter") )
+    return TREC_FORM_CALL | TREC_FORM_EMPTY_BARE | TREC_FORM_BY_VALUE;
+  if( s->tname.len>5 && !memcmp(s->tname.data, "enum.", 5) ) return TREC_FORM_ENUM;
+  if( !(own->tp_flags & Py_TPFLAGS_HEAPTYPE) ) return TREC_FORM_CALL;
+  if( kind==TREC_V_TUPLE && dict_get(own->tp_dict, s->s_make)!=NULL ){
+    PyObject *f = dict_get(own->tp_dict, s->s_fields);
+    if( f!=NULL && PyTuple_CheckExact(f) ) return TREC_FORM_NAMED;
+  }
+  return TREC_FORM_CALL;
+}
+
+static unsigned typed_form(trec_snap *s, PyTypeObject *tp, enum trec_vtag kind){
+  unsigned int tag = type_tag(tp);
+  size_t h = set_at(tp, FORM_CACHE) & (FORM_CACHE - 1);
+  unsigned form;
+  if( tag && s->fcache[h].tp==tp && s->fcache[h].tag==tag )
+    return s->fcache[h].form;
+  form = typed_form_find(s, tp, kind);
+  if( PyErr_Occurred() ) PyErr_Clear();
+  if( tag ){
+    s->fcache[h].tp = tp;
+    s->fcache[h].tag = tag;
+    s->fcache[h].form = (unsigned char)form;
+  }
+  return form;
+}
+
+/* A defaultdict's default_factory, read from its member (no getattr). */
+static __attribute__((cold)) PyObject *factory_of(PyObject *v){
+  for(PyTypeObject *b=Py_TYPE(v); b!=NULL; b=b->tp_base){
+    for(PyMemberDef *m=b->tp_members; m && m->name; m++)
+      if( (m->type==Py_T_OBJECT || m->type==Py_T_OBJECT_EX)
+       && !strcmp(m->name, "default_factory") )
+        return *(PyObject **)((char *)v + m->offset);
+  }
+  return NULL;
+}
+
+/* A namedtuple's fields: its _fields names, each with its item. */
+static __attribute__((cold)) void
+typed_named(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
+  PyObject *names = _PyType_Lookup(Py_TYPE(v), s->s_fields), *name;
+  Py_ssize_t total = names && PyTuple_CheckExact(names)
+                     ? PyTuple_GET_SIZE(names) : 0;
+  Py_ssize_t cp;
+  size_t at, len;
+  const char *u;
+  uint64_t planned = put_count(s, (uint64_t)total, &at, out), i = 0;
+  for(; i<planned && !over_budget(s, out); i++){
+    name = PyTuple_GET_ITEM(names, (Py_ssize_t)i);
+    if( (Py_ssize_t)i>=PyTuple_GET_SIZE(v) || !PyUnicode_CheckExact(name)
+     || !str_ready(name) ) break;
+    u = str_utf8(s, name, PY_SSIZE_T_MAX, &len, &cp);
+    trec_venc_name(out, u, len);
+    enc_named(s, redacted_key(s, name), PyTuple_GET_ITEM(v, (Py_ssize_t)i),
+              depth+1, out);
+  }
+  if( i<planned ) patch_count(out, at, planned, i);
+}
+
+/* The fields after a TYPED's content: a namedtuple's named items; a
+** defaultdict's default_factory first; then the instance's attributes.
+** A scalar's at the depth bound (no path entry stops a cycle through its
+** attributes there) keep only an enum member's name. */
+static __attribute__((cold)) void
+typed_fields(trec_snap *s, PyObject *v, enum trec_vtag kind, unsigned form,
+             int depth, struct trec_buf *out){
+  PyObject *dict = NULL, *factory = NULL;
+  uint64_t slots = 0, total = 0, planned, i = 0;
+  size_t at;
+  if( (form & TREC_FORM_SHAPE)==TREC_FORM_NAMED ){
+    typed_named(s, v, depth, out);
+    return;
+  }
+  if( (form & TREC_FORM_SHAPE)==TREC_FORM_FACTORY ){
+    factory = factory_of(v);
+    total = 1;
+  }
+  if( Py_TYPE(v)->tp_getattro==PyObject_GenericGetAttr ){
+    dict = trec_locals_instance_dict(v);
+    if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
+    total += field_total(s, v, dict, &slots);
+  }
+  if( kind<TREC_V_TUPLE && depth>=s->o.max_depth ){
+    PyObject *name = (form & TREC_FORM_SHAPE)==TREC_FORM_ENUM
+                     ? instance_get(v, s->s_name_) : NULL;
+    int one = name!=NULL && PyUnicode_CheckExact(name) && str_ready(name);
+    trec_buf_put_varint(out, total);
+    trec_buf_put_varint(out, (uint64_t)one);
+    if( one ){
+      trec_venc_name(out, "_name_", 6);
+      enc_str(s, name, out);
+    }
+    return;
+  }
+  planned = put_count(s, total, &at, out);
+  if( (form & TREC_FORM_SHAPE)==TREC_FORM_FACTORY && planned>0 ){
+    trec_venc_name(out, "default_factory", 15);
+    if( factory ) enc_child(s, factory, depth+1, out);
+    else trec_venc_none(out);
+    i = 1;
+  }
+  if( dict!=NULL && s->o.capture_repr ) Py_INCREF(dict);
+  i = put_fields(s, v, dict, slots, planned, i, depth, out);
+  if( dict!=NULL && s->o.capture_repr ) Py_DECREF(dict);
+  if( i<planned ) patch_count(out, at, planned, i);
+}
+
+static Py_ssize_t typed_len(PyObject *v, enum trec_vtag kind){
+  return kind==TREC_V_DICT ? PyDict_GET_SIZE(v) : Py_SIZE(v);
+}
+
+static __attribute__((cold)) void
+enc_typed(trec_snap *s, PyObject *v, enum trec_vtag kind, int depth,
+          struct trec_buf *out){
+  PyTypeObject *tp = Py_TYPE(v);
+  unsigned form = typed_form(s, tp, kind);
+  int container = kind>=TREC_V_TUPLE;
+  long long x;
+  if( container && !enter(s, v, kind, depth, (uint64_t)typed_len(v, kind), out) )
+    return;
+  type_name(s, tp);
+  trec_venc_typed(out, (const char *)s->tname.data, s->tname.len, form);
+  switch( kind ){
+  case TREC_V_INT:
+    if( trec_locals_small_int(v, &x) ) trec_venc_int(out, (int64_t)x);
+    else enc_long(s, v, out);
+    break;
+  case TREC_V_STR:
+    if( str_ready(v) ) enc_str(s, v, out);
+    else trec_venc_trunc(out, TREC_V_STR, 0, "str", 3, 0);
+    break;
+  case TREC_V_BYTES: {
+    Py_ssize_t n = PyBytes_GET_SIZE(v);
+    trec_venc_bytes(out, PyBytes_AS_STRING(v),
+                    (size_t)(n < s->o.max_str ? n : s->o.max_str), (uint64_t)n);
+    break;
+  }
+  case TREC_V_TUPLE:
+    seq_body(s, v, kind, ((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v),
+             depth, out);
+    break;
+  case TREC_V_LIST:
+    seq_body(s, v, kind, NULL, PyList_GET_SIZE(v), depth, out);
+    break;
+  default: dict_body(s, v, depth, out); break;
+  }
+  typed_fields(s, v, kind, form, depth, out);
+  if( container ) leave(s, out);
+}
+
 static void enc_object(trec_snap *s, PyObject *v, int depth,
                        struct trec_buf *out){
   PyTypeObject *tp = Py_TYPE(v);
-  PyObject *dict = NULL, *key, *val;
-  Py_ssize_t pos;
-  const char *mname;
+  PyObject *dict = NULL;
   uint64_t total = 0, slots = 0;
-  int fields = tp->tp_getattro==PyObject_GenericGetAttr, red;
+  int fields = tp->tp_getattro==PyObject_GenericGetAttr;
+  enum trec_vtag kind = typed_kind(tp);
 
+  if( kind ){
+    enc_typed(s, v, kind, depth, out);
+    return;
+  }
   if( fields ){
     dict = trec_locals_instance_dict(v);
     if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
@@ -1183,47 +1503,7 @@ static void enc_object(trec_snap *s, PyObject *v, int depth,
   trec_buf_put_varint(out, obj_id(v));
   trec_venc_name(out, (const char *)s->tname.data, s->tname.len);
   uint64_t planned = put_count(s, total, &at, out), i = 0;
-  if( fields ){
-    size_t len;
-    Py_ssize_t cp, k = 0, n = -1;
-    const char *u;
-    PyObject *vals[FP_INLINE_MAX], *names[FP_INLINE_MAX];
-    uint32_t ix[FP_INLINE_MAX];
-    const void *keys;
-    /* inline values read at once: no program code runs while the fields
-    ** are encoded, unless capture_repr */
-    if( dict==NULL && !s->o.capture_repr && planned<=FP_INLINE_MAX )
-      n = trec_locals_inline_items(v, (Py_ssize_t)planned, vals, ix, names,
-                                   &keys);
-    pos = 0;
-    while( i<planned && !over_budget(s, out) ){
-      if( n>=0 ){
-        if( k==n ) break;
-        key = names[k];
-        val = vals[k++];
-      }else if( !(dict ? PyDict_Next(dict, &pos, &key, &val)
-                       : trec_locals_inline_next(v, &pos, &key, &val)) ){
-        break;
-      }
-      if( PyUnicode_CheckExact(key) && str_ready(key) ){
-        u = str_utf8(s, key, PY_SSIZE_T_MAX, &len, &cp);
-        trec_venc_name(out, u, len);
-        enc_named(s, redacted_key(s, key), val, depth+1, out);
-      }else{
-        trec_venc_name(out, "?", 1);
-        enc_child(s, val, depth+1, out);
-      }
-      i++;
-    }
-    pos = 0;
-    while( slots && i<planned && !over_budget(s, out)
-           && slot_members(s, v, &pos, &mname, &val, &red) ){
-      if( val==NULL ) continue;
-      trec_venc_name(out, mname, strlen(mname));
-      enc_named(s, red, val, depth+1, out);
-      i++;
-    }
-  }
+  if( fields ) i = put_fields(s, v, dict, slots, planned, 0, depth, out);
   if( dict!=NULL && s->o.capture_repr ) Py_DECREF(dict);
   if( i<planned ) patch_count(out, at, planned, i);
   leave(s, out);
@@ -1299,25 +1579,6 @@ static void text_str(trec_snap *s, PyObject *u){
   }
   const char *p = str_utf8(s, u, NAME_MAX_CP, &len, &cp);
   trec_buf_put(&s->text, p, len);
-}
-
-static PyObject *dict_get(PyObject *d, PyObject *k){
-  PyObject *v = (d && PyDict_Check(d)) ? PyDict_GetItemWithError(d, k) : NULL;
-  if( v==NULL && PyErr_Occurred() ) PyErr_Clear();
-  return v;
-}
-
-/* An instance attribute from its dict or inline values (Borrowed), no
-** getattr. name must be an exact str. */
-static PyObject *instance_get(PyObject *obj, PyObject *name){
-  PyObject *d = trec_locals_instance_dict(obj), *k, *v;
-  Py_ssize_t pos = 0;
-  if( d!=NULL ) return dict_get(d, name);
-  while( trec_locals_inline_next(obj, &pos, &k, &v) )
-    if( k==name || (PyUnicode_CheckExact(k) && PyUnicode_Compare(k, name)==0) )
-      return v;
-  if( PyErr_Occurred() ) PyErr_Clear();
-  return NULL;
 }
 
 /* <module 'name' from 'path'>, <module 'name' (origin)>, <module 'name'>:
@@ -1663,8 +1924,13 @@ int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
   s->s_spec = PyUnicode_InternFromString("__spec__");
   s->s_origin = PyUnicode_InternFromString("origin");
   s->s_fileattr = PyUnicode_InternFromString("_set_fileattr");
+  s->s_repr = PyUnicode_InternFromString("__repr__");
+  s->s_fields = PyUnicode_InternFromString("_fields");
+  s->s_make = PyUnicode_InternFromString("_make");
+  s->s_name_ = PyUnicode_InternFromString("_name_");
   if( !s->s_module || !s->s_name || !s->s_file || !s->s_spec || !s->s_origin
-      || !s->s_fileattr ) goto out;
+      || !s->s_fileattr || !s->s_repr || !s->s_fields || !s->s_make
+      || !s->s_name_ ) goto out;
   if( redact==NULL ){
     for(size_t i=0; i<sizeof default_redact/sizeof *default_redact; i++)
       if( (rc = add_pattern(s, default_redact[i], strlen(default_redact[i]))) )
@@ -1742,6 +2008,10 @@ void trec_snap_free(trec_snap *s){
   free(s->path);
   free(s->path_tag);
   Py_XDECREF(s->s_module);
+  Py_XDECREF(s->s_repr);
+  Py_XDECREF(s->s_fields);
+  Py_XDECREF(s->s_make);
+  Py_XDECREF(s->s_name_);
   Py_XDECREF(s->s_name);
   Py_XDECREF(s->s_file);
   Py_XDECREF(s->s_spec);
@@ -2000,6 +2270,15 @@ static uint64_t fp_long(trec_snap *s, uint64_t h, PyObject *v){
   return mixu(mixu(h, (uint64_t)neg), hash_bytes(s->mag, n));
 }
 
+/* A subclass of a builtin: its content and fields hashed as encoded (they
+** are a few among a program's objects, and the memos of fp_dict and the
+** others would each need a second look at its kind). Out of line, so that
+** the common paths that test for it stay small enough to be inlined. */
+static __attribute__((noinline, cold)) uint64_t
+fp_typed(trec_snap *s, uint64_t h, PyObject *v, int depth){
+  return fp_encoded(s, h, v, depth);
+}
+
 /* An instance of a class (not a class, not an exception): walked by
 ** fp_object(), the common case. */
 static inline int fp_is_instance(PyObject *v, PyTypeObject *tp){
@@ -2009,9 +2288,10 @@ static inline int fp_is_instance(PyObject *v, PyTypeObject *tp){
 
 /* fp_object() of an instance v of type tp at the depth bound, where
 ** enc_object() writes its type and field count only. */
-static inline uint64_t fp_object_bound(trec_snap *s, uint64_t h, PyObject *v,
-                                       PyTypeObject *tp){
+static inline __attribute__((always_inline)) uint64_t
+fp_object_bound(trec_snap *s, uint64_t h, PyObject *v, PyTypeObject *tp){
   uint64_t slots;
+  if( typed_kind(tp) ) return fp_typed(s, h, v, s->o.max_depth);
   h = fp_type(s, mix(h, v), tp);
   if( tp->tp_getattro!=PyObject_GenericGetAttr ) return h;
   PyObject *dict = trec_locals_instance_dict(v);
@@ -2168,6 +2448,7 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
   const char *mname;
   int red;
   uint64_t g;
+  if( typed_kind(tp) ) return fp_typed(s, h, v, depth);
   if( depth>=s->o.max_depth ) return fp_object_bound(s, h, v, tp);
   if( fp_inline(s, v, depth, &g) ) return mixu(h, g);
   h = fp_type(s, mix(h, v), tp);
@@ -2215,7 +2496,8 @@ static int fp_leaf(PyObject *v){
 ** only those values to walk again, if the walk fits in the node budget left
 ** as it did. When the budget runs out, the walk decides, as it would
 ** without a memo. */
-static uint64_t fp_dict(trec_snap *s, uint64_t h, PyObject *v, int depth){
+static __attribute__((noinline)) uint64_t
+fp_dict(trec_snap *s, uint64_t h, PyObject *v, int depth){
   uint64_t version = trec_locals_dict_version(v);
   uint64_t head = 0x3c6ef372fe94f82bull, tail = 0x510e527fade682d1ull;
   long left = s->fp_left, leaf_nodes = 0;

@@ -126,6 +126,15 @@ static int decode(struct parser *ps, struct xval x, struct trec_value *v){
   return TREC_OK;
 }
 
+/* decode(), a subclass of a builtin (TYPED) becoming its content: what
+** the builtin's methods it inherits index, measure and search. */
+static int decode_content(struct parser *ps, struct xval x, struct trec_value *v){
+  if( decode(ps, x, v) ) return ps->rc;
+  if( trec_value_content(v, v) )
+    return perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
+  return TREC_OK;
+}
+
 static int truthy(struct parser *ps, struct xval x, int *t){
   struct trec_value v;
   if( ps->check_only ){ *t = 1; return TREC_OK; }
@@ -333,11 +342,17 @@ static struct xval op_vars(struct parser *ps, const struct trec_value *v){
 static struct xval op_len(struct parser *ps, const struct trec_value *v){
   struct xval r = { NULL, NULL };
   struct trec_buf b = TREC_BUF_INIT;
-  enum trec_vtag t = v->tag==TREC_V_TRUNC ? v->sub : v->tag;
+  struct trec_value c;
+  enum trec_vtag t;
+  if( trec_value_content(v, &c) ){
+    perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
+    return r;
+  }
+  t = c.tag==TREC_V_TRUNC ? c.sub : c.tag;
   switch( t ){
   case TREC_V_STR: case TREC_V_BYTES: case TREC_V_TUPLE: case TREC_V_LIST:
   case TREC_V_SET: case TREC_V_FROZENSET: case TREC_V_DICT:
-    trec_venc_int(&b, (int64_t)v->total);
+    trec_venc_int(&b, (int64_t)c.total);
     r = arena_put(ps, &b);
     break;
   case TREC_V_OBJECT:
@@ -463,7 +478,8 @@ static struct xval op_getattr(struct parser *ps, struct xval x, const char *name
   if( !strcmp(tmp, "__dict__")
       && (v.tag==TREC_V_OBJECT || (v.tag==TREC_V_TRUNC && v.sub==TREC_V_OBJECT)) )
     return op_vars(ps, &v);
-  rc = v.tag==TREC_V_OBJECT ? trec_value_getattr(&v, tmp, &out) : TREC_ERR_NOTFOUND;
+  rc = v.tag==TREC_V_OBJECT || v.tag==TREC_V_TYPED
+       ? trec_value_getattr(&v, tmp, &out) : TREC_ERR_NOTFOUND;
   if( rc==TREC_ERR_NOTFOUND ){
     size_t tl;
     const char *tn = trec_value_typename(&v, &tl);
@@ -516,7 +532,7 @@ static struct xval op_getitem(struct parser *ps, struct xval x, struct xval key)
   struct trec_value v, k, it;
   struct xval r = { NULL, NULL };
   if( ps->check_only ) return x;
-  if( decode(ps, x, &v) || decode(ps, key, &k) ) return r;
+  if( decode_content(ps, x, &v) || decode_content(ps, key, &k) ) return r;
   if( v.tag==TREC_V_LIST || v.tag==TREC_V_TUPLE ){
     int64_t idx;
     if( k.tag!=TREC_V_INT && k.tag!=TREC_V_TRUE && k.tag!=TREC_V_FALSE ){
@@ -697,7 +713,7 @@ static int xequal(struct parser *ps, struct xval a, struct xval b, int *eq){
 
 static int xcontains(struct parser *ps, struct xval item, struct xval cont, int *in){
   struct trec_value vc, vi;
-  if( decode(ps, cont, &vc) || decode(ps, item, &vi) ) return ps->rc;
+  if( decode_content(ps, cont, &vc) || decode_content(ps, item, &vi) ) return ps->rc;
   *in = 0;
   if( vc.tag==TREC_V_STR || vc.tag==TREC_V_BYTES ){
     if( vi.tag!=vc.tag ){

@@ -74,6 +74,15 @@ static int skip_value(const unsigned char **p, const unsigned char *end,
       return skip_name(p, end);
     case TREC_V_REDACTED:
       return skip_name(p, end);
+    case TREC_V_TYPED:
+      if( skip_name(p, end) || *p>=end ) return -1;
+      (*p)++;
+      if( skip_value(p, end, depth+1) || trec_get_varint(p, end, &a)
+       || trec_get_varint(p, end, &n) ) return -1;
+      if( n > (uint64_t)(end - *p) ) return -1;
+      for(uint64_t i=0; i<n; i++)
+        if( skip_name(p, end) || skip_value(p, end, depth+1) ) return -1;
+      return 0;
     case TREC_V_EXC:
       if( trec_get_varint(p, end, &a) || skip_name(p, end) ) return -1;
       if( *p>=end || **p!=TREC_V_TUPLE ) return -1;

@@ -477,6 +477,149 @@ static int render_exc(struct render *r, const struct trec_value *v, int depth){
   return rc;
 }
 
+/* ---- TYPED: subclasses of builtins and their kin (FORMAT.md 8) ---- */
+
+/* Counter's order: dict(self.most_common()), values largest first, ties
+** in insertion order; Python falls back to the dict's own order when two
+** values cannot be ordered, and so does this (*out stays NULL). */
+static int val_item_cmp(const void *a, const void *b){
+  const struct sort_item *x = a, *y = b;
+  int c;
+  trec_value_compare(&y->val, &x->val, &c);
+  if( c ) return c;
+  return x->index<y->index ? -1 : 1;
+}
+
+static int by_value(const struct trec_value *v, struct sort_item **out){
+  const unsigned char *p = v->items;
+  struct sort_item *items;
+  int c;
+  *out = NULL;
+  if( v->tag!=TREC_V_DICT || v->n<2 ) return TREC_OK;
+  if( (items = calloc(v->n, sizeof *items))==NULL ) return TREC_ERR_NOMEM;
+  for(uint64_t i=0; i<v->n; i++){
+    if( next_child(&p, v->end, 0, NULL, NULL, &items[i].key)!=TREC_OK
+     || next_child(&p, v->end, 0, NULL, NULL, &items[i].val)!=TREC_OK ){
+      free(items);
+      return TREC_ERR_CORRUPT;
+    }
+    items[i].index = i;
+    if( i && trec_value_compare(&items[i].val, &items[0].val, &c)!=TREC_OK ){
+      free(items);
+      return TREC_OK;
+    }
+  }
+  qsort(items, v->n, sizeof *items, val_item_cmp);
+  *out = items;
+  return TREC_OK;
+}
+
+/* A dict's items as OrderedDict printed them before 3.12 (a list of
+** pairs), or in Counter's order: the content of a CALL form. */
+static int render_dict_as(struct render *r, const struct trec_value *v,
+                          unsigned form, int depth){
+  const unsigned char *p = v->items;
+  struct sort_item *sorted = NULL;
+  struct trec_value k, c;
+  int pairs = (form & TREC_FORM_ITEMS)!=0, rc = TREC_OK;
+  if( (form & TREC_FORM_BY_VALUE) && (rc = by_value(v, &sorted))!=TREC_OK )
+    return rc;
+  trec_buf_puts(r->out, pairs ? "[" : "{");
+  if( !push_open(r, v) ){ trec_buf_puts(r->out, "..."); goto close; }
+  for(uint64_t i=0; i<v->n; i++){
+    if( i ) trec_buf_puts(r->out, ", ");
+    if( sorted ){
+      k = sorted[i].key;
+      c = sorted[i].val;
+    }else if( (rc = next_child(&p, v->end, 0, NULL, NULL, &k))!=TREC_OK
+           || (rc = next_child(&p, v->end, 0, NULL, NULL, &c))!=TREC_OK ){
+      break;
+    }
+    if( pairs ) trec_buf_put_u8(r->out, '(');
+    if( (rc = render_value(r, &k, depth+1))!=TREC_OK ) break;
+    trec_buf_puts(r->out, pairs ? ", " : ": ");
+    if( (rc = render_value(r, &c, depth+1))!=TREC_OK ) break;
+    if( pairs ) trec_buf_put_u8(r->out, ')');
+    if( full(r) ){ rc = TREC_ERR_LIMIT; break; }
+  }
+  r->n_open--;
+  if( rc!=TREC_OK ) goto out;
+  if( v->n<v->total ) trec_buf_puts(r->out, v->n ? ", ..." : "...");
+close:
+  trec_buf_puts(r->out, pairs ? "]" : "}");
+  rc = TREC_OK;
+out:
+  free(sorted);
+  return rc;
+}
+
+/* A namedtuple's fields: f1=v1, f2=v2 */
+static int render_named(struct render *r, const struct trec_value *v, int depth){
+  const unsigned char *p = v->items;
+  const char *name = NULL;
+  size_t name_len = 0;
+  struct trec_value c;
+  int rc;
+  for(uint64_t i=0; i<v->n; i++){
+    if( i ) trec_buf_puts(r->out, ", ");
+    if( (rc = next_child(&p, v->end, 1, &name, &name_len, &c))!=TREC_OK ) return rc;
+    puts_n(r, name, name_len);
+    trec_buf_put_u8(r->out, '=');
+    if( (rc = render_value(r, &c, depth+1))!=TREC_OK ) return rc;
+    if( full(r) ) return TREC_ERR_LIMIT;
+  }
+  if( v->n<v->total ) trec_buf_puts(r->out, v->n ? ", ..." : "...");
+  return TREC_OK;
+}
+
+static int render_typed(struct render *r, const struct trec_value *v,
+                        int depth){
+  struct trec_value c, f;
+  const unsigned char *p = v->items;
+  const char *name = NULL;
+  size_t name_len = 0;
+  unsigned shape = v->form & TREC_FORM_SHAPE;
+  int rc = TREC_OK;
+  if( trec_value_content(v, &c) ) return TREC_ERR_CORRUPT;
+  if( shape==TREC_FORM_BASE ) return render_value(r, &c, depth);
+  if( shape==TREC_FORM_ENUM ){
+    /* Enum.__repr__: <Color.RED: 1>, the member's name unquoted */
+    trec_buf_put_u8(r->out, '<');
+    put_short_name(r, v->type, v->type_len);
+    if( trec_value_getattr(v, "_name_", &f)==TREC_OK && f.tag==TREC_V_STR ){
+      trec_buf_put_u8(r->out, '.');
+      puts_n(r, (const char *)f.data, f.data_len);
+    }
+    trec_buf_puts(r->out, ": ");
+    if( (rc = render_value(r, &c, depth+1))!=TREC_OK ) return rc;
+    trec_buf_put_u8(r->out, '>');
+    return TREC_OK;
+  }
+  put_short_name(r, v->type, v->type_len);
+  trec_buf_put_u8(r->out, '(');
+  if( shape==TREC_FORM_NAMED ){
+    rc = render_named(r, v, depth);
+  }else if( (v->form & TREC_FORM_EMPTY_BARE) && c.tag!=TREC_V_REF && c.total==0 ){
+    /* Counter(), OrderedDict() */
+  }else{
+    if( shape==TREC_FORM_FACTORY && v->n>0 ){
+      if( (rc = next_child(&p, v->end, 1, &name, &name_len, &f))!=TREC_OK
+       || (rc = render_value(r, &f, depth+1))!=TREC_OK ) return rc;
+      trec_buf_puts(r->out, ", ");
+    }
+    if( c.tag==TREC_V_DICT && c.n>0
+     && (v->form & (TREC_FORM_ITEMS|TREC_FORM_BY_VALUE)) )
+      rc = render_dict_as(r, &c, v->form, depth);
+    else if( c.tag==TREC_V_DICT && c.total==0 && (v->form & TREC_FORM_ITEMS) )
+      trec_buf_puts(r->out, "[]");
+    else
+      rc = render_value(r, &c, depth+1);
+  }
+  if( rc!=TREC_OK ) return rc;
+  trec_buf_put_u8(r->out, ')');
+  return TREC_OK;
+}
+
 /* Find the value with this id and tag inside the rendered root, so that a
 ** REF to a value repeated (not a cycle) prints as the value itself. */
 static int find_by_id(const struct trec_value *v, uint64_t id,
@@ -487,18 +630,27 @@ static int find_by_id(const struct trec_value *v, uint64_t id,
   size_t name_len;
   uint64_t n;
   if( depth>TREC_VALUE_MAX_DEPTH ) return 0;
-  if( v->tag==tag && v->id==id ){ *found = *v; return 1; }
+  if( (v->tag==tag || (v->tag==TREC_V_TYPED && v->sub==tag)) && v->id==id ){
+    *found = *v;
+    return 1;
+  }
+  if( v->tag==TREC_V_TYPED ){
+    if( trec_value_content(v, &c) ) return 0;
+    if( find_by_id(&c, id, tag, depth+1, found) ) return 1;
+  }
   if( v->tag==TREC_V_EXC ){
     if( trec_value_read(v->items, v->end, &c) ) return 0;
     return find_by_id(&c, id, tag, depth+1, found);
   }
   if( v->tag!=TREC_V_OBJECT && v->tag!=TREC_V_TUPLE && v->tag!=TREC_V_LIST
-   && v->tag!=TREC_V_SET && v->tag!=TREC_V_FROZENSET && v->tag!=TREC_V_DICT )
+   && v->tag!=TREC_V_SET && v->tag!=TREC_V_FROZENSET && v->tag!=TREC_V_DICT
+   && v->tag!=TREC_V_TYPED )
     return 0;
   q = v->items;
   n = v->tag==TREC_V_DICT ? 2*v->n : v->n;
   for(uint64_t i=0; i<n; i++){
-    if( next_child(&q, v->end, v->tag==TREC_V_OBJECT, &name, &name_len, &c) )
+    if( next_child(&q, v->end, v->tag==TREC_V_OBJECT || v->tag==TREC_V_TYPED,
+                   &name, &name_len, &c) )
       return 0;
     if( find_by_id(&c, id, tag, depth+1, found) ) return 1;
   }
@@ -581,6 +733,7 @@ static int render_value(struct render *r, const struct trec_value *v, int depth)
   case TREC_V_UNBOUND: trec_buf_puts(r->out, "<unbound>"); break;
   case TREC_V_REDACTED: trec_buf_puts(r->out, "<redacted>"); break;
   case TREC_V_EXC: return render_exc(r, v, depth);
+  case TREC_V_TYPED: return render_typed(r, v, depth);
   }
   return full(r) ? TREC_ERR_LIMIT : TREC_OK;
 }
@@ -858,6 +1011,41 @@ static int pretty_object(struct render *r, const struct trec_value *v,
   return full(r) ? TREC_ERR_LIMIT : TREC_OK;
 }
 
+/* A subclass of a builtin too wide for one line: its content laid out
+** as pprint lays out the builtin, after Name( when the form prints one
+** (pprint's _pprint_ordered_dict, _pprint_default_dict ...). Forms that
+** reorder a dict's items, and the others, stay on one line. */
+static int pretty_typed(struct render *r, const struct trec_value *v,
+                        size_t indent, size_t allowance, int depth){
+  struct trec_value c, f;
+  const unsigned char *p = v->items;
+  const char *name = NULL;
+  size_t name_len = 0, head = r->out->len;
+  unsigned shape = v->form & TREC_FORM_SHAPE;
+  int rc;
+  if( trec_value_content(v, &c) ) return TREC_ERR_CORRUPT;
+  if( shape==TREC_FORM_BASE ) return pretty_value(r, &c, indent, allowance, depth);
+  if( (shape!=TREC_FORM_CALL && shape!=TREC_FORM_FACTORY)
+   || (v->form & (TREC_FORM_ITEMS|TREC_FORM_BY_VALUE))
+   || depth>RENDER_MAX_DEPTH )
+    return render_value(r, v, depth);
+  put_short_name(r, v->type, v->type_len);
+  trec_buf_put_u8(r->out, '(');
+  indent += cp_count(r->out->data + head, r->out->len - head);
+  if( shape==TREC_FORM_FACTORY && v->n>0 ){
+    /* pprint's _pprint_default_dict: the factory, then the dict on a line
+    ** of its own under it */
+    if( (rc = next_child(&p, v->end, 1, &name, &name_len, &f))!=TREC_OK
+     || (rc = render_value(r, &f, depth+1))!=TREC_OK ) return rc;
+    trec_buf_puts(r->out, ",\n");
+    for(size_t k=0; k<indent; k++) trec_buf_put_u8(r->out, ' ');
+  }
+  rc = pretty_value(r, &c, indent, allowance + 1, depth+1);
+  if( rc!=TREC_OK ) return rc;
+  trec_buf_put_u8(r->out, ')');
+  return full(r) ? TREC_ERR_LIMIT : TREC_OK;
+}
+
 /* pprint's _format: the one-line form when it fits in what is left of the
 ** line, else one item per line, nested items indented under their opener. */
 static int pretty_value(struct render *r, const struct trec_value *v,
@@ -878,6 +1066,9 @@ static int pretty_value(struct render *r, const struct trec_value *v,
         break;
       }
       rc = render_value(r, v, depth);
+      break;
+    case TREC_V_TYPED:
+      rc = pretty_typed(r, v, indent, allowance, depth);
       break;
     case TREC_V_TUPLE: case TREC_V_LIST: case TREC_V_SET:
     case TREC_V_FROZENSET: case TREC_V_DICT:

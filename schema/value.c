@@ -104,6 +104,19 @@ static int parse_children(const unsigned char **p, const unsigned char *end,
   return 0;
 }
 
+/* What a TYPED value's content may be: a builtin's value, or what stands
+** for one (TRUNC at the depth bound, REF in a cycle, REDACTED). */
+static int typed_content(enum trec_vtag t){
+  switch( t ){
+  case TREC_V_INT: case TREC_V_BIGINT: case TREC_V_STR: case TREC_V_BYTES:
+  case TREC_V_TUPLE: case TREC_V_LIST: case TREC_V_DICT:
+  case TREC_V_TRUNC: case TREC_V_REF: case TREC_V_REDACTED:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 static int value_parse(const unsigned char *p, const unsigned char *end,
                        struct trec_value *v, int depth){
   unsigned tag, u;
@@ -184,6 +197,24 @@ static int value_parse(const unsigned char *p, const unsigned char *end,
   case TREC_V_REDACTED:
     if( get_name(&p, end, &v->type, &v->type_len) ) return -1;
     break;
+  case TREC_V_TYPED: {
+    struct trec_value c;
+    if( get_name(&p, end, &v->type, &v->type_len) || get_u8(&p, end, &u)
+     || u>TREC_FORM_MASK || (u & TREC_FORM_SHAPE)>TREC_FORM_ENUM ) return -1;
+    v->form = u;
+    if( value_parse(p, end, &c, depth+1) || !typed_content(c.tag) ) return -1;
+    v->sub = c.tag;
+    v->id = c.id;
+    v->data = p;
+    v->data_len = (size_t)(c.end - p);
+    p = c.end;
+    if( trec_get_varint(&p, end, &v->total)
+     || trec_get_varint(&p, end, &v->n) || v->n>v->total ) return -1;
+    v->items = p;
+    if( v->n > (uint64_t)(end - p) ) return -1;
+    if( parse_children(&p, end, v->n, 1, depth) ) return -1;
+    break;
+  }
   case TREC_V_EXC: {
     struct trec_value args;
     if( trec_get_varint(&p, end, &v->id)
@@ -219,7 +250,7 @@ int trec_value_read(const unsigned char *p, const unsigned char *end,
 static const char *const tag_names[TREC_V_MAXTAG+1] = {
   "NoneType", "bool", "bool", "int", "int", "float", "str", "bytes", "tuple",
   "list", "set", "frozenset", "dict", "object", "object", "object", "object",
-  "unbound", "object", "BaseException"
+  "unbound", "object", "BaseException", "object"
 };
 
 const char *trec_value_typename(const struct trec_value *v, size_t *len){
@@ -227,7 +258,7 @@ const char *trec_value_typename(const struct trec_value *v, size_t *len){
   size_t n;
   switch( v->tag ){
   case TREC_V_OBJECT: case TREC_V_TRUNC: case TREC_V_REPR:
-  case TREC_V_REDACTED: case TREC_V_EXC:
+  case TREC_V_REDACTED: case TREC_V_EXC: case TREC_V_TYPED:
     if( v->type && v->type_len>0 ){ s = v->type; n = v->type_len; break; }
     if( v->tag==TREC_V_TRUNC && (unsigned)v->sub<=TREC_V_MAXTAG ){
       s = tag_names[v->sub]; n = strlen(s); break;
@@ -246,6 +277,15 @@ const char *trec_value_typename(const struct trec_value *v, size_t *len){
   return s;
 }
 
+int trec_value_content(const struct trec_value *v, struct trec_value *out){
+  if( v->tag!=TREC_V_TYPED ){
+    if( out!=v ) *out = *v;
+    return TREC_OK;
+  }
+  if( !v->data || !v->data_len ) return TREC_ERR_CORRUPT;
+  return trec_value_read(v->data, v->data + v->data_len, out);
+}
+
 /* ---- Navigation ---- */
 
 /* Position p at child i of v (for DICT: child 2i is key i, 2i+1 value i;
@@ -261,7 +301,8 @@ static int child_at(const struct trec_value *v, uint64_t i,
   limit = v->tag==TREC_V_DICT ? 2*v->n : v->n;
   if( i>=limit ) return TREC_ERR_RANGE;
   for(uint64_t k=0; ; k++){
-    if( v->tag==TREC_V_OBJECT && get_name(&p, v->end, &nm, &nl) )
+    if( (v->tag==TREC_V_OBJECT || v->tag==TREC_V_TYPED)
+     && get_name(&p, v->end, &nm, &nl) )
       return TREC_ERR_CORRUPT;
     if( trec_value_read(p, v->end, &c) ) return TREC_ERR_CORRUPT;
     if( k==i ) break;
@@ -292,7 +333,8 @@ int trec_value_item(const struct trec_value *v, uint64_t i,
     if( i>=v->n ) return TREC_ERR_RANGE;
     return child_at(v, 2*i+1, NULL, NULL, out);
   }
-  if( !is_container(v->tag) && v->tag!=TREC_V_OBJECT ) return TREC_ERR_TYPE;
+  if( !is_container(v->tag) && v->tag!=TREC_V_OBJECT && v->tag!=TREC_V_TYPED )
+    return TREC_ERR_TYPE;
   return child_at(v, i, NULL, NULL, out);
 }
 
@@ -306,7 +348,7 @@ int trec_value_key(const struct trec_value *v, uint64_t i,
 int trec_value_field_name(const struct trec_value *v, uint64_t i,
                           const char **name, size_t *len){
   struct trec_value c;
-  if( v->tag!=TREC_V_OBJECT ) return TREC_ERR_TYPE;
+  if( v->tag!=TREC_V_OBJECT && v->tag!=TREC_V_TYPED ) return TREC_ERR_TYPE;
   return child_at(v, i, name, len, &c);
 }
 
@@ -319,7 +361,7 @@ int trec_value_getattr(const struct trec_value *v, const char *name,
   if( v->tag==TREC_V_EXC && !strcmp(name, "args") ){
     return exc_args(v, out);
   }
-  if( v->tag!=TREC_V_OBJECT ) return TREC_ERR_NOTFOUND;
+  if( v->tag!=TREC_V_OBJECT && v->tag!=TREC_V_TYPED ) return TREC_ERR_NOTFOUND;
   for(uint64_t i=0; i<v->n; i++){
     if( (rc = child_at(v, i, &nm, &nl, out))!=TREC_OK ) return rc;
     if( nl==want && !memcmp(nm, name, nl) ) return TREC_OK;
@@ -329,9 +371,14 @@ int trec_value_getattr(const struct trec_value *v, const char *name,
 
 int trec_value_getitem(const struct trec_value *v, const struct trec_value *key,
                        struct trec_value *out){
-  struct trec_value k;
+  struct trec_value k, c, kc;
   int rc, cmp;
   int64_t idx;
+  if( v->tag==TREC_V_TYPED || key->tag==TREC_V_TYPED ){
+    if( trec_value_content(v, &c) || trec_value_content(key, &kc) )
+      return TREC_ERR_CORRUPT;
+    return trec_value_getitem(&c, &kc, out);
+  }
   if( v->tag==TREC_V_DICT ){
     for(uint64_t i=0; i<v->n; i++){
       if( (rc = child_at(v, 2*i, NULL, NULL, &k))!=TREC_OK ) return rc;
@@ -521,8 +568,16 @@ static int compare_seq(const struct trec_value *a, const struct trec_value *b,
 
 static int compare_depth(const struct trec_value *a, const struct trec_value *b,
                          int *cmp, int depth){
+  struct trec_value ac, bc;
   *cmp = 2;
   if( depth>TREC_VALUE_MAX_DEPTH ) return TREC_ERR_CORRUPT;
+  /* a subclass of a builtin compares by its content, as the builtin's
+  ** methods it inherits do */
+  if( a->tag==TREC_V_TYPED || b->tag==TREC_V_TYPED ){
+    if( trec_value_content(a, &ac) || trec_value_content(b, &bc) )
+      return TREC_ERR_CORRUPT;
+    return compare_depth(&ac, &bc, cmp, depth+1);
+  }
   if( is_number(a->tag) && is_number(b->tag) ) return compare_numbers(a, b, cmp);
   /* UTF-8 byte order is code point order, surrogates included */
   if( a->tag==b->tag && (a->tag==TREC_V_STR || a->tag==TREC_V_BYTES) )
@@ -548,7 +603,10 @@ int trec_value_compare(const struct trec_value *a, const struct trec_value *b,
 }
 
 int trec_value_truthy(const struct trec_value *v){
+  struct trec_value c;
   switch( v->tag ){
+  case TREC_V_TYPED:
+    return trec_value_content(v, &c) ? 1 : trec_value_truthy(&c);
   case TREC_V_NONE: case TREC_V_FALSE: case TREC_V_UNBOUND:
     return 0;
   case TREC_V_INT:

@@ -41,7 +41,25 @@ enum trec_vtag {
   TREC_V_UNBOUND   = 0x11,  /* the variable has no value (deleted, unset) */
   TREC_V_REDACTED  = 0x12,  /* name type: value withheld by redaction */
   TREC_V_EXC       = 0x13,  /* varint id, name type, then a TUPLE of args */
-  TREC_V_MAXTAG    = 0x13
+  TREC_V_TYPED     = 0x14,  /* name type, u8 form, value content, varint
+                               total, varint n, n (name field, value) */
+  TREC_V_MAXTAG    = 0x14
+};
+
+/* How Python prints a TYPED value (doc/FORMAT.md 8): the low bits are
+** the shape, the high bits adjust it. The recorder picks the form from the
+** class whose __repr__ the type inherits. */
+enum trec_vform {
+  TREC_FORM_BASE    = 0,    /* as its content: repr inherited from a builtin */
+  TREC_FORM_CALL    = 1,    /* Name(content) */
+  TREC_FORM_FACTORY = 2,    /* Name(field 0, content): defaultdict */
+  TREC_FORM_NAMED   = 3,    /* Name(f1=v1, ...) from the fields: namedtuple */
+  TREC_FORM_ENUM    = 4,    /* <Name._name_: content>: int and str enums */
+  TREC_FORM_SHAPE   = 0x07,
+  TREC_FORM_EMPTY_BARE = 0x08,  /* CALL: Name() when the content is empty */
+  TREC_FORM_ITEMS   = 0x10,     /* CALL: a dict as a list of (key, value) */
+  TREC_FORM_BY_VALUE = 0x20,    /* CALL: dict items by value, largest first */
+  TREC_FORM_MASK    = 0x3f
 };
 
 /* A "name" field is varint nbytes + UTF-8, used for type names and object
@@ -144,6 +162,15 @@ static inline void trec_venc_redacted(struct trec_buf *b, const char *type,
   trec_venc_tag(b, TREC_V_REDACTED);
   trec_venc_name(b, type, type_len);
 }
+/* form: enum trec_vform. The content value must follow (the object's
+** builtin part: its dict, list, str, int ...), then trec_venc_counts() and
+** the n (field name, value) pairs. */
+static inline void trec_venc_typed(struct trec_buf *b, const char *type,
+                                   size_t type_len, unsigned form){
+  trec_venc_tag(b, TREC_V_TYPED);
+  trec_venc_name(b, type, type_len);
+  trec_buf_put_u8(b, form);
+}
 /* a TUPLE value (the exception's args) must follow */
 static inline void trec_venc_exc(struct trec_buf *b, uint64_t id,
                                  const char *type, size_t type_len){
@@ -160,17 +187,22 @@ struct trec_value {
   int64_t i;                  /* INT */
   double f;                   /* FLOAT */
   int negative;               /* BIGINT */
-  uint64_t id;                /* containers, OBJECT, REF, TRUNC, EXC */
-  enum trec_vtag sub;         /* REF: referent's tag; TRUNC: tag it would have had */
+  uint64_t id;                /* containers, OBJECT, REF, TRUNC, EXC; TYPED:
+                                 its content's */
+  enum trec_vtag sub;         /* REF: referent's tag; TRUNC: tag it would
+                                 have had; TYPED: its content's tag */
+  unsigned form;              /* TYPED: enum trec_vform */
   const unsigned char *data;  /* STR/BYTES: stored bytes; BIGINT: magnitude;
-                                 REPR: text */
+                                 REPR: text; TYPED: its content value */
   size_t data_len;
-  const char *type;           /* OBJECT/TRUNC/REPR/REDACTED/EXC: type name */
+  const char *type;           /* OBJECT/TRUNC/REPR/REDACTED/EXC/TYPED: type name */
   size_t type_len;
   uint64_t total;             /* STR: code points; BYTES: length; containers,
                                  OBJECT, TRUNC: original count */
-  uint64_t n;                 /* containers: items (DICT: pairs); OBJECT: fields */
-  const unsigned char *items; /* containers/OBJECT: first child; EXC: the args tuple */
+  uint64_t n;                 /* containers: items (DICT: pairs); OBJECT,
+                                 TYPED: fields */
+  const unsigned char *items; /* containers/OBJECT/TYPED: first child (TYPED:
+                                 field); EXC: the args tuple */
   const unsigned char *end;   /* one past this whole value */
   const unsigned char *start; /* this value's first byte (its tag): [start,
                                  end) is the value, e.g. to decode again */
@@ -187,6 +219,13 @@ struct trec_value {
 #define TREC_VALUE_MAX_DEPTH 64
 int trec_value_read(const unsigned char *p, const unsigned char *end,
                     struct trec_value *v);
+
+/*! trec_value_content() : the content of a TYPED value (its builtin part:
+ *  a Counter's dict, an IntEnum's int), decoded into *out; any other value
+ *  is copied as it is. Tools that index, compare, measure or test a value
+ *  call it first, as Python's builtin methods see a subclass's content.
+ *  @return TREC_OK or TREC_ERR_CORRUPT. */
+int trec_value_content(const struct trec_value *v, struct trec_value *out);
 
 /*! trec_value_typename() : the Python type name of a decoded value ("int",
  *  "list", "NoneType", or the recorded name for objects; REF: the
@@ -220,7 +259,7 @@ int trec_value_render(const unsigned char *p, const unsigned char *end,
 void trec_value_format_float(double d, struct trec_buf *out);
 
 /*! trec_value_item() : the i-th child of a container (DICT: the i-th value;
- *  trec_value_key() gives the key), the i-th field of an OBJECT, or the i-th
+ *  trec_value_key() gives the key), the i-th field of an OBJECT or TYPED, or the i-th
  *  argument of an EXC.
  *  @return TREC_OK, TREC_ERR_RANGE if i >= n, TREC_ERR_TYPE when v has no
  *  children, TREC_ERR_CORRUPT. */
@@ -228,11 +267,13 @@ int trec_value_item(const struct trec_value *v, uint64_t i,
                     struct trec_value *out);
 int trec_value_key(const struct trec_value *v, uint64_t i,
                    struct trec_value *out);
-/*! trec_value_field_name() : OBJECT field i's name (borrowed, not NUL-ended) */
+/*! trec_value_field_name() : OBJECT or TYPED field i's name (borrowed, not
+ *  NUL-ended) */
 int trec_value_field_name(const struct trec_value *v, uint64_t i,
                           const char **name, size_t *len);
 
-/*! trec_value_getattr() : the OBJECT field called name (an EXC has "args").
+/*! trec_value_getattr() : the OBJECT or TYPED field called name (an EXC
+ *  has "args").
  *  trec_value_getitem() : a DICT item by key, matched by value as Python
  *  would (1, 1.0 and True find the same entry); a LIST or TUPLE item by an
  *  int index, negative counting from the end (only when nothing was cut).

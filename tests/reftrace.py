@@ -86,6 +86,68 @@ def _generic_getattr(t):
     return not any("__getattr__" in k.__dict__ for k in t.__mro__)
 
 
+TYPED_BASES = (dict, list, tuple, int, str, bytes)
+
+
+def typed_base(t):
+    """The builtin a subclass's instances hold the content of, or None."""
+    if t is bool or issubclass(t, BaseException):
+        return None
+    for base in TYPED_BASES:
+        if issubclass(t, base) and t is not base:
+            return base
+    return None
+
+
+def instance_fields(v, t, depth, path):
+    """The fields of v's __dict__ (v on the path), read without getattr."""
+    if not _generic_getattr(t):
+        return ()
+    try:
+        d = object.__getattribute__(v, "__dict__")
+    except Exception:
+        return ()
+    if type(d) is not dict:
+        return ()
+    return tuple((k if type(k) is str else "?", named(k, x, depth + 1, path))
+                 for k, x in list(dict.items(d))[:MAX_ITEMS])
+
+
+def enc_typed(v, t, base, depth, path):
+    """An instance of a subclass of a builtin: its content, read through
+    the builtin's own methods, and its fields (a defaultdict's factory
+    first)."""
+    if base in (int, str, bytes):
+        exact = {int: int.__int__, str: str.__str__,
+                 bytes: lambda b: bytes.__getitem__(b, slice(None))}[base](v)
+        content = enc(exact, depth, path)
+        if depth >= MAX_DEPTH:
+            return ("T", type_key(t), content)
+    else:
+        for p in path:
+            if p is v:
+                return ("REF", id(v))
+        if depth >= MAX_DEPTH:
+            return ("TR", base.__name__, id(v), base.__len__(v))
+        path.append(v)
+        if base is dict:
+            content = tuple((enc(k, depth + 1, path), named(k, x, depth + 1, path))
+                            for k, x in list(dict.items(v))[:MAX_ITEMS])
+        else:
+            content = tuple(enc(x, depth + 1, path)
+                            for x in list(base.__iter__(v))[:MAX_ITEMS])
+        content = (id(v), base.__len__(v), content)
+        path.pop()
+    fields = ()
+    path.append(v)
+    if any(c.__name__ == "defaultdict" and c.__module__ == "collections"
+           for c in t.__mro__):
+        fields += (("default_factory", enc(v.default_factory, depth + 1, path)),)
+    fields += instance_fields(v, t, depth, path)
+    path.pop()
+    return ("T", type_key(t), content, fields[:MAX_ITEMS])
+
+
 def enc(v, depth, path):
     """A hashable, user-code-free stand-in for the recorder's encoding."""
     t = type(v)
@@ -128,6 +190,9 @@ def enc(v, depth, path):
                       for k, x in list(dict.items(v))[:MAX_ITEMS])
         path.pop()
         return ("dict", id(v), len(v), items)
+    base = typed_base(t)
+    if base is not None:
+        return enc_typed(v, t, base, depth, path)
     if t is complex:
         return ("P", "complex", v.real.hex(), v.imag.hex())
     if t is range:
@@ -144,17 +209,9 @@ def enc(v, depth, path):
             return ("REF", id(v))
     if depth >= MAX_DEPTH:
         return ("TR", "object", id(v))
-    fields = ()
-    if _generic_getattr(t):
-        try:
-            d = object.__getattribute__(v, "__dict__")
-        except Exception:
-            d = None
-        if type(d) is dict:
-            path.append(v)
-            fields = tuple((k if type(k) is str else "?", named(k, x, depth + 1, path))
-                           for k, x in list(dict.items(d))[:MAX_ITEMS])
-            path.pop()
+    path.append(v)
+    fields = instance_fields(v, t, depth, path)
+    path.pop()
     return ("O", id(v), type_key(t), fields)
 
 
@@ -164,11 +221,24 @@ def named(k, v, depth, path):
     return enc(v, depth, path)
 
 
+# the standard library's dict subclasses whose repr runs no program code
+# (with simple items and a default_factory of None or a builtin type)
+SAFE_TYPED = {("collections", "Counter"), ("collections", "OrderedDict"),
+              ("collections", "defaultdict")}
+
+
 def simple(v, depth=0):
     """Whether repr(v) is safe and certainly within the recorder's bounds."""
     t = type(v)
     if t in SCALARS:
         return not (t in (str, bytes) and len(v) > MAX_STR // 2)
+    if depth == 0 and (t.__module__, t.__qualname__) in SAFE_TYPED:
+        f = getattr(v, "default_factory", None)
+        if f is not None and not (type(f) is type and f.__module__ == "builtins"):
+            return False
+        return len(v) <= MAX_ITEMS // 2 and all(
+            simple(k, 1) and simple(x, 1) and not (type(k) is str and redacted_name(k))
+            for k, x in list(dict.items(v)))
     if depth == 0 and t in (tuple, list, set, frozenset):
         return len(v) <= MAX_ITEMS // 2 and all(simple(x, 1) for x in list(v))
     if depth == 0 and t is dict:

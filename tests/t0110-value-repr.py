@@ -8,6 +8,8 @@ assigned code point against str.isprintable() through repr(), cut containers
 and strings against the repr of what was kept, and TREC_RENDER_PRETTY
 against pprint.
 """
+import collections
+import enum
 import math
 import os
 import pprint
@@ -176,6 +178,85 @@ def object_cases():
     return [p, Point(p, [p]), [Point(0, 0)], object()]
 
 
+class MyDict(dict):
+    pass
+
+
+class MyList(list):
+    pass
+
+
+class MyTuple(tuple):
+    pass
+
+
+class MyStr(str):
+    pass
+
+
+class MyBytes(bytes):
+    pass
+
+
+class MyInt(int):
+    pass
+
+
+class Shown(dict):
+    def __repr__(self):
+        return "Shown!"
+
+
+class Color(enum.IntEnum):
+    RED = 1
+    GREEN = 2
+
+
+class Perm(enum.IntFlag):
+    R = 4
+    W = 2
+
+
+Pair = collections.namedtuple("Pair", "left right")
+
+
+class Sub(Pair):
+    pass
+
+
+def typed_cases(recorder=False):
+    """Instances of subclasses of builtins whose repr the renderer knows;
+    with recorder, also those holding a class (valenc has no REPR of one)."""
+    dd = collections.defaultdict(None, {"a": [1], "b": []})
+    if recorder:
+        dd = collections.defaultdict(list)
+        dd["a"].append(1)
+        dd["b"]
+    tagged = MyDict(a=1)
+    tagged.note = "kept as a field"
+    inner = MyList([1])
+    cyc = MyList([1])
+    cyc.append(cyc)
+    cases = [collections.Counter("abracadabra"), collections.Counter(),
+             collections.Counter({"x": 1, "y": 1, "z": 2}),
+             collections.OrderedDict(a=1, b=[2]), collections.OrderedDict(),
+             dd, collections.defaultdict(None),
+             Pair(1, "two"), Pair([1], Pair(2, 3)), Sub(0, None),
+             Color.GREEN, Perm.R,
+             MyDict(), MyDict(a=[1, 2]), tagged, MyList(), MyList(range(5)),
+             MyTuple(), MyTuple((1,)),
+             MyStr("text"), MyBytes(b"\x00b"), MyInt(-12), MyInt(2**70),
+             [MyInt(1), {"k": MyStr("v")}, (MyList([inner]),)],
+             {"d": dd}, cyc]
+    if recorder:
+        cases += [collections.defaultdict(int, {1: 2})]
+    if sys.version_info >= (3, 11):
+        # before 3.11 a combination of flags has no _name_: its repr lists
+        # the members Flag.__repr__ decomposes it into, which replay cannot
+        cases += [enum.StrEnum("S", "ALPHA BETA").BETA, Perm.R | Perm.W]
+    return cases
+
+
 class ReprTest(unittest.TestCase):
     maxDiff = None
 
@@ -219,6 +300,35 @@ class ReprTest(unittest.TestCase):
                 type(o).__module__, type(o).__qualname__, id(o), fields)
         self.check_all("fields", [Point(1, "a"), Point([1], None)],
                        RENDER_FIELDS, with_fields)
+
+    def test_typed(self):
+        self.check_all("typed", typed_cases())
+
+    def test_typed_call_form(self):
+        """A subclass with a __repr__ of its own shows as Name(content):
+        replay never runs that __repr__."""
+        values = [Shown(a=1), Shown()]
+        wants = ["Shown({'a': 1})", "Shown({})"]
+        for want, (status, text) in zip(wants, render_all([valenc.encode(v) for v in values])):
+            with self.subTest("call", value=want):
+                self.assertEqual((status, text), (0, want))
+
+    def test_typed_cut(self):
+        values = [collections.Counter("aabbbcdef"), MyList(range(10)),
+                  [[collections.OrderedDict(a=1)]], [[Color.RED]], [[MyStr("s")]]]
+        encoded = [valenc.encode(v, max_items=3, max_depth=2) for v in values]
+        wants = ["Counter({'b': 3, 'a': 2, 'c': 1, ...})", "[0, 1, 2, ...]",
+                 "[[{...}]]", "[[<Color.RED: 1>]]", "[['s']]"]
+        for want, (status, text) in zip(wants, render_all(encoded)):
+            with self.subTest("typed cut", value=want):
+                self.assertEqual((status, text), (0, want))
+
+    def test_typed_pretty(self):
+        wide = collections.defaultdict(None, {"key%d" % i: list(range(i)) for i in range(9)})
+        values = [MyDict({"key%d" % i: "v" * i for i in range(12)}),
+                  MyList(["item%d" % i for i in range(30)]), wide]
+        self.check_all("typed pretty", values, RENDER_PRETTY,
+                       lambda v: pprint.pformat(v, width=79, sort_dicts=False))
 
     def test_cut_containers(self):
         values = [list(range(10)), tuple("abcdef"), {i: -i for i in range(8)},
@@ -277,7 +387,7 @@ class ReprTest(unittest.TestCase):
         values = (float_cases(random.Random(1)) + int_cases(random.Random(2))
                   + [s for s in str_cases(random.Random(3)) if all_assigned_here(s)]
                   + bytes_cases(random.Random(4)) + container_cases(random.Random(5))
-                  + exception_cases() + object_cases())
+                  + exception_cases() + object_cases() + typed_cases(recorder=True))
         results = render_all([snap(v, **big) for v in values])
         bad = [(repr(v)[:70], text[:70]) for v, (status, text) in zip(values, results)
                if status != 0 or text != repr(v)]

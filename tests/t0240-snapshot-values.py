@@ -19,7 +19,7 @@ import valenc
 
 NONE, FALSE, TRUE, INT, BIGINT, FLOAT, STR, BYTES = range(8)
 TUPLE, LIST, SET, FROZENSET, DICT, OBJECT, REF, TRUNC = range(8, 16)
-REPR, UNBOUND, REDACTED, EXC = range(16, 20)
+REPR, UNBOUND, REDACTED, EXC, TYPED = range(16, 21)
 
 
 def snapmod():
@@ -113,6 +113,11 @@ class Reader:
             return (t, self.name())
         if t == EXC:
             return (t, self.varint(), self.name(), self.value())
+        if t == TYPED:
+            tn, form, content = self.name(), self.u8(), self.value()
+            total, n = self.varint(), self.varint()
+            return (t, tn, form, content, total,
+                    [(self.name(), self.value()) for _ in range(n)])
         raise ValueError("bad tag %d" % t)
 
 
@@ -401,7 +406,9 @@ class NoUserCode(unittest.TestCase):
         self.assertEqual(decode(snap(Plain)), (REPR, type_name(Meta), repr(Plain)))
         self.assertEqual(CALLS, [])
 
-    def test_builtin_subclass_is_object(self):
+    def test_builtin_subclass_is_typed(self):
+        """A subclass of a builtin is its builtin's content and its fields,
+        read without its overridden methods."""
         class L(list):
             def __iter__(self):
                 CALLS.append("iter")
@@ -410,12 +417,38 @@ class NoUserCode(unittest.TestCase):
             def __len__(self):
                 CALLS.append("len")
                 return 0
+
+            def __repr__(self):
+                CALLS.append("repr")
+                return "L!"
         v = L([1, 2])
         v.extra = 5
         d = decode(snap(v))
-        self.assertEqual(d[0], OBJECT)
-        self.assertEqual(d[4], [("extra", (INT, 5))])
+        self.assertEqual(d[:3], (TYPED, type_name(L), valenc.CALL))
+        self.assertEqual(d[3], (LIST, id(v), 2, [(INT, 1), (INT, 2)]))
+        self.assertEqual(d[4:], (1, [("extra", (INT, 5))]))
         self.assertEqual(CALLS, [])
+
+    def test_typed_bytes_equal_valenc(self):
+        import collections
+
+        class I(int):
+            pass
+
+        class D(dict):
+            pass
+        Pair = collections.namedtuple("Pair", "a b")
+        deep = D(k=D(k=D(k=[1])))
+        cyc = D()
+        cyc["self"] = cyc
+        values = [collections.Counter("hello"), collections.OrderedDict(a=1),
+                  collections.defaultdict(None, {1: [2]}), Pair(1, [2]), I(7),
+                  [[[I(8)]]], deep, cyc, D(("k%d" % i, i) for i in range(40))]
+        for v in values:
+            for depth in (1, 2, 3):
+                with self.subTest(v=repr(v)[:40], depth=depth):
+                    self.assertEqual(snap(v, max_depth=depth, max_items=32, redact=()),
+                                     valenc.encode(v, max_depth=depth, max_items=32))
 
     def test_capture_repr_runs_repr_only_when_asked(self):
         class R:

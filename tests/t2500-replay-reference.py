@@ -661,15 +661,20 @@ class Replay(unittest.TestCase):
         self.assertGreater(len(got), 3)
         self.assertIn("--End of recording--", outs[3])
 
-    def test_objects_fields_and_builtins(self):
-        # replay runs no __repr__: objects print with their recorded fields,
-        # and len(), type(), vars() answer as Python did in the program
-        trace = os.path.join(self.tmp, "objects.trace")
-        p = subprocess.run([TRACEREC, "run", "-q", "-o", trace, "replay_objects.py"],
+    def record_facts(self, program):
+        """Record a program that prints, as one JSON line, what Python says
+        of its values: (trace, {replay command: expected output})."""
+        trace = os.path.join(self.tmp, program + ".trace")
+        p = subprocess.run([TRACEREC, "run", "-q", "-o", trace, program],
                            cwd=PROGRAMS, env=reftrace.env_for_tests(), stdout=subprocess.PIPE,
                            universal_newlines=True, timeout=300)
         self.assertEqual(p.returncode, 0)
-        facts = json.loads(p.stdout)
+        return trace, json.loads(p.stdout)
+
+    def test_objects_fields_and_builtins(self):
+        # replay runs no __repr__: objects print with their recorded fields,
+        # and len(), type(), vars() answer as Python did in the program
+        trace, facts = self.record_facts("replay_objects.py")
         cmds = list(facts)
         _, outs = session(trace, ["b stop_here", "c"] + cmds + ["args", "p len(pt)",
                                                                "p vars(items)", "p open(1)",
@@ -698,6 +703,16 @@ class Replay(unittest.TestCase):
                                        "operators (at most 200)\n"] * 2)
         self.assertEqual(errors[6], "1\n")
         self.assertEqual(errors[7], "1\n")
+
+    def test_typed_values(self):
+        # subclasses of builtins print as Python printed them (a Counter,
+        # defaultdict, OrderedDict, namedtuple, IntEnum member, a dict and a
+        # str subclass) and index, measure and compare by their content
+        trace, facts = self.record_facts("replay_typed.py")
+        cmds = list(facts)
+        _, outs = session(trace, ["b stop_here", "c"] + cmds)
+        for i, cmd in enumerate(cmds):
+            self.assertEqual(outs[2 + i], facts[cmd] + "\n", cmd)
 
     def test_uncaught_exception(self):
         # the start says where the exception that ended the program was

@@ -363,7 +363,8 @@ class Recorded(unittest.TestCase):
     JSON lines export (which reads chunks directly, not through the replay
     engine) lists them, and the page's requests all succeed."""
 
-    PROGRAMS = ("classes.py", "generators.py", "exc_caught.py", "threads.py")
+    PROGRAMS = ("classes.py", "generators.py", "exc_caught.py", "threads.py",
+                "typed_values.py")
 
     @classmethod
     def setUpClass(cls):
@@ -429,6 +430,29 @@ class Recorded(unittest.TestCase):
                     s.stop()
                     s.p.stdout.close()
                     s.p.stderr.close()
+
+
+    def test_typed_nodes(self):
+        # a subclass of a builtin opens as its content (a dict subclass: its
+        # items), an enum member as its fields
+        if self.skip:
+            self.skipTest(self.skip)
+        s = Server(self.traces["typed_values.py"])
+        try:
+            info = s.api("info")
+            st = s.api("goto", post=True, seq=info["last_seq"])
+            nodes = {v["name"]: v["v"] for v in st["vars"]}
+            reg, level = nodes["reg"], nodes["level"]
+            self.assertEqual(reg["r"], "{'a': 3, 'bb': 2, 'ccc': 1}")
+            self.assertEqual(reg["t"], "__main__.Registry")
+            self.assertEqual([(c["k"], c["v"]["r"]) for c in reg["c"]],
+                             [("'a'", "3"), ("'bb'", "2"), ("'ccc'", "1")])
+            self.assertEqual(level["r"], "<Level.HIGH: 2>")
+            self.assertIn(("_name_", "'HIGH'"), [(c["k"], c["v"]["r"]) for c in level["c"]])
+        finally:
+            s.stop()
+            s.p.stdout.close()
+            s.p.stderr.close()
 
 
 class Lifecycle(unittest.TestCase):

@@ -9,14 +9,27 @@ feed its output to the C decoder and renderer also check the spec.
 Encodes None, bool, int (INT when it fits a signed 64-bit integer, else
 BIGINT), float, str (lone surrogates in their 3-byte "surrogatepass" form),
 bytes, tuple, list, set, frozenset, dict, exceptions (EXC), other objects
-(OBJECT with the fields of their __dict__), and a container met again inside
+(OBJECT with the fields of their __dict__), instances of subclasses of the
+builtins (TYPED: Counter, OrderedDict, defaultdict, namedtuples, int and
+str enums, a program's own subclasses), and a container met again inside
 itself as REF. Works on Python 3.9+ with the stdlib only.
 """
+import collections
 import struct
+import sys
 
 NONE, FALSE, TRUE, INT, BIGINT, FLOAT, STR, BYTES = range(8)
 TUPLE, LIST, SET, FROZENSET, DICT, OBJECT, REF, TRUNC = range(8, 16)
-REPR, UNBOUND, REDACTED, EXC = range(16, 20)
+REPR, UNBOUND, REDACTED, EXC, TYPED = range(16, 21)
+
+# TYPED forms (section 8): the shape, then the bits that adjust it
+BASE, CALL, FACTORY, NAMED, ENUM = range(5)
+EMPTY_BARE, ITEMS, BY_VALUE = 0x08, 0x10, 0x20
+
+# builtins whose subclasses the recorder stores as TYPED, each with its
+# value's tag (subclasses of float, set and frozenset stay OBJECT)
+TYPED_BASES = [(dict, DICT), (list, LIST), (tuple, TUPLE), (int, INT),
+               (str, STR), (bytes, BYTES)]
 
 CONTAINER_TAGS = {tuple: TUPLE, list: LIST, set: SET, frozenset: FROZENSET,
                   dict: DICT}
@@ -49,6 +62,35 @@ def type_name(tp):
     if tp.__module__ == "builtins":
         return tp.__qualname__
     return "%s.%s" % (tp.__module__, tp.__qualname__)
+
+
+def typed_base(t):
+    """(builtin, tag) for a subclass of one of TYPED_BASES, else None."""
+    if issubclass(t, BaseException):
+        return None
+    for base, tag in TYPED_BASES:
+        if issubclass(t, base) and t is not base:
+            return base, tag
+    return None
+
+
+def typed_form(t, base):
+    """The form, from the class whose __repr__ t's instances use."""
+    owner = next(c for c in t.__mro__ if "__repr__" in c.__dict__)
+    if owner is base:
+        return BASE
+    if owner is collections.OrderedDict:
+        return CALL | EMPTY_BARE | (ITEMS if sys.version_info < (3, 12) else 0)
+    if owner is collections.defaultdict:
+        return FACTORY
+    if owner is collections.Counter:
+        return CALL | EMPTY_BARE | BY_VALUE
+    if owner.__module__ == "enum":
+        return ENUM
+    if (base is tuple and "_make" in owner.__dict__
+            and type(owner.__dict__.get("_fields")) is tuple):
+        return NAMED
+    return CALL
 
 
 class Encoder:
@@ -89,6 +131,9 @@ class Encoder:
                         + self.encode(tuple(v.args), depth + 1))
             finally:
                 del self.path[id(v)]
+        kind = typed_base(t)
+        if kind is not None:
+            return self.typed(v, kind[0], kind[1], depth)
         tag = CONTAINER_TAGS.get(t, OBJECT)
         if self.max_depth is not None and depth >= self.max_depth:
             total = len(v) if tag != OBJECT else len(getattr(v, "__dict__", {}))
@@ -105,18 +150,63 @@ class Encoder:
                 for k, x in kept:
                     out += name(k) + self.encode(x, depth + 1)
                 return bytes(out)
-            items = list(v.items()) if tag == DICT else list(v)
-            kept = items[:self.max_items] if self.max_items is not None else items
-            out = bytearray([tag])
-            out += varint(id(v)) + varint(len(items)) + varint(len(kept))
-            for x in kept:
-                if tag == DICT:
-                    out += self.encode(x[0], depth + 1) + self.encode(x[1], depth + 1)
-                else:
-                    out += self.encode(x, depth + 1)
-            return bytes(out)
+            return self.container(v, tag, list(v.items()) if tag == DICT else list(v),
+                                  depth)
         finally:
             del self.path[id(v)]
+
+    def container(self, v, tag, items, depth):
+        """A TUPLE, LIST, SET, FROZENSET or DICT (items: pairs) of v."""
+        kept = items[:self.max_items] if self.max_items is not None else items
+        out = bytearray([tag]) + varint(id(v)) + varint(len(items)) + varint(len(kept))
+        for x in kept:
+            if tag == DICT:
+                out += self.encode(x[0], depth + 1) + self.encode(x[1], depth + 1)
+            else:
+                out += self.encode(x, depth + 1)
+        return bytes(out)
+
+    def content(self, v, base, tag, depth):
+        """The builtin's part of v, read through the builtin's methods."""
+        if tag == INT:
+            return self.encode(int.__int__(v), depth)
+        if tag == STR:
+            return self.encode(str.__str__(v), depth)
+        if tag == BYTES:
+            return self.encode(bytes.__getitem__(v, slice(None)), depth)
+        return self.container(v, tag, list(dict.items(v)) if tag == DICT
+                              else list(base.__iter__(v)), depth)
+
+    def typed(self, v, base, tag, depth):
+        t = type(v)
+        form = typed_form(t, base)
+        container = tag >= TUPLE
+        bound = self.max_depth is not None and depth >= self.max_depth
+        if container and bound:
+            return (bytes([TRUNC, tag]) + varint(id(v)) + name(type_name(t))
+                    + varint(base.__len__(v)))
+        if container:
+            self.path[id(v)] = tag
+        try:
+            out = bytearray([TYPED]) + name(type_name(t)) + bytes([form])
+            out += self.content(v, base, tag, depth)
+            if form == NAMED:
+                fields = list(zip(t._fields, tuple.__iter__(v)))
+            else:
+                fields = [("default_factory", v.default_factory)] if form == FACTORY else []
+                fields += list(getattr(v, "__dict__", {}).items())
+            kept = fields[:self.max_items] if self.max_items is not None else fields
+            if bound:
+                # a scalar's at the bound: an enum member's name alone
+                kept = [f for f in fields if f[0] == "_name_" and type(f[1]) is str
+                        and form == ENUM]
+            out += varint(len(fields)) + varint(len(kept))
+            for k, x in kept:
+                out += name(k) + self.encode(x, depth + 1)
+            return bytes(out)
+        finally:
+            if container:
+                del self.path[id(v)]
 
 
 def encode(v, **bounds):

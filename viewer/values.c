@@ -24,7 +24,8 @@ static json_t *values_node(const unsigned char *p, const unsigned char *end,
 
 static int values_is_container(enum trec_vtag t){
   return t==TREC_V_TUPLE || t==TREC_V_LIST || t==TREC_V_SET
-      || t==TREC_V_FROZENSET || t==TREC_V_DICT || t==TREC_V_OBJECT;
+      || t==TREC_V_FROZENSET || t==TREC_V_DICT || t==TREC_V_OBJECT
+      || t==TREC_V_TYPED;
 }
 
 static int values_children(const struct trec_value *v, const unsigned char *end,
@@ -40,7 +41,7 @@ static int values_children(const struct trec_value *v, const unsigned char *end,
       if( trec_value_read(p, end, &k)!=TREC_OK ){ json_decref(kid); return TREC_ERR_CORRUPT; }
       key = view_json_render(p, k.end, VALUES_REPR_LEN);
       p = k.end;
-    }else if( v->tag==TREC_V_OBJECT ){
+    }else if( v->tag==TREC_V_OBJECT || v->tag==TREC_V_TYPED ){
       uint64_t n;
       if( trec_get_varint(&p, end, &n) || n>(uint64_t)(end-p) ){
         json_decref(kid);
@@ -82,6 +83,15 @@ static json_t *values_node(const unsigned char *p, const unsigned char *end,
   if( v.tag==TREC_V_REF || v.tag==TREC_V_TRUNC || values_is_container(v.tag)
       || v.tag==TREC_V_EXC )
     json_object_set_new(o, "id", json_integer((json_int_t)v.id));
+  if( v.tag==TREC_V_TYPED ){
+    /* a Counter opens as its dict, a namedtuple or an enum member as its
+    ** fields */
+    struct trec_value c;
+    if( (v.form & TREC_FORM_SHAPE)!=TREC_FORM_NAMED
+     && trec_value_content(&v, &c)==TREC_OK && c.tag>=TREC_V_TUPLE
+     && c.tag<=TREC_V_DICT )
+      v = c;
+  }
   if( values_is_container(v.tag) ){
     json_object_set_new(o, "n", json_integer((json_int_t)v.n));
     json_object_set_new(o, "total", json_integer((json_int_t)v.total));

@@ -379,13 +379,11 @@ static void build_everything(struct trec_buf *b){
   trec_venc_container(b, TREC_V_TUPLE, 305, 0, 0);
 }
 
-static void test_truncated_everywhere(void **state){
-  struct fix *f = *state;
+/* Every proper prefix of the value f holds is corrupt to the decoder and
+** the renderer. */
+static void assert_cuts_corrupt(struct fix *f){
   struct trec_value v;
   struct trec_buf out = TREC_BUF_INIT;
-  build_everything(&f->b);
-  read_ok(f, &v);
-  assert_int_equal(v.n, 14);
   for(size_t len=0; len<f->b.len; len++){
     /* a copy of exactly len bytes, so ASan sees any read past the end */
     unsigned char *copy = malloc(len ? len : 1);
@@ -397,6 +395,15 @@ static void test_truncated_everywhere(void **state){
     free(copy);
   }
   trec_buf_release(&out);
+}
+
+static void test_truncated_everywhere(void **state){
+  struct fix *f = *state;
+  struct trec_value v;
+  build_everything(&f->b);
+  read_ok(f, &v);
+  assert_int_equal(v.n, 14);
+  assert_cuts_corrupt(f);
 }
 
 static void test_nesting_bound(void **state){
@@ -417,7 +424,7 @@ static void test_malformed(void **state){
   struct fix *f = *state;
   struct trec_value v;
   static const unsigned char bad[][8] = {
-    { 0x14 },                           /* unknown tag */
+    { 0x15 },                           /* unknown tag */
     { 0xff },
     { 0x04, 2, 1, 1 },                  /* bigint sign 2 */
     { 0x04, 0, 0 },                     /* bigint of no bytes */
@@ -434,6 +441,84 @@ static void test_malformed(void **state){
     assert_int_equal(trec_value_read(bad[i], bad[i]+len[i], &v), TREC_ERR_CORRUPT);
   assert_int_equal(trec_value_read(NULL, NULL, &v), TREC_ERR_CORRUPT);
   (void)f;
+}
+
+/* A Counter: TYPED (form CALL, EMPTY_BARE, BY_VALUE) of a DICT, with
+** fields fields (each name "f" and an int). */
+static void build_counter(struct trec_buf *b, unsigned form, uint64_t fields){
+  trec_venc_typed(b, "collections.Counter", 19, form);
+  trec_venc_container(b, TREC_V_DICT, 0x7f01, 3, 3);
+  put_str(b, "a"); trec_venc_int(b, 1);
+  put_str(b, "b"); trec_venc_int(b, 3);
+  put_str(b, "c"); trec_venc_int(b, 1);
+  trec_buf_put_varint(b, fields);
+  trec_buf_put_varint(b, fields);
+  for(uint64_t i=0; i<fields; i++){
+    trec_venc_name(b, "f", 1);
+    trec_venc_int(b, (int64_t)i);
+  }
+}
+
+static void test_typed(void **state){
+  struct fix *f = *state;
+  struct trec_value v, k, c;
+  struct trec_buf out = TREC_BUF_INIT;
+  size_t len;
+  build_counter(&f->b, TREC_FORM_CALL | TREC_FORM_EMPTY_BARE | TREC_FORM_BY_VALUE, 1);
+  read_ok(f, &v);
+  assert_int_equal(v.tag, TREC_V_TYPED);
+  assert_int_equal(v.sub, TREC_V_DICT);
+  assert_int_equal(v.id, 0x7f01);
+  assert_memory_equal(trec_value_typename(&v, &len), "collections.Counter", 19);
+  /* largest count first, ties in their order, as most_common() */
+  assert_string_equal(render(f, 0, 0), "Counter({'b': 3, 'a': 1, 'c': 1})");
+  /* indexing, truth and comparison go by the content; fields by name */
+  trec_buf_reset(&out);
+  put_str(&out, "b");
+  assert_int_equal(trec_value_read(out.data, out.data + out.len, &k), TREC_OK);
+  assert_int_equal(trec_value_getitem(&v, &k, &c), TREC_OK);
+  assert_int_equal(c.i, 3);
+  assert_int_equal(trec_value_truthy(&v), 1);
+  assert_int_equal(trec_value_getattr(&v, "f", &c), TREC_OK);
+  assert_int_equal(c.i, 0);
+  assert_int_equal(trec_value_content(&v, &c), TREC_OK);
+  assert_int_equal(c.tag, TREC_V_DICT);
+  assert_int_equal(c.n, 3);
+  /* the other forms of the same content */
+  trec_buf_reset(&f->b);
+  build_counter(&f->b, TREC_FORM_BASE, 0);
+  assert_string_equal(render(f, 0, 0), "{'a': 1, 'b': 3, 'c': 1}");
+  trec_buf_reset(&f->b);
+  build_counter(&f->b, TREC_FORM_CALL | TREC_FORM_ITEMS, 0);
+  assert_string_equal(render(f, 0, 0), "Counter([('a', 1), ('b', 3), ('c', 1)])");
+  trec_buf_reset(&f->b);
+  trec_venc_typed(&f->b, "mod.Color", 9, TREC_FORM_ENUM);
+  trec_venc_int(&f->b, 2);
+  trec_buf_put_varint(&f->b, 1);
+  trec_buf_put_varint(&f->b, 1);
+  trec_venc_name(&f->b, "_name_", 6);
+  put_str(&f->b, "RED");
+  assert_string_equal(render(f, 0, 0), "<Color.RED: 2>");
+  trec_buf_release(&out);
+}
+
+static void test_typed_malformed(void **state){
+  struct fix *f = *state;
+  struct trec_value v;
+  static const unsigned char bad[][12] = {
+    { 0x14, 1, 'T', 0x05, 0x03, 0, 0, 0 },     /* shape 5 */
+    { 0x14, 1, 'T', 0x40, 0x03, 0, 0, 0 },     /* a reserved bit */
+    { 0x14, 1, 'T', 0x00, 0x00, 0, 0 },        /* content None */
+    { 0x14, 1, 'T', 0x00, 0x0d, 0, 0, 0, 0, 0, 0 }, /* content an OBJECT */
+    { 0x14, 1, 'T', 0x00, 0x03, 0, 0, 1 },     /* n > total */
+    { 0x14, 1, 'T', 0x00, 0x03, 0, 1, 1 },     /* a field missing */
+  };
+  static const size_t len[] = { 8, 8, 7, 11, 8, 8 };
+  for(size_t i=0; i<sizeof len/sizeof len[0]; i++)
+    assert_int_equal(trec_value_read(bad[i], bad[i]+len[i], &v), TREC_ERR_CORRUPT);
+  /* cut anywhere, a TYPED value is corrupt, and nothing reads past it */
+  build_counter(&f->b, TREC_FORM_CALL, 2);
+  assert_cuts_corrupt(f);
 }
 
 static void test_trailing_bytes(void **state){
@@ -755,6 +840,7 @@ int main(void){
     T(test_containers), T(test_container_cut), T(test_object),
     T(test_ref_trunc), T(test_ref_object_exc), T(test_repr_unbound_redacted), T(test_exc),
     T(test_truncated_everywhere), T(test_nesting_bound), T(test_malformed),
+    T(test_typed), T(test_typed_malformed),
     T(test_trailing_bytes), T(test_navigation), T(test_getitem),
     T(test_compare_numbers), T(test_compare_other), T(test_compare_sequences), T(test_compare_cut),
     T(test_truthy), T(test_max_len), T(test_pretty), T(test_format_float),

@@ -1,0 +1,60 @@
+# tracerec-test: special (t2500: subclasses of builtins in replay; it prints ids)
+"""Instances of subclasses of builtins at a call whose recorded state
+replay shows. The program prints, as one JSON line, what Python itself
+says of them, for the test to compare with what replay prints there."""
+import collections
+import enum
+import json
+
+
+class Color(enum.IntEnum):
+    RED = 1
+    GREEN = 2
+
+
+class Config(dict):
+    pass
+
+
+class Path(str):
+    pass
+
+
+Point = collections.namedtuple("Point", "x y")
+
+
+def stop_here(counts, groups, order, pt, color, cfg, path):
+    facts = {
+        "p counts": repr(counts),
+        "p groups": repr(groups),
+        "p order": repr(order),
+        "p pt": repr(pt),
+        "p color": repr(color),
+        "p cfg": repr(cfg),
+        "p path": repr(path),
+        "p counts['b']": repr(counts['b']),
+        "p len(counts)": repr(len(counts)),
+        "p 'z' in counts": repr('z' in counts),
+        "p groups[1]": repr(groups[1]),
+        "p order['y']": repr(order['y']),
+        "p pt.y": repr(pt.y),
+        "p pt[0]": repr(pt[0]),
+        "p cfg.source": repr(cfg.source),
+        "p cfg['debug']": repr(cfg['debug']),
+        "p color == 2": repr(color == 2),
+        "p color._name_": repr(color._name_),
+        "p path == 'a/b' and 'b' in path": repr(path == 'a/b' and 'b' in path),
+        "p type(counts)": repr(type(counts)),
+        "p type(pt)": repr(type(pt)),
+    }
+    print(json.dumps(facts))
+    return len(counts)
+
+
+cfg = Config(debug=True)
+cfg.source = "env"
+groups = collections.defaultdict(list)
+for w in ["a", "bb", "c"]:
+    groups[len(w)].append(w)
+stop_here(collections.Counter("abbccc"), groups, collections.OrderedDict(x=1, y=2),
+          Point(3, 4), Color.GREEN, cfg, Path("a/b"))
