@@ -1387,6 +1387,26 @@ typed_named(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
   if( i<planned ) patch_count(out, at, planned, i);
 }
 
+/* A namedtuple's content: its items as a TUPLE's, each withheld when
+** the name of its field is a redacted one (it is shown under that name). */
+static __attribute__((cold)) void
+named_body(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
+  PyObject *names = _PyType_Lookup(Py_TYPE(v), s->s_fields);
+  Py_ssize_t total = PyTuple_GET_SIZE(v), nn = 0;
+  size_t at;
+  uint64_t planned, i = 0;
+  if( names!=NULL && PyTuple_CheckExact(names) ) nn = PyTuple_GET_SIZE(names);
+  trec_venc_tag(out, TREC_V_TUPLE);
+  trec_buf_put_varint(out, obj_id(v));
+  planned = put_count(s, (uint64_t)total, &at, out);
+  for(; i<planned && !over_budget(s, out); i++){
+    PyObject *name = (Py_ssize_t)i<nn ? PyTuple_GET_ITEM(names, (Py_ssize_t)i) : NULL;
+    enc_named(s, name!=NULL && redacted_key(s, name),
+              PyTuple_GET_ITEM(v, (Py_ssize_t)i), depth+1, out);
+  }
+  if( i<planned ) patch_count(out, at, planned, i);
+}
+
 /* The fields after a TYPED's content: a namedtuple's named items; a
 ** defaultdict's default_factory first; then the instance's attributes.
 ** A scalar's at the depth bound (no path entry stops a cycle through its
@@ -1466,8 +1486,9 @@ enc_typed(trec_snap *s, PyObject *v, enum trec_vtag kind, int depth,
     break;
   }
   case TREC_V_TUPLE:
-    seq_body(s, v, kind, ((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v),
-             depth, out);
+    if( (form & TREC_FORM_SHAPE)==TREC_FORM_NAMED ) named_body(s, v, depth, out);
+    else seq_body(s, v, kind, ((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v),
+                  depth, out);
     break;
   case TREC_V_LIST:
     seq_body(s, v, kind, NULL, PyList_GET_SIZE(v), depth, out);

@@ -134,8 +134,12 @@ def enc_typed(v, t, base, depth, path):
             content = tuple((enc(k, depth + 1, path), named(k, x, depth + 1, path))
                             for k, x in list(dict.items(v))[:MAX_ITEMS])
         else:
-            content = tuple(enc(x, depth + 1, path)
-                            for x in list(base.__iter__(v))[:MAX_ITEMS])
+            # a namedtuple's items are redacted by their field names
+            names = getattr(t, "_fields", ()) if base is tuple else ()
+            names = names if type(names) is tuple else ()
+            content = tuple(named(names[i], x, depth + 1, path) if i < len(names)
+                            else enc(x, depth + 1, path)
+                            for i, x in enumerate(list(base.__iter__(v))[:MAX_ITEMS]))
         content = (id(v), base.__len__(v), content)
         path.pop()
     fields = ()

@@ -210,6 +210,19 @@ class Redaction(unittest.TestCase):
         self.assertEqual(set(vals["api_token"]), {"<redacted>"})
         self.assertIn("visible-alice", text)
 
+    def test_namedtuple_items(self):
+        # a namedtuple's item is redacted by its field's name, also when
+        # replay reaches it by index
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = os.path.join(tmp, "r.trace")
+            self.assertEqual(run(["-o", trace, "redaction.py"], tmp).returncode, 0)
+            p = subprocess.run([TRACEREC, "replay", trace], input="b login\nc\nuntil 13\n"
+                               "p creds\np creds[1]\np creds[0]\n", stdout=subprocess.PIPE,
+                               universal_newlines=True, timeout=120)
+            lines = p.stdout.splitlines()
+            self.assertEqual(lines[-3:], ["Creds(user='alice', password=<redacted>)",
+                                          "<redacted>", "'alice'"], p.stdout)
+
     def test_no_redact(self):
         vals = self.values(["--no-redact"])
         self.assertIn("'hunter2-SECRETVALUE'", vals["password"])
