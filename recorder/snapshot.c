@@ -1340,7 +1340,7 @@ typed_form_find(trec_snap *s, PyTypeObject *tp, enum trec_vtag kind){
 
 static unsigned typed_form(trec_snap *s, PyTypeObject *tp, enum trec_vtag kind){
   unsigned int tag = type_tag(tp);
-  size_t h = set_at(tp, FORM_CACHE) & (FORM_CACHE - 1);
+  size_t h = cache_at(tp, FORM_CACHE);
   unsigned form;
   if( tag && s->fcache[h].tp==tp && s->fcache[h].tag==tag )
     return s->fcache[h].form;
