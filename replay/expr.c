@@ -144,6 +144,8 @@ static int truthy(struct parser *ps, struct xval x, int *t){
 }
 
 static struct xval parse_or(struct parser *ps);
+static struct xval parse_tuple(struct parser *ps, struct xval first,
+                               const char *closer);
 
 /* A Python string or bytes literal with the common escapes. */
 static struct xval parse_string(struct parser *ps, int is_bytes){
@@ -428,7 +430,17 @@ static struct xval parse_atom(struct parser *ps){
   size_t n;
   skip_ws(ps);
   if( accept(ps, "(") ){
+    if( accept(ps, ")") ){
+      struct trec_buf b = TREC_BUF_INIT;
+      trec_venc_container(&b, TREC_V_TUPLE, 0, 0, 0);
+      v = arena_put(ps, &b);
+      trec_buf_release(&b);
+      return v;
+    }
     v = parse_or(ps);
+    if( ps->rc ) return v;
+    skip_ws(ps);
+    if( *ps->pos==',' ) v = parse_tuple(ps, v, ")");
     if( ps->rc ) return v;
     if( !accept(ps, ")") ) perr(ps, TREC_ERR_INVALID, "SyntaxError: '(' was never closed%.*s", "", 0);
     return v;
@@ -461,7 +473,7 @@ static struct xval parse_atom(struct parser *ps){
   }
   if( *ps->pos==0 ) perr(ps, TREC_ERR_INVALID, "SyntaxError: unexpected end of expression%.*s", "", 0);
   else perr(ps, TREC_ERR_INVALID, "SyntaxError: cannot evaluate '%.*s' over a recording "
-            "(names, literals, .attr, [key], comparisons, and/or/not)", ps->pos, strlen(ps->pos));
+            "(names, literals, .attr, [key], [i:j], tuples, comparisons, and/or/not)", ps->pos, strlen(ps->pos));
   return v;
 }
 
@@ -601,6 +613,166 @@ static struct xval op_getitem(struct parser *ps, struct xval x, struct xval key)
   return r;
 }
 
+/* ---- slices and tuples: new values built from recorded ones ---- */
+
+/* A slice bound: absent, or an int (a bool counts as one). */
+static int slice_index(struct parser *ps, struct xval x, int64_t *out){
+  struct trec_value v;
+  if( decode_content(ps, x, &v) ) return ps->rc;
+  if( v.tag==TREC_V_INT ){ *out = v.i; return TREC_OK; }
+  if( v.tag==TREC_V_TRUE || v.tag==TREC_V_FALSE ){ *out = v.tag==TREC_V_TRUE; return TREC_OK; }
+  return perr(ps, TREC_ERR_TYPE, "TypeError: slice indices must be integers%.*s", "", 0);
+}
+
+/* Python's PySlice_AdjustIndices: bounds (NULL p when absent) over a
+** sequence of len items, into start, step and the count selected. */
+static int slice_adjust(struct parser *ps, const struct xval b[3], int64_t len,
+                        int64_t *start, int64_t *step, int64_t *count){
+  int64_t stop, lower, upper;
+  *step = 1;
+  if( b[2].p && slice_index(ps, b[2], step) ) return ps->rc;
+  if( *step==0 ) return perr(ps, TREC_ERR_INVALID, "ValueError: slice step cannot be zero%.*s", "", 0);
+  lower = *step<0 ? -1 : 0;
+  upper = *step<0 ? len - 1 : len;
+  *start = *step<0 ? upper : lower;
+  stop = *step<0 ? lower : upper;
+  for(int k=0; k<2; k++){
+    int64_t x, *at = k ? &stop : start;
+    if( b[k].p==NULL ) continue;
+    if( slice_index(ps, b[k], &x) ) return ps->rc;
+    if( x<0 ){
+      x = x < -len ? lower : x + len;
+      if( x<lower ) x = lower;
+    }else if( x>upper ){
+      x = upper;
+    }
+    *at = x;
+  }
+  if( *step>0 ) *count = *start<stop ? (stop - *start - 1) / *step + 1 : 0;
+  else *count = stop<*start ? (*start - stop - 1) / -*step + 1 : 0;
+  return TREC_OK;
+}
+
+/* x[start:stop:step] of a list, tuple, str or bytes: the items selected,
+** which must all have been recorded. */
+static struct xval op_slice(struct parser *ps, struct xval x, const struct xval b[3]){
+  struct trec_value v, it;
+  struct xval r = { NULL, NULL };
+  struct trec_buf out = TREC_BUF_INIT;
+  size_t *cps = NULL;
+  int64_t start = 0, step = 1, count = 0, last;
+  if( ps->check_only ) return x;
+  if( decode_content(ps, x, &v) ) return r;
+  if( v.tag!=TREC_V_LIST && v.tag!=TREC_V_TUPLE && v.tag!=TREC_V_STR
+   && v.tag!=TREC_V_BYTES ){
+    type_error(ps, "TypeError: cannot slice a recorded '%.*s' value", &v);
+    return r;
+  }
+  if( v.total>INT64_MAX ){ perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0); return r; }
+  if( slice_adjust(ps, b, (int64_t)v.total, &start, &step, &count) ) return r;
+  last = count ? start + (count - 1) * step : 0;
+  if( count && (uint64_t)(step>0 ? last : start)>=v.n ){
+    char num[32];
+    snprintf(num, sizeof(num), "%lld", (long long)(step>0 ? last : start));
+    perr(ps, TREC_ERR_NOTFOUND, "IndexError: item %.*s was not recorded (the "
+         "recording keeps the first items, --max-items, --max-str)", num, strlen(num));
+    return r;
+  }
+  if( v.tag==TREC_V_STR ){
+    /* the byte offset of each stored code point, and the end */
+    size_t k = 0;
+    if( (cps = malloc((v.n + 1) * sizeof *cps))==NULL ){
+      perr(ps, TREC_ERR_NOMEM, "%.*sout of memory", "", 0);
+      return r;
+    }
+    for(size_t i=0; i<v.data_len; i++)
+      if( (v.data[i] & 0xc0)!=0x80 ) cps[k++] = i;
+    cps[k] = v.data_len;
+  }
+  if( v.tag==TREC_V_STR || v.tag==TREC_V_BYTES ){
+    struct trec_buf text = TREC_BUF_INIT;
+    for(int64_t i=0, at=start; i<count; i++, at+=step){
+      if( v.tag==TREC_V_STR ) trec_buf_put(&text, v.data + cps[at], cps[at+1] - cps[at]);
+      else trec_buf_put_u8(&text, v.data[at]);
+    }
+    if( v.tag==TREC_V_STR ) trec_venc_str(&out, (const char *)text.data, text.len, (uint64_t)count);
+    else trec_venc_bytes(&out, text.data, text.len, (uint64_t)count);
+    out.oom |= text.oom;
+    trec_buf_release(&text);
+  }else{
+    trec_venc_container(&out, v.tag, 0, (uint64_t)count, (uint64_t)count);
+    for(int64_t i=0, at=start; i<count; i++, at+=step){
+      const unsigned char *q = child_start(&v, (uint64_t)at, 0);
+      if( q==NULL || trec_value_read(q, v.end, &it) ){
+        perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
+        goto out;
+      }
+      trec_buf_put(&out, q, (size_t)(it.end - q));
+    }
+  }
+  r = arena_put(ps, &out);
+out:
+  free(cps);
+  trec_buf_release(&out);
+  return r;
+}
+
+/* (a, b), a, b: a new TUPLE of the values, after the first one already
+** parsed; closer is the text that ends it (")", or "" for the end). */
+static struct xval parse_tuple(struct parser *ps, struct xval first, const char *closer){
+  struct trec_buf out = TREC_BUF_INIT, items = TREC_BUF_INIT;
+  struct trec_value check;
+  struct xval r = { NULL, NULL }, x;
+  uint64_t n = 1;
+  trec_buf_put(&items, first.p, (size_t)(first.e - first.p));
+  while( accept(ps, ",") ){
+    skip_ws(ps);
+    if( *closer ? *ps->pos==*closer : *ps->pos==0 ) break;
+    x = parse_or(ps);
+    if( ps->rc ) goto out;
+    trec_buf_put(&items, x.p, (size_t)(x.e - x.p));
+    n++;
+  }
+  if( ps->check_only ){ r = first; goto out; }
+  trec_venc_container(&out, TREC_V_TUPLE, 0, n, n);
+  trec_buf_put(&out, items.data, items.len);
+  out.oom |= items.oom;
+  if( !out.oom && trec_value_read(out.data, out.data + out.len, &check) ){
+    perr(ps, TREC_ERR_INVALID, "ValueError: the tuple is nested too deeply to show%.*s", "", 0);
+    goto out;
+  }
+  r = arena_put(ps, &out);
+out:
+  trec_buf_release(&items);
+  trec_buf_release(&out);
+  return r;
+}
+
+/* After '[': a key, or a slice's bounds (start:stop:step, each optional). */
+static struct xval parse_subscript(struct parser *ps, struct xval x){
+  struct xval b[3] = { { NULL, NULL }, { NULL, NULL }, { NULL, NULL } };
+  struct xval none = { NULL, NULL };
+  int slice = 0;
+  skip_ws(ps);
+  if( *ps->pos!=':' ){
+    b[0] = parse_or(ps);
+    if( ps->rc ) return none;
+  }
+  for(int k=1; k<3 && accept(ps, ":"); k++){
+    slice = 1;
+    skip_ws(ps);
+    if( *ps->pos!=']' && *ps->pos!=':' ){
+      b[k] = parse_or(ps);
+      if( ps->rc ) return none;
+    }
+  }
+  if( !accept(ps, "]") ){
+    perr(ps, TREC_ERR_INVALID, "SyntaxError: '[' was never closed%.*s", "", 0);
+    return none;
+  }
+  return slice ? op_slice(ps, x, b) : op_getitem(ps, x, b[0]);
+}
+
 static struct xval parse_postfix(struct parser *ps){
   struct xval x = parse_atom(ps);
   while( ps->rc==0 ){
@@ -612,13 +784,7 @@ static struct xval parse_postfix(struct parser *ps){
       x = op_getattr(ps, x, ps->pos, n);
       ps->pos += n;
     }else if( accept(ps, "[") ){
-      struct xval key = parse_or(ps);
-      if( ps->rc ) break;
-      if( !accept(ps, "]") ){
-        perr(ps, TREC_ERR_INVALID, "SyntaxError: '[' was never closed%.*s", "", 0);
-        break;
-      }
-      x = op_getitem(ps, x, key);
+      x = parse_subscript(ps, x);
     }else if( *ps->pos=='(' ){
       perr(ps, TREC_ERR_INVALID, "%.*scalls cannot be evaluated (but len(), type() and "
            "vars()): replay never runs the program's code", "", 0);
@@ -893,9 +1059,13 @@ static int run(struct parser *ps, struct trec_buf *out){
   struct xval x = parse_or(ps);
   if( ps->rc==0 ){
     skip_ws(ps);
+    if( *ps->pos==',' ) x = parse_tuple(ps, x, "");
+  }
+  if( ps->rc==0 ){
+    skip_ws(ps);
     if( *ps->pos ){
       perr(ps, TREC_ERR_INVALID, "SyntaxError: cannot evaluate '%.*s' over a recording "
-           "(names, literals, .attr, [key], comparisons, and/or/not)", ps->pos, strlen(ps->pos));
+           "(names, literals, .attr, [key], [i:j], tuples, comparisons, and/or/not)", ps->pos, strlen(ps->pos));
     }
   }
   if( ps->rc==0 && out ){

@@ -686,7 +686,12 @@ class Replay(unittest.TestCase):
                                                                "p " + "-(" * 90 + "1" + ")" * 90,
                                                                # the bound is on depth: many
                                                                # groups side by side are fine
-                                                               "p " + "(0) or " * 300 + "(1)"])
+                                                               "p " + "(0) or " * 300 + "(1)",
+                                                               # a slice needs every item
+                                                               # it selects recorded
+                                                               "p big[:3], big[31:29:-1]",
+                                                               "p big[30:33]", "p big[-1:]",
+                                                               "p big[::0]", "p pt[1:]"])
         for i, cmd in enumerate(cmds):
             self.assertEqual(outs[2 + i], facts[cmd] + "\n", cmd)
         args = parse_locals(outs[2 + len(cmds)])
@@ -703,6 +708,13 @@ class Replay(unittest.TestCase):
                                        "operators (at most 200)\n"] * 2)
         self.assertEqual(errors[6], "1\n")
         self.assertEqual(errors[7], "1\n")
+        self.assertEqual(errors[8], "([0, 1, 2], [31, 30])\n")
+        not_recorded = ("*** IndexError: item %d was not recorded (the recording keeps "
+                        "the first items, --max-items, --max-str)\n")
+        self.assertEqual(errors[9:11], [not_recorded % 32, not_recorded % 99])
+        self.assertEqual(errors[11], "*** ValueError: slice step cannot be zero\n")
+        self.assertEqual(errors[12], "*** TypeError: cannot slice a recorded "
+                                     "'__main__.Point' value\n")
 
     def test_typed_values(self):
         # subclasses of builtins print as Python printed them (a Counter,

@@ -422,7 +422,8 @@ class Recorded(unittest.TestCase):
                             src[top["file"]] = s.api("source", file=top["file"])["text"]
                         if src[top["file"]] is not None and ev["line"] > 0:
                             self.assertLessEqual(ev["line"], len(src[top["file"]].splitlines()))
-                    tl = s.api("timeline", px=800)
+                    # a pixel per event at least: no call is too short to show
+                    tl = s.api("timeline", px=max(800, 2 * len(events)))
                     self.assertEqual(tl["mode"], "slices")
                     n_slices = sum(len(t["slices"]) for t in tl["threads"])
                     self.assertEqual(n_slices, sum(1 for e in events if e["kind"] == "call"))

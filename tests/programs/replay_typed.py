@@ -1,7 +1,8 @@
 # tracerec-test: special (t2500: subclasses of builtins in replay; it prints ids)
 """Instances of subclasses of builtins at a call whose recorded state
-replay shows. The program prints, as one JSON line, what Python itself
-says of them, for the test to compare with what replay prints there."""
+replay shows, and slices and tuples built from them. The program prints,
+as one JSON line, what Python itself says of them, for the test to compare
+with what replay prints there."""
 import collections
 import enum
 import json
@@ -45,6 +46,11 @@ def stop_here(counts, groups, order, pt, color, cfg, path):
         "p color._name_": repr(color._name_),
         "p path == 'a/b' and 'b' in path": repr(path == 'a/b' and 'b' in path),
         "p type(counts)": repr(type(counts)),
+        # slices and tuples build new values from the recorded ones
+        "p pt[0:1], path[1:], path[::-1]": repr((pt[0:1], path[1:], path[::-1])),
+        "p (counts['c'], pt.x), ()": repr(((counts['c'], pt.x), ())),
+        "p groups[1][-1:], groups[1][5:], groups[1][::-2]":
+            repr((groups[1][-1:], groups[1][5:], groups[1][::-2])),
         "p type(pt)": repr(type(pt)),
     }
     print(json.dumps(facts))
