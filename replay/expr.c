@@ -637,7 +637,7 @@ static int slice_adjust(struct parser *ps, const struct xval b[3], int64_t len,
   *start = *step<0 ? upper : lower;
   stop = *step<0 ? lower : upper;
   for(int k=0; k<2; k++){
-    int64_t x, *at = k ? &stop : start;
+    int64_t x = 0, *at = k ? &stop : start;
     if( b[k].p==NULL ) continue;
     if( slice_index(ps, b[k], &x) ) return ps->rc;
     if( x<0 ){
