@@ -24,7 +24,7 @@ class Path(str):
 Point = collections.namedtuple("Point", "x y")
 
 
-def stop_here(counts, groups, order, pt, color, cfg, path):
+def stop_here(counts, groups, order, pt, color, cfg, path, same, plain):
     facts = {
         "p counts": repr(counts),
         "p groups": repr(groups),
@@ -46,6 +46,9 @@ def stop_here(counts, groups, order, pt, color, cfg, path):
         "p color._name_": repr(color._name_),
         "p path == 'a/b' and 'b' in path": repr(path == 'a/b' and 'b' in path),
         "p type(counts)": repr(type(counts)),
+        # equal as their content is, whatever their type and attributes
+        "p cfg == same, cfg == plain, cfg != same, counts == plain":
+            repr((cfg == same, cfg == plain, cfg != same, counts == plain)),
         # slices and tuples build new values from the recorded ones
         "p pt[0:1], path[1:], path[::-1]": repr((pt[0:1], path[1:], path[::-1])),
         "p (counts['c'], pt.x), ()": repr(((counts['c'], pt.x), ())),
@@ -63,4 +66,4 @@ groups = collections.defaultdict(list)
 for w in ["a", "bb", "c"]:
     groups[len(w)].append(w)
 stop_here(collections.Counter("abbccc"), groups, collections.OrderedDict(x=1, y=2),
-          Point(3, 4), Color.GREEN, cfg, Path("a/b"))
+          Point(3, 4), Color.GREEN, cfg, Path("a/b"), Config(debug=True), {"debug": True})
