@@ -140,15 +140,17 @@ int trec_locals_set_next(PyObject *set, Py_ssize_t *pos, PyObject **key){
 
 /* ---- instance attributes ---- */
 
-#if PY_VERSION_HEX >= 0x030B0000
-/* The dict of a variable-size instance (an int, str, bytes or tuple
-** subclass: tp_dictoffset < 0) lies past its items; CPython's own look-up
-** finds it without allocating when the type has no managed dict. */
-static PyObject *dict_at_end(PyObject *obj){
-  PyObject **p = _PyObject_GetDictPtr(obj);
+/* The dict at tp_dictoffset, for types without a managed one. A
+** variable-size instance's (an int, str, bytes or tuple subclass:
+** tp_dictoffset < 0) lies past its items, where CPython's own look-up
+** finds it, allocating nothing for such a type. */
+static inline PyObject *dict_at_offset(PyObject *obj, PyTypeObject *tp){
+  PyObject **p;
+  if( tp->tp_dictoffset>0 ) return *(PyObject **)((char *)obj + tp->tp_dictoffset);
+  if( tp->tp_dictoffset==0 ) return NULL;
+  p = _PyObject_GetDictPtr(obj);
   return p ? *p : NULL;
 }
-#endif
 
 #if PY_VERSION_HEX >= 0x030D0000
 /* 3.13: a managed dict pointer, or inline values right after the object
@@ -158,8 +160,7 @@ PyObject *trec_locals_instance_dict(PyObject *obj){
   PyTypeObject *tp = Py_TYPE(obj);
   if( tp->tp_flags & Py_TPFLAGS_MANAGED_DICT )
     return (PyObject *)_PyObject_GetManagedDict(obj);
-  if( tp->tp_dictoffset>0 ) return *(PyObject **)((char *)obj + tp->tp_dictoffset);
-  return tp->tp_dictoffset<0 ? dict_at_end(obj) : NULL;
+  return dict_at_offset(obj, tp);
 }
 
 static PyDictValues *inline_values(PyObject *obj){
@@ -178,8 +179,7 @@ PyObject *trec_locals_instance_dict(PyObject *obj){
     PyDictOrValues dv = *_PyObject_DictOrValuesPointer(obj);
     return _PyDictOrValues_IsValues(dv) ? NULL : _PyDictOrValues_GetDict(dv);
   }
-  if( tp->tp_dictoffset>0 ) return *(PyObject **)((char *)obj + tp->tp_dictoffset);
-  return tp->tp_dictoffset<0 ? dict_at_end(obj) : NULL;
+  return dict_at_offset(obj, tp);
 }
 
 static PyDictValues *inline_values(PyObject *obj){
@@ -194,8 +194,7 @@ PyObject *trec_locals_instance_dict(PyObject *obj){
   PyTypeObject *tp = Py_TYPE(obj);
   if( tp->tp_flags & Py_TPFLAGS_MANAGED_DICT )
     return *_PyObject_ManagedDictPointer(obj);
-  if( tp->tp_dictoffset>0 ) return *(PyObject **)((char *)obj + tp->tp_dictoffset);
-  return tp->tp_dictoffset<0 ? dict_at_end(obj) : NULL;
+  return dict_at_offset(obj, tp);
 }
 
 static PyDictValues *inline_values(PyObject *obj){
@@ -203,11 +202,9 @@ static PyDictValues *inline_values(PyObject *obj){
   return *_PyObject_ValuesPointer(obj);
 }
 #else
-/* 3.9/3.10: the dict, if any, is at tp_dictoffset (negative offsets are
-** for variable-size objects such as int subclasses). */
+/* 3.9/3.10: the dict, if any, is at tp_dictoffset. */
 PyObject *trec_locals_instance_dict(PyObject *obj){
-  PyObject **p = _PyObject_GetDictPtr(obj);
-  return p ? *p : NULL;
+  return dict_at_offset(obj, Py_TYPE(obj));
 }
 #endif
 

@@ -540,6 +540,15 @@ static const unsigned char *child_start(const struct trec_value *v, uint64_t i, 
 
 static int xequal(struct parser *ps, struct xval a, struct xval b, int *eq);
 
+/* Item idx lies past what the recording kept (bounds: the options that
+** say how much). */
+static void not_recorded(struct parser *ps, int64_t idx, const char *bounds){
+  char msg[160];
+  snprintf(msg, sizeof(msg), "IndexError: item %lld was not recorded (the "
+           "recording keeps the first items, %s)", (long long)idx, bounds);
+  perr(ps, TREC_ERR_NOTFOUND, "%.*s", msg, strlen(msg));
+}
+
 static struct xval op_getitem(struct parser *ps, struct xval x, struct xval key){
   struct trec_value v, k, it;
   struct xval r = { NULL, NULL };
@@ -560,10 +569,7 @@ static struct xval op_getitem(struct parser *ps, struct xval x, struct xval key)
       return r;
     }
     if( (uint64_t)idx>=v.n ){
-      char num[32];
-      snprintf(num, sizeof(num), "%lld", (long long)idx);
-      perr(ps, TREC_ERR_NOTFOUND, "IndexError: item %.*s was not recorded (the "
-           "recording keeps the first items, --max-items)", num, strlen(num));
+      not_recorded(ps, idx, "--max-items");
       return r;
     }
     r.p = child_start(&v, (uint64_t)idx, 0);
@@ -672,10 +678,7 @@ static struct xval op_slice(struct parser *ps, struct xval x, const struct xval 
   if( slice_adjust(ps, b, (int64_t)v.total, &start, &step, &count) ) return r;
   last = count ? start + (count - 1) * step : 0;
   if( count && (uint64_t)(step>0 ? last : start)>=v.n ){
-    char num[32];
-    snprintf(num, sizeof(num), "%lld", (long long)(step>0 ? last : start));
-    perr(ps, TREC_ERR_NOTFOUND, "IndexError: item %.*s was not recorded (the "
-         "recording keeps the first items, --max-items, --max-str)", num, strlen(num));
+    not_recorded(ps, step>0 ? last : start, "--max-items, --max-str");
     return r;
   }
   if( v.tag==TREC_V_STR ){
