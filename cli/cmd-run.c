@@ -1,5 +1,5 @@
 /*
-** cmd-run.c: `tracerec run [options] (SCRIPT | -m MODULE | -c CODE) [ARGS...]`.
+** cmd-run.c: `tracerec run [options] (SCRIPT | -m MODULE | -c CODE | -) [ARGS...]`.
 **
 ** The recorder runs inside the traced Python process, so this verb only
 ** replaces itself (execv) with the configured Python running the tracerec

@@ -17,7 +17,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-  { "run",    trec_cmd_run,    "record a Python program: run [-o TRACE] (SCRIPT | -m MODULE | -c CODE) [ARGS...]" },
+  { "run",    trec_cmd_run,    "record a Python program: run [-o TRACE] (SCRIPT | -m MODULE | -c CODE | -) [ARGS...]" },
   { "replay", trec_cmd_replay, "travel through a recording with pdb's commands, both ways" },
   { "sql",    trec_cmd_sql,    "query a recording with SQL" },
   { "info",   trec_cmd_info,   "summarize a recording" },

@@ -248,6 +248,38 @@ static inline PyObject *trec_compat_park_ref(PyFrameObject *f){
 ** os.fork() has returned (module.c unpark_writer). */
 #define TREC_COMPAT_FORK_WARNS_LATE (PY_VERSION_HEX >= 0x030D0000)
 
+/* ---- the thread's chain of running frames ----
+** A frame links to the one that was running when it started: tstate->frame
+** up to 3.10 (a frame object's f_back), the interpreter frame's `previous`
+** from 3.11, through the C frame (3.11, 3.12) or the thread state (3.13,
+** python/cpython#108866 removed _PyCFrame). Cutting the chain before a call
+** gives the frames the call starts no frame under them, as a program run by
+** python's main has none; the caller's own frames stay alive and running,
+** and trec_compat_frames_join() puts the chain back once the call is over. */
+static inline void *trec_compat_frames_cut(PyThreadState *ts){
+  void *cur;
+#if PY_VERSION_HEX >= 0x030D0000
+  cur = ts->current_frame;
+  ts->current_frame = NULL;
+#elif PY_VERSION_HEX >= 0x030B0000
+  cur = ts->cframe->current_frame;
+  ts->cframe->current_frame = NULL;
+#else
+  cur = ts->frame;
+  ts->frame = NULL;
+#endif
+  return cur;
+}
+static inline void trec_compat_frames_join(PyThreadState *ts, void *cur){
+#if PY_VERSION_HEX >= 0x030D0000
+  ts->current_frame = cur;
+#elif PY_VERSION_HEX >= 0x030B0000
+  ts->cframe->current_frame = cur;
+#else
+  ts->frame = cur;
+#endif
+}
+
 /* ---- installing the C trace function ----
 ** In recorder/compat-tracefunc.c, which says why the calling thread alone
 ** goes through CPython's setter. Each needs the GIL. */

@@ -576,9 +576,33 @@ static PyObject *mod_backends(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a)){
 #endif
 }
 
+/* The runner's frames stay alive and running under the call, only out of
+** the program's sight: tracebacks, inspect.stack(), sys._getframe(n),
+** warnings' stacklevel and a thread's frame in sys._current_frames() see
+** what they see under python. The chain is joined again however the call
+** ends, before any of the caller's code runs. */
+static PyObject *mod_call_as_main(PyObject *Py_UNUSED(m), PyObject *args){
+  Py_ssize_t n = PyTuple_GET_SIZE(args);
+  if( n<1 ){
+    PyErr_SetString(PyExc_TypeError, "call_as_main() needs a callable");
+    return NULL;
+  }
+  PyObject *rest = PyTuple_GetSlice(args, 1, n);
+  if( rest==NULL ) return NULL;
+  PyThreadState *ts = PyThreadState_Get();
+  void *under = trec_compat_frames_cut(ts);
+  PyObject *res = PyObject_Call(PyTuple_GET_ITEM(args, 0), rest, NULL);
+  trec_compat_frames_join(ts, under);
+  Py_DECREF(rest);
+  return res;
+}
+
 static PyMethodDef module_methods[] = {
   { "backends", mod_backends, METH_NOARGS,
     "backends() -> the recording backends this build offers." },
+  { "call_as_main", mod_call_as_main, METH_VARARGS,
+    "call_as_main(fn, *args): fn(*args) with no frame under the frames it "
+    "runs, as python's main runs a program." },
   { NULL, NULL, 0, NULL }
 };
 

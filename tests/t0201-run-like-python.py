@@ -188,8 +188,8 @@ class LikePython(unittest.TestCase):
         p = run([PYTHON, "-c", code])
         self.assertEqual(p, (0, "start_new_thread True\nTrue\n", ""))
 
-    def env_of(self, args, stdin=b""):
-        (s1, o1, e1), (s2, o2, e2) = self.both(args, stdin=stdin)
+    def env_of(self, args, stdin=b"", **kw):
+        (s1, o1, e1), (s2, o2, e2) = self.both(args, stdin=stdin, **kw)
         self.assertEqual((s1, e1), (0, ""))
         self.assertEqual((s2, e2), (0, ""))
         mine, theirs = json.loads(o1), json.loads(o2)
@@ -221,6 +221,139 @@ class LikePython(unittest.TestCase):
         mine, theirs = self.env_of(["-m", "show_env", "z"])
         self.assertEqual(mine, theirs)
         self.assertEqual(mine["path0"], os.path.realpath(PROGRAMS))
+        self.assertEqual(mine["frames_under"], ["_run_code", "_run_module_as_main"])
+
+    def test_module_mode_records_its_packages(self):
+        # the package's __init__ is the program's code: python runs it with
+        # sys.argv[0] "-m", and it is recorded in full
+        mine, theirs = self.both(["-m", "pkgmod", "p"])
+        self.assertEqual(mine, theirs)
+        self.assertIn("package pkgmod sees argv ['-m', 'p']\n", mine[1])
+        init = os.path.join(PROGRAMS, "pkgmod", "__init__.py")
+        rows = self.sql("SELECT e.kind, e.line, v.value FROM events e LEFT JOIN vars v "
+                        "ON v.seq = e.seq AND v.name = 'VALUE' WHERE e.file = '%s' "
+                        "ORDER BY e.seq" % init.replace("'", "''"))
+        with open(init, encoding="utf-8") as f:
+            value_line = next(i for i, text in enumerate(f, 1) if text.startswith("VALUE"))
+        self.assertEqual(rows[0]["kind"], "call")
+        self.assertIn({"kind": "line", "line": value_line, "value": None}, rows)
+        self.assertEqual(rows[-1]["kind"], "return")
+        self.assertEqual(rows[-1]["value"], "42")
+
+    def test_module_lookup_failures(self):
+        # as python: a missing submodule is found missing once the package
+        # ran (recorded); a package that raises is the program's uncaught
+        # exception; a missing top-level name fails before any recording
+        with tempfile.TemporaryDirectory() as d:
+            for pkg, init in (("loud", "print('loud ran')\n"),
+                              ("raising", "def f():\n    raise KeyError('in init')\nf()\n")):
+                os.mkdir(os.path.join(d, pkg))
+                with open(os.path.join(d, pkg, "__init__.py"), "w") as f:
+                    f.write(init)
+            for args in (["-m", "loud.nosuch"], ["-m", "loud"], ["-m", "raising.sub"]):
+                with self.subTest(args=args):
+                    if os.path.exists(self.trace):
+                        os.unlink(self.trace)
+                    (s1, o1, e1), (s2, o2, e2) = self.both(args, cwd=d)
+                    self.assertEqual((s1, o1), (s2, o2))
+                    self.assertEqual(s1, 1)
+                    if args[1] == "raising.sub":
+                        self.assertEqual(e1, e2)
+                        self.assertIn("KeyError: 'in init'", e1)
+                    else:
+                        # python names itself (sys.executable) first
+                        self.assertEqual(e1.split(": ", 1)[1], e2.split(": ", 1)[1])
+                        self.assertEqual(o1, "loud ran\n")
+                    self.assertTrue(os.path.exists(self.trace))
+            os.unlink(self.trace)
+            s, o, e = run([TRACEREC, "run", "-q", "-o", self.trace, "-m", "nosuchtop.sub"], cwd=d)
+            self.assertEqual((s, o), (1, ""))
+            self.assertIn("tracerec run: ", e)
+            self.assertIn("nosuchtop", e)
+            self.assertEqual(len(e.splitlines()), 1, e)
+            self.assertFalse(os.path.exists(self.trace))
+
+    def test_program_sees_no_frame_of_ours(self):
+        mine, theirs = self.env_of(["show_env.py"])
+        self.assertEqual(mine, theirs)
+        self.assertEqual(mine["frames_under"], [])
+        mine, theirs = self.both(["own_stack.py"])
+        self.assertEqual(mine, theirs)
+        self.assertIn("depth at module level: 1\n", mine[1])
+        # python's name for "above the outermost frame": sys:1, <sys>:0 on 3.13
+        self.assertRegex(mine[2].splitlines()[0], r"^<?sys>?:[01]: UserWarning: reported")
+        mine, theirs = self.both(["-c", "import sys; print(sys._getframe().f_back)"])
+        self.assertEqual(mine, theirs)
+        self.assertEqual(mine[1], "None\n")
+
+    def test_zip_application(self):
+        import zipfile
+        with open(os.path.join(PROGRAMS, "show_env.py"), encoding="utf-8") as f:
+            source = f.read()
+        with tempfile.TemporaryDirectory() as d:
+            with zipfile.ZipFile(os.path.join(d, "app.pyz"), "w") as z:
+                z.writestr("__main__.py", source)
+            mine, theirs = self.env_of(["app.pyz", "z1"], cwd=d)
+            self.assertEqual(mine, theirs)
+            self.assertEqual(mine["argv"], ["app.pyz", "z1"])
+            self.assertEqual(mine["path0"], os.path.join(os.path.realpath(d), "app.pyz"))
+            self.assertEqual(mine["frames_under"], ["_run_code", "_run_module_as_main"])
+            files = [r["path"] for r in self.sql("SELECT path FROM files")]
+            self.assertIn(os.path.join(os.path.realpath(d), "app.pyz", "__main__.py"), files)
+            with open(os.path.join(d, "empty.zip"), "wb") as f:
+                f.write(b"PK\x05\x06" + bytes(18))
+            mine, theirs = self.both(["empty.zip"], cwd=d)
+            self.assertEqual((mine[0], mine[1]), (theirs[0], theirs[1]))
+            self.assertEqual(mine[0], 1)
+            self.assertIn("can't find '__main__' module", mine[2])
+
+    def test_program_from_stdin(self):
+        with open(os.path.join(PROGRAMS, "show_env.py"), "rb") as f:
+            source = f.read()
+        mine, theirs = self.env_of(["-", "s1", "-x"], stdin=source)
+        self.assertEqual(mine, theirs)
+        self.assertEqual((mine["argv"], mine["path0"], mine["file"]),
+                         (["-", "s1", "-x"], "", "<stdin>"))
+        rows = self.sql("SELECT size FROM files WHERE path = '<stdin>'")
+        self.assertEqual(rows, [{"size": len(source)}])
+        code = b"import sys\nx = 6 * 7\nprint(x)\nraise SystemExit(x)\n"
+        mine, theirs = self.both(["-"], stdin=code)
+        self.assertEqual(mine, theirs)
+        self.assertEqual(mine[:2], (42, "42\n"))
+        self.assertEqual(self.sql("SELECT value FROM vars WHERE name = 'x'"), [{"value": "42"}])
+        with tempfile.TemporaryDirectory() as d:
+            run([TRACEREC, "run", "-q", "-"], stdin=code, cwd=d)
+            self.assertEqual(os.listdir(d), ["stdin.trace"])
+
+    def test_program_from_a_terminal_is_refused(self):
+        import pty
+        master, slave = pty.openpty()
+        try:
+            p = subprocess.run([TRACEREC, "run", "-q", "-o", self.trace, "-"], stdin=slave,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True, cwd=PROGRAMS,
+                               env=reftrace.env_for_tests(), timeout=60)
+        finally:
+            os.close(master)
+            os.close(slave)
+        self.assertEqual((p.returncode, p.stdout), (2, ""))
+        self.assertRegex(p.stderr, r"^tracerec run: .*terminal.*\n$")
+        self.assertFalse(os.path.exists(self.trace))
+
+    def test_safe_path(self):
+        has = run([PYTHON, "-c", "import sys; print(hasattr(sys.flags, 'safe_path'))"])
+        if has[1] != "True\n":
+            self.skipTest("PYTHONSAFEPATH is 3.11+")
+        env = reftrace.env_for_tests(PYTHONSAFEPATH="1")
+        (s1, o1, e1), (s2, o2, e2) = self.both(["show_env.py"], env=env)
+        self.assertEqual((s1, e1), (s2, e2))
+        mine, theirs = json.loads(o1), json.loads(o2)
+        mine.pop("mp_main")
+        theirs.pop("mp_main")
+        self.assertEqual(mine, theirs)
+        (s1, o1, e1), (s2, o2, e2) = self.both(["dirapp"], env=env)
+        self.assertEqual((s1, o1, e1), (s2, o2, e2))
+        self.assertIn("True __main__ __main__ True", o1)
 
     def test_directory_mode(self):
         mine, theirs = self.both(["dirapp", "d1"])

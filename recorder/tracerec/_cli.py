@@ -10,13 +10,16 @@ import os
 import sys
 
 USAGE = """\
-usage: tracerec run [options] [-o TRACE] (SCRIPT | -m MODULE | -c CODE) [ARGS...]
+usage: tracerec run [options] [-o TRACE] (SCRIPT | -m MODULE | -c CODE | -) [ARGS...]
 
 Run a Python program as `python` would, recording its whole execution.
+SCRIPT may be a directory or zip file holding __main__.py; - reads the
+program from stdin.
 
 options:
   -o, --output TRACE  the trace to write (default: <script stem>.trace,
-                      <module>.trace or tracerec.trace in the current directory)
+                      <module>.trace, tracerec.trace for -c or stdin.trace
+                      for -, in the current directory)
   -q, --quiet         no summary line on stderr at the end, unless the
                       trace is incomplete
   --opcodes           also record opcode events
@@ -173,7 +176,9 @@ def parse(argv):
     rec["exclude"] = tuple(exclude)
     rec["redact"] = tuple(redact)
     if o.output is None:
-        if o.mode == "script":
+        if o.mode == "script" and o.target == "-":
+            stem = "stdin"
+        elif o.mode == "script":
             stem = os.path.splitext(os.path.basename(o.target.rstrip("/")))[0]
         elif o.mode == "module":
             stem = o.target

@@ -1,9 +1,11 @@
 """_runner: run a program under the recorder exactly as `python` would run it.
 
-The target sees what `python SCRIPT ARGS` (or -m, -c) shows it: sys.argv,
-sys.path[0], a fresh __main__ (also __mp_main__) with the same globals,
-code compiled without tracerec's __future__ flags, untouched standard
-streams, and its own traceback on an uncaught exception. tracerec's exit
+The target sees what `python SCRIPT ARGS` (or -m, -c, -, a directory or
+zip file) shows it: sys.argv, sys.path[0], a fresh __main__ (also
+__mp_main__) with the same globals, code compiled without tracerec's
+__future__ flags, untouched standard streams, no frame of ours under its
+own (_tracerec.call_as_main), and its own traceback on an uncaught
+exception. tracerec's exit
 status is the program's, including death by SIGINT or SIGTERM. The model is
 coverage.py's PyRunner; `tracerec run --help` has the user-facing rules.
 
@@ -95,11 +97,43 @@ def _restore_environment():
                 break
 
 
+class _NoModule(Exception):
+    """runpy's lookup failed before any of the program's code ran."""
+
+
+def _safe_path():
+    """-P or PYTHONSAFEPATH (3.11+): python puts no directory of the
+    program's first on sys.path, only a directory or zip file it runs."""
+    return bool(getattr(sys.flags, "safe_path", False))
+
+
+def _importer_for(path):
+    """What python's main asks of SCRIPT first (Modules/main.c,
+    pymain_get_importer): whether a path hook takes it as a sys.path entry,
+    as the directory hook takes a directory and zipimport a zip file. Such a
+    path is run as the entry holding __main__."""
+    for hook in sys.path_hooks:
+        try:
+            return hook(path)
+        except ImportError:
+            continue
+    return None
+
+
 class _Target:
-    """The program: its code, its __main__ module and its argv/path[0]."""
+    """The program: how to run it, its __main__ module, its argv and the
+    directory python puts first on sys.path (set here, before anything of
+    the program is looked up).
+
+    A script file, -c and stdin are compiled here and run with exec();
+    -m, a directory and a zip file go through runpy._run_module_as_main, as
+    python runs them, so that the program's stack and tracebacks show the
+    same runpy frames. For -m that lookup imports the module's packages,
+    whose code is the program's: it runs once recording is on, with
+    sys.argv[0] "-m" as python has it then; only a top-level name that
+    cannot be found (nothing of the program runs) is refused before."""
 
     def __init__(self, opts):
-        self.mode = opts.mode
         self.file_set = False
         self.source_name = None
         self.source_text = None
@@ -107,18 +141,27 @@ class _Target:
         g = self.main.__dict__
         import builtins
         g["__builtins__"] = builtins
-        if opts.mode == "script":
+        if opts.mode == "script" and opts.target == "-":
+            self._stdin(opts)
+        elif opts.mode == "script" and _importer_for(opts.target) is not None:
+            self._main_from_entry(opts)
+        elif opts.mode == "script":
             self._script(opts)
         elif opts.mode == "module":
             self._module(opts)
         else:
             self._code(opts)
 
+    def _path0(self, path0, always=False):
+        """Put path0 first on sys.path where the runner's own entry is, as
+        python puts the program's; under -P only a DIR or ZIP (always)."""
+        if not _safe_path():
+            sys.path[0:1] = [path0]
+        elif always:
+            sys.path.insert(0, path0)
+
     def _script(self, opts):
         path = opts.target
-        if os.path.isdir(path):
-            self._directory(opts)
-            return
         try:
             with open(path, "rb") as f:
                 source = f.read()
@@ -129,67 +172,94 @@ class _Target:
         # joined to the path as given, never normalized, so that __file__
         # and tracebacks show "a/../b.py" exactly as python would
         absolute = path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
-        self.code = self._compile(source, absolute)
+        code = self._compile(source, absolute)
         # what python itself uses, without importing importlib.machinery
         SourceFileLoader = sys.modules["_frozen_importlib_external"].SourceFileLoader
-        g = self.main.__dict__
-        g.update(__file__=absolute, __cached__=None, __doc__=None,
-                 __loader__=SourceFileLoader("__main__", absolute),
-                 __package__=None, __spec__=None, __annotations__={})
-        self.file_set = True
+        self._exec_file(code, absolute, SourceFileLoader("__main__", absolute))
         self.argv = [path] + list(opts.args)
-        self.path0 = os.path.dirname(os.path.realpath(absolute))
+        self._path0(os.path.dirname(os.path.realpath(absolute)))
 
-    def _directory(self, opts):
-        """`python DIR`: DIR goes first on sys.path and its __main__ runs
-        as the module __main__."""
+    def _stdin(self, opts):
+        """`python -`: the program is all of stdin, named <stdin>, with
+        __main__'s loader left as it is (Python/pythonrun.c)."""
+        if sys.stdin is None or sys.stdin.isatty():
+            _cli.fail("'-' reads the program from stdin, which is a terminal: "
+                      "the interactive interpreter cannot be recorded", 2)
+        source = sys.stdin.buffer.read()
+        self.source_name = "<stdin>"
+        self.source_text = source.decode("utf-8", "surrogateescape")
+        code = self._compile(source, "<stdin>")
+        self._exec_file(code, "<stdin>",
+                        sys.modules["_frozen_importlib"].BuiltinImporter)
+        self.argv = ["-"] + list(opts.args)
+        self._path0("")
+
+    def _exec_file(self, code, name, loader):
+        """A file python runs with PyRun_SimpleFile: __file__ is set for the
+        run and taken back after (script_over)."""
+        g = self.main.__dict__
+        g.update(__file__=name, __cached__=None, __doc__=None,
+                 __loader__=loader, __package__=None, __spec__=None,
+                 __annotations__={})
+        self.file_set = True
+        self.call = (exec, code, g)
+
+    def _main_from_entry(self, opts):
+        """`python DIR` or `python ZIP`: it goes first on sys.path, -P or
+        not, and its __main__ runs as the module __main__."""
         import runpy
-        self.path0 = os.path.abspath(opts.target)
-        sys.path[0:1] = [self.path0]
+        entry = os.path.abspath(opts.target)
+        self._path0(entry, always=True)
         try:
-            _, spec, code = runpy._get_main_module_details()
-        except ImportError:
-            _cli.fail("can't find '__main__' module in '%s'" % self.path0, 1)
+            runpy._get_main_module_details(_NoModule)
+        except (_NoModule, ImportError) as e:
+            _cli.fail(str(e), 1)
         except SyntaxError as e:
             _compile_error(e)
-        self._set_module_globals(spec, code)
+        self._main_globals()
+        self.call = (runpy._run_module_as_main, "__main__", False)
         self.argv = [opts.target] + list(opts.args)
-
-    def _set_module_globals(self, spec, code):
-        self.code = code
-        g = self.main.__dict__
-        g.update(__file__=spec.origin, __cached__=spec.cached, __doc__=None,
-                 __loader__=spec.loader, __package__=spec.parent,
-                 __spec__=spec, __annotations__={})
 
     def _module(self, opts):
         import runpy
-        self.path0 = os.getcwd()
-        sys.path[0:1] = [self.path0]     # where python looks for the module
+        import importlib.util
+        name = opts.target
+        self._path0(os.getcwd())
         try:
-            _, spec, code = runpy._get_module_details(opts.target)
-        except ImportError as e:
-            _cli.fail(str(e) or "No module named %s" % opts.target, 1)
-        except SyntaxError as e:
-            _compile_error(e)
-        self._set_module_globals(spec, code)
-        self.argv = [spec.origin] + list(opts.args)
+            found = importlib.util.find_spec(name.partition(".")[0]) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            # the lookup runs nothing of the program: python's message, now
+            try:
+                runpy._get_module_details(name, _NoModule)
+            except (_NoModule, ImportError, ValueError) as e:
+                _cli.fail(str(e) or "No module named %s" % name, 1)
+        self._main_globals()
+        self.call = (runpy._run_module_as_main, name, True)
+        self.argv = ["-m"] + list(opts.args)
+
+    def _main_globals(self):
+        """What python's __main__ holds before runpy sets the rest."""
+        g = self.main.__dict__
+        g.update(__doc__=None, __package__=None, __spec__=None,
+                 __loader__=sys.modules["_frozen_importlib"].BuiltinImporter,
+                 __annotations__={})
 
     def _code(self, opts):
         self.source_name, self.source_text = "<string>", opts.target
-        self.code = self._compile(opts.target, "<string>")
-        g = self.main.__dict__
-        g.update(__doc__=None,
-                 __loader__=sys.modules["_frozen_importlib"].BuiltinImporter,
-                 __package__=None, __spec__=None, __annotations__={})
+        code = self._compile(opts.target, "<string>")
+        self._main_globals()
+        self.call = (exec, code, self.main.__dict__)
         self.argv = ["-c"] + list(opts.args)
-        self.path0 = ""
+        self._path0("")
 
     def script_over(self):
         """python takes __file__ and __cached__ back from __main__ when a
-        script file's code is over, unless SystemExit ended it (which exits
-        at once): its atexit functions see them gone (Python/pythonrun.c
-        _PyRun_SimpleFileObject). A directory, -m and -c keep theirs."""
+        file's code is over (a script or stdin), unless SystemExit ended it
+        (which exits at once): its atexit functions see them gone
+        (Python/pythonrun.c _PyRun_SimpleFileObject). A directory, -m and -c
+        keep theirs."""
         if self.file_set:
             g = self.main.__dict__
             g.pop("__file__", None)
@@ -203,10 +273,6 @@ class _Target:
 
     def install(self):
         sys.argv = self.argv
-        if sys.path:
-            sys.path[0] = self.path0
-        else:
-            sys.path.insert(0, self.path0)
         sys.modules["__main__"] = self.main
         sys.modules["__mp_main__"] = self.main
 
@@ -359,14 +425,14 @@ def _execute(target, session, outcome):
     """Run the program; recording goes on until the atexit close, so the
     threads it leaves running and its own atexit functions are recorded,
     but not the main thread between (see the module's comment)."""
-    g = target.main.__dict__
+    import _tracerec
     try:
         session.start()
     except Exception as e:
         session.close(error=str(e))
         _cli.fail("cannot start recording: %s" % e, 70)
     try:
-        exec(target.code, g)
+        _tracerec.call_as_main(*target.call)
     except SystemExit as e:
         _program_over(session)
         outcome.exit_status = _system_exit_status(e.code)

@@ -6,6 +6,10 @@ import sys
 
 main = sys.modules["__main__"]
 g = globals()
+under, f = [], sys._getframe().f_back
+while f is not None:
+    under.append(f.f_code.co_name)
+    f = f.f_back
 print(json.dumps({
     "argv": sys.argv,
     "path0": sys.path[0],
@@ -19,6 +23,7 @@ print(json.dumps({
     "mp_main": sys.modules.get("__mp_main__") is main,
     "builtins": g["__builtins__"] is __import__("builtins"),
     "stdin": sys.stdin.read(),
+    "frames_under": under,
     "recorder_on_path": any("recorder" in p for p in sys.path),
     "pythonpath": __import__("os").environ.get("PYTHONPATH"),
 }, sort_keys=True))
