@@ -409,6 +409,12 @@ int bp_run(trec_replay *rp, int dir, uint64_t limit, struct trec_replay_stop *st
       if( rc ) goto out;
       stop->reason = TREC_STOP_BREAK;
       stop->id = stopper->id;
+      stop->bp_line = stopper->line;
+      if( stopper->function ){
+        struct trec_replay_frame f;
+        if( trec_replay_frame(rp, trec_replay_n_frames(rp)-1, &f)==TREC_OK )
+          stop->bp_line = f.code->firstlineno;
+      }
       if( stopper->temporary ){
         stop->temporary = 1;
         rc = trec_replay_break_delete(rp, stopper->id);

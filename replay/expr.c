@@ -15,6 +15,8 @@
 ** length, its type's name, an object's fields; `x.__dict__` as `vars(x)`);
 ** no other call can be evaluated, since replay never runs the program's
 ** code. A recorded variable of the same name hides a builtin, as in Python.
+** As in pdb, __return__ and __exception__ name the value a return or
+** exception event at the cursor carries.
 **
 ** It is evaluated while it is parsed (expressions are a few tokens; a
 ** condition is parsed again at each hit, which costs less than the state it
@@ -228,6 +230,22 @@ static struct xval parse_number(struct parser *ps){
   return v;
 }
 
+/* pdb's two names for what the event at the cursor carries, in the locals
+** of the frame stopped there: __return__ at a return event, __exception__
+** at an exception event. A variable of the program's own of that name
+** comes first. @return 0 with *v set, or -1. */
+static int event_name(struct parser *ps, const char *name, struct xval *v){
+  int ret = strcmp(name, "__return__")==0;
+  if( !ret && strcmp(name, "__exception__") ) return -1;
+  if( ps->s!=&ps->rp->cur || ps->level+1!=ps->s->n ) return -1;
+  if( (ret ? trec_replay_retval(ps->rp, &v->p, &v->e)
+           : trec_replay_exception(ps->rp, &v->p, &v->e))!=TREC_OK ){
+    v->p = v->e = NULL;
+    return -1;
+  }
+  return 0;
+}
+
 static struct xval name_value(struct parser *ps, const char *name, size_t n){
   struct xval v = { NULL, NULL };
   char tmp[256];
@@ -239,6 +257,7 @@ static struct xval name_value(struct parser *ps, const char *name, size_t n){
   tmp[n] = 0;
   if( ps->check_only ) return make_bool(ps, 1);
   if( ps->s==NULL || replay_lookup(ps->rp, ps->s, ps->level, tmp, &fl, &slot) ){
+    if( event_name(ps, tmp, &v)==0 ) return v;
     perr(ps, TREC_ERR_NOTFOUND, "NameError: name '%.*s' is not defined", name, n);
     return v;
   }

@@ -180,7 +180,7 @@ static void show_motion(trec_repl *repl, const struct trec_replay_stop *st,
     struct trec_replay_frame f;
     if( trec_replay_frame(repl->rp, trec_replay_n_frames(repl->rp)-1, &f)==TREC_OK ){
       trec_buf_printf(out, "Deleted breakpoint %d at %s:%d\n", st->id,
-                      f.file ? f.file->path : "?", (int)f.line);
+                      f.file ? f.file->path : "?", (int)st->bp_line);
     }
   }
   for(size_t i=0; i<st->n_changes; i++){
@@ -1029,7 +1029,7 @@ static const struct command commands[] = {
   { "down", "d", c_down, 0, "down [N]: select a newer frame" },
   { "list", "l", c_list, 1, "list [FIRST[, LAST] | .]: source around the current line (continues when repeated)" },
   { "longlist", "ll", c_longlist, 0, "longlist: the whole source of the current function" },
-  { "p", "print", c_p, 0, "p EXPRESSION: a recorded value, objects with their fields (names, .attr, [key], [i:j:k], a, b, literals, comparisons, and/or/not, len(), type(), vars())" },
+  { "p", "print", c_p, 0, "p EXPRESSION: a recorded value, objects with their fields (names, .attr, [key], [i:j:k], a, b, literals, comparisons, and/or/not, len(), type(), vars(), __return__, __exception__)" },
   { "pp", "", c_pp, 0, "pp EXPRESSION: the same, pretty-printed" },
   { "args", "a", c_args, 0, "args: the current function's arguments" },
   { "locals", "", c_locals, 0, "locals: every recorded variable of the selected frame" },

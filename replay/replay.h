@@ -157,6 +157,9 @@ struct trec_replay_stop {
   int id;                     /* BREAK/WATCH: the breakpoint's number, or the
                                  first changed (else deleted) watch's */
   int temporary;              /* BREAK: it was a tbreak and is now deleted */
+  int32_t bp_line;            /* BREAK: the breakpoint's line, in the file of
+                                 the event's frame (a function breakpoint:
+                                 the function's first line), as pdb names it */
   /* The watches whose value changed at this event, in the order they were
   ** set (gdb reports each): with a WATCH stop, and with a BREAK stop at an
   ** event where watched values change too. Borrowed until the next motion. */

@@ -483,6 +483,35 @@ class Replay(unittest.TestCase):
         self.assertIn("*** Unknown command 'bogus'", outs[16])
         self.assertEqual(outs[18:], [""])   # quit ended the session
 
+    def test_pdb_names_of_the_event(self):
+        # a tbreak on a function is deleted where pdb says it was set (the
+        # def line); __return__ and __exception__ are what pdb puts in the
+        # locals of the frame stopped at a return or exception event
+        trace, ref = self.program("recursion.py")
+        with open(os.path.join(PROGRAMS, "recursion.py"), encoding="utf-8") as f:
+            def_line = next(i for i, l in enumerate(f, 1) if l.startswith("def fact("))
+        _, outs = session(trace, ["tbreak fact", "c", "p __return__", "r", "p __return__",
+                                  "retval", "up", "p __return__", "p __exception__"])
+        self.assertRegex(outs[0], r"^Breakpoint 1 at .*recursion\.py:%d\n$" % def_line)
+        self.assertRegex(outs[1], r"^Deleted breakpoint 1 at .*recursion\.py:%d\n" % def_line)
+        self.assertIn("NameError: name '__return__' is not defined", outs[2])
+        evs = ref["threads"][0]["events"]
+        outer = [e for e in evs if e["kind"] == "return" and e["name"] == "fact"][-1]
+        self.assertRegex(outs[3], r"fact\(\)->%s\n" % outer["ret"])
+        self.assertEqual(outs[4], outer["ret"] + "\n")
+        self.assertEqual(outs[5], outs[4])
+        self.assertIn("NameError: name '__return__' is not defined", outs[7])
+        self.assertIn("NameError: name '__exception__' is not defined", outs[8])
+        trace, ref = self.program("exc_caught.py")
+        evs = ref["threads"][0]["events"]
+        at = next(i for i, e in enumerate(evs) if e["kind"] == "exception")
+        _, outs = session(trace, ["goto %d" % (at + 1), "p __exception__",
+                                  "p type(__exception__)", "p __return__"])
+        self.assertEqual(parse_stop(outs[0])[0], "exception")
+        self.assertTrue(outs[1].startswith(evs[at]["exc"] + "("), outs[1])
+        self.assertEqual(outs[2], "<class '%s'>\n" % evs[at]["exc"])
+        self.assertIn("NameError: name '__return__' is not defined", outs[3])
+
     def test_motions_from_the_selected_frame(self):
         # as in pdb, next/return/until after `up` concern the selected frame
         trace, ref = self.program("recursion.py")
