@@ -10,6 +10,7 @@
 ** enum trec_replay_gran in replay.h.
 */
 #include "config.h"
+#include <stdlib.h>
 #include <string.h>
 #include "replay/replay_int.h"
 
@@ -96,7 +97,65 @@ struct motion {
   uint32_t d;
   uint64_t frame;
   int32_t target;
+  /* next or until from a generator's or coroutine's frame: its own events
+  ** are found by identity, at whatever depth a resume puts them; chunks
+  ** where neither it nor an exception ran are skipped by `runs`, the
+  ** events of its code per chunk (NULL: the trace has no postings) */
+  int gen;
+  uint32_t *runs;           /* Owned */
+  uint64_t edge;            /* seq of its latest return (forward) or
+                               earliest call (backward) met, 0 if none */
+  int just_left;            /* the event before was its return */
 };
+
+static int type_is(const char *t, size_t n, const char *name){
+  if( n>9 && memcmp(t, "builtins.", 9)==0 ){ t += 9; n -= 9; }
+  return n==strlen(name) && memcmp(t, name, n)==0;
+}
+
+/* The exception of an exception event, if it is how a generator's end
+** shows: 1 StopIteration, 2 GeneratorExit, else 0. */
+static int generator_exc(const struct trec_chunk *c, size_t j){
+  const unsigned char *p = c->payload + c->payload_off[j];
+  const unsigned char *end = p + c->payload_len[j];
+  struct trec_entry en;
+  while( trec_payload_next(&p, end, &en)==TREC_OK ){
+    struct trec_value v;
+    if( en.kind!=TREC_PK_EXCEPTION ) continue;
+    if( trec_value_read(en.value, en.value_end, &v) || v.tag!=TREC_V_EXC ) return 0;
+    if( type_is(v.type, v.type_len, "StopIteration") ) return 1;
+    return type_is(v.type, v.type_len, "GeneratorExit") ? 2 : 0;
+  }
+  return 0;
+}
+
+/* bdb's next and until over a generator or coroutine (stopframe set in
+** one): its call and return events (resumes, yields, awaits) are passed
+** over, so the motion stops at its own next line or exception event,
+** wherever it is resumed from, or where its end shows in the frame that
+** ran it: an exception event of StopIteration or GeneratorExit right after
+** its return (bdb's dispatch_exception stops at any such event while the
+** generator is suspended, also another generator's end). A StopIteration
+** in its own frame is the end of what it awaited or delegated to with
+** `yield from`, which bdb passes over too (it tells it by its missing
+** traceback, which a trace does not keep; a StopIteration the generator
+** raises itself is a RuntimeError next, PEP 479). */
+static int gen_match(struct motion *m, const struct trec_chunk *c, size_t j){
+  int kind = c->kind[j];
+  int just_left = m->just_left;
+  m->just_left = 0;
+  if( c->frame[j]!=m->frame ){
+    return just_left && kind==TREC_EXCEPTION && generator_exc(c, j);
+  }
+  if( kind==TREC_EXCEPTION ) return generator_exc(c, j)!=1;
+  if( kind==(m->dir>0 ? TREC_RETURN : TREC_CALL) ){
+    m->edge = c->seq[j];
+    m->just_left = m->dir>0;
+  }
+  if( kind!=TREC_LINE ) return 0;
+  if( m->gran==TREC_STEP_NEXT ) return 1;
+  return m->dir>0 ? c->line[j]>=m->target : c->line[j]<=m->target;
+}
 
 static int motion_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
                         struct centry *e, size_t j){
@@ -106,6 +165,7 @@ static int motion_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
   uint32_t depth = c->depth[j];
   int same = depth==m->d && c->frame[j]==m->frame;
   (void)rp; (void)ti; (void)k;
+  if( m->gen ) return gen_match(ctx, c, j);
   switch( m->gran ){
     case TREC_STEP_EVENT: return 1;
     case TREC_STEP_STEP:  return kind!=TREC_OPCODE;
@@ -144,6 +204,10 @@ static int return_skip(trec_replay *rp, const struct motion *m, size_t ti,
 static int motion_skip(trec_replay *rp, void *ctx, size_t ti, size_t k,
                        const struct trec_chunk_info *ci){
   const struct motion *m = ctx;
+  if( m->gen ){
+    return m->runs!=NULL && m->runs[rp->thr[ti].chunks[k]]==0
+           && ci->n_kind[TREC_EXCEPTION]==0;
+  }
   switch( m->gran ){
     case TREC_STEP_EVENT: return ci->n_events==0;
     case TREC_STEP_STEP:  return ci->n_kind[TREC_OPCODE]==ci->n_events;
@@ -161,6 +225,28 @@ static void stop_init(struct trec_replay_stop *stop, int reason){
   stop->reason = reason;
 }
 
+/* Whether the frame's code is a generator's, a coroutine's or an async
+** generator's, and then where it ran. */
+static int gen_motion(trec_replay *rp, uint32_t code, struct motion *m){
+  const struct trec_code *co = trec_reader_code(rp->r, code);
+  int rc;
+  if( co==NULL
+      || !(co->flags & (TREC_CO_GENERATOR | TREC_CO_COROUTINE | TREC_CO_ASYNC_GEN)) ){
+    return TREC_OK;
+  }
+  m->gen = 1;
+  if( !trec_reader_has_postings(rp->r) ) return TREC_OK;
+  m->runs = calloc(trec_reader_n_chunks(rp->r) + 1, sizeof(*m->runs));
+  if( m->runs==NULL ) return replay_err(rp, TREC_ERR_NOMEM, "out of memory");
+  rc = trec_reader_code_chunks(rp->r, code, m->runs);
+  if( rc ){
+    free(m->runs);
+    m->runs = NULL;
+    if( rc!=TREC_ERR_NOTFOUND ) return replay_err(rp, rc, "reading the trace's postings");
+  }
+  return TREC_OK;
+}
+
 int trec_replay_step(trec_replay *rp, int dir, int gran, int32_t arg,
                      struct trec_replay_stop *stop){
   size_t n = rp->empty ? 0 : rp->cur.n;
@@ -172,7 +258,7 @@ int trec_replay_step_frame(trec_replay *rp, size_t level, int dir, int gran,
   struct motion m;
   const struct trec_chunk *c;
   size_t k, j;
-  int kind0, rc;
+  int kind0, rc, check_bp;
   stop_init(stop, dir>0 ? TREC_STOP_END : TREC_STOP_START);
   if( (dir!=TREC_FORWARD && dir!=TREC_BACKWARD) || gran<TREC_STEP_EVENT || gran>TREC_STEP_UNTIL ){
     return replay_err(rp, TREC_ERR_INVALID, "no such motion");
@@ -188,15 +274,35 @@ int trec_replay_step_frame(trec_replay *rp, size_t level, int dir, int gran,
   m.target = arg>0 ? arg : rp->cur.f[level].line + (dir>0 ? 1 : -1);
   /* At the frame's boundary event in the direction of travel, pdb's next
   ** and until behave as step, and return leaves for the caller. */
+  m.gen = 0;
+  m.runs = NULL;
+  m.edge = 0;
+  m.just_left = 0;
   if( kind0==(dir>0 ? TREC_RETURN : TREC_CALL) ){
     if( gran==TREC_STEP_NEXT || gran==TREC_STEP_UNTIL ) m.gran = TREC_STEP_STEP;
     else if( gran==TREC_STEP_RETURN ) m.gran = GRAN_OUT;
+  }else if( gran==TREC_STEP_NEXT || gran==TREC_STEP_UNTIL ){
+    rc = gen_motion(rp, rp->cur.f[level].code, &m);
+    if( rc ) return rc;
   }
   rc = replay_scan(rp, rp->cur_t, dir, trec_replay_seq(rp),
                    dir>0 ? UINT64_MAX : 0, motion_match, motion_skip, &m, &k, &j);
+  free(m.runs);
   if( rc && rc!=TREC_ERR_NOTFOUND ) return rc;
-  if( m.gran==TREC_STEP_NEXT || m.gran==TREC_STEP_RETURN || m.gran==TREC_STEP_UNTIL
-      || m.gran==GRAN_OUT ){
+  check_bp = m.gran==TREC_STEP_NEXT || m.gran==TREC_STEP_RETURN
+             || m.gran==TREC_STEP_UNTIL || m.gran==GRAN_OUT;
+  if( rc==TREC_ERR_NOTFOUND && m.gen && m.edge ){
+    /* The generator never runs another line (forward: it ended, or was
+    ** left suspended, where no StopIteration showed, as in sum(gen());
+    ** backward: its first call): go on as from that return (call) event,
+    ** where bdb would run away to the end of the program. */
+    m.gen = 0;
+    m.gran = TREC_STEP_STEP;
+    rc = replay_scan(rp, rp->cur_t, dir, m.edge, dir>0 ? UINT64_MAX : 0,
+                     motion_match, motion_skip, &m, &k, &j);
+    if( rc && rc!=TREC_ERR_NOTFOUND ) return rc;
+  }
+  if( check_bp ){
     /* pdb's next, return and until stop at a breakpoint in the code they
     ** run through (bdb's break_here is asked at every line); watches too,
     ** as gdb's next does */

@@ -92,10 +92,25 @@ static void stack_entry(trec_repl *repl, size_t level, const char *prefix,
   }
 }
 
+/* OSError and its builtin subclasses, whose str() of (errno, strerror)
+** args is "[Errno N] strerror" (Objects/exceptions.c OSError_str; the
+** filename, which is not among the args, is not recorded). */
+static int is_oserror(const char *t, size_t n){
+  static const char *const names[] = {
+    "OSError", "BlockingIOError", "ChildProcessError", "ConnectionError",
+    "BrokenPipeError", "ConnectionAbortedError", "ConnectionRefusedError",
+    "ConnectionResetError", "FileExistsError", "FileNotFoundError",
+    "InterruptedError", "IsADirectoryError", "NotADirectoryError",
+    "PermissionError", "ProcessLookupError", "TimeoutError" };
+  for(size_t i=0; i<sizeof(names)/sizeof(names[0]); i++)
+    if( strlen(names[i])==n && !memcmp(names[i], t, n) ) return 1;
+  return 0;
+}
+
 /* str(exc) as traceback.format_exception_only prints it. */
 static void exc_line(struct trec_buf *out, const unsigned char *p,
                      const unsigned char *e){
-  struct trec_value v, a;
+  struct trec_value v, a, b;
   const char *tn;
   size_t tl;
   if( trec_value_read(p, e, &v) || v.tag!=TREC_V_EXC ){
@@ -118,6 +133,11 @@ static void exc_line(struct trec_buf *out, const unsigned char *p,
       trec_buf_puts(out, ": ");
       if( trec_value_read(v.items, v.end, &tup)==TREC_OK ) render(out, tup.items, a.end, 0);
     }
+  }else if( v.n==2 && is_oserror(tn, tl) && trec_value_item(&v, 0, &a)==TREC_OK
+             && a.tag==TREC_V_INT && trec_value_item(&v, 1, &b)==TREC_OK
+             && b.tag==TREC_V_STR ){
+    trec_buf_printf(out, ": [Errno %lld] %.*s", (long long)a.i,
+                    (int)b.data_len, (const char *)b.data);
   }else if( v.n>1 ){
     trec_buf_puts(out, ": ");
     render(out, v.items, v.end, 0);

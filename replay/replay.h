@@ -120,7 +120,14 @@ enum trec_replay_dir { TREC_FORWARD = 1, TREC_BACKWARD = -1 };
 **   UNTIL   pdb `until [line]`: the next event of this frame at a line
 **           >= arg (default: current line + 1), or the frame's return.
 **           Backward: the previous event of this frame at a line <= arg
-**           (default: current line - 1), or the frame's call event. */
+**           (default: current line - 1), or the frame's call event.
+** NEXT and UNTIL in a generator's, coroutine's or async generator's frame
+** (not at its boundary event) follow bdb instead: the frame's own next line
+** (at a line >= arg for UNTIL) or exception event other than StopIteration,
+** by frame identity across its yields, awaits and resumes, or, forward, a
+** StopIteration or GeneratorExit exception event right after its return;
+** when it runs no further line, the step event after its last return
+** (before its first call). */
 enum trec_replay_gran {
   TREC_STEP_EVENT  = 0,
   TREC_STEP_STEP   = 1,

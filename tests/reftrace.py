@@ -378,7 +378,9 @@ class Tracer:
         ev = {"kind": kind, "file": code.co_filename, "name": code.co_name,
               "qualname": getattr(code, "co_qualname", code.co_name),
               "line": frame.f_lineno, "depth": depth, "frame": fid,
-              "vars": values, "simple": simple_now}
+              "vars": values, "simple": simple_now,
+              # bdb's GENERATOR_AND_COROUTINE_FLAGS: how pdb steps in it
+              "gen": bool(code.co_flags & (0x20 | 0x80 | 0x200))}
         if extra:
             ev.update(extra)
         self.threads[key].append(ev)
