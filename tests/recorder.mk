@@ -38,6 +38,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/exc_reraise.py \
 	tests/programs/exc_suppressed.py \
 	tests/programs/exc_library.py \
+	tests/programs/exc_oserror.py \
 	tests/programs/exc_uncaught.py \
 	tests/programs/fork_child.py \
 	tests/programs/fork_os_exit.py \
@@ -55,12 +56,15 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/long_running.py \
 	tests/programs/loops.py \
 	tests/programs/memo_collide.py \
+	tests/programs/module_churn.py \
 	tests/programs/module_level.py \
+	tests/programs/own_stack.py \
 	tests/programs/record_region.py \
 	tests/programs/quick_paths.py \
 	tests/programs/recursion.py \
 	tests/programs/recursive_data.py \
 	tests/programs/redaction.py \
+	tests/programs/reused_items.py \
 	tests/programs/settrace_restore.py \
 	tests/programs/show_env.py \
 	tests/programs/sigterm_closing.py \

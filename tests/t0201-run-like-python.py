@@ -229,7 +229,8 @@ class LikePython(unittest.TestCase):
         mine, theirs = self.both(["-m", "pkgmod", "p"])
         self.assertEqual(mine, theirs)
         self.assertIn("package pkgmod sees argv ['-m', 'p']\n", mine[1])
-        init = os.path.join(PROGRAMS, "pkgmod", "__init__.py")
+        # imported from sys.path[0], the working directory as getcwd() has it
+        init = os.path.join(os.path.realpath(PROGRAMS), "pkgmod", "__init__.py")
         rows = self.sql("SELECT e.kind, e.line, v.value FROM events e LEFT JOIN vars v "
                         "ON v.seq = e.seq AND v.name = 'VALUE' WHERE e.file = '%s' "
                         "ORDER BY e.seq" % init.replace("'", "''"))
