@@ -205,8 +205,11 @@ static int motion_skip(trec_replay *rp, void *ctx, size_t ti, size_t k,
                        const struct trec_chunk_info *ci){
   const struct motion *m = ctx;
   if( m->gen ){
-    return m->runs!=NULL && m->runs[rp->thr[ti].chunks[k]]==0
-           && ci->n_kind[TREC_EXCEPTION]==0;
+    if( m->runs==NULL || m->runs[rp->thr[ti].chunks[k]]!=0
+        || ci->n_kind[TREC_EXCEPTION]!=0 ) return 0;
+    /* what follows a skipped chunk does not follow its return */
+    ((struct motion *)ctx)->just_left = 0;
+    return 1;
   }
   switch( m->gran ){
     case TREC_STEP_EVENT: return ci->n_events==0;
@@ -272,12 +275,12 @@ int trec_replay_step_frame(trec_replay *rp, size_t level, int dir, int gran,
   m.d = (uint32_t)level + 1;
   m.frame = rp->cur.f[level].frame;
   m.target = arg>0 ? arg : rp->cur.f[level].line + (dir>0 ? 1 : -1);
-  /* At the frame's boundary event in the direction of travel, pdb's next
-  ** and until behave as step, and return leaves for the caller. */
   m.gen = 0;
   m.runs = NULL;
   m.edge = 0;
   m.just_left = 0;
+  /* At the frame's boundary event in the direction of travel, pdb's next
+  ** and until behave as step, and return leaves for the caller. */
   if( kind0==(dir>0 ? TREC_RETURN : TREC_CALL) ){
     if( gran==TREC_STEP_NEXT || gran==TREC_STEP_UNTIL ) m.gran = TREC_STEP_STEP;
     else if( gran==TREC_STEP_RETURN ) m.gran = GRAN_OUT;
