@@ -364,9 +364,9 @@ static int sort_item_cmp(const void *a, const void *b){
   return x->index<y->index ? -1 : 1;
 }
 
-/* The stored items of v (DICT: pairs, by key) sorted; *out is Owned by the
+/* The stored items of v (DICT: pairs), in order; *out is Owned by the
 ** caller. */
-static int sorted_items(const struct trec_value *v, struct sort_item **out){
+static int collect_items(const struct trec_value *v, struct sort_item **out){
   const unsigned char *p = v->items;
   struct sort_item *items = calloc(v->n ? v->n : 1, sizeof *items);
   if( !items ) return TREC_ERR_NOMEM;
@@ -379,32 +379,77 @@ static int sorted_items(const struct trec_value *v, struct sort_item **out){
     }
     items[i].index = i;
   }
-  qsort(items, v->n, sizeof *items, sort_item_cmp);
   *out = items;
   return TREC_OK;
 }
 
-static int render_items(struct render *r, const struct trec_value *v, int depth){
+/* The stored items of v (DICT: pairs, by key) sorted; *out is Owned by the
+** caller. */
+static int sorted_items(const struct trec_value *v, struct sort_item **out){
+  int rc = collect_items(v, out);
+  if( rc==TREC_OK ) qsort(*out, v->n, sizeof **out, sort_item_cmp);
+  return rc;
+}
+
+/* Counter's order: dict(self.most_common()), values largest first, ties
+** in insertion order; Python falls back to the dict's own order when two
+** values cannot be ordered, and so does this (*out stays NULL). */
+static int val_item_cmp(const void *a, const void *b){
+  const struct sort_item *x = a, *y = b;
+  int c;
+  trec_value_compare(&y->val, &x->val, &c);
+  if( c ) return c;
+  return x->index<y->index ? -1 : 1;
+}
+
+static int by_value(const struct trec_value *v, struct sort_item **out){
+  struct sort_item *items;
+  int c, rc;
+  *out = NULL;
+  if( v->tag!=TREC_V_DICT || v->n<2 ) return TREC_OK;
+  if( (rc = collect_items(v, &items))!=TREC_OK ) return rc;
+  for(uint64_t i=1; i<v->n; i++){
+    if( trec_value_compare(&items[i].val, &items[0].val, &c)!=TREC_OK ){
+      free(items);
+      return TREC_OK;
+    }
+  }
+  qsort(items, v->n, sizeof *items, val_item_cmp);
+  *out = items;
+  return TREC_OK;
+}
+
+/* The items after a container's opener. form (a TYPED value's, else 0)
+** orders a dict's items as Counter prints them (BY_VALUE), or prints them
+** as OrderedDict's list of pairs did before 3.12 (ITEMS); a plain dict's
+** are sorted by key when asked (TREC_RENDER_SORT_DICTS). */
+static int render_items(struct render *r, const struct trec_value *v,
+                        unsigned form, int depth){
   const unsigned char *p = v->items;
   struct trec_value k, c;
   struct sort_item *sorted = NULL;
+  int dict = v->tag==TREC_V_DICT, pairs = dict && (form & TREC_FORM_ITEMS);
   int rc = TREC_OK;
-  if( v->tag==TREC_V_DICT && (r->flags & TREC_RENDER_SORT_DICTS)
-   && (rc = sorted_items(v, &sorted))!=TREC_OK ) return rc;
+  if( dict && (form & TREC_FORM_BY_VALUE) ) rc = by_value(v, &sorted);
+  else if( dict && !form && (r->flags & TREC_RENDER_SORT_DICTS) )
+    rc = sorted_items(v, &sorted);
+  if( rc!=TREC_OK ) return rc;
   for(uint64_t i=0; i<v->n; i++){
     if( i ) trec_buf_puts(r->out, ", ");
     if( sorted ){
       k = sorted[i].key;
       c = sorted[i].val;
-    }else if( v->tag==TREC_V_DICT ){
+    }else if( dict ){
       if( (rc = next_child(&p, v->end, 0, NULL, NULL, &k))!=TREC_OK ) goto out;
     }
-    if( v->tag==TREC_V_DICT ){
+    if( pairs ) trec_buf_put_u8(r->out, '(');
+    if( dict ){
       if( (rc = render_value(r, &k, depth+1))!=TREC_OK ) goto out;
-      trec_buf_puts(r->out, ": ");
+      trec_buf_puts(r->out, pairs ? ", " : ": ");
     }
     if( !sorted && (rc = next_child(&p, v->end, 0, NULL, NULL, &c))!=TREC_OK ) goto out;
     if( (rc = render_value(r, &c, depth+1))!=TREC_OK ) goto out;
+    if( pairs ) trec_buf_put_u8(r->out, ')');
     if( full(r) ){ rc = TREC_ERR_LIMIT; goto out; }
   }
   if( v->n<v->total ) trec_buf_puts(r->out, v->n ? ", ..." : "...");
@@ -419,7 +464,7 @@ static int render_container(struct render *r, const struct trec_value *v,
   if( v->total==0 ){ trec_buf_puts(r->out, empty_text(v->tag)); return TREC_OK; }
   trec_buf_puts(r->out, open_text(v->tag));
   if( !push_open(r, v) ){ trec_buf_puts(r->out, "..."); goto close; }
-  rc = render_items(r, v, depth);
+  rc = render_items(r, v, 0, depth);
   r->n_open--;
   if( rc!=TREC_OK ) return rc;
   if( v->tag==TREC_V_TUPLE && v->total==1 ) trec_buf_put_u8(r->out, ',');
@@ -479,78 +524,21 @@ static int render_exc(struct render *r, const struct trec_value *v, int depth){
 
 /* ---- TYPED: subclasses of builtins and their kin (FORMAT.md 8) ---- */
 
-/* Counter's order: dict(self.most_common()), values largest first, ties
-** in insertion order; Python falls back to the dict's own order when two
-** values cannot be ordered, and so does this (*out stays NULL). */
-static int val_item_cmp(const void *a, const void *b){
-  const struct sort_item *x = a, *y = b;
-  int c;
-  trec_value_compare(&y->val, &x->val, &c);
-  if( c ) return c;
-  return x->index<y->index ? -1 : 1;
-}
-
-static int by_value(const struct trec_value *v, struct sort_item **out){
-  const unsigned char *p = v->items;
-  struct sort_item *items;
-  int c;
-  *out = NULL;
-  if( v->tag!=TREC_V_DICT || v->n<2 ) return TREC_OK;
-  if( (items = calloc(v->n, sizeof *items))==NULL ) return TREC_ERR_NOMEM;
-  for(uint64_t i=0; i<v->n; i++){
-    if( next_child(&p, v->end, 0, NULL, NULL, &items[i].key)!=TREC_OK
-     || next_child(&p, v->end, 0, NULL, NULL, &items[i].val)!=TREC_OK ){
-      free(items);
-      return TREC_ERR_CORRUPT;
-    }
-    items[i].index = i;
-    if( i && trec_value_compare(&items[i].val, &items[0].val, &c)!=TREC_OK ){
-      free(items);
-      return TREC_OK;
-    }
-  }
-  qsort(items, v->n, sizeof *items, val_item_cmp);
-  *out = items;
-  return TREC_OK;
-}
-
 /* A dict's items as OrderedDict printed them before 3.12 (a list of
 ** pairs), or in Counter's order: the content of a CALL form. */
 static int render_dict_as(struct render *r, const struct trec_value *v,
                           unsigned form, int depth){
-  const unsigned char *p = v->items;
-  struct sort_item *sorted = NULL;
-  struct trec_value k, c;
-  int pairs = (form & TREC_FORM_ITEMS)!=0, rc = TREC_OK;
-  if( (form & TREC_FORM_BY_VALUE) && (rc = by_value(v, &sorted))!=TREC_OK )
-    return rc;
+  int pairs = (form & TREC_FORM_ITEMS)!=0, rc;
   trec_buf_puts(r->out, pairs ? "[" : "{");
-  if( !push_open(r, v) ){ trec_buf_puts(r->out, "..."); goto close; }
-  for(uint64_t i=0; i<v->n; i++){
-    if( i ) trec_buf_puts(r->out, ", ");
-    if( sorted ){
-      k = sorted[i].key;
-      c = sorted[i].val;
-    }else if( (rc = next_child(&p, v->end, 0, NULL, NULL, &k))!=TREC_OK
-           || (rc = next_child(&p, v->end, 0, NULL, NULL, &c))!=TREC_OK ){
-      break;
-    }
-    if( pairs ) trec_buf_put_u8(r->out, '(');
-    if( (rc = render_value(r, &k, depth+1))!=TREC_OK ) break;
-    trec_buf_puts(r->out, pairs ? ", " : ": ");
-    if( (rc = render_value(r, &c, depth+1))!=TREC_OK ) break;
-    if( pairs ) trec_buf_put_u8(r->out, ')');
-    if( full(r) ){ rc = TREC_ERR_LIMIT; break; }
+  if( !push_open(r, v) ){
+    trec_buf_puts(r->out, "...");
+  }else{
+    rc = render_items(r, v, form, depth);
+    r->n_open--;
+    if( rc!=TREC_OK ) return rc;
   }
-  r->n_open--;
-  if( rc!=TREC_OK ) goto out;
-  if( v->n<v->total ) trec_buf_puts(r->out, v->n ? ", ..." : "...");
-close:
   trec_buf_puts(r->out, pairs ? "]" : "}");
-  rc = TREC_OK;
-out:
-  free(sorted);
-  return rc;
+  return TREC_OK;
 }
 
 /* A namedtuple's fields: f1=v1, f2=v2 */
