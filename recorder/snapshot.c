@@ -923,6 +923,13 @@ static void enc_long(trec_snap *s, PyObject *v, struct trec_buf *out){
   trec_venc_bigint(out, neg, s->mag, n);
 }
 
+/* A bytes (or a subclass's content), its first max_str bytes. */
+static inline void enc_bytes(trec_snap *s, PyObject *v, struct trec_buf *out){
+  Py_ssize_t n = PyBytes_GET_SIZE(v);
+  trec_venc_bytes(out, PyBytes_AS_STRING(v),
+                  (size_t)(n < s->o.max_str ? n : s->o.max_str), (uint64_t)n);
+}
+
 /* TUPLE/LIST/SET/FROZENSET/DICT/OBJECT headers promise min(total,
 ** max_items) items; at = where that count was written, for patch_count. */
 static uint64_t put_count(trec_snap *s, uint64_t total, size_t *at,
@@ -1465,26 +1472,17 @@ enc_typed(trec_snap *s, PyObject *v, enum trec_vtag kind, int depth,
   PyTypeObject *tp = Py_TYPE(v);
   unsigned form = typed_form(s, tp, kind);
   int container = kind>=TREC_V_TUPLE;
-  long long x;
   if( container && !enter(s, v, kind, depth, (uint64_t)typed_len(v, kind), out) )
     return;
   type_name(s, tp);
   trec_venc_typed(out, (const char *)s->tname.data, s->tname.len, form);
   switch( kind ){
-  case TREC_V_INT:
-    if( trec_locals_small_int(v, &x) ) trec_venc_int(out, (int64_t)x);
-    else enc_long(s, v, out);
-    break;
+  case TREC_V_INT: enc_long(s, v, out); break;
   case TREC_V_STR:
     if( str_ready(v) ) enc_str(s, v, out);
     else trec_venc_trunc(out, TREC_V_STR, 0, "str", 3, 0);
     break;
-  case TREC_V_BYTES: {
-    Py_ssize_t n = PyBytes_GET_SIZE(v);
-    trec_venc_bytes(out, PyBytes_AS_STRING(v),
-                    (size_t)(n < s->o.max_str ? n : s->o.max_str), (uint64_t)n);
-    break;
-  }
+  case TREC_V_BYTES: enc_bytes(s, v, out); break;
   case TREC_V_TUPLE:
     if( (form & TREC_FORM_SHAPE)==TREC_FORM_NAMED ) named_body(s, v, depth, out);
     else seq_body(s, v, kind, ((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v),
@@ -1790,12 +1788,7 @@ static void enc(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
   if( enc_scalar(v, out) ) return;
   if( tp==&PyLong_Type ){ enc_long(s, v, out); return; }
   if( tp==&PyUnicode_Type && str_ready(v) ){ enc_str(s, v, out); return; }
-  if( tp==&PyBytes_Type ){
-    Py_ssize_t n = PyBytes_GET_SIZE(v);
-    trec_venc_bytes(out, PyBytes_AS_STRING(v),
-                    (size_t)(n < s->o.max_str ? n : s->o.max_str), (uint64_t)n);
-    return;
-  }
+  if( tp==&PyBytes_Type ){ enc_bytes(s, v, out); return; }
   if( tp==&PyTuple_Type ){
     enc_seq(s, v, TREC_V_TUPLE, ((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v),
             depth, out);
