@@ -306,9 +306,16 @@ struct trec_snap {
     unsigned int tag;
     unsigned char form;
   } fcache[FORM_CACHE];       /* typed_form()'s answers */
+  struct {
+    PyTypeObject *tp;         /* Borrowed, compared only */
+    unsigned int tag;
+    unsigned char kind, form;
+  } kcache[FORM_CACHE];       /* kin_of()'s answers */
+  PyTypeObject *deque_type;   /* Borrowed: collections.deque, once met */
+  newfunc object_new;         /* object's tp_new, which most classes keep */
   PyObject *s_module;         /* Owned: interned "__module__" */
   PyObject *s_name, *s_file, *s_spec, *s_origin, *s_fileattr;
-  PyObject *s_repr, *s_fields, *s_make, *s_name_;
+  PyObject *s_repr, *s_fields, *s_make, *s_name_, *s_value_;
   char errmsg[200];
 };
 
@@ -969,21 +976,27 @@ static void enc_seq(trec_snap *s, PyObject *v, enum trec_vtag tag,
   leave(s, out);
 }
 
-static void enc_set(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
-                    struct trec_buf *out){
-  Py_ssize_t total = PySet_GET_SIZE(v), pos = 0;
+/* A set or frozenset's items (or a subclass's content). */
+static void set_body(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
+                     struct trec_buf *out){
+  Py_ssize_t pos = 0;
   PyObject *key;
   size_t at;
-  if( !enter(s, v, tag, depth, (uint64_t)total, out) ) return;
   trec_venc_tag(out, tag);
   trec_buf_put_varint(out, obj_id(v));
-  uint64_t planned = put_count(s, (uint64_t)total, &at, out), i = 0;
+  uint64_t planned = put_count(s, (uint64_t)PySet_GET_SIZE(v), &at, out), i = 0;
   while( i<planned && !over_budget(s, out)
          && trec_locals_set_next(v, &pos, &key) ){
     enc_child(s, key, depth+1, out);
     i++;
   }
   if( i<planned ) patch_count(out, at, planned, i);
+}
+
+static void enc_set(trec_snap *s, PyObject *v, enum trec_vtag tag, int depth,
+                    struct trec_buf *out){
+  if( !enter(s, v, tag, depth, (uint64_t)PySet_GET_SIZE(v), out) ) return;
+  set_body(s, v, tag, depth, out);
   leave(s, out);
 }
 
@@ -1300,6 +1313,29 @@ static PyTypeObject *kind_type(enum trec_vtag kind){
   }
 }
 
+/* collections.deque's layout, the fields every version from 3.9 to 3.13
+** starts with (Modules/_collectionsmodule.c), read as the deque's own C
+** code reads them. kin_find() takes a type for deque only when its size
+** is the one its version's layout gives. */
+#define DEQUE_BLOCKLEN 64
+struct deque_block {
+  struct deque_block *leftlink;
+  PyObject *data[DEQUE_BLOCKLEN];
+  struct deque_block *rightlink;
+};
+struct deque_head {
+  PyObject_VAR_HEAD
+  struct deque_block *leftblock, *rightblock;
+  Py_ssize_t leftindex, rightindex;
+  size_t state;               /* moves at every change of the items */
+  Py_ssize_t maxlen;          /* -1: unbounded */
+};
+#if PY_VERSION_HEX >= 0x030B0000
+#define DEQUE_BASICSIZE (sizeof(struct deque_head) + 18 * sizeof(void *))
+#else
+#define DEQUE_BASICSIZE (sizeof(struct deque_head) + sizeof(void *))
+#endif
+
 /* Whether the type name type_name() gave is want. */
 static int name_is(const trec_snap *s, const char *want){
   return s->tname.len==strlen(want)
@@ -1308,12 +1344,14 @@ static int name_is(const trec_snap *s, const char *want){
 
 /* The form (enum trec_vform) of tp's instances: found from the class
 ** whose __repr__ they use, the first along the MRO whose dict has one
-** (a builtin's: the first whose repr slot differs from its base's). */
+** (a builtin's: the first whose repr slot differs from its base's).
+** builtin's own repr gives them the form inherited. */
 static __attribute__((cold)) unsigned
-typed_form_find(trec_snap *s, PyTypeObject *tp, enum trec_vtag kind){
+typed_form_find(trec_snap *s, PyTypeObject *tp, PyTypeObject *builtin,
+                unsigned inherited){
   PyObject *mro = tp->tp_mro;
   PyTypeObject *own = NULL;
-  if( tp->tp_repr==kind_type(kind)->tp_repr ) return TREC_FORM_BASE;
+  if( tp->tp_repr==builtin->tp_repr ) return inherited;
   for(Py_ssize_t i=0; mro && PyTuple_Check(mro) && i<PyTuple_GET_SIZE(mro); i++){
     PyTypeObject *b = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
     if( b->tp_flags & Py_TPFLAGS_HEAPTYPE ){
@@ -1324,7 +1362,7 @@ typed_form_find(trec_snap *s, PyTypeObject *tp, enum trec_vtag kind){
     }
   }
   if( own==NULL ) return TREC_FORM_CALL;
-  if( own==kind_type(kind) ) return TREC_FORM_BASE;
+  if( own==builtin ) return inherited;
   /* by name: _collections' types are heap types from 3.13 on */
   type_name(s, own);
   if( name_is(s, "collections.OrderedDict") )
@@ -1338,7 +1376,7 @@ typed_form_find(trec_snap *s, PyTypeObject *tp, enum trec_vtag kind){
     return TREC_FORM_CALL | TREC_FORM_EMPTY_BARE | TREC_FORM_BY_VALUE;
   if( s->tname.len>5 && !memcmp(s->tname.data, "enum.", 5) ) return TREC_FORM_ENUM;
   if( !(own->tp_flags & Py_TPFLAGS_HEAPTYPE) ) return TREC_FORM_CALL;
-  if( kind==TREC_V_TUPLE && dict_get(own->tp_dict, s->s_make)!=NULL ){
+  if( builtin==&PyTuple_Type && dict_get(own->tp_dict, s->s_make)!=NULL ){
     PyObject *f = dict_get(own->tp_dict, s->s_fields);
     if( f!=NULL && PyTuple_CheckExact(f) ) return TREC_FORM_NAMED;
   }
@@ -1351,7 +1389,7 @@ static unsigned typed_form(trec_snap *s, PyTypeObject *tp, enum trec_vtag kind){
   unsigned form;
   if( tag && s->fcache[h].tp==tp && s->fcache[h].tag==tag )
     return s->fcache[h].form;
-  form = typed_form_find(s, tp, kind);
+  form = typed_form_find(s, tp, kind_type(kind), TREC_FORM_BASE);
   if( PyErr_Occurred() ) PyErr_Clear();
   if( tag ){
     s->fcache[h].tp = tp;
@@ -1423,13 +1461,16 @@ typed_fields(trec_snap *s, PyObject *v, enum trec_vtag kind, unsigned form,
              int depth, struct trec_buf *out){
   PyObject *dict = NULL, *factory = NULL;
   uint64_t slots = 0, total = 0, planned, i = 0;
+  int factory_form = (form & TREC_FORM_SHAPE)==TREC_FORM_FACTORY;
   size_t at;
   if( (form & TREC_FORM_SHAPE)==TREC_FORM_NAMED ){
     typed_named(s, v, depth, out);
     return;
   }
-  if( (form & TREC_FORM_SHAPE)==TREC_FORM_FACTORY ){
+  if( factory_form ){
     factory = factory_of(v);
+    total = 1;
+  }else if( form & TREC_FORM_KEYWORD ){
     total = 1;
   }
   if( Py_TYPE(v)->tp_getattro==PyObject_GenericGetAttr ){
@@ -1450,10 +1491,16 @@ typed_fields(trec_snap *s, PyObject *v, enum trec_vtag kind, unsigned form,
     return;
   }
   planned = put_count(s, total, &at, out);
-  if( (form & TREC_FORM_SHAPE)==TREC_FORM_FACTORY && planned>0 ){
+  if( factory_form && planned>0 ){
     trec_venc_name(out, "default_factory", 15);
     if( factory ) enc_child(s, factory, depth+1, out);
     else trec_venc_none(out);
+    i = 1;
+  }else if( (form & TREC_FORM_KEYWORD) && planned>0 ){
+    Py_ssize_t maxlen = ((struct deque_head *)v)->maxlen;
+    trec_venc_name(out, "maxlen", 6);
+    if( maxlen<0 ) trec_venc_none(out);
+    else trec_venc_int(out, (int64_t)maxlen);
     i = 1;
   }
   if( dict!=NULL && s->o.capture_repr ) Py_INCREF(dict);
@@ -1497,18 +1544,207 @@ enc_typed(trec_snap *s, PyObject *v, enum trec_vtag kind, int depth,
   if( container ) leave(s, out);
 }
 
+/* ---- kin of the builtins: TYPED without a type flag (format 6.0) ----
+**
+** Subclasses of float, set and frozenset, collections.deque and its
+** subclasses, and the members of plain Enum classes are TYPED as well. No
+** flag of CPython's tells them, so a per-type look along the MRO decides,
+** cached by version tag (kin_of). The common instance skips even that:
+** its class does not define __new__, and every one of these kin does
+** (float_new, set_new, frozenset_new, deque_new; Enum.__new__). */
+enum kin { KIN_NONE, KIN_FLOAT, KIN_SET, KIN_FROZENSET, KIN_DEQUE, KIN_ENUM };
+
+static inline int kin_maybe(const trec_snap *s, PyTypeObject *tp){
+  return tp->tp_new!=s->object_new;
+}
+
+/* The kin of tp (enum kin) and *form, the form its instances print by. An
+** Enum member is TYPED only when its __repr__ is enum's own: another would
+** be a guess at code replay does not run. */
+static __attribute__((noinline, cold)) enum kin
+kin_find(trec_snap *s, PyTypeObject *tp, unsigned *form){
+  PyObject *mro = tp->tp_mro;
+  for(Py_ssize_t i=0; mro && PyTuple_Check(mro) && i<PyTuple_GET_SIZE(mro); i++){
+    PyTypeObject *b = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+    if( b==&PyFloat_Type ){
+      *form = typed_form_find(s, tp, b, TREC_FORM_BASE);
+      return KIN_FLOAT;
+    }
+    if( b==&PySet_Type || b==&PyFrozenSet_Type ){
+      /* set_repr prints a subclass as Name({...}), or Name() */
+      *form = typed_form_find(s, tp, b, TREC_FORM_CALL | TREC_FORM_EMPTY_BARE);
+      return b==&PySet_Type ? KIN_SET : KIN_FROZENSET;
+    }
+    if( b==&PyBaseObject_Type ) break;
+    type_name(s, b);
+    if( b==s->deque_type || (name_is(s, "collections.deque")
+                             && (size_t)b->tp_basicsize==DEQUE_BASICSIZE) ){
+      s->deque_type = b;
+      *form = typed_form_find(s, tp, b, TREC_FORM_CALL | TREC_FORM_KEYWORD);
+      return KIN_DEQUE;
+    }
+    if( name_is(s, "enum.Enum") ){
+      *form = typed_form_find(s, tp, &PyBaseObject_Type, TREC_FORM_CALL);
+      if( PyErr_Occurred() ) PyErr_Clear();
+      return *form==TREC_FORM_ENUM ? KIN_ENUM : KIN_NONE;
+    }
+  }
+  if( PyErr_Occurred() ) PyErr_Clear();
+  return KIN_NONE;
+}
+
+static inline enum kin kin_of(trec_snap *s, PyTypeObject *tp, unsigned *form){
+  unsigned int tag = type_tag(tp);
+  size_t h = cache_at(tp, FORM_CACHE);
+  enum kin k;
+  if( tag && s->kcache[h].tp==tp && s->kcache[h].tag==tag ){
+    *form = s->kcache[h].form;
+    return (enum kin)s->kcache[h].kind;
+  }
+  k = kin_find(s, tp, form);
+  if( tag ){
+    s->kcache[h].tp = tp;
+    s->kcache[h].tag = tag;
+    s->kcache[h].kind = (unsigned char)k;
+    s->kcache[h].form = (unsigned char)*form;
+  }
+  return k;
+}
+
+/* A deque's items as a LIST's: the first max_items, read block by block.
+** A capture_repr __repr__ that changes the deque ends them, as it ends
+** the deque's own iterator. */
+static void deque_body(trec_snap *s, PyObject *v, int depth,
+                       struct trec_buf *out){
+  struct deque_head *d = (struct deque_head *)v;
+  struct deque_block *b = d->leftblock;
+  Py_ssize_t ix = d->leftindex;
+  size_t state = d->state, at;
+  trec_venc_tag(out, TREC_V_LIST);
+  trec_buf_put_varint(out, obj_id(v));
+  uint64_t planned = put_count(s, (uint64_t)Py_SIZE(v), &at, out), i = 0;
+  for(; i<planned && !over_budget(s, out) && d->state==state; i++){
+    if( ix==DEQUE_BLOCKLEN ){
+      b = b->rightlink;
+      ix = 0;
+    }
+    enc_child(s, b->data[ix++], depth+1, out);
+  }
+  if( i<planned ) patch_count(out, at, planned, i);
+}
+
+static inline __attribute__((always_inline)) void
+enc_object_plain(trec_snap *s, PyObject *v, int depth, struct trec_buf *out);
+
+/* The fields a plain Enum member keeps at the depth bound, as an int
+** enum keeps its _name_: its _name_ when a str, its _value_ unless another
+** member (whose own _value_ would follow, member after member). */
+static void enum_bound_fields(trec_snap *s, PyObject *v, PyObject **name,
+                              PyObject **value){
+  unsigned form;
+  *name = instance_get(v, s->s_name_);
+  *value = instance_get(v, s->s_value_);
+  if( *name!=NULL && !PyUnicode_CheckExact(*name) ) *name = NULL;
+  if( *value!=NULL && kin_maybe(s, Py_TYPE(*value))
+   && kin_of(s, Py_TYPE(*value), &form)==KIN_ENUM ) *value = NULL;
+}
+
+/* A plain Enum member: TYPED (ENUM) around its OBJECT, so that readers
+** print <Color.RED: 1> and index nothing. */
+static void enc_enum(trec_snap *s, PyObject *v, unsigned form, int depth,
+                     struct trec_buf *out){
+  PyTypeObject *tp = Py_TYPE(v);
+  if( path_find(s, v)>=0 ){
+    enc_object_plain(s, v, depth, out);   /* a cycle: its REF */
+    return;
+  }
+  type_name(s, tp);
+  trec_venc_typed(out, (const char *)s->tname.data, s->tname.len, form);
+  if( depth<s->o.max_depth ){
+    enc_object_plain(s, v, depth, out);
+  }else{
+    PyObject *dict = trec_locals_instance_dict(v), *name, *value;
+    uint64_t slots = 0, total, n = 0;
+    size_t at;
+    if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
+    total = field_total(s, v, dict, &slots);
+    enum_bound_fields(s, v, &name, &value);
+    type_name(s, tp);   /* enum_bound_fields() may have named another type */
+    trec_venc_tag(out, TREC_V_OBJECT);
+    trec_buf_put_varint(out, obj_id(v));
+    trec_venc_name(out, (const char *)s->tname.data, s->tname.len);
+    uint64_t planned = put_count(s, total, &at, out);
+    if( name!=NULL && n<planned ){
+      trec_venc_name(out, "_name_", 6);
+      enc_named(s, redacted_key(s, s->s_name_), name, depth+1, out);
+      n++;
+    }
+    if( value!=NULL && n<planned ){
+      trec_venc_name(out, "_value_", 7);
+      enc_named(s, redacted_key(s, s->s_value_), value, depth+1, out);
+      n++;
+    }
+    if( n<planned ) patch_count(out, at, planned, n);
+  }
+  trec_buf_put_varint(out, 0);
+  trec_buf_put_varint(out, 0);
+}
+
+static __attribute__((cold)) void
+enc_kin(trec_snap *s, PyObject *v, enum kin k, unsigned form, int depth,
+        struct trec_buf *out){
+  PyTypeObject *tp = Py_TYPE(v);
+  enum trec_vtag tag = k==KIN_SET ? TREC_V_SET
+                     : k==KIN_FROZENSET ? TREC_V_FROZENSET : TREC_V_LIST;
+  switch( k ){
+  case KIN_ENUM:
+    enc_enum(s, v, form, depth, out);
+    return;
+  case KIN_FLOAT:
+    type_name(s, tp);
+    trec_venc_typed(out, (const char *)s->tname.data, s->tname.len, form);
+    trec_venc_float(out, PyFloat_AS_DOUBLE(v));
+    typed_fields(s, v, TREC_V_FLOAT, form, depth, out);
+    return;
+  default:
+    break;
+  }
+  if( !enter(s, v, tag, depth, (uint64_t)(k==KIN_DEQUE ? Py_SIZE(v)
+                                                       : PySet_GET_SIZE(v)), out) )
+    return;
+  type_name(s, tp);
+  trec_venc_typed(out, (const char *)s->tname.data, s->tname.len, form);
+  if( k==KIN_DEQUE ) deque_body(s, v, depth, out);
+  else set_body(s, v, tag, depth, out);
+  typed_fields(s, v, tag, form, depth, out);
+  leave(s, out);
+}
+
 static void enc_object(trec_snap *s, PyObject *v, int depth,
                        struct trec_buf *out){
   PyTypeObject *tp = Py_TYPE(v);
-  PyObject *dict = NULL;
-  uint64_t total = 0, slots = 0;
-  int fields = tp->tp_getattro==PyObject_GenericGetAttr;
   enum trec_vtag kind = typed_kind(tp);
-
+  enum kin k;
+  unsigned form;
   if( kind ){
     enc_typed(s, v, kind, depth, out);
     return;
   }
+  if( kin_maybe(s, tp) && (k = kin_of(s, tp, &form))!=KIN_NONE ){
+    enc_kin(s, v, k, form, depth, out);
+    return;
+  }
+  enc_object_plain(s, v, depth, out);
+}
+
+/* An instance as OBJECT (inlined: enc_object() is its caller for nearly
+** every object). */
+static inline __attribute__((always_inline)) void
+enc_object_plain(trec_snap *s, PyObject *v, int depth, struct trec_buf *out){
+  PyTypeObject *tp = Py_TYPE(v);
+  PyObject *dict = NULL;
+  uint64_t total = 0, slots = 0;
+  int fields = tp->tp_getattro==PyObject_GenericGetAttr;
   if( fields ){
     dict = trec_locals_instance_dict(v);
     if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
@@ -1942,9 +2178,11 @@ int trec_snap_new(const struct trec_snap_options *o, PyObject *redact,
   s->s_fields = PyUnicode_InternFromString("_fields");
   s->s_make = PyUnicode_InternFromString("_make");
   s->s_name_ = PyUnicode_InternFromString("_name_");
+  s->s_value_ = PyUnicode_InternFromString("_value_");
+  s->object_new = PyBaseObject_Type.tp_new;
   if( !s->s_module || !s->s_name || !s->s_file || !s->s_spec || !s->s_origin
       || !s->s_fileattr || !s->s_repr || !s->s_fields || !s->s_make
-      || !s->s_name_ ) goto out;
+      || !s->s_name_ || !s->s_value_ ) goto out;
   if( redact==NULL ){
     for(size_t i=0; i<sizeof default_redact/sizeof *default_redact; i++)
       if( (rc = add_pattern(s, default_redact[i], strlen(default_redact[i]))) )
@@ -2026,6 +2264,7 @@ void trec_snap_free(trec_snap *s){
   Py_XDECREF(s->s_fields);
   Py_XDECREF(s->s_make);
   Py_XDECREF(s->s_name_);
+  Py_XDECREF(s->s_value_);
   Py_XDECREF(s->s_name);
   Py_XDECREF(s->s_file);
   Py_XDECREF(s->s_spec);
@@ -2300,12 +2539,53 @@ static inline int fp_is_instance(PyObject *v, PyTypeObject *tp){
          && !PyExceptionInstance_Check(v);
 }
 
+static uint64_t fp_item_out(trec_snap *s, uint64_t h, PyObject *v, int depth);
+
+/* The kin of the builtins (enum kin): as encoded, but for a deque, whose
+** items are walked as a list's, and an Enum member at the depth bound,
+** whose _name_ and _value_ are the only fields it keeps there (below the
+** bound fp_object walks it as any instance). */
+static __attribute__((noinline, cold)) uint64_t
+fp_kin(trec_snap *s, uint64_t h, PyObject *v, enum kin k, int depth){
+  PyTypeObject *tp = Py_TYPE(v);
+  if( k==KIN_DEQUE && tp==s->deque_type ){
+    struct deque_head *d = (struct deque_head *)v;
+    struct deque_block *b = d->leftblock;
+    Py_ssize_t ix = d->leftindex, n = Py_SIZE(v);
+    h = mixu(mixu(fp_type(s, mix(h, v), tp), (uint64_t)n), (uint64_t)d->maxlen);
+    if( depth>=s->o.max_depth ) return h;
+    if( n>s->o.max_items ) n = s->o.max_items;
+    for(Py_ssize_t i=0; i<n; i++){
+      if( ix==DEQUE_BLOCKLEN ){
+        b = b->rightlink;
+        ix = 0;
+      }
+      h = fp_item_out(s, h, b->data[ix++], depth+1);
+    }
+    return h;
+  }
+  if( k==KIN_ENUM ){
+    PyObject *dict = trec_locals_instance_dict(v), *name, *value;
+    uint64_t slots;
+    if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
+    h = mixu(fp_type(s, mix(h, v), tp), field_total(s, v, dict, &slots));
+    enum_bound_fields(s, v, &name, &value);
+    h = name!=NULL ? fp_item_out(s, mixu(h, 1), name, depth+1) : mixu(h, 2);
+    return value!=NULL ? fp_item_out(s, mixu(h, 3), value, depth+1) : mixu(h, 4);
+  }
+  return fp_encoded(s, h, v, depth);
+}
+
 /* fp_object() of an instance v of type tp at the depth bound, where
 ** enc_object() writes its type and field count only. */
 static inline __attribute__((always_inline)) uint64_t
 fp_object_bound(trec_snap *s, uint64_t h, PyObject *v, PyTypeObject *tp){
   uint64_t slots;
+  unsigned form;
+  enum kin k;
   if( typed_kind(tp) ) return fp_typed(s, h, v, s->o.max_depth);
+  if( kin_maybe(s, tp) && (k = kin_of(s, tp, &form))!=KIN_NONE )
+    return fp_kin(s, h, v, k, s->o.max_depth);
   h = fp_type(s, mix(h, v), tp);
   if( tp->tp_getattro!=PyObject_GenericGetAttr ) return h;
   PyObject *dict = trec_locals_instance_dict(v);
@@ -2364,6 +2644,11 @@ fp_item(trec_snap *s, uint64_t h, PyObject *v, int depth){
   return fp_value(s, h, v, depth);
 }
 
+/* fp_item() out of line, for the cold paths. */
+static uint64_t fp_item_out(trec_snap *s, uint64_t h, PyObject *v, int depth){
+  return fp_item(s, h, v, depth);
+}
+
 static int seq_leaf(PyObject *v);
 
 /* An instance's fingerprint when its attributes are inline, at most
@@ -2387,6 +2672,8 @@ static int fp_inline(trec_snap *s, PyObject *v, int depth, uint64_t *out){
   uint32_t leaves = 0;
   int n_leaves = 0;
   struct obj_memo *m = NULL;
+  unsigned form;
+  enum kin kin;
   if( tag==0 || tp->tp_getattro!=PyObject_GenericGetAttr
       || (n = trec_locals_inline_raw(v, &values, &order, &keys))<0
       || n>OBJ_MEMO_MAX || n>s->o.max_items ) return 0;
@@ -2417,7 +2704,11 @@ static int fp_inline(trec_snap *s, PyObject *v, int depth, uint64_t *out){
       s->fp_left = left;
     }
   }
-  /* a memo's attributes, the same objects, were whole when it was kept */
+  /* a memo's attributes, the same objects, were whole when it was kept;
+  ** no memo is kept of a kin's (its content is not among its attributes),
+  ** so that a hit needs no look at its kind */
+  if( kin_maybe(s, tp) && (kin = kin_of(s, tp, &form))!=KIN_NONE && kin!=KIN_ENUM )
+    return 0;
   if( (ts = type_slots(s, tp))==NULL || ts->n!=0
       || !trec_locals_inline_whole(keys, values, order, n) ) return 0;
   uint64_t head = fp_type(s, mix(0x3c6ef372fe94f82bull, v), tp);
@@ -2462,9 +2753,14 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
   const char *mname;
   int red;
   uint64_t g;
+  unsigned form;
+  enum kin kin;
   if( typed_kind(tp) ) return fp_typed(s, h, v, depth);
   if( depth>=s->o.max_depth ) return fp_object_bound(s, h, v, tp);
   if( fp_inline(s, v, depth, &g) ) return mixu(h, g);
+  /* an Enum member below the bound is walked as any instance */
+  if( kin_maybe(s, tp) && (kin = kin_of(s, tp, &form))!=KIN_NONE && kin!=KIN_ENUM )
+    return fp_kin(s, h, v, kin, depth);
   h = fp_type(s, mix(h, v), tp);
   if( tp->tp_getattro!=PyObject_GenericGetAttr ) return h;
   dict = trec_locals_instance_dict(v);

@@ -331,6 +331,15 @@ static void copy_unref(struct trec_buf *b, const struct trec_value *v,
 static struct xval op_vars(struct parser *ps, const struct trec_value *v){
   struct xval r = { NULL, NULL };
   struct trec_buf b = TREC_BUF_INIT;
+  struct trec_value c;
+  if( v->tag==TREC_V_TYPED && v->sub==TREC_V_OBJECT ){
+    /* a plain Enum member: its fields are its OBJECT content's */
+    if( trec_value_content(v, &c) ){
+      perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded object", "", 0);
+      return r;
+    }
+    v = &c;
+  }
   if( v->tag==TREC_V_TRUNC && v->sub==TREC_V_OBJECT ){
     type_error(ps, "ValueError: the fields of this '%.*s' object were not recorded "
                "(it was deeper than --max-depth)", v);
@@ -507,7 +516,8 @@ static struct xval op_getattr(struct parser *ps, struct xval x, const char *name
   memcpy(tmp, name, n);
   tmp[n] = 0;
   if( !strcmp(tmp, "__dict__")
-      && (v.tag==TREC_V_OBJECT || (v.tag==TREC_V_TRUNC && v.sub==TREC_V_OBJECT)) )
+      && (v.tag==TREC_V_OBJECT || ((v.tag==TREC_V_TRUNC || v.tag==TREC_V_TYPED)
+                                   && v.sub==TREC_V_OBJECT)) )
     return op_vars(ps, &v);
   rc = v.tag==TREC_V_OBJECT || v.tag==TREC_V_TYPED
        ? trec_value_getattr(&v, tmp, &out) : TREC_ERR_NOTFOUND;
@@ -521,26 +531,10 @@ static struct xval op_getattr(struct parser *ps, struct xval x, const char *name
     return r;
   }
   if( rc ){ perr(ps, rc, "%.*scorrupt recorded value", "", 0); return r; }
-  /* out has no start pointer: walk the (name, value) fields to it */
-  {
-    const unsigned char *q = v.items;
-    for(uint64_t i=0; i<v.n; i++){
-      uint64_t fl;
-      const unsigned char *fname;
-      struct trec_value it;
-      if( trec_get_varint(&q, v.end, &fl) || fl>(uint64_t)(v.end - q) ) break;
-      fname = q;
-      q += fl;
-      if( trec_value_read(q, v.end, &it) ) break;
-      if( fl==n && !memcmp(fname, name, n) ){
-        r.p = q;
-        r.e = it.end;
-        return r;
-      }
-      q = it.end;
-    }
-  }
-  perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded object", "", 0);
+  /* the field's bytes, wherever the lookup found them (an enum member's
+  ** OBJECT content, its content as its value) */
+  r.p = out.start;
+  r.e = out.end;
   return r;
 }
 

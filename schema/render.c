@@ -560,6 +560,53 @@ static int render_named(struct render *r, const struct trec_value *v, int depth)
   return TREC_OK;
 }
 
+/* A TYPED's content as its form prints it: inside Name(...), set_repr
+** prints a frozenset subclass's items in braces as a set's. */
+static int typed_shown(const struct trec_value *v, struct trec_value *c){
+  if( trec_value_content(v, c) ) return TREC_ERR_CORRUPT;
+  if( c->tag==TREC_V_FROZENSET && (v->form & TREC_FORM_SHAPE)==TREC_FORM_CALL )
+    c->tag = TREC_V_SET;
+  return TREC_OK;
+}
+
+/* A KEYWORD form's field 0 (deque's maxlen): ", maxlen=5", nothing when it
+** is None or was not stored. */
+static int keyword_field(const struct trec_value *v, const char **name,
+                         size_t *name_len, struct trec_value *f){
+  const unsigned char *p = v->items;
+  if( !(v->form & TREC_FORM_KEYWORD) || v->n==0 ) return 0;
+  if( next_child(&p, v->end, 1, name, name_len, f)!=TREC_OK ) return 0;
+  return f->tag!=TREC_V_NONE;
+}
+
+/* Enum.__repr__: <Color.RED: 1>, the member's name unquoted; a plain
+** Enum's value is its OBJECT content's _value_ field. */
+static int render_enum(struct render *r, const struct trec_value *v,
+                       const struct trec_value *c, int depth){
+  struct trec_value f;
+  int rc;
+  trec_buf_put_u8(r->out, '<');
+  put_short_name(r, v->type, v->type_len);
+  if( trec_value_getattr(v, "_name_", &f)==TREC_OK && f.tag==TREC_V_STR ){
+    trec_buf_put_u8(r->out, '.');
+    puts_n(r, (const char *)f.data, f.data_len);
+  }
+  trec_buf_puts(r->out, ": ");
+  if( c->tag!=TREC_V_OBJECT ){
+    rc = render_value(r, c, depth+1);
+  }else if( trec_value_getattr(c, "_value_", &f)==TREC_OK && push_open(r, c) ){
+    /* open: a REF to the member inside its value is a cycle */
+    rc = render_value(r, &f, depth+1);
+    r->n_open--;
+  }else{
+    trec_buf_puts(r->out, "...");
+    rc = TREC_OK;
+  }
+  if( rc!=TREC_OK ) return rc;
+  trec_buf_put_u8(r->out, '>');
+  return TREC_OK;
+}
+
 static int render_typed(struct render *r, const struct trec_value *v,
                         int depth){
   struct trec_value c, f;
@@ -568,27 +615,15 @@ static int render_typed(struct render *r, const struct trec_value *v,
   size_t name_len = 0;
   unsigned shape = v->form & TREC_FORM_SHAPE;
   int rc = TREC_OK;
-  if( trec_value_content(v, &c) ) return TREC_ERR_CORRUPT;
+  if( typed_shown(v, &c) ) return TREC_ERR_CORRUPT;
   if( shape==TREC_FORM_BASE ) return render_value(r, &c, depth);
-  if( shape==TREC_FORM_ENUM ){
-    /* Enum.__repr__: <Color.RED: 1>, the member's name unquoted */
-    trec_buf_put_u8(r->out, '<');
-    put_short_name(r, v->type, v->type_len);
-    if( trec_value_getattr(v, "_name_", &f)==TREC_OK && f.tag==TREC_V_STR ){
-      trec_buf_put_u8(r->out, '.');
-      puts_n(r, (const char *)f.data, f.data_len);
-    }
-    trec_buf_puts(r->out, ": ");
-    if( (rc = render_value(r, &c, depth+1))!=TREC_OK ) return rc;
-    trec_buf_put_u8(r->out, '>');
-    return TREC_OK;
-  }
+  if( shape==TREC_FORM_ENUM ) return render_enum(r, v, &c, depth);
   put_short_name(r, v->type, v->type_len);
   trec_buf_put_u8(r->out, '(');
   if( shape==TREC_FORM_NAMED ){
     rc = render_named(r, v, depth);
   }else if( (v->form & TREC_FORM_EMPTY_BARE) && c.tag!=TREC_V_REF && c.total==0 ){
-    /* Counter(), OrderedDict() */
+    /* Counter(), OrderedDict(), a set subclass's Name() */
   }else{
     if( shape==TREC_FORM_FACTORY && v->n>0 ){
       if( (rc = next_child(&p, v->end, 1, &name, &name_len, &f))!=TREC_OK
@@ -602,6 +637,12 @@ static int render_typed(struct render *r, const struct trec_value *v,
       trec_buf_puts(r->out, "[]");
     else
       rc = render_value(r, &c, depth+1);
+    if( rc==TREC_OK && keyword_field(v, &name, &name_len, &f) ){
+      trec_buf_puts(r->out, ", ");
+      puts_n(r, name, name_len);
+      trec_buf_put_u8(r->out, '=');
+      rc = render_value(r, &f, depth+1);
+    }
   }
   if( rc!=TREC_OK ) return rc;
   trec_buf_put_u8(r->out, ')');
@@ -1010,16 +1051,34 @@ static int pretty_typed(struct render *r, const struct trec_value *v,
   const char *name = NULL;
   size_t name_len = 0, head = r->out->len;
   unsigned shape = v->form & TREC_FORM_SHAPE;
-  int rc;
-  if( trec_value_content(v, &c) ) return TREC_ERR_CORRUPT;
+  int rc, kw;
+  if( typed_shown(v, &c) ) return TREC_ERR_CORRUPT;
   if( shape==TREC_FORM_BASE ) return pretty_value(r, &c, indent, allowance, depth);
   if( (shape!=TREC_FORM_CALL && shape!=TREC_FORM_FACTORY)
    || (v->form & (TREC_FORM_ITEMS|TREC_FORM_BY_VALUE))
    || depth>RENDER_MAX_DEPTH )
     return render_value(r, v, depth);
+  kw = keyword_field(v, &name, &name_len, &f);
+  if( (v->form & TREC_FORM_KEYWORD) && (c.tag!=TREC_V_LIST || c.total==0) )
+    return render_value(r, v, depth);
   put_short_name(r, v->type, v->type_len);
   trec_buf_put_u8(r->out, '(');
   indent += cp_count(r->out->data + head, r->out->len - head);
+  if( v->form & TREC_FORM_KEYWORD ){
+    /* pprint's _pprint_deque: the items one per line whatever their
+    ** width, then maxlen on a line of its own */
+    rc = pretty_container(r, &c, indent, kw ? 1 : allowance + 1, depth+1);
+    if( rc!=TREC_OK ) return rc;
+    if( kw ){
+      trec_buf_puts(r->out, ",\n");
+      for(size_t k=0; k<indent; k++) trec_buf_put_u8(r->out, ' ');
+      puts_n(r, name, name_len);
+      trec_buf_put_u8(r->out, '=');
+      if( (rc = render_value(r, &f, depth+1))!=TREC_OK ) return rc;
+    }
+    trec_buf_put_u8(r->out, ')');
+    return full(r) ? TREC_ERR_LIMIT : TREC_OK;
+  }
   if( shape==TREC_FORM_FACTORY && v->n>0 ){
     /* pprint's _pprint_default_dict: the factory, then the dict on a line
     ** of its own under it */

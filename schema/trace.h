@@ -56,13 +56,14 @@ const char *trec_strerror(int rc);
 /*-************************************
 *  Format version
 **************************************/
-/* A reader accepts any file whose major version it knows (1 to 5: 2.0
+/* A reader accepts any file whose major version it knows (1 to 6: 2.0
 ** added PATCH payload entries and 3.0 back PATCHes, which older files never
 ** hold; 4.0 added ts_shift to chunk headers, which the reader skips for
-** older files; 5.0 the TYPED value, which older files never hold) and any
+** older files; 5.0 the TYPED value and 6.0 its kin (deques, enum members,
+** float and set subclasses), which older files never hold) and any
 ** minor version; a newer major is refused with a
 ** message naming both versions (doc/FORMAT.md, "Versioning"). */
-#define TREC_FORMAT_MAJOR 5
+#define TREC_FORMAT_MAJOR 6
 #define TREC_FORMAT_MINOR 0
 #define TREC_FORMAT_OLDEST_MAJOR 1
 #define TREC_APPLICATION_ID 0x54524543   /* "TREC", PRAGMA application_id */

@@ -105,13 +105,17 @@ static int parse_children(const unsigned char **p, const unsigned char *end,
 }
 
 /* What a TYPED value's content may be: a builtin's value, or what stands
-** for one (TRUNC at the depth bound, REF in a cycle, REDACTED). */
-static int typed_content(enum trec_vtag t){
+** for one (TRUNC at the depth bound, REF in a cycle, REDACTED); an OBJECT
+** only under the ENUM shape (a plain Enum member, format 6.0). */
+static int typed_content(enum trec_vtag t, unsigned form){
   switch( t ){
-  case TREC_V_INT: case TREC_V_BIGINT: case TREC_V_STR: case TREC_V_BYTES:
-  case TREC_V_TUPLE: case TREC_V_LIST: case TREC_V_DICT:
+  case TREC_V_INT: case TREC_V_BIGINT: case TREC_V_FLOAT: case TREC_V_STR:
+  case TREC_V_BYTES: case TREC_V_TUPLE: case TREC_V_LIST: case TREC_V_SET:
+  case TREC_V_FROZENSET: case TREC_V_DICT:
   case TREC_V_TRUNC: case TREC_V_REF: case TREC_V_REDACTED:
     return 1;
+  case TREC_V_OBJECT:
+    return (form & TREC_FORM_SHAPE)==TREC_FORM_ENUM;
   default:
     return 0;
   }
@@ -202,7 +206,7 @@ static int value_parse(const unsigned char *p, const unsigned char *end,
     if( get_name(&p, end, &v->type, &v->type_len) || get_u8(&p, end, &u)
      || u>TREC_FORM_MASK || (u & TREC_FORM_SHAPE)>TREC_FORM_ENUM ) return -1;
     v->form = u;
-    if( value_parse(p, end, &c, depth+1) || !typed_content(c.tag) ) return -1;
+    if( value_parse(p, end, &c, depth+1) || !typed_content(c.tag, u) ) return -1;
     v->sub = c.tag;
     v->id = c.id;
     v->data = p;
@@ -352,14 +356,16 @@ int trec_value_field_name(const struct trec_value *v, uint64_t i,
   return child_at(v, i, name, len, &c);
 }
 
-int trec_value_getattr(const struct trec_value *v, const char *name,
+static int field_named(const struct trec_value *v, const char *name,
                        struct trec_value *out){
   size_t want = strlen(name);
   const char *nm;
   size_t nl;
   int rc;
-  if( v->tag==TREC_V_EXC && !strcmp(name, "args") ){
-    return exc_args(v, out);
+  if( v->tag==TREC_V_TYPED && v->sub==TREC_V_OBJECT ){
+    struct trec_value c;
+    if( trec_value_content(v, &c) ) return TREC_ERR_CORRUPT;
+    return field_named(&c, name, out);
   }
   if( v->tag!=TREC_V_OBJECT && v->tag!=TREC_V_TYPED ) return TREC_ERR_NOTFOUND;
   for(uint64_t i=0; i<v->n; i++){
@@ -367,6 +373,25 @@ int trec_value_getattr(const struct trec_value *v, const char *name,
     if( nl==want && !memcmp(nm, name, nl) ) return TREC_OK;
   }
   return TREC_ERR_NOTFOUND;
+}
+
+int trec_value_getattr(const struct trec_value *v, const char *name,
+                       struct trec_value *out){
+  int rc;
+  if( v->tag==TREC_V_EXC && !strcmp(name, "args") ){
+    return exc_args(v, out);
+  }
+  rc = field_named(v, name, out);
+  /* an enum member's name and value properties give its _name_ and
+  ** _value_ (an int or str enum's value is its content) */
+  if( rc==TREC_ERR_NOTFOUND && v->tag==TREC_V_TYPED
+   && (v->form & TREC_FORM_SHAPE)==TREC_FORM_ENUM ){
+    if( !strcmp(name, "name") ) return field_named(v, "_name_", out);
+    if( !strcmp(name, "value") )
+      return v->sub==TREC_V_OBJECT ? field_named(v, "_value_", out)
+                                   : trec_value_content(v, out);
+  }
+  return rc;
 }
 
 int trec_value_getitem(const struct trec_value *v, const struct trec_value *key,

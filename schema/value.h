@@ -54,12 +54,14 @@ enum trec_vform {
   TREC_FORM_CALL    = 1,    /* Name(content) */
   TREC_FORM_FACTORY = 2,    /* Name(field 0, content): defaultdict */
   TREC_FORM_NAMED   = 3,    /* Name(f1=v1, ...) from the fields: namedtuple */
-  TREC_FORM_ENUM    = 4,    /* <Name._name_: content>: int and str enums */
+  TREC_FORM_ENUM    = 4,    /* <Name._name_: content>: enum members */
   TREC_FORM_SHAPE   = 0x07,
   TREC_FORM_EMPTY_BARE = 0x08,  /* CALL: Name() when the content is empty */
   TREC_FORM_ITEMS   = 0x10,     /* CALL: a dict as a list of (key, value) */
   TREC_FORM_BY_VALUE = 0x20,    /* CALL: dict items by value, largest first */
-  TREC_FORM_MASK    = 0x3f
+  TREC_FORM_KEYWORD = 0x40,     /* CALL: field 0 after the content as
+                                   name=value, unless None: deque's maxlen */
+  TREC_FORM_MASK    = 0x7f
 };
 
 /* A "name" field is varint nbytes + UTF-8, used for type names and object
@@ -163,7 +165,8 @@ static inline void trec_venc_redacted(struct trec_buf *b, const char *type,
   trec_venc_name(b, type, type_len);
 }
 /* form: enum trec_vform. The content value must follow (the object's
-** builtin part: its dict, list, str, int ...), then trec_venc_counts() and
+** builtin part: its dict, list, str, int ...; an enum member's OBJECT),
+** then trec_venc_counts() and
 ** the n (field name, value) pairs. */
 static inline void trec_venc_typed(struct trec_buf *b, const char *type,
                                    size_t type_len, unsigned form){
@@ -221,7 +224,8 @@ int trec_value_read(const unsigned char *p, const unsigned char *end,
                     struct trec_value *v);
 
 /*! trec_value_content() : the content of a TYPED value (its builtin part:
- *  a Counter's dict, an IntEnum's int), decoded into *out; any other value
+ *  a Counter's dict, an IntEnum's int, a deque's list; a plain Enum
+ *  member's OBJECT, which holds its fields), decoded into *out; any other value
  *  is copied as it is. Tools that index, compare, measure or test a value
  *  call it first, as Python's builtin methods see a subclass's content.
  *  @return TREC_OK or TREC_ERR_CORRUPT. */
@@ -273,7 +277,8 @@ int trec_value_field_name(const struct trec_value *v, uint64_t i,
                           const char **name, size_t *len);
 
 /*! trec_value_getattr() : the OBJECT or TYPED field called name (an EXC
- *  has "args").
+ *  has "args"; a TYPED whose content is an OBJECT: the OBJECT's; an enum
+ *  member also "name" and "value", its _name_ and _value_).
  *  trec_value_getitem() : a DICT item by key, matched by value as Python
  *  would (1, 1.0 and True find the same entry); a LIST or TUPLE item by an
  *  int index, negative counting from the end (only when nothing was cut).

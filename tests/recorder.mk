@@ -76,6 +76,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/system_exit.py \
 	tests/programs/system_exit_msg.py \
 	tests/programs/typed_values.py \
+	tests/programs/kin_values.py \
 	tests/programs/threads.py \
 	tests/programs/threads_churn.py \
 	tests/programs/threads_concurrent.py \

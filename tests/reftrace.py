@@ -81,22 +81,67 @@ def type_key(t):
 
 
 def _generic_getattr(t):
-    if t.__getattribute__ is not object.__getattribute__:
+    ga = t.__getattribute__
+    # some builtins (deque; float before 3.10) name object's generic
+    # getattr as their own slot
+    owner = getattr(ga, "__objclass__", None)
+    if ga is not object.__getattribute__ and not (
+            type(ga) is type(object.__getattribute__)
+            and owner not in (type, super, type(sys))
+            and getattr(owner, "__module__", None) in ("builtins", "collections")):
         return False
     return not any("__getattr__" in k.__dict__ for k in t.__mro__)
 
 
 TYPED_BASES = (dict, list, tuple, int, str, bytes)
+KIN_BASES = (float, set, frozenset)
+
+
+def named_class(t, module, name):
+    """t's base class module.name, or None (by name: importing the module
+    here would change the program's import events)."""
+    for c in t.__mro__:
+        if c.__module__ == module and c.__name__ == name:
+            return c
+    return None
+
+
+def repr_owner(t):
+    for c in t.__mro__:
+        if "__repr__" in c.__dict__:
+            return c
+    return object
 
 
 def typed_base(t):
-    """The builtin a subclass's instances hold the content of, or None."""
+    """The builtin a subclass's instances hold the content of (a deque's
+    own type too), "enum" for a plain Enum member whose repr is enum's,
+    or None."""
     if t is bool or issubclass(t, BaseException):
         return None
     for base in TYPED_BASES:
         if issubclass(t, base) and t is not base:
             return base
+    for c in t.__mro__:
+        if c in KIN_BASES:
+            return c if t is not c else None
+        if c is object:
+            break
+        if c.__module__ == "collections" and c.__name__ == "deque":
+            return c
+        if c.__module__ == "enum" and c.__name__ == "Enum":
+            return "enum" if repr_owner(t).__module__ == "enum" else None
     return None
+
+
+def instance_dict(v, t):
+    if not _generic_getattr(t):
+        return {}
+    try:
+        d = object.__getattribute__(v, "__dict__")
+    except Exception:
+        return {}
+    return d if type(d) is dict else {}
 
 
 def instance_fields(v, t, depth, path):
@@ -113,12 +158,27 @@ def instance_fields(v, t, depth, path):
                  for k, x in list(dict.items(d))[:MAX_ITEMS])
 
 
+def enc_enum(v, t, depth, path):
+    """A plain Enum member: an object; at the depth bound its _name_ and
+    _value_ alone."""
+    if depth < MAX_DEPTH:
+        return enc_object(v, t, depth, path)
+    d = instance_dict(v, t)
+    # _name_ when a str, _value_ unless another member
+    kept = [k for k in ("_name_", "_value_") if k in d and (
+        type(d[k]) is str if k == "_name_" else typed_base(type(d[k])) != "enum")]
+    return ("TE", id(v), type_key(t), len(d),
+            tuple((k, named(k, d[k], depth + 1, path)) for k in kept))
+
+
 def enc_typed(v, t, base, depth, path):
     """An instance of a subclass of a builtin: its content, read through
     the builtin's own methods, and its fields (a defaultdict's factory
-    first)."""
-    if base in (int, str, bytes):
-        exact = {int: int.__int__, str: str.__str__,
+    first, a deque's maxlen first)."""
+    if base == "enum":
+        return enc_enum(v, t, depth, path)
+    if base in (int, str, bytes, float):
+        exact = {int: int.__int__, str: str.__str__, float: float.__float__,
                  bytes: lambda b: bytes.__getitem__(b, slice(None))}[base](v)
         content = enc(exact, depth, path)
         if depth >= MAX_DEPTH:
@@ -144,9 +204,10 @@ def enc_typed(v, t, base, depth, path):
         path.pop()
     fields = ()
     path.append(v)
-    if any(c.__name__ == "defaultdict" and c.__module__ == "collections"
-           for c in t.__mro__):
+    if named_class(t, "collections", "defaultdict"):
         fields += (("default_factory", enc(v.default_factory, depth + 1, path)),)
+    elif named_class(t, "collections", "deque"):
+        fields += (("maxlen", enc(base.maxlen.__get__(v), depth + 1, path)),)
     fields += instance_fields(v, t, depth, path)
     path.pop()
     return ("T", type_key(t), content, fields[:MAX_ITEMS])
@@ -207,7 +268,11 @@ def enc(v, depth, path):
                 getattr(v, "__name__", ""), id(v) if t.__name__ == "function" else 0)
     if isinstance(v, type) or t.__name__ == "module":
         return ("P", id(v))
-    # an object: identity, type and instance attributes
+    return enc_object(v, t, depth, path)
+
+
+def enc_object(v, t, depth, path):
+    """An object: identity, type and instance attributes."""
     for p in path:
         if p is v:
             return ("REF", id(v))
@@ -245,6 +310,18 @@ def simple(v, depth=0):
             for k, x in list(dict.items(v)))
     if depth == 0 and t in (tuple, list, set, frozenset):
         return len(v) <= MAX_ITEMS // 2 and all(simple(x, 1) for x in list(v))
+    base = typed_base(t) if depth == 0 else None
+    if base == "enum":
+        # Flag combinations print as decomposed before 3.11
+        d = instance_dict(v, t)
+        return not named_class(t, "enum", "Flag") and len(d) <= MAX_ITEMS \
+            and type(d.get("_name_")) is str and simple(d.get("_value_"), 1)
+    if base is float:
+        return t.__repr__ is float.__repr__
+    if base in (set, frozenset) or (base is not None and base.__name__ == "deque"):
+        # set_repr and deque_repr print the subclass's name: Name({...})
+        return t.__repr__ is base.__repr__ and len(v) <= MAX_ITEMS // 2 \
+            and all(simple(x, 1) for x in list(base.__iter__(v)))
     if depth == 0 and t is dict:
         return len(v) <= MAX_ITEMS // 2 and all(
             simple(k, 1) and simple(x, 1) and not (type(k) is str and redacted_name(k))

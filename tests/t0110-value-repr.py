@@ -217,6 +217,32 @@ class Perm(enum.IntFlag):
     W = 2
 
 
+class State(enum.Enum):
+    IDLE = "idle"
+    BUSY = ("busy", [1])
+
+
+class Mode(enum.Flag):
+    R = 4
+    W = 2
+
+
+class Tags(set):
+    pass
+
+
+class Frozen(frozenset):
+    pass
+
+
+class Celsius(float):
+    pass
+
+
+class Window(collections.deque):
+    pass
+
+
 Pair = collections.namedtuple("Pair", "left right")
 
 
@@ -248,12 +274,25 @@ def typed_cases(recorder=False):
              MyStr("text"), MyBytes(b"\x00b"), MyInt(-12), MyInt(2**70),
              [MyInt(1), {"k": MyStr("v")}, (MyList([inner]),)],
              {"d": dd}, cyc]
+    ring = collections.deque([0])
+    ring.append(ring)
+    win = Window([1.5, "w"], maxlen=3)
+    win.label = "not shown"
+    temp = Celsius(-2.5)
+    temp.unit = "C"
+    cases += [collections.deque(), collections.deque([1, "a", None]),
+              collections.deque(maxlen=0), collections.deque(range(3), maxlen=3),
+              win, Window(), ring, [collections.deque([State.IDLE])],
+              Tags(), Tags({1, 2}), Frozen(), Frozen({"a"}), {"t": Tags("x")},
+              Celsius(1.0), temp, State.IDLE, State.BUSY, Mode.R,
+              {State.IDLE: [State.BUSY]}]
     if recorder:
         cases += [collections.defaultdict(int, {1: 2})]
     if sys.version_info >= (3, 11):
         # before 3.11 a combination of flags has no _name_: its repr lists
         # the members Flag.__repr__ decomposes it into, which replay cannot
-        cases += [enum.StrEnum("S", "ALPHA BETA").BETA, Perm.R | Perm.W]
+        cases += [enum.StrEnum("S", "ALPHA BETA").BETA, Perm.R | Perm.W,
+                  Mode.R | Mode.W]
     return cases
 
 
@@ -315,10 +354,15 @@ class ReprTest(unittest.TestCase):
 
     def test_typed_cut(self):
         values = [collections.Counter("aabbbcdef"), MyList(range(10)),
-                  [[collections.OrderedDict(a=1)]], [[Color.RED]], [[MyStr("s")]]]
+                  [[collections.OrderedDict(a=1)]], [[Color.RED]], [[MyStr("s")]],
+                  collections.deque(range(5), maxlen=9), [[collections.deque([1])]],
+                  [[State.BUSY]], [State.BUSY], Tags(range(4)), [[Celsius(0.5)]]]
         encoded = [valenc.encode(v, max_items=3, max_depth=2) for v in values]
         wants = ["Counter({'b': 3, 'a': 2, 'c': 1, ...})", "[0, 1, 2, ...]",
-                 "[[{...}]]", "[[<Color.RED: 1>]]", "[['s']]"]
+                 "[[{...}]]", "[[<Color.RED: 1>]]", "[['s']]",
+                 "deque([0, 1, 2, ...], maxlen=9)", "[[[...]]]",
+                 "[[<State.BUSY: (...)>]]", "[<State.BUSY: (...)>]",
+                 "Tags({0, 1, 2, ...})", "[[0.5]]"]
         for want, (status, text) in zip(wants, render_all(encoded)):
             with self.subTest("typed cut", value=want):
                 self.assertEqual((status, text), (0, want))
@@ -326,7 +370,15 @@ class ReprTest(unittest.TestCase):
     def test_typed_pretty(self):
         wide = collections.defaultdict(None, {"key%d" % i: list(range(i)) for i in range(9)})
         values = [MyDict({"key%d" % i: "v" * i for i in range(12)}),
-                  MyList(["item%d" % i for i in range(30)]), wide]
+                  MyList(["item%d" % i for i in range(30)]), wide,
+                  collections.deque(["item%d" % i for i in range(20)]),
+                  collections.deque(["item%d" % i for i in range(20)], maxlen=25),
+                  # fits on one line as a list, not as a deque with its maxlen
+                  collections.deque(["i%02d" % i for i in range(10)], maxlen=10),
+                  Window(["item%d" % i for i in range(20)], maxlen=20),
+                  Tags("item%d" % i for i in range(20)),
+                  Frozen("item%d" % i for i in range(20)),
+                  {"q": collections.deque([{"k%d" % i: i} for i in range(9)], maxlen=9)}]
         self.check_all("typed pretty", values, RENDER_PRETTY,
                        lambda v: pprint.pformat(v, width=79, sort_dicts=False))
 

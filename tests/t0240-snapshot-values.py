@@ -450,6 +450,97 @@ class NoUserCode(unittest.TestCase):
                     self.assertEqual(snap(v, max_depth=depth, max_items=32, redact=()),
                                      valenc.encode(v, max_depth=depth, max_items=32))
 
+    def test_kin_bytes_equal_valenc(self):
+        """Deques, plain Enum members and subclasses of float, set and
+        frozenset (format 6.0) as valenc writes them from doc/FORMAT.md."""
+        import collections
+        import enum
+
+        class State(enum.Enum):
+            IDLE = "idle"
+            BUSY = ("busy", [1])
+
+        class Tags(set):
+            pass
+
+        class Frozen(frozenset):
+            pass
+
+        class Celsius(float):
+            pass
+
+        class Window(collections.deque):
+            pass
+        ring = collections.deque([1])
+        ring.append(ring)
+        State.BUSY.value[1].append(State.BUSY)
+        win = Window([Celsius(1.5)], maxlen=4)
+        win.label = "w"
+        temp = Celsius(2.5)
+        temp.unit = "C"
+        values = [collections.deque(), collections.deque(range(5), maxlen=7), ring,
+                  win, Tags({1, 2}), Tags(), Frozen({"a"}), temp,
+                  collections.deque(range(100)), [[collections.deque([1])]]]
+        # an enum member's third field is its class, which valenc has no
+        # REPR of: two fields (_value_, _name_) are all it keeps
+        class Twin(enum.Enum):
+            A = 1
+            B = 2
+        # members whose _value_ is the other one, and a _name_ that is not
+        # a str: finite, and at the bound neither kept
+        Twin.A._value_, Twin.B._value_, Twin.A._name_ = Twin.B, Twin.A, Twin.B
+        members = [State.IDLE, State.BUSY, [State.BUSY, {"t": Tags([3])}],
+                   Twin.A, [[Twin.B]]]
+        try:
+            cases = [(v, (2, 32)) for v in values] + [(v, (2,)) for v in members]
+            for i, (v, item_bounds) in enumerate(cases):
+                for depth in (1, 2, 3):
+                    for items in item_bounds:
+                        # repr(Twin.A) would never end
+                        with self.subTest(case=i, depth=depth, items=items):
+                            self.assertEqual(
+                                snap(v, max_depth=depth, max_items=items, redact=()),
+                                valenc.encode(v, max_depth=depth, max_items=items))
+        finally:
+            State.BUSY.value[1].pop()
+
+    def test_kin_read_without_their_methods(self):
+        """A deque or set subclass's items are read from its structure, not
+        through the methods it overrides; an Enum with a __repr__ of its
+        own stays an OBJECT (replay would not run it)."""
+        import collections
+        import enum
+
+        class Q(collections.deque):
+            def __iter__(self):
+                CALLS.append("iter")
+                return iter([])
+
+            def __len__(self):
+                CALLS.append("len")
+                return 0
+
+        class S(set):
+            def __iter__(self):
+                CALLS.append("iter")
+                return iter([])
+
+        class Shown(enum.Enum):
+            A = 1
+
+            def __repr__(self):
+                CALLS.append("repr")
+                return "A!"
+        d = decode(snap(Q([1, 2])))
+        self.assertEqual(d[:3], (TYPED, type_name(Q), valenc.CALL | valenc.KEYWORD))
+        self.assertEqual(d[3][3], [(INT, 1), (INT, 2)])
+        self.assertEqual(d[4:], (1, [("maxlen", (NONE,))]))
+        d = decode(snap(S([7])))
+        self.assertEqual(d[:3], (TYPED, type_name(S), valenc.CALL | valenc.EMPTY_BARE))
+        self.assertEqual(d[3][3], [(INT, 7)])
+        self.assertEqual(decode(snap(Shown.A))[0], OBJECT)
+        self.assertEqual(CALLS, [])
+
     def test_capture_repr_runs_repr_only_when_asked(self):
         class R:
             def __repr__(self):

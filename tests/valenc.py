@@ -11,8 +11,9 @@ BIGINT), float, str (lone surrogates in their 3-byte "surrogatepass" form),
 bytes, tuple, list, set, frozenset, dict, exceptions (EXC), other objects
 (OBJECT with the fields of their __dict__), instances of subclasses of the
 builtins (TYPED: Counter, OrderedDict, defaultdict, namedtuples, int and
-str enums, a program's own subclasses), and a container met again inside
-itself as REF. Works on Python 3.9+ with the stdlib only.
+str enums, a program's own subclasses, also of float, set and frozenset),
+deques, plain Enum members (TYPED around their OBJECT), and a container
+met again inside itself as REF. Works on Python 3.9+ with the stdlib only.
 """
 import collections
 import struct
@@ -24,12 +25,13 @@ REPR, UNBOUND, REDACTED, EXC, TYPED = range(16, 21)
 
 # TYPED forms (section 8): the shape, then the bits that adjust it
 BASE, CALL, FACTORY, NAMED, ENUM = range(5)
-EMPTY_BARE, ITEMS, BY_VALUE = 0x08, 0x10, 0x20
+EMPTY_BARE, ITEMS, BY_VALUE, KEYWORD = 0x08, 0x10, 0x20, 0x40
 
 # builtins whose subclasses the recorder stores as TYPED, each with its
-# value's tag (subclasses of float, set and frozenset stay OBJECT)
+# value's tag
 TYPED_BASES = [(dict, DICT), (list, LIST), (tuple, TUPLE), (int, INT),
-               (str, STR), (bytes, BYTES)]
+               (str, STR), (bytes, BYTES), (float, FLOAT), (set, SET),
+               (frozenset, FROZENSET)]
 
 CONTAINER_TAGS = {tuple: TUPLE, list: LIST, set: SET, frozenset: FROZENSET,
                   dict: DICT}
@@ -65,12 +67,18 @@ def type_name(tp):
 
 
 def typed_base(t):
-    """(builtin, tag) for a subclass of one of TYPED_BASES, else None."""
+    """(builtin, tag) for a subclass of one of TYPED_BASES, for a deque
+    (deque, LIST), for a plain Enum member (object, OBJECT), else None."""
     if issubclass(t, BaseException):
         return None
     for base, tag in TYPED_BASES:
         if issubclass(t, base) and t is not base:
             return base, tag
+    if issubclass(t, collections.deque):
+        return collections.deque, LIST
+    if any(c.__module__ == "enum" and c.__name__ == "Enum" for c in t.__mro__) \
+            and typed_form(t, object) == ENUM:
+        return object, OBJECT
     return None
 
 
@@ -78,6 +86,10 @@ def typed_form(t, base):
     """The form, from the class whose __repr__ t's instances use."""
     owner = next(c for c in t.__mro__ if "__repr__" in c.__dict__)
     if owner is base:
+        if base in (set, frozenset):
+            return CALL | EMPTY_BARE
+        if base is collections.deque:
+            return CALL | KEYWORD
         return BASE
     if owner is collections.OrderedDict:
         return CALL | EMPTY_BARE | (ITEMS if sys.version_info < (3, 12) else 0)
@@ -166,8 +178,38 @@ class Encoder:
                 out += self.encode(x, depth + 1)
         return bytes(out)
 
+    def fields(self, v):
+        return list(getattr(v, "__dict__", {}).items())
+
+    def enum_member(self, v, form, depth):
+        """A plain Enum member: TYPED around its OBJECT, which keeps
+        _name_ and _value_ alone at the depth bound."""
+        t = type(v)
+        fields = self.fields(v)
+        if self.max_depth is not None and depth >= self.max_depth:
+            # _name_ when a str, _value_ unless another member
+            kept = [f for f in fields if (f[0] == "_name_" and type(f[1]) is str)
+                    or (f[0] == "_value_" and typed_base(type(f[1])) != (object, OBJECT))]
+            kept.sort(key=lambda f: f[0] != "_name_")
+        else:
+            kept = fields
+        if self.max_items is not None:
+            kept = kept[:self.max_items]
+        out = bytearray([TYPED]) + name(type_name(t)) + bytes([form])
+        out += bytes([OBJECT]) + varint(id(v)) + name(type_name(t))
+        out += varint(len(fields)) + varint(len(kept))
+        self.path[id(v)] = OBJECT
+        try:
+            for k, x in kept:
+                out += name(k) + self.encode(x, depth + 1)
+        finally:
+            del self.path[id(v)]
+        return bytes(out + varint(0) + varint(0))
+
     def content(self, v, base, tag, depth):
         """The builtin's part of v, read through the builtin's methods."""
+        if tag == FLOAT:
+            return self.encode(float.__float__(v), depth)
         if tag == INT:
             return self.encode(int.__int__(v), depth)
         if tag == STR:
@@ -180,6 +222,8 @@ class Encoder:
     def typed(self, v, base, tag, depth):
         t = type(v)
         form = typed_form(t, base)
+        if tag == OBJECT:
+            return self.enum_member(v, form, depth)
         container = tag >= TUPLE
         bound = self.max_depth is not None and depth >= self.max_depth
         if container and bound:
@@ -194,7 +238,9 @@ class Encoder:
                 fields = list(zip(t._fields, tuple.__iter__(v)))
             else:
                 fields = [("default_factory", v.default_factory)] if form == FACTORY else []
-                fields += list(getattr(v, "__dict__", {}).items())
+                if form & KEYWORD:
+                    fields = [("maxlen", v.maxlen)]
+                fields += self.fields(v)
             kept = fields[:self.max_items] if self.max_items is not None else fields
             if bound:
                 # a scalar's at the bound: an enum member's name alone

@@ -84,12 +84,13 @@ static json_t *values_node(const unsigned char *p, const unsigned char *end,
       || v.tag==TREC_V_EXC )
     json_object_set_new(o, "id", json_integer((json_int_t)v.id));
   if( v.tag==TREC_V_TYPED ){
-    /* a Counter opens as its dict, a namedtuple or an enum member as its
+    /* a Counter opens as its dict, a deque as its list, a plain Enum
+    ** member as its OBJECT; a namedtuple or an int enum member as its
     ** fields */
     struct trec_value c;
     if( (v.form & TREC_FORM_SHAPE)!=TREC_FORM_NAMED
      && trec_value_content(&v, &c)==TREC_OK && c.tag>=TREC_V_TUPLE
-     && c.tag<=TREC_V_DICT )
+     && c.tag<=TREC_V_OBJECT )
       v = c;
   }
   if( values_is_container(v.tag) ){

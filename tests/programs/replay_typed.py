@@ -21,10 +21,24 @@ class Path(str):
     pass
 
 
+class State(enum.Enum):
+    IDLE = "idle"
+    BUSY = ("busy", 2)
+
+
+class Tags(set):
+    pass
+
+
+class Celsius(float):
+    pass
+
+
 Point = collections.namedtuple("Point", "x y")
 
 
-def stop_here(counts, groups, order, pt, color, cfg, path, same, plain):
+def stop_here(counts, groups, order, pt, color, cfg, path, same, plain,
+              queue, state, tags, temp):
     facts = {
         "p counts": repr(counts),
         "p groups": repr(groups),
@@ -55,6 +69,18 @@ def stop_here(counts, groups, order, pt, color, cfg, path, same, plain):
         "p groups[1][-1:], groups[1][5:], groups[1][::-2]":
             repr((groups[1][-1:], groups[1][5:], groups[1][::-2])),
         "p type(pt)": repr(type(pt)),
+        # kin of the builtins: a deque, a plain Enum member, subclasses of
+        # set and float
+        "p queue": repr(queue),
+        "p state": repr(state),
+        "p tags": repr(tags),
+        "p temp": repr(temp),
+        "p queue[0], queue[-1], len(queue), 3 in queue, queue.maxlen":
+            repr((queue[0], queue[-1], len(queue), 3 in queue, queue.maxlen)),
+        "p state.name, state.value, state.value[1], state == state":
+            repr((state.name, state.value, state.value[1], state == state)),
+        "p len(tags), 'x' in tags, temp == 21.5, temp.unit, type(queue)":
+            repr((len(tags), 'x' in tags, temp == 21.5, temp.unit, type(queue))),
     }
     print(json.dumps(facts))
     return len(counts)
@@ -65,5 +91,10 @@ cfg.source = "env"
 groups = collections.defaultdict(list)
 for w in ["a", "bb", "c"]:
     groups[len(w)].append(w)
+queue = collections.deque([1, 2], maxlen=4)
+queue.append(3)
+temp = Celsius(21.5)
+temp.unit = "C"
 stop_here(collections.Counter("abbccc"), groups, collections.OrderedDict(x=1, y=2),
-          Point(3, 4), Color.GREEN, cfg, Path("a/b"), Config(debug=True), {"debug": True})
+          Point(3, 4), Color.GREEN, cfg, Path("a/b"), Config(debug=True), {"debug": True},
+          queue, State.BUSY, Tags({"x"}), temp)

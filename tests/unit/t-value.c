@@ -464,6 +464,7 @@ static void test_typed(void **state){
   struct trec_value v, k, c;
   struct trec_buf out = TREC_BUF_INIT;
   size_t len;
+  int cmp;
   build_counter(&f->b, TREC_FORM_CALL | TREC_FORM_EMPTY_BARE | TREC_FORM_BY_VALUE, 1);
   read_ok(f, &v);
   assert_int_equal(v.tag, TREC_V_TYPED);
@@ -499,6 +500,52 @@ static void test_typed(void **state){
   trec_venc_name(&f->b, "_name_", 6);
   put_str(&f->b, "RED");
   assert_string_equal(render(f, 0, 0), "<Color.RED: 2>");
+  read_ok(f, &v);
+  assert_int_equal(trec_value_getattr(&v, "value", &c), TREC_OK);
+  assert_int_equal(c.i, 2);
+  /* a plain Enum member: its OBJECT, whose _value_ the repr shows; it
+  ** compares as an object, its name and value read from its fields */
+  trec_buf_reset(&f->b);
+  trec_venc_typed(&f->b, "mod.State", 9, TREC_FORM_ENUM);
+  trec_venc_object(&f->b, 0x7f02, "mod.State", 9, 2, 2);
+  trec_venc_name(&f->b, "_value_", 7);
+  put_str(&f->b, "idle");
+  trec_venc_name(&f->b, "_name_", 6);
+  put_str(&f->b, "IDLE");
+  trec_buf_put_varint(&f->b, 0);
+  trec_buf_put_varint(&f->b, 0);
+  assert_string_equal(render(f, 0, 0), "<State.IDLE: 'idle'>");
+  read_ok(f, &v);
+  assert_int_equal(v.sub, TREC_V_OBJECT);
+  assert_int_equal(v.id, 0x7f02);
+  assert_int_equal(trec_value_getattr(&v, "name", &c), TREC_OK);
+  assert_memory_equal(c.data, "IDLE", 4);
+  assert_int_equal(trec_value_getattr(&v, "_value_", &c), TREC_OK);
+  assert_memory_equal(c.data, "idle", 4);
+  assert_int_equal(trec_value_compare(&v, &v, &cmp), TREC_ERR_TYPE);
+  assert_int_equal(cmp, 0);
+  assert_int_equal(trec_value_getitem(&v, &k, &c), TREC_ERR_TYPE);
+  /* a deque: a LIST, its maxlen after it unless None */
+  for(int bounded=1; bounded>=0; bounded--){
+    trec_buf_reset(&f->b);
+    trec_venc_typed(&f->b, "collections.deque", 17, TREC_FORM_CALL | TREC_FORM_KEYWORD);
+    trec_venc_container(&f->b, TREC_V_LIST, 0x7f03, 1, 1);
+    trec_venc_int(&f->b, 7);
+    trec_buf_put_varint(&f->b, 1);
+    trec_buf_put_varint(&f->b, 1);
+    trec_venc_name(&f->b, "maxlen", 6);
+    if( bounded ) trec_venc_int(&f->b, 3);
+    else trec_venc_none(&f->b);
+    assert_string_equal(render(f, 0, 0), bounded ? "deque([7], maxlen=3)" : "deque([7])");
+  }
+  /* a frozenset subclass prints its items in braces */
+  trec_buf_reset(&f->b);
+  trec_venc_typed(&f->b, "mod.Tags", 8, TREC_FORM_CALL | TREC_FORM_EMPTY_BARE);
+  trec_venc_container(&f->b, TREC_V_FROZENSET, 0x7f04, 1, 1);
+  trec_venc_int(&f->b, 1);
+  trec_buf_put_varint(&f->b, 0);
+  trec_buf_put_varint(&f->b, 0);
+  assert_string_equal(render(f, 0, 0), "Tags({1})");
   trec_buf_release(&out);
 }
 
@@ -507,7 +554,7 @@ static void test_typed_malformed(void **state){
   struct trec_value v;
   static const unsigned char bad[][12] = {
     { 0x14, 1, 'T', 0x05, 0x03, 0, 0, 0 },     /* shape 5 */
-    { 0x14, 1, 'T', 0x40, 0x03, 0, 0, 0 },     /* a reserved bit */
+    { 0x14, 1, 'T', 0x80, 0x03, 0, 0, 0 },     /* a reserved bit */
     { 0x14, 1, 'T', 0x00, 0x00, 0, 0 },        /* content None */
     { 0x14, 1, 'T', 0x00, 0x0d, 0, 0, 0, 0, 0, 0 }, /* content an OBJECT */
     { 0x14, 1, 'T', 0x00, 0x03, 0, 0, 1 },     /* n > total */
