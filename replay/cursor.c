@@ -129,9 +129,10 @@ static int generator_exc(const struct trec_chunk *c, size_t j){
   return 0;
 }
 
-/* bdb's next and until over a generator or coroutine (stopframe set in
-** one): its call and return events (resumes, yields, awaits) are passed
-** over, so the motion stops at its own next line or exception event,
+/* bdb's next, until and return over a generator or coroutine (stopframe
+** set in one): its call and return events (resumes, yields, awaits) are
+** passed over, so next and until stop at its own next line or exception
+** event (return at none of them),
 ** wherever it is resumed from, or where its end shows in the frame that
 ** ran it: an exception event of StopIteration or GeneratorExit right after
 ** its return (bdb's dispatch_exception stops at any such event while the
@@ -147,11 +148,13 @@ static int gen_match(struct motion *m, const struct trec_chunk *c, size_t j){
   if( c->frame[j]!=m->frame ){
     return just_left && kind==TREC_EXCEPTION && generator_exc(c, j);
   }
-  if( kind==TREC_EXCEPTION ) return generator_exc(c, j)!=1;
   if( kind==(m->dir>0 ? TREC_RETURN : TREC_CALL) ){
     m->edge = c->seq[j];
     m->just_left = m->dir>0;
   }
+  /* bdb's return (stoplineno -1) stops at none of the frame's own events */
+  if( m->gran==TREC_STEP_RETURN ) return 0;
+  if( kind==TREC_EXCEPTION ) return generator_exc(c, j)!=1;
   if( kind!=TREC_LINE ) return 0;
   if( m->gran==TREC_STEP_NEXT ) return 1;
   return m->dir>0 ? c->line[j]>=m->target : c->line[j]<=m->target;
@@ -284,7 +287,8 @@ int trec_replay_step_frame(trec_replay *rp, size_t level, int dir, int gran,
   if( kind0==(dir>0 ? TREC_RETURN : TREC_CALL) ){
     if( gran==TREC_STEP_NEXT || gran==TREC_STEP_UNTIL ) m.gran = TREC_STEP_STEP;
     else if( gran==TREC_STEP_RETURN ) m.gran = GRAN_OUT;
-  }else if( gran==TREC_STEP_NEXT || gran==TREC_STEP_UNTIL ){
+  }else if( gran==TREC_STEP_NEXT || gran==TREC_STEP_UNTIL
+             || (gran==TREC_STEP_RETURN && dir>0) ){
     rc = gen_motion(rp, rp->cur.f[level].code, &m);
     if( rc ) return rc;
   }

@@ -127,7 +127,10 @@ enum trec_replay_dir { TREC_FORWARD = 1, TREC_BACKWARD = -1 };
 ** by frame identity across its yields, awaits and resumes, or, forward, a
 ** StopIteration or GeneratorExit exception event right after its return;
 ** when it runs no further line, the step event after its last return
-** (before its first call). */
+** (before its first call). RETURN there, forward, follows bdb too: none of
+** the frame's own events, only the StopIteration or GeneratorExit right
+** after its return (its end, where it was consumed), else the step event
+** after its last return. */
 enum trec_replay_gran {
   TREC_STEP_EVENT  = 0,
   TREC_STEP_STEP   = 1,

@@ -116,7 +116,8 @@ def naive_generator(evs, gran, d, pos, target):
     over one: its own line events (at a line >= target for until) and
     exception events but StopIteration (the end of what it awaited); an
     exception event of StopIteration or GeneratorExit right after its
-    return, forward; else as step from its last return (first call)."""
+    return, forward; else as step from its last return (first call).
+    return (forward): none of its own events, the rest as next."""
     c = evs[pos]
     edge, just_left = None, False
     i = pos + d
@@ -127,11 +128,13 @@ def naive_generator(evs, gran, d, pos, target):
             if d > 0 and left and e["kind"] == "exception" \
                     and e["exc"] in ("StopIteration", "GeneratorExit"):
                 return i
+        elif e["kind"] == ("return" if d > 0 else "call"):
+            edge, just_left = i, d > 0
+        elif gran == "return":
+            pass
         elif e["kind"] == "exception":
             if e["exc"] != "StopIteration":
                 return i
-        elif e["kind"] == ("return" if d > 0 else "call"):
-            edge, just_left = i, d > 0
         elif e["kind"] == "line":
             if gran == "next" or (e["line"] >= target if d > 0 else e["line"] <= target):
                 return i
@@ -152,7 +155,7 @@ def naive(evs, gran, d, pos, arg=0):
             gran = "step"
         elif gran == "return":
             out = True
-    elif gran in ("next", "until") and c["gen"]:
+    elif (gran in ("next", "until") or (gran == "return" and d > 0)) and c["gen"]:
         return naive_generator(evs, gran, d, pos, target)
     i = pos + d
     while 0 <= i < len(evs):
@@ -290,7 +293,8 @@ class Replay(unittest.TestCase):
     def test_next_and_until_in_coroutines(self):
         # as pdb steps over a coroutine or async generator: its own next
         # line, wherever the event loop resumes it, both ways (from the
-        # coroutines' lines only: asyncio's own events are many)
+        # coroutines' lines only: asyncio's own events are many); return
+        # to where it ends
         for name in ("async_basic.py", "async_gen.py"):
             with self.subTest(program=name):
                 trace, _ = self.program(name)
@@ -313,7 +317,7 @@ class Replay(unittest.TestCase):
                 cmds, want = [], []
                 for pos in starts:
                     for word, gran, d in MOTIONS:
-                        if gran in ("next", "until"):
+                        if gran in ("next", "until") or (gran, d) == ("return", 1):
                             cmds.append("goto %d;;%s;;when" % (pos + 1, word))
                             want.append((pos, word, naive(evs, gran, d, pos)))
                 _, outs = session(trace, cmds)
