@@ -230,12 +230,18 @@ static struct xval parse_number(struct parser *ps){
   return v;
 }
 
+static struct xval op_type(struct parser *ps, const struct trec_value *v);
+
 /* pdb's two names for what the event at the cursor carries, in the locals
 ** of the frame stopped there: __return__ at a return event, __exception__
-** at an exception event. A variable of the program's own of that name
-** comes first. @return 0 with *v set, or -1. */
+** at an exception event, the (type, value) pair bdb's user_exception gets.
+** A variable of the program's own of that name comes first.
+** @return 0 with *v set, or -1. */
 static int event_name(struct parser *ps, const char *name, struct xval *v){
   int ret = strcmp(name, "__return__")==0;
+  struct trec_value exc;
+  struct trec_buf b = TREC_BUF_INIT;
+  struct xval t;
   if( !ret && strcmp(name, "__exception__") ) return -1;
   if( ps->s!=&ps->rp->cur || ps->level+1!=ps->s->n ) return -1;
   if( (ret ? trec_replay_retval(ps->rp, &v->p, &v->e)
@@ -243,6 +249,18 @@ static int event_name(struct parser *ps, const char *name, struct xval *v){
     v->p = v->e = NULL;
     return -1;
   }
+  if( ret ) return 0;
+  if( trec_value_read(v->p, v->e, &exc) ){
+    perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
+    return 0;
+  }
+  t = op_type(ps, &exc);
+  if( t.p==NULL ) return 0;
+  trec_venc_container(&b, TREC_V_TUPLE, 0, 2, 2);
+  trec_buf_put(&b, t.p, (size_t)(t.e - t.p));
+  trec_buf_put(&b, v->p, (size_t)(v->e - v->p));
+  *v = arena_put(ps, &b);
+  trec_buf_release(&b);
   return 0;
 }
 

@@ -582,11 +582,15 @@ class Replay(unittest.TestCase):
         evs = ref["threads"][0]["events"]
         at = next(i for i, e in enumerate(evs) if e["kind"] == "exception")
         _, outs = session(trace, ["goto %d" % (at + 1), "p __exception__",
-                                  "p type(__exception__)", "p __return__"])
+                                  "p type(__exception__[1])", "p __return__",
+                                  "p __exception__[1]"])
         self.assertEqual(parse_stop(outs[0])[0], "exception")
-        self.assertTrue(outs[1].startswith(evs[at]["exc"] + "("), outs[1])
-        self.assertEqual(outs[2], "<class '%s'>\n" % evs[at]["exc"])
+        # bdb's (type, value) pair
+        exc = evs[at]["exc"]
+        self.assertTrue(outs[1].startswith("(<class '%s'>, %s(" % (exc, exc)), outs[1])
+        self.assertEqual(outs[2], "<class '%s'>\n" % exc)
         self.assertIn("NameError: name '__return__' is not defined", outs[3])
+        self.assertEqual(outs[1], "(<class '%s'>, %s)\n" % (exc, outs[4].rstrip("\n")))
 
     def test_motions_from_the_selected_frame(self):
         # as in pdb, next/return/until after `up` concern the selected frame
