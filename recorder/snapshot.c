@@ -1552,7 +1552,8 @@ enc_typed(trec_snap *s, PyObject *v, enum trec_vtag kind, int depth,
 ** cached by version tag (kin_of). The common instance skips even that:
 ** its class does not define __new__, and every one of these kin does
 ** (float_new, set_new, frozenset_new, deque_new; Enum.__new__). */
-enum kin { KIN_NONE, KIN_FLOAT, KIN_SET, KIN_FROZENSET, KIN_DEQUE, KIN_ENUM };
+enum kin { KIN_NONE, KIN_FLOAT, KIN_SET, KIN_FROZENSET, KIN_DEQUE, KIN_ENUM,
+           KIN_ENUM_TYPE /* enum's metaclass: an Enum class is REPR */ };
 
 static inline int kin_maybe(const trec_snap *s, PyTypeObject *tp){
   return tp->tp_new!=s->object_new;
@@ -1583,10 +1584,14 @@ kin_find(trec_snap *s, PyTypeObject *tp, unsigned *form){
       *form = typed_form_find(s, tp, b, TREC_FORM_CALL | TREC_FORM_KEYWORD);
       return KIN_DEQUE;
     }
-    if( name_is(s, "enum.Enum") ){
-      *form = typed_form_find(s, tp, &PyBaseObject_Type, TREC_FORM_CALL);
+    if( name_is(s, "enum.Enum") || name_is(s, "enum.EnumType")
+        || name_is(s, "enum.EnumMeta") ){
+      int meta = !name_is(s, "enum.Enum");
+      *form = typed_form_find(s, tp, meta ? &PyType_Type : &PyBaseObject_Type,
+                              TREC_FORM_CALL);
       if( PyErr_Occurred() ) PyErr_Clear();
-      return *form==TREC_FORM_ENUM ? KIN_ENUM : KIN_NONE;
+      if( *form!=TREC_FORM_ENUM ) return KIN_NONE;
+      return meta ? KIN_ENUM_TYPE : KIN_ENUM;
     }
   }
   if( PyErr_Occurred() ) PyErr_Clear();
@@ -1930,6 +1935,31 @@ static void put_at(struct trec_buf *b, const void *p, const char *end){
 
 /* The repr of types whose repr is known not to run the program's code,
 ** built in C; into s->text. @return 1 if built. */
+/* An Enum class, as EnumType.__repr__ prints it: <enum 'Color'>, and from
+** 3.11 on <flag 'Perm'> for a Flag. 0 for other classes. */
+static int repr_enum_class(trec_snap *s, PyObject *v){
+  PyTypeObject *t = (PyTypeObject *)v;
+  const char *what = "enum";
+  unsigned form;
+  if( kin_of(s, Py_TYPE(v), &form)!=KIN_ENUM_TYPE
+      || !(t->tp_flags & Py_TPFLAGS_HEAPTYPE) ) return 0;
+#if PY_VERSION_HEX >= 0x030B0000
+  PyObject *mro = t->tp_mro;
+  for(Py_ssize_t i=0; mro && PyTuple_Check(mro) && i<PyTuple_GET_SIZE(mro); i++){
+    type_name(s, (PyTypeObject *)PyTuple_GET_ITEM(mro, i));
+    if( name_is(s, "enum.Flag") ){
+      what = "flag";
+      break;
+    }
+  }
+#endif
+  trec_buf_reset(&s->text);
+  trec_buf_printf(&s->text, "<%s ", what);
+  text_quoted(s, ((PyHeapTypeObject *)t)->ht_name);
+  trec_buf_puts(&s->text, ">");
+  return 1;
+}
+
 static int repr_known(trec_snap *s, PyObject *v){
   PyTypeObject *tp = Py_TYPE(v);
   trec_buf_reset(&s->text);
@@ -1948,6 +1978,7 @@ static int repr_known(trec_snap *s, PyObject *v){
     return 1;
   }
   if( tp==&PyModule_Type ) return repr_module(s, v);
+  if( PyType_Check(v) && kin_maybe(s, tp) ) return repr_enum_class(s, v);
   if( tp==&PyCFunction_Type ){
     PyCFunctionObject *f = (PyCFunctionObject *)v;
     if( f->m_self==NULL || PyModule_Check(f->m_self) )

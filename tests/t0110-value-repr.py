@@ -287,7 +287,9 @@ def typed_cases(recorder=False):
               Celsius(1.0), temp, State.IDLE, State.BUSY, Mode.R,
               {State.IDLE: [State.BUSY]}]
     if recorder:
-        cases += [collections.defaultdict(int, {1: 2})]
+        # classes are REPR, an Enum class as EnumType.__repr__ prints it
+        cases += [collections.defaultdict(int, {1: 2}), State, Mode, Color, Perm,
+                  enum.Enum, [State]]
     if sys.version_info >= (3, 11):
         # before 3.11 a combination of flags has no _name_: its repr lists
         # the members Flag.__repr__ decomposes it into, which replay cannot
