@@ -612,6 +612,47 @@ static struct xval op_getitem(struct parser *ps, struct xval x, struct xval key)
     r.e = it.end;
     return r;
   }
+  if( v.tag==TREC_V_STR || v.tag==TREC_V_BYTES ){
+    /* a str's character, a bytes's int, of what was stored (--max-str) */
+    int str = v.tag==TREC_V_STR;
+    struct trec_buf b = TREC_BUF_INIT;
+    int64_t idx;
+    size_t at = 0, cp = 0;
+    if( k.tag!=TREC_V_INT && k.tag!=TREC_V_TRUE && k.tag!=TREC_V_FALSE ){
+      perr(ps, TREC_ERR_TYPE, "TypeError: %.*s indices must be integers",
+           str ? "string" : "byte", str ? 6 : 4);
+      return r;
+    }
+    idx = k.tag==TREC_V_INT ? k.i : k.tag==TREC_V_TRUE;
+    if( idx<0 ) idx += (int64_t)v.total;
+    if( idx<0 || (uint64_t)idx>=v.total ){
+      perr(ps, TREC_ERR_NOTFOUND, "IndexError: %.*s out of range",
+           str ? "string index" : "index", str ? 12 : 5);
+      return r;
+    }
+    if( (uint64_t)idx>=v.n ){
+      not_recorded(ps, idx, "--max-str");
+      return r;
+    }
+    if( !str ){
+      trec_venc_int(&b, v.data[idx]);
+    }else{
+      /* code point idx: its first byte, then its continuation bytes */
+      for(size_t i=0; i<v.data_len; i++){
+        if( (v.data[i] & 0xc0)==0x80 ) continue;
+        if( cp++==(size_t)idx ){
+          at = i;
+          break;
+        }
+      }
+      size_t end = at + 1;
+      while( end<v.data_len && (v.data[end] & 0xc0)==0x80 ) end++;
+      trec_venc_str(&b, (const char *)v.data + at, end - at, 1);
+    }
+    r = arena_put(ps, &b);
+    trec_buf_release(&b);
+    return r;
+  }
   if( v.tag==TREC_V_DICT ){
     for(uint64_t i=0; i<v.n; i++){
       struct xval kx;

@@ -69,6 +69,9 @@ def stop_here(counts, groups, order, pt, color, cfg, path, same, plain,
         "p groups[1][-1:], groups[1][5:], groups[1][::-2]":
             repr((groups[1][-1:], groups[1][5:], groups[1][::-2])),
         "p type(pt)": repr(type(pt)),
+        # a str's or bytes's items, as Python indexes them
+        "p path[0], path[-1], path[1], cfg.source[2], b'xy'[1], 'hé€x'[2]":
+            repr((path[0], path[-1], path[1], cfg.source[2], b'xy'[1], 'hé€x'[2])),
         # kin of the builtins: a deque, a plain Enum member, subclasses of
         # set and float
         "p queue": repr(queue),
