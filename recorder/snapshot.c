@@ -1643,14 +1643,16 @@ enc_object_plain(trec_snap *s, PyObject *v, int depth, struct trec_buf *out);
 
 /* The fields a plain Enum member keeps at the depth bound, as an int
 ** enum keeps its _name_: its _name_ when a str, its _value_ unless another
-** member (whose own _value_ would follow, member after member). */
+** plain member (whose own _value_ would follow, member after member; an
+** int enum's content is a scalar). kin_of() is asked of unflagged types
+** only, as everywhere: it would take an int enum for a plain one. */
 static void enum_bound_fields(trec_snap *s, PyObject *v, PyObject **name,
                               PyObject **value){
   unsigned form;
   *name = instance_get(v, s->s_name_);
   *value = instance_get(v, s->s_value_);
   if( *name!=NULL && !PyUnicode_CheckExact(*name) ) *name = NULL;
-  if( *value!=NULL && kin_maybe(s, Py_TYPE(*value))
+  if( *value!=NULL && !typed_kind(Py_TYPE(*value)) && kin_maybe(s, Py_TYPE(*value))
    && kin_of(s, Py_TYPE(*value), &form)==KIN_ENUM ) *value = NULL;
 }
 

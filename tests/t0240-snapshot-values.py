@@ -489,8 +489,13 @@ class NoUserCode(unittest.TestCase):
         # members whose _value_ is the other one, and a _name_ that is not
         # a str: finite, and at the bound neither kept
         Twin.A._value_, Twin.B._value_, Twin.A._name_ = Twin.B, Twin.A, Twin.B
+        class Level(enum.IntEnum):
+            LOW = 1
+
+        class Wrapped(enum.Enum):
+            W = Level.LOW
         members = [State.IDLE, State.BUSY, [State.BUSY, {"t": Tags([3])}],
-                   Twin.A, [[Twin.B]]]
+                   Twin.A, [[Twin.B]], Wrapped.W, [Wrapped.W]]
         try:
             cases = [(v, (2, 32)) for v in values] + [(v, (2,)) for v in members]
             for i, (v, item_bounds) in enumerate(cases):
