@@ -301,16 +301,11 @@ struct trec_snap {
     uint16_t len;
     char name[TNAME_LEN];
   } tcache[TNAME_CACHE];
-  struct {
-    PyTypeObject *tp;         /* Borrowed, compared only */
-    unsigned int tag;
-    unsigned char form;
-  } fcache[FORM_CACHE];       /* typed_form()'s answers */
-  struct {
+  struct form_entry {
     PyTypeObject *tp;         /* Borrowed, compared only */
     unsigned int tag;
     unsigned char kind, form;
-  } kcache[FORM_CACHE];       /* kin_of()'s answers */
+  } fcache[FORM_CACHE];       /* typed_form()'s and kin_of()'s answers */
   PyTypeObject *deque_type;   /* Borrowed: collections.deque, once met */
   newfunc object_new;         /* object's tp_new, which most classes keep */
   PyObject *s_module;         /* Owned: interned "__module__" */
@@ -1383,19 +1378,36 @@ typed_form_find(trec_snap *s, PyTypeObject *tp, PyTypeObject *builtin,
   return TREC_FORM_CALL;
 }
 
+/* tp's entry in the form cache, which typed_form() and kin_of() share: a
+** type is asked of by one of them only (kin_of() of the types no flag
+** marks). *hit: whether it holds tp's answer. No entry is kept for a type
+** without a valid version tag (*tag 0). */
+static inline struct form_entry *form_entry(trec_snap *s, PyTypeObject *tp,
+                                            unsigned int *tag, int *hit){
+  struct form_entry *e = &s->fcache[cache_at(tp, FORM_CACHE)];
+  *tag = type_tag(tp);
+  *hit = *tag && e->tp==tp && e->tag==*tag;
+  return e;
+}
+
+static inline void form_keep(struct form_entry *e, PyTypeObject *tp,
+                             unsigned int tag, unsigned kind, unsigned form){
+  if( !tag ) return;
+  e->tp = tp;
+  e->tag = tag;
+  e->kind = (unsigned char)kind;
+  e->form = (unsigned char)form;
+}
+
 static unsigned typed_form(trec_snap *s, PyTypeObject *tp, enum trec_vtag kind){
-  unsigned int tag = type_tag(tp);
-  size_t h = cache_at(tp, FORM_CACHE);
+  unsigned int tag;
+  int hit;
+  struct form_entry *e = form_entry(s, tp, &tag, &hit);
   unsigned form;
-  if( tag && s->fcache[h].tp==tp && s->fcache[h].tag==tag )
-    return s->fcache[h].form;
+  if( hit ) return e->form;
   form = typed_form_find(s, tp, kind_type(kind), TREC_FORM_BASE);
   if( PyErr_Occurred() ) PyErr_Clear();
-  if( tag ){
-    s->fcache[h].tp = tp;
-    s->fcache[h].tag = tag;
-    s->fcache[h].form = (unsigned char)form;
-  }
+  form_keep(e, tp, tag, 0, form);   /* no kin: flags tell its kind */
   return form;
 }
 
@@ -1599,21 +1611,26 @@ kin_find(trec_snap *s, PyTypeObject *tp, unsigned *form){
 }
 
 static inline enum kin kin_of(trec_snap *s, PyTypeObject *tp, unsigned *form){
-  unsigned int tag = type_tag(tp);
-  size_t h = cache_at(tp, FORM_CACHE);
+  unsigned int tag;
+  int hit;
+  struct form_entry *e = form_entry(s, tp, &tag, &hit);
   enum kin k;
-  if( tag && s->kcache[h].tp==tp && s->kcache[h].tag==tag ){
-    *form = s->kcache[h].form;
-    return (enum kin)s->kcache[h].kind;
+  if( hit ){
+    *form = e->form;
+    return (enum kin)e->kind;
   }
   k = kin_find(s, tp, form);
-  if( tag ){
-    s->kcache[h].tp = tp;
-    s->kcache[h].tag = tag;
-    s->kcache[h].kind = (unsigned char)k;
-    s->kcache[h].form = (unsigned char)*form;
-  }
+  form_keep(e, tp, tag, k, *form);
   return k;
+}
+
+/* The deque item at block *b, index *ix, which then move to the next. */
+static inline PyObject *deque_next(struct deque_block **b, Py_ssize_t *ix){
+  if( *ix==DEQUE_BLOCKLEN ){
+    *b = (*b)->rightlink;
+    *ix = 0;
+  }
+  return (*b)->data[(*ix)++];
 }
 
 /* A deque's items as a LIST's: the first max_items, read block by block.
@@ -1628,13 +1645,8 @@ static void deque_body(trec_snap *s, PyObject *v, int depth,
   trec_venc_tag(out, TREC_V_LIST);
   trec_buf_put_varint(out, obj_id(v));
   uint64_t planned = put_count(s, (uint64_t)Py_SIZE(v), &at, out), i = 0;
-  for(; i<planned && !over_budget(s, out) && d->state==state; i++){
-    if( ix==DEQUE_BLOCKLEN ){
-      b = b->rightlink;
-      ix = 0;
-    }
-    enc_child(s, b->data[ix++], depth+1, out);
-  }
+  for(; i<planned && !over_budget(s, out) && d->state==state; i++)
+    enc_child(s, deque_next(&b, &ix), depth+1, out);
   if( i<planned ) patch_count(out, at, planned, i);
 }
 
@@ -2588,13 +2600,8 @@ fp_kin(trec_snap *s, uint64_t h, PyObject *v, enum kin k, int depth){
     h = mixu(mixu(fp_type(s, mix(h, v), tp), (uint64_t)n), (uint64_t)d->maxlen);
     if( depth>=s->o.max_depth ) return h;
     if( n>s->o.max_items ) n = s->o.max_items;
-    for(Py_ssize_t i=0; i<n; i++){
-      if( ix==DEQUE_BLOCKLEN ){
-        b = b->rightlink;
-        ix = 0;
-      }
-      h = fp_item_out(s, h, b->data[ix++], depth+1);
-    }
+    for(Py_ssize_t i=0; i<n; i++)
+      h = fp_item_out(s, h, deque_next(&b, &ix), depth+1);
     return h;
   }
   if( k==KIN_ENUM ){

@@ -146,16 +146,8 @@ def instance_dict(v, t):
 
 def instance_fields(v, t, depth, path):
     """The fields of v's __dict__ (v on the path), read without getattr."""
-    if not _generic_getattr(t):
-        return ()
-    try:
-        d = object.__getattribute__(v, "__dict__")
-    except Exception:
-        return ()
-    if type(d) is not dict:
-        return ()
     return tuple((k if type(k) is str else "?", named(k, x, depth + 1, path))
-                 for k, x in list(dict.items(d))[:MAX_ITEMS])
+                 for k, x in list(dict.items(instance_dict(v, t)))[:MAX_ITEMS])
 
 
 def enc_enum(v, t, depth, path):
