@@ -131,6 +131,69 @@ static inline int trec_compat_frame_lasti(PyFrameObject *f){
 #endif
 }
 
+/* The offset of the instruction frame `caller` is executing (its call),
+** when it is among the first few frames that f's call came from, else -1.
+** `caller` is only compared until it is found among the running frames:
+** an entry of the recorder's stack that outlived its frame is never read. */
+#define TREC_COMPAT_CALLER_STEPS 32
+static inline int trec_compat_caller_lasti(PyFrameObject *f,
+                                           PyFrameObject *caller){
+  int steps = TREC_COMPAT_CALLER_STEPS;
+#if PY_VERSION_HEX >= 0x030B0000
+  _PyInterpreterFrame *p = f->f_frame->previous;
+  while( p!=NULL && p->frame_obj!=caller && --steps>0 ) p = p->previous;
+  if( p==NULL || p->frame_obj!=caller ) return -1;
+#else
+  PyFrameObject *p = f->f_back;
+  while( p!=NULL && p!=caller && --steps>0 ) p = p->f_back;
+  if( p!=caller ) return -1;
+#endif
+  return trec_compat_frame_lasti(caller);
+}
+
+/* The line of co's instruction at byte offset lasti, 0 if none: what
+** frame.f_lineno, and so a traceback or pdb's `where`, shows for a frame
+** that gets no line events (PyCode_Addr2Line of its last instruction:
+** frame_getlineno without f_trace, 3.9; PyFrame_GetLineNumber with
+** f_lineno unset, 3.10+, as ceval's call_trace leaves it after each
+** event). PyCode_Addr2Line walks the line table from its start at every
+** call (from 3.12, and 3.10; 3.11 keeps an array once the code is traced),
+** which in a module's body made each class and call it makes cost as much
+** as the body's size. From 3.10 a trec_compat_lines kept per code object
+** is walked from where it was left instead: _PyCode_CheckLineNumber moves
+** a PyCodeAddressRange (public, cpython/code.h) both ways, as
+** PyCode_Addr2Line does from a fresh one; a fresh one (*ready = 0) is set
+** as codeobject.c's _PyLineTable_InitAddressRange sets it (not exported),
+** the way PEP 626 lets out-of-process debuggers read the table. */
+#if PY_VERSION_HEX >= 0x030A0000
+typedef PyCodeAddressRange trec_compat_lines;
+#else
+typedef struct { int unused; } trec_compat_lines;
+#endif
+static inline int trec_compat_code_line(PyCodeObject *co, trec_compat_lines *at,
+                                        int *ready, int lasti){
+  int line;
+  if( lasti<0 ) return 0;
+#if PY_VERSION_HEX >= 0x030A0000
+  if( !*ready ){
+    const char *t = PyBytes_AS_STRING(co->co_linetable);
+    at->opaque.lo_next = (const void *)t;
+    at->opaque.limit = (const void *)(t + PyBytes_GET_SIZE(co->co_linetable));
+    at->opaque.computed_line = co->co_firstlineno;
+    at->ar_start = -1;
+    at->ar_end = 0;
+    at->ar_line = -1;
+    *ready = 1;
+  }
+  line = _PyCode_CheckLineNumber(lasti, at);
+#else
+  (void)at;
+  (void)ready;
+  line = PyCode_Addr2Line(co, lasti);
+#endif
+  return line>0 ? line : 0;
+}
+
 /* ---- generators: one frame identity across resumes ----
 ** A generator, coroutine or async generator delivers a `call` event at
 ** every resume and a `return` event at every yield (sys.settrace

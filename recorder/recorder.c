@@ -506,7 +506,7 @@ static void rec_entry_done(trec_recorder *r){
 static inline __attribute__((always_inline)) void
 rec_emit(trec_recorder *r, struct trec_rthread *t,
          const struct trec_fentry *e, int kind, int line, int offset,
-         int64_t ts){
+         int64_t ts, int caller_line){
   if( r->payload.oom ){
     trec_recorder_fail(r, TREC_ERR_NOMEM, "event payload", NULL);
     return;
@@ -519,7 +519,7 @@ rec_emit(trec_recorder *r, struct trec_rthread *t,
     .seq = r->seq + 1, .frame = e->id, .ts = ts, .thread = t->id,
     .code = e->ci->id, .line = line<0 ? 0 : line, .offset = offset, .depth = 0,
     .kind = (uint8_t)kind, .payload = r->payload.data,
-    .payload_len = (uint32_t)r->payload.len,
+    .payload_len = (uint32_t)r->payload.len, .caller_line = caller_line,
     .entry_end = r->ends.oom ? NULL : (const uint32_t *)(void *)r->ends.data,
     .n_entries = (uint32_t)(r->ends.len / sizeof(uint32_t))
   };
@@ -685,6 +685,29 @@ static int rec_push(trec_recorder *r, struct trec_rthread *t,
   return rc;
 }
 
+/* The line library frame e (no line events) is calling f from, so that
+** `where` shows it as a traceback would; 0 when not known. */
+static int rec_caller_line(struct trec_fentry *e, PyFrameObject *f){
+  int lasti = trec_compat_caller_lasti(f, e->frame);
+  if( lasti<0 ) return 0;
+  struct trec_codeinfo *ci = e->ci;
+  /* sets of two, the latest first: a loop calling from two places of one
+  ** set keeps both */
+  unsigned k = ((unsigned)lasti >> 1) * 0x9e3779b1u >> (32 - TREC_CI_CALL_SETS) << 1;
+  if( ci->call_at[k].at==lasti + 1 ) return ci->call_at[k].line;
+  if( ci->call_at[k+1].at!=lasti + 1 ){
+    ci->call_at[k+1].at = lasti + 1;
+    ci->call_at[k+1].line = trec_compat_code_line(trec_compat_frame_code(e->frame),
+                                                  &ci->lines, &ci->lines_ready,
+                                                  lasti);
+  }
+  int line = ci->call_at[k+1].line;
+  ci->call_at[k+1] = ci->call_at[k];
+  ci->call_at[k].at = lasti + 1;
+  ci->call_at[k].line = line;
+  return line;
+}
+
 static void rec_call(trec_recorder *r, struct trec_rthread *t,
                      PyFrameObject *f, struct trec_codeinfo *ci){
   struct trec_fentry e = { NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0 };
@@ -693,6 +716,9 @@ static void rec_call(trec_recorder *r, struct trec_rthread *t,
   ** twice (a new thread's Thread.run, by threading's hook and then by a
   ** sys.monitoring callback) */
   if( cur!=NULL && cur->frame==f ) return;
+  /* read before the push, which may move cur */
+  int caller_line = cur!=NULL && cur->ci->decision!=TREC_DECIDE_FULL
+                    ? rec_caller_line(cur, f) : 0;
   if( ci->is_gen ){
     if( trec_compat_gen_fresh(f, ci->first_resume) ){
       trec_fpark_drop(&r->park, f);
@@ -713,7 +739,7 @@ static void rec_call(trec_recorder *r, struct trec_rthread *t,
   int line = trec_compat_frame_line(f);
   if( rec_snap_frame(r, t->tstate, top, f, 1, line, TREC_CALL, NULL)!=TREC_OK )
     return;
-  rec_emit(r, t, top, TREC_CALL, line, TREC_NO_OFFSET, rec_now(r));
+  rec_emit(r, t, top, TREC_CALL, line, TREC_NO_OFFSET, rec_now(r), caller_line);
 }
 
 /* The entry of f for a non-call event; *full is set when the frame is new
@@ -769,7 +795,7 @@ rec_line(trec_recorder *r, struct trec_rthread *t, PyFrameObject *f,
     return;
   rec_emit(r, t, e, kind, line,
            kind==TREC_OPCODE ? trec_compat_frame_lasti(f) : TREC_NO_OFFSET,
-           TREC_NO_TS);
+           TREC_NO_TS, 0);
 }
 
 static void rec_exception(trec_recorder *r, struct trec_rthread *t,
@@ -796,7 +822,7 @@ static void rec_exception(trec_recorder *r, struct trec_rthread *t,
                        trec_snap_errmsg(r->snap));
     return;
   }
-  rec_emit(r, t, e, TREC_EXCEPTION, line, TREC_NO_OFFSET, rec_now(r));
+  rec_emit(r, t, e, TREC_EXCEPTION, line, TREC_NO_OFFSET, rec_now(r), 0);
 }
 
 static void rec_return(trec_recorder *r, struct trec_rthread *t,
@@ -822,7 +848,7 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
                        trec_snap_errmsg(r->snap));
     return;
   }
-  rec_emit(r, t, e, TREC_RETURN, line, TREC_NO_OFFSET, rec_now(r));
+  rec_emit(r, t, e, TREC_RETURN, line, TREC_NO_OFFSET, rec_now(r), 0);
   if( r->state!=TREC_REC_RUNNING ) return;
   /* e is the top entry */
   struct trec_fentry done = *e;

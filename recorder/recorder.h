@@ -24,6 +24,7 @@ enum trec_decision {
 };
 
 #define TREC_CI_SPARE 8
+#define TREC_CI_CALL_SETS 3    /* log2 of the sets of two of call_at */
 
 /* The coarsest time resolution `--time-resolution` accepts, in ns. */
 #define TREC_TIME_RESOLUTION_MAX (1u << 20)
@@ -44,6 +45,11 @@ struct trec_codeinfo {
   ** then costs no calloc and its return no free (recursion keeps a few) */
   uint32_t n_spare;
   trec_shadow *spare[TREC_CI_SPARE];   /* Owned, n_spare */
+  /* library code: the lines it calls from, by offset + 1 (0: empty), and
+  ** where its line table was last read (recorder.c rec_caller_line) */
+  struct { int at, line; } call_at[2 << TREC_CI_CALL_SETS];
+  trec_compat_lines lines;
+  int lines_ready;
 };
 
 /* One recorded thread. */

@@ -3,12 +3,13 @@
 **
 ** This is the heart of reconstruction: a keyframe gives the stack before a
 ** chunk's first event, and rstack_apply() replays one event on it (call:
-** push a fresh frame with the payload's values; other kinds: update the
-** frame's line and changed values; return: the frame leaves at the thread's
-** next event; an event in a frame below the top unwinds to it). Values are pointers into the chunk and keyframe bytes, never
-** copies, so applying an event costs a few pointer writes per changed
-** variable. Frames popped keep their slot arrays for reuse, so a deep
-** recursion replayed again does not allocate.
+** push a fresh frame with the payload's values, and set the caller's line
+** when the call gives it; other kinds: update the frame's line and changed
+** values; return: the frame leaves at the thread's next event; an event in
+** a frame below the top unwinds to it). Values are pointers into the chunk
+** and keyframe bytes, never copies, so applying an event costs a few
+** pointer writes per changed variable. Frames popped keep their slot
+** arrays for reuse, so a deep recursion replayed again does not allocate.
 */
 #include "config.h"
 #include <stdlib.h>
@@ -128,6 +129,10 @@ int rstack_apply(trec_replay *rp, struct rstack *s, const struct trec_chunk *c,
   if( c->kind[j]==TREC_CALL || d==s->n+1 || s->f[d-1].frame!=c->frame[j] ){
     if( c->kind[j]!=TREC_CALL && d<=s->n ) goto corrupt;
     s->n = d-1;
+    /* a library frame has no line events: its call into this one says
+    ** where it is */
+    if( c->kind[j]==TREC_CALL && c->caller_line[j]!=0 && d>1 )
+      s->f[d-2].line = c->caller_line[j];
     rc = stack_push(rp, s, c->frame[j], c->code[j], c->line[j]);
     if( rc ) return rc;
   }else{

@@ -193,13 +193,13 @@ int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
   if( ts_bits ) ts_shift = (unsigned)__builtin_ctzll(ts_bits);
   prev_ts = base_ts;
   for(int i=0; i<TREC_N_COLUMNS; i++) trec_buf_reset(&e->col[i]);
-  /* worst cases per event: seq gap 10, line delta 5, code 5 + frame 10,
+  /* worst cases per event: seq gap 10, line deltas 2 x 5, code 5 + frame 10,
   ** ts 10, offset 5, payload length 5. The payload column is not built
   ** here: payloads go once, straight from the events to out, after the
   ** other columns (it is the last). */
   if( trec_buf_room(&e->col[TREC_COL_KIND], n)
    || trec_buf_room(&e->col[TREC_COL_SEQ], n*10)
-   || trec_buf_room(&e->col[TREC_COL_LINE], n*5)
+   || trec_buf_room(&e->col[TREC_COL_LINE], n*10)
    || trec_buf_room(&e->col[TREC_COL_FRAME], n*15)
    || trec_buf_room(&e->col[TREC_COL_TS], n*10)
    || trec_buf_room(&e->col[TREC_COL_OFFSET], n*5)
@@ -234,6 +234,13 @@ int trec_chunk_encode_ex(struct trec_chunk_enc *e, const struct trec_event *ev,
       sp = col_put_varint(sp, x->seq - prev_seq - 1);
     }
     prev_seq = x->seq;
+    /* a call's caller line is the line of the frame below it, which S
+    ** keeps (the encoder and decoder agree on it for later deltas) */
+    if( x->kind==TREC_CALL && x->caller_line!=0 && depth>0 ){
+      kb = (kb & ~(unsigned)TREC_KB_KIND) | TREC_KB_CALL_AT;
+      lp = col_put_varint(lp, trec_zigzag((int64_t)x->caller_line - stack[depth-1].line));
+      stack[depth-1].line = x->caller_line;
+    }
     if( x->kind!=TREC_CALL && depth>0 && stack[depth-1].frame==x->frame
      && stack[depth-1].code==x->code ){
       pos = (ptrdiff_t)depth - 1;
@@ -352,7 +359,8 @@ void trec_chunk_init(struct trec_chunk *c){
 void trec_chunk_release(struct trec_chunk *c){
   if( !c ) return;
   free(c->seq); free(c->frame); free(c->ts); free(c->code); free(c->line);
-  free(c->offset); free(c->depth); free(c->kind); free(c->payload_off);
+  free(c->offset); free(c->caller_line); free(c->depth); free(c->kind);
+  free(c->payload_off);
   free(c->payload_len);
   trec_buf_release(&c->raw);
   trec_buf_release(&c->resolved);
@@ -371,7 +379,8 @@ static int chunk_reserve(struct trec_chunk *c, size_t n){
   cap = c->cap ? c->cap : 1024;
   while( cap<n ) cap *= 2;
   GROW(seq); GROW(frame); GROW(ts); GROW(code); GROW(line);
-  GROW(offset); GROW(depth); GROW(kind); GROW(payload_off); GROW(payload_len);
+  GROW(offset); GROW(caller_line); GROW(depth); GROW(kind); GROW(payload_off);
+  GROW(payload_len);
   c->cap = cap;
   return 0;
 }
@@ -460,6 +469,7 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
   int64_t *restrict o_ts = c->ts;
   uint32_t *restrict o_code = c->code, *restrict o_depth = c->depth;
   int32_t *restrict o_line = c->line, *restrict o_offset = c->offset;
+  int32_t *restrict o_caller = c->caller_line;
   uint8_t *restrict o_kind = c->kind;
   uint32_t *restrict o_payload_off = c->payload_off, *restrict o_payload_len = c->payload_len;
 
@@ -486,6 +496,15 @@ int trec_chunk_decode_ex(const unsigned char *raw, size_t len, unsigned flags,
       o_kind[i] = (uint8_t)kind;
       if( kind==TREC_RETURN ) depth = pos;
       goto rest;
+    }
+    o_caller[i] = 0;
+    if( kind==TREC_KB_CALL_AT ){
+      if( depth==0 ) goto out;
+      GETV(cp[TREC_COL_LINE], ce[TREC_COL_LINE], v);
+      if( add_delta32(st.e[depth-1].line, v, INT32_MIN, INT32_MAX,
+                      &st.e[depth-1].line) || st.e[depth-1].line==0 ) goto out;
+      o_caller[i] = st.e[depth-1].line;
+      kind = TREC_CALL;
     }
     if( kind>=TREC_N_KINDS ) goto out;
     if( kb & TREC_KB_SEQGAP ){
@@ -594,6 +613,7 @@ void trec_chunk_event(const struct trec_chunk *c, size_t j,
   ev->code = c->code[j];
   ev->line = c->line[j];
   ev->offset = ts ? c->offset[j] : TREC_NO_OFFSET;
+  ev->caller_line = c->kind[j]==TREC_CALL ? c->caller_line[j] : 0;
   ev->depth = c->depth[j];
   ev->kind = c->kind[j];
   ev->payload_len = pay ? c->payload_len[j] : 0;

@@ -13,7 +13,7 @@
 
 enum { CA_FRAME, CA_THREAD, CA_PARENT, CA_FUNCTION, CA_QUALNAME, CA_FILE,
        CA_LINE, CA_DEPTH, CA_CALL_SEQ, CA_RETURN_SEQ, CA_DURATION, CA_RETURNED,
-       CA_RAISED, CA_CODE, CA_N };
+       CA_RAISED, CA_CALL_LINE, CA_CODE, CA_N };
 
 static const enum sql_role ca_roles[CA_N] = {
   [CA_FRAME] = SQL_R_FRAME, [CA_THREAD] = SQL_R_THREAD,
@@ -37,7 +37,8 @@ static int ca_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
     "CREATE TABLE x(frame INTEGER, thread INTEGER, parent INTEGER,"
     " function TEXT, qualname TEXT, file TEXT, line INTEGER, depth INTEGER,"
     " call_seq INTEGER, return_seq INTEGER, duration_ns INTEGER,"
-    " returned TEXT, raised TEXT, code INTEGER HIDDEN)", out, err);
+    " returned TEXT, raised TEXT, call_line INTEGER, code INTEGER HIDDEN)",
+    out, err);
 }
 
 static int ca_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
@@ -170,6 +171,9 @@ static int ca_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col){
     case CA_QUALNAME: if( co ) sqlite3_result_text(ctx, co->qualname, -1, SQLITE_STATIC); break;
     case CA_FILE:     sqlite3_result_text(ctx, sql_code_file(r, co), -1, SQLITE_STATIC); break;
     case CA_LINE:     sqlite3_result_int(ctx, k->line); break;
+    case CA_CALL_LINE:
+      if( k->call_line ) sqlite3_result_int(ctx, k->call_line);
+      break;
     case CA_DEPTH:    sqlite3_result_int64(ctx, k->depth); break;
     case CA_CALL_SEQ:
       if( k->call_seq ) sqlite3_result_int64(ctx, (sqlite3_int64)k->call_seq);

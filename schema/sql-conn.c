@@ -185,6 +185,7 @@ struct calls_build {
   uint8_t *last_kind;          /* per open activation: its last own event */
   uint64_t *exc_off;           /* per open activation: pending exception */
   uint32_t *exc_len;
+  int32_t *line;               /* per open activation: the line it is at */
 };
 
 static int build_push(struct calls_build *b, size_t row){
@@ -194,14 +195,17 @@ static int build_push(struct calls_build *b, size_t row){
     uint8_t *k = s ? realloc(b->last_kind, cap) : NULL;
     uint64_t *o = k ? realloc(b->exc_off, cap*sizeof(*o)) : NULL;
     uint32_t *l = o ? realloc(b->exc_len, cap*sizeof(*l)) : NULL;
+    int32_t *at = l ? realloc(b->line, cap*sizeof(*at)) : NULL;
     if( s ) b->stack = s;
     if( k ) b->last_kind = k;
     if( o ) b->exc_off = o;
-    if( !l ) return TREC_ERR_NOMEM;
-    b->exc_len = l;
+    if( l ) b->exc_len = l;
+    if( !at ) return TREC_ERR_NOMEM;
+    b->line = at;
     b->stack_cap = cap;
   }
   b->stack[b->n_stack] = row;
+  b->line[b->n_stack] = b->rows[row].line;
   b->last_kind[b->n_stack] = TREC_CALL;
   b->exc_len[b->n_stack] = 0;
   b->exc_off[b->n_stack] = 0;
@@ -249,6 +253,9 @@ static int build_event(struct sql_conn *c, struct calls_build *b,
     if( !row ) return TREC_ERR_NOMEM;
     row->frame = ev->frame;
     row->parent = top ? b->rows[b->stack[top-1]].frame : 0;
+    /* a library caller's line comes with the call (it has no line events) */
+    if( top && ev->caller_line ) b->line[top-1] = ev->caller_line;
+    row->call_line = top ? b->line[top-1] : 0;
     row->call_seq = ev->seq;
     row->call_ts = ev->ts;
     row->thread = ev->thread;
@@ -259,6 +266,7 @@ static int build_event(struct sql_conn *c, struct calls_build *b,
   }
   /* the innermost open activation of this frame */
   for(k=top; k>0 && b->rows[b->stack[k-1]].frame!=ev->frame; k--){}
+  if( k>0 ) b->line[k-1] = ev->line;
   if( ev->kind!=TREC_RETURN ){
     if( k==0 ) return TREC_OK;
     b->last_kind[k-1] = ev->kind;
@@ -369,6 +377,7 @@ out:
   free(b.last_kind);
   free(b.exc_off);
   free(b.exc_len);
+  free(b.line);
   trec_chunk_release(&ch);
   return sql_rc_for(rc);
 }

@@ -48,6 +48,7 @@ struct sql_call {
   uint32_t val_len;            /* 0: no value */
   uint32_t thread, code, depth;
   int32_t line;
+  int32_t call_line;           /* the parent's line at the call; 0: unknown */
   uint8_t raised;              /* the value is the exception that escaped */
 };
 

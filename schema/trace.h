@@ -56,14 +56,14 @@ const char *trec_strerror(int rc);
 /*-************************************
 *  Format version
 **************************************/
-/* A reader accepts any file whose major version it knows (1 to 6: 2.0
+/* A reader accepts any file whose major version it knows (1 to 7: 2.0
 ** added PATCH payload entries and 3.0 back PATCHes, which older files never
 ** hold; 4.0 added ts_shift to chunk headers, which the reader skips for
-** older files; 5.0 the TYPED value and 6.0 its kin (deques, enum members,
-** float and set subclasses), which older files never hold) and any
-** minor version; a newer major is refused with a
+** older files; 5.0 the TYPED value, 6.0 its kin (deques, enum members,
+** float and set subclasses) and 7.0 a call's caller line, which older
+** files never hold) and any minor version; a newer major is refused with a
 ** message naming both versions (doc/FORMAT.md, "Versioning"). */
-#define TREC_FORMAT_MAJOR 6
+#define TREC_FORMAT_MAJOR 7
 #define TREC_FORMAT_MINOR 0
 #define TREC_FORMAT_OLDEST_MAJOR 1
 #define TREC_APPLICATION_ID 0x54524543   /* "TREC", PRAGMA application_id */
@@ -103,6 +103,11 @@ struct trec_event {
   uint8_t kind;            /* enum trec_kind */
   const unsigned char *payload;  /* Borrowed; may be NULL when payload_len = 0 */
   uint32_t payload_len;
+  int32_t caller_line;     /* call events: the line the frame below on the
+                              thread's stack is at, when that frame has no
+                              line events of its own (a library frame); it
+                              becomes that frame's line. 0: none. Kept only
+                              when the stack holds a frame below the call */
   /* Writer only, optional: where each payload entry ends (offsets into
   ** payload, increasing, the last = payload_len). The writer thread keeps
   ** every variable's latest value for keyframes; with these it need not
@@ -409,6 +414,7 @@ struct trec_chunk {
   uint32_t *code;
   int32_t *line;
   int32_t *offset;
+  int32_t *caller_line;     /* valid where kind is TREC_CALL only */
   uint32_t *depth;
   uint8_t *kind;
   uint32_t *payload_off;    /* into payload */

@@ -21,6 +21,9 @@
 /* The kind byte of one event: low 3 bits the kind, then which optional
 ** columns hold an entry for this event. */
 #define TREC_KB_KIND    0x07
+/* Kind value 5 (7.0): a call whose line column entry is preceded by one for
+** its caller_line, a delta from the line of the stack's top entry. */
+#define TREC_KB_CALL_AT 5
 #define TREC_KB_FRAME   0x08   /* code + frame column entry (explicit frame) */
 #define TREC_KB_PAYLOAD 0x10   /* payload length entry (payload_len > 0) */
 #define TREC_KB_TS      0x20   /* ts delta entry */

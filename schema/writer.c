@@ -936,12 +936,15 @@ static void base_like(const struct sframe *f, const unsigned char *v,
 }
 
 /* The shadow frame of event ev, with the codec's stack rule (chunk.c):
-** a call pushes one; another event goes to the innermost frame of its id,
-** dropping those above it, or pushes one when there is none. */
+** a call pushes one, giving the frame below its caller_line if it has
+** one; another event goes to the innermost frame of its id, dropping
+** those above it, or pushes one when there is none. */
 static int shadow_frame(trec_stream *s, const struct trec_event *ev,
                         struct sframe **out){
   size_t i = s->depth;
   int rc;
+  if( ev->kind==TREC_CALL && ev->caller_line!=0 && i>0 )
+    s->frames[i-1].line = ev->caller_line;
   if( ev->kind!=TREC_CALL ){
     while( i>0 && s->frames[i-1].frame!=ev->frame ) i--;
     if( i>0 ){

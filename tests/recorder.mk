@@ -52,6 +52,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/iter_effects.py \
 	tests/programs/keyboard_interrupt.py \
 	tests/programs/lambda_sorted.py \
+	tests/programs/library_callbacks.py \
 	tests/programs/large_data.py \
 	tests/programs/long_running.py \
 	tests/programs/loops.py \

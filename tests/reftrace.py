@@ -343,7 +343,7 @@ class Tracer:
                                    # and suspended generators
         self.co_code = {}          # code -> its bytecode
         self.next_fid = 1
-        self.stacks = {}           # thread key -> [fid, ...]
+        self.stacks = {}           # thread key -> [(fid, library frame or None), ...]
         self.threads = {}          # thread key -> [events]
         self.order = []            # thread keys in order of first event
         self.thread_names = {}     # thread key -> name (not the Thread:
@@ -529,10 +529,15 @@ class Tracer:
             return None
         fid, shadow = self.activation(frame)
         stack = self.stacks.setdefault(self.thread_key(), [])
-        stack.append(fid)
+        extra = {"lib": True} if d == CALLS else {}
+        # a library frame has no line events: the line it calls from, as
+        # Python reports it for a frame traced without lines
+        if stack and stack[-1][1] is not None:
+            extra["caller_line"] = stack[-1][1].f_lineno
+        # library frames are held while they run, to read that line
+        stack.append((fid, frame if d == CALLS else None))
         values = self.diff(frame, shadow, True, d == CALLS)
-        self.emit(frame, "call", fid, len(stack), values,
-                  {"lib": True} if d == CALLS else None)
+        self.emit(frame, "call", fid, len(stack), values, extra)
         if d == CALLS:
             frame.f_trace_lines = False
             return self.library_trace
@@ -792,6 +797,8 @@ def normalize_dump(d):
         ev = {"kind": e["kind"], "file": c.get("file"), "name": c.get("name"),
               "qualname": c.get("qualname"), "line": e["line"],
               "depth": e["depth"], "frame": e["frame"], "vars": vars_}
+        if "caller_line" in e:
+            ev["caller_line"] = e["caller_line"]
         ev.update(extra)
         if e["thread"] not in per_thread:
             per_thread[e["thread"]] = []
@@ -819,12 +826,12 @@ def normalize_ref(doc):
 
 def comparable(ref_ev, rec_ev, with_qualname):
     """The two events reduced to what both must agree on: kind, code, line,
-    depth, frame; the changed variables the reference can judge (simple
+    depth, frame, the line a library caller is at; the changed variables the reference can judge (simple
     values), with their text; the return value when simple; the exception
     type."""
     def base(e):
         return (e["kind"], e["file"], e["qualname"] if with_qualname else e["name"],
-                e["line"], e["depth"], e["frame"])
+                e["line"], e["depth"], e["frame"], e.get("caller_line", 0))
     if ref_ev.get("lib") or (ref_ev["file"] or "").startswith("<"):
         # library code, and code the library made with exec/eval (such as
         # namedtuple's __new__, file "<string>"): values such as thread

@@ -59,6 +59,16 @@ def expected(name, m):
     if name == "escaped":
         return [{k: c[k] for k in ("function", "call_seq", "return_seq", "raised")}
                 for c in calls if c["raised"] is not None]
+    if name == "callsites":
+        file_of = {c["frame"]: c["file"] for c in calls}
+        n = {}
+        for c in calls:
+            if c["parent"] is not None:
+                k = (c["function"], file_of[c["parent"]], c["call_line"])
+                n[k] = n.get(k, 0) + 1
+        rows = [{"function": f, "caller_file": fl, "call_line": l, "n": k}
+                for (f, fl, l), k in n.items()]
+        return sorted(rows, key=lambda r: (-r["n"], r["function"], r["call_line"]))
     if name == "history":
         f = [c for c in calls if c["function"] == "f"][0]["frame"]
         line = {e["seq"]: e["line"] for e in ev}

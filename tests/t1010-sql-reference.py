@@ -25,7 +25,8 @@ PYTHON = os.environ.get("PYTHON", sys.executable)
 REFTRACE = os.path.join(os.environ["TREC_SRCDIR"], "tests", "reftrace.py")
 PROGRAMS = ["exc_caught.py", "exc_uncaught.py", "recursion.py", "generators.py",
             "closures.py", "threads.py", "yield_from.py", "loops.py",
-            "exc_finally.py", "deep_recursion.py", "threads_concurrent.py"]
+            "exc_finally.py", "deep_recursion.py", "threads_concurrent.py",
+            "library_callbacks.py"]
 # threads scheduled differently from run to run (lock waits): only the
 # checks against the same trace's own dump apply
 RACY = {"threads_concurrent.py"}
@@ -154,6 +155,8 @@ class Reference(unittest.TestCase):
                         e["ret"] = objects_blurred(e["ret"])
                 for e in w["events"]:
                     e.pop("qualname", None)
+                    # in calls.call_line, not a column of events
+                    e.pop("caller_line", None)
                     e["vars"] = {k: objects_blurred(v) for k, v in e["vars"].items()}
                     if "ret" in e:
                         e["ret"] = objects_blurred(e["ret"])
@@ -164,6 +167,35 @@ class Reference(unittest.TestCase):
             self.assertEqual(desc, asc[::-1])
             self.assertEqual([r["seq"] for r in asc], list(range(1, len(asc) + 1)))
 
+        self.each(check, with_reference=False)
+
+    def test_call_lines_equal_dump(self):
+        # calls.call_line is the parent's line at the call: the line the
+        # call gives for a library caller, else the caller's last event's
+        # line, as the format library's own decode (trec-dump) has them
+        def check(trace, ref):
+            d = reftrace.dump(trace)
+            want, at, stacks = {}, {}, {}
+            for e in d["events"]:
+                st = stacks.setdefault(e["thread"], [])
+                if e["kind"] == "call":
+                    if st and "caller_line" in e:
+                        at[st[-1]] = e["caller_line"]
+                    want[e["seq"]] = at[st[-1]] if st else None
+                    st.append(e["frame"])
+                elif e["frame"] in st:
+                    del st[len(st) - st[::-1].index(e["frame"]):]
+                at[e["frame"]] = e["line"]
+                if e["kind"] == "return" and st and st[-1] == e["frame"]:
+                    st.pop()
+            got = {r["call_seq"]: r["call_line"] for r in
+                   sql(trace, "SELECT call_seq, call_line FROM calls WHERE call_seq IS NOT NULL")}
+            self.assertEqual(got, want)
+            if name_of(trace) == "library_callbacks.py":
+                self.assertGreater(sum("caller_line" in e for e in d["events"]), 10)
+
+        def name_of(trace):
+            return os.path.basename(trace)[:-len(".trace")]
         self.each(check, with_reference=False)
 
     def test_counts(self):

@@ -516,6 +516,47 @@ class Replay(unittest.TestCase):
         self.assertEqual(int(outs[11].strip().splitlines()[-1]), call + 1)
         self.assertEqual(int(outs[12].strip().splitlines()[-1]), ret + 1)
 
+    def test_where_through_library_frames(self):
+        # at each callback from library code, `where` shows every frame at
+        # the line Python's own traceback.extract_stack() printed there
+        # (the program prints it, run untraced), library frames included,
+        # and `up` into one lists its source at that line; forward and
+        # backward give the same stacks
+        name = "library_callbacks.py"
+        p = subprocess.run([PYTHON, name], cwd=PROGRAMS, env=reftrace.env_for_tests(),
+                           stdout=subprocess.PIPE, universal_newlines=True, timeout=300)
+        want = []
+        for l in p.stdout.splitlines():
+            if l.startswith("STACK "):
+                frames = eval(l.split(" ", 2)[2])
+                want.append([(os.path.realpath(f), n, fn) for f, n, fn in frames])
+        self.assertGreaterEqual(len(want), 10)
+        self.assertTrue(any(not f.startswith(PROGRAMS_REAL) for s in want for f, _, _ in s))
+        with open(os.path.join(PROGRAMS, name)) as f:
+            lines = [i + 1 for i, l in enumerate(f) if l.strip().startswith('show("')]
+        trace, _ = self.program(name)
+        cmds = ["break %d" % n for n in lines]
+        cmds += ["c", "where"] * len(want)
+        cmds += ["up", "list .", "c"]
+        cmds += ["rc", "where"] * len(want)
+        _, outs = session(trace, cmds)
+        loc = re.compile(r"^[> ] (.*)\((\d+)\)(\S+)\(\)$", re.M)
+
+        def stack(text):
+            return [(f, int(n), fn) for f, n, fn in loc.findall(text)]
+        k = len(lines)
+        fwd = [stack(outs[k + 2 * i + 1]) for i in range(len(want))]
+        self.assertIsNone(first_difference(fwd, want))
+        # up from the last callback (nsmallest's key, called from library
+        # code): the listing marks the caller's line
+        up, listing = outs[k + 2 * len(want)], outs[k + 2 * len(want) + 1]
+        caller = want[-1][-2]
+        self.assertEqual(parse_stop(up)[1:], caller)
+        self.assertRegex(listing, r"(?m)^%d +->" % caller[1])
+        back = [stack(outs[k + 2 * len(want) + 3 + 2 * i + 1])
+                for i in range(len(want))]
+        self.assertIsNone(first_difference(back, want[::-1]))
+
     def test_threads(self):
         trace, ref = self.program("threads.py")
         threads = ref["threads"]

@@ -55,6 +55,7 @@ int view_export_jsonl(trec_reader *r, size_t max_len, FILE *out,
     view_json_cstr(&b, co ? co->qualname : NULL);
     trec_buf_printf(&b, ",\"code\":%u,\"line\":%d", ev.code, ev.line);
     if( ev.offset!=TREC_NO_OFFSET ) trec_buf_printf(&b, ",\"offset\":%d", ev.offset);
+    if( ev.caller_line ) trec_buf_printf(&b, ",\"caller_line\":%d", ev.caller_line);
     rc = jsonl_payload(r, &ev, max_len, &b);
     if( rc!=TREC_OK ){
       trec_buf_printf(msg, "event %llu: bad payload: %s",

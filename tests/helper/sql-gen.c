@@ -163,6 +163,10 @@ int main(int argc, char **argv){
         char *eq = strchr(f[i], '=');
         if( !eq ){ fprintf(stderr, "sql-gen: bad entry %s\n", f[i]); return 1; }
         *eq = 0;
+        if( f[i][0]=='c' ){
+          ev.caller_line = atoi(eq+1);
+          continue;
+        }
         if( f[i][0]=='v' ) trec_payload_key(&pay, TREC_PK_VAR, (uint32_t)atoi(f[i]+1));
         else if( f[i][0]=='r' ) trec_payload_key(&pay, TREC_PK_RETURN, 0);
         else trec_payload_key(&pay, TREC_PK_EXCEPTION, 0);

@@ -89,31 +89,40 @@ class Model:
                                 value=value, ts=seq * 1000))
         return seq
 
-    def call(self, tid, code, line, vars=None, frame=None):
+    def call(self, tid, code, line, vars=None, frame=None, caller_line=None):
+        """caller_line: the line the caller is at, as the recorder gives it
+        for a caller without line events (else its last event's line)."""
         st = self.stacks[tid]
         if frame is None:
             frame = self.next_frame
             self.next_frame += 1
+        if st and caller_line is not None:
+            st[-1]["at"] = caller_line
         act = dict(frame=frame, thread=tid, parent=st[-1]["frame"] if st else None,
+                   call_line=st[-1]["at"] if st else None, at=line,
                    function=self.codes[code][1], qualname=self.codes[code][2],
                    file=self.files[self.codes[code][0]], line=line, depth=len(st) + 1,
                    call_seq=None, return_seq=None, duration_ns=None,
                    returned=None, raised=None, code=code, last=None, exc=None)
         st.append(act)
-        act["call_seq"] = self._event(tid, "call", code, line, frame, len(st),
-                                      [("v%d" % k, v) for k, v in sorted((vars or {}).items())])
+        entries = [("v%d" % k, v) for k, v in sorted((vars or {}).items())]
+        if caller_line is not None:
+            entries.append(("c", (str(caller_line),)))
+        act["call_seq"] = self._event(tid, "call", code, line, frame, len(st), entries)
         self.calls.append(act)
         return frame
 
     def line(self, tid, line, vars=None):
         a = self.stacks[tid][-1]
         a["last"] = "line"
+        a["at"] = line
         self._event(tid, "line", a["code"], line, a["frame"], len(self.stacks[tid]),
                     [("v%d" % k, v) for k, v in sorted((vars or {}).items())])
 
     def exception(self, tid, line, exc):
         a = self.stacks[tid][-1]
         a["last"] = "exception"
+        a["at"] = line
         a["exc"] = exc
         self._event(tid, "exception", a["code"], line, a["frame"], len(self.stacks[tid]),
                     [("x", exc)], value=exc[1])
@@ -140,7 +149,8 @@ class Model:
 
     def calls_rows(self):
         cols = ["frame", "thread", "parent", "function", "qualname", "file", "line",
-                "depth", "call_seq", "return_seq", "duration_ns", "returned", "raised"]
+                "depth", "call_seq", "return_seq", "duration_ns", "returned", "raised",
+                "call_line"]
         return [{c: a[c] for c in cols} for a in self.calls]
 
 
@@ -168,7 +178,7 @@ def example():
     m.line(1, 12, {1: V("list", [1, 2])})
     m.call(1, 3, 20, {0: V("int", 2)})
     m.line(1, 21)
-    m.call(1, 3, 20, {0: V("int", 1)})
+    m.call(1, 3, 20, {0: V("int", 1)}, caller_line=25)
     m.line(1, 21)
     m.exception(1, 22, V("exc", "ValueError", "boom"))
     m.ret(1, 22, V("none"))

@@ -10,7 +10,8 @@
 **   thread  id, ident, name
 **   code    id, file (path), name, qualname, firstlineno, flags, n_args, names
 **   event   seq, thread, frame, kind, code, line, depth, ts (null if none),
-**           offset (opcode events), vars: [{kind, slot, name, tag, value}]
+**           offset (opcode events), caller_line (calls that have one),
+**           vars: [{kind, slot, name, tag, value}]
 **           with value = trec_value_render() text (TREC_RENDER_FIELDS),
 **           and with --raw, raw = the value's encoding in hex
 ** Events come chunk by chunk (per thread, in seq order within a thread);
@@ -179,6 +180,8 @@ static int dump_events(trec_reader *r, int values){
       json_object_set_new(o, "ts", ev.ts==TREC_NO_TS ? json_null() : json_integer(ev.ts));
       if( ev.offset!=TREC_NO_OFFSET )
         json_object_set_new(o, "offset", json_integer(ev.offset));
+      if( ev.caller_line )
+        json_object_set_new(o, "caller_line", json_integer(ev.caller_line));
       if( values ){
         rc = payload_array(r, &ev, values==2, &text, &vars);
         if( rc!=TREC_OK ){

@@ -38,6 +38,7 @@ static void assert_event(const struct trec_chunk *c, size_t j,
   assert_int_equal(got.code, want->code);
   assert_int_equal(got.line, want->line);
   assert_int_equal(got.offset, want->offset);
+  assert_int_equal(got.caller_line, want->caller_line);
   assert_int_equal(got.kind, want->kind);
   assert_int_equal(got.depth, depth);
   assert_int_equal(got.payload_len, want->payload_len);
@@ -625,6 +626,56 @@ static void test_find_seq(void **state){
   gen_stream_release(&g);
 }
 
+/* A call's caller_line becomes the line of the frame below it, the base
+** of that frame's next line delta; with no frame below it is left out,
+** and a chunk that gives one there is corrupt. */
+static void test_caller_line(void **state){
+  struct trec_event ev[4] = {
+    { .seq = 1, .frame = 1, .ts = TREC_NO_TS, .thread = 1, .code = 1, .line = 10,
+      .offset = TREC_NO_OFFSET, .kind = TREC_CALL, .caller_line = 7 },
+    { .seq = 2, .frame = 2, .ts = TREC_NO_TS, .thread = 1, .code = 2, .line = 40,
+      .offset = TREC_NO_OFFSET, .kind = TREC_CALL, .caller_line = 15 },
+    { .seq = 3, .frame = 2, .ts = TREC_NO_TS, .thread = 1, .code = 2, .line = 41,
+      .offset = TREC_NO_OFFSET, .kind = TREC_RETURN },
+    { .seq = 4, .frame = 1, .ts = TREC_NO_TS, .thread = 1, .code = 1, .line = 16,
+      .offset = TREC_NO_OFFSET, .kind = TREC_RETURN },
+  };
+  struct trec_stack_entry start[1] = { { 9, 3, 100 } };
+  struct trec_buf raw = TREC_BUF_INIT;
+  struct trec_chunk c;
+  struct trec_event got;
+  (void)state;
+  trec_chunk_init(&c);
+  assert_int_equal(trec_chunk_encode(ev, 4, NULL, 0, &raw), TREC_OK);
+  assert_int_equal(trec_chunk_decode(raw.data, raw.len, &c), TREC_OK);
+  trec_chunk_event(&c, 0, &got);
+  assert_int_equal(got.caller_line, 0);
+  for(size_t j=1; j<4; j++){
+    trec_chunk_event(&c, j, &got);
+    assert_int_equal(got.caller_line, ev[j].caller_line);
+    assert_int_equal(got.line, ev[j].line);
+  }
+  /* the return of frame 1 is one line after its caller line: one byte */
+  assert_int_equal(c.line[3], 16);
+  /* from a start stack: the frame below the first call is its top */
+  trec_buf_reset(&raw);
+  assert_int_equal(trec_chunk_encode(ev, 4, start, 1, &raw), TREC_OK);
+  assert_int_equal(trec_chunk_decode(raw.data, raw.len, &c), TREC_OK);
+  trec_chunk_event(&c, 0, &got);
+  assert_int_equal(got.caller_line, 7);
+  assert_int_equal(got.depth, 2);
+  /* kind 5 with nothing below: n 4, seq 1, thread 1, ts 0, shift 0,
+  ** frames 0, start 0, then the kind column (length 4) */
+  trec_buf_reset(&raw);
+  assert_int_equal(trec_chunk_encode(ev, 4, NULL, 0, &raw), TREC_OK);
+  assert_int_equal(raw.data[7], 4);
+  assert_int_equal(raw.data[8], TREC_CALL | TREC_KB_FRAME);
+  raw.data[8] = TREC_KB_CALL_AT | TREC_KB_FRAME;
+  assert_int_equal(trec_chunk_decode(raw.data, raw.len, &c), TREC_ERR_CORRUPT);
+  trec_chunk_release(&c);
+  trec_buf_release(&raw);
+}
+
 static void test_names(void **state){
   (void)state;
   for(int k=0; k<TREC_N_KINDS; k++)
@@ -774,6 +825,7 @@ int main(void){
     cmocka_unit_test(test_patch_int),
     cmocka_unit_test(test_keyframe_decode),
     cmocka_unit_test(test_find_seq),
+    cmocka_unit_test(test_caller_line),
     cmocka_unit_test(test_names),
     cmocka_unit_test(test_loop_stream_is_compact),
     cmocka_unit_test(test_ts_shift),

@@ -7,7 +7,7 @@
 ** the tests compare two independent implementations.
 **
 ** Streams mix threads, deep and shallow stacks, generator resumes (a call
-** reusing a frame id), recordings that start mid-program (events in frames
+** reusing a frame id), calls that give their caller's line, recordings that start mid-program (events in frames
 ** never called), seq gaps, timestamps, opcode offsets and payloads holding
 ** every value type.
 */
@@ -136,6 +136,8 @@ static inline void model_apply(struct gen_thread *t, const struct trec_event *ev
   const unsigned char *p = ev->payload, *end = p + ev->payload_len;
   struct trec_entry e;
   if( ev->kind==TREC_CALL ){
+    /* the frame below is where the call came from */
+    if( ev->caller_line && t->depth>0 ) t->st[t->depth-1].line = ev->caller_line;
     pos = t->depth++;
     gen_frame_clear(&t->st[pos]);
   }else{
@@ -239,6 +241,8 @@ static inline void gen_stream(struct gen_stream *g, uint64_t seed, size_t n,
       if( t->n_suspended && gen_below(&r, 3)==0 ) e->frame = t->suspended[--t->n_suspended];
       else e->frame = next_frame++;
       e->line = (int32_t)(e->code * 10);
+      if( mo[tid].depth>0 && gen_below(&r, 3)==0 )
+        e->caller_line = 1 + (int32_t)gen_below(&r, 300);
       for(uint32_t s=0; s<1+e->code%GEN_MAX_SLOTS; s++){
         trec_payload_key(&g->pay, TREC_PK_VAR, s);
         gen_value(&r, &g->pay, 0);
