@@ -149,26 +149,127 @@ static struct xval parse_or(struct parser *ps);
 static struct xval parse_tuple(struct parser *ps, struct xval first,
                                const char *closer);
 
-/* A Python string or bytes literal with the common escapes. */
-static struct xval parse_string(struct parser *ps, int is_bytes){
+static int hex_digit(char c){
+  if( c>='0' && c<='9' ) return c - '0';
+  if( c>='a' && c<='f' ) return c - 'a' + 10;
+  if( c>='A' && c<='F' ) return c - 'A' + 10;
+  return -1;
+}
+
+/* The escape after a backslash at ps->pos in a str (is_bytes 0) or bytes
+** literal, decoded as Python's tokenizer decodes it into *cp (a code
+** point, or a byte), ps->pos moved past it. @return 1 when decoded, 0 when
+** it is no escape (Python keeps the backslash and what follows), -1 on a
+** syntax error (ps's message set). */
+static int parse_escape(struct parser *ps, int is_bytes, uint32_t *cp){
+  static const char plain[] = "\\'\"abfnrtv", value[] = "\\'\"\a\b\f\n\r\t\v";
+  const char *at = strchr(plain, *ps->pos);
+  char e = *ps->pos;
+  int n = 0;
+  if( e && at!=NULL ){
+    *cp = (unsigned char)value[at - plain];
+    ps->pos++;
+    return 1;
+  }
+  if( e>='0' && e<='7' ){
+    *cp = 0;
+    for(int i=0; i<3 && *ps->pos>='0' && *ps->pos<='7'; i++)
+      *cp = *cp*8 + (uint32_t)(*ps->pos++ - '0');
+    if( is_bytes ) *cp &= 0xff;
+    return 1;
+  }
+  if( e=='x' ) n = 2;
+  else if( !is_bytes && e=='u' ) n = 4;
+  else if( !is_bytes && e=='U' ) n = 8;
+  else if( !is_bytes && e=='N' ){
+    perr(ps, TREC_ERR_INVALID, "SyntaxError: \\N{...} escapes are not supported "
+         "here: write the character itself%.*s", "", 0);
+    return -1;
+  }
+  if( n==0 ) return 0;
+  *cp = 0;
+  for(int i=1; i<=n; i++){
+    int d = hex_digit(ps->pos[i]);
+    if( d<0 ){
+      const char *form = n==2 ? "xXX" : n==4 ? "uXXXX" : "UXXXXXXXX";
+      perr(ps, TREC_ERR_INVALID, "SyntaxError: truncated \\%.*s escape", form,
+           strlen(form));
+      return -1;
+    }
+    *cp = *cp*16 + (uint32_t)d;
+  }
+  ps->pos += n + 1;
+  if( *cp>0x10ffff ){
+    perr(ps, TREC_ERR_INVALID, "SyntaxError: illegal Unicode character%.*s", "", 0);
+    return -1;
+  }
+  return 1;
+}
+
+/* The length of a string prefix at p (b, r, rb or br in either case)
+** followed by a quote, else 0; *is_bytes and *raw say which. */
+static size_t string_prefix(const char *p, int *is_bytes, int *raw){
+  size_t n = 0;
+  *is_bytes = *raw = 0;
+  while( n<2 ){
+    if( (p[n]=='b' || p[n]=='B') && !*is_bytes ) *is_bytes = 1;
+    else if( (p[n]=='r' || p[n]=='R') && !*raw ) *raw = 1;
+    else break;
+    n++;
+  }
+  return n && (p[n]=='\'' || p[n]=='"') ? n : 0;
+}
+
+/* A Python string or bytes literal (raw: with an r prefix), its escapes
+** decoded as Python decodes them. */
+static struct xval parse_string(struct parser *ps, int is_bytes, int raw){
   struct trec_buf t = TREC_BUF_INIT, b = TREC_BUF_INIT;
   struct xval v = { NULL, NULL };
   char q = *ps->pos++;
   uint64_t cps = 0;
   while( *ps->pos && *ps->pos!=q ){
-    char c = *ps->pos++;
-    if( c=='\\' && *ps->pos ){
-      char e = *ps->pos++;
-      switch( e ){
-        case 'n': c = '\n'; break;
-        case 't': c = '\t'; break;
-        case 'r': c = '\r'; break;
-        case '0': c = '\0'; break;
-        default: c = e; break;
-      }
+    unsigned char c = (unsigned char)*ps->pos++;
+    uint32_t cp;
+    int got = 0;
+    if( c>=0x80 && is_bytes ){
+      perr(ps, TREC_ERR_INVALID, "SyntaxError: bytes can only contain ASCII "
+           "literal characters%.*s", "", 0);
+      goto out;
     }
-    trec_buf_put_u8(&t, (unsigned char)c);
-    if( ((unsigned char)c & 0xc0)!=0x80 ) cps++;
+    if( c=='\\' && *ps->pos && raw ){
+      /* a raw literal keeps both, but the quote does not end it */
+      trec_buf_put_u8(&t, c);
+      cps++;
+      c = (unsigned char)*ps->pos++;
+    }else if( c=='\\' && *ps->pos ){
+      got = parse_escape(ps, is_bytes, &cp);
+      if( got<0 ) goto out;
+    }
+    if( got && (is_bytes || cp<0x80) ){
+      trec_buf_put_u8(&t, (unsigned char)cp);
+    }else if( got ){
+      unsigned char u[4];
+      size_t k;
+      if( cp<0x800 ){
+        u[0] = (unsigned char)(0xc0 | cp>>6);
+        k = 1;
+      }else if( cp<0x10000 ){
+        u[0] = (unsigned char)(0xe0 | cp>>12);
+        u[1] = (unsigned char)(0x80 | (cp>>6 & 0x3f));
+        k = 2;
+      }else{
+        u[0] = (unsigned char)(0xf0 | cp>>18);
+        u[1] = (unsigned char)(0x80 | (cp>>12 & 0x3f));
+        u[2] = (unsigned char)(0x80 | (cp>>6 & 0x3f));
+        k = 3;
+      }
+      u[k++] = (unsigned char)(0x80 | (cp & 0x3f));
+      trec_buf_put(&t, u, k);
+    }else{
+      trec_buf_put_u8(&t, c);
+      if( (c & 0xc0)==0x80 ) continue;
+    }
+    cps++;
   }
   if( *ps->pos!=q ){
     perr(ps, TREC_ERR_INVALID, "SyntaxError: unterminated string literal%.*s", "", 0);
@@ -474,6 +575,7 @@ static struct xval parse_builtin(struct parser *ps, const char *w, size_t n,
 static struct xval parse_atom(struct parser *ps){
   struct xval v = { NULL, NULL };
   size_t n;
+  int is_bytes, raw;
   skip_ws(ps);
   if( accept(ps, "(") ){
     if( accept(ps, ")") ){
@@ -491,10 +593,11 @@ static struct xval parse_atom(struct parser *ps){
     if( !accept(ps, ")") ) perr(ps, TREC_ERR_INVALID, "SyntaxError: '(' was never closed%.*s", "", 0);
     return v;
   }
-  if( *ps->pos=='\'' || *ps->pos=='"' ) return parse_string(ps, 0);
-  if( (ps->pos[0]=='b' || ps->pos[0]=='B') && (ps->pos[1]=='\'' || ps->pos[1]=='"') ){
-    ps->pos++;
-    return parse_string(ps, 1);
+  if( *ps->pos=='\'' || *ps->pos=='"' ) return parse_string(ps, 0, 0);
+  n = string_prefix(ps->pos, &is_bytes, &raw);
+  if( n ){
+    ps->pos += n;
+    return parse_string(ps, is_bytes, raw);
   }
   if( isdigit((unsigned char)*ps->pos)
       || (*ps->pos=='.' && isdigit((unsigned char)ps->pos[1])) ){

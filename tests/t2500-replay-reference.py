@@ -872,9 +872,15 @@ class Replay(unittest.TestCase):
         # str subclass) and index, measure and compare by their content
         trace, facts = self.record_facts("replay_typed.py")
         cmds = list(facts)
-        _, outs = session(trace, ["b stop_here", "c"] + cmds)
+        # literals Python refuses are refused, as Python words it
+        bad = {r"p '\x4'": r"truncated \xXX escape",
+               r"p '\U00110000'": "illegal Unicode character",
+               "p b'\u00e9'": "bytes can only contain ASCII literal characters"}
+        _, outs = session(trace, ["b stop_here", "c"] + cmds + list(bad))
         for i, cmd in enumerate(cmds):
             self.assertEqual(outs[2 + i], facts[cmd] + "\n", cmd)
+        for i, (cmd, why) in enumerate(bad.items()):
+            self.assertEqual(outs[2 + len(cmds) + i], "*** SyntaxError: %s\n" % why, cmd)
 
     def test_uncaught_exception(self):
         # the start says where the exception that ended the program was

@@ -6,6 +6,7 @@ with what replay prints there."""
 import collections
 import enum
 import json
+import warnings
 
 
 class Color(enum.IntEnum):
@@ -35,6 +36,11 @@ class Celsius(float):
 
 
 Point = collections.namedtuple("Point", "x y")
+
+# not escapes: Python keeps the backslash (and warns when it compiles them)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    UNKNOWN_ESCAPES = eval(r"'\q', b'\u', 'a/b' == 'a\x2fb', 'caf\xe9' == 'café'")
 
 
 def stop_here(counts, groups, order, pt, color, cfg, path, same, plain,
@@ -84,6 +90,10 @@ def stop_here(counts, groups, order, pt, color, cfg, path, same, plain,
             repr((state.name, state.value, state.value[1], state == state)),
         "p len(tags), 'x' in tags, temp == 21.5, temp.unit, type(queue)":
             repr((len(tags), 'x' in tags, temp == 21.5, temp.unit, type(queue))),
+        # literals decode their escapes as Python does, raw ones keep them
+        r"p '\x41\u00e9\U0001F600\t\101\7', b'\x00\xff\101\n', r'\d\'', rb'\x'":
+            repr(('\x41\u00e9\U0001F600\t\101\7', b'\x00\xff\101\n', r'\d\'', rb'\x')),
+        r"p '\q', b'\u', path == 'a\x2fb', 'caf\xe9' == 'café'": repr(UNKNOWN_ESCAPES),
     }
     print(json.dumps(facts))
     return len(counts)
