@@ -58,18 +58,57 @@ static int path_matches(const char *path, const char *want, size_t wlen){
   return 0;
 }
 
+/* 1 when path is want under the directory a relative name is looked up
+** in first, as sys.path[0] is: the script's (meta target, against meta
+** cwd), or the working directory for -m and -c. */
+static int under_program_dir(trec_replay *rp, const char *path, size_t plen,
+                             size_t wlen){
+  const char *cwd = trec_reader_meta(rp->r, "cwd");
+  const char *mode = trec_reader_meta(rp->r, "mode");
+  const char *target = trec_reader_meta(rp->r, "target");
+  size_t dlen = plen - wlen - 1;        /* path[dlen] is the '/' */
+  const char *slash;
+  if( cwd==NULL ) return 0;
+  if( mode==NULL || strcmp(mode, "script") || target==NULL
+      || (slash = strrchr(target, '/'))==NULL ){
+    return strlen(cwd)==dlen && !memcmp(path, cwd, dlen);
+  }
+  size_t tlen = (size_t)(slash - target), clen = strlen(cwd);
+  if( target[0]=='/' ) return tlen==dlen && !memcmp(path, target, dlen);
+  return clen + 1 + tlen==dlen && !memcmp(path, cwd, clen) && path[clen]=='/'
+         && !memcmp(path + clen + 1, target, tlen);
+}
+
+/* The file a breakpoint names: its whole path, else the one in the
+** program's directory that it names, else the one path it ends with
+** (after a '/'); when several end with it, the error lists them. */
 static int resolve_file(trec_replay *rp, const char *want, size_t wlen, uint32_t *file){
-  uint32_t maxf = trec_reader_max_file_id(rp->r), best = 0;
+  uint32_t maxf = trec_reader_max_file_id(rp->r), best = 0, other = 0;
   int best_q = 0;
+  size_t n_more = 0;
   for(uint32_t f=1; f<=maxf; f++){
     const struct trec_file *fi = trec_reader_file(rp->r, f);
     int q;
     if( fi==NULL || fi->path==NULL ) continue;
     q = path_matches(fi->path, want, wlen);
-    if( q>best_q ){ best_q = q; best = f; }
+    if( q==2 ) q = 3;
+    else if( q==1 && under_program_dir(rp, fi->path, strlen(fi->path), wlen) ) q = 2;
+    if( q==0 || q<best_q ) continue;
+    if( q>best_q ){
+      best_q = q;
+      best = f;
+      n_more = 0;
+      continue;
+    }
+    if( n_more++==0 ) other = f;
   }
   if( best==0 ) return replay_err(rp, TREC_ERR_NOTFOUND, "'%.*s' is not a file of the recording",
                                   (int)wlen, want);
+  if( best_q==1 && n_more>0 ){
+    return replay_err(rp, TREC_ERR_NOTFOUND, "'%.*s' is ambiguous: %s, %s%s; give more of "
+                      "its path", (int)wlen, want, trec_reader_file(rp->r, best)->path,
+                      trec_reader_file(rp->r, other)->path, n_more>1 ? ", ..." : "");
+  }
   *file = best;
   return TREC_OK;
 }

@@ -557,6 +557,39 @@ class Replay(unittest.TestCase):
                 for i in range(len(want))]
         self.assertIsNone(first_difference(back, want[::-1]))
 
+    def test_break_file_names(self):
+        # a file named by the end of its path: the one in the program's
+        # directory first (as sys.path[0] is looked in first), else the
+        # only one, else an error that lists them
+        d = os.path.realpath(os.path.join(self.tmp, "names"))
+        os.makedirs(os.path.join(d, "pkg"))
+        files = {"main.py": "import json\nimport pkg.util\nimport util\n"
+                            "print(json.dumps(pkg.util.f(1) + util.f(2)))\n",
+                 "util.py": "def f(x):\n    y = x * 2\n    return y\n",
+                 "pkg/__init__.py": "X = 1\n",
+                 "pkg/util.py": "def f(x):\n    y = x + 1\n    return y\n"}
+        for name, text in files.items():
+            with open(os.path.join(d, name), "w") as f:
+                f.write(text)
+        trace = os.path.join(self.tmp, "names.trace")
+        subprocess.run([TRACEREC, "run", "-q", "-o", trace, "main.py"], cwd=d,
+                       env=reftrace.env_for_tests(), stdout=subprocess.DEVNULL, check=True)
+        _, outs = session(trace, ["break util.py:2", "break pkg/util.py:2",
+                                  "break names/util.py:3", "break __init__.py:1",
+                                  "break pkg/__init__.py:1", "break tiL.py:1", "c", "c", "c"])
+        self.assertEqual(outs[0], "Breakpoint 1 at %s/util.py:2\n" % d)
+        self.assertEqual(outs[1], "Breakpoint 2 at %s/pkg/util.py:2\n" % d)
+        self.assertEqual(outs[2], "Breakpoint 3 at %s/util.py:3\n" % d)
+        # json's, the package's (and site's _distutils_hack where it is)
+        self.assertRegex(outs[3], r"^\*\*\* '__init__.py' is ambiguous: /.*/__init__.py, "
+                                  r"/.*/__init__.py(, \.\.\.)?; give more of its path\n$")
+        self.assertEqual(outs[4], "Breakpoint 4 at %s/pkg/__init__.py:1\n" % d)
+        self.assertEqual(outs[5], "*** 'tiL.py' is not a file of the recording\n")
+        # the package's first line, then pkg.util.f, then util.f
+        stops = [parse_stop(o)[1:3] for o in outs[6:9]]
+        self.assertEqual(stops, [(d + "/pkg/__init__.py", 1), (d + "/pkg/util.py", 2),
+                                 (d + "/util.py", 2)])
+
     def test_threads(self):
         trace, ref = self.program("threads.py")
         threads = ref["threads"]
