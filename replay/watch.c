@@ -120,6 +120,7 @@ struct wscan {
   struct trec_buf a, b;
   int a_absent, b_absent;
   int changed, gone;          /* at the last match */
+  int left;                   /* going forward from the frame's return */
 };
 
 /* Apply w's path to a root value: into out, or *absent. */
@@ -134,7 +135,9 @@ static int watch_value(trec_replay *rp, const struct rwatch *w, struct rval root
 
 /* A frame that cannot move (w->depth, not a generator's) is left at its
 ** return going forward and at its call going backward; a watch stops
-** there too, and is deleted (trec_replay_stop.gone). */
+** there too, and is deleted (trec_replay_stop.gone). Going forward from
+** that return (a watch set there), it is gone at the thread's next
+** event. */
 static int watch_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
                        struct centry *e, size_t j){
   struct wscan *ws = ctx;
@@ -143,8 +146,9 @@ static int watch_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
   struct rframe *f;
   int rc;
   (void)ti; (void)k;
-  if( c->frame[j]!=ws->w->frame ) return 0;
   ws->changed = 0;
+  if( ws->left ) return ws->gone = 1;
+  if( c->frame[j]!=ws->w->frame ) return 0;
   ws->gone = ws->w->depth
              && c->kind[j]==(ws->dir>0 ? TREC_RETURN : TREC_CALL);
   if( c->kind[j]==TREC_CALL ) return ws->gone;
@@ -173,7 +177,8 @@ static int watch_skip(trec_replay *rp, void *ctx, size_t ti, size_t k,
                       const struct trec_chunk_info *ci){
   const struct wscan *ws = ctx;
   (void)rp; (void)ti; (void)k;
-  return ws->w->depth && (ci->min_depth>ws->w->depth || ci->max_depth<ws->w->depth);
+  return ws->w->depth && !ws->left
+         && (ci->min_depth>ws->w->depth || ci->max_depth<ws->w->depth);
 }
 
 /* Every watch is scanned with the bound narrowed to the nearest hit so
@@ -195,6 +200,11 @@ int watch_scan(trec_replay *rp, int dir, uint64_t from, uint64_t bound,
     uint64_t seq;
     if( !rp->watch[i].enabled || ti==SIZE_MAX ) continue;
     ws.w = &rp->watch[i];
+    ws.left = 0;
+    if( dir>0 && ws.w->depth && replay_thread_at(rp, ti, from, &k, &e, &j)==TREC_OK ){
+      ws.left = e->ch.seq[j]==from && e->ch.kind[j]==TREC_RETURN
+                && e->ch.frame[j]==ws.w->frame;
+    }
     rc = replay_scan(rp, ti, dir, from, bound, watch_match, watch_skip, &ws, &k, &j);
     if( rc==TREC_ERR_NOTFOUND ){ rc = TREC_OK; continue; }
     if( rc ) break;

@@ -469,6 +469,22 @@ class Replay(unittest.TestCase):
         self.assertEqual(re.findall(r"Watchpoint (\d) deleted", outs[7]), ["2", "3"])
         self.assertIn("--Return--", outs[7])
 
+    def test_watch_set_at_the_return(self):
+        # set at its frame's return event, a watch is gone at the thread's
+        # next event going forward (gdb's "left the block"), the caller's
+        # line after the call; backward from there it is still the frame's
+        trace = os.path.join(self.tmp, "w.trace")
+        subprocess.run([TRACEREC, "run", "-q", "-o", trace, "replay_watch.py"], cwd=PROGRAMS,
+                       env=reftrace.env_for_tests(), stdout=subprocess.DEVNULL, timeout=120)
+        _, outs = session(trace, ["break last", "c", "r", "watch a", "c", "info watch"])
+        self.assertTrue(outs[2].startswith("--Return--\n"), outs[2])
+        self.assertEqual(re.findall(r"Watchpoint (\d) deleted", outs[4]), ["2"])
+        self.assertEqual(parse_stop(outs[4])[2:], (40, "<module>"))
+        self.assertNotIn("watchpoint", outs[5])
+        _, outs = session(trace, ["break last", "c", "r", "watch a", "rc"])
+        self.assertIn("Watchpoint 2: a\nOld value = 1\nNew value = 10\n", outs[4])
+        self.assertEqual(parse_stop(outs[4])[2:], (28, "last"))
+
     def test_watches_changed_together(self):
         # x and y change at one event: both are reported; at a breakpoint's
         # event the change comes with the breakpoint, both ways, and the
