@@ -291,6 +291,12 @@ class Recorded(unittest.TestCase):
         got = {e["args"]["seq"]: (e["args"].get("return"), e["args"].get("raised"))
                for e in xs if not e["args"].get("unfinished")}
         self.assertEqual(got, want)
+        # the jsonl return events an exception escaped by are those calls'
+        q = run(TRACEREC, "sql", "--json", trace,
+                "SELECT return_seq FROM calls WHERE raised IS NOT NULL AND return_seq IS NOT NULL")
+        raised = sorted(r["return_seq"] for r in json.loads(q.stdout or "[]"))
+        self.assertEqual(sorted(e["seq"] for e in events if e.get("raised")), raised)
+        self.assertTrue(all(e["kind"] == "return" for e in events if e.get("raised")))
         for key in (lambda e: (e["args"]["seq"], e["args"]["end_seq"], e["name"]),
                     lambda e: (round(e["ts"] * 1000), round((e["ts"] + e["dur"]) * 1000), e["name"])):
             by_tid = {}
