@@ -33,36 +33,44 @@ static int jsonl_payload(trec_reader *r, const struct trec_event *ev,
   return rc==TREC_ERR_NOTFOUND ? TREC_OK : rc;
 }
 
+/* Per thread, the kind of the latest event of the frame at each depth. */
+struct thread_kinds { uint32_t thread; struct trec_buf kind; };
+struct kinds { struct thread_kinds *t; size_t n, last; };
+
 /* The kind of the latest event of the frame at ev's depth on ev's thread,
-** which becomes ev's: per thread (by id) a byte per depth. A return whose
-** frame's latest event was an exception is that exception escaping, as
-** the calls table's `raised` says. @return that kind, -1 if none, or
-** -2 when out of memory. */
-static int last_kind(struct trec_buf **kinds, size_t *n_kinds,
-                     const struct trec_event *ev){
-  struct trec_buf *t;
+** which then becomes ev's. A return whose frame's latest event was an
+** exception is that exception escaping, as the calls table's `raised`
+** says. Threads are looked up from the last one used: events come in runs
+** of one thread. @return that kind, -1 if none, or -2 when out of memory. */
+static int last_kind(struct kinds *ks, const struct trec_event *ev){
+  struct trec_buf *b;
+  size_t i = ks->last;
   int was = -1;
-  if( ev->thread>=*n_kinds ){
-    size_t n = (size_t)ev->thread + 8;
-    struct trec_buf *k = realloc(*kinds, n * sizeof *k);
-    if( k==NULL ) return -2;
-    for(size_t i=*n_kinds; i<n; i++) trec_buf_init(&k[i]);
-    *kinds = k;
-    *n_kinds = n;
+  if( i>=ks->n || ks->t[i].thread!=ev->thread ){
+    for(i=0; i<ks->n && ks->t[i].thread!=ev->thread; i++){}
+    if( i==ks->n ){
+      struct thread_kinds *t = realloc(ks->t, (ks->n + 1) * sizeof *t);
+      if( t==NULL ) return -2;
+      ks->t = t;
+      t[i].thread = ev->thread;
+      trec_buf_init(&t[i].kind);
+      ks->n++;
+    }
+    ks->last = i;
   }
-  t = &(*kinds)[ev->thread];
-  while( t->len<=ev->depth && !t->oom ) trec_buf_put_u8(t, 0xff);
-  if( t->oom ) return -2;
-  if( t->data[ev->depth]!=0xff && ev->kind!=TREC_CALL ) was = t->data[ev->depth];
-  t->data[ev->depth] = ev->kind;
+  b = &ks->t[i].kind;
+  while( b->len<=ev->depth && !b->oom ) trec_buf_put_u8(b, 0xff);
+  if( b->oom ) return -2;
+  if( b->data[ev->depth]!=0xff && ev->kind!=TREC_CALL ) was = b->data[ev->depth];
+  b->data[ev->depth] = ev->kind;
   return was;
 }
 
 int view_export_jsonl(trec_reader *r, size_t max_len, FILE *out,
                       struct trec_buf *msg){
   struct view_evstream s;
-  struct trec_buf b = TREC_BUF_INIT, *kinds = NULL;
-  size_t n_kinds = 0;
+  struct trec_buf b = TREC_BUF_INIT;
+  struct kinds ks = { NULL, 0, 0 };
   struct trec_event ev;
   int rc = view_evstream_open(&s, r, 0, 0);
   if( rc!=TREC_OK ) goto out;
@@ -83,7 +91,7 @@ int view_export_jsonl(trec_reader *r, size_t max_len, FILE *out,
     trec_buf_printf(&b, ",\"code\":%u,\"line\":%d", ev.code, ev.line);
     if( ev.offset!=TREC_NO_OFFSET ) trec_buf_printf(&b, ",\"offset\":%d", ev.offset);
     if( ev.caller_line ) trec_buf_printf(&b, ",\"caller_line\":%d", ev.caller_line);
-    int was = last_kind(&kinds, &n_kinds, &ev);
+    int was = last_kind(&ks, &ev);
     if( was==-2 ){
       rc = TREC_ERR_NOMEM;
       trec_buf_printf(msg, "out of memory");
@@ -111,7 +119,7 @@ write_failed:
 out:
   view_evstream_close(&s);
   trec_buf_release(&b);
-  for(size_t i=0; i<n_kinds; i++) trec_buf_release(&kinds[i]);
-  free(kinds);
+  for(size_t i=0; i<ks.n; i++) trec_buf_release(&ks.t[i].kind);
+  free(ks.t);
   return rc;
 }
