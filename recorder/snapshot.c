@@ -519,23 +519,8 @@ str_utf8_wide(trec_snap *s, PyObject *u, Py_ssize_t n, size_t *len){
   trec_buf_reset(&s->u8);
   if( trec_buf_room(&s->u8, (size_t)n*4 + 1) ){ *len = 0; return ""; }
   unsigned char *o = s->u8.data;
-  for(Py_ssize_t i=0; i<n; i++){
-    Py_UCS4 c = PyUnicode_READ(kind, data, i);
-    if( c<0x80 ) *o++ = (unsigned char)c;
-    else if( c<0x800 ){
-      *o++ = (unsigned char)(0xc0 | (c >> 6));
-      *o++ = (unsigned char)(0x80 | (c & 0x3f));
-    }else if( c<0x10000 ){
-      *o++ = (unsigned char)(0xe0 | (c >> 12));
-      *o++ = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
-      *o++ = (unsigned char)(0x80 | (c & 0x3f));
-    }else{
-      *o++ = (unsigned char)(0xf0 | (c >> 18));
-      *o++ = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
-      *o++ = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
-      *o++ = (unsigned char)(0x80 | (c & 0x3f));
-    }
-  }
+  for(Py_ssize_t i=0; i<n; i++)
+    o += trec_value_utf8_encode(PyUnicode_READ(kind, data, i), o);
   *len = (size_t)(o - s->u8.data);
   return (const char *)s->u8.data;
 }

@@ -249,22 +249,7 @@ static struct xval parse_string(struct parser *ps, int is_bytes, int raw){
       trec_buf_put_u8(&t, (unsigned char)cp);
     }else if( got ){
       unsigned char u[4];
-      size_t k;
-      if( cp<0x800 ){
-        u[0] = (unsigned char)(0xc0 | cp>>6);
-        k = 1;
-      }else if( cp<0x10000 ){
-        u[0] = (unsigned char)(0xe0 | cp>>12);
-        u[1] = (unsigned char)(0x80 | (cp>>6 & 0x3f));
-        k = 2;
-      }else{
-        u[0] = (unsigned char)(0xf0 | cp>>18);
-        u[1] = (unsigned char)(0x80 | (cp>>12 & 0x3f));
-        u[2] = (unsigned char)(0x80 | (cp>>6 & 0x3f));
-        k = 3;
-      }
-      u[k++] = (unsigned char)(0x80 | (cp & 0x3f));
-      trec_buf_put(&t, u, k);
+      trec_buf_put(&t, u, trec_value_utf8_encode(cp, u));
     }else{
       trec_buf_put_u8(&t, c);
       if( (c & 0xc0)==0x80 ) continue;

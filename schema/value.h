@@ -312,6 +312,33 @@ int trec_value_compare(const struct trec_value *a, const struct trec_value *b,
 size_t trec_value_utf8_decode(const unsigned char *p,
                               const unsigned char *end, uint32_t *cp);
 
+/*! trec_value_utf8_encode() : write code point cp (<= U+10FFFF; a lone
+ *  surrogate in its 3-byte form, as trec_value_utf8_decode() reads it) at o,
+ *  which has room for 4 bytes. Inline: the recorder encodes str values
+ *  with it. @return the bytes written (1-4). */
+static inline size_t trec_value_utf8_encode(uint32_t cp, unsigned char *o){
+  if( cp<0x80 ){
+    o[0] = (unsigned char)cp;
+    return 1;
+  }
+  if( cp<0x800 ){
+    o[0] = (unsigned char)(0xc0 | (cp >> 6));
+    o[1] = (unsigned char)(0x80 | (cp & 0x3f));
+    return 2;
+  }
+  if( cp<0x10000 ){
+    o[0] = (unsigned char)(0xe0 | (cp >> 12));
+    o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+    o[2] = (unsigned char)(0x80 | (cp & 0x3f));
+    return 3;
+  }
+  o[0] = (unsigned char)(0xf0 | (cp >> 18));
+  o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+  o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+  o[3] = (unsigned char)(0x80 | (cp & 0x3f));
+  return 4;
+}
+
 /*! trec_value_truthy() : Python truth value of a decoded value: 1 or 0.
  *  Cut strings and containers go by their total; objects, REF, REPR,
  *  REDACTED, exceptions and truncated values are true; UNBOUND is false. */
