@@ -1932,8 +1932,6 @@ static void put_at(struct trec_buf *b, const void *p, const char *end){
   trec_buf_puts(b, end);
 }
 
-/* The repr of types whose repr is known not to run the program's code,
-** built in C; into s->text. @return 1 if built. */
 /* An Enum class, as EnumType.__repr__ prints it: <enum 'Color'>, and from
 ** 3.11 on <flag 'Perm'> for a Flag. 0 for other classes. */
 static int repr_enum_class(trec_snap *s, PyObject *v){
@@ -1959,6 +1957,8 @@ static int repr_enum_class(trec_snap *s, PyObject *v){
   return 1;
 }
 
+/* The repr of types whose repr is known not to run the program's code,
+** built in C; into s->text. @return 1 if built. */
 static int repr_known(trec_snap *s, PyObject *v){
   PyTypeObject *tp = Py_TYPE(v);
   trec_buf_reset(&s->text);
