@@ -31,6 +31,7 @@ int view_evstream_open(struct view_evstream *s, trec_reader *r,
   for(size_t i=0; i<n; i++){
     s->slots[i].thread = trec_reader_thread(r, i)->id;
     trec_chunk_init(&s->slots[i].c);
+    trec_buf_init(&s->slots[i].kind);
   }
   /* Skip chunks wholly before `from`: they cannot hold a wanted event. */
   while( s->next<trec_reader_n_chunks(r)
@@ -73,13 +74,20 @@ int view_evstream_next(struct view_evstream *s, struct trec_event *ev){
     if( sl==NULL || sl->c.seq[sl->pos]>s->to ) return TREC_ERR_NOTFOUND;
     trec_chunk_event(&sl->c, sl->pos, ev);
     if( ++sl->pos>=sl->c.n ) sl->active = 0;
+    while( sl->kind.len<=ev->depth && !sl->kind.oom ) trec_buf_put_u8(&sl->kind, 0xff);
+    if( sl->kind.oom ) return TREC_ERR_NOMEM;
+    s->raised = ev->kind==TREC_RETURN && sl->kind.data[ev->depth]==TREC_EXCEPTION;
+    sl->kind.data[ev->depth] = ev->kind;
     return TREC_OK;
   }
 }
 
 void view_evstream_close(struct view_evstream *s){
   if( s==NULL || s->slots==NULL ) return;
-  for(size_t i=0; i<s->n_slots; i++) trec_chunk_release(&s->slots[i].c);
+  for(size_t i=0; i<s->n_slots; i++){
+    trec_chunk_release(&s->slots[i].c);
+    trec_buf_release(&s->slots[i].kind);
+  }
   free(s->slots);
   s->slots = NULL;
 }

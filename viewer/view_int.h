@@ -17,6 +17,8 @@ struct view_evslot {
   int active;               /* c holds events not yet returned */
   size_t pos;               /* next event of c */
   struct trec_chunk c;      /* Owned */
+  struct trec_buf kind;     /* Owned: per depth, the kind of the latest
+                               event of the frame there (0xff: none) */
 };
 struct view_evstream {
   trec_reader *r;           /* Borrowed */
@@ -24,6 +26,10 @@ struct view_evstream {
   size_t next;              /* next chunk of the index to load */
   size_t n_slots;
   struct view_evslot *slots;  /* Owned, one per thread */
+  int raised;               /* the event view_evstream_next() gave last is
+                               a return by which an exception escaped: its
+                               frame's latest event was an exception event
+                               (the calls table's `raised`) */
 };
 
 /*! view_evstream_open() : position on the first event with seq >= from;
