@@ -5,8 +5,11 @@
 **   or      := and ('or' and)*
 **   and     := not ('and' not)*
 **   not     := 'not' not | cmp
-**   cmp     := unary (op unary)*     op: == != < <= > >= in, not in, is, is not
-**   unary   := '-' unary | postfix
+**   cmp     := binary (op binary)*   op: == != < <= > >= in, not in, is, is not
+**   binary  := unary (binop unary)*  binop: | ^ & << >> + - * / // %, by
+**                                    Python's precedence, evaluated by arith.c
+**   unary   := ('-' | '+' | '~') unary | power
+**   power   := postfix ['**' unary]
 **   postfix := atom ('.' NAME | '[' or ']')*
 **   atom    := NAME | NUMBER | STRING | BYTES | None | True | False | '(' or ')'
 **            | ('len' | 'type' | 'vars') '(' or ')'
@@ -299,16 +302,39 @@ static struct xval parse_number(struct parser *ps){
       if( *end ){ perr(ps, TREC_ERR_INVALID, "SyntaxError: invalid number %.*s", start, n); return v; }
       trec_venc_float(&b, d);
     }else{
-      int base = 10;
+      /* up to 127 bits, the range of arith.c's ints; past INT64 a BIGINT */
+      unsigned base = 10;
       const char *digits = tmp;
-      long long ll;
+      unsigned __int128 u = 0;
       if( tmp[0]=='0' && (tmp[1]=='x' || tmp[1]=='X') ){ base = 16; digits = tmp+2; }
       else if( tmp[0]=='0' && (tmp[1]=='o' || tmp[1]=='O') ){ base = 8; digits = tmp+2; }
       else if( tmp[0]=='0' && (tmp[1]=='b' || tmp[1]=='B') ){ base = 2; digits = tmp+2; }
-      ll = strtoll(digits, &end, base);
+      for(end = (char *)digits; *end; end++){
+        unsigned d = isdigit((unsigned char)*end) ? (unsigned)(*end - '0')
+                   : isxdigit((unsigned char)*end) ? (unsigned)(tolower((unsigned char)*end) - 'a' + 10)
+                   : 99;
+        if( d>=base ) break;
+        if( u > (((unsigned __int128)1 << 127) - 1 - d) / base ){
+          perr(ps, TREC_ERR_LIMIT, "OverflowError: %.*s is past 2**127, where a replay's "
+               "integer arithmetic stops", start, n);
+          return v;
+        }
+        u = u*base + d;
+      }
       if( *end || end==digits ){ perr(ps, TREC_ERR_INVALID, "SyntaxError: invalid number %.*s", start, n); return v; }
-      if( errno==ERANGE ){ perr(ps, TREC_ERR_INVALID, "OverflowError: %.*s is too large here", start, n); return v; }
-      trec_venc_int(&b, ll);
+      if( base==10 && tmp[0]=='0' && u!=0 ){
+        perr(ps, TREC_ERR_INVALID, "SyntaxError: leading zeros in decimal integer "
+             "literals are not permitted%.*s", "", 0);
+        return v;
+      }
+      if( u<=INT64_MAX ){
+        trec_venc_int(&b, (int64_t)u);
+      }else{
+        unsigned char mag[16];
+        size_t len = 0;
+        while( u ){ mag[len++] = (unsigned char)u; u >>= 8; }
+        trec_venc_bigint(&b, 0, mag, len);
+      }
     }
   }
   v = arena_put(ps, &b);
@@ -516,19 +542,31 @@ static struct xval op_type(struct parser *ps, const struct trec_value *v){
   return r;
 }
 
-/* name(arg) where name is len, type or vars and no recorded variable:
-** *handled says whether it was one. */
+#define MAX_ARGS 16
+
+static struct xval apply_unop(struct parser *ps, enum rop op, struct xval a);
+
+static struct xval op_minmax(struct parser *ps, int is_max, const struct xval *arg,
+                             size_t n);
+static struct xval op_sum(struct parser *ps, const struct xval *arg, size_t n);
+
+/* name(args) for the builtins a replay can answer from recorded values
+** (len, type, vars, abs, min, max, sum) when no recorded variable of that
+** name is bound: *handled says whether it was one. */
 static struct xval parse_builtin(struct parser *ps, const char *w, size_t n,
                                  int *handled){
-  struct xval r = { NULL, NULL }, arg;
+  static const char *const names[] = { "len", "type", "vars", "abs", "min", "max", "sum" };
+  struct xval r = { NULL, NULL }, arg[MAX_ARGS];
   struct trec_value v;
   const char *save = ps->pos;
   char tmp[8];
-  size_t fl;
+  size_t fl, nargs = 0, which;
   uint32_t slot;
   *handled = 0;
-  if( !((n==3 && !memcmp(w, "len", 3)) || (n==4 && !memcmp(w, "type", 4))
-        || (n==4 && !memcmp(w, "vars", 4))) ) return r;
+  for(which=0; which<sizeof(names)/sizeof(names[0]); which++){
+    if( strlen(names[which])==n && !memcmp(w, names[which], n) ) break;
+  }
+  if( which==sizeof(names)/sizeof(names[0]) ) return r;
   skip_ws(ps);
   if( *ps->pos!='(' ){ ps->pos = save; return r; }
   memcpy(tmp, w, n);
@@ -544,16 +582,42 @@ static struct xval parse_builtin(struct parser *ps, const char *w, size_t n,
   }
   *handled = 1;
   ps->pos++;
-  arg = parse_or(ps);
-  if( ps->rc ) return r;
   if( !accept(ps, ")") ){
-    perr(ps, TREC_ERR_INVALID, "SyntaxError: '(' was never closed%.*s", "", 0);
+    do{
+      if( nargs==MAX_ARGS ){
+        perr(ps, TREC_ERR_INVALID, "SyntaxError: more than 16 arguments to %.*s()", tmp, n);
+        return r;
+      }
+      arg[nargs++] = parse_or(ps);
+      if( ps->rc ) return r;
+    }while( accept(ps, ",") && (skip_ws(ps), *ps->pos!=')') );
+    if( !accept(ps, ")") ){
+      perr(ps, TREC_ERR_INVALID, "SyntaxError: '(' was never closed%.*s", "", 0);
+      return r;
+    }
+  }
+  if( nargs==0 || (which<4 && nargs>1) || (which==6 && nargs>2) ){
+    char msg[96];
+    if( which==6 && nargs==0 ){
+      snprintf(msg, sizeof(msg), "TypeError: sum() takes at least 1 positional argument (0 given)");
+    }else if( which>=4 && nargs==0 ){
+      snprintf(msg, sizeof(msg), "TypeError: %s expected at least 1 argument, got 0", tmp);
+    }else if( which==6 ){
+      snprintf(msg, sizeof(msg), "TypeError: sum() takes at most 2 arguments (%zu given)", nargs);
+    }else{
+      snprintf(msg, sizeof(msg), "TypeError: %s() takes exactly one argument (%zu given)",
+               tmp, nargs);
+    }
+    perr(ps, TREC_ERR_TYPE, "%.*s", msg, strlen(msg));
     return r;
   }
   if( ps->check_only ) return make_bool(ps, 1);
-  if( decode(ps, arg, &v) ) return r;
-  if( w[0]=='l' ) return op_len(ps, &v);
-  if( w[0]=='t' ) return op_type(ps, &v);
+  if( which==4 || which==5 ) return op_minmax(ps, which==5, arg, nargs);
+  if( which==6 ) return op_sum(ps, arg, nargs);
+  if( which==3 ) return apply_unop(ps, ROP_ABS, arg[0]);
+  if( decode(ps, arg[0], &v) ) return r;
+  if( which==0 ) return op_len(ps, &v);
+  if( which==1 ) return op_type(ps, &v);
   return op_vars(ps, &v);
 }
 
@@ -607,7 +671,7 @@ static struct xval parse_atom(struct parser *ps){
   }
   if( *ps->pos==0 ) perr(ps, TREC_ERR_INVALID, "SyntaxError: unexpected end of expression%.*s", "", 0);
   else perr(ps, TREC_ERR_INVALID, "SyntaxError: cannot evaluate '%.*s' over a recording "
-            "(names, literals, .attr, [key], [i:j], tuples, comparisons, and/or/not)", ps->pos, strlen(ps->pos));
+            "(names, literals, .attr, [key], [i:j], tuples, arithmetic, comparisons, and/or/not)", ps->pos, strlen(ps->pos));
   return v;
 }
 
@@ -970,29 +1034,88 @@ static int nest(struct parser *ps){
   return 1;
 }
 
+/* a OP b for the operators of arith.c, on the builtins' content as
+** xequal() compares it (an IntEnum adds as its int). */
+static struct xval apply_binop(struct parser *ps, enum rop op, struct xval a, struct xval b){
+  struct xval r = { NULL, NULL };
+  struct trec_value va, vb;
+  struct trec_buf out = TREC_BUF_INIT;
+  int rc;
+  if( ps->rc || ps->check_only ) return a;
+  if( decode_content(ps, a, &va) || decode_content(ps, b, &vb) ) return r;
+  rc = replay_binop(ps->rp, op, &va, &vb, &out);
+  if( rc ) ps->rc = rc;
+  else r = arena_put(ps, &out);
+  trec_buf_release(&out);
+  return r;
+}
+
+static struct xval apply_unop(struct parser *ps, enum rop op, struct xval a){
+  struct xval r = { NULL, NULL };
+  struct trec_value v;
+  struct trec_buf out = TREC_BUF_INIT;
+  int rc;
+  if( ps->rc || ps->check_only ) return a;
+  if( decode_content(ps, a, &v) ) return r;
+  rc = replay_unop(ps->rp, op, &v, &out);
+  if( rc ) ps->rc = rc;
+  else r = arena_put(ps, &out);
+  trec_buf_release(&out);
+  return r;
+}
+
+static struct xval parse_unary(struct parser *ps);
+
+/* ** binds tighter than a unary operator on its left (-2**2 is -4) and
+** takes one on its right (2**-1). */
+static struct xval parse_power(struct parser *ps){
+  struct xval x = parse_postfix(ps), y;
+  if( ps->rc || !accept(ps, "**") ) return x;
+  if( nest(ps) ) return x;
+  y = parse_unary(ps);
+  ps->depth--;
+  return apply_binop(ps, ROP_POW, x, y);
+}
+
 static struct xval parse_unary(struct parser *ps){
-  if( accept(ps, "-") ){
-    struct xval x = { NULL, NULL };
-    struct trec_value v;
-    struct trec_buf b = TREC_BUF_INIT;
-    if( nest(ps) ) return x;
-    x = parse_unary(ps);
-    ps->depth--;
-    if( ps->rc || ps->check_only ) return x;
-    if( decode(ps, x, &v) ) return x;
-    if( v.tag==TREC_V_INT && v.i!=INT64_MIN ) trec_venc_int(&b, -v.i);
-    else if( v.tag==TREC_V_FLOAT ) trec_venc_float(&b, -v.f);
-    else{
-      size_t tl;
-      const char *tn = trec_value_typename(&v, &tl);
-      perr(ps, TREC_ERR_TYPE, "TypeError: bad operand type for unary -: '%.*s'", tn, tl);
-      return x;
+  enum rop op;
+  struct xval x = { NULL, NULL };
+  if( accept(ps, "-") ) op = ROP_NEG;
+  else if( accept(ps, "+") ) op = ROP_POS;
+  else if( accept(ps, "~") ) op = ROP_INVERT;
+  else return parse_power(ps);
+  if( nest(ps) ) return x;
+  x = parse_unary(ps);
+  ps->depth--;
+  return apply_unop(ps, op, x);
+}
+
+/* The binary operators between the comparisons and the unary ones, by
+** Python's precedence: a level's operands are the next level's. Longer
+** tokens come first where one starts another. */
+static const struct binop { const char *tok; enum rop op; int level; } binops[] = {
+  { "|", ROP_OR, 0 }, { "^", ROP_XOR, 1 }, { "&", ROP_AND, 2 },
+  { "<<", ROP_LSHIFT, 3 }, { ">>", ROP_RSHIFT, 3 },
+  { "+", ROP_ADD, 4 }, { "-", ROP_SUB, 4 },
+  { "//", ROP_FLOORDIV, 5 }, { "/", ROP_DIV, 5 }, { "*", ROP_MUL, 5 },
+  { "%", ROP_MOD, 5 }
+};
+#define BIN_LEVELS 6
+
+static struct xval parse_binary(struct parser *ps, int level){
+  struct xval x = level+1<BIN_LEVELS ? parse_binary(ps, level+1) : parse_unary(ps);
+  while( ps->rc==0 ){
+    const struct binop *hit = NULL;
+    struct xval y;
+    for(size_t i=0; i<sizeof(binops)/sizeof(binops[0]) && !hit; i++){
+      if( binops[i].level==level && accept(ps, binops[i].tok) ) hit = &binops[i];
     }
-    x = arena_put(ps, &b);
-    trec_buf_release(&b);
-    return x;
+    if( hit==NULL ) break;
+    y = level+1<BIN_LEVELS ? parse_binary(ps, level+1) : parse_unary(ps);
+    if( ps->rc ) break;
+    x = apply_binop(ps, hit->op, x, y);
   }
-  return parse_postfix(ps);
+  return x;
 }
 
 static int cut_error(struct parser *ps){
@@ -1146,15 +1269,152 @@ static int compare(struct parser *ps, int op, struct xval a, struct xval b, int 
   return TREC_OK;
 }
 
+/* The items fn() iterates over in x (a container's, a dict's keys, a
+** str's or bytes' characters) into *items, malloc'd for the caller to
+** free; an error when the recording did not keep them all. */
+static int iter_items(struct parser *ps, const char *fn, struct xval x,
+                      struct xval **items, size_t *n){
+  struct trec_value v;
+  const unsigned char *q;
+  size_t k = 0;
+  char msg[200];
+  *items = NULL;
+  *n = 0;
+  if( decode_content(ps, x, &v) ) return ps->rc;
+  if( v.tag==TREC_V_STR || v.tag==TREC_V_BYTES ){
+    uint64_t stored = v.tag==TREC_V_STR ? v.n : v.data_len;
+    if( stored<v.total ) goto cut;
+    *items = malloc((v.data_len ? v.data_len : 1)*sizeof(**items));
+    if( *items==NULL ) return perr(ps, TREC_ERR_NOMEM, "%.*sout of memory", "", 0);
+    for(size_t i=0; i<v.data_len; ){
+      struct trec_buf b = TREC_BUF_INIT;
+      uint32_t cp;
+      size_t len = v.tag==TREC_V_STR ? trec_value_utf8_decode(v.data+i, v.data+v.data_len, &cp) : 1;
+      if( len==0 ) return perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
+      if( v.tag==TREC_V_STR ) trec_venc_str(&b, (const char *)v.data+i, len, 1);
+      else trec_venc_int(&b, v.data[i]);
+      (*items)[k++] = arena_put(ps, &b);
+      trec_buf_release(&b);
+      if( ps->rc ) return ps->rc;
+      i += len;
+    }
+    *n = k;
+    return TREC_OK;
+  }
+  if( v.tag<TREC_V_TUPLE || v.tag>TREC_V_DICT ){
+    if( v.tag==TREC_V_TRUNC ){
+      size_t tl;
+      const char *tn = trec_value_typename(&v, &tl);
+      snprintf(msg, sizeof(msg), "ValueError: %s(): the items of this %.*s were not "
+               "recorded (--max-depth)", fn, (int)(tl>100 ? 100 : tl), tn);
+      return perr(ps, TREC_ERR_LIMIT, "%.*s", msg, strlen(msg));
+    }
+    if( v.tag==TREC_V_OBJECT ) type_error(ps, "TypeError: a recorded '%.*s' object "
+                                          "cannot be iterated (replay never runs its __iter__)", &v);
+    else type_error(ps, "TypeError: '%.*s' object is not iterable", &v);
+    return ps->rc;
+  }
+  if( v.n<v.total ) goto cut;
+  *items = malloc((v.n ? v.n : 1)*sizeof(**items));
+  if( *items==NULL ) return perr(ps, TREC_ERR_NOMEM, "%.*sout of memory", "", 0);
+  q = v.items;
+  for(uint64_t i=0; i<v.n*(v.tag==TREC_V_DICT ? 2 : 1); i++){
+    struct trec_value it;
+    if( trec_value_read(q, v.end, &it) ){
+      return perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
+    }
+    if( v.tag!=TREC_V_DICT || i%2==0 ){
+      (*items)[k].p = q;
+      (*items)[k++].e = it.end;
+    }
+    q = it.end;
+  }
+  *n = k;
+  return TREC_OK;
+cut:
+  {
+    int seq = v.tag==TREC_V_STR || v.tag==TREC_V_BYTES;
+    size_t tl;
+    const char *tn = trec_value_typename(&v, &tl);
+    snprintf(msg, sizeof(msg), "ValueError: %s(): the %.*s was cut at %llu of its %llu "
+             "%s when recorded (%s)", fn, (int)(tl>100 ? 100 : tl), tn,
+             (unsigned long long)(v.tag==TREC_V_BYTES ? v.data_len : v.n),
+             (unsigned long long)v.total,
+             v.tag==TREC_V_STR ? "characters" : seq ? "bytes" : "items",
+             seq ? "--max-str" : "--max-items");
+  }
+  return perr(ps, TREC_ERR_LIMIT, "%.*s", msg, strlen(msg));
+}
+
+/* min() and max(): of one iterable's items or of the arguments, the first
+** of the smallest or largest, by the comparisons of `<` and `>`. */
+static struct xval op_minmax(struct parser *ps, int is_max, const struct xval *arg,
+                             size_t n){
+  struct xval r = { NULL, NULL }, *items = NULL;
+  const struct xval *from = arg;
+  const char *fn = is_max ? "max" : "min";
+  if( n==1 ){
+    if( iter_items(ps, fn, arg[0], &items, &n) ) goto out;
+    from = items;
+    if( n==0 ){
+      char msg[64];
+      snprintf(msg, sizeof(msg), "ValueError: %s() iterable argument is empty", fn);
+      perr(ps, TREC_ERR_RANGE, "%.*s", msg, strlen(msg));
+      goto out;
+    }
+  }
+  r = from[0];
+  for(size_t i=1; i<n; i++){
+    int better = 0;
+    if( compare(ps, is_max ? OP_GT : OP_LT, from[i], r, &better) ){
+      r.p = r.e = NULL;
+      goto out;
+    }
+    if( better ) r = from[i];
+  }
+out:
+  free(items);
+  return r;
+}
+
+/* sum(): start (0) plus each item in turn, by arith.c's +. */
+static struct xval op_sum(struct parser *ps, const struct xval *arg, size_t n){
+  struct xval acc = { NULL, NULL }, *items = NULL;
+  size_t k;
+  if( n==2 ){
+    struct trec_value s;
+    if( decode_content(ps, arg[1], &s) ) return acc;
+    if( s.tag==TREC_V_STR || s.tag==TREC_V_BYTES ){
+      const char *msg = s.tag==TREC_V_STR
+        ? "TypeError: sum() can't sum strings [use ''.join(seq) instead]"
+        : "TypeError: sum() can't sum bytes [use b''.join(seq) instead]";
+      perr(ps, TREC_ERR_TYPE, "%.*s", msg, strlen(msg));
+      return acc;
+    }
+    acc = arg[1];
+  }else{
+    struct trec_buf b = TREC_BUF_INIT;
+    trec_venc_int(&b, 0);
+    acc = arena_put(ps, &b);
+    trec_buf_release(&b);
+    if( ps->rc ) return acc;
+  }
+  if( iter_items(ps, "sum", arg[0], &items, &k) ) goto out;
+  for(size_t i=0; i<k && ps->rc==0; i++) acc = apply_binop(ps, ROP_ADD, acc, items[i]);
+out:
+  free(items);
+  return acc;
+}
+
 static struct xval parse_cmp(struct parser *ps){
-  struct xval left = parse_unary(ps), result = { NULL, NULL };
+  struct xval left = parse_binary(ps, 0), result = { NULL, NULL };
   int all = 1, any_op = 0;
   while( ps->rc==0 ){
     int op = parse_cmpop(ps), r = 0;
     struct xval right;
     if( op<0 ) break;
     any_op = 1;
-    right = parse_unary(ps);
+    right = parse_binary(ps, 0);
     if( ps->rc ) break;
     if( !ps->check_only && all ){
       if( compare(ps, op, left, right, &r) ) break;
@@ -1232,7 +1492,7 @@ static int run(struct parser *ps, struct trec_buf *out){
     skip_ws(ps);
     if( *ps->pos ){
       perr(ps, TREC_ERR_INVALID, "SyntaxError: cannot evaluate '%.*s' over a recording "
-           "(names, literals, .attr, [key], [i:j], tuples, comparisons, and/or/not)", ps->pos, strlen(ps->pos));
+           "(names, literals, .attr, [key], [i:j], tuples, arithmetic, comparisons, and/or/not)", ps->pos, strlen(ps->pos));
     }
   }
   if( ps->rc==0 && out ){
@@ -1264,6 +1524,53 @@ int replay_expr_check(trec_replay *rp, const char *expr){
   return run(&ps, NULL);
 }
 
+/* Apply the path at ps->pos (.attr and [key] items) to x; with
+** ps->check_only, only its syntax is checked. Anything after the path is
+** an error: a watch follows a variable's value, not an expression. */
+static struct xval walk_path(struct parser *ps, struct xval x){
+  while( ps->rc==0 ){
+    skip_ws(ps);
+    if( *ps->pos=='.' ){
+      size_t n;
+      ps->pos++;
+      skip_ws(ps);
+      n = word_len(ps->pos);
+      if( n==0 ){
+        perr(ps, TREC_ERR_INVALID, "SyntaxError: invalid syntax at '%.*s'", ps->pos, strlen(ps->pos));
+        break;
+      }
+      x = op_getattr(ps, x, ps->pos, n);
+      ps->pos += n;
+    }else if( accept(ps, "[") ){
+      struct xval key = parse_or(ps);
+      if( ps->rc ) break;
+      if( !accept(ps, "]") ){ perr(ps, TREC_ERR_INVALID, "SyntaxError: '[' was never closed%.*s", "", 0); break; }
+      x = op_getitem(ps, x, key);
+    }else{
+      if( *ps->pos ){
+        perr(ps, TREC_ERR_INVALID, "watch takes NAME, NAME.attr or NAME[key], not "
+             "'%.*s' (a condition goes on a breakpoint: break LOCATION, COND)",
+             ps->src, strlen(ps->src));
+      }
+      break;
+    }
+  }
+  return x;
+}
+
+int replay_path_check(trec_replay *rp, const char *expr, size_t name_len){
+  struct parser ps;
+  struct xval x = { NULL, NULL };
+  memset(&ps, 0, sizeof(ps));
+  ps.rp = rp;
+  ps.src = expr;
+  ps.pos = expr + name_len;
+  ps.check_only = 1;
+  walk_path(&ps, x);
+  parser_free(&ps);
+  return ps.rc;
+}
+
 int replay_eval_path(trec_replay *rp, const unsigned char *p,
                      const unsigned char *e, const char *path,
                      struct trec_buf *out, int *absent){
@@ -1273,23 +1580,7 @@ int replay_eval_path(trec_replay *rp, const unsigned char *p,
   ps.rp = rp;
   ps.src = ps.pos = path;
   *absent = 0;
-  while( ps.rc==0 ){
-    skip_ws(&ps);
-    if( *ps.pos=='.' ){
-      size_t n;
-      ps.pos++;
-      n = word_len(ps.pos);
-      x = op_getattr(&ps, x, ps.pos, n);
-      ps.pos += n;
-    }else if( accept(&ps, "[") ){
-      struct xval key = parse_or(&ps);
-      if( ps.rc ) break;
-      if( !accept(&ps, "]") ){ perr(&ps, TREC_ERR_INVALID, "SyntaxError: '[' was never closed%.*s", "", 0); break; }
-      x = op_getitem(&ps, x, key);
-    }else{
-      break;
-    }
-  }
+  x = walk_path(&ps, x);
   if( ps.rc==TREC_ERR_NOTFOUND || ps.rc==TREC_ERR_TYPE ){
     *absent = 1;
     ps.rc = 0;

@@ -150,6 +150,9 @@ int replay_move(trec_replay *rp, size_t ti, size_t k, size_t j);
 int replay_eval_in(trec_replay *rp, const struct rstack *s, size_t level,
                    const char *expr, struct trec_buf *out);
 int replay_expr_check(trec_replay *rp, const char *expr);
+/* Check that what follows the name (its first name_len bytes) in a
+** watch's expr is only .attr and [key] items. */
+int replay_path_check(trec_replay *rp, const char *expr, size_t name_len);
 /* Apply a path (".a[0].b") to an encoded value; result into out (or
 ** *absent = 1). */
 int replay_eval_path(trec_replay *rp, const unsigned char *p,
@@ -159,6 +162,21 @@ int replay_eval_path(trec_replay *rp, const unsigned char *p,
 ** else a global of the module frame of the same file. */
 int replay_lookup(trec_replay *rp, const struct rstack *s, size_t level,
                   const char *name, size_t *flevel, uint32_t *slot);
+
+/* arith.c: Python's operators on decoded values (numbers, and str and
+** bytes for + and *); the result is encoded into out, which is reset
+** first. Errors read as Python's, or say what a replay cannot evaluate. */
+enum rop {
+  ROP_ADD, ROP_SUB, ROP_MUL, ROP_DIV, ROP_FLOORDIV, ROP_MOD, ROP_POW,
+  ROP_LSHIFT, ROP_RSHIFT, ROP_AND, ROP_XOR, ROP_OR,
+  ROP_NEG, ROP_POS, ROP_INVERT, ROP_ABS
+};
+const char *replay_op_token(enum rop op);
+int replay_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
+                 const struct trec_value *b, struct trec_buf *out);
+/* op: ROP_NEG, ROP_POS, ROP_INVERT or ROP_ABS */
+int replay_unop(trec_replay *rp, enum rop op, const struct trec_value *a,
+                struct trec_buf *out);
 
 /* cursor.c: scanning. A scan function returns 1 to stop at event j of
 ** entry e (chunk k of thread ti), 0 to go on, or -rc on error. A skip

@@ -42,6 +42,7 @@ int trec_replay_watch_add(trec_replay *rp, size_t level, const char *expr,
   }
   if( rp->empty || level>=rp->cur.n ) return replay_err(rp, TREC_ERR_RANGE, "no frame at level %zu", level);
   rc = replay_expr_check(rp, expr);
+  if( rc==TREC_OK ) rc = replay_path_check(rp, expr, n);
   if( rc ) return rc;
   memcpy(name, expr, n);
   name[n] = 0;

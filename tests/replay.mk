@@ -12,4 +12,5 @@ endif
 # Scripted sessions over recorded corpus programs against tests/reftrace.py.
 TESTS += tests/t2500-replay-reference.py
 EXTRA_DIST += tests/t2500-replay-reference.py tests/programs/replay_watch.py \
-	tests/programs/replay_objects.py tests/programs/replay_typed.py
+	tests/programs/replay_objects.py tests/programs/replay_typed.py \
+	tests/programs/replay_arith.py

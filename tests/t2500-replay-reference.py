@@ -931,6 +931,40 @@ class Replay(unittest.TestCase):
         for i, (cmd, why) in enumerate(bad.items()):
             self.assertEqual(outs[2 + len(cmds) + i], "*** SyntaxError: %s\n" % why, cmd)
 
+    def test_arithmetic_as_python_computes_it(self):
+        # operators, by Python's precedence, and sum/min/max/abs give what
+        # Python gave on the same values, errors in Python's words
+        trace, got = self.record_facts("replay_arith.py")
+        facts, inexact = got["facts"], set(got["inexact"])
+        cmds = list(facts)
+        limits = ["p big * big", "p (-8) ** 0.5", "p xs + xs", "p s % n",
+                  "watch n + 1", "p sum(xs * 2)", "p sum(long)", "p text + s", "p 09"]
+        _, outs = session(trace, ["b stop_here", "c"] + cmds + limits)
+        for i, cmd in enumerate(cmds):
+            if cmd in inexact:
+                self.assertEqual(outs[2 + i].split(":")[0], facts[cmd].split(":")[0], cmd)
+            else:
+                self.assertEqual(outs[2 + i], facts[cmd] + "\n", cmd)
+        # where a replay cannot compute what Python would, it says so
+        errors = outs[2 + len(cmds):]
+        self.assertEqual(errors[0], "*** OverflowError: the result is past 2**127, where "
+                                    "a replay's integer arithmetic stops\n")
+        self.assertIn("complex number", errors[1])
+        self.assertEqual(errors[2], "*** TypeError: cannot evaluate 'list' + 'list' over a "
+                                    "recording (operators take numbers, str and bytes)\n")
+        self.assertIn("%-formatting", errors[3])
+        self.assertEqual(errors[4], "*** watch takes NAME, NAME.attr or NAME[key], not "
+                                    "'n + 1' (a condition goes on a breakpoint: break "
+                                    "LOCATION, COND)\n")
+        self.assertIn("cannot evaluate 'list' * 'int'", errors[5])
+        # nor from what the recorder cut
+        self.assertEqual(errors[6], "*** ValueError: sum(): the list was cut at 32 of its "
+                                    "100 items when recorded (--max-items)\n")
+        self.assertEqual(errors[7], "*** ValueError: the str was cut at 256 of its 300 "
+                                    "characters when recorded (--max-str)\n")
+        self.assertEqual(errors[8], "*** SyntaxError: leading zeros in decimal integer "
+                                    "literals are not permitted\n")
+
     def test_uncaught_exception(self):
         # the start says where the exception that ended the program was
         # raised, as the traceback Python printed says (its innermost frame

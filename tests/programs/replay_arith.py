@@ -1,0 +1,73 @@
+# tracerec-test: special (t2500: replay's arithmetic against Python's own)
+"""Numbers, strings and containers at a call whose recorded state replay
+shows. The program evaluates, with Python itself, the expressions the test
+gives replay there, and prints as one JSON line {command: the line Python's
+pdb would print}: the value's repr, or `*** Type: message` for an error.
+"inexact" lists the commands whose error message changed between Python
+versions: only their exception type is compared."""
+import enum
+import json
+import warnings
+
+
+class Color(enum.IntEnum):
+    RED = 1
+    GREEN = 2
+
+
+EXPRESSIONS = [
+    # ints, floats and bools, as Python computes them
+    "n + 1", "n - 10", "n * x", "n / 2", "n // 2", "-n // 2", "neg % 5", "n % -3",
+    "n ** 2", "2 ** -1", "-2 ** 2", "2 ** 3 ** 2", "(-2) ** 3", "neg ** 3",
+    "n << 3", "n >> 1", "neg >> 1", "n & 3", "n | 8", "n ^ 1", "~n", "+n", "-x", "~neg",
+    "x // 0.3", "x % -1", "y // 0.5", "y % 0.5", "-x // 1", "x ** 2", "2 ** 0.5",
+    "fz * -1", "1e308 * 10", "x / 3", "n / 3", "7.5 // -2", "-7.5 % 2",
+    "t + t", "t & f", "t | f", "t ^ t", "-t", "t * 3", "f ** 0",
+    # past 64 bits and back
+    "big + 1", "-big", "big // 3", "big % 1000", "big * 1024", "big >> 60",
+    "big - big", "big / 3", "small - 1", "maxi + 1", "maxi * maxi", "-small",
+    "maxi / 3", "big / 7", "10 ** 30 / 3", "2 ** 126", "small // -1",
+    "12345678901234567890", "-9223372036854775808 - 1", "0xffffffffffffffffff // 3",
+    "big == 1180591620717411303424", "0b101 + 0o17 + 1_000",
+    # str and bytes
+    "s + 'c'", "s * 3", "3 * s", "s * -1", "bs + b'z'", "bs * 2", "s * t",
+    # subclasses of int compute as their int
+    "color + 1", "color * n", "color | 1", "-color",
+    # the builtins that reduce
+    "sum(xs)", "min(xs)", "max(xs)", "min(d)", "max(d)", "max(s)", "min(bs)",
+    "sum(xs, 10)", "max(3, 9, 2)", "min(1, 1.0)", "abs(-2.5)", "abs(t)", "abs(neg)",
+    "max(words)", "min(words)", "sum(empty)", "len(d) * 2",
+    # in indexes, comparisons and conditions
+    "nested['k'][len(nested['k']) - 1]", "xs[n - 5]", "xs[-1] * 2", "len(s) * 2 + 1",
+    "n % 2 == 1 and n > 5", "n + 1 > n", "not n - 7", "xs[1:n - 4]",
+    # precedence
+    "1 + 2 * 3", "(1 + 2) * 3", "2 * 3 % 4", "1 - 2 - 3", "7 & 3 | 8 ^ 1",
+    "1 << 2 + 1", "-n ** 2", "n - -n", "- - n", "n * 2 ** 2", "8 / 2 / 2", "2 ** -1 * 4",
+    # errors, worded as Python words them
+    "n / 0", "n // 0", "x / 0", "x // 0", "fz ** -1", "zero ** -1", "s + 1",
+    "bs + s", "s - s", "n << -1", "x & 1", "~x", "-s", "max(n)", "sum(words)",
+    "sum(empty, '')", "abs(s)", "s * x", "min()", "len(xs, d)", "sum()", "1e308 ** 2",
+    "n % 0", "x % 0", "min(empty)",
+]
+INEXACT = ["n % 0", "x % 0", "min(empty)"]
+
+
+def stop_here(n, neg, x, y, t, f, s, bs, big, small, maxi, color, xs, d, words,
+              empty, nested, zero, fz, long, text):
+    facts = {}
+    env = dict(locals())
+    for e in EXPRESSIONS:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = repr(eval(e, {}, env))
+        except Exception as ex:
+            out = "*** %s: %s" % (type(ex).__name__, ex)
+        facts["p " + e] = out
+    print(json.dumps({"facts": facts, "inexact": ["p " + e for e in INEXACT]}))
+    return len(facts)
+
+
+stop_here(7, -3, 2.5, -0.75, True, False, "ab", b"xy", 2**70, -2**63, 2**63 - 1,
+          Color.GREEN, [3, 1.5, 7, -2], {"b": 1, "a": 2}, ["pear", "apple"], [],
+          {"k": [1, 2, 3]}, 0, 0.0, list(range(100)), "x" * 300)
