@@ -18,9 +18,6 @@ struct chrome_call {
   uint32_t code;
   struct trec_buf args;     /* Owned: JSON members for "args":{...} */
   struct trec_buf exc;      /* Owned: last exception seen here, JSON, or empty */
-  int raising;              /* its latest event is an exception event: a
-                               return now means the exception escaped (the
-                               rule of the calls table's `raised`) */
 };
 
 struct chrome_thread {
@@ -76,11 +73,12 @@ static int chrome_push(struct chrome_thread *t, struct chrome_call **out){
 }
 
 /* Write the X event of call c ending at (end_ts, end_seq); ret is the JSON
-** of the return value or NULL. */
+** of the return value or NULL; raised: the return is the exception's
+** escape (view_evstream.raised). */
 static void chrome_emit_call(struct chrome *x, struct chrome_thread *t,
                              struct chrome_call *c, int64_t end_ts,
                              uint64_t end_seq, const struct trec_buf *ret,
-                             int unfinished){
+                             int raised, int unfinished){
   const struct trec_code *co = trec_reader_code(x->r, c->code);
   const struct trec_file *fi = co ? trec_reader_file(x->r, co->file) : NULL;
   chrome_begin_event(x);
@@ -98,7 +96,7 @@ static void chrome_emit_call(struct chrome *x, struct chrome_thread *t,
                   (unsigned long long)end_seq);
   trec_buf_put(&x->b, c->args.data, c->args.len);
   trec_buf_put_u8(&x->b, '}');
-  if( c->raising && c->exc.len && !unfinished ){
+  if( raised && c->exc.len ){
     trec_buf_puts(&x->b, ",\"raised\":");
     trec_buf_put(&x->b, c->exc.data, c->exc.len);
   }else if( ret && ret->len ){
@@ -165,7 +163,7 @@ static int chrome_entry(struct chrome *x, const struct trec_event *ev,
 }
 
 static int chrome_return_event(struct chrome *x, struct chrome_thread *t,
-                               const struct trec_event *ev, int64_t ts){
+                               const struct trec_event *ev, int64_t ts, int raised){
   struct trec_buf ret = TREC_BUF_INIT;
   int rc = chrome_entry(x, ev, TREC_PK_RETURN, &ret);
   if( rc!=TREC_OK ) goto out;
@@ -178,7 +176,7 @@ static int chrome_return_event(struct chrome *x, struct chrome_thread *t,
     c->ts = t->first_ts;
     c->code = ev->code;
   }
-  chrome_emit_call(x, t, &t->calls[t->n-1], ts, ev->seq, &ret, 0);
+  chrome_emit_call(x, t, &t->calls[t->n-1], ts, ev->seq, &ret, raised, 0);
   chrome_pop(t);
 out:
   trec_buf_release(&ret);
@@ -223,7 +221,6 @@ static int chrome_exception_event(struct chrome *x, struct chrome_thread *t,
     trec_buf_reset(exc);
     trec_buf_put(exc, repr.data, repr.len);
   }
-  if( t->n ) t->calls[t->n-1].raising = 1;
 out:
   trec_buf_release(&repr);
   return rc;
@@ -310,10 +307,9 @@ int view_export_chrome(trec_reader *r, size_t max_len, FILE *out,
     t->last_seq = ev.seq;
     switch( ev.kind ){
       case TREC_CALL:      rc = chrome_call_event(&x, t, &ev, ts); break;
-      case TREC_RETURN:    rc = chrome_return_event(&x, t, &ev, ts); break;
+      case TREC_RETURN:    rc = chrome_return_event(&x, t, &ev, ts, s.raised); break;
       case TREC_EXCEPTION: rc = chrome_exception_event(&x, t, &ev, ts); break;
       default:
-        if( t->n ) t->calls[t->n-1].raising = 0;   /* caught: it goes on */
         rc = TREC_OK;
         break;
     }
@@ -328,7 +324,7 @@ int view_export_chrome(trec_reader *r, size_t max_len, FILE *out,
   for(size_t i=0; i<x.n_threads; i++){
     struct chrome_thread *t = &x.threads[i];
     while( t->n ){
-      chrome_emit_call(&x, t, &t->calls[t->n-1], t->last_ts, t->last_seq, NULL, 1);
+      chrome_emit_call(&x, t, &t->calls[t->n-1], t->last_ts, t->last_seq, NULL, 0, 1);
       chrome_pop(t);
     }
   }
