@@ -10,14 +10,15 @@
 **                                    Python's precedence, evaluated by arith.c
 **   unary   := ('-' | '+' | '~') unary | power
 **   power   := postfix ['**' unary]
-**   postfix := atom ('.' NAME | '[' or ']')*
+**   postfix := atom ('.' NAME ['(' args ')'] | '[' or ']')*   (methods.c)
 **   atom    := NAME | NUMBER | STRING | BYTES | None | True | False | '(' or ')'
-**            | ('len' | 'type' | 'vars') '(' or ')'
+**            | BUILTIN '(' args ')'
 **
-** The three builtins answer from what was recorded (a value's original
-** length, its type's name, an object's fields; `x.__dict__` as `vars(x)`);
-** no other call can be evaluated, since replay never runs the program's
-** code. A recorded variable of the same name hides a builtin, as in Python.
+** The builtins answer from what was recorded: len, type and vars from a
+** value's original length, its type's name, an object's fields
+** (`x.__dict__` as `vars(x)`); abs, min, max and sum from the values. The
+** methods are those of builtin values that methods.c answers. No other
+** call can be evaluated, since replay never runs the program's code. A recorded variable of the same name hides a builtin, as in Python.
 ** As in pdb, __return__ and __exception__ name the value a return or
 ** exception event at the cursor carries.
 **
@@ -544,6 +545,26 @@ static struct xval op_type(struct parser *ps, const struct trec_value *v){
 
 #define MAX_ARGS 16
 
+/* The arguments of a call, ps->pos at its '(': at most MAX_ARGS into arg. */
+static int parse_args(struct parser *ps, const char *fn, size_t fn_len,
+                      struct xval *arg, size_t *nargs){
+  *nargs = 0;
+  ps->pos++;
+  if( accept(ps, ")") ) return TREC_OK;
+  do{
+    if( *nargs==MAX_ARGS ){
+      return perr(ps, TREC_ERR_INVALID, "SyntaxError: more than 16 arguments to %.*s()",
+                  fn, fn_len);
+    }
+    arg[(*nargs)++] = parse_or(ps);
+    if( ps->rc ) return ps->rc;
+  }while( accept(ps, ",") && (skip_ws(ps), *ps->pos!=')') );
+  if( !accept(ps, ")") ){
+    return perr(ps, TREC_ERR_INVALID, "SyntaxError: '(' was never closed%.*s", "", 0);
+  }
+  return TREC_OK;
+}
+
 static struct xval apply_unop(struct parser *ps, enum rop op, struct xval a);
 
 static struct xval op_minmax(struct parser *ps, int is_max, const struct xval *arg,
@@ -581,21 +602,7 @@ static struct xval parse_builtin(struct parser *ps, const char *w, size_t n,
     }
   }
   *handled = 1;
-  ps->pos++;
-  if( !accept(ps, ")") ){
-    do{
-      if( nargs==MAX_ARGS ){
-        perr(ps, TREC_ERR_INVALID, "SyntaxError: more than 16 arguments to %.*s()", tmp, n);
-        return r;
-      }
-      arg[nargs++] = parse_or(ps);
-      if( ps->rc ) return r;
-    }while( accept(ps, ",") && (skip_ws(ps), *ps->pos!=')') );
-    if( !accept(ps, ")") ){
-      perr(ps, TREC_ERR_INVALID, "SyntaxError: '(' was never closed%.*s", "", 0);
-      return r;
-    }
-  }
+  if( parse_args(ps, tmp, n, arg, &nargs) ) return r;
   if( nargs==0 || (which<4 && nargs>1) || (which==6 && nargs>2) ){
     char msg[96];
     if( which==6 && nargs==0 ){
@@ -1000,21 +1007,41 @@ static struct xval parse_subscript(struct parser *ps, struct xval x){
   return slice ? op_slice(ps, x, b) : op_getitem(ps, x, b[0]);
 }
 
+/* x.name(args): the methods of builtin values that methods.c answers. */
+static struct xval parse_method(struct parser *ps, struct xval x, const char *name,
+                                size_t n){
+  struct xval r = { NULL, NULL }, arg[MAX_ARGS];
+  struct trec_value self, v[MAX_ARGS];
+  struct trec_buf out = TREC_BUF_INIT;
+  size_t nargs;
+  int rc;
+  if( parse_args(ps, name, n, arg, &nargs) ) return r;
+  if( ps->check_only ) return x;
+  if( decode_content(ps, x, &self) ) return r;
+  for(size_t i=0; i<nargs; i++) if( decode_content(ps, arg[i], &v[i]) ) return r;
+  rc = replay_method(ps->rp, &self, name, n, v, nargs, &out);
+  if( rc ) ps->rc = rc;
+  else r = arena_put(ps, &out);
+  trec_buf_release(&out);
+  return r;
+}
+
 static struct xval parse_postfix(struct parser *ps){
   struct xval x = parse_atom(ps);
   while( ps->rc==0 ){
     skip_ws(ps);
     if( *ps->pos=='.' && is_ident_start((unsigned char)ps->pos[1]) ){
-      size_t n;
-      ps->pos++;
-      n = word_len(ps->pos);
-      x = op_getattr(ps, x, ps->pos, n);
+      const char *name = ++ps->pos;
+      size_t n = word_len(name);
       ps->pos += n;
+      skip_ws(ps);
+      x = *ps->pos=='(' ? parse_method(ps, x, name, n) : op_getattr(ps, x, name, n);
     }else if( accept(ps, "[") ){
       x = parse_subscript(ps, x);
     }else if( *ps->pos=='(' ){
-      perr(ps, TREC_ERR_INVALID, "%.*scalls cannot be evaluated (but len(), type() and "
-           "vars()): replay never runs the program's code", "", 0);
+      perr(ps, TREC_ERR_INVALID, "%.*scalls cannot be evaluated (but len(), type(), "
+           "vars(), abs(), min(), max(), sum() and some methods of builtins): replay "
+           "never runs the program's code", "", 0);
     }else{
       break;
     }

@@ -178,6 +178,15 @@ int replay_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
 int replay_unop(trec_replay *rp, enum rop op, const struct trec_value *a,
                 struct trec_buf *out);
 
+/* methods.c: self.name(args) for the methods of builtin values answered
+** from the recorded value (str and bytes startswith, endswith, find,
+** count; dict get; list and tuple count, index); self and args are
+** decoded content (trec_value_content). The result is encoded into out,
+** which is reset first; another method is refused with a message. */
+int replay_method(trec_replay *rp, const struct trec_value *self, const char *name,
+                  size_t name_len, const struct trec_value *args, size_t nargs,
+                  struct trec_buf *out);
+
 /* cursor.c: scanning. A scan function returns 1 to stop at event j of
 ** entry e (chunk k of thread ti), 0 to go on, or -rc on error. A skip
 ** function returns 1 when no event of the chunk can match. */

@@ -932,13 +932,17 @@ class Replay(unittest.TestCase):
             self.assertEqual(outs[2 + len(cmds) + i], "*** SyntaxError: %s\n" % why, cmd)
 
     def test_arithmetic_as_python_computes_it(self):
-        # operators, by Python's precedence, and sum/min/max/abs give what
-        # Python gave on the same values, errors in Python's words
+        # operators, by Python's precedence, sum/min/max/abs and the lookup
+        # methods of builtins give what Python gave on the same values,
+        # errors in Python's words
         trace, got = self.record_facts("replay_arith.py")
         facts, inexact = got["facts"], set(got["inexact"])
         cmds = list(facts)
         limits = ["p big * big", "p (-8) ** 0.5", "p xs + xs", "p s % n",
-                  "watch n + 1", "p sum(xs * 2)", "p sum(long)", "p text + s", "p 09"]
+                  "watch n + 1", "p sum(xs * 2)", "p sum(long)", "p text + s", "p 09",
+                  "p long.count(3)", "p long.index(5)", "p long.index(99)",
+                  "p text.startswith('xx'), text.startswith('xy')", "p text.endswith('x')",
+                  "p s.upper()", "p n.bit_length()"]
         _, outs = session(trace, ["b stop_here", "c"] + cmds + limits)
         for i, cmd in enumerate(cmds):
             if cmd in inexact:
@@ -964,6 +968,16 @@ class Replay(unittest.TestCase):
                                     "characters when recorded (--max-str)\n")
         self.assertEqual(errors[8], "*** SyntaxError: leading zeros in decimal integer "
                                     "literals are not permitted\n")
+        # a method answers when the part the recorder kept decides
+        cut_list = ("*** ValueError: the list was cut at 32 of its 100 items when recorded "
+                    "(--max-items), and the answer lies in the rest\n")
+        self.assertEqual(errors[9:12], [cut_list, "5\n", cut_list])
+        self.assertEqual(errors[12], "(True, False)\n")
+        self.assertEqual(errors[13], "*** ValueError: the str was cut at 256 of its 300 "
+                                     "characters when recorded (--max-str), and the answer "
+                                     "lies in the rest\n")
+        for line, call in zip(errors[14:16], ["str.upper()", "int.bit_length()"]):
+            self.assertTrue(line.startswith("*** cannot call %s over a recording" % call), line)
 
     def test_uncaught_exception(self):
         # the start says where the exception that ended the program was

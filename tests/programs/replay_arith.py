@@ -1,6 +1,6 @@
 # tracerec-test: special (t2500: replay's arithmetic against Python's own)
 """Numbers, strings and containers at a call whose recorded state replay
-shows. The program evaluates, with Python itself, the expressions the test
+shows, for replay's operators, builtins and methods. The program evaluates, with Python itself, the expressions the test
 gives replay there, and prints as one JSON line {command: the line Python's
 pdb would print}: the value's repr, or `*** Type: message` for an error.
 "inexact" lists the commands whose error message changed between Python
@@ -37,6 +37,14 @@ EXPRESSIONS = [
     "sum(xs)", "min(xs)", "max(xs)", "min(d)", "max(d)", "max(s)", "min(bs)",
     "sum(xs, 10)", "max(3, 9, 2)", "min(1, 1.0)", "abs(-2.5)", "abs(t)", "abs(neg)",
     "max(words)", "min(words)", "sum(empty)", "len(d) * 2",
+    # the methods of builtins that look things up
+    "s.startswith('a')", "s.endswith(('x', 'b'))", "s.endswith(('x', 'y'))", "s.find('b')",
+    "s.find('z')", "s.count('')", "uni.find('€x')", "uni.count('é')", "uni.startswith('hé')",
+    "bs.startswith(b'x')", "bs.find(b'y')", "bs.count(b'')", "d.get('a')", "d.get('zz')",
+    "d.get('zz', 5)", "d.get('b', 0) + 1", "nested.get('k')[0]", "xs.count(7)", "xs.index(1.5)",
+    "xs.index(-2) + 1", "tup.index((1, 2))", "tup.count('a')", "words.index('apple')",
+    "color in xs", "xs.index(99)", "tup.index(9)", "s.startswith(1)", "s.find(1)",
+    "bs.find('a')", "d.get()",
     # in indexes, comparisons and conditions
     "nested['k'][len(nested['k']) - 1]", "xs[n - 5]", "xs[-1] * 2", "len(s) * 2 + 1",
     "n % 2 == 1 and n > 5", "n + 1 > n", "not n - 7", "xs[1:n - 4]",
@@ -53,7 +61,7 @@ INEXACT = ["n % 0", "x % 0", "min(empty)"]
 
 
 def stop_here(n, neg, x, y, t, f, s, bs, big, small, maxi, color, xs, d, words,
-              empty, nested, zero, fz, long, text):
+              empty, nested, zero, fz, long, text, uni, tup):
     facts = {}
     env = dict(locals())
     for e in EXPRESSIONS:
@@ -70,4 +78,5 @@ def stop_here(n, neg, x, y, t, f, s, bs, big, small, maxi, color, xs, d, words,
 
 stop_here(7, -3, 2.5, -0.75, True, False, "ab", b"xy", 2**70, -2**63, 2**63 - 1,
           Color.GREEN, [3, 1.5, 7, -2], {"b": 1, "a": 2}, ["pear", "apple"], [],
-          {"k": [1, 2, 3]}, 0, 0.0, list(range(100)), "x" * 300)
+          {"k": [1, 2, 3]}, 0, 0.0, list(range(100)), "x" * 300,
+          "hé€x", ("a", (1, 2), "a"))

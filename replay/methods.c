@@ -1,0 +1,252 @@
+/*
+** methods.c: the methods of builtin values that a replay answers from the
+** recorded value itself, for `p` and breakpoint conditions
+** (`break handle, req.path.startswith('/api')`, `p config.get('debug')`):
+** str and bytes startswith, endswith, find and count; dict get; list and
+** tuple count and index. They are the lookups a condition asks; methods
+** that build new values or depend on Unicode tables are not here.
+**
+** A value the recorder cut short (--max-items, --max-str) answers when
+** the part it kept decides, and says so otherwise: a prefix found, an item
+** found before the cut, are answers; "not found" in a cut value is not.
+*/
+#include "config.h"
+#include <stdio.h>
+#include <string.h>
+#include "replay/replay_int.h"
+
+static int cut(trec_replay *rp, const struct trec_value *v, uint64_t stored){
+  size_t tl;
+  const char *tn = trec_value_typename(v, &tl);
+  int seq = v->tag==TREC_V_STR || v->tag==TREC_V_BYTES;
+  return replay_err(rp, TREC_ERR_LIMIT, "ValueError: the %.*s was cut at %llu of its "
+                    "%llu %s when recorded (%s), and the answer lies in the rest",
+                    (int)(tl>100 ? 100 : tl), tn, (unsigned long long)stored,
+                    (unsigned long long)v->total,
+                    v->tag==TREC_V_STR ? "characters" : seq ? "bytes" : "items",
+                    seq ? "--max-str" : "--max-items");
+}
+
+/* 1 equal, 0 not, -1 when the cut parts decide (an error is then set). */
+static int same(trec_replay *rp, const struct trec_value *a, const struct trec_value *b){
+  int cmp = 0, rc = trec_value_compare(a, b, &cmp);
+  if( rc==TREC_OK ) return cmp==0;
+  if( rc==TREC_ERR_LIMIT && cmp==3 ){
+    replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot compare: the values agree as far "
+               "as recorded, and the rest was cut (--max-str, --max-items)");
+    return -1;
+  }
+  return rc==TREC_ERR_TYPE && cmp==0;
+}
+
+static uint64_t stored_len(const struct trec_value *v){
+  return v->tag==TREC_V_STR ? v->n : v->data_len;
+}
+
+/* Code points in the first nbytes of UTF-8 text. */
+static uint64_t code_points(const unsigned char *p, size_t nbytes){
+  uint64_t n = 0;
+  for(size_t i=0; i<nbytes; i++) n += (p[i] & 0xc0)!=0x80;
+  return n;
+}
+
+static int affix(trec_replay *rp, const struct trec_value *s, const struct trec_value *a,
+                 int at_end, int *hit){
+  int whole = stored_len(s)>=s->total;
+  *hit = 0;
+  if( a->data_len<=s->data_len && (whole || !at_end) ){
+    const unsigned char *from = at_end ? s->data + s->data_len - a->data_len : s->data;
+    *hit = a->data_len==0 || !memcmp(from, a->data, a->data_len);
+    return TREC_OK;
+  }
+  /* longer than what was kept: too long for the whole, or a mismatch
+  ** already in the kept part, decides */
+  if( whole || a->total>s->total ) return TREC_OK;
+  if( !at_end && memcmp(s->data, a->data, s->data_len) ) return TREC_OK;
+  return cut(rp, s, stored_len(s));
+}
+
+static int seq_method(trec_replay *rp, const struct trec_value *s, const char *name,
+                      const struct trec_value *args, size_t nargs, struct trec_buf *out){
+  const char *tn = s->tag==TREC_V_STR ? "str" : "bytes";
+  int is_affix = !strcmp(name, "startswith") || !strcmp(name, "endswith");
+  if( nargs!=1 ){
+    return replay_err(rp, TREC_ERR_TYPE, "TypeError: %s.%s() takes one argument here "
+                      "(%zu given)", tn, name, nargs);
+  }
+  if( is_affix ){
+    int any = 0;
+    const struct trec_value *a = &args[0];
+    struct trec_value item;
+    const unsigned char *q = NULL;
+    uint64_t count = 1;
+    if( a->tag==TREC_V_TUPLE ){
+      if( a->n<a->total ) return cut(rp, a, a->n);
+      count = a->n;
+      q = a->items;
+    }
+    for(uint64_t i=0; i<count && !any; i++){
+      int hit;
+      if( q ){
+        if( trec_value_read(q, a->end, &item) ) return replay_err(rp, TREC_ERR_CORRUPT, "corrupt recorded value");
+        q = item.end;
+        if( trec_value_content(&item, &item) ) return replay_err(rp, TREC_ERR_CORRUPT, "corrupt recorded value");
+      }else{
+        item = *a;
+      }
+      if( item.tag!=s->tag ){
+        size_t l;
+        const char *t = trec_value_typename(&item, &l);
+        return replay_err(rp, TREC_ERR_TYPE, "TypeError: %s first arg must be %s or a "
+                          "tuple of %s, not %.*s", name, tn, tn, (int)(l>100 ? 100 : l), t);
+      }
+      if( stored_len(&item)<item.total ) return cut(rp, &item, stored_len(&item));
+      if( affix(rp, s, &item, name[0]=='e', &hit) ) return TREC_ERR_LIMIT;
+      any = hit;
+    }
+    trec_venc_bool(out, any);
+    return TREC_OK;
+  }
+  if( args[0].tag!=s->tag ){
+    size_t l;
+    const char *t = trec_value_typename(&args[0], &l);
+    if( s->tag==TREC_V_STR ){
+      return replay_err(rp, TREC_ERR_TYPE, "TypeError: must be str, not %.*s",
+                        (int)(l>100 ? 100 : l), t);
+    }
+    return replay_err(rp, TREC_ERR_TYPE, "TypeError: argument should be integer or "
+                      "bytes-like object, not '%.*s'", (int)(l>100 ? 100 : l), t);
+  }
+  {
+    const struct trec_value *sub = &args[0];
+    int whole = stored_len(s)>=s->total;
+    int64_t found = -1, n = 0;
+    if( stored_len(sub)<sub->total ) return cut(rp, sub, stored_len(sub));
+    if( !strcmp(name, "count") && !whole ) return cut(rp, s, stored_len(s));
+    if( sub->data_len==0 ){
+      found = 0;
+      n = (int64_t)(s->tag==TREC_V_STR ? s->total : s->data_len) + 1;
+    }else{
+      for(size_t i=0; i+sub->data_len<=s->data_len; ){
+        if( !memcmp(s->data+i, sub->data, sub->data_len) ){
+          if( found<0 ){
+            found = s->tag==TREC_V_STR ? (int64_t)code_points(s->data, i) : (int64_t)i;
+          }
+          n++;
+          i += sub->data_len;
+        }else{
+          i++;
+        }
+      }
+    }
+    if( !strcmp(name, "count") ){
+      trec_venc_int(out, n);
+    }else{
+      if( found<0 && !whole ) return cut(rp, s, stored_len(s));
+      trec_venc_int(out, found);
+    }
+    return TREC_OK;
+  }
+}
+
+static int dict_get(trec_replay *rp, const struct trec_value *d,
+                    const struct trec_value *args, size_t nargs, struct trec_buf *out){
+  const unsigned char *q = d->items;
+  if( nargs<1 || nargs>2 ){
+    return replay_err(rp, TREC_ERR_TYPE, "TypeError: get expected at least 1 argument, "
+                      "got %zu", nargs);
+  }
+  for(uint64_t i=0; i<d->n; i++){
+    struct trec_value k, v;
+    int eq;
+    struct trec_value kc;
+    if( trec_value_read(q, d->end, &k) || trec_value_read(k.end, d->end, &v)
+        || trec_value_content(&k, &kc) )
+      return replay_err(rp, TREC_ERR_CORRUPT, "corrupt recorded value");
+    q = v.end;
+    if( (eq = same(rp, &kc, &args[0]))<0 ) return TREC_ERR_LIMIT;
+    if( eq ){
+      trec_buf_put(out, v.start, (size_t)(v.end - v.start));
+      return TREC_OK;
+    }
+  }
+  if( d->n<d->total ) return cut(rp, d, d->n);
+  if( nargs==2 ) trec_buf_put(out, args[1].start, (size_t)(args[1].end - args[1].start));
+  else trec_venc_none(out);
+  return TREC_OK;
+}
+
+static int list_method(trec_replay *rp, const struct trec_value *l, const char *name,
+                       const struct trec_value *args, size_t nargs, struct trec_buf *out){
+  const unsigned char *q = l->items;
+  int64_t n = 0;
+  int is_index = !strcmp(name, "index");
+  const char *tn = l->tag==TREC_V_LIST ? "list" : "tuple";
+  if( nargs!=1 ){
+    return replay_err(rp, TREC_ERR_TYPE, "TypeError: %s.%s() takes one argument here "
+                      "(%zu given)", tn, name, nargs);
+  }
+  if( !is_index && l->n<l->total ) return cut(rp, l, l->n);
+  for(uint64_t i=0; i<l->n; i++){
+    struct trec_value it, c;
+    int eq;
+    if( trec_value_read(q, l->end, &it) || trec_value_content(&it, &c) )
+      return replay_err(rp, TREC_ERR_CORRUPT, "corrupt recorded value");
+    q = it.end;
+    if( (eq = same(rp, &c, &args[0]))<0 ) return TREC_ERR_LIMIT;
+    if( eq && is_index ){
+      trec_venc_int(out, (int64_t)i);
+      return TREC_OK;
+    }
+    n += eq;
+  }
+  if( !is_index ){
+    trec_venc_int(out, n);
+    return TREC_OK;
+  }
+  if( l->n<l->total ) return cut(rp, l, l->n);
+  if( l->tag==TREC_V_TUPLE ){
+    return replay_err(rp, TREC_ERR_NOTFOUND, "ValueError: tuple.index(x): x not in tuple");
+  }
+  {
+    struct trec_buf text = TREC_BUF_INIT;
+    int rc;
+    trec_value_render(args[0].start, args[0].end, 0, 200, &text);
+    rc = replay_err(rp, TREC_ERR_NOTFOUND, "ValueError: %.*s is not in list",
+                    (int)text.len, text.data ? (const char *)text.data : "");
+    trec_buf_release(&text);
+    return rc;
+  }
+}
+
+int replay_method(trec_replay *rp, const struct trec_value *self, const char *name,
+                  size_t name_len, const struct trec_value *args, size_t nargs,
+                  struct trec_buf *out){
+  char m[16];
+  size_t tl;
+  const char *tn;
+  int rc = -1;
+  trec_buf_reset(out);
+  if( name_len<sizeof(m) ){
+    memcpy(m, name, name_len);
+    m[name_len] = 0;
+    if( self->tag==TREC_V_STR || self->tag==TREC_V_BYTES ){
+      if( !strcmp(m, "startswith") || !strcmp(m, "endswith") || !strcmp(m, "find")
+          || !strcmp(m, "count") ) rc = seq_method(rp, self, m, args, nargs, out);
+    }else if( self->tag==TREC_V_DICT ){
+      if( !strcmp(m, "get") ) rc = dict_get(rp, self, args, nargs, out);
+    }else if( self->tag==TREC_V_LIST || self->tag==TREC_V_TUPLE ){
+      if( !strcmp(m, "count") || !strcmp(m, "index") ) rc = list_method(rp, self, m, args, nargs, out);
+    }
+  }
+  if( rc>=0 ){
+    if( rc==TREC_OK && out->oom ) rc = replay_err(rp, TREC_ERR_NOMEM, "out of memory");
+    return rc;
+  }
+  tn = trec_value_typename(self, &tl);
+  return replay_err(rp, TREC_ERR_INVALID, "cannot call %.*s.%.*s() over a recording: "
+                    "replay never runs the program's code (methods it answers: str and "
+                    "bytes startswith, endswith, find, count; dict get; list and tuple "
+                    "count, index)", (int)(tl>100 ? 100 : tl), tn,
+                    (int)(name_len>100 ? 100 : name_len), name);
+}
