@@ -49,7 +49,7 @@ const char *replay_op_token(enum rop op){
 }
 
 /* The number a value holds: N_NONE when it is not one, N_BIG when it is an
-** int past 127 bits. */
+** int past 127 bits (i then holds only its sign). */
 static struct num to_num(const struct trec_value *v){
   struct num n;
   memset(&n, 0, sizeof(n));
@@ -73,6 +73,7 @@ static struct num to_num(const struct trec_value *v){
     while( len && v->data[len-1]==0 ) len--;
     if( len>16 || (len==16 && (v->data[15] & 0x80)) ){
       n.kind = N_BIG;
+      n.i = v->negative ? -1 : 1;   /* its sign only */
       break;
     }
     for(size_t k=len; k-- > 0; ) m = (m << 8) | v->data[k];
@@ -234,8 +235,10 @@ static int int_binop(trec_replay *rp, enum rop op, const struct num *a,
     if( op==ROP_RSHIFT ){
       r = y>=127 ? (x<0 ? -1 : 0) : x >> y;
     }else if( x!=0 ){
-      if( y>=127 || ((x << y) >> y)!=x ) return overflow(rp);
-      r = x << y;
+      /* shifted as unsigned: a negative int shifted left is undefined in C */
+      if( y>=127 ) return overflow(rp);
+      r = (i128)((u128)x << y);
+      if( (r >> y)!=x ) return overflow(rp);
     }
     break;
   case ROP_AND: case ROP_XOR: case ROP_OR:
@@ -343,8 +346,8 @@ static int seq_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
                         "non-int of type '%.*s'", (int)(lb>200 ? 200 : lb), tb);
     }
     if( whole_seq(rp, s) ) return TREC_ERR_LIMIT;
-    times = k.kind==N_BIG ? (s->data_len ? I128_MAX : 0) : k.i;
-    if( times<0 ) times = 0;
+    times = k.kind==N_BIG ? (k.i<0 ? 0 : I128_MAX) : k.i;
+    if( times<0 || s->data_len==0 ) times = 0;
     if( s->data_len && times > (i128)(MAX_SEQ_RESULT / s->data_len) ) goto too_long;
     trec_venc_tag(out, s->tag);
     trec_buf_put_varint(out, s->total * (uint64_t)times);
@@ -407,6 +410,7 @@ int replay_unop(trec_replay *rp, enum rop op, const struct trec_value *a,
   }else if( op==ROP_NEG || (op==ROP_ABS && x.i<0) ){
     put_int(out, -x.i);
   }else if( op==ROP_INVERT ){
+    if( x.i==I128_MAX ) return overflow(rp);
     put_int(out, -x.i - 1);
   }else{
     put_int(out, x.i);

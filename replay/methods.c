@@ -156,6 +156,12 @@ static int dict_get(trec_replay *rp, const struct trec_value *d,
     return replay_err(rp, TREC_ERR_TYPE, "TypeError: get expected at least 1 argument, "
                       "got %zu", nargs);
   }
+  if( args[0].tag==TREC_V_LIST || args[0].tag==TREC_V_DICT || args[0].tag==TREC_V_SET ){
+    size_t l;
+    const char *t = trec_value_typename(&args[0], &l);
+    return replay_err(rp, TREC_ERR_TYPE, "TypeError: unhashable type: '%.*s'",
+                      (int)(l>100 ? 100 : l), t);
+  }
   for(uint64_t i=0; i<d->n; i++){
     struct trec_value k, v;
     int eq;

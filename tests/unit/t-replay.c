@@ -602,6 +602,87 @@ static void test_eval_and_repl(void **state){
   trec_replay_close(rp);
 }
 
+/* Expression value: TREC_OK and 1 when expr evaluates to True. */
+static int eval_true(trec_replay *rp, size_t level, const char *expr){
+  struct trec_buf out = TREC_BUF_INIT;
+  struct trec_value v;
+  int rc = trec_replay_eval(rp, level, expr, &out), t = 0;
+  if( rc==TREC_OK && trec_value_read(out.data, out.data+out.len, &v)==TREC_OK )
+    t = v.tag==TREC_V_TRUE;
+  trec_buf_release(&out);
+  if( !t ) print_message("not True: %s (rc %d: %s)\n", expr, rc, trec_replay_errmsg(rp));
+  return rc==TREC_OK && t;
+}
+
+/* Arithmetic at the edges of its 127-bit ints, checked by the identities
+** Python's ints keep (floor division and modulo agree with each other,
+** the remainder takes the divisor's sign: on operands small enough that
+** every intermediate fits), and refused past the edges;
+** run under the sanitizers, it also finds undefined shifts and overflows. */
+static void test_eval_arith(void **state){
+  static const char *const nums[] = {
+    "0", "1", "-1", "7", "-7", "9223372036854775807", "-9223372036854775808",
+    "2**100", "-(2**100)", "(2**125 + 7)", "-(2**125 + 7)", "True", "(2**64 + 3)"
+  };
+  static const char *const divisors[] = {
+    "1", "-1", "3", "-3", "2**64", "-(2**63)", "(2**125 + 5)", "True"
+  };
+  static const char *const refused[] = {
+    "170141183460469231731687303715884105727 + 1", "2**127",
+    "-170141183460469231731687303715884105727 - 2", "1 << 127", "(2**126) * 2", "~170141183460469231731687303715884105727",
+    "3 ** 200", "2 ** 64 * 2 ** 64", "-1 << 127", "'ab' * 2**100", "'ab' * 100000000",
+    "170141183460469231731687303715884105728"
+  };
+  static const char *const by_zero[] = { "1 // 0", "1 % 0", "1 / 0", "1.0 // 0.0", "0 ** -1",
+                                         "2**100 % 0", "-1.5 % 0" };
+  static const char *const truths[] = {
+    "1 << 126 == 2**126", "-1 << 126 == -(2**126)", "-1 >> 200 == -1", "5 >> 200 == 0",
+    "(-1) ** (2**100) == 1", "0 ** 0 == 1", "'' * 2**100 == ''",
+    "170141183460469231731687303715884105727 // -1 == -170141183460469231731687303715884105727", "-9223372036854775808 // -1 == 2**63",
+    "~(170141183460469231731687303715884105727 - 1) == -170141183460469231731687303715884105727", "abs(-9223372036854775808) == 2**63",
+    "-(-9223372036854775808) == 2**63", "2**126 // 2**63 == 2**63",
+    "-(-170141183460469231731687303715884105727) - 170141183460469231731687303715884105727 == 0", "-170141183460469231731687303715884105727 + 1 > -170141183460469231731687303715884105727",
+    "'hé€x'.find('x') == len('hé€')", "'hé€x'.count('') == 5", "min(3, 1, 2) == 1",
+    "max('b', 'a') == 'b'", "sum((1, 2.5)) == 3.5", "(1, 2).index(2) == 1",
+    "7 // 2 == 3 and -7 // 2 == -4 and 7 % -2 == -1", "2 ** -1 == 0.5", "1 / 4 == 0.25"
+  };
+  trec_replay *rp;
+  size_t level;
+  char expr[512];
+  (void)state;
+  build(20, 200, 4);
+  rp = open_rp();
+  assert_int_equal(trec_replay_seek(rp, M.ev[M.n/2].seq), TREC_OK);
+  level = M.st[M.n/2].n - 1;
+  for(size_t i=0; i<sizeof(nums)/sizeof(nums[0]); i++){
+    for(size_t j=0; j<sizeof(divisors)/sizeof(divisors[0]); j++){
+      const char *a = nums[i], *b = divisors[j];
+      snprintf(expr, sizeof(expr), "(%s // %s) * %s + %s %% %s == %s", a, b, b, a, b, a);
+      assert_true(eval_true(rp, level, expr));
+      snprintf(expr, sizeof(expr), "0 <= %s %% %s < %s or %s < %s %% %s <= 0", a, b, b, b, a, b);
+      assert_true(eval_true(rp, level, expr));
+      snprintf(expr, sizeof(expr), "-(-%s) == %s and %s - %s == 0 and %s + 0 == %s",
+               a, a, a, a, a, a);
+      assert_true(eval_true(rp, level, expr));
+    }
+  }
+  for(size_t i=0; i<sizeof(truths)/sizeof(truths[0]); i++){
+    assert_true(eval_true(rp, level, truths[i]));
+  }
+  for(size_t i=0; i<sizeof(refused)/sizeof(refused[0]); i++){
+    struct trec_buf out = TREC_BUF_INIT;
+    assert_int_equal(trec_replay_eval(rp, level, refused[i], &out), TREC_ERR_LIMIT);
+    trec_buf_release(&out);
+  }
+  for(size_t i=0; i<sizeof(by_zero)/sizeof(by_zero[0]); i++){
+    struct trec_buf out = TREC_BUF_INIT;
+    assert_int_equal(trec_replay_eval(rp, level, by_zero[i], &out), TREC_ERR_RANGE);
+    assert_non_null(strstr(trec_replay_errmsg(rp), "ZeroDivisionError"));
+    trec_buf_release(&out);
+  }
+  trec_replay_close(rp);
+}
+
 static void test_bad_files(void **state){
   trec_replay *rp = NULL;
   char bad[300];
@@ -767,6 +848,7 @@ int main(void){
     cmocka_unit_test_teardown(test_watch_at_breakpoint, teardown),
     cmocka_unit_test_teardown(test_interrupt, teardown),
     cmocka_unit_test_teardown(test_eval_and_repl, teardown),
+    cmocka_unit_test_teardown(test_eval_arith, teardown),
     cmocka_unit_test(test_bad_files),
     cmocka_unit_test_teardown(test_empty_trace, teardown),
     cmocka_unit_test_teardown(test_uncaught, teardown),
