@@ -99,25 +99,6 @@ static inline void trec_compat_frame_set_trace_opcodes(PyFrameObject *f,
   f->f_trace_opcodes = (char)on;
 }
 
-/* The line sys.settrace's frame.f_lineno reports at this event. 3.9's
-** PyFrame_GetLineNumber() recomputes from f_lasti unless f_trace is set (it
-** is not for a C tracer), while ceval's maybe_call_line_trace() keeps
-** f_lineno current for every traced frame; from 3.10 (PEP 626)
-** PyFrame_GetLineNumber() uses f_lineno when set and computes it
-** otherwise, exactly as the frame.f_lineno getter that a sys.settrace
-** function reads. */
-static inline int trec_compat_frame_line(PyFrameObject *f){
-#if PY_VERSION_HEX >= 0x030D0000
-  /* the getter's own first test, without the call: the trace machinery
-  ** sets f_lineno at every event; -1 (3.13) and 0 mean not known */
-  return f->f_lineno > 0 ? f->f_lineno : PyFrame_GetLineNumber(f);
-#elif PY_VERSION_HEX >= 0x030A0000
-  return f->f_lineno != 0 ? f->f_lineno : PyFrame_GetLineNumber(f);
-#else
-  return f->f_lineno;
-#endif
-}
-
 /* Byte offset of the instruction being executed (frame.f_lasti). 3.10
 ** counts f_lasti in code units (bpo-27129); 3.11 added PyFrame_GetLasti()
 ** (bpo-40421, frame getters). */
@@ -151,20 +132,21 @@ static inline int trec_compat_caller_lasti(PyFrameObject *f,
   return trec_compat_frame_lasti(caller);
 }
 
-/* The line of co's instruction at byte offset lasti, 0 if none: what
-** frame.f_lineno, and so a traceback or pdb's `where`, shows for a frame
-** that gets no line events (PyCode_Addr2Line of its last instruction:
-** frame_getlineno without f_trace, 3.9; PyFrame_GetLineNumber with
-** f_lineno unset, 3.10+, as ceval's call_trace leaves it after each
-** event). PyCode_Addr2Line walks the line table from its start at every
-** call (from 3.12, and 3.10; 3.11 keeps an array once the code is traced),
-** which in a module's body made each class and call it makes cost as much
-** as the body's size. From 3.10 a trec_compat_lines kept per code object
-** is walked from where it was left instead: _PyCode_CheckLineNumber moves
-** a PyCodeAddressRange (public, cpython/code.h) both ways, as
-** PyCode_Addr2Line does from a fresh one; a fresh one (*ready = 0) is set
-** as codeobject.c's _PyLineTable_InitAddressRange sets it (not exported),
-** the way PEP 626 lets out-of-process debuggers read the table. */
+/* The line of co's instruction at byte offset lasti, as PyCode_Addr2Line
+** gives it (co_firstlineno for a negative lasti, -1 for an instruction of
+** no line): what frame.f_lineno, and so a traceback or pdb's `where`,
+** shows for a frame whose f_lineno is not set (frame_getlineno without
+** f_trace, 3.9; PyFrame_GetLineNumber with f_lineno unset, 3.10+, as
+** ceval's call_trace leaves it after each event on 3.12+). PyCode_Addr2Line
+** walks the line table from its start at every call (from 3.12, and 3.10;
+** 3.11 keeps an array once the code is traced), which in a module's body
+** made each class and call it makes cost as much as the body's size. From
+** 3.10 a trec_compat_lines kept per code object is walked from where it
+** was left instead: _PyCode_CheckLineNumber moves a PyCodeAddressRange
+** (public, cpython/code.h) both ways, as PyCode_Addr2Line does from a
+** fresh one; a fresh one (*ready = 0) is set as codeobject.c's
+** _PyLineTable_InitAddressRange sets it (not exported), the way PEP 626
+** lets out-of-process debuggers read the table. */
 #if PY_VERSION_HEX >= 0x030A0000
 typedef PyCodeAddressRange trec_compat_lines;
 #else
@@ -172,9 +154,8 @@ typedef struct { int unused; } trec_compat_lines;
 #endif
 static inline int trec_compat_code_line(PyCodeObject *co, trec_compat_lines *at,
                                         int *ready, int lasti){
-  int line;
-  if( lasti<0 ) return 0;
 #if PY_VERSION_HEX >= 0x030A0000
+  if( lasti<0 ) return co->co_firstlineno;
   if( !*ready ){
     const char *t = PyBytes_AS_STRING(co->co_linetable);
     at->opaque.lo_next = (const void *)t;
@@ -185,13 +166,45 @@ static inline int trec_compat_code_line(PyCodeObject *co, trec_compat_lines *at,
     at->ar_line = -1;
     *ready = 1;
   }
-  line = _PyCode_CheckLineNumber(lasti, at);
+  return _PyCode_CheckLineNumber(lasti, at);
 #else
   (void)at;
   (void)ready;
-  line = PyCode_Addr2Line(co, lasti);
+  return PyCode_Addr2Line(co, lasti);
 #endif
-  return line>0 ? line : 0;
+}
+
+/* The line sys.settrace's frame.f_lineno reports at this event; `at` and
+** `ready` are the line walk of f's code (trec_compat_code_line). 3.9's
+** PyFrame_GetLineNumber() recomputes from f_lasti unless f_trace is set (it
+** is not for a C tracer), while ceval's maybe_call_line_trace() keeps
+** f_lineno current for every traced frame; from 3.10 (PEP 626)
+** PyFrame_GetLineNumber() uses f_lineno when set and computes it
+** otherwise, exactly as the frame.f_lineno getter that a sys.settrace
+** function reads. 3.10 and 3.11 set f_lineno at every traced event, from a
+** kept range or array. 3.12+ set it only for a line event and clear it
+** after, so a call, return or exception event computes it with
+** PyCode_Addr2Line from the table's start: the kept walk gives the same
+** line. With at NULL, Python computes it: a call event is at the code's
+** start, where a fresh walk is short and a kept one, left at a return,
+** would walk back over the table. 3.13's f_lineno of -1, "compute once and
+** keep", is left to Python too. */
+static inline int trec_compat_frame_line(PyFrameObject *f, trec_compat_lines *at,
+                                         int *ready){
+#if PY_VERSION_HEX >= 0x030C0000
+  if( f->f_lineno > 0 ) return f->f_lineno;
+  if( f->f_lineno < 0 || at==NULL ) return PyFrame_GetLineNumber(f);
+  return trec_compat_code_line(trec_compat_frame_code(f), at, ready,
+                               trec_compat_frame_lasti(f));
+#elif PY_VERSION_HEX >= 0x030A0000
+  (void)at;
+  (void)ready;
+  return f->f_lineno != 0 ? f->f_lineno : PyFrame_GetLineNumber(f);
+#else
+  (void)at;
+  (void)ready;
+  return f->f_lineno;
+#endif
 }
 
 /* ---- generators: one frame identity across resumes ----

@@ -697,9 +697,9 @@ static int rec_caller_line(struct trec_fentry *e, PyFrameObject *f){
   if( ci->call_at[k].at==lasti + 1 ) return ci->call_at[k].line;
   if( ci->call_at[k+1].at!=lasti + 1 ){
     ci->call_at[k+1].at = lasti + 1;
-    ci->call_at[k+1].line = trec_compat_code_line(trec_compat_frame_code(e->frame),
-                                                  &ci->lines, &ci->lines_ready,
-                                                  lasti);
+    int l = trec_compat_code_line(trec_compat_frame_code(e->frame), &ci->lines,
+                                  &ci->lines_ready, lasti);
+    ci->call_at[k+1].line = l>0 ? l : 0;
   }
   int line = ci->call_at[k+1].line;
   ci->call_at[k+1] = ci->call_at[k];
@@ -736,7 +736,7 @@ static void rec_call(trec_recorder *r, struct trec_rthread *t,
   }
   rec_payload_reset(r);
   struct trec_fentry *top = trec_fstack_top(&t->stack);
-  int line = trec_compat_frame_line(f);
+  int line = trec_compat_frame_line(f, NULL, NULL);
   if( rec_snap_frame(r, t->tstate, top, f, 1, line, TREC_CALL, NULL)!=TREC_OK )
     return;
   rec_emit(r, t, top, TREC_CALL, line, TREC_NO_OFFSET, rec_now(r), caller_line);
@@ -790,7 +790,8 @@ rec_line(trec_recorder *r, struct trec_rthread *t, PyFrameObject *f,
   struct trec_fentry *e = rec_find(r, t, f, ci, &full);
   if( e==NULL ) return;
   rec_payload_reset(r);
-  if( line==TREC_LINE_UNKNOWN ) line = trec_compat_frame_line(f);
+  if( line==TREC_LINE_UNKNOWN )
+    line = trec_compat_frame_line(f, &ci->exit_lines, &ci->exit_lines_ready);
   if( rec_snap_line(r, t->tstate, e, f, full, line, kind)!=TREC_OK )
     return;
   rec_emit(r, t, e, kind, line,
@@ -805,7 +806,7 @@ static void rec_exception(trec_recorder *r, struct trec_rthread *t,
   struct trec_fentry *e = rec_find(r, t, f, ci, &full);
   if( e==NULL ) return;
   rec_payload_reset(r);
-  int line = trec_compat_frame_line(f);
+  int line = trec_compat_frame_line(f, &ci->exit_lines, &ci->exit_lines_ready);
   if( rec_snap_frame(r, t->tstate, e, f, full, line, TREC_EXCEPTION, NULL)
       !=TREC_OK ) return;
   /* (type, value, traceback) on every version for a C trace function */
@@ -832,7 +833,7 @@ static void rec_return(trec_recorder *r, struct trec_rthread *t,
   struct trec_fentry *e = rec_find(r, t, f, ci, &full);
   if( e==NULL ) return;
   rec_payload_reset(r);
-  int line = trec_compat_frame_line(f);
+  int line = trec_compat_frame_line(f, &ci->exit_lines, &ci->exit_lines_ready);
   int walked = 0;
   if( ci->decision==TREC_DECIDE_FULL
       && rec_snap_frame(r, t->tstate, e, f, full, line, TREC_RETURN, &walked)

@@ -50,6 +50,10 @@ struct trec_codeinfo {
   struct { int at, line; } call_at[2 << TREC_CI_CALL_SETS];
   trec_compat_lines lines;
   int lines_ready;
+  /* where the table was last read for the code's own return, exception
+  ** and other non-line events (they repeat at few places) */
+  trec_compat_lines exit_lines;
+  int exit_lines_ready;
 };
 
 /* One recorded thread. */
