@@ -1210,6 +1210,11 @@ static int xcontains(struct parser *ps, struct xval item, struct xval cont, int 
     return TREC_OK;
   }
   if( vc.tag>=TREC_V_TUPLE && vc.tag<=TREC_V_DICT ){
+    if( (vc.tag==TREC_V_DICT || vc.tag==TREC_V_SET || vc.tag==TREC_V_FROZENSET)
+        && (vi.tag==TREC_V_LIST || vi.tag==TREC_V_DICT || vi.tag==TREC_V_SET) ){
+      type_error(ps, "TypeError: unhashable type: '%.*s'", &vi);
+      return ps->rc;
+    }
     for(uint64_t i=0; i<vc.n && !*in; i++){
       struct xval c;
       struct trec_value it;

@@ -44,7 +44,7 @@ EXPRESSIONS = [
     "d.get('zz', 5)", "d.get('b', 0) + 1", "nested.get('k')[0]", "xs.count(7)", "xs.index(1.5)",
     "xs.index(-2) + 1", "tup.index((1, 2))", "tup.count('a')", "words.index('apple')",
     "color in xs", "xs.index(99)", "tup.index(9)", "s.startswith(1)", "s.find(1)",
-    "bs.find('a')", "d.get()", "d.get(xs)",
+    "bs.find('a')", "d.get()", "d.get(xs)", "xs in d",
     # in indexes, comparisons and conditions
     "nested['k'][len(nested['k']) - 1]", "xs[n - 5]", "xs[-1] * 2", "len(s) * 2 + 1",
     "n % 2 == 1 and n > 5", "n + 1 > n", "not n - 7", "xs[1:n - 4]",
