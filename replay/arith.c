@@ -15,7 +15,9 @@
 ** the error says a replay cannot evaluate them.
 */
 #include "config.h"
+#include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -417,3 +419,90 @@ int replay_unop(trec_replay *rp, enum rop op, const struct trec_value *a,
   }
   return out->oom ? replay_err(rp, TREC_ERR_NOMEM, "out of memory") : TREC_OK;
 }
+
+/* A float as an int, as int() and round() take it: NaN and infinities
+** refused in Python's words. */
+static int float_to_int(trec_replay *rp, double d, struct trec_buf *out){
+  if( isnan(d) ) return replay_err(rp, TREC_ERR_RANGE, "ValueError: cannot convert float NaN to integer");
+  if( isinf(d) ) return replay_err(rp, TREC_ERR_RANGE, "OverflowError: cannot convert float infinity to integer");
+  if( fabs(d)>=0x1p127 ) return overflow(rp);
+  put_int(out, (i128)d);
+  return TREC_OK;
+}
+
+/* round(x, n) of an int for n < 0: to a multiple of 10**-n, halves to
+** the even multiple. */
+static int int_round(trec_replay *rp, i128 x, i128 n, struct trec_buf *out){
+  i128 p = 1, q, r;
+  if( n>=0 ){ put_int(out, x); return TREC_OK; }
+  if( n<-38 ){ put_int(out, 0); return TREC_OK; }
+  for(i128 k=0; k<-n; k++) p *= 10;
+  q = x / p;
+  r = x % p;
+  if( r<0 ){ q -= 1; r += p; }
+  if( r>p - r || (r==p - r && (q & 1)) ) q += 1;
+  if( __builtin_mul_overflow(q, p, &r) || r < -I128_MAX ) return overflow(rp);
+  put_int(out, r);
+  return TREC_OK;
+}
+
+int replay_convert(trec_replay *rp, enum rconv fn, const struct trec_value *a,
+                   const struct trec_value *ndigits, struct trec_buf *out){
+  static const char *const names[] = { "round", "int", "float" };
+  struct num x = to_num(a), n;
+  trec_buf_reset(out);
+  if( x.kind==N_NONE ){
+    size_t l;
+    const char *t = trec_value_typename(a, &l);
+    if( fn==RCONV_ROUND ){
+      return replay_err(rp, TREC_ERR_TYPE, "TypeError: type %.*s doesn't define "
+                        "__round__ method", (int)(l>100 ? 100 : l), t);
+    }
+    return replay_err(rp, TREC_ERR_TYPE, "TypeError: %s() of a '%.*s' is not evaluated "
+                      "over a recording (it takes numbers)", names[fn], (int)(l>100 ? 100 : l), t);
+  }
+  if( x.kind==N_BIG ) return overflow(rp);
+  if( fn==RCONV_FLOAT ){
+    trec_venc_float(out, num_float(&x));
+  }else if( fn==RCONV_INT ){
+    if( x.kind==N_FLOAT ){
+      int rc = float_to_int(rp, x.f, out);
+      if( rc ) return rc;
+    }else{
+      put_int(out, x.i);
+    }
+  }else if( ndigits==NULL || ndigits->tag==TREC_V_NONE ){
+    if( x.kind==N_FLOAT ){
+      /* nearbyint rounds halves to even, in the default rounding mode */
+      int rc = float_to_int(rp, nearbyint(x.f), out);
+      if( rc ) return rc;
+    }else{
+      put_int(out, x.i);
+    }
+  }else{
+    n = to_num(ndigits);
+    if( n.kind!=N_INT ){
+      size_t l;
+      const char *t = trec_value_typename(ndigits, &l);
+      return replay_err(rp, TREC_ERR_TYPE, "TypeError: '%.*s' object cannot be "
+                        "interpreted as an integer", (int)(l>100 ? 100 : l), t);
+    }
+    if( x.kind==N_INT ){
+      int rc = int_round(rp, x.i, n.i, out);
+      if( rc ) return rc;
+    }else if( !isfinite(x.f) || n.i>323 ){
+      trec_venc_float(out, x.f);
+    }else if( n.i<0 ){
+      return replay_err(rp, TREC_ERR_INVALID, "round() of a float to a negative "
+                        "number of digits is not evaluated over a recording");
+    }else{
+      /* Python rounds the exact binary value to n decimals (dtoa mode 3),
+      ** which glibc's printf does too; strtod reads the result back */
+      char text[DBL_MAX_10_EXP + 330];
+      snprintf(text, sizeof(text), "%.*f", (int)n.i, x.f);
+      trec_venc_float(out, strtod(text, NULL));
+    }
+  }
+  return out->oom ? replay_err(rp, TREC_ERR_NOMEM, "out of memory") : TREC_OK;
+}
+

@@ -16,7 +16,8 @@
 **
 ** The builtins answer from what was recorded: len, type and vars from a
 ** value's original length, its type's name, an object's fields
-** (`x.__dict__` as `vars(x)`); abs, min, max and sum from the values. The
+** (`x.__dict__` as `vars(x)`); abs, min, max, sum, round, int, float and
+** bool from the values. The
 ** methods are those of builtin values that methods.c answers. No other
 ** call can be evaluated, since replay never runs the program's code. A recorded variable of the same name hides a builtin, as in Python.
 ** As in pdb, __return__ and __exception__ name the value a return or
@@ -545,6 +546,28 @@ static struct xval op_type(struct parser *ps, const struct trec_value *v){
 
 #define MAX_ARGS 16
 
+/* round, int, float (arith.c) and bool of arg[0]; round's ndigits arg[1]. */
+static struct xval op_convert(struct parser *ps, size_t which, const struct xval *arg,
+                              size_t nargs){
+  static const enum rconv fn[] = { RCONV_ROUND, RCONV_INT, RCONV_FLOAT };
+  struct xval r = { NULL, NULL };
+  struct trec_value a, n;
+  struct trec_buf out = TREC_BUF_INIT;
+  int rc;
+  if( which==10 ){
+    int t;
+    if( truthy(ps, arg[0], &t) ) return r;
+    return make_bool(ps, t);
+  }
+  if( decode_content(ps, arg[0], &a) ) return r;
+  if( nargs==2 && decode_content(ps, arg[1], &n) ) return r;
+  rc = replay_convert(ps->rp, fn[which-7], &a, nargs==2 ? &n : NULL, &out);
+  if( rc ) ps->rc = rc;
+  else r = arena_put(ps, &out);
+  trec_buf_release(&out);
+  return r;
+}
+
 /* The arguments of a call, ps->pos at its '(': at most MAX_ARGS into arg. */
 static int parse_args(struct parser *ps, const char *fn, size_t fn_len,
                       struct xval *arg, size_t *nargs){
@@ -572,11 +595,13 @@ static struct xval op_minmax(struct parser *ps, int is_max, const struct xval *a
 static struct xval op_sum(struct parser *ps, const struct xval *arg, size_t n);
 
 /* name(args) for the builtins a replay can answer from recorded values
-** (len, type, vars, abs, min, max, sum) when no recorded variable of that
-** name is bound: *handled says whether it was one. */
+** (len, type, vars, abs, min, max, sum, round, int, float, bool) when no
+** recorded variable of that name is bound: *handled says whether it was
+** one. */
 static struct xval parse_builtin(struct parser *ps, const char *w, size_t n,
                                  int *handled){
-  static const char *const names[] = { "len", "type", "vars", "abs", "min", "max", "sum" };
+  static const char *const names[] = { "len", "type", "vars", "abs", "min", "max", "sum",
+                                       "round", "int", "float", "bool" };
   struct xval r = { NULL, NULL }, arg[MAX_ARGS];
   struct trec_value v;
   const char *save = ps->pos;
@@ -603,9 +628,14 @@ static struct xval parse_builtin(struct parser *ps, const char *w, size_t n,
   }
   *handled = 1;
   if( parse_args(ps, tmp, n, arg, &nargs) ) return r;
-  if( nargs==0 || (which<4 && nargs>1) || (which==6 && nargs>2) ){
+  if( nargs==0 || ((which<4 || which>7) && nargs>1) || ((which==6 || which==7) && nargs>2) ){
     char msg[96];
-    if( which==6 && nargs==0 ){
+    if( which>7 ){
+      snprintf(msg, sizeof(msg), "TypeError: %s() of %zu arguments is not evaluated over "
+               "a recording (it takes one)", tmp, nargs);
+    }else if( which==7 ){
+      snprintf(msg, sizeof(msg), "TypeError: round() takes 1 or 2 arguments (%zu given)", nargs);
+    }else if( which==6 && nargs==0 ){
       snprintf(msg, sizeof(msg), "TypeError: sum() takes at least 1 positional argument (0 given)");
     }else if( which>=4 && nargs==0 ){
       snprintf(msg, sizeof(msg), "TypeError: %s expected at least 1 argument, got 0", tmp);
@@ -622,6 +652,7 @@ static struct xval parse_builtin(struct parser *ps, const char *w, size_t n,
   if( which==4 || which==5 ) return op_minmax(ps, which==5, arg, nargs);
   if( which==6 ) return op_sum(ps, arg, nargs);
   if( which==3 ) return apply_unop(ps, ROP_ABS, arg[0]);
+  if( which>=7 ) return op_convert(ps, which, arg, nargs);
   if( decode(ps, arg[0], &v) ) return r;
   if( which==0 ) return op_len(ps, &v);
   if( which==1 ) return op_type(ps, &v);
@@ -1040,8 +1071,8 @@ static struct xval parse_postfix(struct parser *ps){
       x = parse_subscript(ps, x);
     }else if( *ps->pos=='(' ){
       perr(ps, TREC_ERR_INVALID, "%.*scalls cannot be evaluated (but len(), type(), "
-           "vars(), abs(), min(), max(), sum() and some methods of builtins): replay "
-           "never runs the program's code", "", 0);
+           "vars(), abs(), min(), max(), sum(), round(), int(), float(), bool() and some "
+           "methods of builtins): replay never runs the program's code", "", 0);
     }else{
       break;
     }

@@ -1049,7 +1049,7 @@ static const struct command commands[] = {
   { "down", "d", c_down, 0, "down [N]: select a newer frame" },
   { "list", "l", c_list, 1, "list [FIRST[, LAST] | .]: source around the current line (continues when repeated)" },
   { "longlist", "ll", c_longlist, 0, "longlist: the whole source of the current function" },
-  { "p", "print", c_p, 0, "p EXPRESSION: a recorded value, objects with their fields (names, .attr, [key], [i:j:k], a, b, literals, arithmetic, comparisons, and/or/not, len(), type(), vars(), abs(), min(), max(), sum(), s.startswith(), d.get() and other lookups, __return__, __exception__)" },
+  { "p", "print", c_p, 0, "p EXPRESSION: a recorded value, objects with their fields (names, .attr, [key], [i:j:k], a, b, literals, arithmetic, comparisons, and/or/not, len(), type(), vars(), abs(), min(), max(), sum(), round(), int(), float(), bool(), s.startswith(), d.get() and other lookups, __return__, __exception__)" },
   { "pp", "", c_pp, 0, "pp EXPRESSION: the same, pretty-printed" },
   { "args", "a", c_args, 0, "args: the current function's arguments" },
   { "locals", "", c_locals, 0, "locals: every recorded variable of the selected frame" },

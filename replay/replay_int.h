@@ -177,6 +177,11 @@ int replay_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
 /* op: ROP_NEG, ROP_POS, ROP_INVERT or ROP_ABS */
 int replay_unop(trec_replay *rp, enum rop op, const struct trec_value *a,
                 struct trec_buf *out);
+/* round(a[, ndigits]) (ndigits NULL when not given), int(a) and float(a)
+** of a number, as Python computes them. */
+enum rconv { RCONV_ROUND, RCONV_INT, RCONV_FLOAT };
+int replay_convert(trec_replay *rp, enum rconv fn, const struct trec_value *a,
+                   const struct trec_value *ndigits, struct trec_buf *out);
 
 /* methods.c: self.name(args) for the methods of builtin values answered
 ** from the recorded value (str and bytes startswith, endswith, find,

@@ -942,7 +942,7 @@ class Replay(unittest.TestCase):
                   "watch n + 1", "p sum(xs * 2)", "p sum(long)", "p text + s", "p 09",
                   "p long.count(3)", "p long.index(5)", "p long.index(99)",
                   "p text.startswith('xx'), text.startswith('xy')", "p text.endswith('x')",
-                  "p s.upper()", "p n.bit_length()"]
+                  "p s.upper()", "p n.bit_length()", "p int(s)", "p round(x, -1)"]
         _, outs = session(trace, ["b stop_here", "c"] + cmds + limits)
         for i, cmd in enumerate(cmds):
             if cmd in inexact:
@@ -978,6 +978,10 @@ class Replay(unittest.TestCase):
                                      "lies in the rest\n")
         for line, call in zip(errors[14:16], ["str.upper()", "int.bit_length()"]):
             self.assertTrue(line.startswith("*** cannot call %s over a recording" % call), line)
+        self.assertEqual(errors[16], "*** TypeError: int() of a 'str' is not evaluated over "
+                                     "a recording (it takes numbers)\n")
+        self.assertEqual(errors[17], "*** round() of a float to a negative number of digits "
+                                     "is not evaluated over a recording\n")
 
     def test_uncaught_exception(self):
         # the start says where the exception that ended the program was

@@ -37,6 +37,13 @@ EXPRESSIONS = [
     "sum(xs)", "min(xs)", "max(xs)", "min(d)", "max(d)", "max(s)", "min(bs)",
     "sum(xs, 10)", "max(3, 9, 2)", "min(1, 1.0)", "abs(-2.5)", "abs(t)", "abs(neg)",
     "max(words)", "min(words)", "sum(empty)", "len(d) * 2",
+    # rounding and conversions
+    "round(x, 1)", "round(y, 1)", "round(2.5)", "round(3.5)", "round(-0.5)", "round(0.125, 2)",
+    "round(2.675, 2)", "round(15, -1)", "round(25, -1)", "round(-15, -1)", "round(big, -10)",
+    "round(n, 2)", "round(x)", "round(fz)", "round(1e300, 2) == 1e300", "round(1.5, 400)",
+    "round(x, None)", "int(-2.7)", "int(x)", "int(t)", "float(n)", "float(big)", "bool(s)",
+    "bool(empty)", "bool(0.0)", "bool(d)", "round(s)", "round(1.5, 1.0)",
+    "int(1e308 * 10 - 1e308 * 10)", "int(1e308 * 10)", "round(1e308 * 10)",
     # the methods of builtins that look things up
     "s.startswith('a')", "s.endswith(('x', 'b'))", "s.endswith(('x', 'y'))", "s.find('b')",
     "s.find('z')", "s.count('')", "uni.find('€x')", "uni.count('é')", "uni.startswith('hé')",
