@@ -111,8 +111,8 @@ static int seq_method(trec_replay *rp, const struct trec_value *s, const char *n
     size_t l;
     const char *t = trec_value_typename(&args[0], &l);
     if( s->tag==TREC_V_STR ){
-      return replay_err(rp, TREC_ERR_TYPE, "TypeError: must be str, not %.*s",
-                        (int)(l>100 ? 100 : l), t);
+      return replay_err(rp, TREC_ERR_TYPE, "TypeError: %s() argument 1 must be str, "
+                        "not %.*s", name, (int)(l>100 ? 100 : l), t);
     }
     return replay_err(rp, TREC_ERR_TYPE, "TypeError: argument should be integer or "
                       "bytes-like object, not '%.*s'", (int)(l>100 ? 100 : l), t);

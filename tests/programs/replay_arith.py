@@ -64,7 +64,7 @@ EXPRESSIONS = [
     "sum(empty, '')", "abs(s)", "s * x", "min()", "len(xs, d)", "sum()", "1e308 ** 2",
     "n % 0", "x % 0", "min(empty)",
 ]
-INEXACT = ["n % 0", "x % 0", "min(empty)"]
+INEXACT = ["n % 0", "x % 0", "min(empty)", "s.find(1)"]
 
 
 def stop_here(n, neg, x, y, t, f, s, bs, big, small, maxi, color, xs, d, words,
