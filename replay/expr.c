@@ -17,9 +17,10 @@
 ** The builtins answer from what was recorded: len, type and vars from a
 ** value's original length, its type's name, an object's fields
 ** (`x.__dict__` as `vars(x)`); abs, min, max, sum, round, int, float and
-** bool from the values. The
-** methods are those of builtin values that methods.c answers. No other
-** call can be evaluated, since replay never runs the program's code. A recorded variable of the same name hides a builtin, as in Python.
+** bool from the values. The methods are those of builtin values that
+** methods.c answers. No other call can be evaluated, since replay never
+** runs the program's code. A recorded variable of the same name hides a
+** builtin, as in Python.
 ** As in pdb, __return__ and __exception__ name the value a return or
 ** exception event at the cursor carries.
 **
@@ -312,9 +313,9 @@ static struct xval parse_number(struct parser *ps){
       else if( tmp[0]=='0' && (tmp[1]=='o' || tmp[1]=='O') ){ base = 8; digits = tmp+2; }
       else if( tmp[0]=='0' && (tmp[1]=='b' || tmp[1]=='B') ){ base = 2; digits = tmp+2; }
       for(end = (char *)digits; *end; end++){
-        unsigned d = isdigit((unsigned char)*end) ? (unsigned)(*end - '0')
-                   : isxdigit((unsigned char)*end) ? (unsigned)(tolower((unsigned char)*end) - 'a' + 10)
-                   : 99;
+        int c = (unsigned char)*end;
+        unsigned d = isdigit(c) ? (unsigned)(c - '0')
+                   : isxdigit(c) ? (unsigned)(tolower(c) - 'a' + 10) : 99;
         if( d>=base ) break;
         if( u > (((unsigned __int128)1 << 127) - 1 - d) / base ){
           perr(ps, TREC_ERR_LIMIT, "OverflowError: %.*s is past 2**127, where a replay's "
@@ -546,22 +547,26 @@ static struct xval op_type(struct parser *ps, const struct trec_value *v){
 
 #define MAX_ARGS 16
 
+/* The builtins, in the order of parse_builtin()'s names. */
+enum builtin { B_LEN, B_TYPE, B_VARS, B_ABS, B_MIN, B_MAX, B_SUM, B_ROUND, B_INT,
+               B_FLOAT, B_BOOL };
+
 /* round, int, float (arith.c) and bool of arg[0]; round's ndigits arg[1]. */
-static struct xval op_convert(struct parser *ps, size_t which, const struct xval *arg,
+static struct xval op_convert(struct parser *ps, enum builtin which, const struct xval *arg,
                               size_t nargs){
-  static const enum rconv fn[] = { RCONV_ROUND, RCONV_INT, RCONV_FLOAT };
   struct xval r = { NULL, NULL };
   struct trec_value a, n;
   struct trec_buf out = TREC_BUF_INIT;
   int rc;
-  if( which==10 ){
+  if( which==B_BOOL ){
     int t;
     if( truthy(ps, arg[0], &t) ) return r;
     return make_bool(ps, t);
   }
   if( decode_content(ps, arg[0], &a) ) return r;
   if( nargs==2 && decode_content(ps, arg[1], &n) ) return r;
-  rc = replay_convert(ps->rp, fn[which-7], &a, nargs==2 ? &n : NULL, &out);
+  rc = replay_convert(ps->rp, which==B_ROUND ? RCONV_ROUND : which==B_INT ? RCONV_INT
+                      : RCONV_FLOAT, &a, nargs==2 ? &n : NULL, &out);
   if( rc ) ps->rc = rc;
   else r = arena_put(ps, &out);
   trec_buf_release(&out);
@@ -606,13 +611,15 @@ static struct xval parse_builtin(struct parser *ps, const char *w, size_t n,
   struct trec_value v;
   const char *save = ps->pos;
   char tmp[8];
-  size_t fl, nargs = 0, which;
+  size_t fl, nargs = 0, k;
+  enum builtin which;
   uint32_t slot;
   *handled = 0;
-  for(which=0; which<sizeof(names)/sizeof(names[0]); which++){
-    if( strlen(names[which])==n && !memcmp(w, names[which], n) ) break;
+  for(k=0; k<sizeof(names)/sizeof(names[0]); k++){
+    if( strlen(names[k])==n && !memcmp(w, names[k], n) ) break;
   }
-  if( which==sizeof(names)/sizeof(names[0]) ) return r;
+  if( k==sizeof(names)/sizeof(names[0]) ) return r;
+  which = (enum builtin)k;
   skip_ws(ps);
   if( *ps->pos!='(' ){ ps->pos = save; return r; }
   memcpy(tmp, w, n);
@@ -628,18 +635,19 @@ static struct xval parse_builtin(struct parser *ps, const char *w, size_t n,
   }
   *handled = 1;
   if( parse_args(ps, tmp, n, arg, &nargs) ) return r;
-  if( nargs==0 || ((which<4 || which>7) && nargs>1) || ((which==6 || which==7) && nargs>2) ){
+  if( nargs==0 || (nargs>1 && which!=B_MIN && which!=B_MAX && which!=B_SUM && which!=B_ROUND)
+      || (nargs>2 && (which==B_SUM || which==B_ROUND)) ){
     char msg[96];
-    if( which>7 ){
+    if( which>B_ROUND ){
       snprintf(msg, sizeof(msg), "TypeError: %s() of %zu arguments is not evaluated over "
                "a recording (it takes one)", tmp, nargs);
-    }else if( which==7 ){
+    }else if( which==B_ROUND ){
       snprintf(msg, sizeof(msg), "TypeError: round() takes 1 or 2 arguments (%zu given)", nargs);
-    }else if( which==6 && nargs==0 ){
+    }else if( which==B_SUM && nargs==0 ){
       snprintf(msg, sizeof(msg), "TypeError: sum() takes at least 1 positional argument (0 given)");
-    }else if( which>=4 && nargs==0 ){
+    }else if( (which==B_MIN || which==B_MAX) && nargs==0 ){
       snprintf(msg, sizeof(msg), "TypeError: %s expected at least 1 argument, got 0", tmp);
-    }else if( which==6 ){
+    }else if( which==B_SUM ){
       snprintf(msg, sizeof(msg), "TypeError: sum() takes at most 2 arguments (%zu given)", nargs);
     }else{
       snprintf(msg, sizeof(msg), "TypeError: %s() takes exactly one argument (%zu given)",
@@ -649,13 +657,18 @@ static struct xval parse_builtin(struct parser *ps, const char *w, size_t n,
     return r;
   }
   if( ps->check_only ) return make_bool(ps, 1);
-  if( which==4 || which==5 ) return op_minmax(ps, which==5, arg, nargs);
-  if( which==6 ) return op_sum(ps, arg, nargs);
-  if( which==3 ) return apply_unop(ps, ROP_ABS, arg[0]);
-  if( which>=7 ) return op_convert(ps, which, arg, nargs);
+  switch( which ){
+  case B_MIN: case B_MAX: return op_minmax(ps, which==B_MAX, arg, nargs);
+  case B_SUM: return op_sum(ps, arg, nargs);
+  case B_ABS: return apply_unop(ps, ROP_ABS, arg[0]);
+  case B_ROUND: case B_INT: case B_FLOAT: case B_BOOL:
+    return op_convert(ps, which, arg, nargs);
+  default:
+    break;
+  }
   if( decode(ps, arg[0], &v) ) return r;
-  if( which==0 ) return op_len(ps, &v);
-  if( which==1 ) return op_type(ps, &v);
+  if( which==B_LEN ) return op_len(ps, &v);
+  if( which==B_TYPE ) return op_type(ps, &v);
   return op_vars(ps, &v);
 }
 
