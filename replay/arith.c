@@ -292,15 +292,7 @@ static int float_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
 
 /* A str or bytes value whole, or the refusal when the recorder cut it. */
 static int whole_seq(trec_replay *rp, const struct trec_value *v){
-  uint64_t stored = v->tag==TREC_V_STR ? v->n : v->data_len;
-  if( stored<v->total ){
-    return replay_err(rp, TREC_ERR_LIMIT, "ValueError: the %s was cut at %llu of "
-                      "its %llu %s when recorded (--max-str)",
-                      v->tag==TREC_V_STR ? "str" : "bytes", (unsigned long long)stored,
-                      (unsigned long long)v->total,
-                      v->tag==TREC_V_STR ? "characters" : "bytes");
-  }
-  return TREC_OK;
+  return replay_value_cut(v) ? replay_err_cut(rp, "", v, "") : TREC_OK;
 }
 
 static int seq_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
@@ -504,5 +496,71 @@ int replay_convert(trec_replay *rp, enum rconv fn, const struct trec_value *a,
     }
   }
   return out->oom ? replay_err(rp, TREC_ERR_NOMEM, "out of memory") : TREC_OK;
+}
+
+int replay_value_cut(const struct trec_value *v){
+  switch( v->tag ){
+  case TREC_V_STR: return v->n<v->total;
+  case TREC_V_BYTES: return v->data_len<v->total;
+  case TREC_V_TUPLE: case TREC_V_LIST: case TREC_V_SET: case TREC_V_FROZENSET:
+  case TREC_V_DICT: return v->n<v->total;
+  default: return 0;
+  }
+}
+
+int replay_err_cut(trec_replay *rp, const char *before, const struct trec_value *v,
+                   const char *after){
+  size_t tl;
+  const char *tn = trec_value_typename(v, &tl);
+  int seq = v->tag==TREC_V_STR || v->tag==TREC_V_BYTES;
+  return replay_err(rp, TREC_ERR_LIMIT, "ValueError: %sthe %.*s was cut at %llu of its "
+                    "%llu %s when recorded (%s)%s", before, (int)(tl>100 ? 100 : tl), tn,
+                    (unsigned long long)(v->tag==TREC_V_BYTES ? v->data_len : v->n),
+                    (unsigned long long)v->total,
+                    v->tag==TREC_V_STR ? "characters" : seq ? "bytes" : "items",
+                    seq ? "--max-str" : "--max-items", after);
+}
+
+int replay_err_cut_compare(trec_replay *rp){
+  return replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot compare: the values agree "
+                    "as far as recorded, and the rest was cut (--max-str, --max-items)");
+}
+
+/* Python ==, falling back to comparing the rendered text for containers
+** (both sides recorded the same way render the same way). */
+int replay_equal(trec_replay *rp, const struct trec_value *va,
+                 const struct trec_value *vb, int *eq){
+  int cmp, rc = trec_value_compare(va, vb, &cmp);
+  if( rc==TREC_OK ){
+    *eq = cmp==0;
+    return TREC_OK;
+  }
+  if( rc==TREC_ERR_LIMIT ){
+    if( cmp!=2 ) return replay_err_cut_compare(rp);
+    *eq = 0;
+    return TREC_OK;
+  }
+  if( cmp==2 && !(va->tag==vb->tag && va->tag>=TREC_V_TUPLE && va->tag<=TREC_V_DICT) ){
+    *eq = 0;
+    return TREC_OK;
+  }
+  if( cmp==0 ){   /* the same dict, set or object */
+    *eq = 1;
+    return TREC_OK;
+  }
+  if( va->tag==vb->tag && (va->n<va->total || vb->n<vb->total) ){
+    /* sets and dicts cut short: their text says nothing of the rest */
+    if( va->total!=vb->total ){ *eq = 0; return TREC_OK; }
+    return replay_err_cut_compare(rp);
+  }
+  {
+    struct trec_buf ta = TREC_BUF_INIT, tb = TREC_BUF_INIT;
+    trec_value_render(va->start, va->end, 0, 0, &ta);
+    trec_value_render(vb->start, vb->end, 0, 0, &tb);
+    *eq = ta.len==tb.len && (ta.len==0 || !memcmp(ta.data, tb.data, ta.len));
+    trec_buf_release(&ta);
+    trec_buf_release(&tb);
+  }
+  return TREC_OK;
 }
 

@@ -1190,52 +1190,16 @@ static struct xval parse_binary(struct parser *ps, int level){
 }
 
 static int cut_error(struct parser *ps){
-  return perr(ps, TREC_ERR_LIMIT, "ValueError: cannot compare: the values agree as far "
-              "as recorded, and the rest was cut (--max-str, --max-items)%.*s", "", 0);
+  return ps->rc = replay_err_cut_compare(ps->rp);
 }
 
-/* Python ==, falling back to comparing the rendered text for containers
-** (both sides recorded the same way render the same way). */
+/* Python ==, on the builtins' content (replay_equal). */
 static int xequal(struct parser *ps, struct xval a, struct xval b, int *eq){
   struct trec_value va, vb;
-  int cmp, rc;
-  /* a subclass of a builtin is equal as its content is (dict.__eq__ ...):
-  ** the tests and the text below look at the content alone */
+  int rc;
   if( decode_content(ps, a, &va) || decode_content(ps, b, &vb) ) return ps->rc;
-  a.p = va.start; a.e = va.end;
-  b.p = vb.start; b.e = vb.end;
-  rc = trec_value_compare(&va, &vb, &cmp);
-  if( rc==TREC_OK ){
-    *eq = cmp==0;
-    return TREC_OK;
-  }
-  if( rc==TREC_ERR_LIMIT ){
-    if( cmp!=2 ) return cut_error(ps);
-    *eq = 0;
-    return TREC_OK;
-  }
-  if( cmp==2 && !(va.tag==vb.tag && va.tag>=TREC_V_TUPLE && va.tag<=TREC_V_DICT) ){
-    *eq = 0;
-    return TREC_OK;
-  }
-  if( cmp==0 ){   /* the same dict, set or object */
-    *eq = 1;
-    return TREC_OK;
-  }
-  if( va.tag==vb.tag && (va.n<va.total || vb.n<vb.total) ){
-    /* sets and dicts cut short: their text says nothing of the rest */
-    if( va.total!=vb.total ){ *eq = 0; return TREC_OK; }
-    return cut_error(ps);
-  }
-  {
-    struct trec_buf ta = TREC_BUF_INIT, tb = TREC_BUF_INIT;
-    trec_value_render(a.p, a.e, 0, 0, &ta);
-    trec_value_render(b.p, b.e, 0, 0, &tb);
-    *eq = ta.len==tb.len && (ta.len==0 || !memcmp(ta.data, tb.data, ta.len));
-    trec_buf_release(&ta);
-    trec_buf_release(&tb);
-  }
-  return TREC_OK;
+  if( (rc = replay_equal(ps->rp, &va, &vb, eq))!=TREC_OK ) ps->rc = rc;
+  return rc;
 }
 
 static int xcontains(struct parser *ps, struct xval item, struct xval cont, int *in){
@@ -1358,8 +1322,7 @@ static int iter_items(struct parser *ps, const char *fn, struct xval x,
   *n = 0;
   if( decode_content(ps, x, &v) ) return ps->rc;
   if( v.tag==TREC_V_STR || v.tag==TREC_V_BYTES ){
-    uint64_t stored = v.tag==TREC_V_STR ? v.n : v.data_len;
-    if( stored<v.total ) goto cut;
+    if( replay_value_cut(&v) ) goto cut;
     *items = malloc((v.data_len ? v.data_len : 1)*sizeof(**items));
     if( *items==NULL ) return perr(ps, TREC_ERR_NOMEM, "%.*sout of memory", "", 0);
     for(size_t i=0; i<v.data_len; ){
@@ -1390,7 +1353,7 @@ static int iter_items(struct parser *ps, const char *fn, struct xval x,
     else type_error(ps, "TypeError: '%.*s' object is not iterable", &v);
     return ps->rc;
   }
-  if( v.n<v.total ) goto cut;
+  if( replay_value_cut(&v) ) goto cut;
   *items = malloc((v.n ? v.n : 1)*sizeof(**items));
   if( *items==NULL ) return perr(ps, TREC_ERR_NOMEM, "%.*sout of memory", "", 0);
   q = v.items;
@@ -1408,18 +1371,8 @@ static int iter_items(struct parser *ps, const char *fn, struct xval x,
   *n = k;
   return TREC_OK;
 cut:
-  {
-    int seq = v.tag==TREC_V_STR || v.tag==TREC_V_BYTES;
-    size_t tl;
-    const char *tn = trec_value_typename(&v, &tl);
-    snprintf(msg, sizeof(msg), "ValueError: %s(): the %.*s was cut at %llu of its %llu "
-             "%s when recorded (%s)", fn, (int)(tl>100 ? 100 : tl), tn,
-             (unsigned long long)(v.tag==TREC_V_BYTES ? v.data_len : v.n),
-             (unsigned long long)v.total,
-             v.tag==TREC_V_STR ? "characters" : seq ? "bytes" : "items",
-             seq ? "--max-str" : "--max-items");
-  }
-  return perr(ps, TREC_ERR_LIMIT, "%.*s", msg, strlen(msg));
+  snprintf(msg, sizeof(msg), "%s(): ", fn);
+  return ps->rc = replay_err_cut(ps->rp, msg, &v, "");
 }
 
 /* min() and max(): of one iterable's items or of the arguments, the first

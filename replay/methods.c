@@ -15,32 +15,14 @@
 #include <string.h>
 #include "replay/replay_int.h"
 
-static int cut(trec_replay *rp, const struct trec_value *v, uint64_t stored){
-  size_t tl;
-  const char *tn = trec_value_typename(v, &tl);
-  int seq = v->tag==TREC_V_STR || v->tag==TREC_V_BYTES;
-  return replay_err(rp, TREC_ERR_LIMIT, "ValueError: the %.*s was cut at %llu of its "
-                    "%llu %s when recorded (%s), and the answer lies in the rest",
-                    (int)(tl>100 ? 100 : tl), tn, (unsigned long long)stored,
-                    (unsigned long long)v->total,
-                    v->tag==TREC_V_STR ? "characters" : seq ? "bytes" : "items",
-                    seq ? "--max-str" : "--max-items");
+static int cut(trec_replay *rp, const struct trec_value *v){
+  return replay_err_cut(rp, "", v, ", and the answer lies in the rest");
 }
 
 /* 1 equal, 0 not, -1 when the cut parts decide (an error is then set). */
 static int same(trec_replay *rp, const struct trec_value *a, const struct trec_value *b){
-  int cmp = 0, rc = trec_value_compare(a, b, &cmp);
-  if( rc==TREC_OK ) return cmp==0;
-  if( rc==TREC_ERR_LIMIT && cmp==3 ){
-    replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot compare: the values agree as far "
-               "as recorded, and the rest was cut (--max-str, --max-items)");
-    return -1;
-  }
-  return rc==TREC_ERR_TYPE && cmp==0;
-}
-
-static uint64_t stored_len(const struct trec_value *v){
-  return v->tag==TREC_V_STR ? v->n : v->data_len;
+  int eq;
+  return replay_equal(rp, a, b, &eq)!=TREC_OK ? -1 : eq;
 }
 
 /* Code points in the first nbytes of UTF-8 text. */
@@ -52,7 +34,7 @@ static uint64_t code_points(const unsigned char *p, size_t nbytes){
 
 static int affix(trec_replay *rp, const struct trec_value *s, const struct trec_value *a,
                  int at_end, int *hit){
-  int whole = stored_len(s)>=s->total;
+  int whole = !replay_value_cut(s);
   *hit = 0;
   if( a->data_len<=s->data_len && (whole || !at_end) ){
     const unsigned char *from = at_end ? s->data + s->data_len - a->data_len : s->data;
@@ -63,7 +45,7 @@ static int affix(trec_replay *rp, const struct trec_value *s, const struct trec_
   ** already in the kept part, decides */
   if( whole || a->total>s->total ) return TREC_OK;
   if( !at_end && memcmp(s->data, a->data, s->data_len) ) return TREC_OK;
-  return cut(rp, s, stored_len(s));
+  return cut(rp, s);
 }
 
 static int seq_method(trec_replay *rp, const struct trec_value *s, const char *name,
@@ -81,7 +63,7 @@ static int seq_method(trec_replay *rp, const struct trec_value *s, const char *n
     const unsigned char *q = NULL;
     uint64_t count = 1;
     if( a->tag==TREC_V_TUPLE ){
-      if( a->n<a->total ) return cut(rp, a, a->n);
+      if( replay_value_cut(a) ) return cut(rp, a);
       count = a->n;
       q = a->items;
     }
@@ -100,7 +82,7 @@ static int seq_method(trec_replay *rp, const struct trec_value *s, const char *n
         return replay_err(rp, TREC_ERR_TYPE, "TypeError: %s first arg must be %s or a "
                           "tuple of %s, not %.*s", name, tn, tn, (int)(l>100 ? 100 : l), t);
       }
-      if( stored_len(&item)<item.total ) return cut(rp, &item, stored_len(&item));
+      if( replay_value_cut(&item) ) return cut(rp, &item);
       if( affix(rp, s, &item, name[0]=='e', &hit) ) return TREC_ERR_LIMIT;
       any = hit;
     }
@@ -119,10 +101,10 @@ static int seq_method(trec_replay *rp, const struct trec_value *s, const char *n
   }
   {
     const struct trec_value *sub = &args[0];
-    int whole = stored_len(s)>=s->total;
+    int whole = !replay_value_cut(s);
     int64_t found = -1, n = 0;
-    if( stored_len(sub)<sub->total ) return cut(rp, sub, stored_len(sub));
-    if( !strcmp(name, "count") && !whole ) return cut(rp, s, stored_len(s));
+    if( replay_value_cut(sub) ) return cut(rp, sub);
+    if( !strcmp(name, "count") && !whole ) return cut(rp, s);
     if( sub->data_len==0 ){
       found = 0;
       n = (int64_t)(s->tag==TREC_V_STR ? s->total : s->data_len) + 1;
@@ -142,7 +124,7 @@ static int seq_method(trec_replay *rp, const struct trec_value *s, const char *n
     if( !strcmp(name, "count") ){
       trec_venc_int(out, n);
     }else{
-      if( found<0 && !whole ) return cut(rp, s, stored_len(s));
+      if( found<0 && !whole ) return cut(rp, s);
       trec_venc_int(out, found);
     }
     return TREC_OK;
@@ -176,7 +158,7 @@ static int dict_get(trec_replay *rp, const struct trec_value *d,
       return TREC_OK;
     }
   }
-  if( d->n<d->total ) return cut(rp, d, d->n);
+  if( replay_value_cut(d) ) return cut(rp, d);
   if( nargs==2 ) trec_buf_put(out, args[1].start, (size_t)(args[1].end - args[1].start));
   else trec_venc_none(out);
   return TREC_OK;
@@ -192,7 +174,7 @@ static int list_method(trec_replay *rp, const struct trec_value *l, const char *
     return replay_err(rp, TREC_ERR_TYPE, "TypeError: %s.%s() takes one argument here "
                       "(%zu given)", tn, name, nargs);
   }
-  if( !is_index && l->n<l->total ) return cut(rp, l, l->n);
+  if( !is_index && replay_value_cut(l) ) return cut(rp, l);
   for(uint64_t i=0; i<l->n; i++){
     struct trec_value it, c;
     int eq;
@@ -210,7 +192,7 @@ static int list_method(trec_replay *rp, const struct trec_value *l, const char *
     trec_venc_int(out, n);
     return TREC_OK;
   }
-  if( l->n<l->total ) return cut(rp, l, l->n);
+  if( replay_value_cut(l) ) return cut(rp, l);
   if( l->tag==TREC_V_TUPLE ){
     return replay_err(rp, TREC_ERR_NOTFOUND, "ValueError: tuple.index(x): x not in tuple");
   }

@@ -177,6 +177,18 @@ int replay_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
 /* op: ROP_NEG, ROP_POS, ROP_INVERT or ROP_ABS */
 int replay_unop(trec_replay *rp, enum rop op, const struct trec_value *a,
                 struct trec_buf *out);
+/* Whether the recorder cut v (a str, bytes or container) short. */
+int replay_value_cut(const struct trec_value *v);
+/* The refusal of an answer that lies in the part of v the recorder cut:
+** "ValueError: <before>the list was cut at 32 of its 100 items when
+** recorded (--max-items)<after>". */
+int replay_err_cut(trec_replay *rp, const char *before, const struct trec_value *v,
+                   const char *after);
+/* The refusal of a comparison that only the cut parts could decide. */
+int replay_err_cut_compare(trec_replay *rp);
+/* Python == on decoded content: *eq, or the refusal above. */
+int replay_equal(trec_replay *rp, const struct trec_value *a,
+                 const struct trec_value *b, int *eq);
 /* round(a[, ndigits]) (ndigits NULL when not given), int(a) and float(a)
 ** of a number, as Python computes them. */
 enum rconv { RCONV_ROUND, RCONV_INT, RCONV_FLOAT };
