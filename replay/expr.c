@@ -1211,35 +1211,41 @@ static int xcontains(struct parser *ps, struct xval item, struct xval cont, int 
       return perr(ps, TREC_ERR_TYPE, "TypeError: 'in <%.*s>' requires a string as left operand",
                   vc.tag==TREC_V_STR ? "str" : "bytes", vc.tag==TREC_V_STR ? 3 : 5);
     }
+    /* A cut needle may match its kept prefix where the whole does not. */
+    if( replay_value_cut(&vi) ) return ps->rc = replay_err_cut(ps->rp, "", &vi, "");
     if( vi.data_len==0 ){ *in = 1; return TREC_OK; }
     for(size_t i=0; i+vi.data_len<=vc.data_len; i++){
       if( !memcmp(vc.data+i, vi.data, vi.data_len) ){ *in = 1; break; }
     }
-    return TREC_OK;
-  }
-  if( vc.tag>=TREC_V_TUPLE && vc.tag<=TREC_V_DICT ){
+  }else if( vc.tag>=TREC_V_TUPLE && vc.tag<=TREC_V_DICT ){
+    const unsigned char *q = vc.items;
+    uint64_t per = vc.tag==TREC_V_DICT ? 2 : 1;
     if( (vc.tag==TREC_V_DICT || vc.tag==TREC_V_SET || vc.tag==TREC_V_FROZENSET)
         && (vi.tag==TREC_V_LIST || vi.tag==TREC_V_DICT || vi.tag==TREC_V_SET) ){
       type_error(ps, "TypeError: unhashable type: '%.*s'", &vi);
       return ps->rc;
     }
-    for(uint64_t i=0; i<vc.n && !*in; i++){
-      struct xval c;
+    for(uint64_t k=0; k<vc.n*per && !*in; k++){
       struct trec_value it;
-      c.p = child_start(&vc, i, 1);
-      if( c.p==NULL || trec_value_read(c.p, vc.end, &it) ){
+      if( trec_value_read(q, vc.end, &it) ){
         return perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
       }
-      c.e = it.end;
-      if( xequal(ps, item, c, in) ) return ps->rc;
+      if( k%per==0 ){
+        struct xval c = { q, it.end };
+        if( xequal(ps, item, c, in) ) return ps->rc;
+      }
+      q = it.end;
     }
-    return TREC_OK;
-  }
-  {
+  }else{
     size_t tl;
     const char *tn = trec_value_typename(&vc, &tl);
     return perr(ps, TREC_ERR_TYPE, "TypeError: argument of type '%.*s' is not iterable", tn, tl);
   }
+  /* Not in the kept part of a cut container: the rest may hold it. */
+  if( !*in && replay_value_cut(&vc) ){
+    return ps->rc = replay_err_cut(ps->rp, "", &vc, ", and the answer lies in the rest");
+  }
+  return TREC_OK;
 }
 
 enum { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN, OP_NOTIN, OP_IS, OP_ISNOT };

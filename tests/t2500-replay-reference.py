@@ -942,7 +942,9 @@ class Replay(unittest.TestCase):
                   "watch n + 1", "p sum(xs * 2)", "p sum(long)", "p text + s", "p 09",
                   "p long.count(3)", "p long.index(5)", "p long.index(99)",
                   "p text.startswith('xx'), text.startswith('xy')", "p text.endswith('x')",
-                  "p s.upper()", "p n.bit_length()", "p int(s)", "p round(x, -1)"]
+                  "p s.upper()", "p n.bit_length()", "p int(s)", "p round(x, -1)",
+                  "p 99 in long", "p 5 in long, 99 not in long[:3]", "p 'y' in text",
+                  "p 'xx' in text", "p text in text"]
         _, outs = session(trace, ["b stop_here", "c"] + cmds + limits)
         for i, cmd in enumerate(cmds):
             if cmd in inexact:
@@ -982,6 +984,13 @@ class Replay(unittest.TestCase):
                                      "a recording (it takes numbers)\n")
         self.assertEqual(errors[17], "*** round() of a float to a negative number of digits "
                                      "is not evaluated over a recording\n")
+        # `in` is True where the kept part holds the item, refused where
+        # only the rest could
+        cut_str = ("*** ValueError: the str was cut at 256 of its 300 characters when "
+                   "recorded (--max-str)")
+        self.assertEqual(errors[18:23], [cut_list, "(True, True)\n", cut_str +
+                                         ", and the answer lies in the rest\n", "True\n",
+                                         cut_str + "\n"])
 
     def test_uncaught_exception(self):
         # the start says where the exception that ended the program was
