@@ -217,6 +217,7 @@ struct sub_enc {
 struct slot_member {
   Py_ssize_t offset;
   const char *name;           /* Borrowed from the type's PyMemberDef */
+  size_t name_len;            /* strlen'd once, not at every encoding */
   unsigned char redacted;
 };
 
@@ -1097,8 +1098,9 @@ type_slots_fill(trec_snap *s, PyTypeObject *tp, struct type_slots *c,
     }
     to[n].offset = m->offset;
     to[n].name = m->name;
+    to[n].name_len = strlen(m->name);
     to[n].redacted = (unsigned char)(s->n_pat
-                                     && redacted_utf8(s, m->name, strlen(m->name)));
+                                     && redacted_utf8(s, m->name, to[n].name_len));
     n++;
   }
   c->tp = tp;
@@ -1119,13 +1121,14 @@ static inline const struct type_slots *type_slots(trec_snap *s,
   return type_slots_fill(s, tp, c, tag);
 }
 
-/* Iterate v's slot members: (name, Borrowed value or NULL when unset,
-** whether the name is redacted). The listing is looked up at each step,
+/* Iterate v's slot members: (name and its length, Borrowed value or NULL
+** when unset, whether the name is redacted). The listing is looked up at each step,
 ** not held: encoding a member's value may reuse its cache entry for another
 ** type. The cached listing and the walk count members alike, so *pos means
 ** the same in both. */
 static inline int slot_members(trec_snap *s, PyObject *v, Py_ssize_t *pos,
-                        const char **name, PyObject **val, int *redacted){
+                        const char **name, size_t *name_len, PyObject **val,
+                        int *redacted){
   const struct type_slots *ts = type_slots(s, Py_TYPE(v));
   Py_ssize_t off;
   if( ts!=NULL ){
@@ -1133,6 +1136,7 @@ static inline int slot_members(trec_snap *s, PyObject *v, Py_ssize_t *pos,
     const struct slot_member *sm = &ts_members(ts)[*pos];
     off = sm->offset;
     *name = sm->name;
+    *name_len = sm->name_len;
     *redacted = sm->redacted;
     (*pos)++;
   }else{
@@ -1140,7 +1144,8 @@ static inline int slot_members(trec_snap *s, PyObject *v, Py_ssize_t *pos,
     if( !type_slots_walk(Py_TYPE(v), pos, &m) ) return 0;
     off = m->offset;
     *name = m->name;
-    *redacted = s->n_pat && redacted_utf8(s, m->name, strlen(m->name));
+    *name_len = strlen(m->name);
+    *redacted = s->n_pat && redacted_utf8(s, m->name, *name_len);
   }
   *val = *(PyObject **)((char *)v + off);
   return 1;
@@ -1162,9 +1167,10 @@ slot_count(trec_snap *s, PyObject *v){
   }
   Py_ssize_t pos = 0;
   const char *name;
+  size_t name_len;
   PyObject *val;
   int red;
-  while( slot_members(s, v, &pos, &name, &val, &red) ) if( val ) n++;
+  while( slot_members(s, v, &pos, &name, &name_len, &val, &red) ) if( val ) n++;
   return n;
 }
 
@@ -1188,6 +1194,7 @@ put_fields(trec_snap *s, PyObject *v, PyObject *dict, uint64_t slots,
   PyObject *key, *val;
   Py_ssize_t pos = 0, cp, k = 0, n = -1;
   const char *mname, *u;
+  size_t mlen;
   size_t len;
   int red;
   PyObject *vals[FP_INLINE_MAX], *names[FP_INLINE_MAX];
@@ -1219,9 +1226,9 @@ put_fields(trec_snap *s, PyObject *v, PyObject *dict, uint64_t slots,
   }
   pos = 0;
   while( slots && i<planned && !over_budget(s, out)
-         && slot_members(s, v, &pos, &mname, &val, &red) ){
+         && slot_members(s, v, &pos, &mname, &mlen, &val, &red) ){
     if( val==NULL ) continue;
-    trec_venc_name(out, mname, strlen(mname));
+    trec_venc_name(out, mname, mlen);
     enc_named(s, red, val, depth+1, out);
     i++;
   }
@@ -2776,6 +2783,7 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
   PyObject *dict = NULL, *key, *val;
   Py_ssize_t pos = 0, k = 0;
   const char *mname;
+  size_t mlen;
   int red;
   uint64_t g;
   unsigned form;
@@ -2808,7 +2816,7 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
   }
   pos = 0;
   while( slots && k<s->o.max_items
-         && slot_members(s, v, &pos, &mname, &val, &red) ){
+         && slot_members(s, v, &pos, &mname, &mlen, &val, &red) ){
     if( val==NULL ) continue;
     h = fp_item(s, mix(mix(h, val), mname), val, depth+1);
     k++;

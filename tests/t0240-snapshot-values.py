@@ -742,6 +742,20 @@ class Redaction(unittest.TestCase):
         self.assertEqual(fields["db_password"], (REDACTED, "str"))
         self.assertEqual(fields["cookie_jar"], (REDACTED, "list"))
 
+    def test_slot_fields(self):
+        # slot names come from the type's cached listing, with their
+        # lengths and redaction decided once per type
+        class Creds:
+            __slots__ = ("user", "api_key", "a_long_slot_name_" + "x" * 40)
+        v = Creds()
+        v.user = "bob"
+        v.api_key = "k"
+        setattr(v, "a_long_slot_name_" + "x" * 40, 3)
+        for _ in range(2):
+            fields = dict(decode(snap([v]))[3][0][4])
+            self.assertEqual(fields, {"user": (STR, 3, "bob"), "api_key": (REDACTED, "str"),
+                                      "a_long_slot_name_" + "x" * 40: (INT, 3)})
+
     def test_custom_and_disabled(self):
         v = {"pin": 1234, "password": "x"}
         d = dict((k[2], x) for k, x in decode(snap(v, redact=["P?N"]))[3])
