@@ -190,6 +190,40 @@ static void float_divmod(double x, double y, double *div_out, double *mod_out){
   *mod_out = mod;
 }
 
+static int bit_length(u128 a){
+  uint64_t hi = (uint64_t)(a >> 64);
+  if( hi ) return 128 - __builtin_clzll(hi);
+  return a ? 64 - __builtin_clzll((uint64_t)a) : 0;
+}
+
+/* a / b (both > 0) rounded once to the nearest double, ties to even, as
+** Python's int true division is: the quotient is taken to 55 or 56 bits
+** by exact division, and the rest decides the rounding. */
+static double div_round(u128 a, u128 b){
+  int shift = bit_length(a) - bit_length(b) - (DBL_MANT_DIG + 2), extra;
+  u128 r = 0, bq, half, low;
+  uint64_t q = 0;
+  if( shift>=0 ){
+    bq = b << shift;
+    q = (uint64_t)(a / bq);
+    r = a % bq;
+  }else{
+    /* long division of a * 2**-shift, bit by bit: r < b <= 2**127 */
+    for(int k=bit_length(a)-1-shift; k>=0; k--){
+      int bit = k>=-shift ? (int)((a >> (k + shift)) & 1) : 0;
+      r = (r << 1) | (u128)bit;
+      q <<= 1;
+      if( r>=b ){ r -= b; q |= 1; }
+    }
+  }
+  extra = bit_length(q) - DBL_MANT_DIG;
+  half = (u128)1 << (extra - 1);
+  low = q & (((u128)1 << extra) - 1);
+  q >>= extra;
+  if( low>half || (low==half && (r!=0 || (q & 1))) ) q++;
+  return ldexp((double)q, shift + extra);
+}
+
 static int int_binop(trec_replay *rp, enum rop op, const struct num *a,
                      const struct num *b, struct trec_buf *out){
   i128 x = a->i, y = b->i, r = 0;
@@ -199,12 +233,9 @@ static int int_binop(trec_replay *rp, enum rop op, const struct num *a,
   case ROP_MUL: if( __builtin_mul_overflow(x, y, &r) ) return overflow(rp); break;
   case ROP_DIV:
     if( y==0 ) return replay_err(rp, TREC_ERR_RANGE, "ZeroDivisionError: division by zero");
-    /* exact operands below 2**53 give the correctly rounded quotient, as
-    ** Python's; past that long double comes within an ulp of it */
-    if( x>-(1LL<<53) && x<(1LL<<53) && y>-(1LL<<53) && y<(1LL<<53) ){
-      trec_venc_float(out, (double)x / (double)y);
-    }else{
-      trec_venc_float(out, (double)((long double)x / (long double)y));
+    {
+      double d = x==0 ? 0.0 : div_round(x<0 ? -(u128)x : (u128)x, y<0 ? -(u128)y : (u128)y);
+      trec_venc_float(out, (x<0)!=(y<0) ? -d : d);
     }
     return TREC_OK;
   case ROP_FLOORDIV: case ROP_MOD: {
@@ -524,43 +555,5 @@ int replay_err_cut(trec_replay *rp, const char *before, const struct trec_value 
 int replay_err_cut_compare(trec_replay *rp){
   return replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot compare: the values agree "
                     "as far as recorded, and the rest was cut (--max-str, --max-items)");
-}
-
-/* Python ==, falling back to comparing the rendered text for containers
-** (both sides recorded the same way render the same way). */
-int replay_equal(trec_replay *rp, const struct trec_value *va,
-                 const struct trec_value *vb, int *eq){
-  int cmp, rc = trec_value_compare(va, vb, &cmp);
-  if( rc==TREC_OK ){
-    *eq = cmp==0;
-    return TREC_OK;
-  }
-  if( rc==TREC_ERR_LIMIT ){
-    if( cmp!=2 ) return replay_err_cut_compare(rp);
-    *eq = 0;
-    return TREC_OK;
-  }
-  if( cmp==2 && !(va->tag==vb->tag && va->tag>=TREC_V_TUPLE && va->tag<=TREC_V_DICT) ){
-    *eq = 0;
-    return TREC_OK;
-  }
-  if( cmp==0 ){   /* the same dict, set or object */
-    *eq = 1;
-    return TREC_OK;
-  }
-  if( va->tag==vb->tag && (va->n<va->total || vb->n<vb->total) ){
-    /* sets and dicts cut short: their text says nothing of the rest */
-    if( va->total!=vb->total ){ *eq = 0; return TREC_OK; }
-    return replay_err_cut_compare(rp);
-  }
-  {
-    struct trec_buf ta = TREC_BUF_INIT, tb = TREC_BUF_INIT;
-    trec_value_render(va->start, va->end, 0, 0, &ta);
-    trec_value_render(vb->start, vb->end, 0, 0, &tb);
-    *eq = ta.len==tb.len && (ta.len==0 || !memcmp(ta.data, tb.data, ta.len));
-    trec_buf_release(&ta);
-    trec_buf_release(&tb);
-  }
-  return TREC_OK;
 }
 

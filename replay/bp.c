@@ -343,8 +343,10 @@ static int bp_match(trec_replay *rp, void *ctx, size_t ti, size_t k,
       rc = replay_eval_in(rp, &bs->st, bs->st.n-1, b->cond, &rp->scratch);
       if( rc==TREC_OK ){
         struct trec_value v;
-        if( trec_value_read(rp->scratch.data, rp->scratch.data + rp->scratch.len, &v)==TREC_OK ){
-          t = trec_value_truthy(&v);
+        /* a truth value the recording cannot tell stops, as an error does */
+        if( trec_value_read(rp->scratch.data, rp->scratch.data + rp->scratch.len, &v)==TREC_OK
+            && replay_truthy(rp, &v, &t)!=TREC_OK ){
+          t = 1;
         }
       }else if( rc==TREC_ERR_NOMEM || rc==TREC_ERR_CORRUPT ){
         return -rc;

@@ -147,7 +147,7 @@ static int truthy(struct parser *ps, struct xval x, int *t){
   struct trec_value v;
   if( ps->check_only ){ *t = 1; return TREC_OK; }
   if( decode(ps, x, &v) ) return ps->rc;
-  *t = trec_value_truthy(&v);
+  if( (ps->rc = replay_truthy(ps->rp, &v, t))!=TREC_OK ) return ps->rc;
   return TREC_OK;
 }
 
@@ -408,6 +408,15 @@ static void type_error(struct parser *ps, const char *fmt, const struct trec_val
   size_t tl;
   const char *tn = trec_value_typename(v, &tl);
   perr(ps, TREC_ERR_TYPE, fmt, tn, tl>200 ? 200 : tl);
+}
+
+/* Python's TypeError when v cannot be a dict key or set item (a list,
+** dict or set, also inside a tuple). */
+static int unhashable(struct parser *ps, const struct trec_value *v){
+  struct trec_value bad;
+  if( replay_hashable(v, &bad) ) return 0;
+  type_error(ps, "TypeError: unhashable type: '%.*s'", &bad);
+  return 1;
 }
 
 /* Copy value v into b, a REF to obj (whose fields vars() lays out in a dict,
@@ -857,21 +866,19 @@ static struct xval op_getitem(struct parser *ps, struct xval x, struct xval key)
     return r;
   }
   if( v.tag==TREC_V_DICT ){
-    for(uint64_t i=0; i<v.n; i++){
-      struct xval kx;
-      int eq = 0;
-      kx.p = child_start(&v, i, 1);
-      if( kx.p==NULL || trec_value_read(kx.p, v.end, &it) ) break;
-      kx.e = it.end;
-      if( xequal(ps, kx, key, &eq) ) return r;
-      if( eq ){
-        r.p = it.end;
-        if( trec_value_read(r.p, v.end, &it) ) break;
-        r.e = it.end;
-        return r;
-      }
+    struct replay_why why = { REPLAY_WHY_NONE, { 0 } };
+    int found;
+    if( unhashable(ps, &k) ) return r;
+    found = replay_find(&v, &k, &it, &why);
+    if( found==REPLAY_EQ_YES ){
+      r.p = it.start;
+      r.e = it.end;
+      return r;
     }
-    if( ps->rc ) return r;
+    if( found==REPLAY_EQ_UNKNOWN && why.kind!=REPLAY_WHY_CUT ){
+      ps->rc = replay_err_why(ps->rp, &why);
+      return r;
+    }
     {
       struct trec_buf t = TREC_BUF_INIT;
       trec_value_render(key.p, key.e, 0, 80, &t);
@@ -896,11 +903,13 @@ static struct xval op_getitem(struct parser *ps, struct xval x, struct xval key)
 
 /* ---- slices and tuples: new values built from recorded ones ---- */
 
-/* A slice bound: absent, or an int (a bool counts as one). */
+/* A slice bound: absent, or an int (a bool counts as one); one past 64
+** bits is clipped, as Python clips to Py_ssize_t. */
 static int slice_index(struct parser *ps, struct xval x, int64_t *out){
   struct trec_value v;
   if( decode_content(ps, x, &v) ) return ps->rc;
   if( v.tag==TREC_V_INT ){ *out = v.i; return TREC_OK; }
+  if( v.tag==TREC_V_BIGINT ){ *out = v.negative ? INT64_MIN : INT64_MAX; return TREC_OK; }
   if( v.tag==TREC_V_TRUE || v.tag==TREC_V_FALSE ){ *out = v.tag==TREC_V_TRUE; return TREC_OK; }
   return perr(ps, TREC_ERR_TYPE, "TypeError: slice indices must be integers%.*s", "", 0);
 }
@@ -913,6 +922,7 @@ static int slice_adjust(struct parser *ps, const struct xval b[3], int64_t len,
   *step = 1;
   if( b[2].p && slice_index(ps, b[2], step) ) return ps->rc;
   if( *step==0 ) return perr(ps, TREC_ERR_INVALID, "ValueError: slice step cannot be zero%.*s", "", 0);
+  if( *step<-INT64_MAX ) *step = -INT64_MAX;   /* so that -step exists */
   lower = *step<0 ? -1 : 0;
   upper = *step<0 ? len - 1 : len;
   *start = *step<0 ? upper : lower;
@@ -951,6 +961,8 @@ static struct xval op_slice(struct parser *ps, struct xval x, const struct xval 
   }
   if( v.total>INT64_MAX ){ perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0); return r; }
   if( slice_adjust(ps, b, (int64_t)v.total, &start, &step, &count) ) return r;
+  /* t[:] of a tuple is t itself (its id, for `is`), as in Python */
+  if( x.p[0]==TREC_V_TUPLE && start==0 && step==1 && (uint64_t)count==v.total ) return x;
   last = count ? start + (count - 1) * step : 0;
   if( count && (uint64_t)(step>0 ? last : start)>=v.n ){
     not_recorded(ps, step>0 ? last : start, "--max-items, --max-str");
@@ -969,7 +981,8 @@ static struct xval op_slice(struct parser *ps, struct xval x, const struct xval 
   }
   if( v.tag==TREC_V_STR || v.tag==TREC_V_BYTES ){
     struct trec_buf text = TREC_BUF_INIT;
-    for(int64_t i=0, at=start; i<count; i++, at+=step){
+    for(int64_t i=0; i<count; i++){
+      int64_t at = start + i*step;   /* no overflow: at most the last index */
       if( v.tag==TREC_V_STR ) trec_buf_put(&text, v.data + cps[at], cps[at+1] - cps[at]);
       else trec_buf_put_u8(&text, v.data[at]);
     }
@@ -979,7 +992,8 @@ static struct xval op_slice(struct parser *ps, struct xval x, const struct xval 
     trec_buf_release(&text);
   }else{
     trec_venc_container(&out, v.tag, 0, (uint64_t)count, (uint64_t)count);
-    for(int64_t i=0, at=start; i<count; i++, at+=step){
+    for(int64_t i=0; i<count; i++){
+      int64_t at = start + i*step;
       const unsigned char *q = child_start(&v, (uint64_t)at, 0);
       if( q==NULL || trec_value_read(q, v.end, &it) ){
         perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
@@ -1198,7 +1212,7 @@ static int xequal(struct parser *ps, struct xval a, struct xval b, int *eq){
   struct trec_value va, vb;
   int rc;
   if( decode_content(ps, a, &va) || decode_content(ps, b, &vb) ) return ps->rc;
-  if( (rc = replay_equal(ps->rp, &va, &vb, eq))!=TREC_OK ) ps->rc = rc;
+  if( (rc = replay_equal(ps->rp, &va, &vb, 0, eq))!=TREC_OK ) ps->rc = rc;
   return rc;
 }
 
@@ -1217,35 +1231,31 @@ static int xcontains(struct parser *ps, struct xval item, struct xval cont, int 
     for(size_t i=0; i+vi.data_len<=vc.data_len; i++){
       if( !memcmp(vc.data+i, vi.data, vi.data_len) ){ *in = 1; break; }
     }
-  }else if( vc.tag>=TREC_V_TUPLE && vc.tag<=TREC_V_DICT ){
-    const unsigned char *q = vc.items;
-    uint64_t per = vc.tag==TREC_V_DICT ? 2 : 1;
+    if( !*in && replay_value_cut(&vc) ) goto in_the_rest;
+    return TREC_OK;
+  }
+  if( vc.tag>=TREC_V_TUPLE && vc.tag<=TREC_V_DICT ){
+    struct replay_why why = { REPLAY_WHY_NONE, { 0 } };
+    struct trec_value val;
+    int r;
     if( (vc.tag==TREC_V_DICT || vc.tag==TREC_V_SET || vc.tag==TREC_V_FROZENSET)
-        && (vi.tag==TREC_V_LIST || vi.tag==TREC_V_DICT || vi.tag==TREC_V_SET) ){
-      type_error(ps, "TypeError: unhashable type: '%.*s'", &vi);
-      return ps->rc;
+        && unhashable(ps, &vi) ) return ps->rc;
+    r = replay_find(&vc, &vi, &val, &why);
+    if( r==REPLAY_EQ_UNKNOWN ){
+      if( why.kind==REPLAY_WHY_CUT && replay_value_cut(&vc) ) goto in_the_rest;
+      return ps->rc = replay_err_why(ps->rp, &why);
     }
-    for(uint64_t k=0; k<vc.n*per && !*in; k++){
-      struct trec_value it;
-      if( trec_value_read(q, vc.end, &it) ){
-        return perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
-      }
-      if( k%per==0 ){
-        struct xval c = { q, it.end };
-        if( xequal(ps, item, c, in) ) return ps->rc;
-      }
-      q = it.end;
-    }
-  }else{
+    *in = r==REPLAY_EQ_YES;
+    return TREC_OK;
+  }
+  {
     size_t tl;
     const char *tn = trec_value_typename(&vc, &tl);
     return perr(ps, TREC_ERR_TYPE, "TypeError: argument of type '%.*s' is not iterable", tn, tl);
   }
-  /* Not in the kept part of a cut container: the rest may hold it. */
-  if( !*in && replay_value_cut(&vc) ){
-    return ps->rc = replay_err_cut(ps->rp, "", &vc, ", and the answer lies in the rest");
-  }
-  return TREC_OK;
+in_the_rest:
+  /* not in the kept part of a cut container: the rest may hold it */
+  return ps->rc = replay_err_cut(ps->rp, "", &vc, ", and the answer lies in the rest");
 }
 
 enum { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN, OP_NOTIN, OP_IS, OP_ISNOT };
@@ -1286,9 +1296,7 @@ static int compare(struct parser *ps, int op, struct xval a, struct xval b, int 
       return TREC_OK;
     case OP_IS: case OP_ISNOT:
       if( decode(ps, a, &va) || decode(ps, b, &vb) ) return ps->rc;
-      if( va.tag<=TREC_V_TRUE || vb.tag<=TREC_V_TRUE ) *res = va.tag==vb.tag;
-      else if( va.id && vb.id ) *res = va.id==vb.id;
-      else if( xequal(ps, a, b, res) ) return ps->rc;
+      if( (ps->rc = replay_is(ps->rp, &va, &vb, res))!=TREC_OK ) return ps->rc;
       if( op==OP_ISNOT ) *res = !*res;
       return TREC_OK;
     default:

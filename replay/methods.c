@@ -19,12 +19,6 @@ static int cut(trec_replay *rp, const struct trec_value *v){
   return replay_err_cut(rp, "", v, ", and the answer lies in the rest");
 }
 
-/* 1 equal, 0 not, -1 when the cut parts decide (an error is then set). */
-static int same(trec_replay *rp, const struct trec_value *a, const struct trec_value *b){
-  int eq;
-  return replay_equal(rp, a, b, &eq)!=TREC_OK ? -1 : eq;
-}
-
 /* Code points in the first nbytes of UTF-8 text. */
 static uint64_t code_points(const unsigned char *p, size_t nbytes){
   uint64_t n = 0;
@@ -133,31 +127,25 @@ static int seq_method(trec_replay *rp, const struct trec_value *s, const char *n
 
 static int dict_get(trec_replay *rp, const struct trec_value *d,
                     const struct trec_value *args, size_t nargs, struct trec_buf *out){
-  const unsigned char *q = d->items;
+  struct replay_why why = { REPLAY_WHY_NONE, { 0 } };
+  struct trec_value bad, v;
+  int r;
   if( nargs<1 || nargs>2 ){
     return replay_err(rp, TREC_ERR_TYPE, "TypeError: get expected at least 1 argument, "
                       "got %zu", nargs);
   }
-  if( args[0].tag==TREC_V_LIST || args[0].tag==TREC_V_DICT || args[0].tag==TREC_V_SET ){
+  if( !replay_hashable(&args[0], &bad) ){
     size_t l;
-    const char *t = trec_value_typename(&args[0], &l);
+    const char *t = trec_value_typename(&bad, &l);
     return replay_err(rp, TREC_ERR_TYPE, "TypeError: unhashable type: '%.*s'",
                       (int)(l>100 ? 100 : l), t);
   }
-  for(uint64_t i=0; i<d->n; i++){
-    struct trec_value k, v;
-    int eq;
-    struct trec_value kc;
-    if( trec_value_read(q, d->end, &k) || trec_value_read(k.end, d->end, &v)
-        || trec_value_content(&k, &kc) )
-      return replay_err(rp, TREC_ERR_CORRUPT, "corrupt recorded value");
-    q = v.end;
-    if( (eq = same(rp, &kc, &args[0]))<0 ) return TREC_ERR_LIMIT;
-    if( eq ){
-      trec_buf_put(out, v.start, (size_t)(v.end - v.start));
-      return TREC_OK;
-    }
+  r = replay_find(d, &args[0], &v, &why);
+  if( r==REPLAY_EQ_YES ){
+    trec_buf_put(out, v.start, (size_t)(v.end - v.start));
+    return TREC_OK;
   }
+  if( r==REPLAY_EQ_UNKNOWN && why.kind!=REPLAY_WHY_CUT ) return replay_err_why(rp, &why);
   if( replay_value_cut(d) ) return cut(rp, d);
   if( nargs==2 ) trec_buf_put(out, args[1].start, (size_t)(args[1].end - args[1].start));
   else trec_venc_none(out);
@@ -176,17 +164,21 @@ static int list_method(trec_replay *rp, const struct trec_value *l, const char *
   }
   if( !is_index && replay_value_cut(l) ) return cut(rp, l);
   for(uint64_t i=0; i<l->n; i++){
-    struct trec_value it, c;
-    int eq;
-    if( trec_value_read(q, l->end, &it) || trec_value_content(&it, &c) )
+    struct replay_why why = { REPLAY_WHY_NONE, { 0 } };
+    struct trec_value it;
+    int r;
+    if( trec_value_read(q, l->end, &it) )
       return replay_err(rp, TREC_ERR_CORRUPT, "corrupt recorded value");
     q = it.end;
-    if( (eq = same(rp, &c, &args[0]))<0 ) return TREC_ERR_LIMIT;
-    if( eq && is_index ){
+    /* an item that cannot be told decides count(), and index() unless
+    ** found before it */
+    r = replay_eq3(&it, &args[0], 1, &why);
+    if( r==REPLAY_EQ_UNKNOWN ) return replay_err_why(rp, &why);
+    if( r==REPLAY_EQ_YES && is_index ){
       trec_venc_int(out, (int64_t)i);
       return TREC_OK;
     }
-    n += eq;
+    n += r==REPLAY_EQ_YES;
   }
   if( !is_index ){
     trec_venc_int(out, n);

@@ -186,9 +186,41 @@ int replay_err_cut(trec_replay *rp, const char *before, const struct trec_value 
                    const char *after);
 /* The refusal of a comparison that only the cut parts could decide. */
 int replay_err_cut_compare(trec_replay *rp);
-/* Python == on decoded content: *eq, or the refusal above. */
+/* equal.c: Python's ==, `is` and truth value over decoded values, each
+** yes, no, or "the recording cannot tell" (why says why). item: compared
+** as containers, `in`, count(), index() and dict lookups compare an item,
+** identity first. */
+enum replay_eq { REPLAY_EQ_NO, REPLAY_EQ_YES, REPLAY_EQ_UNKNOWN };
+enum replay_why_kind {
+  REPLAY_WHY_NONE, REPLAY_WHY_CUT, REPLAY_WHY_CORRUPT, REPLAY_WHY_DEPTH,
+  REPLAY_WHY_NAN, REPLAY_WHY_REDACTED,
+  /* these name v's type */
+  REPLAY_WHY_OBJECT, REPLAY_WHY_REPR, REPLAY_WHY_IDENTITY, REPLAY_WHY_TRUTH
+};
+struct replay_why {
+  enum replay_why_kind kind;
+  struct trec_value v;          /* the value whose type decides, borrowed */
+};
+/* a == b: enum replay_eq; why is set (first to REPLAY_WHY_NONE) when unknown. */
+int replay_eq3(const struct trec_value *a, const struct trec_value *b, int item,
+               struct replay_why *why);
+/* x in the stored items of container c (a dict's keys): enum replay_eq,
+** NO only when c was not cut; on YES of a dict, *val is the key's value. */
+int replay_find(const struct trec_value *c, const struct trec_value *x,
+                struct trec_value *val, struct replay_why *why);
+/* Whether v can be a dict key or set item; if not, *bad is the list, dict
+** or set (maybe inside a tuple) that Python's TypeError names. */
+int replay_hashable(const struct trec_value *v, struct trec_value *bad);
+/* The error that says why: TREC_ERR_LIMIT, or TREC_ERR_CORRUPT. */
+int replay_err_why(trec_replay *rp, const struct replay_why *why);
+/* *eq = (a == b), or the error saying why the recording cannot tell. */
 int replay_equal(trec_replay *rp, const struct trec_value *a,
-                 const struct trec_value *b, int *eq);
+                 const struct trec_value *b, int item, int *eq);
+/* *is = (a is b), or the error. */
+int replay_is(trec_replay *rp, const struct trec_value *a, const struct trec_value *b,
+              int *is);
+/* *t = bool(v), or the error (an object's class may define __bool__). */
+int replay_truthy(trec_replay *rp, const struct trec_value *v, int *t);
 /* round(a[, ndigits]) (ndigits NULL when not given), int(a) and float(a)
 ** of a number, as Python computes them. */
 enum rconv { RCONV_ROUND, RCONV_INT, RCONV_FLOAT };

@@ -644,6 +644,9 @@ int trec_value_truthy(const struct trec_value *v){
   case TREC_V_TUPLE: case TREC_V_LIST: case TREC_V_SET:
   case TREC_V_FROZENSET: case TREC_V_DICT:
     return v->total!=0;
+  case TREC_V_TRUNC:
+    /* a container nested past --max-depth still has its size */
+    return v->sub>=TREC_V_TUPLE && v->sub<=TREC_V_DICT ? v->total!=0 : 1;
   default:
     return 1;
   }

@@ -340,8 +340,10 @@ static inline size_t trec_value_utf8_encode(uint32_t cp, unsigned char *o){
 }
 
 /*! trec_value_truthy() : Python truth value of a decoded value: 1 or 0.
- *  Cut strings and containers go by their total; objects, REF, REPR,
- *  REDACTED, exceptions and truncated values are true; UNBOUND is false. */
+ *  Cut strings and containers go by their total, as do containers nested
+ *  past the depth bound (TRUNC); objects, REF, REPR, REDACTED and exceptions
+ *  are true (a replay refuses those whose class may say otherwise); UNBOUND
+ *  is false. */
 int trec_value_truthy(const struct trec_value *v);
 
 #endif /* TREC_VALUE_H */

@@ -13,4 +13,4 @@ endif
 TESTS += tests/t2500-replay-reference.py
 EXTRA_DIST += tests/t2500-replay-reference.py tests/programs/replay_watch.py \
 	tests/programs/replay_objects.py tests/programs/replay_typed.py \
-	tests/programs/replay_arith.py
+	tests/programs/replay_arith.py tests/programs/replay_equal.py tests/programs/pyfacts.py

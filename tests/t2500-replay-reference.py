@@ -992,6 +992,28 @@ class Replay(unittest.TestCase):
                                          ", and the answer lies in the rest\n", "True\n",
                                          cut_str + "\n"])
 
+    def test_equality_identity_and_truth_as_python_answers(self):
+        # ==, is, in, count() and bool() give what Python gave on the same
+        # values (dicts in any order, a set against a frozenset, an item
+        # its own equal, a tuple's t[:] itself), and refuse, saying why,
+        # where the answer lies in a cut part, a class or an identity the
+        # recording does not keep
+        trace, got = self.record_facts("replay_equal.py")
+        facts, refused = got["facts"], got["refused"]
+        cmds = list(facts)
+        _, outs = session(trace, ["b stop_here", "c"] + cmds + ["p not fal", "p bool(r0)"])
+        for i, cmd in enumerate(cmds):
+            if cmd in refused:
+                self.assertTrue(outs[2 + i].startswith("*** ValueError: cannot "),
+                                (cmd, outs[2 + i]))
+            else:
+                self.assertEqual(outs[2 + i], facts[cmd] + "\n", cmd)
+        self.assertEqual(outs[2 + len(cmds):], [
+            "*** ValueError: cannot tell the truth value of a recorded '__main__.Falsy': its "
+            "class may define __bool__ or __len__ (compare it instead: x is not None)\n",
+            "*** ValueError: cannot tell the truth value of a 'range' value recorded as its "
+            "repr() text\n"])
+
     def test_uncaught_exception(self):
         # the start says where the exception that ended the program was
         # raised, as the traceback Python printed says (its innermost frame

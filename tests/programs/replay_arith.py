@@ -7,7 +7,7 @@ pdb would print}: the value's repr, or `*** Type: message` for an error.
 versions: only their exception type is compared."""
 import enum
 import json
-import warnings
+import pyfacts
 
 
 class Color(enum.IntEnum):
@@ -69,16 +69,7 @@ INEXACT = ["n % 0", "x % 0", "min(empty)", "s.find(1)"]
 
 def stop_here(n, neg, x, y, t, f, s, bs, big, small, maxi, color, xs, d, words,
               empty, nested, zero, fz, long, text, uni, tup):
-    facts = {}
-    env = dict(locals())
-    for e in EXPRESSIONS:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                out = repr(eval(e, {}, env))
-        except Exception as ex:
-            out = "*** %s: %s" % (type(ex).__name__, ex)
-        facts["p " + e] = out
+    facts = pyfacts.facts(EXPRESSIONS, dict(locals()))
     print(json.dumps({"facts": facts, "inexact": ["p " + e for e in INEXACT]}))
     return len(facts)
 

@@ -1,0 +1,106 @@
+# tracerec-test: special (t2500: replay's ==, is, in and truth value against Python's own)
+"""Values whose equality, identity or truth value replay answers from the
+recording, and values where it cannot tell. At stop_here the program
+evaluates, with Python itself, the expressions the test gives replay, and
+prints one JSON line: {"facts": {command: the line pdb would print},
+"refused": [commands replay must refuse]}. A refused command is one whose
+answer lies where the recording has nothing to say: a part the recorder
+cut, an object's class (which may define __eq__ or __bool__), or the
+identity of an int, float or str, which the recording does not keep."""
+import dataclasses
+import json
+import pyfacts
+
+
+class Plain:
+    def __init__(self, v):
+        self.v = v
+
+
+@dataclasses.dataclass
+class Pt:
+    x: int
+    y: int
+
+
+class Falsy:
+    def __bool__(self):
+        return False
+
+
+class Sized:
+    def __len__(self):
+        return 0
+
+
+def f():
+    pass
+
+
+def g():
+    pass
+
+
+EXACT = [
+    # containers compare by content, in any order for dicts and sets
+    "d1 == d2", "d1 != d2", "d1 == d3", "d1 == d4", "d1 is d2", "s1 == s2", "s1 == fs",
+    "fs == s2", "s1 == s3", "xs == xs[:]", "xs[:] == xs[1:]", "(1, 2.0) == (1, 2)",
+    "(1, 'a') == (1, 'b')", "(1, (2, 3)) == (1, (2, 3))", "xs == t3",
+    "long == long", "long == long2[:3]", "a4 == a4", "a4 == 1", "empty_d == d1",
+    # an item is its own equal, whatever its value
+    "cyc == cyc", "cyc in cyc", "cyc.count(cyc)", "1 in nl3", "nl3.index(1)", "nl3.count(1)",
+    "nan1 == nan1", "nan1 != nan1", "nan1 == nan2", "nan1 in xs", "p1 in ps",
+    # objects: by identity where that is all there is
+    "p1 == p1", "p1 != p1", "p1 == None", "None == p1", "p1 is p2", "p1 is p1", "p1 is None",
+    "p1 is not p2", "fal is None", "f == f", "f == g", "f is f", "f is g", "cls == cls",
+    "cls == cls2", "cls != cls2", "c1 == c1", "err == err",
+    # identity
+    "1 is 1.0", "n is n", "n is not n", "n + 0 is n", "t3[:] is t3", "xs[:] is xs",
+    "xs[:] is not xs", "xs is xs", "d1 is d1", "'' is ''", "s1 is fs", "w[:0] is ''",
+    # truth values
+    "not te[0][0][0]", "bool(te[0][0][0])", "len(te[0][0][0])", "bool(tf[0][0][0])",
+    "bool(err)", "not xs", "bool(empty_d)", "not p1 is None",
+    # unhashable keys, as Python says
+    "tup_l in s1", "d1.get(tup_l)", "d1[tup_l]", "xs in d1",
+    # slices with steps past 64 bits, and int division rounded once
+    "w[::-9223372036854775808]", "w[1::9223372036854775807]", "xs[::-2 ** 100]",
+    "xs[2 ** 100:]", "xs[-2 ** 100:1]", "6683116752304179683 / 253452",
+    "4294967300 / 9007199254740993", "-(2 ** 100) // 2 ** 90 / 3",
+]
+
+REFUSED = [
+    # cut at --max-depth or --max-items
+    "a4 == b4", "a4 in (b4, 1)", "(a4,).count(b4)", "long == long2", "long in (long2,)",
+    # a NaN item may be the very object it meets
+    "nl1 == nl2", "nan1 in nl3", "nl3.count(nan1)",
+    # an object's class may define __eq__ or __bool__
+    "p1 == p2", "pt1 == pt2", "p1 in (p2,)", "ps.count(p2)", "not fal", "bool(fal)",
+    "fal or 5", "bool(sz)", "bool(p1)", "1 in ps",
+    # repr() text: by value
+    "r0 == r1", "bool(r0)", "c1 == 1",
+    # identity of values that carry none
+    "nan1 is nan1", "big is big", "w is w", "w[0] is 'a'", "words[0] is words[0]",
+]
+
+
+def stop_here(a4, b4, te, tf, d1, d2, d3, d4, empty_d, s1, s2, s3, fs, nan1, nan2,
+              nl1, nl2, nl3, cyc, p1, p2, ps, pt1, pt2, fal, sz, tup_l, fn, cls, cls2,
+              r0, r1, c1, err, n, big, w, words, xs, t3, long, long2):
+    facts = pyfacts.facts(EXACT + REFUSED, dict(locals(), f=f, g=g))
+    print(json.dumps({"facts": facts, "refused": ["p " + e for e in REFUSED]}))
+    return len(facts)
+
+
+NAN = float("nan")
+CYC = [1]
+CYC.append(CYC)
+P1 = Plain(1)
+stop_here(a4=[[[[1]]]], b4=[[[[2]]]], te=[[[[]]]], tf=[[[[0]]]],
+          d1={1: 2, 3: 4}, d2={3: 4, 1: 2}, d3={1.0: 2, 3: 4.0}, d4={1: 2, 3: 5}, empty_d={},
+          s1={1, 9}, s2={9, 1}, s3={1, 8}, fs=frozenset({9, 1}),
+          nan1=NAN, nan2=float("nan"), nl1=[NAN], nl2=[float("nan")], nl3=[NAN, 1],
+          cyc=CYC, p1=P1, p2=Plain(1), ps=[P1], pt1=Pt(1, 2), pt2=Pt(1, 2), fal=Falsy(),
+          sz=Sized(), tup_l=([1], "x"), fn=f, cls=Plain, cls2=Pt, r0=range(0),
+          r1=range(3), c1=1 + 2j, err=ValueError("e"), n=7, big=2 ** 70, w="ab",
+          words=["pear" * 3, "apple"], xs=[3, 1.5, 7], t3=(3, 1.5, 7),
+          long=list(range(100)), long2=list(range(100)))
