@@ -151,7 +151,7 @@ static int int_pow(trec_replay *rp, i128 base, i128 exp, i128 *r){
 }
 
 static int float_pow(trec_replay *rp, double x, double y, double *r){
-  if( x==0.0 && y<0.0 ){
+  if( x==0.0 && y<0.0 && !isinf(y) ){   /* 0.0 ** -inf is inf, as pow() says */
     return replay_err(rp, TREC_ERR_RANGE, "ZeroDivisionError: 0.0 cannot be raised "
                       "to a negative power");
   }
@@ -370,8 +370,12 @@ static int seq_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
       return replay_err(rp, TREC_ERR_TYPE, "TypeError: can't multiply sequence by "
                         "non-int of type '%.*s'", (int)(lb>200 ? 200 : lb), tb);
     }
+    if( k.kind==N_BIG || k.i>INT64_MAX || k.i<INT64_MIN ){
+      return replay_err(rp, TREC_ERR_RANGE, "OverflowError: cannot fit 'int' into an "
+                        "index-sized integer");
+    }
     if( whole_seq(rp, s) ) return TREC_ERR_LIMIT;
-    times = k.kind==N_BIG ? (k.i<0 ? 0 : I128_MAX) : k.i;
+    times = k.i;
     if( times<0 || s->data_len==0 ) times = 0;
     if( s->data_len && times > (i128)(MAX_SEQ_RESULT / s->data_len) ) goto too_long;
     trec_venc_tag(out, s->tag);

@@ -33,7 +33,6 @@
 */
 #include "config.h"
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,72 +275,106 @@ out:
   return v;
 }
 
-static struct xval parse_number(struct parser *ps){
-  struct trec_buf b = TREC_BUF_INIT;
-  struct xval v = { NULL, NULL };
-  const char *start = ps->pos;
-  char *end;
-  int is_float = 0;
-  while( isalnum((unsigned char)*ps->pos) || *ps->pos=='.' || *ps->pos=='_'
-         || ((*ps->pos=='+' || *ps->pos=='-') && (ps->pos[-1]=='e' || ps->pos[-1]=='E')) ){
-    if( *ps->pos=='.' || *ps->pos=='e' || *ps->pos=='E' ) is_float = 1;
-    ps->pos++;
-  }
-  if( start[0]=='0' && (start[1]=='x' || start[1]=='X' || start[1]=='o' || start[1]=='b') ){
-    is_float = 0;
-  }
-  {
-    char tmp[64];
-    size_t n = (size_t)(ps->pos - start), m = 0;
-    if( n>=sizeof(tmp) ){
-      perr(ps, TREC_ERR_INVALID, "SyntaxError: number too long: %.*s", start, n);
-      return v;
+/* Past digits of base, each '_' between two of them, as Python's grammar
+** has them; at least one digit unless may_be_empty. NULL when a '_' is
+** misplaced or a digit is missing. */
+static const char *scan_digits(const char *p, unsigned base, int may_be_empty){
+  const char *from = p;
+  for(;;){
+    int c = (unsigned char)*p;
+    unsigned d = isdigit(c) ? (unsigned)(c - '0')
+               : isxdigit(c) ? (unsigned)(tolower(c) - 'a' + 10) : 99;
+    if( d<base ){ p++; continue; }
+    if( c=='_' && p>from ){
+      int n = (unsigned char)p[1];
+      unsigned dn = isdigit(n) ? (unsigned)(n - '0')
+                  : isxdigit(n) ? (unsigned)(tolower(n) - 'a' + 10) : 99;
+      if( dn<base ){ p++; continue; }
+      return NULL;
     }
-    for(size_t i=0; i<n; i++) if( start[i]!='_' ) tmp[m++] = start[i];
-    tmp[m] = 0;
-    errno = 0;
-    if( is_float ){
-      double d = strtod(tmp, &end);
-      if( *end ){ perr(ps, TREC_ERR_INVALID, "SyntaxError: invalid number %.*s", start, n); return v; }
-      trec_venc_float(&b, d);
+    break;
+  }
+  return p>from || may_be_empty ? p : NULL;
+}
+
+/* A number literal at ps->pos, by Python's grammar: 0x, 0o and 0b ints
+** (a '_' may follow the prefix), decimal ints, floats with a fraction or
+** an exponent; '_' only between digits. Ints up to 127 bits, the range
+** of arith.c's; past INT64 a BIGINT. */
+static struct xval parse_number(struct parser *ps){
+  static const char *const kinds[] = { "binary", "octal", "decimal", "hexadecimal" };
+  struct trec_buf b = TREC_BUF_INIT, text = TREC_BUF_INIT;
+  struct xval v = { NULL, NULL };
+  const char *start = ps->pos, *p = start, *digits;
+  unsigned base = 10;
+  int is_float = 0;
+  if( p[0]=='0' && strchr("xXoObB", p[1]) && p[1] ){
+    base = p[1]=='x' || p[1]=='X' ? 16 : p[1]=='o' || p[1]=='O' ? 8 : 2;
+    p += 2;
+    if( *p=='_' ) p++;
+    p = scan_digits(p, base, 0);
+  }else{
+    p = scan_digits(p, 10, 1);
+    if( p && *p=='.' ){
+      is_float = 1;
+      p = scan_digits(p+1, 10, 1);
+    }
+    if( p && (*p=='e' || *p=='E') ){
+      is_float = 1;
+      p++;
+      if( *p=='+' || *p=='-' ) p++;
+      p = scan_digits(p, 10, 0);
+    }
+  }
+  if( p && (*p=='j' || *p=='J') ){
+    perr(ps, TREC_ERR_INVALID, "complex literals are not evaluated over a recording%.*s", "", 0);
+    return v;
+  }
+  if( p==NULL || isalnum((unsigned char)*p) || *p=='_' ){
+    const char *kind = kinds[base==2 ? 0 : base==8 ? 1 : base==10 ? 2 : 3];
+    perr(ps, TREC_ERR_INVALID, "SyntaxError: invalid %.*s literal", kind, strlen(kind));
+    return v;
+  }
+  ps->pos = p;
+  for(const char *q = start; q<p; q++) if( *q!='_' ) trec_buf_put_u8(&text, (unsigned char)*q);
+  trec_buf_put_u8(&text, 0);
+  if( text.oom ){
+    perr(ps, TREC_ERR_NOMEM, "%.*sout of memory", "", 0);
+    goto out;
+  }
+  digits = (const char *)text.data + (base==10 ? 0 : 2);
+  if( is_float ){
+    trec_venc_float(&b, strtod((const char *)text.data, NULL));
+  }else{
+    unsigned __int128 u = 0;
+    for(const char *q = digits; *q; q++){
+      int c = (unsigned char)*q;
+      unsigned d = isdigit(c) ? (unsigned)(c - '0') : (unsigned)(tolower(c) - 'a' + 10);
+      if( u > (((unsigned __int128)1 << 127) - 1 - d) / base ){
+        perr(ps, TREC_ERR_LIMIT, "OverflowError: %.*s is past 2**127, where a replay's "
+             "integer arithmetic stops", start, (size_t)(p - start));
+        goto out;
+      }
+      u = u*base + d;
+    }
+    if( base==10 && digits[0]=='0' && u!=0 ){
+      perr(ps, TREC_ERR_INVALID, "SyntaxError: leading zeros in decimal integer "
+           "literals are not permitted%.*s", "", 0);
+      goto out;
+    }
+    if( u<=INT64_MAX ){
+      trec_venc_int(&b, (int64_t)u);
     }else{
-      /* up to 127 bits, the range of arith.c's ints; past INT64 a BIGINT */
-      unsigned base = 10;
-      const char *digits = tmp;
-      unsigned __int128 u = 0;
-      if( tmp[0]=='0' && (tmp[1]=='x' || tmp[1]=='X') ){ base = 16; digits = tmp+2; }
-      else if( tmp[0]=='0' && (tmp[1]=='o' || tmp[1]=='O') ){ base = 8; digits = tmp+2; }
-      else if( tmp[0]=='0' && (tmp[1]=='b' || tmp[1]=='B') ){ base = 2; digits = tmp+2; }
-      for(end = (char *)digits; *end; end++){
-        int c = (unsigned char)*end;
-        unsigned d = isdigit(c) ? (unsigned)(c - '0')
-                   : isxdigit(c) ? (unsigned)(tolower(c) - 'a' + 10) : 99;
-        if( d>=base ) break;
-        if( u > (((unsigned __int128)1 << 127) - 1 - d) / base ){
-          perr(ps, TREC_ERR_LIMIT, "OverflowError: %.*s is past 2**127, where a replay's "
-               "integer arithmetic stops", start, n);
-          return v;
-        }
-        u = u*base + d;
-      }
-      if( *end || end==digits ){ perr(ps, TREC_ERR_INVALID, "SyntaxError: invalid number %.*s", start, n); return v; }
-      if( base==10 && tmp[0]=='0' && u!=0 ){
-        perr(ps, TREC_ERR_INVALID, "SyntaxError: leading zeros in decimal integer "
-             "literals are not permitted%.*s", "", 0);
-        return v;
-      }
-      if( u<=INT64_MAX ){
-        trec_venc_int(&b, (int64_t)u);
-      }else{
-        unsigned char mag[16];
-        size_t len = 0;
-        while( u ){ mag[len++] = (unsigned char)u; u >>= 8; }
-        trec_venc_bigint(&b, 0, mag, len);
-      }
+      unsigned char mag[16];
+      size_t len = 0;
+      while( u ){ mag[len++] = (unsigned char)u; u >>= 8; }
+      trec_venc_bigint(&b, 0, mag, len);
     }
   }
   v = arena_put(ps, &b);
+out:
   trec_buf_release(&b);
+  trec_buf_release(&text);
   return v;
 }
 
@@ -749,7 +782,7 @@ static struct xval op_getattr(struct parser *ps, struct xval x, const char *name
       && (v.tag==TREC_V_OBJECT || ((v.tag==TREC_V_TRUNC || v.tag==TREC_V_TYPED)
                                    && v.sub==TREC_V_OBJECT)) )
     return op_vars(ps, &v);
-  rc = v.tag==TREC_V_OBJECT || v.tag==TREC_V_TYPED
+  rc = v.tag==TREC_V_OBJECT || v.tag==TREC_V_TYPED || v.tag==TREC_V_EXC
        ? trec_value_getattr(&v, tmp, &out) : TREC_ERR_NOTFOUND;
   if( rc==TREC_ERR_NOTFOUND ){
     size_t tl;

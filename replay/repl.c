@@ -506,61 +506,13 @@ static void c_longlist(trec_repl *repl, const char *arg, struct trec_buf *out){
 *  Values
 **************************************/
 
-/* Offset of the first comma outside brackets and string literals, or -1:
-** pdb's `p a, b` prints the tuple (a, b). */
-static ptrdiff_t top_level_comma(const char *s){
-  int depth = 0;
-  char quote = 0;
-  for(const char *p = s; *p; p++){
-    if( quote ){
-      if( *p=='\\' && p[1] ) p++;
-      else if( *p==quote ) quote = 0;
-    }else if( *p=='\'' || *p=='"' ) quote = *p;
-    else if( *p=='(' || *p=='[' || *p=='{' ) depth++;
-    else if( (*p==')' || *p==']' || *p=='}') && depth>0 ) depth--;
-    else if( *p==',' && depth==0 ) return p - s;
-  }
-  return -1;
-}
-
-/* Evaluate "a, b, ..." into one encoded tuple in out. */
-static int eval_tuple(trec_repl *repl, const char *arg, struct trec_buf *out){
-  struct trec_buf items = TREC_BUF_INIT, one = TREC_BUF_INIT;
-  char *expr = strdup(arg), *p = expr;
-  uint64_t n = 0;
-  int rc = TREC_ERR_NOMEM;
-  if( !expr ) goto out;
-  for(;;){
-    ptrdiff_t k = top_level_comma(p);
-    if( k>=0 ) p[k] = 0;
-    while( *p==' ' ) p++;
-    if( *p ){
-      trec_buf_reset(&one);
-      rc = trec_replay_eval(repl->rp, repl->sel, p, &one);
-      if( rc ) goto out;
-      trec_buf_put(&items, one.data, one.len);
-      n++;
-    }
-    if( k<0 ) break;
-    p += k + 1;
-  }
-  trec_venc_container(out, TREC_V_TUPLE, 0, n, n);
-  trec_buf_put(out, items.data, items.len);
-  rc = (out->oom || items.oom) ? TREC_ERR_NOMEM : TREC_OK;
-out:
-  free(expr);
-  trec_buf_release(&items);
-  trec_buf_release(&one);
-  return rc;
-}
-
 static void do_print(trec_repl *repl, const char *arg, unsigned flags, struct trec_buf *out){
   struct trec_buf val = TREC_BUF_INIT;
   int rc;
   while( *arg==' ' ) arg++;
   if( *arg==0 ){ errline(out, "SyntaxError: p needs an expression"); return; }
-  if( top_level_comma(arg)>=0 ) rc = eval_tuple(repl, arg, &val);
-  else rc = trec_replay_eval(repl->rp, repl->sel, arg, &val);
+  /* the expression parser takes pdb's `p a, b` as the tuple (a, b) */
+  rc = trec_replay_eval(repl->rp, repl->sel, arg, &val);
   if( rc ){
     engine_err(repl, out);
   }else{

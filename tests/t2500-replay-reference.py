@@ -924,7 +924,11 @@ class Replay(unittest.TestCase):
         # literals Python refuses are refused, as Python words it
         bad = {r"p '\x4'": r"truncated \xXX escape",
                r"p '\U00110000'": "illegal Unicode character",
-               "p b'\u00e9'": "bytes can only contain ASCII literal characters"}
+               "p b'\u00e9'": "bytes can only contain ASCII literal characters",
+               # '_' only between digits, as Python's grammar has it
+               "p 1_": "invalid decimal literal", "p 1__0": "invalid decimal literal",
+               "p 1e_3": "invalid decimal literal", "p 0_b1": "invalid decimal literal",
+               "p 0x": "invalid hexadecimal literal", "p 12ab": "invalid decimal literal"}
         _, outs = session(trace, ["b stop_here", "c"] + cmds + list(bad))
         for i, cmd in enumerate(cmds):
             self.assertEqual(outs[2 + i], facts[cmd] + "\n", cmd)

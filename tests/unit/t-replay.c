@@ -631,14 +631,17 @@ static void test_eval_arith(void **state){
     "170141183460469231731687303715884105727 + 1", "2**127",
     "-170141183460469231731687303715884105727 - 2", "1 << 127", "(2**126) * 2", "~170141183460469231731687303715884105727",
     "round(170141183460469231731687303715884105727, -1)", "round(170141183460469231731687303715884105727, -38)", "int(1e40)",
-    "3 ** 200", "2 ** 64 * 2 ** 64", "-1 << 127", "'ab' * 2**100", "'ab' * 100000000",
+    "3 ** 200", "2 ** 64 * 2 ** 64", "-1 << 127", "'ab' * 100000000",
     "170141183460469231731687303715884105728"
   };
+  /* a repeat count past Py_ssize_t, as Python says */
+  static const char *const overflow[] = { "'' * 2**100", "'ab' * 2**100", "b'' * -(2**64)" };
   static const char *const by_zero[] = { "1 // 0", "1 % 0", "1 / 0", "1.0 // 0.0", "0 ** -1",
                                          "2**100 % 0", "-1.5 % 0" };
   static const char *const truths[] = {
     "1 << 126 == 2**126", "-1 << 126 == -(2**126)", "-1 >> 200 == -1", "5 >> 200 == 0",
-    "(-1) ** (2**100) == 1", "0 ** 0 == 1", "'' * 2**100 == ''",
+    "(-1) ** (2**100) == 1", "0 ** 0 == 1", "'' * 2**62 == ''",
+    "0.0 ** -(1e308 * 10) == 1e308 * 10", "6683116752304179683 / 253452 == 26368372521440.668",
     "170141183460469231731687303715884105727 // -1 == -170141183460469231731687303715884105727", "-9223372036854775808 // -1 == 2**63",
     "~(170141183460469231731687303715884105727 - 1) == -170141183460469231731687303715884105727", "abs(-9223372036854775808) == 2**63",
     "-(-9223372036854775808) == 2**63", "2**126 // 2**63 == 2**63",
@@ -675,6 +678,12 @@ static void test_eval_arith(void **state){
   for(size_t i=0; i<sizeof(refused)/sizeof(refused[0]); i++){
     struct trec_buf out = TREC_BUF_INIT;
     assert_int_equal(trec_replay_eval(rp, level, refused[i], &out), TREC_ERR_LIMIT);
+    trec_buf_release(&out);
+  }
+  for(size_t i=0; i<sizeof(overflow)/sizeof(overflow[0]); i++){
+    struct trec_buf out = TREC_BUF_INIT;
+    assert_int_equal(trec_replay_eval(rp, level, overflow[i], &out), TREC_ERR_RANGE);
+    assert_non_null(strstr(trec_replay_errmsg(rp), "OverflowError: cannot fit 'int'"));
     trec_buf_release(&out);
   }
   for(size_t i=0; i<sizeof(by_zero)/sizeof(by_zero[0]); i++){
