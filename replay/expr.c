@@ -32,6 +32,7 @@
 ** because the user thinks in Python.
 */
 #include "config.h"
+#include <math.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1453,10 +1454,87 @@ out:
   return r;
 }
 
-/* sum(): start (0) plus each item in turn, by arith.c's +. */
+/* Whether the recorded program ran on Python major.minor or later. */
+static int python_at_least(struct parser *ps, int major, int minor){
+  const char *v = trec_reader_meta(trec_replay_reader(ps->rp), "python_version");
+  int ma = 0, mi = 0;
+  if( v==NULL || sscanf(v, "%d.%d", &ma, &mi)!=2 ) return 0;
+  return ma>major || (ma==major && mi>=minor);
+}
+
+static struct xval put_float(struct parser *ps, double d){
+  struct trec_buf b = TREC_BUF_INIT;
+  struct xval r;
+  trec_venc_float(&b, d);
+  r = arena_put(ps, &b);
+  trec_buf_release(&b);
+  return r;
+}
+
+/* An int item as sum()'s fast paths take it: an int or bool (a subclass
+** of int too, when subclasses is set) that fits 64 bits. */
+static int fast_int(struct parser *ps, struct xval x, int subclasses, int64_t *v){
+  struct trec_value d;
+  if( decode(ps, x, &d) ) return 0;
+  if( d.tag==TREC_V_TYPED && subclasses && trec_value_content(&d, &d) ) return 0;
+  if( d.tag==TREC_V_INT ){ *v = d.i; return 1; }
+  if( d.tag==TREC_V_TRUE || d.tag==TREC_V_FALSE ){ *v = d.tag==TREC_V_TRUE; return 1; }
+  return 0;
+}
+
+/* sum() of Python 3.12 and later, which adds floats with Neumaier's
+** compensation (sum([0.1] * 10) is 1.0 there): its int fast path while
+** the total is an int of 64 bits, then its float path while the total is
+** a float (ints added uncompensated), then + for the rest. Items from
+** *i on; the total in *acc. */
+static void sum_compensated(struct parser *ps, struct xval *acc, const struct xval *items,
+                            size_t k, size_t *i){
+  struct trec_value a;
+  int64_t x;
+  if( decode(ps, *acc, &a) ) return;
+  if( a.tag==TREC_V_INT ){
+    int64_t total = a.i;
+    for(; *i<k; (*i)++){
+      if( !fast_int(ps, items[*i], 0, &x) || __builtin_add_overflow(total, x, &x) ) break;
+      total = x;
+    }
+    {
+      struct trec_buf b = TREC_BUF_INIT;
+      trec_venc_int(&b, total);
+      *acc = arena_put(ps, &b);
+      trec_buf_release(&b);
+    }
+    if( *i==k || ps->rc ) return;
+    *acc = apply_binop(ps, ROP_ADD, *acc, items[(*i)++]);
+    if( ps->rc || decode(ps, *acc, &a) ) return;
+  }
+  if( a.tag==TREC_V_FLOAT ){
+    double f = a.f, c = 0.0;
+    for(; *i<k; (*i)++){
+      struct trec_value d;
+      if( decode(ps, items[*i], &d) ) return;
+      if( d.tag==TREC_V_FLOAT ){
+        double t = f + d.f;
+        c += fabs(f)>=fabs(d.f) ? (f - t) + d.f : (d.f - t) + f;
+        f = t;
+      }else if( fast_int(ps, items[*i], 1, &x) ){
+        f += (double)x;
+      }else{
+        break;
+      }
+    }
+    /* the compensation keeps -0.0 and does not turn inf into nan */
+    if( c!=0.0 && isfinite(c) ) f += c;
+    *acc = put_float(ps, f);
+    if( *i<k && ps->rc==0 ) *acc = apply_binop(ps, ROP_ADD, *acc, items[(*i)++]);
+  }
+}
+
+/* sum(): start (0) plus each item in turn, by arith.c's +, as Python's
+** sum() adds before 3.12 and from 3.12 on as sum_compensated(). */
 static struct xval op_sum(struct parser *ps, const struct xval *arg, size_t n){
   struct xval acc = { NULL, NULL }, *items = NULL;
-  size_t k;
+  size_t k, i = 0;
   if( n==2 ){
     struct trec_value s;
     if( decode_content(ps, arg[1], &s) ) return acc;
@@ -1476,7 +1554,8 @@ static struct xval op_sum(struct parser *ps, const struct xval *arg, size_t n){
     if( ps->rc ) return acc;
   }
   if( iter_items(ps, "sum", arg[0], &items, &k) ) goto out;
-  for(size_t i=0; i<k && ps->rc==0; i++) acc = apply_binop(ps, ROP_ADD, acc, items[i]);
+  if( python_at_least(ps, 3, 12) ) sum_compensated(ps, &acc, items, k, &i);
+  for(; i<k && ps->rc==0; i++) acc = apply_binop(ps, ROP_ADD, acc, items[i]);
 out:
   free(items);
   return acc;

@@ -39,6 +39,8 @@ EXPRESSIONS = [
     "sum(xs)", "min(xs)", "max(xs)", "min(d)", "max(d)", "max(s)", "min(bs)",
     "sum(xs, 10)", "max(3, 9, 2)", "min(1, 1.0)", "abs(-2.5)", "abs(t)", "abs(neg)",
     "max(words)", "min(words)", "sum(empty)", "len(d) * 2",
+    # 3.12 and later add floats with compensation; before, one by one
+    "sum(tenths)", "sum(tenths, 1)", "sum(mixed)", "sum(mixed, 0.5)", "sum(tenths[:3], big)",
     # rounding and conversions
     "round(x, 1)", "round(y, 1)", "round(2.5)", "round(3.5)", "round(-0.5)", "round(0.125, 2)",
     "round(2.675, 2)", "round(15, -1)", "round(25, -1)", "round(-15, -1)", "round(big, -10)",
@@ -70,7 +72,7 @@ INEXACT = ["n % 0", "x % 0", "min(empty)", "s.find(1)"]
 
 
 def stop_here(n, neg, x, y, t, f, s, bs, big, small, maxi, color, xs, d, words,
-              empty, nested, zero, fz, long, text, uni, tup):
+              empty, nested, zero, fz, long, text, uni, tup, tenths, mixed):
     facts = pyfacts.facts(EXPRESSIONS, dict(locals()))
     print(json.dumps({"facts": facts, "inexact": ["p " + e for e in INEXACT]}))
     return len(facts)
@@ -79,4 +81,5 @@ def stop_here(n, neg, x, y, t, f, s, bs, big, small, maxi, color, xs, d, words,
 stop_here(7, -3, 2.5, -0.75, True, False, "ab", b"xy", 2**70, -2**63, 2**63 - 1,
           Color.GREEN, [3, 1.5, 7, -2], {"b": 1, "a": 2}, ["pear", "apple"], [],
           {"k": [1, 2, 3]}, 0, 0.0, list(range(100)), "x" * 300,
-          "hé€x", ("a", (1, 2), "a"))
+          "hé€x", ("a", (1, 2), "a"), [0.1] * 10,
+          [1, 0.1, True, 1e16, 1.0, -1e16, 2 ** 70, 0.1, -2 ** 70, Color.RED, 0.7])
