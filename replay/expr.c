@@ -83,6 +83,17 @@ static struct xval arena_put(struct parser *ps, const struct trec_buf *b){
   return v;
 }
 
+/* A new bool, int or float in the arena (is_float: d, else i; bool: t). */
+static struct xval make_number(struct parser *ps, int is_float, int64_t i, double d){
+  struct trec_buf b = TREC_BUF_INIT;
+  struct xval v;
+  if( is_float ) trec_venc_float(&b, d);
+  else trec_venc_int(&b, i);
+  v = arena_put(ps, &b);
+  trec_buf_release(&b);
+  return v;
+}
+
 static struct xval make_bool(struct parser *ps, int t){
   struct trec_buf b = TREC_BUF_INIT;
   struct xval v;
@@ -1462,15 +1473,6 @@ static int python_at_least(struct parser *ps, int major, int minor){
   return ma>major || (ma==major && mi>=minor);
 }
 
-static struct xval put_float(struct parser *ps, double d){
-  struct trec_buf b = TREC_BUF_INIT;
-  struct xval r;
-  trec_venc_float(&b, d);
-  r = arena_put(ps, &b);
-  trec_buf_release(&b);
-  return r;
-}
-
 /* An int item as sum()'s fast paths take it: an int or bool (a subclass
 ** of int too, when subclasses is set) that fits 64 bits. */
 static int fast_int(struct parser *ps, struct xval x, int subclasses, int64_t *v){
@@ -1498,12 +1500,7 @@ static void sum_compensated(struct parser *ps, struct xval *acc, const struct xv
       if( !fast_int(ps, items[*i], 0, &x) || __builtin_add_overflow(total, x, &x) ) break;
       total = x;
     }
-    {
-      struct trec_buf b = TREC_BUF_INIT;
-      trec_venc_int(&b, total);
-      *acc = arena_put(ps, &b);
-      trec_buf_release(&b);
-    }
+    *acc = make_number(ps, 0, total, 0.0);
     if( *i==k || ps->rc ) return;
     *acc = apply_binop(ps, ROP_ADD, *acc, items[(*i)++]);
     if( ps->rc || decode(ps, *acc, &a) ) return;
@@ -1525,7 +1522,7 @@ static void sum_compensated(struct parser *ps, struct xval *acc, const struct xv
     }
     /* the compensation keeps -0.0 and does not turn inf into nan */
     if( c!=0.0 && isfinite(c) ) f += c;
-    *acc = put_float(ps, f);
+    *acc = make_number(ps, 1, 0, f);
     if( *i<k && ps->rc==0 ) *acc = apply_binop(ps, ROP_ADD, *acc, items[(*i)++]);
   }
 }
@@ -1547,10 +1544,7 @@ static struct xval op_sum(struct parser *ps, const struct xval *arg, size_t n){
     }
     acc = arg[1];
   }else{
-    struct trec_buf b = TREC_BUF_INIT;
-    trec_venc_int(&b, 0);
-    acc = arena_put(ps, &b);
-    trec_buf_release(&b);
+    acc = make_number(ps, 0, 0, 0.0);
     if( ps->rc ) return acc;
   }
   if( iter_items(ps, "sum", arg[0], &items, &k) ) goto out;
