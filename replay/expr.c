@@ -52,6 +52,9 @@ struct parser {
   struct ablock *arena;
   int depth;                /* nesting, bounded by EXPR_MAX_NEST */
   int rc;
+  struct xval roots[16];    /* the recorded values named so far, where a
+                               REF's referent is found (resolve_ref) */
+  int n_roots;
 };
 
 /* Each level of nesting (parentheses, brackets, unary - and not) costs the
@@ -446,7 +449,48 @@ static struct xval name_value(struct parser *ps, const char *name, size_t n){
   }
   v.p = rv->p;
   v.e = rv->e;
+  if( ps->n_roots<(int)(sizeof(ps->roots)/sizeof(ps->roots[0])) ) ps->roots[ps->n_roots++] = v;
   return v;
+}
+
+/* The value of this id inside v, as recorded in full (not a REF or TRUNC):
+** 1 with *out set, else 0. */
+static int find_id(const struct trec_value *v, uint64_t id, struct trec_value *out){
+  struct trec_value c;
+  int has_id = (v->tag>=TREC_V_TUPLE && v->tag<=TREC_V_OBJECT) || v->tag==TREC_V_EXC
+               || v->tag==TREC_V_TYPED;
+  if( has_id && v->id==id ){
+    *out = *v;
+    return 1;
+  }
+  if( v->tag==TREC_V_TYPED && trec_value_content(v, &c)==TREC_OK && c.tag!=TREC_V_TYPED
+      && c.tag!=TREC_V_OBJECT && find_id(&c, id, out) )
+    return 1;
+  if( !has_id ) return 0;
+  for(uint64_t i=0; i<v->n; i++){
+    if( v->tag==TREC_V_DICT && trec_value_key(v, i, &c)==TREC_OK && find_id(&c, id, out) )
+      return 1;
+    if( trec_value_item(v, i, &c)==TREC_OK && find_id(&c, id, out) ) return 1;
+  }
+  return 0;
+}
+
+/* x itself, or where x points when it is a REF: the recorder writes a REF
+** for a value that encloses it (node.me, node.kids[0] of a node in its own
+** list), so its referent is in a value named on the way there. */
+static struct xval resolve_ref(struct parser *ps, struct xval x){
+  struct trec_value v, root, out;
+  if( ps->rc || x.p==NULL || x.p>=x.e || x.p[0]!=TREC_V_REF ) return x;
+  if( trec_value_read(x.p, x.e, &v) ) return x;
+  for(int k=ps->n_roots-1; k>=0; k--){
+    if( trec_value_read(ps->roots[k].p, ps->roots[k].e, &root) ) continue;
+    if( find_id(&root, v.id, &out) ){
+      x.p = out.start;
+      x.e = out.end;
+      break;
+    }
+  }
+  return x;
 }
 
 static void type_error(struct parser *ps, const char *fmt, const struct trec_value *v){
@@ -1107,7 +1151,7 @@ static struct xval parse_subscript(struct parser *ps, struct xval x){
     perr(ps, TREC_ERR_INVALID, "SyntaxError: '[' was never closed%.*s", "", 0);
     return none;
   }
-  return slice ? op_slice(ps, x, b) : op_getitem(ps, x, b[0]);
+  return slice ? op_slice(ps, x, b) : resolve_ref(ps, op_getitem(ps, x, b[0]));
 }
 
 /* x.name(args): the methods of builtin values that methods.c answers. */
@@ -1138,7 +1182,8 @@ static struct xval parse_postfix(struct parser *ps){
       size_t n = word_len(name);
       ps->pos += n;
       skip_ws(ps);
-      x = *ps->pos=='(' ? parse_method(ps, x, name, n) : op_getattr(ps, x, name, n);
+      x = *ps->pos=='(' ? parse_method(ps, x, name, n)
+                        : resolve_ref(ps, op_getattr(ps, x, name, n));
     }else if( accept(ps, "[") ){
       x = parse_subscript(ps, x);
     }else if( *ps->pos=='(' ){
@@ -1688,13 +1733,13 @@ static struct xval walk_path(struct parser *ps, struct xval x){
         perr(ps, TREC_ERR_INVALID, "SyntaxError: invalid syntax at '%.*s'", ps->pos, strlen(ps->pos));
         break;
       }
-      x = op_getattr(ps, x, ps->pos, n);
+      x = resolve_ref(ps, op_getattr(ps, x, ps->pos, n));
       ps->pos += n;
     }else if( accept(ps, "[") ){
       struct xval key = parse_or(ps);
       if( ps->rc ) break;
       if( !accept(ps, "]") ){ perr(ps, TREC_ERR_INVALID, "SyntaxError: '[' was never closed%.*s", "", 0); break; }
-      x = op_getitem(ps, x, key);
+      x = resolve_ref(ps, op_getitem(ps, x, key));
     }else{
       if( *ps->pos ){
         perr(ps, TREC_ERR_INVALID, "watch takes NAME, NAME.attr or NAME[key], not "
@@ -1728,6 +1773,7 @@ int replay_eval_path(trec_replay *rp, const unsigned char *p,
   memset(&ps, 0, sizeof(ps));
   ps.rp = rp;
   ps.src = ps.pos = path;
+  ps.roots[ps.n_roots++] = x;
   *absent = 0;
   x = walk_path(&ps, x);
   if( ps.rc==TREC_ERR_NOTFOUND || ps.rc==TREC_ERR_TYPE ){

@@ -23,6 +23,13 @@ class Pt:
     y: int
 
 
+class Node:
+    def __init__(self, v):
+        self.v = v
+        self.me = self
+        self.kids = [self]
+
+
 class Falsy:
     def __bool__(self):
         return False
@@ -60,6 +67,9 @@ EXACT = [
     # truth values
     "not te[0][0][0]", "bool(te[0][0][0])", "len(te[0][0][0])", "bool(tf[0][0][0])",
     "bool(err)", "not xs", "bool(empty_d)", "not p1 is None",
+    # a value that holds itself is followed there (the recording has a REF)
+    "node.me is node", "node.kids[0].v", "node.me.kids[0].me.v + 1", "cyc[1][1][0]",
+    "cyc[1] is cyc", "node == node.kids[0]", "len(node.me.kids)",
     # unhashable keys, as Python says
     "tup_l in s1", "d1.get(tup_l)", "d1[tup_l]", "xs in d1",
     # slices with steps past 64 bits, and int division rounded once
@@ -85,7 +95,7 @@ REFUSED = [
 
 def stop_here(a4, b4, te, tf, d1, d2, d3, d4, empty_d, s1, s2, s3, fs, nan1, nan2,
               nl1, nl2, nl3, cyc, p1, p2, ps, pt1, pt2, fal, sz, tup_l, fn, cls, cls2,
-              r0, r1, c1, err, n, big, w, words, xs, t3, long, long2):
+              r0, r1, c1, err, n, big, w, words, xs, t3, long, long2, node):
     facts = pyfacts.facts(EXACT + REFUSED, dict(locals(), f=f, g=g))
     print(json.dumps({"facts": facts, "refused": ["p " + e for e in REFUSED]}))
     return len(facts)
@@ -103,4 +113,4 @@ stop_here(a4=[[[[1]]]], b4=[[[[2]]]], te=[[[[]]]], tf=[[[[0]]]],
           sz=Sized(), tup_l=([1], "x"), fn=f, cls=Plain, cls2=Pt, r0=range(0),
           r1=range(3), c1=1 + 2j, err=ValueError("e"), n=7, big=2 ** 70, w="ab",
           words=["pear" * 3, "apple"], xs=[3, 1.5, 7], t3=(3, 1.5, 7),
-          long=list(range(100)), long2=list(range(100)))
+          long=list(range(100)), long2=list(range(100)), node=Node(5))
