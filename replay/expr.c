@@ -1427,22 +1427,38 @@ static int iter_items(struct parser *ps, const char *fn, struct xval x,
   if( decode_content(ps, x, &v) ) return ps->rc;
   if( v.tag==TREC_V_STR || v.tag==TREC_V_BYTES ){
     if( replay_value_cut(&v) ) goto cut;
+    /* every character's value in one arena block: ends[k] is where the
+    ** k-th ends in it */
+    struct trec_buf all = TREC_BUF_INIT;
+    size_t *ends = malloc((v.data_len ? v.data_len : 1)*sizeof(*ends));
+    struct xval block;
     *items = malloc((v.data_len ? v.data_len : 1)*sizeof(**items));
-    if( *items==NULL ) return perr(ps, TREC_ERR_NOMEM, "%.*sout of memory", "", 0);
+    if( *items==NULL || ends==NULL ){
+      free(ends);
+      return perr(ps, TREC_ERR_NOMEM, "%.*sout of memory", "", 0);
+    }
     for(size_t i=0; i<v.data_len; ){
-      struct trec_buf b = TREC_BUF_INIT;
       uint32_t cp;
       size_t len = v.tag==TREC_V_STR ? trec_value_utf8_decode(v.data+i, v.data+v.data_len, &cp) : 1;
-      if( len==0 ) return perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
-      if( v.tag==TREC_V_STR ) trec_venc_str(&b, (const char *)v.data+i, len, 1);
-      else trec_venc_int(&b, v.data[i]);
-      (*items)[k++] = arena_put(ps, &b);
-      trec_buf_release(&b);
-      if( ps->rc ) return ps->rc;
+      if( len==0 ){
+        free(ends);
+        trec_buf_release(&all);
+        return perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
+      }
+      if( v.tag==TREC_V_STR ) trec_venc_str(&all, (const char *)v.data+i, len, 1);
+      else trec_venc_int(&all, v.data[i]);
+      ends[k++] = all.len;
       i += len;
     }
+    block = arena_put(ps, &all);
+    trec_buf_release(&all);
+    for(size_t j=0; j<k && ps->rc==0; j++){
+      (*items)[j].p = block.p + (j ? ends[j-1] : 0);
+      (*items)[j].e = block.p + ends[j];
+    }
+    free(ends);
     *n = k;
-    return TREC_OK;
+    return ps->rc;
   }
   if( v.tag<TREC_V_TUPLE || v.tag>TREC_V_DICT ){
     if( v.tag==TREC_V_TRUNC ){
