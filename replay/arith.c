@@ -241,8 +241,10 @@ static int int_binop(trec_replay *rp, enum rop op, const struct num *a,
   case ROP_FLOORDIV: case ROP_MOD: {
     i128 q, m;
     if( y==0 ){
+      /* 3.11 says "modulo" where earlier Pythons said "division or modulo" */
       return replay_err(rp, TREC_ERR_RANGE, "ZeroDivisionError: integer %s by zero",
-                        op==ROP_MOD ? "modulo" : "division or modulo");
+                        op==ROP_MOD && replay_python_at_least(rp, 3, 11)
+                        ? "modulo" : "division or modulo");
     }
     q = x / y;
     m = x % y;
@@ -303,6 +305,9 @@ static int float_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
     break;
   case ROP_FLOORDIV: case ROP_MOD:
     if( y==0.0 ){
+      /* before 3.13, float % 0 said only "float modulo" */
+      if( op==ROP_MOD && !replay_python_at_least(rp, 3, 13) )
+        return replay_err(rp, TREC_ERR_RANGE, "ZeroDivisionError: float modulo");
       return replay_err(rp, TREC_ERR_RANGE, "ZeroDivisionError: float %s by zero",
                         op==ROP_MOD ? "modulo" : "floor division");
     }

@@ -1507,7 +1507,9 @@ static struct xval op_minmax(struct parser *ps, int is_max, const struct xval *a
     from = items;
     if( n==0 ){
       char msg[64];
-      snprintf(msg, sizeof(msg), "ValueError: %s() iterable argument is empty", fn);
+      snprintf(msg, sizeof(msg), replay_python_at_least(ps->rp, 3, 12)
+               ? "ValueError: %s() iterable argument is empty"
+               : "ValueError: %s() arg is an empty sequence", fn);
       perr(ps, TREC_ERR_RANGE, "%.*s", msg, strlen(msg));
       goto out;
     }
@@ -1524,14 +1526,6 @@ static struct xval op_minmax(struct parser *ps, int is_max, const struct xval *a
 out:
   free(items);
   return r;
-}
-
-/* Whether the recorded program ran on Python major.minor or later. */
-static int python_at_least(struct parser *ps, int major, int minor){
-  const char *v = trec_reader_meta(trec_replay_reader(ps->rp), "python_version");
-  int ma = 0, mi = 0;
-  if( v==NULL || sscanf(v, "%d.%d", &ma, &mi)!=2 ) return 0;
-  return ma>major || (ma==major && mi>=minor);
 }
 
 /* An int item as sum()'s fast paths take it: an int or bool (a subclass
@@ -1609,7 +1603,7 @@ static struct xval op_sum(struct parser *ps, const struct xval *arg, size_t n){
     if( ps->rc ) return acc;
   }
   if( iter_items(ps, "sum", arg[0], &items, &k) ) goto out;
-  if( python_at_least(ps, 3, 12) ) sum_compensated(ps, &acc, items, k, &i);
+  if( replay_python_at_least(ps->rp, 3, 12) ) sum_compensated(ps, &acc, items, k, &i);
   for(; i<k && ps->rc==0; i++) acc = apply_binop(ps, ROP_ADD, acc, items[i]);
 out:
   free(items);

@@ -86,6 +86,10 @@ static int seq_method(trec_replay *rp, const struct trec_value *s, const char *n
   if( args[0].tag!=s->tag ){
     size_t l;
     const char *t = trec_value_typename(&args[0], &l);
+    if( s->tag==TREC_V_STR && !replay_python_at_least(rp, 3, 13) ){
+      return replay_err(rp, TREC_ERR_TYPE, "TypeError: must be str, not %.*s",
+                        (int)(l>100 ? 100 : l), t);
+    }
     if( s->tag==TREC_V_STR ){
       return replay_err(rp, TREC_ERR_TYPE, "TypeError: %s() argument 1 must be str, "
                         "not %.*s", name, (int)(l>100 ? 100 : l), t);

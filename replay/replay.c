@@ -35,6 +35,13 @@ const char *trec_replay_errmsg(trec_replay *rp){
 
 trec_reader *trec_replay_reader(trec_replay *rp){ return rp->r; }
 
+int replay_python_at_least(trec_replay *rp, int major, int minor){
+  const char *v = trec_reader_meta(rp->r, "python_version");
+  int ma = 0, mi = 0;
+  if( v==NULL || sscanf(v, "%d.%d", &ma, &mi)!=2 ) return 0;
+  return ma>major || (ma==major && mi>=minor);
+}
+
 int trec_replay_truncated(trec_replay *rp){
   return !trec_reader_complete(rp->r);
 }

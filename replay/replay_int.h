@@ -186,6 +186,11 @@ int replay_err_cut(trec_replay *rp, const char *before, const struct trec_value 
                    const char *after);
 /* The refusal of a comparison that only the cut parts could decide. */
 int replay_err_cut_compare(trec_replay *rp);
+/* Whether the recorded program ran on Python major.minor or later (its
+** errors' words and sum()'s rounding changed between versions); 0 when the
+** trace does not say. */
+int replay_python_at_least(trec_replay *rp, int major, int minor);
+
 /* equal.c: Python's ==, `is` and truth value over decoded values, each
 ** yes, no, or "the recording cannot tell" (why says why). item: compared
 ** as containers, `in`, count(), index() and dict lookups compare an item,
