@@ -65,6 +65,13 @@ static int corrupt(struct replay_why *why){
 static int eq_depth(const struct trec_value *a, const struct trec_value *b, int item,
                     struct replay_why *why, int depth);
 
+/* A member of an Enum that mixes in no builtin: its content is the
+** member's OBJECT, and Enum compares members by identity. */
+static int plain_enum(const struct trec_value *v){
+  return v->tag==TREC_V_TYPED && (v->form & TREC_FORM_SHAPE)==TREC_FORM_ENUM
+         && v->sub==TREC_V_OBJECT;
+}
+
 /* Whether the stored items of c hold one equal to x (identity first):
 ** YES, NO when none does and c was not cut, else UNKNOWN. On YES of a
 ** dict, *val is its value. */
@@ -198,6 +205,9 @@ static int eq_depth(const struct trec_value *a, const struct trec_value *b, int 
   uint64_t ia, ib;
   int cmp, rc;
   if( depth>TREC_VALUE_MAX_DEPTH ) return corrupt(why);
+  /* a member of a plain Enum is equal only to itself: its id is its
+  ** OBJECT content's, which a caller may have taken out */
+  if( plain_enum(a) || plain_enum(b) ) return a->id && a->id==b->id ? REPLAY_EQ_YES : REPLAY_EQ_NO;
   if( a->tag==TREC_V_TYPED || b->tag==TREC_V_TYPED ){
     if( trec_value_content(a, &ac) || trec_value_content(b, &bc) ) return corrupt(why);
     return eq_depth(&ac, &bc, item, why, depth+1);
@@ -223,7 +233,7 @@ static int eq_depth(const struct trec_value *a, const struct trec_value *b, int 
   if( a->tag==TREC_V_REPR || b->tag==TREC_V_REPR ) return eq_repr(a, b, why);
   /* builtin kinds that differ are never equal (a set does equal a frozenset) */
   if( ka!=kb && !(is_set(ka) && is_set(kb)) ) return REPLAY_EQ_NO;
-  if( a->tag==TREC_V_REF || b->tag==TREC_V_REF ) return unknown(why, REPLAY_WHY_DEPTH, NULL);
+  if( a->tag==TREC_V_REF || b->tag==TREC_V_REF ) return unknown(why, REPLAY_WHY_SELF, NULL);
   if( a->tag==TREC_V_TRUNC || b->tag==TREC_V_TRUNC ){
     if( a->total!=b->total ) return REPLAY_EQ_NO;
     return unknown(why, REPLAY_WHY_DEPTH, NULL);
@@ -290,6 +300,9 @@ int replay_err_why(trec_replay *rp, const struct replay_why *why){
   case REPLAY_WHY_DEPTH:
     return replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot compare: a value nested past "
                       "--max-depth was not recorded");
+  case REPLAY_WHY_SELF:
+    return replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot compare: a value that holds "
+                      "itself was recorded once, and its other places point there");
   case REPLAY_WHY_NAN:
     return replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot compare: a NaN in a container "
                       "equals another only if it is the same object, which the recording "

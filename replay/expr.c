@@ -1297,18 +1297,20 @@ static int cut_error(struct parser *ps){
   return ps->rc = replay_err_cut_compare(ps->rp);
 }
 
-/* Python ==, on the builtins' content (replay_equal). */
+/* Python == (replay_equal, which compares subclasses of builtins by their
+** content and Enum members by identity). */
 static int xequal(struct parser *ps, struct xval a, struct xval b, int *eq){
   struct trec_value va, vb;
   int rc;
-  if( decode_content(ps, a, &va) || decode_content(ps, b, &vb) ) return ps->rc;
+  if( decode(ps, a, &va) || decode(ps, b, &vb) ) return ps->rc;
   if( (rc = replay_equal(ps->rp, &va, &vb, 0, eq))!=TREC_OK ) ps->rc = rc;
   return rc;
 }
 
 static int xcontains(struct parser *ps, struct xval item, struct xval cont, int *in){
-  struct trec_value vc, vi;
-  if( decode_content(ps, cont, &vc) || decode_content(ps, item, &vi) ) return ps->rc;
+  struct trec_value vc, vi, raw;
+  if( decode_content(ps, cont, &vc) || decode_content(ps, item, &vi) || decode(ps, item, &raw) )
+    return ps->rc;
   *in = 0;
   if( vc.tag==TREC_V_STR || vc.tag==TREC_V_BYTES ){
     if( vi.tag!=vc.tag ){
@@ -1330,7 +1332,7 @@ static int xcontains(struct parser *ps, struct xval item, struct xval cont, int 
     int r;
     if( (vc.tag==TREC_V_DICT || vc.tag==TREC_V_SET || vc.tag==TREC_V_FROZENSET)
         && unhashable(ps, &vi) ) return ps->rc;
-    r = replay_find(&vc, &vi, &val, &why);
+    r = replay_find(&vc, &raw, &val, &why);
     if( r==REPLAY_EQ_UNKNOWN ){
       if( why.kind==REPLAY_WHY_CUT && replay_value_cut(&vc) ) goto in_the_rest;
       return ps->rc = replay_err_why(ps->rp, &why);

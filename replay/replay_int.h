@@ -198,7 +198,7 @@ int replay_python_at_least(trec_replay *rp, int major, int minor);
 enum replay_eq { REPLAY_EQ_NO, REPLAY_EQ_YES, REPLAY_EQ_UNKNOWN };
 enum replay_why_kind {
   REPLAY_WHY_NONE, REPLAY_WHY_CUT, REPLAY_WHY_CORRUPT, REPLAY_WHY_DEPTH,
-  REPLAY_WHY_NAN, REPLAY_WHY_REDACTED,
+  REPLAY_WHY_SELF, REPLAY_WHY_NAN, REPLAY_WHY_REDACTED,
   /* these name v's type */
   REPLAY_WHY_OBJECT, REPLAY_WHY_REPR, REPLAY_WHY_IDENTITY, REPLAY_WHY_TRUTH
 };

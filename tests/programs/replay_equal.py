@@ -8,6 +8,7 @@ answer lies where the recording has nothing to say: a part the recorder
 cut, an object's class (which may define __eq__ or __bool__), or the
 identity of an int, float or str, which the recording does not keep."""
 import dataclasses
+import enum
 import json
 import pyfacts
 
@@ -28,6 +29,11 @@ class Node:
         self.v = v
         self.me = self
         self.kids = [self]
+
+
+class Shade(enum.Enum):
+    DARK = 1
+    LIGHT = 2
 
 
 class Falsy:
@@ -70,6 +76,9 @@ EXACT = [
     # a value that holds itself is followed there (the recording has a REF)
     "node.me is node", "node.kids[0].v", "node.me.kids[0].me.v + 1", "cyc[1][1][0]",
     "cyc[1] is cyc", "node == node.kids[0]", "len(node.me.kids)",
+    # Enum members are their own equals; an IntEnum's is its int
+    "shade == shade", "shade == shade2", "shade != shade2", "shade == 1", "shade is shade",
+    "shades.count(shade)", "shade in shades", "shade2 in shades", "shades.index(shade2)",
     # unhashable keys, as Python says
     "tup_l in s1", "d1.get(tup_l)", "d1[tup_l]", "xs in d1",
     # slices with steps past 64 bits, and int division rounded once
@@ -80,7 +89,7 @@ EXACT = [
 
 REFUSED = [
     # cut at --max-depth or --max-items
-    "a4 == b4", "a4 in (b4, 1)", "(a4,).count(b4)", "long == long2", "long in (long2,)",
+    "a4 == b4", "a4 in (b4, 1)", "cyc == cyc2", "(a4,).count(b4)", "long == long2", "long in (long2,)",
     # a NaN item may be the very object it meets
     "nl1 == nl2", "nan1 in nl3", "nl3.count(nan1)",
     # an object's class may define __eq__ or __bool__
@@ -95,7 +104,8 @@ REFUSED = [
 
 def stop_here(a4, b4, te, tf, d1, d2, d3, d4, empty_d, s1, s2, s3, fs, nan1, nan2,
               nl1, nl2, nl3, cyc, p1, p2, ps, pt1, pt2, fal, sz, tup_l, fn, cls, cls2,
-              r0, r1, c1, err, n, big, w, words, xs, t3, long, long2, node):
+              r0, r1, c1, err, n, big, w, words, xs, t3, long, long2, node, shade, shade2,
+              shades, cyc2):
     facts = pyfacts.facts(EXACT + REFUSED, dict(locals(), f=f, g=g))
     print(json.dumps({"facts": facts, "refused": ["p " + e for e in REFUSED]}))
     return len(facts)
@@ -104,6 +114,8 @@ def stop_here(a4, b4, te, tf, d1, d2, d3, d4, empty_d, s1, s2, s3, fs, nan1, nan
 NAN = float("nan")
 CYC = [1]
 CYC.append(CYC)
+CYC2 = [1]
+CYC2.append(CYC2)
 P1 = Plain(1)
 stop_here(a4=[[[[1]]]], b4=[[[[2]]]], te=[[[[]]]], tf=[[[[0]]]],
           d1={1: 2, 3: 4}, d2={3: 4, 1: 2}, d3={1.0: 2, 3: 4.0}, d4={1: 2, 3: 5}, empty_d={},
@@ -113,4 +125,6 @@ stop_here(a4=[[[[1]]]], b4=[[[[2]]]], te=[[[[]]]], tf=[[[[0]]]],
           sz=Sized(), tup_l=([1], "x"), fn=f, cls=Plain, cls2=Pt, r0=range(0),
           r1=range(3), c1=1 + 2j, err=ValueError("e"), n=7, big=2 ** 70, w="ab",
           words=["pear" * 3, "apple"], xs=[3, 1.5, 7], t3=(3, 1.5, 7),
-          long=list(range(100)), long2=list(range(100)), node=Node(5))
+          long=list(range(100)), long2=list(range(100)), node=Node(5),
+          shade=Shade.DARK, shade2=Shade.LIGHT, shades=[Shade.LIGHT, Shade.DARK],
+          cyc2=CYC2)
