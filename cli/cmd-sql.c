@@ -288,7 +288,9 @@ static char *sql_uri(const char *path){
   size_t n = strlen(path), i, k = 0;
   char *u = malloc(3*n+32);
   if( !u ) return NULL;
-  k += (size_t)sprintf(u, "file:");
+  /* an absolute path after an empty authority: "file:" + "//host/..."
+  ** would read the path's first name as a host */
+  k += (size_t)sprintf(u, path[0]=='/' ? "file://" : "file:");
   for(i=0; i<n; i++){
     unsigned char ch = (unsigned char)path[i];
     if( ch=='%' || ch=='?' || ch=='#' ) k += (size_t)sprintf(u+k, "%%%02X", ch);

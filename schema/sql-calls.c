@@ -45,7 +45,7 @@ static int ca_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
   struct sql_vtab *v = (struct sql_vtab *)vt;
   double n = v->conn->calls_built ? (double)v->conn->n_calls
                                   : (double)v->conn->n_calls_est;
-  return sql_plan(v->conn, info, ca_roles, CA_N, n > 1 ? n : 1, CA_CALL_SEQ, 0.01);
+  return sql_plan(v->conn, info, ca_roles, CA_N, n > 1 ? n : 1, CA_CALL_SEQ, 0.01, 1);
 }
 
 static int ca_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out){

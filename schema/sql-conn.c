@@ -382,12 +382,14 @@ out:
   return sql_rc_for(rc);
 }
 
-/* The seq span holding every event of frame, from the calls index.
+/* The seq span holding every event of frame, from the calls index, and
+** the thread all its activations ran in (0 when more than one).
 ** @return 1 when known, 0 when the frame has no recorded activation. */
 static int conn_frame_range(struct sql_conn *c, uint64_t frame, uint32_t *thread,
                             uint64_t *lo, uint64_t *hi){
   size_t a = 0, z = c->n_calls;
   int found = 0;
+  *thread = 0;
   while( a<z ){
     size_t m = a+(z-a)/2;
     if( c->calls[c->calls_by_frame[m]].frame<frame ) a = m+1; else z = m;
@@ -398,7 +400,10 @@ static int conn_frame_range(struct sql_conn *c, uint64_t frame, uint32_t *thread
     const struct sql_call *k = &c->calls[c->calls_by_frame[a]];
     uint64_t first = k->call_seq ? k->call_seq : 1;
     uint64_t last = k->return_seq ? k->return_seq : UINT64_MAX;
-    *thread = k->thread;
+    /* a generator resumed from several threads has activations in each:
+    ** then no one thread holds all its events (0) */
+    if( !found ) *thread = k->thread;
+    else if( *thread!=k->thread ) *thread = 0;
     if( first<*lo ) *lo = first;
     if( last>*hi ) *hi = last;
     found = 1;
@@ -416,8 +421,10 @@ int sql_conn_narrow_frame(struct sql_conn *c, struct sql_filter *f, char **errms
   /* a frame the recording started inside of and never left has no
   ** activation: its events are found by the full scan */
   if( !conn_frame_range(c, f->frame, &thread, &lo, &hi) ) return SQLITE_OK;
-  if( f->thread && f->thread!=thread ) f->empty = 1;
-  f->thread = thread;
+  if( thread ){
+    if( f->thread && f->thread!=thread ) f->empty = 1;
+    f->thread = thread;
+  }
   if( lo>f->lo ) f->lo = lo;
   if( hi<f->hi ) f->hi = hi;
   if( f->lo>f->hi ) f->empty = 1;

@@ -55,7 +55,7 @@ static int ev_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 static int ev_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
   struct sql_vtab *v = (struct sql_vtab *)vt;
   double n = (double)trec_reader_n_events(v->conn->r);
-  int rc = sql_plan(v->conn, info, ev_roles, EV_N, n > 1 ? n : 1, EV_SEQ, 0.05);
+  int rc = sql_plan(v->conn, info, ev_roles, EV_N, n > 1 ? n : 1, EV_SEQ, 0.05, 1);
   /* a scan reading none of these columns decodes only kind, seq, code,
   ** line, depth and frame */
   if( !(info->colUsed & ((sqlite3_uint64)1<<EV_TS | (sqlite3_uint64)1<<EV_OFFSET)) )

@@ -56,7 +56,7 @@ static int plan_is_text_role(enum sql_role role){
 
 int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
              const enum sql_role *roles, int n_cols, double n_rows,
-             int order_col, double decode_cost){
+             int order_col, double decode_cost, int seq_unique){
   char idx[MAX_ARGS+1];
   int n = 0, i, seen = 0;
   double scanned = n_rows, rows;
@@ -102,7 +102,7 @@ int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
   }
   idx[n] = 0;
   if( seq_eq ) scanned = 16384 < n_rows ? 16384 : n_rows;
-  else if( have_lo==1 && have_hi==1 ) scanned = hi>=lo ? (double)(hi-lo+1) : 1;
+  else if( have_lo==1 && have_hi==1 ) scanned = hi>=lo ? (double)hi - (double)lo + 1 : 1;
   else if( have_lo && have_hi ) scanned = n_rows/100;
   else if( have_lo || have_hi ) scanned = n_rows/3;
   seen &= ~(1<<SQL_R_SEQ);
@@ -121,7 +121,7 @@ int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
   rows *= depth_frac;
   if( rows<1 ) rows = 1;
   if( scanned<1 ) scanned = 1;
-  if( seq_eq && !seen ){
+  if( seq_eq && !seen && seq_unique ){
     rows = 1;
     info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
   }
@@ -249,7 +249,12 @@ static void filter_line(struct sql_filter *f, sqlite3_value *v){
 /* A TEXT column against a number compares the number's text. */
 static const char *filter_text(struct sql_filter *f, sqlite3_value *v){
   const char *s = NULL;
-  if( sqlite3_value_type(v)!=SQLITE_NULL ) s = (const char *)sqlite3_value_text(v);
+  /* a BLOB never equals a TEXT column, and no kind, name or path holds a
+  ** NUL: text with one would otherwise match on its part before it */
+  if( sqlite3_value_type(v)!=SQLITE_NULL && sqlite3_value_type(v)!=SQLITE_BLOB ){
+    s = (const char *)sqlite3_value_text(v);
+    if( s && strlen(s)!=(size_t)sqlite3_value_bytes(v) ) s = NULL;
+  }
   if( !s ) f->empty = 1;
   return s;
 }

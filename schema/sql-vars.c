@@ -27,7 +27,8 @@ struct va_cursor {
   struct sql_scan scan;
   const unsigned char *p, *end; /* rest of the current event's payload */
   struct trec_entry e;          /* the current entry */
-  sqlite3_int64 rowid;
+  uint32_t n_var;               /* VAR entries of the event read so far */
+  uint32_t var_at;              /* the current one's place among them */
   struct trec_buf tmp;
   /* name= : which slots of each code object hold that name, so entries
   ** are matched by slot number, not by comparing names */
@@ -48,7 +49,7 @@ static int va_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 static int va_best_index(sqlite3_vtab *vt, sqlite3_index_info *info){
   struct sql_vtab *v = (struct sql_vtab *)vt;
   double n = (double)trec_reader_n_events(v->conn->r);
-  return sql_plan(v->conn, info, va_roles, VA_N, n > 1 ? n : 1, VA_SEQ, 0.05);
+  return sql_plan(v->conn, info, va_roles, VA_N, n > 1 ? n : 1, VA_SEQ, 0.05, 0);
 }
 
 static int va_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out){
@@ -96,6 +97,7 @@ static int va_settle(struct va_cursor *c, int fresh){
     if( fresh ){
       c->p = ch->payload+ch->payload_off[j];
       c->end = c->p+ch->payload_len[j];
+      c->n_var = 0;
       fresh = 0;
     }
     while( c->p<c->end ){
@@ -106,6 +108,7 @@ static int va_settle(struct va_cursor *c, int fresh){
         return va_fail(&c->base, SQLITE_CORRUPT_VTAB, err);
       }
       if( c->e.kind!=TREC_PK_VAR ) continue;
+      c->var_at = c->n_var++;
       if( c->f.name ){
         uint32_t code = ch->code[j];
         size_t at;
@@ -164,7 +167,6 @@ static int va_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
   struct sql_conn *conn = ((struct sql_vtab *)cur->pVtab)->conn;
   char *err = NULL;
   int rc;
-  c->rowid = 0;
   sql_filter_release(&c->f);
   rc = sql_filter_init(&c->f, conn, idx, argc, argv);
   if( rc==SQLITE_OK && c->f.name ) rc = va_codes_for_name(c, conn->r);
@@ -178,9 +180,7 @@ static int va_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx,
 }
 
 static int va_next(sqlite3_vtab_cursor *cur){
-  struct va_cursor *c = (struct va_cursor *)cur;
-  c->rowid++;
-  return va_settle(c, 0);
+  return va_settle((struct va_cursor *)cur, 0);
 }
 
 static int va_eof(sqlite3_vtab_cursor *cur){
@@ -206,8 +206,14 @@ static int va_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col){
   return SQLITE_OK;
 }
 
+/* The same row has the same rowid in every scan, whatever the filters:
+** SQLite's OR plans merge the rows of several scans by rowid. A row is its
+** event's seq and its place among the event's variables (fewer than 2^24;
+** seqs below 2^39). */
 static int va_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid){
-  *rowid = ((struct va_cursor *)cur)->rowid;
+  struct va_cursor *c = (struct va_cursor *)cur;
+  const struct trec_chunk *ch = &c->scan.cur->c;
+  *rowid = (sqlite3_int64)((ch->seq[c->scan.cur->pos] << 24) | c->var_at);
   return SQLITE_OK;
 }
 

@@ -121,10 +121,12 @@ int sql_conn_narrow_frame(struct sql_conn *c, struct sql_filter *f, char **errms
 int sql_rc_for(int trec_rc);
 char *sql_errmsg(trec_reader *r, int rc, const char *what);
 
-/* sql-plan.c */
+/* sql-plan.c: xBestIndex for a table whose columns have roles. seq_unique:
+** one row at most per value of the SQL_R_SEQ column (events, calls; not
+** vars, which has a row per variable of an event), so seq= scans one. */
 int sql_plan(const struct sql_conn *c, sqlite3_index_info *info,
              const enum sql_role *roles, int n_cols, double n_rows,
-             int order_col, double decode_cost);
+             int order_col, double decode_cost, int seq_unique);
 int sql_filter_init(struct sql_filter *f, struct sql_conn *c, const char *idx,
                     int argc, sqlite3_value **argv);
 void sql_filter_release(struct sql_filter *f);

@@ -45,6 +45,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/future_flags.py \
 	tests/programs/fd_numbers.py \
 	tests/programs/generators.py \
+	tests/programs/generator_threads.py \
 	tests/programs/helper_mod.py \
 	tests/programs/hostile_objects.py \
 	tests/programs/imports_local.py \

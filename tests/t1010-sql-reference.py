@@ -26,7 +26,7 @@ REFTRACE = os.path.join(os.environ["TREC_SRCDIR"], "tests", "reftrace.py")
 PROGRAMS = ["exc_caught.py", "exc_uncaught.py", "recursion.py", "generators.py",
             "closures.py", "threads.py", "yield_from.py", "loops.py",
             "exc_finally.py", "deep_recursion.py", "threads_concurrent.py",
-            "library_callbacks.py"]
+            "library_callbacks.py", "generator_threads.py"]
 # threads scheduled differently from run to run (lock waits): only the
 # checks against the same trace's own dump apply
 RACY = {"threads_concurrent.py"}
@@ -281,6 +281,39 @@ class Reference(unittest.TestCase):
                                          q % (op, d))
 
         self.each(check, with_reference=False)
+
+    def test_pushdown_equals_full_scan(self):
+        # every constraint the tables take (frame=, seq=, name= in an OR,
+        # text against blobs) gives the rows of the full scan that `+col`
+        # forces; a frame resumed in several threads keeps all its events
+        def check(trace, _ref):
+            frames = [r["frame"] for r in sql(trace, "SELECT DISTINCT frame FROM calls")]
+            for f in frames[:40]:
+                for q in ("SELECT seq FROM events WHERE frame = %d",
+                          "SELECT seq, name, value FROM vars WHERE frame = %d"):
+                    self.assertEqual(sql(trace, q % f), sql(trace, (q % f).replace("frame", "+frame")),
+                                     q % f)
+            for q in ["SELECT e.seq, v.name FROM events e LEFT JOIN vars v ON v.seq = e.seq",
+                      "SELECT count(*) AS n FROM vars WHERE seq BETWEEN 1 AND 50 OR name = 'i'",
+                      "SELECT count(*) AS n FROM vars WHERE seq < 20 OR frame = 2 OR name = 'x'",
+                      "SELECT count(*) AS n FROM events WHERE seq BETWEEN -9223372036854775808 AND 3",
+                      "SELECT count(*) AS n FROM events WHERE seq >= 0 AND seq <= 9223372036854775807"]:
+                full = q.replace("v.seq =", "+v.seq =").replace("seq BETWEEN", "+seq BETWEEN") \
+                        .replace("name =", "+name =").replace("seq <", "+seq <") \
+                        .replace("seq >=", "+seq >=")
+                self.assertEqual(sql(trace, q), sql(trace, full), q)
+            for q in ["SELECT count(*) AS n FROM events WHERE kind = x'63616c6c'",
+                      "SELECT count(*) AS n FROM events WHERE kind = 'call' || char(0) || 'x'",
+                      "SELECT count(*) AS n FROM vars WHERE name = CAST(name AS BLOB)",
+                      "SELECT count(*) AS n FROM events WHERE file = CAST(file AS BLOB)"]:
+                self.assertEqual(sql(trace, q), [{"n": 0}], q)
+
+        self.each(check, with_reference=False)
+
+    def test_absolute_path_with_two_slashes(self):
+        name, (trace, _ref) = sorted(self.runs.items())[0]
+        self.assertEqual(sql("/" + os.path.abspath(trace), "SELECT count(*) AS n FROM events"),
+                         sql(trace, "SELECT count(*) AS n FROM events"))
 
     def test_stock_shell_agrees(self):
         sqlite3 = shutil.which("sqlite3")
