@@ -22,7 +22,11 @@
 ** one door left open is C code that freeing an object runs: a weakref
 ** callback that is a C function (weakref.ref(obj, items.append)) when the
 ** line drops obj's last reference, or the garbage collector, which an
-** allocation may start, drops it (README says so; TRACEREC_FPCHECK sees it).
+** allocation may start, drops it; and a class whose operator, property or
+** __missing__ is itself a C function bound to a container (__lt__ =
+** items.append, property(log.extend), __missing__ = misses.append): the
+** operator runs it with no event (README says so; TRACEREC_FPCHECK and
+** TRACEREC_QUICK=0 see it).
 **
 ** The analysis is done once per code object from its (unspecialized)
 ** bytecode and line table; opcodes are classified by name from the running
