@@ -45,7 +45,6 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/future_flags.py \
 	tests/programs/fd_numbers.py \
 	tests/programs/generators.py \
-	tests/programs/generator_threads.py \
 	tests/programs/helper_mod.py \
 	tests/programs/hostile_objects.py \
 	tests/programs/imports_local.py \
@@ -82,6 +81,7 @@ RECORDER_CORPUS_FILES = \
 	tests/programs/threads.py \
 	tests/programs/threads_churn.py \
 	tests/programs/threads_concurrent.py \
+	tests/programs/threads_generator.py \
 	tests/programs/threads_own_tracer.py \
 	tests/programs/threads_raw.py \
 	tests/programs/threads_raw_waited.py \

@@ -26,7 +26,7 @@ REFTRACE = os.path.join(os.environ["TREC_SRCDIR"], "tests", "reftrace.py")
 PROGRAMS = ["exc_caught.py", "exc_uncaught.py", "recursion.py", "generators.py",
             "closures.py", "threads.py", "yield_from.py", "loops.py",
             "exc_finally.py", "deep_recursion.py", "threads_concurrent.py",
-            "library_callbacks.py", "generator_threads.py"]
+            "library_callbacks.py", "threads_generator.py"]
 # threads scheduled differently from run to run (lock waits): only the
 # checks against the same trace's own dump apply
 RACY = {"threads_concurrent.py"}
