@@ -72,6 +72,26 @@ static int plain_enum(const struct trec_value *v){
          && v->sub==TREC_V_OBJECT;
 }
 
+/* Folds one part's answer into its container's: 1 when r decides it (the
+** caller returns r: the decisive answer, or corrupt), else 0, noting an
+** answer that could not be told. */
+static int decides(int r, int decisive, int *any_unknown, const struct replay_why *why){
+  if( r==decisive ) return 1;
+  if( r==REPLAY_EQ_UNKNOWN ){
+    if( why->kind==REPLAY_WHY_CORRUPT ) return 1;
+    *any_unknown = 1;
+  }
+  return 0;
+}
+
+/* A container's answer when no part decided: unknown when a part could not
+** be told or was cut, else otherwise. */
+static int undecided(int any_unknown, int cut, int otherwise, struct replay_why *why){
+  if( any_unknown ) return REPLAY_EQ_UNKNOWN;
+  if( cut ) return unknown(why, REPLAY_WHY_CUT, NULL);
+  return otherwise;
+}
+
 /* Whether the stored items of c hold one equal to x (identity first):
 ** YES, NO when none does and c was not cut, else UNKNOWN. On YES of a
 ** dict, *val is its value. */
@@ -89,18 +109,12 @@ static int find_item(const struct trec_value *c, const struct trec_value *x,
       q = v.end;
     }
     r = eq_depth(&it, x, 1, why, depth+1);
-    if( r==REPLAY_EQ_YES ){
-      if( per==2 ) *val = v;
-      return REPLAY_EQ_YES;
-    }
-    if( r==REPLAY_EQ_UNKNOWN ){
-      if( why->kind==REPLAY_WHY_CORRUPT ) return r;
-      any_unknown = 1;
+    if( decides(r, REPLAY_EQ_YES, &any_unknown, why) ){
+      if( r==REPLAY_EQ_YES && per==2 ) *val = v;
+      return r;
     }
   }
-  if( any_unknown ) return REPLAY_EQ_UNKNOWN;
-  if( c->n<c->total ) return unknown(why, REPLAY_WHY_CUT, NULL);
-  return REPLAY_EQ_NO;
+  return undecided(any_unknown, c->n<c->total, REPLAY_EQ_NO, why);
 }
 
 /* Lists and tuples: item by item. A NO anywhere decides; else an item
@@ -117,15 +131,9 @@ static int eq_seq(const struct trec_value *a, const struct trec_value *b,
     p = x.end;
     q = y.end;
     r = eq_depth(&x, &y, 1, why, depth+1);
-    if( r==REPLAY_EQ_NO ) return r;
-    if( r==REPLAY_EQ_UNKNOWN ){
-      if( why->kind==REPLAY_WHY_CORRUPT ) return r;
-      any_unknown = 1;
-    }
+    if( decides(r, REPLAY_EQ_NO, &any_unknown, why) ) return r;
   }
-  if( any_unknown ) return REPLAY_EQ_UNKNOWN;
-  if( a->n<a->total || b->n<b->total ) return unknown(why, REPLAY_WHY_CUT, NULL);
-  return REPLAY_EQ_YES;
+  return undecided(any_unknown, a->n<a->total || b->n<b->total, REPLAY_EQ_YES, why);
 }
 
 /* Dicts and sets of equal sizes: every stored key of a is in b (with an
@@ -146,15 +154,9 @@ static int eq_keyed(const struct trec_value *a, const struct trec_value *b,
     }
     r = find_item(b, &key, &bval, why, depth);
     if( r==REPLAY_EQ_YES && a->tag==TREC_V_DICT ) r = eq_depth(&val, &bval, 1, why, depth+1);
-    if( r==REPLAY_EQ_NO ) return r;
-    if( r==REPLAY_EQ_UNKNOWN ){
-      if( why->kind==REPLAY_WHY_CORRUPT ) return r;
-      any_unknown = 1;
-    }
+    if( decides(r, REPLAY_EQ_NO, &any_unknown, why) ) return r;
   }
-  if( any_unknown ) return REPLAY_EQ_UNKNOWN;
-  if( a->n<a->total ) return unknown(why, REPLAY_WHY_CUT, NULL);
-  return REPLAY_EQ_YES;
+  return undecided(any_unknown, a->n<a->total, REPLAY_EQ_YES, why);
 }
 
 /* An object or exception (o) against x: equal when the same object (ids
@@ -267,7 +269,9 @@ int replay_find(const struct trec_value *c, const struct trec_value *x,
   return find_item(c, x, val, why, 1);
 }
 
-int replay_hashable(const struct trec_value *v, struct trec_value *bad){
+/* Whether v can be a dict key or set item; if not, *bad is the list, dict
+** or set (maybe inside a tuple) that makes it unhashable. */
+static int hashable(const struct trec_value *v, struct trec_value *bad){
   struct trec_value c;
   const unsigned char *q;
   if( trec_value_content(v, &c) ) return 1;
@@ -280,13 +284,23 @@ int replay_hashable(const struct trec_value *v, struct trec_value *bad){
     for(uint64_t k=0; k<c.n; k++){
       struct trec_value it;
       if( trec_value_read(q, c.end, &it) ) return 1;
-      if( !replay_hashable(&it, bad) ) return 0;
+      if( !hashable(&it, bad) ) return 0;
       q = it.end;
     }
     return 1;
   default:
     return 1;
   }
+}
+
+int replay_check_hashable(trec_replay *rp, const struct trec_value *v){
+  struct trec_value bad;
+  size_t l;
+  const char *t;
+  if( hashable(v, &bad) ) return TREC_OK;
+  t = trec_value_typename(&bad, &l);
+  return replay_err(rp, TREC_ERR_TYPE, "TypeError: unhashable type: '%.*s'",
+                    (int)(l>100 ? 100 : l), t);
 }
 
 int replay_err_why(trec_replay *rp, const struct replay_why *why){

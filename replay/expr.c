@@ -86,7 +86,7 @@ static struct xval arena_put(struct parser *ps, const struct trec_buf *b){
   return v;
 }
 
-/* A new bool, int or float in the arena (is_float: d, else i; bool: t). */
+/* A new int (i) or float (d, when is_float) in the arena. */
 static struct xval make_number(struct parser *ps, int is_float, int64_t i, double d){
   struct trec_buf b = TREC_BUF_INIT;
   struct xval v;
@@ -290,21 +290,21 @@ out:
   return v;
 }
 
+/* The value of digit c in any base up to 16, 99 when it is none. */
+static unsigned digit_of(char ch){
+  int c = (unsigned char)ch;
+  return isdigit(c) ? (unsigned)(c - '0') : isxdigit(c) ? (unsigned)(tolower(c) - 'a' + 10) : 99;
+}
+
 /* Past digits of base, each '_' between two of them, as Python's grammar
 ** has them; at least one digit unless may_be_empty. NULL when a '_' is
 ** misplaced or a digit is missing. */
 static const char *scan_digits(const char *p, unsigned base, int may_be_empty){
   const char *from = p;
   for(;;){
-    int c = (unsigned char)*p;
-    unsigned d = isdigit(c) ? (unsigned)(c - '0')
-               : isxdigit(c) ? (unsigned)(tolower(c) - 'a' + 10) : 99;
-    if( d<base ){ p++; continue; }
-    if( c=='_' && p>from ){
-      int n = (unsigned char)p[1];
-      unsigned dn = isdigit(n) ? (unsigned)(n - '0')
-                  : isxdigit(n) ? (unsigned)(tolower(n) - 'a' + 10) : 99;
-      if( dn<base ){ p++; continue; }
+    if( digit_of(*p)<base ){ p++; continue; }
+    if( *p=='_' && p>from ){
+      if( digit_of(p[1])<base ){ p++; continue; }
       return NULL;
     }
     break;
@@ -363,8 +363,7 @@ static struct xval parse_number(struct parser *ps){
   }else{
     unsigned __int128 u = 0;
     for(const char *q = digits; *q; q++){
-      int c = (unsigned char)*q;
-      unsigned d = isdigit(c) ? (unsigned)(c - '0') : (unsigned)(tolower(c) - 'a' + 10);
+      unsigned d = digit_of(*q);
       if( u > (((unsigned __int128)1 << 127) - 1 - d) / base ){
         perr(ps, TREC_ERR_LIMIT, "OverflowError: %.*s is past 2**127, where a replay's "
              "integer arithmetic stops", start, (size_t)(p - start));
@@ -500,12 +499,9 @@ static void type_error(struct parser *ps, const char *fmt, const struct trec_val
 }
 
 /* Python's TypeError when v cannot be a dict key or set item (a list,
-** dict or set, also inside a tuple). */
+** dict or set, also inside a tuple): 1 with ps->rc set, else 0. */
 static int unhashable(struct parser *ps, const struct trec_value *v){
-  struct trec_value bad;
-  if( replay_hashable(v, &bad) ) return 0;
-  type_error(ps, "TypeError: unhashable type: '%.*s'", &bad);
-  return 1;
+  return (ps->rc = replay_check_hashable(ps->rp, v))!=TREC_OK;
 }
 
 /* Copy value v into b, a REF to obj (whose fields vars() lays out in a dict,

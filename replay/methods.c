@@ -132,18 +132,13 @@ static int seq_method(trec_replay *rp, const struct trec_value *s, const char *n
 static int dict_get(trec_replay *rp, const struct trec_value *d,
                     const struct trec_value *args, size_t nargs, struct trec_buf *out){
   struct replay_why why = { REPLAY_WHY_NONE, { 0 } };
-  struct trec_value bad, v;
+  struct trec_value v;
   int r;
   if( nargs<1 || nargs>2 ){
     return replay_err(rp, TREC_ERR_TYPE, "TypeError: get expected at least 1 argument, "
                       "got %zu", nargs);
   }
-  if( !replay_hashable(&args[0], &bad) ){
-    size_t l;
-    const char *t = trec_value_typename(&bad, &l);
-    return replay_err(rp, TREC_ERR_TYPE, "TypeError: unhashable type: '%.*s'",
-                      (int)(l>100 ? 100 : l), t);
-  }
+  if( (r = replay_check_hashable(rp, &args[0]))!=TREC_OK ) return r;
   r = replay_find(d, &args[0], &v, &why);
   if( r==REPLAY_EQ_YES ){
     trec_buf_put(out, v.start, (size_t)(v.end - v.start));

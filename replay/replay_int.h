@@ -213,9 +213,10 @@ int replay_eq3(const struct trec_value *a, const struct trec_value *b, int item,
 ** NO only when c was not cut; on YES of a dict, *val is the key's value. */
 int replay_find(const struct trec_value *c, const struct trec_value *x,
                 struct trec_value *val, struct replay_why *why);
-/* Whether v can be a dict key or set item; if not, *bad is the list, dict
-** or set (maybe inside a tuple) that Python's TypeError names. */
-int replay_hashable(const struct trec_value *v, struct trec_value *bad);
+/* TREC_OK when v can be a dict key or set item, else Python's TypeError
+** naming the list, dict or set (maybe inside a tuple) that makes it
+** unhashable. */
+int replay_check_hashable(trec_replay *rp, const struct trec_value *v);
 /* The error that says why: TREC_ERR_LIMIT, or TREC_ERR_CORRUPT. */
 int replay_err_why(trec_replay *rp, const struct replay_why *why);
 /* *eq = (a == b), or the error saying why the recording cannot tell. */
