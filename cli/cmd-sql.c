@@ -36,7 +36,8 @@ static void sql_usage(void){
         "Run SQL over a recording: plain tables (meta, files, code, threads,\n"
         "chunks) and the virtual tables events, calls and vars (doc/SQL.md).\n"
         "QUERY may hold several statements. Without QUERY, statements are read\n"
-        "from a prompt, or from stdin when it is not a terminal.\n\n"
+        "from a prompt, or from stdin when it is not a terminal; both take the\n"
+        "dot commands .mode table|csv|json, .help and .quit.\n\n"
         "  --table           aligned columns (default)\n"
         "  --csv             comma-separated values with a header line\n"
         "  --json            one JSON array of row objects per statement\n"
@@ -52,45 +53,80 @@ static size_t utf8_width(const char *s){
   return w;
 }
 
-static char *cell_text(sqlite3_stmt *st, int i){
+/* Column i's value as text of *len bytes (NUL-terminated after them; a
+** TEXT value may hold NULs of its own), sqlite3_malloc'd. */
+static char *cell_text(sqlite3_stmt *st, int i, size_t *len){
+  char *s;
+  *len = 0;
   switch( sqlite3_column_type(st, i) ){
-    case SQLITE_NULL:  return sqlite3_mprintf("");
-    case SQLITE_FLOAT: return sqlite3_mprintf("%!.15g", sqlite3_column_double(st, i));
+    case SQLITE_NULL:  s = sqlite3_mprintf(""); break;
+    case SQLITE_FLOAT: s = sqlite3_mprintf("%!.15g", sqlite3_column_double(st, i)); break;
     case SQLITE_BLOB: {
       const unsigned char *b = sqlite3_column_blob(st, i);
       int n = sqlite3_column_bytes(st, i), k;
-      char *s = sqlite3_malloc(2*n+4);
+      s = sqlite3_malloc(2*n+4);
       if( !s ) return NULL;
       strcpy(s, "X'");
       for(k=0; k<n; k++) sprintf(s+2+2*k, "%02x", b[k]);
       strcpy(s+2+2*n, "'");
+      break;
+    }
+    default: {
+      const unsigned char *t = sqlite3_column_text(st, i);
+      int n = sqlite3_column_bytes(st, i);
+      s = sqlite3_malloc(n+1);
+      if( !s ) return NULL;
+      if( t ) memcpy(s, t, (size_t)n);
+      s[n] = 0;
+      *len = (size_t)n;
       return s;
     }
-    default: return sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, i));
   }
+  if( s ) *len = strlen(s);
+  return s;
 }
 
-static void csv_field(FILE *f, const char *s){
-  const char *p;
-  int quote = !*s;
-  for(p=s; *p && !quote; p++)
-    quote = *p=='"' || *p==',' || (unsigned char)*p<0x20 || *p==0x7f;
+/* s (len bytes) with control characters escaped as Python writes them
+** (\n, \t, \r, \x00...), for a table's cell: a raw newline or carriage
+** return would break its rows. sqlite3_malloc'd. */
+static char *cell_escaped(const char *s, size_t len){
+  char *e = sqlite3_malloc64(4*(sqlite3_uint64)len+1), *p = e;
+  size_t k;
+  if( !e ) return NULL;
+  for(k=0; k<len; k++){
+    unsigned char ch = (unsigned char)s[k];
+    if( ch=='\n' ){ *p++ = '\\'; *p++ = 'n'; }
+    else if( ch=='\t' ){ *p++ = '\\'; *p++ = 't'; }
+    else if( ch=='\r' ){ *p++ = '\\'; *p++ = 'r'; }
+    else if( ch<0x20 || ch==0x7f ) p += sprintf(p, "\\x%02x", ch);
+    else *p++ = (char)ch;
+  }
+  *p = 0;
+  return e;
+}
+
+static void csv_field(FILE *f, const char *s, size_t len){
+  size_t k;
+  int quote = len==0;
+  for(k=0; k<len && !quote; k++)
+    quote = s[k]=='"' || s[k]==',' || (unsigned char)s[k]<0x20 || s[k]==0x7f;
   if( !quote ){
-    fputs(s, f);
+    fwrite(s, 1, len, f);
     return;
   }
   fputc('"', f);
-  for(p=s; *p; p++){
-    if( *p=='"' ) fputc('"', f);
-    fputc(*p, f);
+  for(k=0; k<len; k++){
+    if( s[k]=='"' ) fputc('"', f);
+    fputc(s[k], f);
   }
   fputc('"', f);
 }
 
-static void json_string(FILE *f, const char *s){
+static void json_string(FILE *f, const char *s, size_t len){
+  size_t k;
   fputc('"', f);
-  for(; *s; s++){
-    unsigned char ch = (unsigned char)*s;
+  for(k=0; k<len; k++){
+    unsigned char ch = (unsigned char)s[k];
     if( ch=='"' || ch=='\\' ) fprintf(f, "\\%c", ch);
     else if( ch=='\n' ) fputs("\\n", f);
     else if( ch=='\t' ) fputs("\\t", f);
@@ -103,6 +139,7 @@ static void json_string(FILE *f, const char *s){
 
 static void json_value(FILE *f, sqlite3_stmt *st, int i){
   char *s;
+  size_t len;
   switch( sqlite3_column_type(st, i) ){
     case SQLITE_NULL:    fputs("null", f); return;
     case SQLITE_INTEGER: fprintf(f, "%lld", (long long)sqlite3_column_int64(st, i)); return;
@@ -114,8 +151,8 @@ static void json_value(FILE *f, sqlite3_stmt *st, int i){
       sqlite3_free(s);
       return;
     default:
-      s = cell_text(st, i);
-      json_string(f, s ? s : "");
+      s = cell_text(st, i, &len);
+      json_string(f, s ? s : "", s ? len : 0);
       sqlite3_free(s);
   }
 }
@@ -138,7 +175,11 @@ static int table_add(struct sql_table *t, sqlite3_stmt *st, int header){
     t->cap = cap;
   }
   for(i=0; i<t->n_cols; i++){
-    char *s = header ? sqlite3_mprintf("%s", sqlite3_column_name(st, i)) : cell_text(st, i);
+    const char *name = header ? sqlite3_column_name(st, i) : NULL;
+    size_t len = name ? strlen(name) : 0;
+    char *v = name ? NULL : cell_text(st, i, &len);
+    char *s = name || v ? cell_escaped(name ? name : v, len) : NULL;
+    sqlite3_free(v);
     if( !s ) return -1;
     if( !header ){
       int ty = sqlite3_column_type(st, i);
@@ -201,7 +242,7 @@ static int sql_run_stmt(struct sql_out *o, sqlite3_stmt *st){
   if( n>0 && o->mode==MODE_CSV ){
     for(i=0; i<n; i++){
       if( i ) fputc(',', o->f);
-      csv_field(o->f, sqlite3_column_name(st, i));
+      csv_field(o->f, sqlite3_column_name(st, i), strlen(sqlite3_column_name(st, i)));
     }
     fputc('\n', o->f);
   }
@@ -212,11 +253,12 @@ static int sql_run_stmt(struct sql_out *o, sqlite3_stmt *st){
     }else if( o->mode==MODE_CSV ){
       for(i=0; i<n; i++){
         char *s;
+        size_t len;
         if( i ) fputc(',', o->f);
         /* NULL is an empty field, the empty string "", as sqlite3 -csv */
         if( sqlite3_column_type(st, i)==SQLITE_NULL ) continue;
-        s = cell_text(st, i);
-        csv_field(o->f, s ? s : "");
+        s = cell_text(st, i, &len);
+        csv_field(o->f, s ? s : "", s ? len : 0);
         sqlite3_free(s);
       }
       fputc('\n', o->f);
@@ -224,7 +266,7 @@ static int sql_run_stmt(struct sql_out *o, sqlite3_stmt *st){
       fputs(n_rows ? ",\n{" : "\n{", o->f);
       for(i=0; i<n; i++){
         if( i ) fputc(',', o->f);
-        json_string(o->f, sqlite3_column_name(st, i));
+        json_string(o->f, sqlite3_column_name(st, i), strlen(sqlite3_column_name(st, i)));
         fputc(':', o->f);
         json_value(o->f, st, i);
       }
@@ -343,22 +385,6 @@ static int sql_open(const char *path, sqlite3 **out){
   return status;
 }
 
-static char *slurp(FILE *f){
-  size_t len = 0, cap = 4096, n;
-  char *s = malloc(cap), *t;
-  if( !s ) return NULL;
-  while( (n = fread(s+len, 1, cap-len-1, f))>0 ){
-    len += n;
-    if( cap-len<2 ){
-      t = realloc(s, cap *= 2);
-      if( !t ){ free(s); return NULL; }
-      s = t;
-    }
-  }
-  s[len] = 0;
-  return s;
-}
-
 static const char *history_path(void){
   static char buf[4096];
   const char *home = getenv("HOME");
@@ -367,65 +393,153 @@ static const char *history_path(void){
   return buf;
 }
 
-/* The prompt: a statement runs once sqlite3_complete() says it is whole.
-** Errors are reported and the prompt goes on. */
+/* Statements being read line by line: one runs once sqlite3_complete()
+** says it is whole. */
+struct sql_lines {
+  char *acc;                   /* the lines so far, NUL-terminated */
+  size_t len;
+};
+
+/* Adds line (without its newline). @return 1 when acc holds a whole
+** statement, 0 when more is needed, -1 out of memory. */
+static int lines_add(struct sql_lines *l, const char *line){
+  size_t n = strlen(line);
+  char *t = realloc(l->acc, l->len+n+2);
+  if( !t ) return -1;
+  l->acc = t;
+  memcpy(t+l->len, line, n);
+  l->len += n;
+  t[l->len++] = '\n';
+  t[l->len] = 0;
+  return sqlite3_complete(t)!=0;
+}
+
+static void lines_reset(struct sql_lines *l){
+  l->len = 0;
+  if( l->acc ) l->acc[0] = 0;
+}
+
+/* Whether line is a dot command: it starts with '.' where no statement
+** is pending (blank lines do not start one). */
+static int lines_dot(const struct sql_lines *l, const char *line){
+  size_t k;
+  for(k=0; k<l->len; k++) if( !strchr(" \t\r\n", l->acc[k]) ) return 0;
+  return line[0]=='.';
+}
+
+static const char sql_dot_help[] =
+  ".mode table|csv|json   output format\n"
+  ".quit                  leave\n"
+  "SQL statements end with ';'. Tables: see doc/SQL.md.\n";
+
+/* Runs a dot command. @return 1 to leave, 0 to go on, -1 when unknown. */
+static int sql_dot(struct sql_out *o, const char *line){
+  size_t n = strcspn(line, " \t\r");
+  const char *arg = line+n+strspn(line+n, " \t");
+  if( (n==5 && !strncmp(line, ".quit", 5)) || (n==5 && !strncmp(line, ".exit", 5)) )
+    return 1;
+  if( n==5 && !strncmp(line, ".help", 5) ){
+    fputs(sql_dot_help, o->f);
+    return 0;
+  }
+  if( n==5 && !strncmp(line, ".mode", 5) ){
+    if( !strcmp(arg, "csv") ) o->mode = MODE_CSV;
+    else if( !strcmp(arg, "json") ) o->mode = MODE_JSON;
+    else if( !strcmp(arg, "table") ) o->mode = MODE_TABLE;
+    else return -1;
+    return 0;
+  }
+  return -1;
+}
+
+/* The prompt. Errors are reported and the prompt goes on. */
 static int sql_interactive(sqlite3 *db, struct sql_out *o){
   const char *hist = history_path();
-  char *line, *acc = NULL;
-  size_t acc_len = 0;
+  struct sql_lines l = { NULL, 0 };
+  char *line;
   printf("tracerec sql, SQLite %s: tables events, calls, vars, meta, code, files,"
          " threads. .quit to leave, .help for help.\n", sqlite3_libversion());
   using_history();
   if( hist ) read_history(hist);
-  while( (line = readline(acc ? "     ...> " : "tracerec> "))!=NULL ){
-    size_t n = strlen(line);
-    char *t;
-    if( !acc && line[0]=='.' ){
-      if( !strncmp(line, ".quit", 5) || !strncmp(line, ".exit", 5) ){ free(line); break; }
-      if( !strcmp(line, ".mode csv") ) o->mode = MODE_CSV;
-      else if( !strcmp(line, ".mode json") ) o->mode = MODE_JSON;
-      else if( !strcmp(line, ".mode table") ) o->mode = MODE_TABLE;
-      else puts(".mode table|csv|json   output format\n.quit                  leave\n"
-                "SQL statements end with ';'. Tables: see doc/SQL.md.");
+  while( (line = readline(l.len ? "     ...> " : "tracerec> "))!=NULL ){
+    int whole;
+    if( lines_dot(&l, line) ){
+      int rc = sql_dot(o, line);
       add_history(line);
       free(line);
+      if( rc>0 ) break;
+      if( rc<0 ) fputs(sql_dot_help, stdout);
+      lines_reset(&l);
       continue;
     }
-    t = realloc(acc, acc_len+n+2);
-    if( !t ){ free(line); break; }
-    acc = t;
-    memcpy(acc+acc_len, line, n);
-    acc_len += n;
-    acc[acc_len++] = '\n';
-    acc[acc_len] = 0;
+    whole = lines_add(&l, line);
     free(line);
-    if( sqlite3_complete(acc) ){
-      acc[acc_len-1] = 0;
-      add_history(acc);
-      sql_run(db, o, acc);
-      free(acc);
-      acc = NULL;
-      acc_len = 0;
+    if( whole<0 ) break;
+    if( whole ){
+      l.acc[l.len-1] = 0;
+      add_history(l.acc);
+      sql_run(db, o, l.acc);
+      lines_reset(&l);
     }
   }
-  free(acc);
+  free(l.acc);
   if( hist ) write_history(hist);
   putchar('\n');
   return 0;
+}
+
+/* SQL and dot commands from a file (stdin), as the prompt takes them;
+** the first error ends the run with its status. */
+static int sql_script(sqlite3 *db, struct sql_out *o, FILE *in){
+  struct sql_lines l = { NULL, 0 };
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  int status = 0;
+  while( !status && (n = getline(&line, &cap, in))>=0 ){
+    int whole;
+    if( n>0 && line[n-1]=='\n' ) line[--n] = 0;
+    if( lines_dot(&l, line) ){
+      int rc = sql_dot(o, line);
+      if( rc>0 ) break;
+      if( rc<0 ){
+        trec_cli_error("sql", "unknown command '%s'; .help lists them", line);
+        status = 1;
+      }
+      lines_reset(&l);
+      continue;
+    }
+    whole = lines_add(&l, line);
+    if( whole<0 ){
+      trec_cli_error("sql", "out of memory");
+      status = TREC_EXIT_SOFTWARE;
+    }else if( whole ){
+      status = sql_run(db, o, l.acc);
+      lines_reset(&l);
+    }
+  }
+  if( !status && ferror(in) ){
+    trec_cli_error("sql", "cannot read stdin: %s", strerror(errno));
+    status = TREC_EXIT_NOINPUT;
+  }
+  /* a last statement may lack its ';' */
+  if( !status && l.len ) status = sql_run(db, o, l.acc);
+  free(line);
+  free(l.acc);
+  return status;
 }
 
 int trec_cmd_sql(int argc, char **argv){
   struct sql_out o = { MODE_TABLE, stdout, 0 };
   const char *path = NULL, *query = NULL;
   sqlite3 *db = NULL;
-  char *input = NULL;
   int i, status, n_pos = 0, opts = 1;
   const char *pos[3] = { NULL, NULL, NULL };
-  /* options may come anywhere before "--"; a query starting with '-'
-  ** goes after "--" */
+  /* options may come anywhere before "--". An argument with a space in it
+  ** is no option: a query that starts with an SQL comment needs no "--". */
   for(i=1; i<argc; i++){
     const char *a = argv[i];
-    if( !opts || a[0]!='-' || !a[1] ){
+    if( !opts || a[0]!='-' || !a[1] || a[strcspn(a, " \t\r\n")] ){
       if( n_pos<3 ) pos[n_pos] = a;
       n_pos++;
     }else if( !strcmp(a, "--") ) opts = 0;
@@ -453,14 +567,7 @@ int trec_cmd_sql(int argc, char **argv){
   if( status ) return status;
   if( query ) status = sql_run(db, &o, query);
   else if( isatty(0) ) status = sql_interactive(db, &o);
-  else{
-    input = slurp(stdin);
-    if( !input ){
-      trec_cli_error("sql", "cannot read stdin");
-      status = TREC_EXIT_NOINPUT;
-    }else status = sql_run(db, &o, input);
-  }
-  free(input);
+  else status = sql_script(db, &o, stdin);
   sqlite3_close(db);
   if( fflush(stdout)!=0 && !status ){
     trec_cli_error("sql", "cannot write output: %s", strerror(errno));

@@ -30,6 +30,33 @@ SELECT 1 AS one"
 check "NULL and the empty string in csv" "$TRACEREC" sql --csv "$T" "SELECT NULL AS a, '' AS b, 'x,y' AS c, NULL AS d"
 [ "$(cat "$T_DIR/out")" = "$(printf 'a,b,c,d\n,"","x,y",')" ] && ok "csv: NULL is an empty field, '' is \"\" (sqlite3 -csv)" \
   || not_ok "csv: NULL is an empty field, '' is \"\" (sqlite3 -csv)"
+check "a query starting with a comment, no --" "$TRACEREC" sql --csv "$T" "-- a comment
+SELECT 2 AS two"
+[ "$(cat "$T_DIR/out")" = "$(printf 'two\n2')" ] && ok "a comment is not an option" || not_ok "a comment is not an option"
+# text holding a NUL or control characters: whole in JSON and CSV, escaped
+# in a table so that its rows stay rows
+q="SELECT 'a'||char(0)||'b' AS x, 'l1'||char(10)||'l2' AS y, char(7) AS z"
+check "json: text with a NUL" "$TRACEREC" sql --json "$T" "$q"
+[ "$(cat "$T_DIR/out")" = '[
+{"x":"a\u0000b","y":"l1\nl2","z":"\u0007"}
+]' ] && ok "json keeps text after a NUL" || not_ok "json keeps text after a NUL"
+check "table: control characters" "$TRACEREC" sql "$T" "$q"
+[ "$(sed -n 3p "$T_DIR/out")" = 'a\x00b  l1\nl2  \x07' ] && ok "table escapes control characters" \
+  || not_ok "table escapes control characters"
+"$TRACEREC" sql --csv "$T" "$q" >"$T_DIR/csv" 2>&1
+[ "$(od -An -tx1 "$T_DIR/csv" | tr -d ' \n')" = "$(printf 'x,y,z\n"a' | od -An -tx1 | tr -d ' \n')00$(printf 'b","l1\nl2","' | od -An -tx1 | tr -d ' \n')07220a" ] \
+  && ok "csv keeps the bytes, quoted" || not_ok "csv keeps the bytes, quoted"
+# dot commands in SQL read from stdin, as at the prompt
+printf '.mode csv\nSELECT 1 AS a;\n.mode json\n\nSELECT 2 AS b\n' | "$TRACEREC" sql "$T" >"$T_DIR/out" 2>&1
+[ "$(cat "$T_DIR/out")" = "$(printf 'a\n1\n[\n{"b":2}\n]')" ] && ok "stdin: .mode switches, a last statement needs no ;" \
+  || not_ok "stdin: .mode switches, a last statement needs no ;"
+printf 'SELECT 1;\n.frob\nSELECT 2;\n' | "$TRACEREC" sql "$T" >"$T_DIR/out" 2>"$T_DIR/err"; st=$?
+[ $st = 1 ] && [ "$(cat "$T_DIR/err")" = "tracerec sql: unknown command '.frob'; .help lists them" ] \
+  && ! grep -q 2 "$T_DIR/out" && ok "stdin: an unknown dot command stops with 1" \
+  || not_ok "stdin: an unknown dot command stops with 1 (status $st)"
+printf 'SELECT 1;\nSELEC 2;\nSELECT 3;\n' | "$TRACEREC" sql "$T" >"$T_DIR/out" 2>/dev/null; st=$?
+[ $st = 1 ] && ! grep -q 3 "$T_DIR/out" && ok "stdin: the first SQL error stops with 1" \
+  || not_ok "stdin: the first SQL error stops with 1 (status $st)"
 check_fails "two queries is a usage error" 2 "$TRACEREC" sql "$T" "SELECT 1" "SELECT 2"
 check_fails "missing file is 66" 66 "$TRACEREC" sql "$T_DIR/nope.trace" "SELECT 1"
 echo "hello" >"$T_DIR/text.trace"
