@@ -378,4 +378,29 @@ void trec_compat_settrace_newer(PyThreadState *head, uint64_t after,
 ** set by an audit hook. */
 int trec_compat_settrace_clear(Py_tracefunc func, PyObject *obj);
 
+/* ---- a type's version tag ----
+** Whether tp can never be changed from Python (a builtin or a C
+** extension's type): Py_TPFLAGS_IMMUTABLETYPE from 3.10, every static type
+** before. */
+static inline int trec_compat_type_immutable(PyTypeObject *tp){
+#ifdef Py_TPFLAGS_IMMUTABLETYPE
+  return (tp->tp_flags & Py_TPFLAGS_IMMUTABLETYPE)!=0;
+#else
+  return !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE);
+#endif
+}
+/* Gives tp a version tag if it has none, as its first attribute lookup
+** would: public API from 3.12; before, _PyType_Lookup
+** assigns one on the way when name is a short exact str. No user code runs
+** (the lookup reads the MRO's dicts by a str key). */
+static inline void trec_compat_type_assign_tag(PyTypeObject *tp,
+                                               PyObject *name){
+#if PY_VERSION_HEX >= 0x030C0000
+  (void)name;
+  PyUnstable_Type_AssignVersionTag(tp);
+#else
+  (void)_PyType_Lookup(tp, name);
+#endif
+}
+
 #endif /* TREC_COMPAT_H */

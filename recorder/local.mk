@@ -1,14 +1,14 @@
 # recorder/: the CPython extension _tracerec and the tracerec Python package.
 # recorder-core: module.c recorder.[ch] framestack.[ch] compat.h compat-*.c
 # backend-*.c;
-# snapshot: snapshot.[ch] locals.[ch].
+# snapshot: snapshot.[ch] locals.[ch] stdrepr.[ch].
 pyexec_LTLIBRARIES += recorder/_tracerec.la
 recorder__tracerec_la_SOURCES = \
 	recorder/module.c recorder/recorder.c recorder/recorder.h \
 	recorder/framestack.c recorder/framestack.h recorder/compat.h \
 	recorder/backend-settrace.c recorder/backend-monitoring.c \
 	recorder/snapshot.c recorder/snapshot.h recorder/locals.c recorder/locals.h \
-	recorder/lineflow.c recorder/lineflow-gil.c recorder/lineflow.h \
+	recorder/stdrepr.c recorder/stdrepr.h recorder/lineflow.c recorder/lineflow-gil.c recorder/lineflow.h \
 	recorder/compat-tracefunc.c
 recorder__tracerec_la_CPPFLAGS = $(AM_CPPFLAGS) $(PYTHON_CPPFLAGS) $(SQLITE3_CFLAGS)
 recorder__tracerec_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden

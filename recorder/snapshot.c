@@ -27,6 +27,7 @@
 #include "recorder/snapshot.h"
 #include "recorder/compat.h"
 #include "recorder/locals.h"
+#include "recorder/stdrepr.h"
 
 #ifndef Py_T_OBJECT
 #  define Py_T_OBJECT T_OBJECT
@@ -70,7 +71,7 @@ static const char *const default_redact[] = {
 ** name a different or renamed type. Types without a valid tag are not
 ** cached. */
 #define TNAME_CACHE 256
-#define FORM_CACHE 64
+#define FORM_CACHE 128
 
 /* Dicts keep, by (address + depth, version tag), the fingerprint of their
 ** keys and of the values that are immutable leaves, and which other values
@@ -584,8 +585,18 @@ static void type_name_build(trec_snap *s, PyTypeObject *tp){
 ** to 0 on every version; before 3.13 it also clears
 ** Py_TPFLAGS_VALID_VERSION_TAG, which 3.13 no longer sets at all (taking
 ** the flag as the test there made every type look unversioned: no cached
-** names or slot listings, and a fresh fingerprint for every object). */
-static inline unsigned int type_tag(PyTypeObject *tp){
+** names or slot listings, and a fresh fingerprint for every object).
+**
+** CPython assigns a tag at a type's first attribute lookup, which the types
+** of many C objects never see (decimal.Decimal, datetime.date, asyncio's
+** TaskStepMethWrapper, iterators): every value holding one of them was then
+** fingerprinted afresh, so encoded again, at every event, and its kin looked
+** up along the MRO each time (stdlib_mix and async_tasks). An immutable
+** type without a tag is given one here, as that lookup would; nothing can
+** drop it again. Classes the program can change are left alone: tagging
+** one again after each change would spend, behind the program's back, the
+** tags 3.12+ allow a class before its attribute cache gives up on it. */
+static inline unsigned int type_tag_valid(PyTypeObject *tp){
 #if PY_VERSION_HEX >= 0x030D0000
   return tp->tp_version_tag;
 #else
@@ -593,8 +604,21 @@ static inline unsigned int type_tag(PyTypeObject *tp){
 #endif
 }
 
+static __attribute__((noinline, cold)) unsigned int
+type_tag_assign(const trec_snap *s, PyTypeObject *tp){
+  if( !trec_compat_type_immutable(tp) ) return 0;
+  trec_compat_type_assign_tag(tp, s->s_repr);
+  if( PyErr_Occurred() ) PyErr_Clear();
+  return type_tag_valid(tp);
+}
+
+static inline unsigned int type_tag(const trec_snap *s, PyTypeObject *tp){
+  unsigned int tag = type_tag_valid(tp);
+  return tag ? tag : type_tag_assign(s, tp);
+}
+
 static void type_name(trec_snap *s, PyTypeObject *tp){
-  unsigned int tag = type_tag(tp);
+  unsigned int tag = type_tag(s, tp);
   int valid = tag!=0;
   size_t h = set_at(tp, TNAME_CACHE);
   const void *qn = tp->tp_flags & Py_TPFLAGS_HEAPTYPE
@@ -1114,7 +1138,7 @@ type_slots_fill(trec_snap *s, PyTypeObject *tp, struct type_slots *c,
 ** time. */
 static inline const struct type_slots *type_slots(trec_snap *s,
                                                   PyTypeObject *tp){
-  unsigned int tag = type_tag(tp);
+  unsigned int tag = type_tag(s, tp);
   struct type_slots *c = &s->scache[set_at(tp, SLOT_CACHE)];
   if( tag==0 ) return NULL;
   if( c->tp==tp && c->tag==tag ) return c;
@@ -1372,19 +1396,30 @@ typed_form_find(trec_snap *s, PyTypeObject *tp, PyTypeObject *builtin,
 
 /* tp's entry in the form cache, which typed_form() and kin_of() share: a
 ** type is asked of by one of them only (kin_of() of the types no flag
-** marks). *hit: whether it holds tp's answer. No entry is kept for a type
-** without a valid version tag (*tag 0). */
+** marks). *hit: whether it holds tp's answer; else the entry is its set's
+** first, which form_keep() fills. Two-way: on 3.13 the deque of asyncio's
+** ready handles shared a direct-mapped entry with another type its walks
+** meet, and was looked up along its MRO again 160 k times in async_tasks
+** at scale 0.02. No entry is kept for a type without a valid version tag
+** (*tag 0). */
 static inline struct form_entry *form_entry(trec_snap *s, PyTypeObject *tp,
                                             unsigned int *tag, int *hit){
-  struct form_entry *e = &s->fcache[cache_at(tp, FORM_CACHE)];
-  *tag = type_tag(tp);
-  *hit = *tag && e->tp==tp && e->tag==*tag;
+  struct form_entry *e = &s->fcache[set_at(tp, FORM_CACHE)];
+  *tag = type_tag(s, tp);
+  *hit = 0;
+  for(int k=0; *tag && k<2; k++){
+    if( e[k].tp==tp && e[k].tag==*tag ){
+      *hit = 1;
+      return &e[k];
+    }
+  }
   return e;
 }
 
 static inline void form_keep(struct form_entry *e, PyTypeObject *tp,
                              unsigned int tag, unsigned kind, unsigned form){
   if( !tag ) return;
+  e[1] = e[0];
   e->tp = tp;
   e->tag = tag;
   e->kind = (unsigned char)kind;
@@ -1557,7 +1592,8 @@ enc_typed(trec_snap *s, PyObject *v, enum trec_vtag kind, int depth,
 ** its class does not define __new__, and every one of these kin does
 ** (float_new, set_new, frozenset_new, deque_new; Enum.__new__). */
 enum kin { KIN_NONE, KIN_FLOAT, KIN_SET, KIN_FROZENSET, KIN_DEQUE, KIN_ENUM,
-           KIN_ENUM_TYPE /* enum's metaclass: an Enum class is REPR */ };
+           KIN_ENUM_TYPE, /* enum's metaclass: an Enum class is REPR */
+           KIN_STDREPR    /* REPR (stdrepr.h), its enum trec_stdrepr as form */ };
 
 static inline int kin_maybe(const trec_snap *s, PyTypeObject *tp){
   return tp->tp_new!=s->object_new;
@@ -1582,6 +1618,9 @@ kin_find(trec_snap *s, PyTypeObject *tp, unsigned *form){
     }
     if( b==&PyBaseObject_Type ) break;
     type_name(s, b);
+    if( i==0 && (*form = trec_stdrepr_kind(b, (const char *)s->tname.data,
+                                           s->tname.len))!=TREC_STDREPR_NONE )
+      return KIN_STDREPR;
     if( b==s->deque_type || (name_is(s, "collections.deque")
                              && (size_t)b->tp_basicsize==DEQUE_BASICSIZE) ){
       s->deque_type = b;
@@ -1701,6 +1740,9 @@ static void enc_enum(trec_snap *s, PyObject *v, unsigned form, int depth,
   trec_buf_put_varint(out, 0);
 }
 
+static void put_repr(trec_snap *s, PyTypeObject *tp, struct trec_buf *out);
+static void quote_text(void *ctx, PyObject *u);
+
 static __attribute__((cold)) void
 enc_kin(trec_snap *s, PyObject *v, enum kin k, unsigned form, int depth,
         struct trec_buf *out){
@@ -1710,6 +1752,14 @@ enc_kin(trec_snap *s, PyObject *v, enum kin k, unsigned form, int depth,
   switch( k ){
   case KIN_ENUM:
     enc_enum(s, v, form, depth, out);
+    return;
+  case KIN_STDREPR:
+    trec_buf_reset(&s->text);
+    if( trec_stdrepr_text(v, (enum trec_stdrepr)form, (size_t)s->o.max_str,
+                          quote_text, s, &s->text) )
+      put_repr(s, tp, out);
+    else
+      enc_object_plain(s, v, depth, out);
     return;
   case KIN_FLOAT:
     type_name(s, tp);
@@ -1834,6 +1884,11 @@ static void text_quoted(trec_snap *s, PyObject *u){
     }
   }
   trec_buf_put_u8(t, (unsigned)q);
+}
+
+/* text_quoted() for stdrepr.c, whose text is s->text. */
+static void quote_text(void *ctx, PyObject *u){
+  text_quoted((trec_snap *)ctx, u);
 }
 
 static void text_str(trec_snap *s, PyObject *u){
@@ -2491,7 +2546,7 @@ static int identity_fp(trec_snap *s, PyObject *v, uint64_t *fp){
 ** predict: with it, values are always encoded, as before. */
 
 static uint64_t fp_type(trec_snap *s, uint64_t h, PyTypeObject *tp){
-  unsigned int tag = type_tag(tp);
+  unsigned int tag = type_tag(s, tp);
   h = mix(h, tp);
   if( tag==0 ) return mix(h, (void *)(uintptr_t)++s->fp_nonce);
   h = mix(h, (void *)(uintptr_t)tag);
@@ -2578,12 +2633,15 @@ static inline int fp_is_instance(PyObject *v, PyTypeObject *tp){
 
 static uint64_t fp_item_out(trec_snap *s, uint64_t h, PyObject *v, int depth);
 
-/* The kin of the builtins (enum kin): as encoded, but for a deque, whose
-** items are walked as a list's, and an Enum member at the depth bound,
+/* The kin of the builtins (enum kin, form as kin_of() gave it): as
+** encoded, but for a deque, whose items are walked as a list's, a REPR of
+** stdrepr.c, by what its text depends on, and an Enum member at the depth
+** bound,
 ** whose _name_ and _value_ are the only fields it keeps there (below the
 ** bound fp_object walks it as any instance). */
 static __attribute__((noinline, cold)) uint64_t
-fp_kin(trec_snap *s, uint64_t h, PyObject *v, enum kin k, int depth){
+fp_kin(trec_snap *s, uint64_t h, PyObject *v, enum kin k, unsigned form,
+       int depth){
   PyTypeObject *tp = Py_TYPE(v);
   if( k==KIN_DEQUE && tp==s->deque_type ){
     struct deque_head *d = (struct deque_head *)v;
@@ -2596,6 +2654,9 @@ fp_kin(trec_snap *s, uint64_t h, PyObject *v, enum kin k, int depth){
       h = fp_item_out(s, h, deque_next(&b, &ix), depth+1);
     return h;
   }
+  if( k==KIN_STDREPR )
+    return mixu(fp_type(s, mix(h, v), tp),
+                trec_stdrepr_hash(v, (enum trec_stdrepr)form, (size_t)s->o.max_str));
   if( k==KIN_ENUM ){
     PyObject *dict = trec_locals_instance_dict(v), *name, *value;
     uint64_t slots;
@@ -2617,7 +2678,7 @@ fp_object_bound(trec_snap *s, uint64_t h, PyObject *v, PyTypeObject *tp){
   enum kin k;
   if( typed_kind(tp) ) return fp_typed(s, h, v, s->o.max_depth);
   if( kin_maybe(s, tp) && (k = kin_of(s, tp, &form))!=KIN_NONE )
-    return fp_kin(s, h, v, k, s->o.max_depth);
+    return fp_kin(s, h, v, k, form, s->o.max_depth);
   h = fp_type(s, mix(h, v), tp);
   if( tp->tp_getattro!=PyObject_GenericGetAttr ) return h;
   PyObject *dict = trec_locals_instance_dict(v);
@@ -2694,7 +2755,7 @@ static int seq_leaf(PyObject *v);
 ** runs out, the walk decides, as it would without a memo. */
 static int fp_inline(trec_snap *s, PyObject *v, int depth, uint64_t *out){
   PyTypeObject *tp = Py_TYPE(v);
-  unsigned int tag = type_tag(tp);
+  unsigned int tag = type_tag(s, tp);
   PyObject *const *values;
   const uint8_t *order;
   const void *keys;
@@ -2793,7 +2854,7 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
   if( fp_inline(s, v, depth, &g) ) return mixu(h, g);
   /* an Enum member below the bound is walked as any instance */
   if( kin_maybe(s, tp) && (kin = kin_of(s, tp, &form))!=KIN_NONE && kin!=KIN_ENUM )
-    return fp_kin(s, h, v, kin, depth);
+    return fp_kin(s, h, v, kin, form, depth);
   h = fp_type(s, mix(h, v), tp);
   if( tp->tp_getattro!=PyObject_GenericGetAttr ) return h;
   dict = trec_locals_instance_dict(v);

@@ -1370,6 +1370,15 @@ static int parse_cmpop(struct parser *ps){
   return -1;
 }
 
+/* Whether Python's <, <=, > and >= on v come from a class replay cannot
+** see (dataclass(order=True), total_ordering, a Decimal or a date kept as
+** its repr): where no builtin order applies, replay refuses rather than
+** answer with Python's TypeError for builtins. */
+static int order_unknown(const struct trec_value *v){
+  return v->tag==TREC_V_OBJECT || v->tag==TREC_V_REPR || v->tag==TREC_V_TYPED
+      || v->tag==TREC_V_EXC;
+}
+
 static int compare(struct parser *ps, int op, struct xval a, struct xval b, int *res){
   struct trec_value va, vb;
   int cmp = 0, rc;
@@ -1393,6 +1402,12 @@ static int compare(struct parser *ps, int op, struct xval a, struct xval b, int 
   if( decode(ps, a, &va) || decode(ps, b, &vb) ) return ps->rc;
   rc = trec_value_compare(&va, &vb, &cmp);
   if( rc==TREC_ERR_LIMIT ) return cut_error(ps);
+  if( rc!=TREC_OK && (order_unknown(&va) || order_unknown(&vb)) ){
+    size_t l;
+    const char *t = trec_value_typename(order_unknown(&va) ? &va : &vb, &l);
+    return perr(ps, TREC_ERR_LIMIT, "ValueError: cannot order a '%.*s' value over a "
+                "recording: its class may define the comparison", t, l>200 ? 200 : l);
+  }
   if( rc!=TREC_OK ){
     size_t la, lb;
     const char *ta = trec_value_typename(&va, &la), *tb = trec_value_typename(&vb, &lb);

@@ -4,7 +4,7 @@
 # the recorder exposes them, else from _snaptest, a check-only module built
 # here from the same sources.
 check_LTLIBRARIES += tests/_snaptest.la
-tests__snaptest_la_SOURCES = recorder/snapshot.c recorder/locals.c
+tests__snaptest_la_SOURCES = recorder/snapshot.c recorder/locals.c recorder/stdrepr.c
 tests__snaptest_la_CPPFLAGS = $(AM_CPPFLAGS) $(PYTHON_CPPFLAGS) -DTREC_SNAP_TEST_MODULE
 tests__snaptest_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 tests__snaptest_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \

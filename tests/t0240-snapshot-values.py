@@ -714,6 +714,87 @@ class Reprs(unittest.TestCase):
             with self.subTest(v=v):
                 self.check(v)
 
+    def test_decimal_and_datetime(self):
+        """decimal.Decimal and datetime's values are REPR with Python's own
+        repr() text, read from their structs: random ones, the special
+        Decimals, every keyword a datetime or time may print."""
+        import datetime as dt
+        import decimal
+        import random
+        rnd = random.Random(240)
+        D = decimal.Decimal
+        values = [D("0"), D("-0"), D("1.50"), D("1E+3"), D("0E-7"), D("-0.000001"),
+                  D("1E-7"), D("123E-10"), D("12345678901234567890123.5"),
+                  D("Infinity"), D("-Infinity"), D("NaN"), D("-NaN"),
+                  D("NaN123"), D("sNaN"), D("-sNaN99"),
+                  D(2) ** 200, D(1) / D(7), D("9" * 40) + 1]
+        for _ in range(300):
+            digits = "".join(rnd.choice("0123456789")
+                             for _ in range(rnd.randint(1, 60)))
+            values.append(D("%s%sE%d" % (rnd.choice("+-"), digits,
+                                         rnd.randint(-80, 80))))
+        zones = [None, dt.timezone.utc, dt.timezone(dt.timedelta(hours=5, minutes=30)),
+                 dt.timezone(dt.timedelta(hours=-7), "MST"),
+                 dt.timezone(dt.timedelta(seconds=-1, microseconds=5), "it's \"odd\"")]
+        try:
+            import zoneinfo
+            zones.append(zoneinfo.ZoneInfo("Europe/Paris"))
+        except Exception:
+            pass
+        for _ in range(200):
+            us = rnd.choice([0, 0, rnd.randint(0, 999999)])
+            sec = rnd.choice([0, 0, rnd.randint(0, 59)])
+            fold = rnd.choice([0, 1])
+            tz = rnd.choice(zones)
+            values += [
+                dt.date(rnd.randint(1, 9999), rnd.randint(1, 12), rnd.randint(1, 28)),
+                dt.datetime(rnd.randint(1, 9999), rnd.randint(1, 12), rnd.randint(1, 28),
+                            rnd.randint(0, 23), rnd.randint(0, 59), sec, us,
+                            tzinfo=tz, fold=fold),
+                dt.time(rnd.randint(0, 23), rnd.randint(0, 59), sec, us, tzinfo=tz,
+                        fold=fold),
+                dt.timedelta(days=rnd.choice([0, rnd.randint(-999999999, 999999999)]),
+                             seconds=rnd.choice([0, rnd.randint(0, 86399)]),
+                             microseconds=rnd.choice([0, rnd.randint(0, 999999)])),
+            ]
+        values += [z for z in zones if z is not None]
+        values += [dt.date.min, dt.datetime.max, dt.time(), dt.timedelta(),
+                   dt.timedelta.min, dt.timedelta.max, dt.timezone.min]
+        for v in values:
+            with self.subTest(v=v):
+                self.check(v)
+
+    def test_decimal_and_datetime_not_known(self):
+        """What the structs do not tell stays an OBJECT, and no tzinfo's or
+        subclass's code runs: a tzinfo of the program's, a subclass, a
+        Decimal longer than max_str digits."""
+        import datetime as dt
+        import decimal
+
+        class Zone(dt.tzinfo):
+            def __repr__(self):
+                CALLS.append("tz repr")
+                return "Zone()"
+
+            def utcoffset(self, d):
+                CALLS.append("utcoffset")
+                return dt.timedelta(0)
+
+        class Day(dt.date):
+            def __repr__(self):
+                CALLS.append("day repr")
+                return "Day"
+
+        del CALLS[:]
+        for i, v in enumerate((dt.datetime(2020, 1, 1, tzinfo=Zone()),
+                               dt.time(1, tzinfo=Zone()), Day(2020, 1, 1), Zone())):
+            with self.subTest(i=i):   # not v: the test would call its repr
+                self.check(v, OBJECT)
+        self.assertEqual(CALLS, [])
+        long = decimal.Decimal("7" * 300)
+        self.assertEqual(decode(snap(long))[0], OBJECT)
+        self.assertEqual(decode(snap(long, max_str=400))[2], repr(long))
+
     def test_bound_method_of_custom_repr_is_object(self):
         n = Noisy()
         del CALLS[:]

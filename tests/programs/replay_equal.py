@@ -8,6 +8,8 @@ answer lies where the recording has nothing to say: a part the recorder
 cut, an object's class (which may define __eq__ or __bool__), or the
 identity of an int, float or str, which the recording does not keep."""
 import dataclasses
+import datetime
+import decimal
 import enum
 import json
 import pyfacts
@@ -18,7 +20,7 @@ class Plain:
         self.v = v
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(order=True)
 class Pt:
     x: int
     y: int
@@ -85,6 +87,9 @@ EXACT = [
     "w[::-9223372036854775808]", "w[1::9223372036854775807]", "xs[::-2 ** 100]",
     "xs[2 ** 100:]", "xs[-2 ** 100:1]", "6683116752304179683 / 253452",
     "4294967300 / 9007199254740993", "-(2 ** 100) // 2 ** 90 / 3",
+    # Decimal and datetime values: their repr, equal when their texts are
+    "dec1", "dnan", "day1", "when", "gap", "dec1 == dec2", "day1 == day2", "dec1 == None",
+    "(dec1, day1)",
 ]
 
 REFUSED = [
@@ -97,6 +102,10 @@ REFUSED = [
     "fal or 5", "bool(sz)", "bool(p1)", "1 in ps",
     # repr() text: by value
     "r0 == r1", "bool(r0)", "c1 == 1",
+    # Decimal and datetime: by value, which a text alone does not tell
+    "dec1 == dec3", "dnan == dnan", "dnan == dnan2", "bool(dec1)", "day1 < day2",
+    # and an object's order, which its class may define
+    "pt1 < pt2", "p1 >= p2",
     # identity of values that carry none
     "nan1 is nan1", "big is big", "w is w", "w[0] is 'a'", "words[0] is words[0]",
 ]
@@ -105,7 +114,7 @@ REFUSED = [
 def stop_here(a4, b4, te, tf, d1, d2, d3, d4, empty_d, s1, s2, s3, fs, nan1, nan2,
               nl1, nl2, nl3, cyc, p1, p2, ps, pt1, pt2, fal, sz, tup_l, fn, cls, cls2,
               r0, r1, c1, err, n, big, w, words, xs, t3, long, long2, node, shade, shade2,
-              shades, cyc2):
+              shades, cyc2, dec1, dec2, dec3, dnan, dnan2, day1, day2, when, gap):
     facts = pyfacts.facts(EXACT + REFUSED, dict(locals(), f=f, g=g))
     print(json.dumps({"facts": facts, "refused": ["p " + e for e in REFUSED]}))
     return len(facts)
@@ -127,4 +136,10 @@ stop_here(a4=[[[[1]]]], b4=[[[[2]]]], te=[[[[]]]], tf=[[[[0]]]],
           words=["pear" * 3, "apple"], xs=[3, 1.5, 7], t3=(3, 1.5, 7),
           long=list(range(100)), long2=list(range(100)), node=Node(5),
           shade=Shade.DARK, shade2=Shade.LIGHT, shades=[Shade.LIGHT, Shade.DARK],
-          cyc2=CYC2)
+          cyc2=CYC2, dec1=decimal.Decimal("1.50"), dec2=decimal.Decimal("1.50"),
+          dec3=decimal.Decimal("1.5"), dnan=decimal.Decimal("NaN"),
+          dnan2=decimal.Decimal("-sNaN7"), day1=datetime.date(2020, 1, 5),
+          day2=datetime.date(2020, 1, 5),
+          when=datetime.datetime(2024, 3, 1, 9, 30, 0, 250, tzinfo=datetime.timezone(
+              datetime.timedelta(hours=-5), "EST")),
+          gap=datetime.timedelta(days=-1, seconds=3))
