@@ -2615,13 +2615,47 @@ static uint64_t fp_long(trec_snap *s, uint64_t h, PyObject *v){
   return mixu(mixu(h, (uint64_t)neg), hash_bytes(s->mag, n));
 }
 
-/* A subclass of a builtin: its content and fields hashed as encoded (they
-** are a few among a program's objects, and the memos of fp_dict and the
-** others would each need a second look at its kind). Out of line, so that
-** the common paths that test for it stay small enough to be inlined. */
+static uint64_t fp_item_out(trec_snap *s, uint64_t h, PyObject *v, int depth);
+static uint64_t fp_fields(trec_snap *s, uint64_t h, PyObject *v, int depth);
+static uint64_t fp_dict(trec_snap *s, uint64_t h, PyObject *v, int depth);
+static uint64_t fp_seq(trec_snap *s, uint64_t h, PyObject *v,
+                       PyObject **items, Py_ssize_t k, int depth);
+
+/* A subclass of a builtin (TYPED), as enc_typed() writes it: its type and
+** form, its content walked as the builtin's (the memos of fp_dict and
+** fp_seq key on the object and hash its content only, which the type
+** mixed in first completes), then typed_fields()' fields: a defaultdict's
+** factory, the instance's attributes; a namedtuple's named items are its
+** items again, by the names its type (in the tag) gives. A scalar (an
+** IntEnum member, a str subclass) is hashed as encoded: its encoding is
+** short. defaultdict(list) of lists was encoded whole to be fingerprinted
+** at every event that could have changed it. Out of line, so that the
+** common paths that test for it stay small enough to be inlined. */
 static __attribute__((noinline, cold)) uint64_t
 fp_typed(trec_snap *s, uint64_t h, PyObject *v, int depth){
-  return fp_encoded(s, h, v, depth);
+  PyTypeObject *tp = Py_TYPE(v);
+  enum trec_vtag kind = typed_kind(tp);
+  unsigned form;
+  Py_ssize_t n, k;
+  if( kind<TREC_V_TUPLE ) return fp_encoded(s, h, v, depth);
+  form = typed_form(s, tp, kind);
+  n = typed_len(v, kind);
+  h = mixu(mixu(fp_type(s, mix(h, v), tp), form), (uint64_t)n);
+  if( depth>=s->o.max_depth ) return h;
+  if( kind==TREC_V_DICT ){
+    h = fp_dict(s, h, v, depth);
+  }else{
+    PyObject **items = kind==TREC_V_TUPLE ? ((PyTupleObject *)v)->ob_item
+                                          : ((PyListObject *)v)->ob_item;
+    k = n < s->o.max_items ? n : s->o.max_items;
+    if( k>=SEQ_MIN ) h = fp_seq(s, h, v, items, k, depth);
+    else for(Py_ssize_t i=0; i<k; i++) h = fp_item_out(s, h, items[i], depth+1);
+  }
+  if( (form & TREC_FORM_SHAPE)==TREC_FORM_FACTORY ){
+    PyObject *factory = factory_of(v);
+    h = factory ? fp_item_out(s, mixu(h, 1), factory, depth+1) : mixu(h, 2);
+  }
+  return fp_fields(s, h, v, depth);
 }
 
 /* An instance of a class (not a class, not an exception): walked by
@@ -2630,8 +2664,6 @@ static inline int fp_is_instance(PyObject *v, PyTypeObject *tp){
   return (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && !PyType_Check(v)
          && !PyExceptionInstance_Check(v);
 }
-
-static uint64_t fp_item_out(trec_snap *s, uint64_t h, PyObject *v, int depth);
 
 /* The kin of the builtins (enum kin, form as kin_of() gave it): as
 ** encoded, but for a deque, whose items are walked as a list's, a REPR of
@@ -2837,26 +2869,15 @@ static int fp_inline(trec_snap *s, PyObject *v, int depth, uint64_t *out){
   return 1;
 }
 
-/* The fields enc_object() writes and their total, or only the total when
-** truncated. */
-static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
-  PyTypeObject *tp = Py_TYPE(v);
+/* The fields (instance attributes and slots) put_fields() writes of v at
+** depth, and their total, mixed into h. */
+static uint64_t fp_fields(trec_snap *s, uint64_t h, PyObject *v, int depth){
   PyObject *dict = NULL, *key, *val;
   Py_ssize_t pos = 0, k = 0;
   const char *mname;
   size_t mlen;
   int red;
-  uint64_t g;
-  unsigned form;
-  enum kin kin;
-  if( typed_kind(tp) ) return fp_typed(s, h, v, depth);
-  if( depth>=s->o.max_depth ) return fp_object_bound(s, h, v, tp);
-  if( fp_inline(s, v, depth, &g) ) return mixu(h, g);
-  /* an Enum member below the bound is walked as any instance */
-  if( kin_maybe(s, tp) && (kin = kin_of(s, tp, &form))!=KIN_NONE && kin!=KIN_ENUM )
-    return fp_kin(s, h, v, kin, form, depth);
-  h = fp_type(s, mix(h, v), tp);
-  if( tp->tp_getattro!=PyObject_GenericGetAttr ) return h;
+  if( Py_TYPE(v)->tp_getattro!=PyObject_GenericGetAttr ) return h;
   dict = trec_locals_instance_dict(v);
   if( dict!=NULL && !PyDict_Check(dict) ) dict = NULL;
   uint64_t slots, total = field_total(s, v, dict, &slots);
@@ -2883,6 +2904,22 @@ static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
     k++;
   }
   return mixu(mixu(h, (uint64_t)k), total);
+}
+
+/* The fields enc_object() writes and their total, or only the total when
+** truncated. */
+static uint64_t fp_object(trec_snap *s, uint64_t h, PyObject *v, int depth){
+  PyTypeObject *tp = Py_TYPE(v);
+  uint64_t g;
+  unsigned form;
+  enum kin kin;
+  if( typed_kind(tp) ) return fp_typed(s, h, v, depth);
+  if( depth>=s->o.max_depth ) return fp_object_bound(s, h, v, tp);
+  if( fp_inline(s, v, depth, &g) ) return mixu(h, g);
+  /* an Enum member below the bound is walked as any instance */
+  if( kin_maybe(s, tp) && (kin = kin_of(s, tp, &form))!=KIN_NONE && kin!=KIN_ENUM )
+    return fp_kin(s, h, v, kin, form, depth);
+  return fp_fields(s, fp_type(s, mix(h, v), tp), v, depth);
 }
 
 /* Leaves whose value cannot change while a dict holds them. */

@@ -1,7 +1,8 @@
 """Instances of subclasses of builtins changed in place: the recorder must
-see a Counter's counts, a defaultdict's lists, a namedtuple, an enum member
-and a program's own dict and list subclasses change, in a function and at
-module level."""
+see a Counter's counts, a defaultdict's lists (an item of one, its
+factory, an attribute of its own), a namedtuple, an enum member and a
+program's own dict and list subclasses change, in a function and at module
+level."""
 import collections
 import enum
 
@@ -15,6 +16,10 @@ class Registry(dict):
     pass
 
 
+class Groups(collections.defaultdict):
+    pass
+
+
 class Stack(list):
     pass
 
@@ -24,7 +29,7 @@ Pair = collections.namedtuple("Pair", "key count")
 
 def tally(words):
     counts = collections.Counter()
-    groups = collections.defaultdict(list)
+    groups = Groups(list)
     order = collections.OrderedDict()
     for w in words:
         counts[w] += 1
@@ -32,6 +37,10 @@ def tally(words):
         order[w] = len(order)
     order.move_to_end(words[0])
     top = Pair(*counts.most_common(1)[0])
+    groups[1][0] = "z"
+    groups.default_factory = set
+    groups.note = "seen"
+    groups.note = "done"
     return counts, groups, order, top
 
 
@@ -46,6 +55,8 @@ for word in "a bb a ccc bb a".split():
         level = Level.HIGH
         stack.pop(0)
 reg.owner = "loop"
+stack.name = "words"
+stack[0] = "first"
 result = tally(stack + ["a", "a"])
 print(sorted(reg.items()), list(stack), level, result[3])
 print("EXIT-SUCCESS")
