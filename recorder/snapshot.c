@@ -1585,15 +1585,17 @@ enc_typed(trec_snap *s, PyObject *v, enum trec_vtag kind, int depth,
 
 /* ---- kin of the builtins: TYPED without a type flag (format 6.0) ----
 **
-** Subclasses of float, set and frozenset, collections.deque and its
-** subclasses, and the members of plain Enum classes are TYPED as well. No
-** flag of CPython's tells them, so a per-type look along the MRO decides,
-** cached by version tag (kin_of). The common instance skips even that:
-** its class does not define __new__, and every one of these kin does
-** (float_new, set_new, frozenset_new, deque_new; Enum.__new__). */
+** Subclasses of float, set and frozenset, collections.deque, bytearray
+** and their subclasses, and the members of plain Enum classes are TYPED as
+** well. No flag of CPython's tells them, so a per-type look along the MRO
+** decides, cached by version tag (kin_of). The common instance skips even
+** that: its class does not define __new__, and every one of these kin does
+** (float_new, set_new, frozenset_new, deque_new, bytearray's
+** PyType_GenericNew; Enum.__new__). */
 enum kin { KIN_NONE, KIN_FLOAT, KIN_SET, KIN_FROZENSET, KIN_DEQUE, KIN_ENUM,
            KIN_ENUM_TYPE, /* enum's metaclass: an Enum class is REPR */
-           KIN_STDREPR    /* REPR (stdrepr.h), its enum trec_stdrepr as form */ };
+           KIN_STDREPR,   /* REPR (stdrepr.h), its enum trec_stdrepr as form */
+           KIN_BYTEARRAY  /* TYPED around its bytes: bytearray(b'...') */ };
 
 static inline int kin_maybe(const trec_snap *s, PyTypeObject *tp){
   return tp->tp_new!=s->object_new;
@@ -1610,6 +1612,10 @@ kin_find(trec_snap *s, PyTypeObject *tp, unsigned *form){
     if( b==&PyFloat_Type ){
       *form = typed_form_find(s, tp, b, TREC_FORM_BASE);
       return KIN_FLOAT;
+    }
+    if( b==&PyByteArray_Type ){
+      *form = typed_form_find(s, tp, b, TREC_FORM_CALL);
+      return KIN_BYTEARRAY;
     }
     if( b==&PySet_Type || b==&PyFrozenSet_Type ){
       /* set_repr prints a subclass as Name({...}), or Name() */
@@ -1767,6 +1773,15 @@ enc_kin(trec_snap *s, PyObject *v, enum kin k, unsigned form, int depth,
     trec_venc_float(out, PyFloat_AS_DOUBLE(v));
     typed_fields(s, v, TREC_V_FLOAT, form, depth, out);
     return;
+  case KIN_BYTEARRAY: {
+    Py_ssize_t n = PyByteArray_GET_SIZE(v);
+    type_name(s, tp);
+    trec_venc_typed(out, (const char *)s->tname.data, s->tname.len, form);
+    trec_venc_bytes(out, PyByteArray_AS_STRING(v),
+                    (size_t)(n < s->o.max_str ? n : s->o.max_str), (uint64_t)n);
+    typed_fields(s, v, TREC_V_BYTES, form, depth, out);
+    return;
+  }
   default:
     break;
   }

@@ -1037,8 +1037,14 @@ static struct xval op_slice(struct parser *ps, struct xval x, const struct xval 
   struct trec_buf out = TREC_BUF_INIT;
   size_t *cps = NULL;
   int64_t start = 0, step = 1, count = 0, last;
+  int bytearray;
   if( ps->check_only ) return x;
-  if( decode_content(ps, x, &v) ) return r;
+  if( decode(ps, x, &v) ) return r;
+  bytearray = v.tag==TREC_V_TYPED && v.type_len==9 && !memcmp(v.type, "bytearray", 9);
+  if( trec_value_content(&v, &v) ){
+    perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
+    return r;
+  }
   if( v.tag!=TREC_V_LIST && v.tag!=TREC_V_TUPLE && v.tag!=TREC_V_STR
    && v.tag!=TREC_V_BYTES ){
     type_error(ps, "TypeError: cannot slice a recorded '%.*s' value", &v);
@@ -1071,8 +1077,14 @@ static struct xval op_slice(struct parser *ps, struct xval x, const struct xval 
       if( v.tag==TREC_V_STR ) trec_buf_put(&text, v.data + cps[at], cps[at+1] - cps[at]);
       else trec_buf_put_u8(&text, v.data[at]);
     }
+    /* a bytearray's slice is a bytearray (a bytes subclass's is bytes) */
+    if( bytearray ) trec_venc_typed(&out, "bytearray", 9, TREC_FORM_CALL);
     if( v.tag==TREC_V_STR ) trec_venc_str(&out, (const char *)text.data, text.len, (uint64_t)count);
     else trec_venc_bytes(&out, text.data, text.len, (uint64_t)count);
+    if( bytearray ){
+      trec_buf_put_varint(&out, 0);
+      trec_buf_put_varint(&out, 0);
+    }
     out.oom |= text.oom;
     trec_buf_release(&text);
   }else{

@@ -451,8 +451,9 @@ class NoUserCode(unittest.TestCase):
                                      valenc.encode(v, max_depth=depth, max_items=32))
 
     def test_kin_bytes_equal_valenc(self):
-        """Deques, plain Enum members and subclasses of float, set and
-        frozenset (format 6.0) as valenc writes them from doc/FORMAT.md."""
+        """Deques, bytearrays, plain Enum members and subclasses of float,
+        set and frozenset (format 6.0) as valenc writes them from
+        doc/FORMAT.md."""
         import collections
         import enum
 
@@ -478,9 +479,14 @@ class NoUserCode(unittest.TestCase):
         win.label = "w"
         temp = Celsius(2.5)
         temp.unit = "C"
+        class Buffer(bytearray):
+            pass
+        buf = Buffer(b"\x00ab")
+        buf.pos = 2
         values = [collections.deque(), collections.deque(range(5), maxlen=7), ring,
                   win, Tags({1, 2}), Tags(), Frozen({"a"}), temp,
-                  collections.deque(range(100)), [[collections.deque([1])]]]
+                  collections.deque(range(100)), [[collections.deque([1])]],
+                  bytearray(), bytearray(b"x\n'\"" * 50), buf, [bytearray(b"a")]]
         # an enum member's third field is its class, which valenc has no
         # REPR of: two fields (_value_, _name_) are all it keeps
         class Twin(enum.Enum):
@@ -713,6 +719,15 @@ class Reprs(unittest.TestCase):
                   lambda: 0):
             with self.subTest(v=v):
                 self.check(v)
+
+    def test_bytearray_renders_as_repr(self):
+        class Buffer(bytearray):
+            pass
+        cases = [bytearray(), bytearray(b"\x00\xff'\"\\ok"), Buffer(b"xy"),
+                 [bytearray(b"a"), (bytearray(b"b"),)]]
+        for v, text in zip(cases, render([snap(v) for v in cases])):
+            with self.subTest(v=v):
+                self.assertEqual(text, repr(v))
 
     def test_decimal_and_datetime(self):
         """decimal.Decimal and datetime's values are REPR with Python's own

@@ -110,8 +110,21 @@ def fields_past_max_items():
     return len(vars(held[0]))
 
 
+def bytearrays():
+    buf = bytearray(b"ab")
+    held = [buf, {"b": bytearray(3)}]
+    buf[0] = 122
+    buf.extend(b"cd")
+    buf += b"!"
+    held[1]["b"][1] = 7
+    del buf[:2]
+    buf.clear()
+    buf.append(1)
+    return bytes(buf), bytes(held[1]["b"])
+
+
 PROGRAMS = [element_attribute, equal_but_new, nested_append, aba,
-            renamed_type, budgets, fields_past_max_items]
+            renamed_type, budgets, fields_past_max_items, bytearrays]
 CODES = {f.__code__ for f in PROGRAMS} | {Cell.__init__.__code__}
 
 

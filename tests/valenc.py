@@ -68,7 +68,8 @@ def type_name(tp):
 
 def typed_base(t):
     """(builtin, tag) for a subclass of one of TYPED_BASES, for a deque
-    (deque, LIST), for a plain Enum member (object, OBJECT), else None."""
+    (deque, LIST), a bytearray (bytearray, BYTES), for a plain Enum member
+    (object, OBJECT), else None."""
     if issubclass(t, BaseException):
         return None
     for base, tag in TYPED_BASES:
@@ -76,6 +77,8 @@ def typed_base(t):
             return base, tag
     if issubclass(t, collections.deque):
         return collections.deque, LIST
+    if issubclass(t, bytearray):
+        return bytearray, BYTES
     if any(c.__module__ == "enum" and c.__name__ == "Enum" for c in t.__mro__) \
             and typed_form(t, object) == ENUM:
         return object, OBJECT
@@ -90,6 +93,8 @@ def typed_form(t, base):
             return CALL | EMPTY_BARE
         if base is collections.deque:
             return CALL | KEYWORD
+        if base is bytearray:
+            return CALL
         return BASE
     if owner is collections.OrderedDict:
         return CALL | EMPTY_BARE | (ITEMS if sys.version_info < (3, 12) else 0)
@@ -215,7 +220,7 @@ class Encoder:
         if tag == STR:
             return self.encode(str.__str__(v), depth)
         if tag == BYTES:
-            return self.encode(bytes.__getitem__(v, slice(None)), depth)
+            return self.encode(bytes(base.__getitem__(v, slice(None))), depth)
         return self.container(v, tag, list(dict.items(v)) if tag == DICT
                               else list(base.__iter__(v)), depth)
 

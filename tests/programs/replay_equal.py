@@ -90,6 +90,8 @@ EXACT = [
     # Decimal and datetime values: their repr, equal when their texts are
     "dec1", "dnan", "day1", "when", "gap", "dec1 == dec2", "day1 == day2", "dec1 == None",
     "(dec1, day1)",
+    # a bytearray: its bytes, and a slice of it is a bytearray
+    "ba", "ba[:2]", "ba[::-1]", "ba[1]", "ba == b'zbA'", "len(ba)", "ba[5:]",
 ]
 
 REFUSED = [
@@ -114,7 +116,8 @@ REFUSED = [
 def stop_here(a4, b4, te, tf, d1, d2, d3, d4, empty_d, s1, s2, s3, fs, nan1, nan2,
               nl1, nl2, nl3, cyc, p1, p2, ps, pt1, pt2, fal, sz, tup_l, fn, cls, cls2,
               r0, r1, c1, err, n, big, w, words, xs, t3, long, long2, node, shade, shade2,
-              shades, cyc2, dec1, dec2, dec3, dnan, dnan2, day1, day2, when, gap):
+              shades, cyc2, dec1, dec2, dec3, dnan, dnan2, day1, day2, when, gap,
+              ba):
     facts = pyfacts.facts(EXACT + REFUSED, dict(locals(), f=f, g=g))
     print(json.dumps({"facts": facts, "refused": ["p " + e for e in REFUSED]}))
     return len(facts)
@@ -142,4 +145,4 @@ stop_here(a4=[[[[1]]]], b4=[[[[2]]]], te=[[[[]]]], tf=[[[[0]]]],
           day2=datetime.date(2020, 1, 5),
           when=datetime.datetime(2024, 3, 1, 9, 30, 0, 250, tzinfo=datetime.timezone(
               datetime.timedelta(hours=-5), "EST")),
-          gap=datetime.timedelta(days=-1, seconds=3))
+          gap=datetime.timedelta(days=-1, seconds=3), ba=bytearray(b"zbA"))
