@@ -936,10 +936,14 @@ static void enc_long(trec_snap *s, PyObject *v, struct trec_buf *out){
 }
 
 /* A bytes (or a subclass's content), its first max_str bytes. */
+/* n bytes at p as BYTES, cut at max_str: a bytes' or a bytearray's. */
+static inline void enc_byte_run(trec_snap *s, const char *p, Py_ssize_t n,
+                                struct trec_buf *out){
+  trec_venc_bytes(out, p, (size_t)(n < s->o.max_str ? n : s->o.max_str), (uint64_t)n);
+}
+
 static inline void enc_bytes(trec_snap *s, PyObject *v, struct trec_buf *out){
-  Py_ssize_t n = PyBytes_GET_SIZE(v);
-  trec_venc_bytes(out, PyBytes_AS_STRING(v),
-                  (size_t)(n < s->o.max_str ? n : s->o.max_str), (uint64_t)n);
+  enc_byte_run(s, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v), out);
 }
 
 /* TUPLE/LIST/SET/FROZENSET/DICT/OBJECT headers promise min(total,
@@ -1773,15 +1777,12 @@ enc_kin(trec_snap *s, PyObject *v, enum kin k, unsigned form, int depth,
     trec_venc_float(out, PyFloat_AS_DOUBLE(v));
     typed_fields(s, v, TREC_V_FLOAT, form, depth, out);
     return;
-  case KIN_BYTEARRAY: {
-    Py_ssize_t n = PyByteArray_GET_SIZE(v);
+  case KIN_BYTEARRAY:
     type_name(s, tp);
     trec_venc_typed(out, (const char *)s->tname.data, s->tname.len, form);
-    trec_venc_bytes(out, PyByteArray_AS_STRING(v),
-                    (size_t)(n < s->o.max_str ? n : s->o.max_str), (uint64_t)n);
+    enc_byte_run(s, PyByteArray_AS_STRING(v), PyByteArray_GET_SIZE(v), out);
     typed_fields(s, v, TREC_V_BYTES, form, depth, out);
     return;
-  }
   default:
     break;
   }
@@ -2640,9 +2641,10 @@ static uint64_t fp_dict(trec_snap *s, uint64_t h, PyObject *v, int depth);
 ** form, its content walked as the builtin's (fp_dict's memo keys on the
 ** object and hashes its content only, which the type mixed in first
 ** completes; a list's items are walked without fp_seq's memo, which a
-** second caller would keep from being inlined into fp_value), then typed_fields()' fields: a defaultdict's
-** factory, the instance's attributes; a namedtuple's named items are its
-** items again, by the names its type (in the tag) gives. A scalar (an
+** second caller would keep from being inlined into fp_value), then
+** typed_fields()' fields: a defaultdict's factory, the instance's
+** attributes; a namedtuple's named items are its items again, by the names
+** its type (in the tag) gives. A scalar (an
 ** IntEnum member, a str subclass) is hashed as encoded: its encoding is
 ** short. defaultdict(list) of lists was encoded whole to be fingerprinted
 ** at every event that could have changed it. Out of line, so that the
@@ -2683,9 +2685,8 @@ static inline int fp_is_instance(PyObject *v, PyTypeObject *tp){
 /* The kin of the builtins (enum kin, form as kin_of() gave it): as
 ** encoded, but for a deque, whose items are walked as a list's, a REPR of
 ** stdrepr.c, by what its text depends on, and an Enum member at the depth
-** bound,
-** whose _name_ and _value_ are the only fields it keeps there (below the
-** bound fp_object walks it as any instance). */
+** bound, whose _name_ and _value_ are the only fields it keeps there (below
+** the bound fp_object walks it as any instance). */
 static __attribute__((noinline, cold)) uint64_t
 fp_kin(trec_snap *s, uint64_t h, PyObject *v, enum kin k, unsigned form,
        int depth){
@@ -2886,7 +2887,7 @@ static int fp_inline(trec_snap *s, PyObject *v, int depth, uint64_t *out){
 
 /* The fields (instance attributes and slots) put_fields() writes of v at
 ** depth, and their total, mixed into h. Inlined: fp_object() is the walk's
-** commonest step, and a call here cost richards 3.6% on 3.13. */
+** commonest step. */
 static inline __attribute__((always_inline)) uint64_t
 fp_fields(trec_snap *s, uint64_t h, PyObject *v, int depth){
   PyObject *dict = NULL, *key, *val;

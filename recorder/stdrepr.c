@@ -101,13 +101,20 @@ static size_t put_word(char *c, uint64_t w, int width){
   return (size_t)(20-n);
 }
 
+/* Whether d holds a coefficient of at most max (and DEC_DIGITS_MAX)
+** digits in exactly the words they need, as libmpdec keeps it: the text
+** and the hash read only those, and the text is built on the stack. */
+static int dec_sane(const struct mpd *d, size_t max){
+  return d->data!=NULL && d->digits>=1 && d->digits<=DEC_DIGITS_MAX
+      && (uint64_t)d->digits<=max && d->len<=d->alloc
+      && d->len==(d->digits + MPD_RDIGITS - 1) / MPD_RDIGITS;
+}
+
 /* The coefficient's digits into c (NUL-terminated), or 0 when the struct
 ** does not hold a coefficient of at most max digits. */
 static int dec_coefficient(const struct mpd *d, size_t max, char *c){
   size_t n;
-  if( d->data==NULL || d->len<1 || d->len>d->alloc || d->digits<1
-      || (uint64_t)d->digits>(uint64_t)d->len*MPD_RDIGITS
-      || (uint64_t)d->digits>max ) return 0;
+  if( !dec_sane(d, max) ) return 0;
   n = put_word(c, d->data[d->len-1], 1);
   for(int64_t i=d->len-2; i>=0; i--) n += put_word(c+n, d->data[i], MPD_RDIGITS);
   c[n] = 0;
@@ -121,7 +128,6 @@ static int repr_decimal(PyObject *v, size_t max_digits, struct trec_buf *out){
   const struct mpd *d = &((struct dec_object *)v)->dec;
   char c[DEC_DIGITS_MAX+MPD_RDIGITS+1];
   int64_t n, left, dot;
-  if( max_digits>DEC_DIGITS_MAX ) max_digits = DEC_DIGITS_MAX;
   if( d->flags & MPD_INF ){
     trec_buf_puts(out, d->flags & MPD_NEG ? "Decimal('-Infinity')" : "Decimal('Infinity')");
     return 1;
@@ -211,17 +217,27 @@ static int repr_zoneinfo(PyObject *v, trec_stdrepr_quote quote, void *ctx,
   return 1;
 }
 
+/* Which tzinfo tz is: TIMEZONE, ZONEINFO, or NONE for one of the
+** program's. */
+static enum trec_stdrepr tz_kind(PyObject *tz){
+  if( is_type(tz, "datetime.timezone", sizeof(struct tz_object)) )
+    return TREC_STDREPR_TIMEZONE;
+  if( !strcmp(Py_TYPE(tz)->tp_name, "zoneinfo.ZoneInfo")
+      && (size_t)Py_TYPE(tz)->tp_basicsize>=sizeof(struct zoneinfo_head) )
+    return TREC_STDREPR_ZONEINFO;
+  return TREC_STDREPR_NONE;
+}
+
 /* ", tzinfo=...", or 0 when its text cannot be known here. */
 static int repr_tzinfo(PyObject *tzinfo, trec_stdrepr_quote quote, void *ctx,
                        struct trec_buf *out){
   if( tzinfo==Py_None ) return 1;
   trec_buf_puts(out, ", tzinfo=");
-  if( is_type(tzinfo, "datetime.timezone", sizeof(struct tz_object)) )
-    return repr_timezone(tzinfo, quote, ctx, out);
-  if( !strcmp(Py_TYPE(tzinfo)->tp_name, "zoneinfo.ZoneInfo")
-      && (size_t)Py_TYPE(tzinfo)->tp_basicsize>=sizeof(struct zoneinfo_head) )
-    return repr_zoneinfo(tzinfo, quote, ctx, out);
-  return 0;
+  switch( tz_kind(tzinfo) ){
+  case TREC_STDREPR_TIMEZONE: return repr_timezone(tzinfo, quote, ctx, out);
+  case TREC_STDREPR_ZONEINFO: return repr_zoneinfo(tzinfo, quote, ctx, out);
+  default: return 0;
+  }
 }
 
 /* The keywords after the fields, as datetime_repr and time_repr append
@@ -321,15 +337,15 @@ static uint64_t hash_delta(uint64_t h, PyObject *d){
 
 /* A tzinfo as repr_tzinfo() reads it. */
 static uint64_t hash_tzinfo(uint64_t h, PyObject *tz){
+  enum trec_stdrepr k = tz_kind(tz);
   h = hmix(hmix(h, (uint64_t)(uintptr_t)tz), (uint64_t)(uintptr_t)Py_TYPE(tz));
-  if( is_type(tz, "datetime.timezone", sizeof(struct tz_object)) ){
+  if( k==TREC_STDREPR_TIMEZONE ){
     const struct tz_object *t = (const struct tz_object *)tz;
     if( t->offset!=NULL && is_type(t->offset, "datetime.timedelta", sizeof(PyDateTime_Delta)) )
       h = hash_delta(h, t->offset);
     return hash_str(h, t->name);
   }
-  if( !strcmp(Py_TYPE(tz)->tp_name, "zoneinfo.ZoneInfo")
-      && (size_t)Py_TYPE(tz)->tp_basicsize>=sizeof(struct zoneinfo_head) )
+  if( k==TREC_STDREPR_ZONEINFO )
     return hash_str(h, ((const struct zoneinfo_head *)tz)->key);
   return h;
 }
@@ -343,9 +359,7 @@ uint64_t trec_stdrepr_hash(PyObject *v, enum trec_stdrepr kind, size_t max_digit
              (uint64_t)d->len);
     /* a coefficient past max_digits is not in the text: its digits do not
     ** count, nor could a damaged struct's */
-    if( d->data==NULL || d->len<1 || d->len>d->alloc
-        || (uint64_t)d->digits>max_digits || (uint64_t)d->digits>DEC_DIGITS_MAX )
-      return h;
+    if( !dec_sane(d, max_digits) ) return h;
     for(int64_t i=0; i<d->len; i++) h = hmix(h, d->data[i]);
     return h;
   }

@@ -148,13 +148,18 @@ static int decode(struct parser *ps, struct xval x, struct trec_value *v){
   return TREC_OK;
 }
 
-/* decode(), a subclass of a builtin (TYPED) becoming its content: what
-** the builtin's methods it inherits index, measure and search. */
-static int decode_content(struct parser *ps, struct xval x, struct trec_value *v){
-  if( decode(ps, x, v) ) return ps->rc;
+/* A subclass of a builtin (TYPED) as its content, in place: what the
+** builtin's methods it inherits index, measure and search. */
+static int to_content(struct parser *ps, struct trec_value *v){
   if( trec_value_content(v, v) )
     return perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
   return TREC_OK;
+}
+
+/* decode(), then to_content(). */
+static int decode_content(struct parser *ps, struct xval x, struct trec_value *v){
+  if( decode(ps, x, v) ) return ps->rc;
+  return to_content(ps, v);
 }
 
 static int truthy(struct parser *ps, struct xval x, int *t){
@@ -1041,10 +1046,7 @@ static struct xval op_slice(struct parser *ps, struct xval x, const struct xval 
   if( ps->check_only ) return x;
   if( decode(ps, x, &v) ) return r;
   bytearray = v.tag==TREC_V_TYPED && v.type_len==9 && !memcmp(v.type, "bytearray", 9);
-  if( trec_value_content(&v, &v) ){
-    perr(ps, TREC_ERR_CORRUPT, "%.*scorrupt recorded value", "", 0);
-    return r;
-  }
+  if( to_content(ps, &v) ) return r;
   if( v.tag!=TREC_V_LIST && v.tag!=TREC_V_TUPLE && v.tag!=TREC_V_STR
    && v.tag!=TREC_V_BYTES ){
     type_error(ps, "TypeError: cannot slice a recorded '%.*s' value", &v);
