@@ -201,6 +201,7 @@ static int eq_repr(const struct trec_value *a, const struct trec_value *b,
                    struct replay_why *why){
   const struct trec_value *r = a->tag==TREC_V_REPR ? a : b, *x = r==a ? b : a;
   if( x->tag==TREC_V_NONE ) return REPLAY_EQ_NO;
+  if( replay_std_known(a) || replay_std_known(b) ) return replay_std_eq(a, b, why);
   if( x->tag==TREC_V_REPR && r->type_len==x->type_len && r->data_len==x->data_len
       && !memcmp(r->type, x->type, r->type_len) && !memcmp(r->data, x->data, r->data_len)
       && (repr_by_identity(r) || !has_nan(r)) )
@@ -344,6 +345,14 @@ int replay_err_why(trec_replay *rp, const struct replay_why *why){
     return replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot tell whether two equal "
                       "'%.*s' values are the same object (the recording keeps no "
                       "identity for them)", l, tn);
+  case REPLAY_WHY_CONTEXT:
+    return replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot compare a Decimal signalling "
+                      "NaN over a recording: whether it raises InvalidOperation depends on "
+                      "the program's decimal context");
+  case REPLAY_WHY_ZONE:
+    return replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot compare datetimes in a "
+                      "zoneinfo.ZoneInfo zone over a recording: their UTC offsets were "
+                      "not recorded");
   case REPLAY_WHY_TRUTH:
     if( why->v.tag==TREC_V_REPR ){
       return replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot tell the truth value of a "
@@ -421,6 +430,10 @@ int replay_truthy(trec_replay *rp, const struct trec_value *v, int *t){
     return replay_err_why(rp, &why);
   default:
     break;
+  }
+  if( c.tag==TREC_V_REPR && replay_std_known(&c) ){
+    *t = replay_std_truthy(&c);
+    return TREC_OK;
   }
   if( c.tag==TREC_V_REPR ){
     why.v = c;

@@ -1303,10 +1303,6 @@ static struct xval parse_binary(struct parser *ps, int level){
   return x;
 }
 
-static int cut_error(struct parser *ps){
-  return ps->rc = replay_err_cut_compare(ps->rp);
-}
-
 /* Python == (replay_equal, which compares subclasses of builtins by their
 ** content and Enum members by identity). */
 static int xequal(struct parser *ps, struct xval a, struct xval b, int *eq){
@@ -1384,15 +1380,6 @@ static int parse_cmpop(struct parser *ps){
   return -1;
 }
 
-/* Whether Python's <, <=, > and >= on v come from a class replay cannot
-** see (dataclass(order=True), total_ordering, a Decimal or a date kept as
-** its repr): where no builtin order applies, replay refuses rather than
-** answer with Python's TypeError for builtins. */
-static int order_unknown(const struct trec_value *v){
-  return v->tag==TREC_V_OBJECT || v->tag==TREC_V_REPR || v->tag==TREC_V_TYPED
-      || v->tag==TREC_V_EXC;
-}
-
 static int compare(struct parser *ps, int op, struct xval a, struct xval b, int *res){
   struct trec_value va, vb;
   int cmp = 0, rc;
@@ -1414,23 +1401,9 @@ static int compare(struct parser *ps, int op, struct xval a, struct xval b, int 
       break;
   }
   if( decode(ps, a, &va) || decode(ps, b, &vb) ) return ps->rc;
-  rc = trec_value_compare(&va, &vb, &cmp);
-  if( rc==TREC_ERR_LIMIT ) return cut_error(ps);
-  if( rc!=TREC_OK && (order_unknown(&va) || order_unknown(&vb)) ){
-    size_t l;
-    const char *t = trec_value_typename(order_unknown(&va) ? &va : &vb, &l);
-    return perr(ps, TREC_ERR_LIMIT, "ValueError: cannot order a '%.*s' value over a "
-                "recording: its class may define the comparison", t, l>200 ? 200 : l);
-  }
-  if( rc!=TREC_OK ){
-    size_t la, lb;
-    const char *ta = trec_value_typename(&va, &la), *tb = trec_value_typename(&vb, &lb);
-    char msg[600];
-    snprintf(msg, sizeof(msg), "TypeError: '%s' not supported between instances of '%.*s' and '%.*s'",
-             op==OP_LT ? "<" : op==OP_LE ? "<=" : op==OP_GT ? ">" : ">=",
-             (int)(la>200 ? 200 : la), ta, (int)(lb>200 ? 200 : lb), tb);
-    return perr(ps, TREC_ERR_TYPE, "%.*s", msg, strlen(msg));
-  }
+  if( (rc = replay_order(ps->rp, op==OP_LT ? "<" : op==OP_LE ? "<=" : op==OP_GT ? ">" : ">=",
+                         &va, &vb, &cmp))!=TREC_OK )
+    return ps->rc = rc;
   switch( op ){
     case OP_LT: *res = cmp<0; break;
     case OP_LE: *res = cmp<=0; break;

@@ -200,7 +200,9 @@ enum replay_why_kind {
   REPLAY_WHY_NONE, REPLAY_WHY_CUT, REPLAY_WHY_CORRUPT, REPLAY_WHY_DEPTH,
   REPLAY_WHY_SELF, REPLAY_WHY_NAN, REPLAY_WHY_REDACTED,
   /* these name v's type */
-  REPLAY_WHY_OBJECT, REPLAY_WHY_REPR, REPLAY_WHY_IDENTITY, REPLAY_WHY_TRUTH
+  REPLAY_WHY_OBJECT, REPLAY_WHY_REPR, REPLAY_WHY_IDENTITY, REPLAY_WHY_TRUTH,
+  /* a Decimal signalling NaN; a ZoneInfo's offset */
+  REPLAY_WHY_CONTEXT, REPLAY_WHY_ZONE
 };
 struct replay_why {
   enum replay_why_kind kind;
@@ -227,6 +229,32 @@ int replay_is(trec_replay *rp, const struct trec_value *a, const struct trec_val
               int *is);
 /* *t = bool(v), or the error (an object's class may define __bool__). */
 int replay_truthy(trec_replay *rp, const struct trec_value *v, int *t);
+/* stdval.c: Decimal and datetime's values, which the recorder keeps as
+** their repr() text, by value. replay_std_known: whether v is such a text.
+** replay_std_eq: a == b where a or b is known, as enum replay_eq (why set
+** when unknown). replay_std_order: the order of a and b, one of them known,
+** for `a op b`: TREC_OK and *cmp, else the error (Python's TypeError, or
+** why the recording cannot tell) is in rp. replay_std_truthy: bool(v) of a
+** known v. */
+int replay_std_known(const struct trec_value *v);
+int replay_std_eq(const struct trec_value *a, const struct trec_value *b,
+                  struct replay_why *why);
+int replay_std_order(trec_replay *rp, const char *op, const struct trec_value *a,
+                     const struct trec_value *b, int *cmp);
+int replay_std_truthy(const struct trec_value *v);
+/* order.c: the order of a and b for `a op b` (op "<", "<=", ">", ">="),
+** as Python's rich comparison finds it: lists and tuples by their first
+** unequal items. TREC_OK and *cmp (<0, 0, >0), or the error in rp:
+** Python's TypeError naming the items' types, or why the recording cannot
+** tell (a cut part, an object whose class may define the order). */
+int replay_order(trec_replay *rp, const char *op, const struct trec_value *a,
+                 const struct trec_value *b, int *cmp);
+/* The errors of an order: Python's TypeError for `a op b`; the recording
+** cannot tell v's order (its class may define it). */
+int replay_err_unorderable(trec_replay *rp, const char *op, const struct trec_value *a,
+                           const struct trec_value *b);
+int replay_err_order_unknown(trec_replay *rp, const struct trec_value *v);
+
 /* round(a[, ndigits]) (ndigits NULL when not given), int(a) and float(a)
 ** of a number, as Python computes them. */
 enum rconv { RCONV_ROUND, RCONV_INT, RCONV_FLOAT };

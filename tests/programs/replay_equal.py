@@ -87,9 +87,23 @@ EXACT = [
     "w[::-9223372036854775808]", "w[1::9223372036854775807]", "xs[::-2 ** 100]",
     "xs[2 ** 100:]", "xs[-2 ** 100:1]", "6683116752304179683 / 253452",
     "4294967300 / 9007199254740993", "-(2 ** 100) // 2 ** 90 / 3",
-    # Decimal and datetime values: their repr, equal when their texts are
+    # Decimal and datetime values: their repr, and by value
     "dec1", "dnan", "day1", "when", "gap", "dec1 == dec2", "day1 == day2", "dec1 == None",
-    "(dec1, day1)",
+    "(dec1, day1)", "dec1 == dec3", "dnan == dnan", "bool(dec1)", "bool(dneg0)",
+    "bool(dnan)", "dec4 == 1", "dec4 == True", "dec4 in d1", "d1.get(dec4)",
+    "dec1 == 1.5", "1.5 == dec1", "dtenth == 0.1", "dbig == big", "dneg0 == 0",
+    "day1 < day2", "day1 <= day2", "dec1 > 1", "dec1 < 2", "dec1 < 1.5000000000000002",
+    "dtenth < 0.1", "0.1 > dtenth", "dbig < big + 1", "dbig > big", "dneg0 < 0",
+    "dinf < -1e308", "dinf < dec1", "min(dec1, dec3)", "max(dec3, dec1)",
+    "max(dec1, 2, dtenth)", "dec1 < 'a'", "'a' > dec1", "dec1 < None", "dec1 < day1",
+    "(dec1, 1) < (dec3, 2)", "(dec1, 'a') < (dec3, 2)", "(1, 'a') < (1, 2)",
+    "t3 < (3, 'a')", "t3 < (3, 1.5)", "(dec1,) < (dec3, 0)",
+    "when == utcw", "when < utcw", "when <= utcw", "naive < when", "naive == when",
+    "day1 < when", "when >= day1", "when == day1", "zw1 == zw1", "zw1 <= zw1",
+    "tm1 < tm2", "tm1 == tm2", "tm2 == tm3", "tm2 < tm3", "tq1 == tq2", "tq1 < tq2",
+    "dq1 == dq2", "dq1 > dq2", "gap == gap3", "gap < gap2", "not gap2", "bool(gap)",
+    "gap > 0", "tzo == tzo2", "tzo < tzo2", "bool(tm1)", "bool(day1)", "max(day1, day2)",
+    "min(when, utcw, naive2)",
     # a bytearray: its bytes, and a slice of it is a bytearray
     "ba", "ba[:2]", "ba[::-1]", "ba[1]", "ba == b'zbA'", "len(ba)", "ba[5:]",
 ]
@@ -104,10 +118,11 @@ REFUSED = [
     "fal or 5", "bool(sz)", "bool(p1)", "1 in ps",
     # repr() text: by value
     "r0 == r1", "bool(r0)", "c1 == 1",
-    # Decimal and datetime: by value, which a text alone does not tell
-    "dec1 == dec3", "dnan == dnan", "dnan == dnan2", "bool(dec1)", "day1 < day2",
-    # and an object's order, which its class may define
-    "pt1 < pt2", "p1 >= p2",
+    # a Decimal NaN's order and a signalling NaN's ==: the program's decimal
+    # context decides whether they raise; a ZoneInfo's offset
+    "dnan == dnan2", "dnan < dec1", "dec1 >= dnan", "zw1 < zw2", "zw1 == zw2",
+    # the order of an object, which its class may define, also inside a tuple
+    "pt1 < pt2", "p1 >= p2", "(pt1,) < (pt2,)", "dec1 < c1",
     # identity of values that carry none
     "nan1 is nan1", "big is big", "w is w", "w[0] is 'a'", "words[0] is words[0]",
 ]
@@ -117,10 +132,28 @@ def stop_here(a4, b4, te, tf, d1, d2, d3, d4, empty_d, s1, s2, s3, fs, nan1, nan
               nl1, nl2, nl3, cyc, p1, p2, ps, pt1, pt2, fal, sz, tup_l, fn, cls, cls2,
               r0, r1, c1, err, n, big, w, words, xs, t3, long, long2, node, shade, shade2,
               shades, cyc2, dec1, dec2, dec3, dnan, dnan2, day1, day2, when, gap,
-              ba):
+              ba, dec4, dtenth, dbig, dneg0, dinf, naive, naive2, utcw, zw1, zw2, tm1,
+              tm2, tm3, tq1, tq2, dq1, dq2, gap2, gap3, tzo, tzo2):
     facts = pyfacts.facts(EXACT + REFUSED, dict(locals(), f=f, g=g))
     print(json.dumps({"facts": facts, "refused": ["p " + e for e in REFUSED]}))
     return len(facts)
+
+
+UTC = datetime.timezone.utc
+
+
+def tz_hours(h):
+    return datetime.timezone(datetime.timedelta(hours=h))
+
+
+def tz_us(us):
+    """An offset with microseconds, which time's order leaves out."""
+    return datetime.timezone(datetime.timedelta(microseconds=us))
+
+
+def zone(key):
+    import zoneinfo
+    return zoneinfo.ZoneInfo(key)
 
 
 NAN = float("nan")
@@ -145,4 +178,20 @@ stop_here(a4=[[[[1]]]], b4=[[[[2]]]], te=[[[[]]]], tf=[[[[0]]]],
           day2=datetime.date(2020, 1, 5),
           when=datetime.datetime(2024, 3, 1, 9, 30, 0, 250, tzinfo=datetime.timezone(
               datetime.timedelta(hours=-5), "EST")),
-          gap=datetime.timedelta(days=-1, seconds=3), ba=bytearray(b"zbA"))
+          gap=datetime.timedelta(days=-1, seconds=3), ba=bytearray(b"zbA"),
+          dec4=decimal.Decimal("1.000"), dtenth=decimal.Decimal("0.1"),
+          dbig=decimal.Decimal(2 ** 70), dneg0=decimal.Decimal("-0"),
+          dinf=decimal.Decimal("-Infinity"), naive=datetime.datetime(2024, 3, 1, 14, 30),
+          naive2=datetime.datetime(2024, 3, 1, 14, 29),
+          utcw=datetime.datetime(2024, 3, 1, 14, 30, 0, 250, tzinfo=UTC),
+          zw1=datetime.datetime(2024, 3, 1, 9, 30, tzinfo=zone("America/New_York")),
+          zw2=datetime.datetime(2024, 3, 1, 9, 30, tzinfo=zone("Europe/Paris")),
+          tm1=datetime.time(9, 30), tm2=datetime.time(9, 30, tzinfo=tz_hours(1)),
+          tm3=datetime.time(8, 30, tzinfo=UTC),
+          tq1=datetime.time(0, 0, 0, 400, tzinfo=tz_us(1)),
+          tq2=datetime.time(0, 0, 0, 400, tzinfo=UTC),
+          dq1=datetime.datetime(2000, 1, 1, 0, 0, 0, 400, tzinfo=tz_us(1)),
+          dq2=datetime.datetime(2000, 1, 1, 0, 0, 0, 399, tzinfo=UTC),
+          gap2=datetime.timedelta(0), gap3=datetime.timedelta(seconds=-86397),
+          tzo=datetime.timezone(datetime.timedelta(hours=-5), "EST"),
+          tzo2=datetime.timezone(datetime.timedelta(hours=-5)))

@@ -1,0 +1,528 @@
+/*
+** stdval.c: decimal.Decimal and datetime's values compared by value.
+**
+** The recorder keeps these as the repr() text Python prints
+** (recorder/stdrepr.c). A text is all a replay has, but for these types it
+** holds the whole value: the Decimal's sign, digits and exponent, the
+** date's fields, a fixed timezone's offset. Reading it back lets ==, <,
+** bool(), min() and max() answer as Python does, with the TypeError Python
+** raises where it raises one. Where Python's answer lies outside the text
+** the replay still refuses: a Decimal NaN's order and a signalling NaN's
+** == (InvalidOperation, or not, by the program's decimal context), a
+** ZoneInfo's UTC offset (from the tz database at that moment).
+**
+** Only texts of the exact types parse; anything else (a subclass's repr
+** taken with --repr, a text cut at --max-str) stays an opaque REPR.
+*/
+#include "config.h"
+#include <inttypes.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include "replay/replay_int.h"
+
+enum std_kind {
+  STD_NONE, STD_DECIMAL, STD_DATE, STD_DATETIME, STD_TIME, STD_TIMEDELTA,
+  STD_TIMEZONE, STD_ZONEINFO
+};
+
+/* Room for a double's exact decimal expansion (at most 767 significant
+** digits) and for the digits of a recorded Decimal. */
+#define DIGITS_MAX 1100
+
+/* A number as a Decimal holds it: (-1)**neg * dig * 10**exp, or special. */
+struct dnum {
+  char special;              /* 0, 'I' infinity, 'N' NaN, 'S' signalling NaN */
+  char neg;
+  size_t ndig;               /* dig has no leading or trailing zeros; 0: zero */
+  int64_t exp;
+  char dig[DIGITS_MAX];
+};
+
+enum tz_kind { TZ_NAIVE, TZ_FIXED, TZ_ZONE };
+
+struct stdv {
+  enum std_kind kind;
+  struct dnum num;           /* DECIMAL */
+  int64_t days;              /* DATE, DATETIME: days since 0001-01-01;
+                                TIMEDELTA: its days */
+  int64_t us;                /* DATETIME, TIME: microseconds into the day;
+                                TIMEDELTA: its seconds and microseconds;
+                                TIMEZONE: its offset */
+  enum tz_kind tz;           /* DATETIME, TIME */
+  int64_t off;               /* TZ_FIXED: the offset in microseconds */
+  const unsigned char *zone; /* TZ_ZONE, ZONEINFO: the key's text */
+  size_t zone_len;
+};
+
+#define US_PER_DAY INT64_C(86400000000)
+
+/* ---- Reading the texts ---- */
+
+struct text { const unsigned char *p, *e; };
+
+static int lit(struct text *t, const char *s){
+  size_t n = strlen(s);
+  if( (size_t)(t->e - t->p)<n || memcmp(t->p, s, n) ) return 0;
+  t->p += n;
+  return 1;
+}
+
+/* A decimal int of at most 18 digits, maybe negative. */
+static int num(struct text *t, int64_t *out){
+  int neg = lit(t, "-"), n = 0;
+  int64_t v = 0;
+  while( t->p<t->e && *t->p>='0' && *t->p<='9' && n<18 ){
+    v = v*10 + (*t->p++ - '0');
+    n++;
+  }
+  if( n==0 || (t->p<t->e && *t->p>='0' && *t->p<='9') ) return 0;
+  *out = neg ? -v : v;
+  return 1;
+}
+
+/* A str's repr: quotes, and backslash escapes skipped over. */
+static int quoted(struct text *t, const unsigned char **s, size_t *len){
+  unsigned char q;
+  if( t->p>=t->e || (*t->p!='\'' && *t->p!='"') ) return 0;
+  q = *t->p++;
+  *s = t->p;
+  while( t->p<t->e && *t->p!=q ) t->p += *t->p=='\\' && t->p+1<t->e ? 2 : 1;
+  if( t->p>=t->e ) return 0;
+  *len = (size_t)(t->p - *s);
+  t->p++;
+  return 1;
+}
+
+/* Trailing zeros into the exponent, leading ones dropped. */
+static void dnum_trim(struct dnum *d){
+  size_t i = 0;
+  while( i<d->ndig && d->dig[i]=='0' ) i++;
+  if( i ){
+    memmove(d->dig, d->dig+i, d->ndig-i);
+    d->ndig -= i;
+  }
+  while( d->ndig>0 && d->dig[d->ndig-1]=='0' ){
+    d->ndig--;
+    d->exp++;
+  }
+}
+
+/* Digits with an optional point and exponent (Decimal's to-sci-string,
+** printf's %e): into d, which the caller has cleared. */
+static int dnum_digits(struct text *t, struct dnum *d){
+  int point = 0, any = 0;
+  int64_t e = 0;
+  for(; t->p<t->e; t->p++){
+    if( *t->p=='.' && !point ){ point = 1; continue; }
+    if( *t->p<'0' || *t->p>'9' ) break;
+    if( d->ndig>=DIGITS_MAX ) return 0;
+    d->dig[d->ndig++] = (char)*t->p;
+    if( point ) d->exp--;
+    any = 1;
+  }
+  if( !any ) return 0;
+  if( t->p<t->e && (*t->p=='E' || *t->p=='e') ){
+    t->p++;
+    lit(t, "+");
+    if( !num(t, &e) ) return 0;
+    d->exp += e;
+  }
+  dnum_trim(d);
+  return 1;
+}
+
+static int parse_decimal(struct text *t, struct dnum *d){
+  memset(d, 0, offsetof(struct dnum, dig));
+  if( !lit(t, "Decimal('") ) return 0;
+  d->neg = (char)lit(t, "-");
+  if( lit(t, "Infinity") ) d->special = 'I';
+  else if( lit(t, "NaN") ) d->special = 'N';
+  else if( lit(t, "sNaN") ) d->special = 'S';
+  else if( !dnum_digits(t, d) ) return 0;
+  if( d->special=='N' || d->special=='S' )    /* a payload */
+    while( t->p<t->e && *t->p>='0' && *t->p<='9' ) t->p++;
+  return lit(t, "')") && t->p==t->e;
+}
+
+/* Days from 0001-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t day_number(int64_t y, int64_t m, int64_t d){
+  static const int before[] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+  int64_t y1 = y - 1, n = y1*365 + y1/4 - y1/100 + y1/400 + before[m-1] + d - 1;
+  if( m>2 && (y%4==0 && (y%100!=0 || y%400==0)) ) n++;
+  return n;
+}
+
+/* "Y, M, D" of a date, checked as date() checks them. */
+static int ymd(struct text *t, int64_t *days){
+  int64_t y, m, d;
+  if( !num(t, &y) || !lit(t, ", ") || !num(t, &m) || !lit(t, ", ") || !num(t, &d) )
+    return 0;
+  if( y<1 || y>9999 || m<1 || m>12 || d<1 || d>31 ) return 0;
+  *days = day_number(y, m, d);
+  return 1;
+}
+
+/* "H, M[, S[, US]]" of a time, into microseconds. */
+static int clock(struct text *t, int64_t *us){
+  int64_t h, m, s = 0, u = 0;
+  struct text save;
+  if( !num(t, &h) || !lit(t, ", ") || !num(t, &m) ) return 0;
+  save = *t;
+  if( lit(t, ", ") && num(t, &s) ){
+    save = *t;
+    if( !(lit(t, ", ") && num(t, &u)) ) *t = save;
+  }else{
+    *t = save;
+  }
+  if( h<0 || h>23 || m<0 || m>59 || s<0 || s>59 || u<0 || u>999999 ) return 0;
+  *us = ((h*60 + m)*60 + s)*INT64_C(1000000) + u;
+  return 1;
+}
+
+/* timedelta's repr: "datetime.timedelta(0)", or its non-zero fields. */
+static int timedelta(struct text *t, int64_t *days, int64_t *us){
+  int64_t v;
+  int any = 0;
+  *days = *us = 0;
+  if( !lit(t, "datetime.timedelta(") ) return 0;
+  if( lit(t, "0)") ) return 1;
+  if( lit(t, "days=") ){
+    if( !num(t, days) ) return 0;
+    any = 1;
+  }
+  if( lit(t, any ? ", seconds=" : "seconds=") ){
+    if( !num(t, &v) || v<0 || v>=86400 ) return 0;
+    *us = v*INT64_C(1000000);
+    any = 1;
+  }
+  if( lit(t, any ? ", microseconds=" : "microseconds=") ){
+    if( !num(t, &v) || v<0 || v>999999 ) return 0;
+    *us += v;
+    any = 1;
+  }
+  return any && lit(t, ")");
+}
+
+/* A timezone's repr: its offset (strictly within a day), or the UTC
+** singleton's name. */
+static int timezone(struct text *t, int64_t *off){
+  int64_t days, us;
+  const unsigned char *name;
+  size_t len;
+  if( lit(t, "datetime.timezone.utc") ){ *off = 0; return 1; }
+  if( !lit(t, "datetime.timezone(") || !timedelta(t, &days, &us) ) return 0;
+  if( lit(t, ", ") && !quoted(t, &name, &len) ) return 0;
+  if( !lit(t, ")") || days<-1 || days>0 ) return 0;
+  *off = days*US_PER_DAY + us;
+  return *off>-US_PER_DAY && *off<US_PER_DAY;
+}
+
+static int zoneinfo(struct text *t, const unsigned char **key, size_t *len){
+  return lit(t, "zoneinfo.ZoneInfo(key=") && quoted(t, key, len) && lit(t, ")");
+}
+
+/* ", tzinfo=..." and ", fold=1" in either order, then ")". */
+static int tail(struct text *t, struct stdv *s){
+  s->tz = TZ_NAIVE;
+  for(;;){
+    if( lit(t, ", fold=1") ) continue;
+    if( s->tz==TZ_NAIVE && lit(t, ", tzinfo=") ){
+      if( timezone(t, &s->off) ) s->tz = TZ_FIXED;
+      else if( zoneinfo(t, &s->zone, &s->zone_len) ) s->tz = TZ_ZONE;
+      else return 0;
+      continue;
+    }
+    return lit(t, ")") && t->p==t->e;
+  }
+}
+
+static int type_is(const struct trec_value *v, const char *name){
+  return v->type_len==strlen(name) && !memcmp(v->type, name, v->type_len);
+}
+
+/* v's kind and value, STD_NONE when it is not a known text. */
+static enum std_kind parse(const struct trec_value *v, struct stdv *s){
+  struct text t = { v->data, v->data + v->data_len };
+  int ok = 0;
+  s->kind = STD_NONE;
+  if( v->tag!=TREC_V_REPR || v->type==NULL ) return STD_NONE;
+  if( type_is(v, "decimal.Decimal") ){
+    ok = parse_decimal(&t, &s->num);
+    s->kind = STD_DECIMAL;
+  }else if( type_is(v, "datetime.date") ){
+    ok = lit(&t, "datetime.date(") && ymd(&t, &s->days) && lit(&t, ")") && t.p==t.e;
+    s->kind = STD_DATE;
+  }else if( type_is(v, "datetime.datetime") ){
+    ok = lit(&t, "datetime.datetime(") && ymd(&t, &s->days) && lit(&t, ", ")
+         && clock(&t, &s->us) && tail(&t, s);
+    s->kind = STD_DATETIME;
+  }else if( type_is(v, "datetime.time") ){
+    ok = lit(&t, "datetime.time(") && clock(&t, &s->us) && tail(&t, s);
+    s->kind = STD_TIME;
+  }else if( type_is(v, "datetime.timedelta") ){
+    ok = timedelta(&t, &s->days, &s->us) && t.p==t.e;
+    s->kind = STD_TIMEDELTA;
+  }else if( type_is(v, "datetime.timezone") ){
+    ok = timezone(&t, &s->us) && t.p==t.e;
+    s->kind = STD_TIMEZONE;
+  }else if( type_is(v, "zoneinfo.ZoneInfo") ){
+    ok = zoneinfo(&t, &s->zone, &s->zone_len) && t.p==t.e;
+    s->kind = STD_ZONEINFO;
+  }
+  if( !ok ) s->kind = STD_NONE;
+  return s->kind;
+}
+
+int replay_std_known(const struct trec_value *v){
+  struct stdv s;
+  return parse(v, &s)!=STD_NONE;
+}
+
+/* ---- Numbers ---- */
+
+static int is_number(enum trec_vtag t){
+  return t==TREC_V_FALSE || t==TREC_V_TRUE || t==TREC_V_INT
+      || t==TREC_V_BIGINT || t==TREC_V_FLOAT;
+}
+
+/* A builtin number as a Decimal holds it, exactly (Decimal compares with
+** floats by their exact binary value): 0 when it cannot be had (an int
+** too long for the digits here). */
+static int number_dnum(const struct trec_value *v, struct dnum *d){
+  char tmp[DIGITS_MAX + 16];
+  struct text t;
+  memset(d, 0, offsetof(struct dnum, dig));
+  switch( v->tag ){
+  case TREC_V_FALSE: case TREC_V_TRUE:
+    d->dig[0] = '1';
+    d->ndig = v->tag==TREC_V_TRUE;
+    return 1;
+  case TREC_V_INT:
+    snprintf(tmp, sizeof tmp, "%" PRId64, v->i);
+    break;
+  case TREC_V_FLOAT:
+    if( isnan(v->f) ){ d->special = 'N'; return 1; }
+    d->neg = (char)(signbit(v->f)!=0);
+    if( isinf(v->f) ){ d->special = 'I'; return 1; }
+    /* glibc prints a double's exact expansion: at most 767 significant
+    ** digits, the rest zeros */
+    snprintf(tmp, sizeof tmp, "%.800e", fabs(v->f));
+    break;
+  case TREC_V_BIGINT: {
+    struct trec_buf b = TREC_BUF_INIT;
+    int ok = trec_value_render(v->start, v->end, 0, 0, &b)==TREC_OK && !b.oom
+             && b.len<DIGITS_MAX && memchr(b.data, 'x', b.len)==NULL;
+    if( ok ){
+      memcpy(tmp, b.data, b.len);
+      tmp[b.len] = 0;
+    }
+    trec_buf_release(&b);
+    if( !ok ) return 0;
+    break;
+  }
+  default:
+    return 0;
+  }
+  t.p = (const unsigned char *)tmp;
+  t.e = t.p + strlen(tmp);
+  if( lit(&t, "-") ) d->neg = 1;
+  return dnum_digits(&t, d) && t.p==t.e;
+}
+
+static int sign3(int64_t a, int64_t b){ return a<b ? -1 : a>b; }
+
+/* The order of two numbers that are not NaN. */
+static int dnum_cmp(const struct dnum *a, const struct dnum *b){
+  int sa = a->special=='I' || a->ndig ? (a->neg ? -1 : 1) : 0;
+  int sb = b->special=='I' || b->ndig ? (b->neg ? -1 : 1) : 0;
+  int c;
+  size_t n;
+  if( sa!=sb ) return sa<sb ? -1 : 1;
+  if( sa==0 ) return 0;
+  if( a->special=='I' || b->special=='I' ){
+    c = (a->special=='I') - (b->special=='I');
+  }else if( (c = sign3(a->exp + (int64_t)a->ndig, b->exp + (int64_t)b->ndig))==0 ){
+    /* same adjusted exponent: the digits decide, then their count */
+    n = a->ndig<b->ndig ? a->ndig : b->ndig;
+    c = memcmp(a->dig, b->dig, n);
+    c = c ? (c<0 ? -1 : 1) : sign3((int64_t)a->ndig, (int64_t)b->ndig);
+  }
+  return sa<0 ? -c : c;
+}
+
+/* ---- Relating two values ---- */
+
+enum rel {
+  REL_ORDER,        /* *cmp is their order */
+  REL_EQ_ONLY,      /* *cmp says equal (0) or not; < raises TypeError */
+  REL_UNEQUAL,      /* not equal; < raises TypeError */
+  REL_NAIVE_AWARE,  /* not equal; < raises "can't compare offset-naive..." */
+  REL_DATE_DATETIME,/* not equal; < raises per version */
+  REL_NAN,          /* a quiet NaN: not equal; < depends on the context */
+  REL_SNAN,         /* a signalling NaN: == and < depend on the context */
+  REL_ZONE,         /* a ZoneInfo's offset decides */
+  REL_UNKNOWN       /* the other value's class decides */
+};
+
+/* Whether v is of a builtin type (a REF: the container it points to),
+** whose == with these types is False and whose < raises TypeError. */
+static int is_builtin(const struct trec_value *v){
+  switch( v->tag==TREC_V_REF ? v->sub : v->tag ){
+  case TREC_V_OBJECT: case TREC_V_REPR: case TREC_V_EXC: case TREC_V_TYPED:
+  case TREC_V_REDACTED:
+    return 0;
+  default:
+    return 1;
+  }
+}
+
+/* Microseconds since 0001-01-01 (a time: into its day) in UTC, or local
+** for a naive one. A time's comparison leaves out the microseconds of its
+** offset, as time_richcompare does. */
+static int64_t utc_us(const struct stdv *s){
+  int64_t t = (s->kind==STD_DATETIME ? s->days*US_PER_DAY : 0) + s->us, off = s->off;
+  if( s->tz!=TZ_FIXED ) return t;
+  if( s->kind==STD_TIME ) off -= ((off % 1000000) + 1000000) % 1000000;
+  return t - off;
+}
+
+static int same_zone(const struct stdv *a, const struct stdv *b){
+  return a->zone_len==b->zone_len && !memcmp(a->zone, b->zone, a->zone_len);
+}
+
+/* datetime and time: naive against naive by fields, aware against aware
+** in UTC; a ZoneInfo's offset is unknown unless the two texts are one. */
+static enum rel rel_clock(const struct stdv *a, const struct stdv *b,
+                          const struct trec_value *va, const struct trec_value *vb,
+                          int *cmp){
+  if( (a->tz==TZ_NAIVE)!=(b->tz==TZ_NAIVE) ) return REL_NAIVE_AWARE;
+  if( a->tz==TZ_ZONE || b->tz==TZ_ZONE ){
+    if( va->data_len==vb->data_len && !memcmp(va->data, vb->data, va->data_len) ){
+      *cmp = 0;
+      return REL_ORDER;
+    }
+    return REL_ZONE;
+  }
+  *cmp = sign3(utc_us(a), utc_us(b));
+  return REL_ORDER;
+}
+
+/* a (known) against b (known or not). */
+static enum rel relate(const struct trec_value *va, const struct trec_value *vb,
+                       int *cmp){
+  struct stdv a, b;
+  parse(va, &a);
+  parse(vb, &b);
+  if( b.kind==STD_NONE ){
+    if( a.kind==STD_DECIMAL && is_number(vb->tag) ){
+      if( !number_dnum(vb, &b.num) ) return REL_UNKNOWN;
+      b.kind = STD_DECIMAL;
+    }else{
+      return is_builtin(vb) ? REL_UNEQUAL : REL_UNKNOWN;
+    }
+  }
+  if( a.kind!=b.kind ){
+    if( (a.kind==STD_DATE && b.kind==STD_DATETIME)
+     || (a.kind==STD_DATETIME && b.kind==STD_DATE) ) return REL_DATE_DATETIME;
+    return REL_UNEQUAL;
+  }
+  switch( a.kind ){
+  case STD_DECIMAL:
+    if( a.num.special=='S' || b.num.special=='S' ) return REL_SNAN;
+    if( a.num.special=='N' || b.num.special=='N' ) return REL_NAN;
+    *cmp = dnum_cmp(&a.num, &b.num);
+    return REL_ORDER;
+  case STD_DATE:
+    *cmp = sign3(a.days, b.days);
+    return REL_ORDER;
+  case STD_DATETIME: case STD_TIME:
+    return rel_clock(&a, &b, va, vb, cmp);
+  case STD_TIMEDELTA:
+    *cmp = a.days!=b.days ? sign3(a.days, b.days) : sign3(a.us, b.us);
+    return REL_ORDER;
+  case STD_TIMEZONE:
+    *cmp = sign3(a.us, b.us);
+    return REL_EQ_ONLY;
+  default:      /* ZoneInfo: equal only to itself, one per key */
+    *cmp = !same_zone(&a, &b);
+    return REL_EQ_ONLY;
+  }
+}
+
+/* The known one of a and b first; 1 when they were swapped. */
+static int known_first(const struct trec_value **a, const struct trec_value **b){
+  const struct trec_value *t;
+  if( replay_std_known(*a) ) return 0;
+  t = *a;
+  *a = *b;
+  *b = t;
+  return 1;
+}
+
+int replay_std_eq(const struct trec_value *a, const struct trec_value *b,
+                  struct replay_why *why){
+  int cmp = 1;
+  known_first(&a, &b);
+  switch( relate(a, b, &cmp) ){
+  case REL_ORDER: case REL_EQ_ONLY:
+    return cmp==0 ? REPLAY_EQ_YES : REPLAY_EQ_NO;
+  case REL_SNAN:
+    why->kind = REPLAY_WHY_CONTEXT;
+    return REPLAY_EQ_UNKNOWN;
+  case REL_ZONE:
+    why->kind = REPLAY_WHY_ZONE;
+    return REPLAY_EQ_UNKNOWN;
+  case REL_UNKNOWN:
+    /* what the other value is decides: an object's class, a repr */
+    why->kind = b->tag==TREC_V_REPR ? REPLAY_WHY_REPR : REPLAY_WHY_OBJECT;
+    why->v = *b;
+    return REPLAY_EQ_UNKNOWN;
+  default:
+    return REPLAY_EQ_NO;
+  }
+}
+
+int replay_std_order(trec_replay *rp, const char *op, const struct trec_value *a,
+                     const struct trec_value *b, int *cmp){
+  int swapped = known_first(&a, &b);
+  switch( relate(a, b, cmp) ){
+  case REL_ORDER:
+    if( swapped ) *cmp = -*cmp;
+    return TREC_OK;
+  case REL_NAIVE_AWARE:
+    return replay_err(rp, TREC_ERR_TYPE, "TypeError: can't compare offset-naive and "
+                      "offset-aware %s", type_is(a, "datetime.time") ? "times" : "datetimes");
+  case REL_DATE_DATETIME:
+    if( !replay_python_at_least(rp, 3, 13) )
+      return replay_err(rp, TREC_ERR_TYPE, "TypeError: can't compare datetime.datetime "
+                        "to datetime.date");
+    break;
+  case REL_NAN: case REL_SNAN:
+    return replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot order a Decimal NaN over a "
+                      "recording: whether it raises InvalidOperation depends on the "
+                      "program's decimal context");
+  case REL_ZONE: {
+    struct replay_why why = { REPLAY_WHY_ZONE, { 0 } };
+    return replay_err_why(rp, &why);
+  }
+  case REL_UNKNOWN:
+    return replay_err_order_unknown(rp, b);
+  default:
+    break;
+  }
+  return replay_err_unorderable(rp, op, swapped ? b : a, swapped ? a : b);
+}
+
+int replay_std_truthy(const struct trec_value *v){
+  struct stdv s;
+  switch( parse(v, &s) ){
+  case STD_DECIMAL:
+    return s.num.special || s.num.ndig>0;
+  case STD_TIMEDELTA:
+    return s.days!=0 || s.us!=0;
+  default:
+    return 1;
+  }
+}
