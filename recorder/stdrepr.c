@@ -1,12 +1,13 @@
 /*
-** stdrepr.c: repr() text of decimal.Decimal and datetime's value types,
-** read from their structs as their own repr functions read them (see
-** stdrepr.h for why they are not called).
+** stdrepr.c: repr() text of decimal.Decimal, datetime's value types,
+** memoryview, slice and re.Pattern, read from their structs as their own
+** repr functions read them (see stdrepr.h for why they are not called).
 */
 #include <stdint.h>
 #include <string.h>
 #include "recorder/stdrepr.h"
 #include <datetime.h>
+#include <structmember.h>
 
 
 /* libmpdec's mpd_t in the 64-bit configuration CPython builds on x86-64
@@ -45,6 +46,22 @@ struct zoneinfo_head {         /* _zoneinfo.c's PyZoneInfo_ZoneInfo, its
   PyObject *key;
 };
 
+/* re.Pattern's pattern and flags members, by name: 0 when its member
+** table lacks them. pat and flags (offsets into an instance) may be NULL. */
+static int pattern_fields(PyTypeObject *tp, Py_ssize_t *pat, Py_ssize_t *flags){
+  int got = 0;
+  for(PyMemberDef *m=tp->tp_members; m!=NULL && m->name!=NULL; m++){
+    if( m->type==T_OBJECT && !strcmp(m->name, "pattern") ){
+      if( pat ) *pat = m->offset;
+      got |= 1;
+    }else if( m->type==T_INT && !strcmp(m->name, "flags") ){
+      if( flags ) *flags = m->offset;
+      got |= 2;
+    }
+  }
+  return got==3;
+}
+
 /* The most digits a Decimal may have here: its text is built on the stack. */
 #define DEC_DIGITS_MAX 1024
 
@@ -66,6 +83,10 @@ enum trec_stdrepr trec_stdrepr_kind(PyTypeObject *tp, const char *name,
   ** modules that import it; the structs and field macros are all this file
   ** uses */
   (void)PyDateTimeAPI;
+  if( tp==&PyMemoryView_Type ) return TREC_STDREPR_MEMORYVIEW;
+  if( tp==&PySlice_Type ) return TREC_STDREPR_SLICE;
+  if( len==10 && !memcmp(name, "re.Pattern", len) && pattern_fields(tp, NULL, NULL) )
+    return TREC_STDREPR_PATTERN;
   if( sizeof(void *)!=8 ) return TREC_STDREPR_NONE;
   for(size_t i=0; i<sizeof known/sizeof known[0]; i++)
     if( len==strlen(known[i].name) && !memcmp(name, known[i].name, len)
@@ -267,6 +288,152 @@ static void repr_clock(int h, int m, int s, int us, struct trec_buf *out){
   else if( s ) trec_buf_printf(out, ", %d", s);
 }
 
+/* memory_repr */
+static void repr_memoryview(PyObject *v, struct trec_buf *out){
+  int released = (((PyMemoryViewObject *)v)->flags & _Py_MEMORYVIEW_RELEASED)!=0;
+  trec_buf_printf(out, "<%smemory at %p>", released ? "released " : "", (void *)v);
+}
+
+/* A slice's bound as its repr: None, a bool or an int that fits 64 bits
+** (0 for anything else, whose repr may be the program's). */
+static int repr_bound(PyObject *b, struct trec_buf *out){
+  long long x;
+  int overflow = 0;
+  if( b==Py_None || b==Py_True || b==Py_False ){
+    trec_buf_puts(out, b==Py_None ? "None" : b==Py_True ? "True" : "False");
+    return 1;
+  }
+  if( !PyLong_CheckExact(b) ) return 0;
+  x = PyLong_AsLongLongAndOverflow(b, &overflow);
+  if( overflow || (x==-1 && PyErr_Occurred()) ){
+    PyErr_Clear();
+    return 0;
+  }
+  trec_buf_printf(out, "%lld", x);
+  return 1;
+}
+
+static int repr_slice(PyObject *v, struct trec_buf *out){
+  PySliceObject *sl = (PySliceObject *)v;
+  trec_buf_puts(out, "slice(");
+  if( !repr_bound(sl->start, out) ) return 0;
+  trec_buf_puts(out, ", ");
+  if( !repr_bound(sl->stop, out) ) return 0;
+  trec_buf_puts(out, ", ");
+  if( !repr_bound(sl->step, out) ) return 0;
+  trec_buf_put_u8(out, ')');
+  return 1;
+}
+
+/* Text written up to a count of characters, as %.200R cuts a repr (maybe
+** inside an escape). */
+struct cut_text {
+  struct trec_buf *out;
+  int left;
+};
+
+static void cut_ascii(struct cut_text *c, const char *s){
+  for(; *s && c->left>0; s++, c->left--) trec_buf_put_u8(c->out, (unsigned char)*s);
+}
+
+static void cut_escape(struct cut_text *c, char kind, uint32_t ch, int digits){
+  char e[12];
+  e[0] = '\\';
+  e[1] = kind;
+  for(int i=0; i<digits; i++) e[2+i] = "0123456789abcdef"[(ch >> 4*(digits-1-i)) & 15];
+  e[2+digits] = 0;
+  cut_ascii(c, e);
+}
+
+/* One character as unicode_repr (quote: the chosen quote) or, with
+** is_bytes, bytes_repr writes it. */
+static void cut_char(struct cut_text *c, uint32_t ch, uint32_t quote, int is_bytes){
+  char one[2] = { (char)ch, 0 };
+  if( c->left<=0 ) return;
+  if( ch==quote || ch=='\\' ){ cut_escape(c, (char)ch, 0, 0); return; }
+  if( ch=='\t' ){ cut_ascii(c, "\\t"); return; }
+  if( ch=='\n' ){ cut_ascii(c, "\\n"); return; }
+  if( ch=='\r' ){ cut_ascii(c, "\\r"); return; }
+  if( ch<' ' || ch==0x7f || (is_bytes && ch>0x7f) ){ cut_escape(c, 'x', ch, 2); return; }
+  if( ch<0x7f ){ cut_ascii(c, one); return; }
+  if( Py_UNICODE_ISPRINTABLE((Py_UCS4)ch) ){
+    char u[4];
+    int n = ch<0x800 ? 2 : ch<0x10000 ? 3 : 4;
+    u[0] = (char)(n==2 ? 0xc0 | (ch >> 6) : n==3 ? 0xe0 | (ch >> 12) : 0xf0 | (ch >> 18));
+    for(int i=1; i<n; i++) u[i] = (char)(0x80 | ((ch >> 6*(n-1-i)) & 0x3f));
+    trec_buf_put(c->out, u, (size_t)n);
+    c->left--;
+    return;
+  }
+  if( ch<=0xff ) cut_escape(c, 'x', ch, 2);
+  else if( ch<=0xffff ) cut_escape(c, 'u', ch, 4);
+  else cut_escape(c, 'U', ch, 8);
+}
+
+/* The repr of a str or bytes, its first 200 characters. */
+static int repr_pattern_text(PyObject *p, struct trec_buf *out){
+  struct cut_text c = { out, 200 };
+  int is_bytes = PyBytes_CheckExact(p), sq = 0, dq = 0;
+  Py_ssize_t n;
+  uint32_t quote;
+  if( is_bytes ){
+    n = PyBytes_GET_SIZE(p);
+  }else{
+    if( !PyUnicode_CheckExact(p) ) return 0;
+#if PY_VERSION_HEX < 0x030C0000
+    if( !PyUnicode_IS_READY(p) ) return 0;
+#endif
+    n = PyUnicode_GET_LENGTH(p);
+  }
+#define PAT_CHAR(i) (is_bytes ? (uint32_t)(unsigned char)PyBytes_AS_STRING(p)[i] \
+                   : (uint32_t)PyUnicode_READ(PyUnicode_KIND(p), PyUnicode_DATA(p), i))
+  for(Py_ssize_t i=0; i<n; i++){
+    sq |= PAT_CHAR(i)=='\'';
+    dq |= PAT_CHAR(i)=='"';
+  }
+  quote = sq && !dq ? '"' : '\'';
+  if( is_bytes ) cut_ascii(&c, "b");
+  cut_char(&c, quote, 0, 0);
+  for(Py_ssize_t i=0; i<n && c.left>0; i++) cut_char(&c, PAT_CHAR(i), quote, is_bytes);
+#undef PAT_CHAR
+  if( c.left>0 ) cut_char(&c, quote, 0, 0);
+  return 1;
+}
+
+/* pattern_repr: re.compile('...'), then the flags by name, re.UNICODE
+** left out where a str pattern implies it, and any other bits in hex. */
+static int repr_pattern(PyObject *v, struct trec_buf *out){
+  static const struct { const char *name; int bit; } names[] = {
+#if PY_VERSION_HEX < 0x030D0000
+    { "re.TEMPLATE", 1 },
+#endif
+    { "re.IGNORECASE", 2 }, { "re.LOCALE", 4 }, { "re.MULTILINE", 8 },
+    { "re.DOTALL", 16 }, { "re.UNICODE", 32 }, { "re.VERBOSE", 64 },
+    { "re.DEBUG", 128 }, { "re.ASCII", 256 },
+  };
+  Py_ssize_t po = 0, fo = 0;
+  PyObject *pat;
+  int flags;
+  const char *sep = ", ";
+  if( !pattern_fields(Py_TYPE(v), &po, &fo) ) return 0;
+  pat = *(PyObject **)((char *)v + po);
+  flags = *(int *)((char *)v + fo);
+  if( pat==NULL ) return 0;
+  trec_buf_puts(out, "re.compile(");
+  if( !repr_pattern_text(pat, out) ) return 0;
+  if( !PyBytes_CheckExact(pat) && (flags & (4|32|256))==32 ) flags &= ~32;
+  for(size_t i=0; i<sizeof names/sizeof names[0]; i++){
+    if( !(flags & names[i].bit) ) continue;
+    trec_buf_puts(out, sep);
+    trec_buf_puts(out, names[i].name);
+    flags &= ~names[i].bit;
+    sep = "|";
+  }
+  if( flags ) trec_buf_printf(out, "%s0x%x", sep, (unsigned)flags);
+  trec_buf_put_u8(out, ')');
+  return 1;
+}
+
 int trec_stdrepr_text(PyObject *v, enum trec_stdrepr kind, size_t max_digits,
                       trec_stdrepr_quote quote, void *ctx, struct trec_buf *out){
   size_t start = out->len;
@@ -300,6 +467,15 @@ int trec_stdrepr_text(PyObject *v, enum trec_stdrepr kind, size_t max_digits,
     break;
   case TREC_STDREPR_ZONEINFO:
     ok = repr_zoneinfo(v, quote, ctx, out);
+    break;
+  case TREC_STDREPR_MEMORYVIEW:
+    repr_memoryview(v, out);
+    break;
+  case TREC_STDREPR_SLICE:
+    ok = repr_slice(v, out);
+    break;
+  case TREC_STDREPR_PATTERN:
+    ok = repr_pattern(v, out);
     break;
   default:
     ok = 0;
@@ -385,6 +561,32 @@ uint64_t trec_stdrepr_hash(PyObject *v, enum trec_stdrepr kind, size_t max_digit
   case TREC_STDREPR_TIMEZONE:
   case TREC_STDREPR_ZONEINFO:
     return hash_tzinfo(h, v);
+  case TREC_STDREPR_MEMORYVIEW:
+    return hmix(hmix(h, (uint64_t)(uintptr_t)v), (uint64_t)((PyMemoryViewObject *)v)->flags);
+  case TREC_STDREPR_SLICE: {
+    PyObject *b[3] = { ((PySliceObject *)v)->start, ((PySliceObject *)v)->stop,
+                       ((PySliceObject *)v)->step };
+    for(int i=0; i<3; i++){
+      int overflow = 0;
+      h = hmix(h, (uint64_t)(uintptr_t)b[i]);
+      if( PyLong_CheckExact(b[i]) )
+        h = hmix(h, (uint64_t)PyLong_AsLongLongAndOverflow(b[i], &overflow));
+    }
+    return h;
+  }
+  case TREC_STDREPR_PATTERN: {
+    Py_ssize_t po = 0, fo = 0;
+    PyObject *pat;
+    if( !pattern_fields(Py_TYPE(v), &po, &fo) ) return h;
+    pat = *(PyObject **)((char *)v + po);
+    h = hmix(h, (uint64_t)*(int *)((char *)v + fo));
+    if( pat!=NULL && PyBytes_CheckExact(pat) ){
+      for(Py_ssize_t i=0; i<PyBytes_GET_SIZE(pat); i++)
+        h = hmix(h, (unsigned char)PyBytes_AS_STRING(pat)[i]);
+      return h;
+    }
+    return hash_str(h, pat);
+  }
   default:
     return h;
   }

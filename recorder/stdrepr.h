@@ -1,7 +1,8 @@
 /*
 ** stdrepr.h: repr() text of the standard library's immutable C value types
 ** (decimal.Decimal, datetime's date, datetime, time, timedelta and
-** timezone, zoneinfo.ZoneInfo), read from their structs.
+** timezone, zoneinfo.ZoneInfo; memoryview, slice, re.Pattern), read from
+** their structs.
 **
 ** A program's money, dates and durations are these objects, and they hold
 ** no field the encoder could read: without this they were recorded as
@@ -12,7 +13,9 @@
 ** (datetime.h; Modules/_decimal/_decimal.c with libmpdec's mpd_t;
 ** _datetimemodule.c's timezone); a type is taken only when its name and
 ** tp_basicsize both match, and exact types only, since a subclass may
-** print otherwise.
+** print otherwise. memoryview and slice are the builtin types themselves;
+** re.Pattern's fields are found through its member table, whose layout is
+** the type's own.
 */
 #ifndef TREC_STDREPR_H
 #define TREC_STDREPR_H
@@ -25,7 +28,8 @@
 enum trec_stdrepr {
   TREC_STDREPR_NONE, TREC_STDREPR_DECIMAL, TREC_STDREPR_DATE,
   TREC_STDREPR_DATETIME, TREC_STDREPR_TIME, TREC_STDREPR_TIMEDELTA,
-  TREC_STDREPR_TIMEZONE, TREC_STDREPR_ZONEINFO
+  TREC_STDREPR_TIMEZONE, TREC_STDREPR_ZONEINFO, TREC_STDREPR_MEMORYVIEW,
+  TREC_STDREPR_SLICE, TREC_STDREPR_PATTERN
 };
 
 /* Writes Python's repr() of the str u to the text the caller gives
@@ -41,8 +45,8 @@ enum trec_stdrepr trec_stdrepr_kind(PyTypeObject *tp, const char *name,
 ** quote() for the strs inside. @return 1, or 0 with out as it was when
 ** v's text cannot be known here: a Decimal of more than max_digits
 ** digits, a time or datetime whose tzinfo is neither a datetime.timezone
-** nor a zoneinfo.ZoneInfo with a key. Calls no Python code, allocates no
-** Python object. */
+** nor a zoneinfo.ZoneInfo with a key, a slice of other than ints and
+** None. Calls no Python code, allocates no Python object. */
 int trec_stdrepr_text(PyObject *v, enum trec_stdrepr kind, size_t max_digits,
                       trec_stdrepr_quote quote, void *ctx, struct trec_buf *out);
 

@@ -779,6 +779,47 @@ class Reprs(unittest.TestCase):
             with self.subTest(v=v):
                 self.check(v)
 
+    def test_memoryview_slice_and_pattern(self):
+        """memoryview, slice and re.Pattern are REPR with Python's own repr()
+        text: a released view, slices of ints, bools and None, and random
+        patterns, str and bytes, with quotes, escapes, characters Python
+        prints and does not, longer than the 200 characters the repr keeps,
+        with every flag."""
+        import random
+        import re
+        import warnings
+        rnd = random.Random(241)
+        mem = memoryview(b"abc")
+        gone = memoryview(b"xyz")
+        gone.release()
+        values = [mem, gone, mem[1:], slice(None), slice(1, 2), slice(-5, None, -1),
+                  slice(True, False, None), slice(-2 ** 63, 2 ** 63 - 1, 7)]
+        chars = ("abcxyz019 .*+?()[]{}|^$-", "'\"\\", "\t\n\r\x00\x1f\x7f",
+                 "\xe9\xa0\xad\xff", "\u2028\u0378\u4e2d\ufeff", "\U0001f600\U000e0001")
+        str_flags = [0, re.I, re.M, re.S, re.X, re.A, re.U, re.I | re.M | re.S, 1, 512]
+        bytes_flags = [0, re.I, re.L, re.M | re.X, 1, 1024]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            while len(values) < 400:
+                text = "".join(rnd.choice(rnd.choice(chars))
+                               for _ in range(rnd.choice([0, 1, 5, 40, 199, 200, 201, 260])))
+                as_bytes = rnd.random() < 0.3
+                try:
+                    if as_bytes:
+                        values.append(re.compile(text.encode("latin-1", "replace"),
+                                                 rnd.choice(bytes_flags)))
+                    else:
+                        values.append(re.compile(text, rnd.choice(str_flags)))
+                except (re.error, ValueError):
+                    pass
+        for v in values:
+            with self.subTest(v=v):
+                self.check(v)
+        # a bound past 64 bits or of another type: its repr is not read
+        for v in (slice(2 ** 70), slice("a", "b"), slice(1.5)):
+            with self.subTest(v=v):
+                self.check(v, OBJECT)
+
     def test_decimal_and_datetime_not_known(self):
         """What the structs do not tell stays an OBJECT, and no tzinfo's or
         subclass's code runs: a tzinfo of the program's, a subclass, a
