@@ -473,6 +473,248 @@ close:
   return TREC_OK;
 }
 
+/* ---- Objects of standard library classes that print themselves ----
+**
+** Fraction, UUID, IPv4Address, pathlib's paths, SimpleNamespace and
+** argparse's Namespace define __repr__ from fields the recorder keeps.
+** Their text is rebuilt from those fields, for the exact classes only (a
+** subclass's __repr__ may differ) and only when every field it needs was
+** recorded whole; otherwise the object prints as any other. */
+
+static int type_is(const struct trec_value *v, const char *name){
+  return v->type_len==strlen(name) && !memcmp(v->type, name, v->type_len);
+}
+
+/* A field that is a whole str. */
+static int str_field(const struct trec_value *v, const char *name,
+                     struct trec_value *f){
+  return trec_value_getattr(v, name, f)==TREC_OK && f->tag==TREC_V_STR && f->n==f->total;
+}
+
+/* A field that is an int in [0, 2**(8*bytes)): its little-endian bytes. */
+static int uint_field(const struct trec_value *v, const char *name, size_t bytes,
+                      unsigned char *le){
+  struct trec_value f;
+  size_t n;
+  memset(le, 0, bytes);
+  if( trec_value_getattr(v, name, &f)!=TREC_OK ) return 0;
+  if( f.tag==TREC_V_INT ){
+    if( f.i<0 || (bytes<8 && (uint64_t)f.i>>(8*bytes)) ) return 0;
+    for(size_t i=0; i<bytes && i<8; i++) le[i] = (unsigned char)((uint64_t)f.i >> (8*i));
+    return 1;
+  }
+  if( f.tag!=TREC_V_BIGINT || f.negative ) return 0;
+  n = f.data_len;
+  while( n>0 && f.data[n-1]==0 ) n--;
+  if( n>bytes ) return 0;
+  memcpy(le, f.data, n);
+  return 1;
+}
+
+static int is_int(const struct trec_value *v){
+  return v->tag==TREC_V_INT || v->tag==TREC_V_BIGINT;
+}
+
+/* Fraction(3, 4) */
+static int known_fraction(struct render *r, const struct trec_value *v, int depth){
+  struct trec_value n, d;
+  if( trec_value_getattr(v, "_numerator", &n) || trec_value_getattr(v, "_denominator", &d)
+      || !is_int(&n) || !is_int(&d) ) return 0;
+  trec_buf_puts(r->out, "Fraction(");
+  render_value(r, &n, depth+1);
+  trec_buf_puts(r->out, ", ");
+  render_value(r, &d, depth+1);
+  trec_buf_put_u8(r->out, ')');
+  return 1;
+}
+
+/* UUID('12345678-1234-5678-1234-567812345678') from its 128-bit int */
+static int known_uuid(struct render *r, const struct trec_value *v){
+  unsigned char le[16];
+  if( !uint_field(v, "int", 16, le) ) return 0;
+  trec_buf_puts(r->out, "UUID('");
+  for(int i=15; i>=0; i--){
+    trec_buf_printf(r->out, "%02x", le[i]);
+    if( i==12 || i==10 || i==8 || i==6 ) trec_buf_put_u8(r->out, '-');
+  }
+  trec_buf_puts(r->out, "')");
+  return 1;
+}
+
+/* IPv4Address('10.0.0.1') */
+static int known_ipv4(struct render *r, const struct trec_value *v){
+  unsigned char le[4];
+  if( !uint_field(v, "_ip", 4, le) ) return 0;
+  trec_buf_printf(r->out, "IPv4Address('%u.%u.%u.%u')", le[3], le[2], le[1], le[0]);
+  return 1;
+}
+
+/* A list of whole strs: its items' texts, 0 when it is not one. */
+static int str_list(const struct trec_value *l, struct trec_value *items, size_t max,
+                    size_t *n){
+  const unsigned char *p = l->items;
+  if( l->tag!=TREC_V_LIST || l->n!=l->total || l->n>max ) return 0;
+  for(uint64_t i=0; i<l->n; i++){
+    if( trec_value_read(p, l->end, &items[i]) || items[i].tag!=TREC_V_STR
+        || items[i].n!=items[i].total ) return 0;
+    p = items[i].end;
+  }
+  *n = (size_t)l->n;
+  return 1;
+}
+
+static void buf_str(struct trec_buf *b, const struct trec_value *s){
+  trec_buf_put(b, s->data, s->data_len);
+}
+
+/* posixpath.join(*raw) parsed as a PurePosixPath parses it (splitroot:
+** one or three and more slashes are the root /, exactly two are //; then
+** the parts without empty ones and "."), formatted back. */
+static void posix_from_raw(const struct trec_value *raw, size_t n, struct trec_buf *out){
+  struct trec_buf j = TREC_BUF_INIT;
+  size_t i = 0, root = 0, part;
+  for(size_t k=0; k<n; k++){
+    if( raw[k].data_len>0 && raw[k].data[0]=='/' ) trec_buf_reset(&j);
+    else if( j.len>0 && j.data[j.len-1]!='/' ) trec_buf_put_u8(&j, '/');
+    buf_str(&j, &raw[k]);
+  }
+  if( j.len>0 && j.data[0]=='/' ){
+    root = j.len>1 && j.data[1]=='/' && !(j.len>2 && j.data[2]=='/') ? 2 : 1;
+    trec_buf_put(out, j.data, root);
+    i = root;
+  }
+  for(int first = 1; i<j.len; i = part + 1){
+    for(part = i; part<j.len && j.data[part]!='/'; part++){}
+    if( part==i || (part==i+1 && j.data[i]=='.') ) continue;
+    if( !first ) trec_buf_put_u8(out, '/');
+    trec_buf_put(out, j.data + i, part - i);
+    first = 0;
+  }
+  trec_buf_release(&j);
+}
+
+#define PATH_MAX_PARTS 64
+
+/* str() of a pathlib path, from whichever fields its version keeps: the
+** cached text, or its drive, root and parts (3.9 to 3.11) or tail (3.12
+** on), or the raw arguments it was made from (3.12 on, until it was
+** parsed). 0 when they were not recorded whole. */
+static int path_text(const struct trec_value *v, struct trec_buf *out){
+  struct trec_value f, drv, root, items[PATH_MAX_PARTS];
+  size_t n, start = out->len, skip = 0;
+  if( str_field(v, "_str", &f) ){
+    buf_str(out, &f);
+    return 1;
+  }
+  if( str_field(v, "_drv", &drv) && str_field(v, "_root", &root)
+      && ((trec_value_getattr(v, "_parts", &f)==TREC_OK && (skip = 1))
+          || trec_value_getattr(v, "_tail_cached", &f)==TREC_OK)
+      && str_list(&f, items, PATH_MAX_PARTS, &n) ){
+    int anchored = drv.data_len>0 || root.data_len>0;
+    buf_str(out, &drv);
+    buf_str(out, &root);
+    /* 3.11's parts begin with the anchor, 3.12's tail does not */
+    for(size_t k = anchored ? skip : 0; k<n; k++){
+      if( k>(anchored ? skip : 0) ) trec_buf_put_u8(out, '/');
+      buf_str(out, &items[k]);
+    }
+  }else if( trec_value_getattr(v, "_raw_paths", &f)==TREC_OK
+            && str_list(&f, items, PATH_MAX_PARTS, &n) ){
+    posix_from_raw(items, n, out);
+  }else if( str_field(v, "_raw_path", &f) ){
+    posix_from_raw(&f, 1, out);
+  }else{
+    return 0;
+  }
+  if( out->len==start ) trec_buf_put_u8(out, '.');
+  return 1;
+}
+
+/* PosixPath('/tmp/x'): the class's own name and str() of the path. */
+static int known_path(struct render *r, const struct trec_value *v){
+  struct trec_buf t = TREC_BUF_INIT;
+  int ok = path_text(v, &t) && !t.oom;
+  if( ok ){
+    put_short_name(r, v->type, v->type_len);
+    trec_buf_put_u8(r->out, '(');
+    str_repr(r->out, t.data ? t.data : (const unsigned char *)"", t.len, 0);
+    trec_buf_put_u8(r->out, ')');
+  }
+  trec_buf_release(&t);
+  return ok;
+}
+
+/* A str that is an ASCII identifier (argparse prints others apart; a
+** non-ASCII one would need Unicode's identifier tables). */
+static int ascii_identifier(const char *s, size_t n){
+  if( n==0 || (s[0]>='0' && s[0]<='9') ) return 0;
+  for(size_t i=0; i<n; i++)
+    if( !((s[i]>='a' && s[i]<='z') || (s[i]>='A' && s[i]<='Z')
+          || (s[i]>='0' && s[i]<='9') || s[i]=='_') ) return 0;
+  return 1;
+}
+
+/* namespace(a=1, b=2), and argparse's Namespace(a=1, **{'not id': 2}):
+** the fields in order. */
+static int known_namespace(struct render *r, const struct trec_value *v, int depth,
+                           int argparse){
+  const unsigned char *p = v->items;
+  const char *name;
+  size_t name_len;
+  struct trec_value c;
+  int odd = 0, rc = TREC_OK;
+  if( v->n!=v->total ) return 0;
+  for(uint64_t i=0; i<v->n; i++){
+    if( next_child(&p, v->end, 1, &name, &name_len, &c)!=TREC_OK ) return 0;
+    if( argparse && !ascii_identifier(name, name_len) ){
+      for(size_t k=0; k<name_len; k++) if( (unsigned char)name[k]>=0x80 ) return 0;
+      odd++;
+    }
+  }
+  trec_buf_puts(r->out, argparse ? "Namespace(" : "namespace(");
+  if( !push_open(r, v) ){ trec_buf_puts(r->out, "...)"); return 1; }
+  for(int pass = 0; pass<(odd ? 2 : 1) && rc==TREC_OK; pass++){
+    int any = 0;
+    p = v->items;
+    if( pass ) trec_buf_puts(r->out, v->n>(uint64_t)odd ? ", **{" : "**{");
+    for(uint64_t i=0, shown=0; i<v->n && rc==TREC_OK; i++){
+      next_child(&p, v->end, 1, &name, &name_len, &c);
+      if( argparse && ascii_identifier(name, name_len)==pass ) continue;
+      if( pass==0 && shown++ ) trec_buf_puts(r->out, ", ");
+      if( pass ){
+        if( any++ ) trec_buf_puts(r->out, ", ");
+        str_repr(r->out, (const unsigned char *)name, name_len, 0);
+        trec_buf_puts(r->out, ": ");
+      }else{
+        puts_n(r, name, name_len);
+        trec_buf_put_u8(r->out, '=');
+      }
+      rc = render_value(r, &c, depth+1);
+    }
+    if( pass ) trec_buf_put_u8(r->out, '}');
+  }
+  r->n_open--;
+  trec_buf_put_u8(r->out, ')');
+  return 1;
+}
+
+/* 1 when v is of a class above and was printed as it prints itself. */
+static int render_known(struct render *r, const struct trec_value *v, int depth){
+  size_t start = r->out->len;
+  int done = 0;
+  if( v->type_len==0 ) return 0;
+  if( type_is(v, "fractions.Fraction") ) done = known_fraction(r, v, depth);
+  else if( type_is(v, "uuid.UUID") ) done = known_uuid(r, v);
+  else if( type_is(v, "ipaddress.IPv4Address") ) done = known_ipv4(r, v);
+  else if( type_is(v, "types.SimpleNamespace") ) done = known_namespace(r, v, depth, 0);
+  else if( type_is(v, "argparse.Namespace") ) done = known_namespace(r, v, depth, 1);
+  else if( type_is(v, "pathlib.PosixPath") || type_is(v, "pathlib.PurePosixPath")
+           || type_is(v, "pathlib._local.PosixPath")
+           || type_is(v, "pathlib._local.PurePosixPath") ) done = known_path(r, v);
+  if( !done ) r->out->len = start;
+  return done;
+}
+
 static int render_object(struct render *r, const struct trec_value *v,
                          int depth){
   const unsigned char *p = v->items;
@@ -480,6 +722,7 @@ static int render_object(struct render *r, const struct trec_value *v,
   size_t name_len = 0;
   struct trec_value c;
   int rc = TREC_OK;
+  if( render_known(r, v, depth) ) return full(r) ? TREC_ERR_LIMIT : TREC_OK;
   put_object_head(r, v->type, v->type_len, v->id);
   if( (r->flags & TREC_RENDER_FIELDS) && v->total>0 ){
     if( !push_open(r, v) ){ trec_buf_puts(r->out, " ...>"); return TREC_OK; }
@@ -1108,6 +1351,11 @@ static int pretty_value(struct render *r, const struct trec_value *v,
   }else if( rc==TREC_OK ){
     switch( v->tag ){
     case TREC_V_OBJECT:
+      /* a class that prints itself on one line, as pprint prints it */
+      if( render_known(r, v, depth) ){
+        rc = full(r) ? TREC_ERR_LIMIT : TREC_OK;
+        break;
+      }
       if( (r->flags & TREC_RENDER_FIELDS) && v->n>0 && depth<=RENDER_MAX_DEPTH ){
         rc = pretty_object(r, v, indent, allowance, depth);
         break;

@@ -279,6 +279,50 @@ class Builtins(unittest.TestCase):
             with self.subTest(v=v):
                 self.assertEqual(text, repr(v))
 
+    def test_stdlib_objects_render_as_repr(self):
+        """Objects of standard library classes whose __repr__ reads their
+        fields print as that __repr__ does, from the recorded fields:
+        Fraction, UUID, IPv4Address, SimpleNamespace, argparse's Namespace,
+        and pathlib's paths made every way, whichever fields they hold when
+        recorded (made, parsed, or printed once)."""
+        import argparse
+        import fractions
+        import ipaddress
+        import pathlib
+        import random
+        import types
+        import uuid
+        rnd = random.Random(242)
+        values = [fractions.Fraction(0), fractions.Fraction(-3, 4),
+                  fractions.Fraction(2 ** 100, 3), uuid.UUID(int=0),
+                  uuid.UUID(int=2 ** 128 - 1), ipaddress.IPv4Address(0),
+                  ipaddress.IPv4Address(2 ** 32 - 1), types.SimpleNamespace(),
+                  types.SimpleNamespace(b=2, a="x", c=[1, (2,)]),
+                  argparse.Namespace(), argparse.Namespace(v=True, a=None),
+                  argparse.Namespace(**{"not id": 1, "x": 2, "1st": 3}),
+                  argparse.Namespace(**{"-": 0})]
+        for _ in range(40):
+            values += [fractions.Fraction(rnd.randint(-10 ** 30, 10 ** 30),
+                                          rnd.randint(1, 10 ** 20)),
+                       uuid.UUID(int=rnd.getrandbits(128)),
+                       ipaddress.IPv4Address(rnd.getrandbits(32))]
+        segs = ["a", "bc", ".", "..", "", "/", "//", "///", "x/./y", "z//", "\u00e9'q"]
+        for i in range(120):
+            args = [rnd.choice(segs) + rnd.choice(segs) for _ in range(rnd.randint(0, 3))]
+            cls = rnd.choice([pathlib.Path, pathlib.PurePosixPath])
+            p = cls(*args)
+            if i % 3 == 1:
+                p = p / rnd.choice(segs)
+            if i % 4 == 1:
+                p.parts
+            if i % 5 == 2:
+                str(p)
+            values.append(p)
+        texts = render([snap(v) for v in values])
+        for v, text in zip(values, texts):
+            with self.subTest(v=v):
+                self.assertEqual(text, repr(v))
+
     def test_set_order_is_iteration_order(self):
         s = {"x", "yy", 3, 4.5, None}
         d = decode(snap(s))
