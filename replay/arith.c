@@ -400,7 +400,10 @@ int replay_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
   struct num x = to_num(a), y = to_num(b);
   int rc;
   trec_buf_reset(out);
-  if( (a->tag==TREC_V_STR || a->tag==TREC_V_BYTES) && op==ROP_MOD ){
+  if( (replay_std_known(a) || replay_std_known(b))
+      && (rc = replay_std_binop(rp, op, a, b, out))!=TREC_ERR_NOTFOUND ){
+    /* a date, a duration or a Decimal: computed, or refused */
+  }else if( (a->tag==TREC_V_STR || a->tag==TREC_V_BYTES) && op==ROP_MOD ){
     rc = replay_err(rp, TREC_ERR_TYPE, "TypeError: %%-formatting is not evaluated "
                     "over a recording");
   }else if( a->tag==TREC_V_STR || a->tag==TREC_V_BYTES
@@ -422,7 +425,12 @@ int replay_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
 int replay_unop(trec_replay *rp, enum rop op, const struct trec_value *a,
                 struct trec_buf *out){
   struct num x = to_num(a);
+  int rc;
   trec_buf_reset(out);
+  if( replay_std_known(a) && (rc = replay_std_unop(rp, op, a, out))!=TREC_ERR_NOTFOUND ){
+    if( rc==TREC_OK && out->oom ) rc = replay_err(rp, TREC_ERR_NOMEM, "out of memory");
+    return rc;
+  }
   if( x.kind==N_NONE || (x.kind==N_FLOAT && op==ROP_INVERT) ){
     size_t l;
     const char *t = trec_value_typename(a, &l);

@@ -839,6 +839,13 @@ static struct xval op_getattr(struct parser *ps, struct xval x, const char *name
       && (v.tag==TREC_V_OBJECT || ((v.tag==TREC_V_TRUNC || v.tag==TREC_V_TYPED)
                                    && v.sub==TREC_V_OBJECT)) )
     return op_vars(ps, &v);
+  if( v.tag==TREC_V_REPR ){
+    /* a date's, time's or timedelta's fields, read from its text */
+    struct trec_buf b = TREC_BUF_INIT;
+    if( replay_std_getattr(&v, tmp, &b)==TREC_OK ) r = arena_put(ps, &b);
+    trec_buf_release(&b);
+    if( r.p || ps->rc ) return r;
+  }
   rc = v.tag==TREC_V_OBJECT || v.tag==TREC_V_TYPED || v.tag==TREC_V_EXC
        ? trec_value_getattr(&v, tmp, &out) : TREC_ERR_NOTFOUND;
   if( rc==TREC_ERR_NOTFOUND ){

@@ -216,6 +216,9 @@ int replay_method(trec_replay *rp, const struct trec_value *self, const char *na
       if( !strcmp(m, "get") ) rc = dict_get(rp, self, args, nargs, out);
     }else if( self->tag==TREC_V_LIST || self->tag==TREC_V_TUPLE ){
       if( !strcmp(m, "count") || !strcmp(m, "index") ) rc = list_method(rp, self, m, args, nargs, out);
+    }else if( replay_std_known(self) ){
+      rc = replay_std_method(rp, self, m, nargs, out);
+      if( rc==TREC_ERR_NOTFOUND ) rc = -1;
     }
   }
   if( rc>=0 ){
@@ -226,6 +229,6 @@ int replay_method(trec_replay *rp, const struct trec_value *self, const char *na
   return replay_err(rp, TREC_ERR_INVALID, "cannot call %.*s.%.*s() over a recording: "
                     "replay never runs the program's code (methods it answers: str and "
                     "bytes startswith, endswith, find, count; dict get; list and tuple "
-                    "count, index)", (int)(tl>100 ? 100 : tl), tn,
+                    "count, index; timedelta total_seconds; date weekday, isoweekday)", (int)(tl>100 ? 100 : tl), tn,
                     (int)(name_len>100 ? 100 : name_len), name);
 }

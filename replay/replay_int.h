@@ -242,6 +242,21 @@ int replay_std_eq(const struct trec_value *a, const struct trec_value *b,
 int replay_std_order(trec_replay *rp, const char *op, const struct trec_value *a,
                      const struct trec_value *b, int *cmp);
 int replay_std_truthy(const struct trec_value *v);
+/* What datetime computes exactly over such values, the result encoded
+** into out (appended): replay_std_binop (a op b, one of them known) and
+** replay_std_unop; replay_std_getattr (a date's, time's or timedelta's
+** fields, a tzinfo); replay_std_method (total_seconds(), weekday(),
+** isoweekday() without arguments). TREC_ERR_NOTFOUND when not computed
+** here (the caller's own message follows), else TREC_OK or the error in
+** rp (Python's OverflowError or TypeError, or a refusal: a Decimal's
+** arithmetic rounds by the program's context). */
+int replay_std_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
+                     const struct trec_value *b, struct trec_buf *out);
+int replay_std_unop(trec_replay *rp, enum rop op, const struct trec_value *a,
+                    struct trec_buf *out);
+int replay_std_getattr(const struct trec_value *v, const char *name, struct trec_buf *out);
+int replay_std_method(trec_replay *rp, const struct trec_value *self, const char *name,
+                      size_t nargs, struct trec_buf *out);
 /* order.c: the order of a and b for `a op b` (op "<", "<=", ">", ">="),
 ** as Python's rich comparison finds it: lists and tuples by their first
 ** unequal items. TREC_OK and *cmp (<0, 0, >0), or the error in rp:

@@ -45,6 +45,12 @@ enum tz_kind { TZ_NAIVE, TZ_FIXED, TZ_ZONE };
 struct stdv {
   enum std_kind kind;
   struct dnum num;           /* DECIMAL */
+  int64_t f[7];              /* DATE, DATETIME, TIME: year, month, day,
+                                hour, minute, second, microsecond (a time:
+                                the last four) */
+  int fold;
+  const unsigned char *tz_text;  /* DATETIME, TIME: the tzinfo's repr */
+  size_t tz_len;
   int64_t days;              /* DATE, DATETIME: days since 0001-01-01;
                                 TIMEDELTA: its days */
   int64_t us;                /* DATETIME, TIME: microseconds into the day;
@@ -154,18 +160,21 @@ static int64_t day_number(int64_t y, int64_t m, int64_t d){
   return n;
 }
 
-/* "Y, M, D" of a date, checked as date() checks them. */
-static int ymd(struct text *t, int64_t *days){
+/* "Y, M, D" of a date, checked as date() checks them, into f[0..2]. */
+static int ymd(struct text *t, int64_t *days, int64_t *f){
   int64_t y, m, d;
   if( !num(t, &y) || !lit(t, ", ") || !num(t, &m) || !lit(t, ", ") || !num(t, &d) )
     return 0;
   if( y<1 || y>9999 || m<1 || m>12 || d<1 || d>31 ) return 0;
   *days = day_number(y, m, d);
+  f[0] = y;
+  f[1] = m;
+  f[2] = d;
   return 1;
 }
 
-/* "H, M[, S[, US]]" of a time, into microseconds. */
-static int clock(struct text *t, int64_t *us){
+/* "H, M[, S[, US]]" of a time, into microseconds and f[3..6]. */
+static int clock(struct text *t, int64_t *us, int64_t *f){
   int64_t h, m, s = 0, u = 0;
   struct text save;
   if( !num(t, &h) || !lit(t, ", ") || !num(t, &m) ) return 0;
@@ -178,6 +187,10 @@ static int clock(struct text *t, int64_t *us){
   }
   if( h<0 || h>23 || m<0 || m>59 || s<0 || s>59 || u<0 || u>999999 ) return 0;
   *us = ((h*60 + m)*60 + s)*INT64_C(1000000) + u;
+  f[3] = h;
+  f[4] = m;
+  f[5] = s;
+  f[6] = u;
   return 1;
 }
 
@@ -226,12 +239,18 @@ static int zoneinfo(struct text *t, const unsigned char **key, size_t *len){
 /* ", tzinfo=..." and ", fold=1" in either order, then ")". */
 static int tail(struct text *t, struct stdv *s){
   s->tz = TZ_NAIVE;
+  s->fold = 0;
   for(;;){
-    if( lit(t, ", fold=1") ) continue;
+    if( lit(t, ", fold=1") ){
+      s->fold = 1;
+      continue;
+    }
     if( s->tz==TZ_NAIVE && lit(t, ", tzinfo=") ){
+      s->tz_text = t->p;
       if( timezone(t, &s->off) ) s->tz = TZ_FIXED;
       else if( zoneinfo(t, &s->zone, &s->zone_len) ) s->tz = TZ_ZONE;
       else return 0;
+      s->tz_len = (size_t)(t->p - s->tz_text);
       continue;
     }
     return lit(t, ")") && t->p==t->e;
@@ -252,14 +271,14 @@ static enum std_kind parse(const struct trec_value *v, struct stdv *s){
     ok = parse_decimal(&t, &s->num);
     s->kind = STD_DECIMAL;
   }else if( type_is(v, "datetime.date") ){
-    ok = lit(&t, "datetime.date(") && ymd(&t, &s->days) && lit(&t, ")") && t.p==t.e;
+    ok = lit(&t, "datetime.date(") && ymd(&t, &s->days, s->f) && lit(&t, ")") && t.p==t.e;
     s->kind = STD_DATE;
   }else if( type_is(v, "datetime.datetime") ){
-    ok = lit(&t, "datetime.datetime(") && ymd(&t, &s->days) && lit(&t, ", ")
-         && clock(&t, &s->us) && tail(&t, s);
+    ok = lit(&t, "datetime.datetime(") && ymd(&t, &s->days, s->f) && lit(&t, ", ")
+         && clock(&t, &s->us, s->f) && tail(&t, s);
     s->kind = STD_DATETIME;
   }else if( type_is(v, "datetime.time") ){
-    ok = lit(&t, "datetime.time(") && clock(&t, &s->us) && tail(&t, s);
+    ok = lit(&t, "datetime.time(") && clock(&t, &s->us, s->f) && tail(&t, s);
     s->kind = STD_TIME;
   }else if( type_is(v, "datetime.timedelta") ){
     ok = timedelta(&t, &s->days, &s->us) && t.p==t.e;
@@ -525,4 +544,235 @@ int replay_std_truthy(const struct trec_value *v){
   default:
     return 1;
   }
+}
+
+/* ---- Attributes, methods and arithmetic of dates and durations ----
+**
+** What datetime's C code computes exactly: a date's or time's fields, a
+** timedelta's total_seconds(), the difference of two dates or datetimes,
+** a date or datetime moved by a timedelta, sums and int multiples of
+** timedeltas. The results are new REPR texts, written as the recorder
+** writes them. Decimal arithmetic rounds by the program's decimal context
+** and is refused; so is any operator not computed here, for what Python
+** would answer. */
+
+#define TD_MAX_DAYS INT64_C(999999999)
+#define MAX_DAY 3652058                 /* day_number(9999, 12, 31) */
+
+typedef __int128 i128;
+
+/* y, m, d of a day number, as _ord2ymd finds them. */
+static void civil(int64_t n, int64_t *f){
+  static const int before[] = { 0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365 };
+  int64_t n400 = n / 146097, n100, n4, n1, y, m, pre;
+  int leap;
+  n %= 146097;
+  n100 = n / 36524; n %= 36524;
+  n4 = n / 1461;    n %= 1461;
+  n1 = n / 365;     n %= 365;
+  y = n400*400 + n100*100 + n4*4 + n1 + 1;
+  if( n1==4 || n100==4 ){
+    f[0] = y - 1; f[1] = 12; f[2] = 31;
+    return;
+  }
+  leap = n1==3 && (n4!=24 || n100==3);
+  m = (n + 50) >> 5;
+  pre = before[m] + (m>2 && leap);
+  if( pre>n ){
+    m--;
+    pre = before[m] + (m>2 && leap);
+  }
+  f[0] = y; f[1] = m; f[2] = n - pre + 1;
+}
+
+static void put_repr(struct trec_buf *out, const char *type, const struct trec_buf *text){
+  trec_venc_repr(out, type, strlen(type), text->data ? (const char *)text->data : "", text->len);
+}
+
+/* A timedelta of days and us (any sign; normalized here), or Python's
+** OverflowError. */
+static int make_timedelta(trec_replay *rp, i128 days, i128 us, struct trec_buf *out){
+  struct trec_buf t = TREC_BUF_INIT;
+  i128 total = days*US_PER_DAY + us, d = total / US_PER_DAY, r = total % US_PER_DAY;
+  int64_t secs, micro;
+  const char *sep = "";
+  if( r<0 ){ r += US_PER_DAY; d--; }
+  if( d>TD_MAX_DAYS || d<-TD_MAX_DAYS ){
+    if( d>INT64_MAX/2 || d<-INT64_MAX/2 ) return replay_err(rp, TREC_ERR_LIMIT,
+        "OverflowError: the timedelta is past what a replay computes");
+    return replay_err(rp, TREC_ERR_RANGE, "OverflowError: days=%lld; must have "
+                      "magnitude <= 999999999", (long long)d);
+  }
+  secs = (int64_t)(r / 1000000);
+  micro = (int64_t)(r % 1000000);
+  trec_buf_puts(&t, "datetime.timedelta(");
+  if( d ){ trec_buf_printf(&t, "days=%lld", (long long)d); sep = ", "; }
+  if( secs ){ trec_buf_printf(&t, "%sseconds=%lld", sep, (long long)secs); sep = ", "; }
+  if( micro ) trec_buf_printf(&t, "%smicroseconds=%lld", sep, (long long)micro);
+  if( !d && !secs && !micro ) trec_buf_put_u8(&t, '0');
+  trec_buf_put_u8(&t, ')');
+  put_repr(out, "datetime.timedelta", &t);
+  trec_buf_release(&t);
+  return TREC_OK;
+}
+
+/* A date, or a datetime (is_dt) with the tzinfo text of like, at day
+** number day and us into it: fold 0, as datetime's + and - give it. */
+static int make_date(trec_replay *rp, i128 day, int64_t us, int is_dt,
+                     const struct stdv *like, struct trec_buf *out){
+  struct trec_buf t = TREC_BUF_INIT;
+  int64_t f[3], s, u;
+  if( day<0 || day>MAX_DAY )
+    return replay_err(rp, TREC_ERR_RANGE, "OverflowError: date value out of range");
+  civil((int64_t)day, f);
+  if( !is_dt ){
+    trec_buf_printf(&t, "datetime.date(%lld, %lld, %lld)", (long long)f[0],
+                    (long long)f[1], (long long)f[2]);
+    put_repr(out, "datetime.date", &t);
+    trec_buf_release(&t);
+    return TREC_OK;
+  }
+  s = us / 1000000 % 60;
+  u = us % 1000000;
+  trec_buf_printf(&t, "datetime.datetime(%lld, %lld, %lld, %lld, %lld", (long long)f[0],
+                  (long long)f[1], (long long)f[2], (long long)(us / 3600000000),
+                  (long long)(us / 60000000 % 60));
+  if( u ) trec_buf_printf(&t, ", %lld, %lld", (long long)s, (long long)u);
+  else if( s ) trec_buf_printf(&t, ", %lld", (long long)s);
+  if( like->tz!=TZ_NAIVE ){
+    trec_buf_puts(&t, ", tzinfo=");
+    trec_buf_put(&t, like->tz_text, like->tz_len);
+  }
+  trec_buf_put_u8(&t, ')');
+  put_repr(out, "datetime.datetime", &t);
+  trec_buf_release(&t);
+  return TREC_OK;
+}
+
+static int refuse_decimal(trec_replay *rp){
+  return replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot compute with a Decimal over a "
+                    "recording: its arithmetic rounds by the program's decimal context");
+}
+
+static i128 td_us(const struct stdv *s){
+  return (i128)s->days*US_PER_DAY + s->us;
+}
+
+/* An int operand of a timedelta product: an int or a bool. */
+static int int_operand(const struct trec_value *v, int64_t *k){
+  if( v->tag==TREC_V_INT ){ *k = v->i; return 1; }
+  if( v->tag==TREC_V_TRUE || v->tag==TREC_V_FALSE ){ *k = v->tag==TREC_V_TRUE; return 1; }
+  return 0;
+}
+
+int replay_std_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
+                     const struct trec_value *b, struct trec_buf *out){
+  struct stdv x, y;
+  enum std_kind ka = parse(a, &x), kb = parse(b, &y);
+  int64_t k;
+  i128 r;
+  int sub = op==ROP_SUB;
+  if( ka==STD_DECIMAL || kb==STD_DECIMAL ) return refuse_decimal(rp);
+  if( op!=ROP_ADD && op!=ROP_SUB && op!=ROP_MUL ) return TREC_ERR_NOTFOUND;
+  if( op==ROP_MUL ){
+    const struct stdv *td = ka==STD_TIMEDELTA ? &x : &y;
+    if( !((ka==STD_TIMEDELTA && int_operand(b, &k)) || (kb==STD_TIMEDELTA && int_operand(a, &k))) )
+      return TREC_ERR_NOTFOUND;
+    if( __builtin_mul_overflow(td_us(td), (i128)k, &r) )
+      return replay_err(rp, TREC_ERR_LIMIT, "OverflowError: the timedelta is past what a "
+                        "replay computes");
+    return make_timedelta(rp, 0, r, out);
+  }
+  if( ka==STD_TIMEDELTA && kb==STD_TIMEDELTA )
+    return make_timedelta(rp, (i128)x.days + (sub ? -y.days : y.days), sub ? x.us - y.us : x.us + y.us, out);
+  /* a date or datetime moved by a timedelta (either side of +) */
+  if( kb==STD_TIMEDELTA && (ka==STD_DATE || ka==STD_DATETIME) ){
+    if( ka==STD_DATE ) return make_date(rp, (i128)x.days + (sub ? -y.days : y.days), 0, 0, &x, out);
+    r = td_us(&x) + (sub ? -td_us(&y) : td_us(&y));
+    return make_date(rp, r>=0 ? r / US_PER_DAY : -1, (int64_t)(r % US_PER_DAY), 1, &x, out);
+  }
+  if( !sub && ka==STD_TIMEDELTA && (kb==STD_DATE || kb==STD_DATETIME) )
+    return replay_std_binop(rp, op, b, a, out);
+  if( sub && ka==kb && ka==STD_DATE ) return make_timedelta(rp, (i128)x.days - y.days, 0, out);
+  if( sub && ka==kb && ka==STD_DATETIME ){
+    struct replay_why why = { REPLAY_WHY_ZONE, { 0 } };
+    if( (x.tz==TZ_NAIVE)!=(y.tz==TZ_NAIVE) )
+      return replay_err(rp, TREC_ERR_TYPE, "TypeError: can't subtract offset-naive and "
+                        "offset-aware datetimes");
+    if( x.tz==TZ_ZONE || y.tz==TZ_ZONE ) return replay_err_why(rp, &why);
+    return make_timedelta(rp, 0, (i128)utc_us(&x) - utc_us(&y), out);
+  }
+  return TREC_ERR_NOTFOUND;
+}
+
+int replay_std_unop(trec_replay *rp, enum rop op, const struct trec_value *a,
+                    struct trec_buf *out){
+  struct stdv x;
+  switch( parse(a, &x) ){
+  case STD_DECIMAL:
+    return refuse_decimal(rp);
+  case STD_TIMEDELTA:
+    if( op==ROP_NEG || (op==ROP_ABS && x.days<0) ) return make_timedelta(rp, -(i128)x.days, -x.us, out);
+    if( op==ROP_POS || op==ROP_ABS ) return make_timedelta(rp, x.days, x.us, out);
+    return TREC_ERR_NOTFOUND;
+  default:
+    return TREC_ERR_NOTFOUND;
+  }
+}
+
+int replay_std_getattr(const struct trec_value *v, const char *name, struct trec_buf *out){
+  static const char *const names[] = { "year", "month", "day", "hour", "minute",
+                                       "second", "microsecond" };
+  struct stdv s;
+  enum std_kind k = parse(v, &s);
+  size_t first = k==STD_TIME ? 3 : 0, last = k==STD_DATE ? 3 : 7;
+  if( k==STD_DATE || k==STD_DATETIME || k==STD_TIME ){
+    for(size_t i=first; i<last; i++){
+      if( strcmp(name, names[i]) ) continue;
+      trec_venc_int(out, s.f[i]);
+      return TREC_OK;
+    }
+    if( k==STD_DATE ) return TREC_ERR_NOTFOUND;
+    if( !strcmp(name, "fold") ){
+      trec_venc_int(out, s.fold);
+      return TREC_OK;
+    }
+    if( !strcmp(name, "tzinfo") ){
+      if( s.tz==TZ_NAIVE ) trec_venc_none(out);
+      else{
+        const char *tn = s.tz==TZ_FIXED ? "datetime.timezone" : "zoneinfo.ZoneInfo";
+        trec_venc_repr(out, tn, strlen(tn), (const char *)s.tz_text, s.tz_len);
+      }
+      return TREC_OK;
+    }
+  }else if( k==STD_TIMEDELTA ){
+    if( !strcmp(name, "days") ) trec_venc_int(out, s.days);
+    else if( !strcmp(name, "seconds") ) trec_venc_int(out, s.us / 1000000);
+    else if( !strcmp(name, "microseconds") ) trec_venc_int(out, s.us % 1000000);
+    else return TREC_ERR_NOTFOUND;
+    return TREC_OK;
+  }
+  return TREC_ERR_NOTFOUND;
+}
+
+int replay_std_method(trec_replay *rp, const struct trec_value *self, const char *name,
+                      size_t nargs, struct trec_buf *out){
+  struct stdv s;
+  enum std_kind k = parse(self, &s);
+  if( nargs!=0 ) return TREC_ERR_NOTFOUND;
+  if( k==STD_TIMEDELTA && !strcmp(name, "total_seconds") ){
+    i128 us = td_us(&s);
+    /* exact in a double below 2**53, so one division rounds as Python's */
+    if( us>=((i128)1 << 53) || us<=-((i128)1 << 53) )
+      return replay_err(rp, TREC_ERR_LIMIT, "ValueError: total_seconds() of a timedelta "
+                        "this long is not computed over a recording");
+    trec_venc_float(out, (double)us / 1e6);
+    return TREC_OK;
+  }
+  if( (k==STD_DATE || k==STD_DATETIME)
+      && (!strcmp(name, "weekday") || !strcmp(name, "isoweekday")) ){
+    trec_venc_int(out, s.days % 7 + (name[0]=='i'));
+    return TREC_OK;
+  }
+  return TREC_ERR_NOTFOUND;
 }

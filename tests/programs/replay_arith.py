@@ -4,9 +4,13 @@ shows, for replay's operators, builtins and methods. The program evaluates, with
 gives replay there, and prints as one JSON line {command: the line Python's
 pdb would print}: the value's repr, or `*** Type: message` for an error,
 in the words of the Python that ran it (some changed between versions)."""
+import datetime
 import enum
 import json
 import pyfacts
+
+
+UTC = datetime.timezone.utc
 
 
 class Color(enum.IntEnum):
@@ -66,11 +70,28 @@ EXPRESSIONS = [
     "bs + s", "s - s", "n << -1", "x & 1", "~x", "-s", "max(n)", "sum(words)",
     "sum(empty, '')", "abs(s)", "s * x", "min()", "len(xs, d)", "sum()", "1e308 ** 2",
     "n % 0", "x % 0", "min(empty)",
+    # dates and durations: what datetime computes exactly, from their repr
+    "moment - moment2", "moment2 - moment", "amoment - umoment", "umoment - amoment",
+    "moment - amoment", "day - day2", "day2 - day", "day + dur", "dur + day", "day - dur",
+    "day - dur2", "moment + dur", "dur + moment", "moment - dur2", "amoment + dur",
+    "amoment - dur", "dur + dur2", "dur - dur2", "dur * 3", "3 * dur", "dur * -2",
+    "t * dur", "dur * 0", "-dur", "+dur", "abs(dur)", "abs(dur2)", "-dur2",
+    "dur.days", "dur.seconds", "dur.microseconds", "dur.total_seconds()",
+    "dur2.total_seconds()", "(moment - moment2).total_seconds()", "moment.year",
+    "moment.month", "moment.day", "moment.hour", "moment.minute", "moment.second",
+    "moment.microsecond", "amoment.fold", "moment.fold", "amoment.tzinfo",
+    "moment.tzinfo", "umoment.tzinfo", "tm.hour", "tm.minute", "tm.tzinfo", "tm.fold",
+    "day.year", "day.month", "day.day", "day.weekday()", "day.isoweekday()",
+    "moment.weekday()", "amoment.isoweekday()", "lastday + dur", "firstday - dur",
+    "longdur + longdur", "longdur * 2", "-longdur - dur", "day - day + dur",
+    "moment + dur * 100000", "(amoment - umoment) * 2 + dur",
 ]
 
 
 def stop_here(n, neg, x, y, t, f, s, bs, big, small, maxi, color, xs, d, words,
-              empty, nested, zero, fz, long, text, uni, tup, tenths, mixed):
+              empty, nested, zero, fz, long, text, uni, tup, tenths, mixed, moment,
+              moment2, amoment, umoment, day, day2, dur, dur2, tm, lastday, firstday,
+              longdur):
     facts = pyfacts.facts(EXPRESSIONS, dict(locals()))
     print(json.dumps({"facts": facts}))
     return len(facts)
@@ -80,4 +101,14 @@ stop_here(7, -3, 2.5, -0.75, True, False, "ab", b"xy", 2**70, -2**63, 2**63 - 1,
           Color.GREEN, [3, 1.5, 7, -2], {"b": 1, "a": 2}, ["pear", "apple"], [],
           {"k": [1, 2, 3]}, 0, 0.0, list(range(100)), "x" * 300,
           "hé€x", ("a", (1, 2), "a"), [0.1] * 10,
-          [1, 0.1, True, 1e16, 1.0, -1e16, 2 ** 70, 0.1, -2 ** 70, Color.RED, 0.7])
+          [1, 0.1, True, 1e16, 1.0, -1e16, 2 ** 70, 0.1, -2 ** 70, Color.RED, 0.7],
+          datetime.datetime(2024, 2, 28, 23, 59, 58, 999001),
+          datetime.datetime(2023, 12, 31, 12, 30),
+          datetime.datetime(2024, 3, 1, 1, 30, 0, 5, fold=1, tzinfo=datetime.timezone(
+              datetime.timedelta(hours=-5, minutes=-30), "X")),
+          datetime.datetime(2024, 3, 1, 6, 0, tzinfo=datetime.timezone.utc),
+          datetime.date(2024, 2, 29), datetime.date(1999, 12, 31),
+          datetime.timedelta(days=1, seconds=3601, microseconds=999999),
+          datetime.timedelta(days=-3, seconds=5), datetime.time(23, 59, 1, tzinfo=UTC),
+          datetime.date(9999, 12, 31), datetime.date(1, 1, 1),
+          datetime.timedelta(days=999999999))
