@@ -486,17 +486,44 @@ static int int_round(trec_replay *rp, i128 x, i128 n, struct trec_buf *out){
   return TREC_OK;
 }
 
+/* int(), float() and round() of a Decimal: exact, but round(d, n) rounds
+** by the program's decimal context. */
+static int decimal_convert(trec_replay *rp, enum rconv fn, const struct trec_value *a,
+                           const struct trec_value *ndigits, struct trec_buf *out){
+  double f;
+  i128 i;
+  int rc;
+  if( fn==RCONV_FLOAT ){
+    if( (rc = replay_std_decimal_float(rp, a, &f))==TREC_OK ) trec_venc_float(out, f);
+    return rc;
+  }
+  if( fn==RCONV_ROUND && ndigits!=NULL && ndigits->tag!=TREC_V_NONE )
+    return replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot round a Decimal to a number "
+                      "of digits over a recording: it rounds by the program's decimal "
+                      "context");
+  if( (rc = replay_std_decimal_int(rp, a, fn==RCONV_ROUND, &i))==TREC_OK ) put_int(out, i);
+  return rc;
+}
+
 int replay_convert(trec_replay *rp, enum rconv fn, const struct trec_value *a,
                    const struct trec_value *ndigits, struct trec_buf *out){
   static const char *const names[] = { "round", "int", "float" };
   struct num x = to_num(a), n;
   trec_buf_reset(out);
+  if( x.kind==N_NONE && replay_std_is_decimal(a) ){
+    int rc = decimal_convert(rp, fn, a, ndigits, out);
+    return rc==TREC_OK && out->oom ? replay_err(rp, TREC_ERR_NOMEM, "out of memory") : rc;
+  }
   if( x.kind==N_NONE ){
     size_t l;
     const char *t = trec_value_typename(a, &l);
-    if( fn==RCONV_ROUND ){
+    if( fn==RCONV_ROUND && (a->tag<TREC_V_OBJECT || replay_std_known(a)) ){
       return replay_err(rp, TREC_ERR_TYPE, "TypeError: type %.*s doesn't define "
                         "__round__ method", (int)(l>100 ? 100 : l), t);
+    }
+    if( fn==RCONV_ROUND ){
+      return replay_err(rp, TREC_ERR_LIMIT, "ValueError: cannot round a '%.*s' over a "
+                        "recording: its class may define __round__", (int)(l>100 ? 100 : l), t);
     }
     return replay_err(rp, TREC_ERR_TYPE, "TypeError: %s() of a '%.*s' is not evaluated "
                       "over a recording (it takes numbers)", names[fn], (int)(l>100 ? 100 : l), t);

@@ -237,6 +237,7 @@ int replay_truthy(trec_replay *rp, const struct trec_value *v, int *t);
 ** why the recording cannot tell) is in rp. replay_std_truthy: bool(v) of a
 ** known v. */
 int replay_std_known(const struct trec_value *v);
+int replay_std_is_decimal(const struct trec_value *v);
 int replay_std_eq(const struct trec_value *a, const struct trec_value *b,
                   struct replay_why *why);
 int replay_std_order(trec_replay *rp, const char *op, const struct trec_value *a,
@@ -257,6 +258,12 @@ int replay_std_unop(trec_replay *rp, enum rop op, const struct trec_value *a,
 int replay_std_getattr(const struct trec_value *v, const char *name, struct trec_buf *out);
 int replay_std_method(trec_replay *rp, const struct trec_value *self, const char *name,
                       size_t nargs, struct trec_buf *out);
+/* int(v) (half_even 0) or round(v) (1), and float(v), of a Decimal v
+** (replay_std_is_decimal): TREC_OK with *out, or Python's error in rp (an
+** int past 127 bits is refused). */
+int replay_std_decimal_int(trec_replay *rp, const struct trec_value *v, int half_even,
+                           __int128 *out);
+int replay_std_decimal_float(trec_replay *rp, const struct trec_value *v, double *out);
 /* order.c: the order of a and b for `a op b` (op "<", "<=", ">", ">="),
 ** as Python's rich comparison finds it: lists and tuples by their first
 ** unequal items. TREC_OK and *cmp (<0, 0, >0), or the error in rp:

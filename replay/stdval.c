@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "replay/replay_int.h"
 
@@ -297,6 +298,11 @@ static enum std_kind parse(const struct trec_value *v, struct stdv *s){
 int replay_std_known(const struct trec_value *v){
   struct stdv s;
   return parse(v, &s)!=STD_NONE;
+}
+
+int replay_std_is_decimal(const struct trec_value *v){
+  struct stdv s;
+  return parse(v, &s)==STD_DECIMAL;
 }
 
 /* ---- Numbers ---- */
@@ -775,4 +781,56 @@ int replay_std_method(trec_replay *rp, const struct trec_value *self, const char
     return TREC_OK;
   }
   return TREC_ERR_NOTFOUND;
+}
+
+/* ---- A Decimal as an int or a float ----
+**
+** int(), round() without digits and float() of a Decimal do not depend on
+** the decimal context: the integer part, the nearest integer with halves
+** to even, and the double nearest the exact value (its text read back). */
+
+int replay_std_decimal_int(trec_replay *rp, const struct trec_value *v, int half_even,
+                           __int128 *out){
+  struct stdv s;
+  const struct dnum *d = &s.num;
+  int64_t k;
+  i128 x = 0;
+  if( parse(v, &s)!=STD_DECIMAL ) return TREC_ERR_NOTFOUND;
+  if( d->special=='I' )
+    return replay_err(rp, TREC_ERR_RANGE, "OverflowError: cannot convert Infinity to integer");
+  if( d->special )
+    return replay_err(rp, TREC_ERR_RANGE, "ValueError: cannot convert NaN to integer");
+  k = (int64_t)d->ndig + d->exp;             /* digits before the point */
+  if( k>38 ) return replay_err(rp, TREC_ERR_LIMIT, "OverflowError: the result is past "
+                               "2**127, where a replay's integer arithmetic stops");
+  for(int64_t i=0; i<k; i++) x = x*10 + (i<(int64_t)d->ndig ? d->dig[i] - '0' : 0);
+  /* the first digit after the point decides, a 5 with nothing after it
+  ** (dig has no trailing zeros) is a half */
+  if( half_even && k>=0 && k<(int64_t)d->ndig ){
+    char f = d->dig[k];
+    if( f>'5' || (f=='5' && (k+1<(int64_t)d->ndig || (x & 1))) ) x++;
+  }
+  *out = d->neg ? -x : x;
+  return TREC_OK;
+}
+
+int replay_std_decimal_float(trec_replay *rp, const struct trec_value *v, double *out){
+  struct stdv s;
+  char text[DIGITS_MAX + 32];
+  if( parse(v, &s)!=STD_DECIMAL ) return TREC_ERR_NOTFOUND;
+  switch( s.num.special ){
+  case 'S':
+    return replay_err(rp, TREC_ERR_RANGE, "ValueError: cannot convert signaling NaN to float");
+  case 'N':
+    *out = NAN;
+    return TREC_OK;
+  case 'I':
+    *out = s.num.neg ? -HUGE_VAL : HUGE_VAL;
+    return TREC_OK;
+  default:
+    snprintf(text, sizeof text, "%s%.*sE%" PRId64, s.num.neg ? "-" : "",
+             (int)s.num.ndig, s.num.ndig ? s.num.dig : "0", s.num.exp);
+    *out = strtod(text, NULL);
+    return TREC_OK;
+  }
 }

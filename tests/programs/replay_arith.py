@@ -5,12 +5,14 @@ gives replay there, and prints as one JSON line {command: the line Python's
 pdb would print}: the value's repr, or `*** Type: message` for an error,
 in the words of the Python that ran it (some changed between versions)."""
 import datetime
+import decimal
 import enum
 import json
 import pyfacts
 
 
 UTC = datetime.timezone.utc
+D = decimal.Decimal
 
 
 class Color(enum.IntEnum):
@@ -85,13 +87,21 @@ EXPRESSIONS = [
     "moment.weekday()", "amoment.isoweekday()", "lastday + dur", "firstday - dur",
     "longdur + longdur", "longdur * 2", "-longdur - dur", "day - day + dur",
     "moment + dur * 100000", "(amoment - umoment) * 2 + dur",
+    # a Decimal's int(), float() and round(), which its context does not change
+    "int(dec)", "float(dec)", "round(dec)", "int(decneg)",
+    "round(decneg)", "round(dhalf)", "round(dhalf2)", "round(dhalfneg)", "round(dtiny)",
+    "int(dbig)", "round(dbig)", "float(dbig)", "float(dtenth)", "float(dnan)",
+    "float(dsnan)", "int(dnan)", "round(dinf)", "float(dinf)", "int(dexp)",
+    "float(dhuge)", "float(dsub)", "round(dec) + 1", "int(dec) * 2",
+    "round(day)", "round(dur)",
 ]
 
 
 def stop_here(n, neg, x, y, t, f, s, bs, big, small, maxi, color, xs, d, words,
               empty, nested, zero, fz, long, text, uni, tup, tenths, mixed, moment,
               moment2, amoment, umoment, day, day2, dur, dur2, tm, lastday, firstday,
-              longdur):
+              longdur, dec, decneg, dhalf, dhalf2, dhalfneg, dtiny, dbig, dtenth, dnan,
+              dsnan, dinf, dexp, dhuge, dsub):
     facts = pyfacts.facts(EXPRESSIONS, dict(locals()))
     print(json.dumps({"facts": facts}))
     return len(facts)
@@ -111,4 +121,7 @@ stop_here(7, -3, 2.5, -0.75, True, False, "ab", b"xy", 2**70, -2**63, 2**63 - 1,
           datetime.timedelta(days=1, seconds=3601, microseconds=999999),
           datetime.timedelta(days=-3, seconds=5), datetime.time(23, 59, 1, tzinfo=UTC),
           datetime.date(9999, 12, 31), datetime.date(1, 1, 1),
-          datetime.timedelta(days=999999999))
+          datetime.timedelta(days=999999999), D("60.67"), D("-7.999"), D("2.5"),
+          D("3.5000"), D("-0.5"), D("4.9E-7"), D("123456789012345678901234567.5"),
+          D("0.1"), D("NaN"), D("-sNaN3"), D("-Infinity"), D("12E+3"), D("1E+400"),
+          D("-2.5E-320"))
