@@ -3,8 +3,9 @@
 ** recorded value itself, for `p` and breakpoint conditions
 ** (`break handle, req.path.startswith('/api')`, `p config.get('debug')`):
 ** str and bytes startswith, endswith, find and count; dict get; list and
-** tuple count and index. They are the lookups a condition asks; methods
-** that build new values or depend on Unicode tables are not here.
+** tuple count and index (a timedelta's total_seconds() and a date's
+** weekday() are stdval.c's). They are the lookups a condition asks;
+** methods that build new values or depend on Unicode tables are not here.
 **
 ** A value the recorder cut short (--max-items, --max-str) answers when
 ** the part it kept decides, and says so otherwise: a prefix found, an item
@@ -229,6 +230,6 @@ int replay_method(trec_replay *rp, const struct trec_value *self, const char *na
   return replay_err(rp, TREC_ERR_INVALID, "cannot call %.*s.%.*s() over a recording: "
                     "replay never runs the program's code (methods it answers: str and "
                     "bytes startswith, endswith, find, count; dict get; list and tuple "
-                    "count, index; timedelta total_seconds; date weekday, isoweekday)", (int)(tl>100 ? 100 : tl), tn,
-                    (int)(name_len>100 ? 100 : name_len), name);
+                    "count, index; timedelta total_seconds; date weekday, isoweekday)",
+                    (int)(tl>100 ? 100 : tl), tn, (int)(name_len>100 ? 100 : name_len), name);
 }
