@@ -526,6 +526,42 @@ static uint64_t hash_tzinfo(uint64_t h, PyObject *tz){
   return h;
 }
 
+/* The rarer kinds, kept apart so that the Decimal and datetime paths of
+** trec_stdrepr_hash() stay a leaf without spills. */
+static __attribute__((noinline)) uint64_t hash_other(uint64_t h, PyObject *v,
+                                                     enum trec_stdrepr kind){
+  switch( kind ){
+  case TREC_STDREPR_MEMORYVIEW:
+    return hmix(hmix(h, (uint64_t)(uintptr_t)v), (uint64_t)((PyMemoryViewObject *)v)->flags);
+  case TREC_STDREPR_SLICE: {
+    PyObject *b[3] = { ((PySliceObject *)v)->start, ((PySliceObject *)v)->stop,
+                       ((PySliceObject *)v)->step };
+    for(int i=0; i<3; i++){
+      int overflow = 0;
+      h = hmix(h, (uint64_t)(uintptr_t)b[i]);
+      if( PyLong_CheckExact(b[i]) )
+        h = hmix(h, (uint64_t)PyLong_AsLongLongAndOverflow(b[i], &overflow));
+    }
+    return h;
+  }
+  case TREC_STDREPR_PATTERN: {
+    Py_ssize_t po = 0, fo = 0;
+    PyObject *pat;
+    if( !pattern_fields(Py_TYPE(v), &po, &fo) ) return h;
+    pat = *(PyObject **)((char *)v + po);
+    h = hmix(h, (uint64_t)*(int *)((char *)v + fo));
+    if( pat!=NULL && PyBytes_CheckExact(pat) ){
+      for(Py_ssize_t i=0; i<PyBytes_GET_SIZE(pat); i++)
+        h = hmix(h, (unsigned char)PyBytes_AS_STRING(pat)[i]);
+      return h;
+    }
+    return hash_str(h, pat);
+  }
+  default:
+    return h;
+  }
+}
+
 uint64_t trec_stdrepr_hash(PyObject *v, enum trec_stdrepr kind, size_t max_digits){
   uint64_t h = hmix(0x6a09e667f3bcc908ull, kind);
   switch( kind ){
@@ -561,33 +597,7 @@ uint64_t trec_stdrepr_hash(PyObject *v, enum trec_stdrepr kind, size_t max_digit
   case TREC_STDREPR_TIMEZONE:
   case TREC_STDREPR_ZONEINFO:
     return hash_tzinfo(h, v);
-  case TREC_STDREPR_MEMORYVIEW:
-    return hmix(hmix(h, (uint64_t)(uintptr_t)v), (uint64_t)((PyMemoryViewObject *)v)->flags);
-  case TREC_STDREPR_SLICE: {
-    PyObject *b[3] = { ((PySliceObject *)v)->start, ((PySliceObject *)v)->stop,
-                       ((PySliceObject *)v)->step };
-    for(int i=0; i<3; i++){
-      int overflow = 0;
-      h = hmix(h, (uint64_t)(uintptr_t)b[i]);
-      if( PyLong_CheckExact(b[i]) )
-        h = hmix(h, (uint64_t)PyLong_AsLongLongAndOverflow(b[i], &overflow));
-    }
-    return h;
-  }
-  case TREC_STDREPR_PATTERN: {
-    Py_ssize_t po = 0, fo = 0;
-    PyObject *pat;
-    if( !pattern_fields(Py_TYPE(v), &po, &fo) ) return h;
-    pat = *(PyObject **)((char *)v + po);
-    h = hmix(h, (uint64_t)*(int *)((char *)v + fo));
-    if( pat!=NULL && PyBytes_CheckExact(pat) ){
-      for(Py_ssize_t i=0; i<PyBytes_GET_SIZE(pat); i++)
-        h = hmix(h, (unsigned char)PyBytes_AS_STRING(pat)[i]);
-      return h;
-    }
-    return hash_str(h, pat);
-  }
   default:
-    return h;
+    return hash_other(h, v, kind);
   }
 }

@@ -183,6 +183,29 @@ class Slots(unittest.TestCase):
         self.assertEqual(changed[slot], expect_slotted(holders))
 
 
+class KnownReprs(unittest.TestCase):
+    # a memoryview is a REPR whose text changes when it is released, in
+    # place: its fingerprint must see that
+    def test_memoryview_release_is_seen(self):
+        M = T.M
+
+        def body():
+            view = memoryview(b"ab")
+            frame = sys._getframe()
+            cap = M._snapshot_session(frame.f_code)
+            slot = M._snapshot_names(cap)[0].index("view")
+            full = T.V.entries(M._snapshot_frame(cap, frame, True))
+            same = T.V.entries(M._snapshot_frame(cap, frame, False))
+            view.release()
+            changed = T.V.entries(M._snapshot_frame(cap, frame, False))
+            return view, slot, full, same, changed
+        view, slot, full, same, changed = body()
+        self.assertEqual(full[slot][2], "<memory at 0x%x>" % id(view))
+        self.assertNotIn(slot, same)
+        self.assertEqual(changed[slot][2], repr(view))
+        self.assertTrue(repr(view).startswith("<released memory at 0x"))
+
+
 class InPlace(unittest.TestCase):
     def test_programs(self):
         for func in PROGRAMS:
