@@ -108,6 +108,31 @@ EXACT = [
     "ba", "ba[:2]", "ba[::-1]", "ba[1]", "ba == b'zbA'", "len(ba)", "ba[5:]",
 ]
 
+# random Decimals against floats, ints and each other, and aware datetimes
+# in random fixed zones against each other: every order they can be in
+_RND = __import__("random").Random(2500)
+
+
+def _random_decimal():
+    digits = "".join(_RND.choice("0123456789") for _ in range(_RND.randint(1, 25)))
+    return decimal.Decimal("%s%sE%d" % (_RND.choice("-+"), digits, _RND.randint(-30, 10)))
+
+
+RDEC = [_random_decimal() for _ in range(30)]
+RNUM = []
+for _d in RDEC:
+    _k = _RND.random()
+    RNUM.append(float(_d) if _k < 0.3 else int(_d) if _k < 0.5
+                else _RND.uniform(-1e6, 1e6) if _k < 0.8 else _RND.randint(-10 ** 20, 10 ** 20))
+RWHEN = [datetime.datetime(2024, 1, 1, _RND.randint(0, 23), _RND.randint(0, 59),
+                           tzinfo=datetime.timezone(datetime.timedelta(
+                               minutes=_RND.randint(-1439, 1439))))
+         for _ in range(30)]
+EXACT += ["rdec[%d] %s rnum[%d]" % (i, op, i) for i in range(30) for op in ("<", "==")]
+EXACT += ["rdec[%d] <= rdec[%d]" % (i, (i + 1) % 30) for i in range(30)]
+EXACT += ["rwhen[%d] < rwhen[%d]" % (i, (i + 7) % 30) for i in range(30)]
+EXACT += ["rwhen[%d] - rwhen[%d]" % (i, (i + 3) % 30) for i in range(0, 30, 3)]
+
 REFUSED = [
     # cut at --max-depth or --max-items
     "a4 == b4", "a4 in (b4, 1)", "cyc == cyc2", "(a4,).count(b4)", "long == long2", "long in (long2,)",
@@ -134,7 +159,7 @@ def stop_here(a4, b4, te, tf, d1, d2, d3, d4, empty_d, s1, s2, s3, fs, nan1, nan
               r0, r1, c1, err, n, big, w, words, xs, t3, long, long2, node, shade, shade2,
               shades, cyc2, dec1, dec2, dec3, dnan, dnan2, day1, day2, when, gap,
               ba, dec4, dtenth, dbig, dneg0, dinf, naive, naive2, utcw, zw1, zw2, tm1,
-              tm2, tm3, tq1, tq2, dq1, dq2, gap2, gap3, tzo, tzo2):
+              tm2, tm3, tq1, tq2, dq1, dq2, gap2, gap3, tzo, tzo2, rdec, rnum, rwhen):
     facts = pyfacts.facts(EXACT + REFUSED, dict(locals(), f=f, g=g))
     print(json.dumps({"facts": facts, "refused": ["p " + e for e in REFUSED]}))
     return len(facts)
@@ -195,4 +220,5 @@ stop_here(a4=[[[[1]]]], b4=[[[[2]]]], te=[[[[]]]], tf=[[[[0]]]],
           dq2=datetime.datetime(2000, 1, 1, 0, 0, 0, 399, tzinfo=UTC),
           gap2=datetime.timedelta(0), gap3=datetime.timedelta(seconds=-86397),
           tzo=datetime.timezone(datetime.timedelta(hours=-5), "EST"),
-          tzo2=datetime.timezone(datetime.timedelta(hours=-5)))
+          tzo2=datetime.timezone(datetime.timedelta(hours=-5)), rdec=RDEC, rnum=RNUM,
+          rwhen=RWHEN)
