@@ -48,7 +48,7 @@ static int is_set(enum trec_vtag t){
   return t==TREC_V_SET || t==TREC_V_FROZENSET;
 }
 
-static int unknown(struct replay_why *why, enum replay_why_kind kind,
+int replay_unknown(struct replay_why *why, enum replay_why_kind kind,
                    const struct trec_value *v){
   if( why->kind==REPLAY_WHY_NONE || why->kind==REPLAY_WHY_CUT ){
     why->kind = kind;
@@ -88,7 +88,7 @@ static int decides(int r, int decisive, int *any_unknown, const struct replay_wh
 ** be told or was cut, else otherwise. */
 static int undecided(int any_unknown, int cut, int otherwise, struct replay_why *why){
   if( any_unknown ) return REPLAY_EQ_UNKNOWN;
-  if( cut ) return unknown(why, REPLAY_WHY_CUT, NULL);
+  if( cut ) return replay_unknown(why, REPLAY_WHY_CUT, NULL);
   return otherwise;
 }
 
@@ -165,7 +165,7 @@ static int eq_keyed(const struct trec_value *a, const struct trec_value *b,
 static int eq_object(const struct trec_value *o, const struct trec_value *x,
                      struct replay_why *why){
   if( x->tag==TREC_V_NONE ) return REPLAY_EQ_NO;
-  return unknown(why, REPLAY_WHY_OBJECT, o);
+  return replay_unknown(why, REPLAY_WHY_OBJECT, o);
 }
 
 static int is_object(const struct trec_value *v){
@@ -207,7 +207,7 @@ static int eq_repr(const struct trec_value *a, const struct trec_value *b,
       && (repr_by_identity(r) || !has_nan(r)) )
     return REPLAY_EQ_YES;
   if( repr_by_identity(r) && (x->tag!=TREC_V_REPR || repr_by_identity(x)) ) return REPLAY_EQ_NO;
-  return unknown(why, REPLAY_WHY_REPR, repr_by_identity(r) ? x : r);
+  return replay_unknown(why, REPLAY_WHY_REPR, repr_by_identity(r) ? x : r);
 }
 
 static int eq_depth(const struct trec_value *a, const struct trec_value *b, int item,
@@ -224,8 +224,8 @@ static int eq_depth(const struct trec_value *a, const struct trec_value *b, int 
     if( trec_value_content(a, &ac) || trec_value_content(b, &bc) ) return corrupt(why);
     return eq_depth(&ac, &bc, item, why, depth+1);
   }
-  if( a->tag==TREC_V_REDACTED ) return unknown(why, REPLAY_WHY_REDACTED, a);
-  if( b->tag==TREC_V_REDACTED ) return unknown(why, REPLAY_WHY_REDACTED, b);
+  if( a->tag==TREC_V_REDACTED ) return replay_unknown(why, REPLAY_WHY_REDACTED, a);
+  if( b->tag==TREC_V_REDACTED ) return replay_unknown(why, REPLAY_WHY_REDACTED, b);
   ia = id_of(a);
   ib = id_of(b);
   if( ia && ia==ib ) return REPLAY_EQ_YES;   /* one object, at one moment */
@@ -236,7 +236,7 @@ static int eq_depth(const struct trec_value *a, const struct trec_value *b, int 
     ** the same bits */
     if( item && a->tag==TREC_V_FLOAT && b->tag==TREC_V_FLOAT && isnan(a->f)
         && !memcmp(&a->f, &b->f, sizeof(double)) )
-      return unknown(why, REPLAY_WHY_NAN, NULL);
+      return replay_unknown(why, REPLAY_WHY_NAN, NULL);
     rc = trec_value_compare(a, b, &cmp);
     return rc==TREC_OK && cmp==0 ? REPLAY_EQ_YES : REPLAY_EQ_NO;
   }
@@ -245,10 +245,10 @@ static int eq_depth(const struct trec_value *a, const struct trec_value *b, int 
   if( a->tag==TREC_V_REPR || b->tag==TREC_V_REPR ) return eq_repr(a, b, why);
   /* builtin kinds that differ are never equal (a set does equal a frozenset) */
   if( ka!=kb && !(is_set(ka) && is_set(kb)) ) return REPLAY_EQ_NO;
-  if( a->tag==TREC_V_REF || b->tag==TREC_V_REF ) return unknown(why, REPLAY_WHY_SELF, NULL);
+  if( a->tag==TREC_V_REF || b->tag==TREC_V_REF ) return replay_unknown(why, REPLAY_WHY_SELF, NULL);
   if( a->tag==TREC_V_TRUNC || b->tag==TREC_V_TRUNC ){
     if( a->total!=b->total ) return REPLAY_EQ_NO;
-    return unknown(why, REPLAY_WHY_DEPTH, NULL);
+    return replay_unknown(why, REPLAY_WHY_DEPTH, NULL);
   }
   switch( ka ){
   case TREC_V_NONE: case TREC_V_UNBOUND:
@@ -256,7 +256,7 @@ static int eq_depth(const struct trec_value *a, const struct trec_value *b, int 
   case TREC_V_STR: case TREC_V_BYTES:
     rc = trec_value_compare(a, b, &cmp);
     if( rc==TREC_OK ) return cmp==0 ? REPLAY_EQ_YES : REPLAY_EQ_NO;
-    if( rc==TREC_ERR_LIMIT && cmp!=2 ) return unknown(why, REPLAY_WHY_CUT, NULL);
+    if( rc==TREC_ERR_LIMIT && cmp!=2 ) return replay_unknown(why, REPLAY_WHY_CUT, NULL);
     return REPLAY_EQ_NO;
   case TREC_V_TUPLE: case TREC_V_LIST:
     if( a->total!=b->total ) return REPLAY_EQ_NO;

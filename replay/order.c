@@ -84,7 +84,8 @@ static int order_depth(trec_replay *rp, const char *op, const struct trec_value 
   struct trec_value ac, bc;
   struct replay_why why = { REPLAY_WHY_NONE, { 0 } };
   int rc;
-  if( depth>TREC_VALUE_MAX_DEPTH ) return replay_err(rp, TREC_ERR_CORRUPT, "corrupt recorded value");
+  if( depth>TREC_VALUE_MAX_DEPTH )
+    return replay_err(rp, TREC_ERR_CORRUPT, "corrupt recorded value");
   /* a subclass of a builtin orders by its content, as the builtin's
   ** methods it inherits do; where those raise, its class may not */
   if( a->tag==TREC_V_TYPED || b->tag==TREC_V_TYPED ){

@@ -208,6 +208,10 @@ struct replay_why {
   enum replay_why_kind kind;
   struct trec_value v;          /* the value whose type decides, borrowed */
 };
+/* REPLAY_EQ_UNKNOWN, with why set to kind (and v, when not NULL) unless an
+** earlier part of the comparison gave a reason other than a cut. */
+int replay_unknown(struct replay_why *why, enum replay_why_kind kind,
+                   const struct trec_value *v);
 /* a == b: enum replay_eq; why is set (first to REPLAY_WHY_NONE) when unknown. */
 int replay_eq3(const struct trec_value *a, const struct trec_value *b, int item,
                struct replay_why *why);

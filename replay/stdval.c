@@ -494,16 +494,12 @@ int replay_std_eq(const struct trec_value *a, const struct trec_value *b,
   case REL_ORDER: case REL_EQ_ONLY:
     return cmp==0 ? REPLAY_EQ_YES : REPLAY_EQ_NO;
   case REL_SNAN:
-    why->kind = REPLAY_WHY_CONTEXT;
-    return REPLAY_EQ_UNKNOWN;
+    return replay_unknown(why, REPLAY_WHY_CONTEXT, NULL);
   case REL_ZONE:
-    why->kind = REPLAY_WHY_ZONE;
-    return REPLAY_EQ_UNKNOWN;
+    return replay_unknown(why, REPLAY_WHY_ZONE, NULL);
   case REL_UNKNOWN:
     /* what the other value is decides: an object's class, a repr */
-    why->kind = b->tag==TREC_V_REPR ? REPLAY_WHY_REPR : REPLAY_WHY_OBJECT;
-    why->v = *b;
-    return REPLAY_EQ_UNKNOWN;
+    return replay_unknown(why, b->tag==TREC_V_REPR ? REPLAY_WHY_REPR : REPLAY_WHY_OBJECT, b);
   default:
     return REPLAY_EQ_NO;
   }
@@ -690,7 +686,8 @@ int replay_std_binop(trec_replay *rp, enum rop op, const struct trec_value *a,
     return make_timedelta(rp, 0, r, out);
   }
   if( ka==STD_TIMEDELTA && kb==STD_TIMEDELTA )
-    return make_timedelta(rp, (i128)x.days + (sub ? -y.days : y.days), sub ? x.us - y.us : x.us + y.us, out);
+    return make_timedelta(rp, (i128)x.days + (sub ? -y.days : y.days),
+                          sub ? x.us - y.us : x.us + y.us, out);
   /* a date or datetime moved by a timedelta (either side of +) */
   if( kb==STD_TIMEDELTA && (ka==STD_DATE || ka==STD_DATETIME) ){
     if( ka==STD_DATE ) return make_date(rp, (i128)x.days + (sub ? -y.days : y.days), 0, 0, &x, out);
@@ -718,7 +715,8 @@ int replay_std_unop(trec_replay *rp, enum rop op, const struct trec_value *a,
   case STD_DECIMAL:
     return refuse_decimal(rp);
   case STD_TIMEDELTA:
-    if( op==ROP_NEG || (op==ROP_ABS && x.days<0) ) return make_timedelta(rp, -(i128)x.days, -x.us, out);
+    if( op==ROP_NEG || (op==ROP_ABS && x.days<0) )
+      return make_timedelta(rp, -(i128)x.days, -x.us, out);
     if( op==ROP_POS || op==ROP_ABS ) return make_timedelta(rp, x.days, x.us, out);
     return TREC_ERR_NOTFOUND;
   default:
