@@ -935,13 +935,13 @@ static void enc_long(trec_snap *s, PyObject *v, struct trec_buf *out){
   trec_venc_bigint(out, neg, s->mag, n);
 }
 
-/* A bytes (or a subclass's content), its first max_str bytes. */
 /* n bytes at p as BYTES, cut at max_str: a bytes' or a bytearray's. */
 static inline void enc_byte_run(trec_snap *s, const char *p, Py_ssize_t n,
                                 struct trec_buf *out){
   trec_venc_bytes(out, p, (size_t)(n < s->o.max_str ? n : s->o.max_str), (uint64_t)n);
 }
 
+/* A bytes (or a subclass's content), its first max_str bytes. */
 static inline void enc_bytes(trec_snap *s, PyObject *v, struct trec_buf *out){
   enc_byte_run(s, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v), out);
 }

@@ -39,11 +39,6 @@ static enum trec_vtag kind_of(const struct trec_value *v){
   return v->tag==TREC_V_REF || v->tag==TREC_V_TRUNC ? v->sub : v->tag;
 }
 
-static int is_number(enum trec_vtag t){
-  return t==TREC_V_FALSE || t==TREC_V_TRUE || t==TREC_V_INT
-      || t==TREC_V_BIGINT || t==TREC_V_FLOAT;
-}
-
 static int is_set(enum trec_vtag t){
   return t==TREC_V_SET || t==TREC_V_FROZENSET;
 }
@@ -183,7 +178,7 @@ static int repr_by_identity(const struct trec_value *v){
     "generator", "coroutine", "async_generator", "enum.EnumType", "enum.EnumMeta"
   };
   for(size_t k=0; k<sizeof(kinds)/sizeof(kinds[0]); k++){
-    if( v->type_len==strlen(kinds[k]) && !memcmp(v->type, kinds[k], v->type_len) ) return 1;
+    if( trec_value_type_is(v, kinds[k]) ) return 1;
   }
   return 0;
 }
@@ -231,7 +226,7 @@ static int eq_depth(const struct trec_value *a, const struct trec_value *b, int 
   if( ia && ia==ib ) return REPLAY_EQ_YES;   /* one object, at one moment */
   ka = kind_of(a);
   kb = kind_of(b);
-  if( is_number(a->tag) && is_number(b->tag) ){
+  if( trec_vtag_is_number(a->tag) && trec_vtag_is_number(b->tag) ){
     /* a NaN item may be the very object it is compared with: a float of
     ** the same bits */
     if( item && a->tag==TREC_V_FLOAT && b->tag==TREC_V_FLOAT && isnan(a->f)

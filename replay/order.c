@@ -46,19 +46,6 @@ int replay_err_order_unknown(trec_replay *rp, const struct trec_value *v){
 static int order_depth(trec_replay *rp, const char *op, const struct trec_value *a,
                        const struct trec_value *b, int *cmp, int depth);
 
-/* Every stored pair equal: the lengths decide when both are whole, or when
-** the whole one is no longer than what was kept of the other. */
-static int order_lengths(trec_replay *rp, const struct trec_value *a,
-                         const struct trec_value *b, int *cmp){
-  int aw = a->n==a->total, bw = b->n==b->total;
-  if( aw && bw ) *cmp = a->total<b->total ? -1 : a->total>b->total;
-  else if( aw && a->n<=b->n ) *cmp = -1;
-  else if( bw && b->n<=a->n ) *cmp = 1;
-  else if( a->id && a->id==b->id ) *cmp = 0;
-  else return replay_err_cut_compare(rp);
-  return TREC_OK;
-}
-
 static int order_seq(trec_replay *rp, const char *op, const struct trec_value *a,
                      const struct trec_value *b, int *cmp, int depth){
   const unsigned char *p = a->items, *q = b->items;
@@ -76,7 +63,9 @@ static int order_seq(trec_replay *rp, const char *op, const struct trec_value *a
     if( r==REPLAY_EQ_UNKNOWN ) return replay_err_why(rp, &why);
     return order_depth(rp, op, &x, &y, cmp, depth+1);
   }
-  return order_lengths(rp, a, b, cmp);
+  /* every stored pair equal: the lengths decide, as far as was kept */
+  if( trec_value_order_lengths(a, b, cmp)!=TREC_OK ) return replay_err_cut_compare(rp);
+  return TREC_OK;
 }
 
 static int order_depth(trec_replay *rp, const char *op, const struct trec_value *a,

@@ -258,36 +258,32 @@ static int tail(struct text *t, struct stdv *s){
   }
 }
 
-static int type_is(const struct trec_value *v, const char *name){
-  return v->type_len==strlen(name) && !memcmp(v->type, name, v->type_len);
-}
-
 /* v's kind and value, STD_NONE when it is not a known text. */
 static enum std_kind parse(const struct trec_value *v, struct stdv *s){
   struct text t = { v->data, v->data + v->data_len };
   int ok = 0;
   s->kind = STD_NONE;
   if( v->tag!=TREC_V_REPR || v->type==NULL ) return STD_NONE;
-  if( type_is(v, "decimal.Decimal") ){
+  if( trec_value_type_is(v, "decimal.Decimal") ){
     ok = parse_decimal(&t, &s->num);
     s->kind = STD_DECIMAL;
-  }else if( type_is(v, "datetime.date") ){
+  }else if( trec_value_type_is(v, "datetime.date") ){
     ok = lit(&t, "datetime.date(") && ymd(&t, &s->days, s->f) && lit(&t, ")") && t.p==t.e;
     s->kind = STD_DATE;
-  }else if( type_is(v, "datetime.datetime") ){
+  }else if( trec_value_type_is(v, "datetime.datetime") ){
     ok = lit(&t, "datetime.datetime(") && ymd(&t, &s->days, s->f) && lit(&t, ", ")
          && clock(&t, &s->us, s->f) && tail(&t, s);
     s->kind = STD_DATETIME;
-  }else if( type_is(v, "datetime.time") ){
+  }else if( trec_value_type_is(v, "datetime.time") ){
     ok = lit(&t, "datetime.time(") && clock(&t, &s->us, s->f) && tail(&t, s);
     s->kind = STD_TIME;
-  }else if( type_is(v, "datetime.timedelta") ){
+  }else if( trec_value_type_is(v, "datetime.timedelta") ){
     ok = timedelta(&t, &s->days, &s->us) && t.p==t.e;
     s->kind = STD_TIMEDELTA;
-  }else if( type_is(v, "datetime.timezone") ){
+  }else if( trec_value_type_is(v, "datetime.timezone") ){
     ok = timezone(&t, &s->us) && t.p==t.e;
     s->kind = STD_TIMEZONE;
-  }else if( type_is(v, "zoneinfo.ZoneInfo") ){
+  }else if( trec_value_type_is(v, "zoneinfo.ZoneInfo") ){
     ok = zoneinfo(&t, &s->zone, &s->zone_len) && t.p==t.e;
     s->kind = STD_ZONEINFO;
   }
@@ -306,11 +302,6 @@ int replay_std_is_decimal(const struct trec_value *v){
 }
 
 /* ---- Numbers ---- */
-
-static int is_number(enum trec_vtag t){
-  return t==TREC_V_FALSE || t==TREC_V_TRUE || t==TREC_V_INT
-      || t==TREC_V_BIGINT || t==TREC_V_FLOAT;
-}
 
 /* A builtin number as a Decimal holds it, exactly (Decimal compares with
 ** floats by their exact binary value): 0 when it cannot be had (an int
@@ -434,63 +425,67 @@ static enum rel rel_clock(const struct stdv *a, const struct stdv *b,
   return REL_ORDER;
 }
 
-/* a (known) against b (known or not). */
+/* va (known, parsed into a) against vb (parsed into b, known or not). */
 static enum rel relate(const struct trec_value *va, const struct trec_value *vb,
-                       int *cmp){
-  struct stdv a, b;
-  parse(va, &a);
-  parse(vb, &b);
-  if( b.kind==STD_NONE ){
-    if( a.kind==STD_DECIMAL && is_number(vb->tag) ){
-      if( !number_dnum(vb, &b.num) ) return REL_UNKNOWN;
-      b.kind = STD_DECIMAL;
+                       struct stdv *pa, struct stdv *pb, int *cmp){
+  const struct stdv *a = pa, *b = pb;
+  if( b->kind==STD_NONE ){
+    if( a->kind==STD_DECIMAL && trec_vtag_is_number(vb->tag) ){
+      if( !number_dnum(vb, &pb->num) ) return REL_UNKNOWN;
+      pb->kind = STD_DECIMAL;
     }else{
       return is_builtin(vb) ? REL_UNEQUAL : REL_UNKNOWN;
     }
   }
-  if( a.kind!=b.kind ){
-    if( (a.kind==STD_DATE && b.kind==STD_DATETIME)
-     || (a.kind==STD_DATETIME && b.kind==STD_DATE) ) return REL_DATE_DATETIME;
+  if( a->kind!=b->kind ){
+    if( (a->kind==STD_DATE && b->kind==STD_DATETIME)
+     || (a->kind==STD_DATETIME && b->kind==STD_DATE) ) return REL_DATE_DATETIME;
     return REL_UNEQUAL;
   }
-  switch( a.kind ){
+  switch( a->kind ){
   case STD_DECIMAL:
-    if( a.num.special=='S' || b.num.special=='S' ) return REL_SNAN;
-    if( a.num.special=='N' || b.num.special=='N' ) return REL_NAN;
-    *cmp = dnum_cmp(&a.num, &b.num);
+    if( a->num.special=='S' || b->num.special=='S' ) return REL_SNAN;
+    if( a->num.special=='N' || b->num.special=='N' ) return REL_NAN;
+    *cmp = dnum_cmp(&a->num, &b->num);
     return REL_ORDER;
   case STD_DATE:
-    *cmp = sign3(a.days, b.days);
+    *cmp = sign3(a->days, b->days);
     return REL_ORDER;
   case STD_DATETIME: case STD_TIME:
-    return rel_clock(&a, &b, va, vb, cmp);
+    return rel_clock(a, b, va, vb, cmp);
   case STD_TIMEDELTA:
-    *cmp = a.days!=b.days ? sign3(a.days, b.days) : sign3(a.us, b.us);
+    *cmp = a->days!=b->days ? sign3(a->days, b->days) : sign3(a->us, b->us);
     return REL_ORDER;
   case STD_TIMEZONE:
-    *cmp = sign3(a.us, b.us);
+    *cmp = sign3(a->us, b->us);
     return REL_EQ_ONLY;
   default:      /* ZoneInfo: equal only to itself, one per key */
-    *cmp = !same_zone(&a, &b);
+    *cmp = !same_zone(a, b);
     return REL_EQ_ONLY;
   }
 }
 
-/* The known one of a and b first; 1 when they were swapped. */
-static int known_first(const struct trec_value **a, const struct trec_value **b){
-  const struct trec_value *t;
-  if( replay_std_known(*a) ) return 0;
-  t = *a;
-  *a = *b;
-  *b = t;
+/* va and vb parsed, the known one first; 1 when they were swapped. */
+static int known_first(const struct trec_value **va, const struct trec_value **vb,
+                       struct stdv *a, struct stdv *b){
+  const struct trec_value *t = *va;
+  if( parse(*va, a)!=STD_NONE ){
+    parse(*vb, b);
+    return 0;
+  }
+  parse(*vb, a);
+  b->kind = STD_NONE;           /* *va, which relate() reads as it is */
+  *va = *vb;
+  *vb = t;
   return 1;
 }
 
 int replay_std_eq(const struct trec_value *a, const struct trec_value *b,
                   struct replay_why *why){
+  struct stdv sa, sb;
   int cmp = 1;
-  known_first(&a, &b);
-  switch( relate(a, b, &cmp) ){
+  known_first(&a, &b, &sa, &sb);
+  switch( relate(a, b, &sa, &sb, &cmp) ){
   case REL_ORDER: case REL_EQ_ONLY:
     return cmp==0 ? REPLAY_EQ_YES : REPLAY_EQ_NO;
   case REL_SNAN:
@@ -507,14 +502,15 @@ int replay_std_eq(const struct trec_value *a, const struct trec_value *b,
 
 int replay_std_order(trec_replay *rp, const char *op, const struct trec_value *a,
                      const struct trec_value *b, int *cmp){
-  int swapped = known_first(&a, &b);
-  switch( relate(a, b, cmp) ){
+  struct stdv sa, sb;
+  int swapped = known_first(&a, &b, &sa, &sb);
+  switch( relate(a, b, &sa, &sb, cmp) ){
   case REL_ORDER:
     if( swapped ) *cmp = -*cmp;
     return TREC_OK;
   case REL_NAIVE_AWARE:
     return replay_err(rp, TREC_ERR_TYPE, "TypeError: can't compare offset-naive and "
-                      "offset-aware %s", type_is(a, "datetime.time") ? "times" : "datetimes");
+                      "offset-aware %s", sa.kind==STD_TIME ? "times" : "datetimes");
   case REL_DATE_DATETIME:
     if( !replay_python_at_least(rp, 3, 13) )
       return replay_err(rp, TREC_ERR_TYPE, "TypeError: can't compare datetime.datetime "

@@ -481,10 +481,6 @@ close:
 ** subclass's __repr__ may differ) and only when every field it needs was
 ** recorded whole; otherwise the object prints as any other. */
 
-static int type_is(const struct trec_value *v, const char *name){
-  return v->type_len==strlen(name) && !memcmp(v->type, name, v->type_len);
-}
-
 /* A field that is a whole str. */
 static int str_field(const struct trec_value *v, const char *name,
                      struct trec_value *f){
@@ -703,14 +699,21 @@ static int render_known(struct render *r, const struct trec_value *v, int depth)
   size_t start = r->out->len;
   int done = 0;
   if( v->type_len==0 ) return 0;
-  if( type_is(v, "fractions.Fraction") ) done = known_fraction(r, v, depth);
-  else if( type_is(v, "uuid.UUID") ) done = known_uuid(r, v);
-  else if( type_is(v, "ipaddress.IPv4Address") ) done = known_ipv4(r, v);
-  else if( type_is(v, "types.SimpleNamespace") ) done = known_namespace(r, v, depth, 0);
-  else if( type_is(v, "argparse.Namespace") ) done = known_namespace(r, v, depth, 1);
-  else if( type_is(v, "pathlib.PosixPath") || type_is(v, "pathlib.PurePosixPath")
-           || type_is(v, "pathlib._local.PosixPath")
-           || type_is(v, "pathlib._local.PurePosixPath") ) done = known_path(r, v);
+  if( trec_value_type_is(v, "fractions.Fraction") )
+    done = known_fraction(r, v, depth);
+  else if( trec_value_type_is(v, "uuid.UUID") )
+    done = known_uuid(r, v);
+  else if( trec_value_type_is(v, "ipaddress.IPv4Address") )
+    done = known_ipv4(r, v);
+  else if( trec_value_type_is(v, "types.SimpleNamespace") )
+    done = known_namespace(r, v, depth, 0);
+  else if( trec_value_type_is(v, "argparse.Namespace") )
+    done = known_namespace(r, v, depth, 1);
+  else if( trec_value_type_is(v, "pathlib.PosixPath")
+           || trec_value_type_is(v, "pathlib.PurePosixPath")
+           || trec_value_type_is(v, "pathlib._local.PosixPath")
+           || trec_value_type_is(v, "pathlib._local.PurePosixPath") )
+    done = known_path(r, v);
   if( !done ) r->out->len = start;
   return done;
 }

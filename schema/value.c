@@ -504,10 +504,6 @@ static int mag_cmp(const struct num *a, const struct num *b){
   return 0;
 }
 
-static int is_number(enum trec_vtag t){
-  return t==TREC_V_FALSE || t==TREC_V_TRUE || t==TREC_V_INT
-      || t==TREC_V_BIGINT || t==TREC_V_FLOAT;
-}
 
 static int compare_numbers(const struct trec_value *a,
                            const struct trec_value *b, int *cmp){
@@ -588,7 +584,7 @@ static int compare_seq(const struct trec_value *a, const struct trec_value *b,
     *cmp = c;
     return rc;
   }
-  return cut_order(a, a->n, b, b->n, cmp);
+  return trec_value_order_lengths(a, b, cmp);
 }
 
 static int compare_depth(const struct trec_value *a, const struct trec_value *b,
@@ -603,7 +599,8 @@ static int compare_depth(const struct trec_value *a, const struct trec_value *b,
       return TREC_ERR_CORRUPT;
     return compare_depth(&ac, &bc, cmp, depth+1);
   }
-  if( is_number(a->tag) && is_number(b->tag) ) return compare_numbers(a, b, cmp);
+  if( trec_vtag_is_number(a->tag) && trec_vtag_is_number(b->tag) )
+    return compare_numbers(a, b, cmp);
   /* UTF-8 byte order is code point order, surrogates included */
   if( a->tag==b->tag && (a->tag==TREC_V_STR || a->tag==TREC_V_BYTES) )
     return compare_bytes(a, b, cmp);
@@ -620,6 +617,15 @@ static int compare_depth(const struct trec_value *a, const struct trec_value *b,
     *cmp = 0;
   }
   return TREC_ERR_TYPE;
+}
+
+int trec_value_order_lengths(const struct trec_value *a, const struct trec_value *b,
+                             int *cmp){
+  return cut_order(a, a->n, b, b->n, cmp);
+}
+
+int trec_value_type_is(const struct trec_value *v, const char *name){
+  return v->type!=NULL && v->type_len==strlen(name) && !memcmp(v->type, name, v->type_len);
 }
 
 int trec_value_compare(const struct trec_value *a, const struct trec_value *b,

@@ -290,6 +290,22 @@ int trec_value_getattr(const struct trec_value *v, const char *name,
 int trec_value_getitem(const struct trec_value *v, const struct trec_value *key,
                        struct trec_value *out);
 
+/*! trec_value_type_is() : whether v's recorded type name (OBJECT, REPR,
+ *  TYPED ...) is exactly name. trec_vtag_is_number() : whether a value of
+ *  tag t is a number (bool, int, float). */
+int trec_value_type_is(const struct trec_value *v, const char *name);
+static inline int trec_vtag_is_number(enum trec_vtag t){
+  return t==TREC_V_FALSE || t==TREC_V_TRUE || t==TREC_V_INT
+      || t==TREC_V_BIGINT || t==TREC_V_FLOAT;
+}
+
+/*! trec_value_order_lengths() : the order of two lists or tuples whose
+ *  stored items are all equal, as their lengths give it: TREC_OK with *cmp,
+ *  or TREC_ERR_LIMIT when a cut part decides (*cmp as trec_value_compare()
+ *  sets it then). */
+int trec_value_order_lengths(const struct trec_value *a, const struct trec_value *b,
+                             int *cmp);
+
 /*! trec_value_compare() : compare two decoded values as Python would for
  *  ==, <, <= ... on numbers (ints of any size, floats and bools compare
  *  exactly by value), strings (by code point), bytes, tuples and lists
